@@ -1,0 +1,104 @@
+/*
+ * test_common.c - the shared pieces: times, durations, buffers, errors,
+ * allocation-failure injection.
+ */
+#include "harness.h"
+
+#include "common/ab_buf.h"
+#include "common/ab_err.h"
+#include "common/ab_mem.h"
+#include "common/ab_time.h"
+
+TEST(time_parses_zulu_and_offsets)
+{
+    ab_time t;
+    CHECK_OK(ab_time_parse("2026-12-01T08:00:00Z", &t));
+    CHECK_INT(t, 1796112000);
+    ab_time u;
+    CHECK_OK(ab_time_parse("2026-12-01T09:00:00+01:00", &u));
+    CHECK_INT(u, t);
+    CHECK_OK(ab_time_parse("2026-12-01T00:30:00-07:30", &u));
+    CHECK_INT(u, t);
+    CHECK_OK(ab_time_parse("2026-12-01 08:00:00.123", &u));
+    CHECK_INT(u, t);
+    CHECK_OK(ab_time_parse("2026-12-01", &u));
+    CHECK_INT(u, t - 8 * 3600);
+}
+
+TEST(time_rejects_impossible_dates)
+{
+    ab_time t;
+    CHECK_INT(ab_time_parse("2026-02-29T00:00:00Z", &t), AB_EPARSE);
+    CHECK_OK(ab_time_parse("2028-02-29T00:00:00Z", &t));
+    CHECK_INT(ab_time_parse("2026-13-01", &t), AB_EPARSE);
+    CHECK_INT(ab_time_parse("2026-12-01T24:00:00Z", &t), AB_EPARSE);
+    CHECK_INT(ab_time_parse("2026-12-01T08:00:00Zjunk", &t), AB_EPARSE);
+    CHECK_INT(ab_time_parse("", &t), AB_EPARSE);
+    CHECK_INT(ab_time_parse("yesterday", &t), AB_EPARSE);
+}
+
+TEST(time_formats_round_trip)
+{
+    char buf[AB_ISO_LEN];
+    CHECK_STR(ab_time_format(1796112000, buf, sizeof buf), "2026-12-01T08:00:00Z");
+    CHECK_STR(ab_time_format(-1, buf, sizeof buf), "1969-12-31T23:59:59Z");
+    for (ab_time t = 1700000000; t < 1700000000 + 86400 * 800; t += 86399) {
+        ab_time u;
+        CHECK_OK(ab_time_parse(ab_time_format(t, buf, sizeof buf), &u));
+        CHECK_INT(u, t);
+    }
+}
+
+TEST(durations)
+{
+    int64_t s;
+    CHECK_OK(ab_duration_parse("15m", &s));
+    CHECK_INT(s, 900);
+    CHECK_OK(ab_duration_parse("1h30m", &s));
+    CHECK_INT(s, 5400);
+    CHECK_OK(ab_duration_parse("30d", &s));
+    CHECK_INT(s, 30 * 86400);
+    CHECK_INT(ab_duration_parse("5", &s), AB_EPARSE);
+    CHECK_INT(ab_duration_parse("5x", &s), AB_EPARSE);
+    CHECK_INT(ab_duration_parse("", &s), AB_EPARSE);
+    CHECK_INT(ab_duration_parse("m", &s), AB_EPARSE);
+    char buf[32];
+    CHECK_STR(ab_duration_format(5400, buf, sizeof buf), "1h30m");
+    CHECK_STR(ab_duration_format(86400, buf, sizeof buf), "1d");
+    CHECK_STR(ab_duration_format(0, buf, sizeof buf), "0s");
+}
+
+TEST(buffer_grows_and_caps)
+{
+    ab_buf b;
+    ab_buf_init(&b, 16);
+    CHECK_OK(ab_buf_puts(&b, "hello "));
+    CHECK_OK(ab_buf_printf(&b, "%d", 42));
+    CHECK_STR(ab_buf_str(&b), "hello 42");
+    CHECK_INT(ab_buf_puts(&b, "this is too long"), AB_ERANGE);
+    CHECK_STR(ab_buf_str(&b), "hello 42"); /* unchanged on failure */
+    ab_buf_free(&b);
+    CHECK_STR(ab_buf_str(&b), "");
+}
+
+TEST(allocation_failure_injection)
+{
+    ab_mem_fail_after(1);
+    char *a = ab_strdup("x");
+    char *b = ab_strdup("y");
+    long made = ab_mem_fail_reset();
+    CHECK(a != NULL);
+    CHECK(b == NULL);
+    CHECK_INT(made, 2);
+    ab_free(a);
+}
+
+TEST(error_detail)
+{
+    ab_errmsg em = {{0}};
+    CHECK_INT(ab_fail(&em, AB_EINVAL, "bad %s", "port"), AB_EINVAL);
+    CHECK_STR(em.text, "bad port");
+    ab_failctx(&em, AB_ECONFIG, "mail");
+    CHECK_STR(em.text, "mail: bad port");
+    CHECK_STR(ab_strerror(AB_ENOMEM), "out of memory");
+}
