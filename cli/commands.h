@@ -1,0 +1,23 @@
+/*
+ * commands.h - the subcommands of the ackbeat binary (cli/ private).
+ *
+ * Each command lives in its own cli/cmd_NAME.c and is listed once in the
+ * table in cli/main.c.  A command gets argv with argv[0] == its name and
+ * returns the process exit code: 0 ok, 1 a check or operation failed,
+ * 2 bad usage or bad config.
+ */
+#ifndef AB_CLI_COMMANDS_H
+#define AB_CLI_COMMANDS_H
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+typedef int (*cli_cmd_fn)(int argc, char **argv);
+
+struct cli_command {
+    const char *name;
+    cli_cmd_fn fn;
+    const char *summary;
+};
+
+
+#endif
