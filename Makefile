@@ -42,7 +42,7 @@ WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
           -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 # Truncating snprintf is how we bound log and error text; gcc's warning
 # about it is noise here (clang has no such warning).
-ifneq ($(findstring gcc,$(shell $(CC) --version 2>/dev/null | head -1)),)
+ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),)
 WARN   += -Wno-format-truncation
 endif
 # The module folders are include roots: code says #include "store/store.h".
@@ -76,9 +76,17 @@ $(B)/lib$(1).a: $(call mod_objs,$(1))
 endef
 $(foreach m,$(MODULES),$(eval $(call MODULE_RULE,$(m))))
 
+# V=1 shows the whole command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # --- tests ---------------------------------------------------------------
 # tests/unit/test_NAME.c -> $(B)/tests/test_NAME.  By default a test links

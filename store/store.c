@@ -1,0 +1,279 @@
+/*
+ * store.c - opening the state database, migrations, transactions, and the
+ * statement helpers the other store/ files share.
+ *
+ * Durability settings: WAL with synchronous=NORMAL would lose the last
+ * transactions on power loss; FULL makes a committed "sent" or "ack"
+ * survive it, which is the point of the outbox.  The cost is one fsync
+ * per commit, which at ackbeat's rates is nothing.
+ */
+#include "store/store_int.h"
+
+#include <stdio.h>
+
+#include <string.h>
+
+#include "common/ab_mem.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+enum ab_err store_dberr(store *st, ab_errmsg *em, const char *what)
+{
+    int code = sqlite3_extended_errcode(st->db);
+    ab_fail(em, AB_ESTORE, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+        return AB_EBUSY;
+    return AB_ESTORE;
+}
+
+enum ab_err store_prepare(store *st, const char *sql, sqlite3_stmt **out,
+                          ab_errmsg *em)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK) {
+        *out = NULL;
+        return store_dberr(st, em, "prepare");
+    }
+    return AB_OK;
+}
+
+int store_step(store *st, sqlite3_stmt *stmt)
+{
+    if (st->fail_after >= 0) {
+        if (st->fail_after == 0)
+            return SQLITE_IOERR;
+        st->fail_after--;
+    }
+    return sqlite3_step(stmt);
+}
+
+enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(st, sql, &s, em);
+    if (e)
+        return e;
+    int rc = store_step(st, s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        e = store_dberr(st, em, sql);
+    sqlite3_finalize(s);
+    return e;
+}
+
+int store_bind_time(sqlite3_stmt *s, int idx, ab_time t)
+{
+    if (t == AB_TIME_NONE)
+        return sqlite3_bind_null(s, idx);
+    char buf[AB_ISO_LEN];
+    ab_time_format(t, buf, sizeof buf);
+    return sqlite3_bind_text(s, idx, buf, -1, SQLITE_TRANSIENT);
+}
+
+ab_time store_column_time(sqlite3_stmt *s, int col)
+{
+    const unsigned char *txt = sqlite3_column_text(s, col);
+    ab_time t;
+    if (!txt || ab_time_parse((const char *)txt, &t) != AB_OK)
+        return AB_TIME_NONE;
+    return t;
+}
+
+char *store_column_dup(sqlite3_stmt *s, int col)
+{
+    const unsigned char *txt = sqlite3_column_text(s, col);
+    return txt ? ab_strdup((const char *)txt) : NULL;
+}
+
+static enum ab_err pragma_int(store *st, const char *sql, int *out, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(st, sql, &s, em);
+    if (e)
+        return e;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *out = sqlite3_column_int(s, 0);
+    else
+        e = store_dberr(st, em, sql);
+    sqlite3_finalize(s);
+    return e;
+}
+
+static enum ab_err migrate(store *st, ab_errmsg *em)
+{
+    int version = 0;
+    enum ab_err e = pragma_int(st, "PRAGMA user_version", &version, em);
+    if (e)
+        return e;
+    if (version > store_migrations_count)
+        return ab_fail(em, AB_EVERSION,
+                       "%s: database schema version %d is newer than this "
+                       "ackbeat understands (%d); use a newer ackbeat or "
+                       "restore a backup",
+                       st->path, version, store_migrations_count);
+    if (version == store_migrations_count)
+        return AB_OK;
+
+    /* All missing migrations in one transaction: a crash half-way leaves
+     * the old version intact rather than a schema no version describes. */
+    if ((e = store_exec(st, "BEGIN IMMEDIATE", em)))
+        return e;
+    for (int v = version; v < store_migrations_count; v++) {
+        char *err = NULL;
+        if (sqlite3_exec(st->db, store_migrations_sql[v], NULL, NULL, &err) !=
+            SQLITE_OK) {
+            ab_fail(em, AB_ESTORE, "%s: migration %d -> %d failed: %s",
+                    st->path, v, v + 1, err ? err : "?");
+            sqlite3_free(err);
+            store_rollback(st);
+            return AB_ESTORE;
+        }
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", store_migrations_count);
+    if ((e = store_exec(st, sql, em))) {
+        store_rollback(st);
+        return e;
+    }
+    return store_exec(st, "COMMIT", em);
+}
+
+enum ab_err store_open(const char *path, store **out, ab_errmsg *em)
+{
+    enum ab_err e = AB_OK;
+    *out = NULL;
+    store *st = ab_calloc(1, sizeof *st);
+    if (!st)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    st->fail_after = -1;
+    st->path = ab_strdup(path);
+    if (!st->path) {
+        e = ab_fail(em, AB_ENOMEM, "out of memory");
+        goto out;
+    }
+    int rc = sqlite3_open_v2(path, &st->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                 SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        e = ab_fail(em, AB_ESTORE, "%s: cannot open state database: %s", path,
+                    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        goto out;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+    /* Read something first: a file that is not a database fails here
+     * with a clear message instead of inside a migration. */
+    int version;
+    if ((e = pragma_int(st, "PRAGMA user_version", &version, em)))
+        goto out;
+    if ((e = store_exec(st, "PRAGMA journal_mode = WAL", em)) ||
+        (e = store_exec(st, "PRAGMA synchronous = FULL", em)) ||
+        (e = store_exec(st, "PRAGMA foreign_keys = ON", em)))
+        goto out;
+    if ((e = migrate(st, em)))
+        goto out;
+    *out = st;
+    st = NULL;
+out:
+    store_close(st);
+    return e;
+}
+
+void store_close(store *st)
+{
+    if (!st)
+        return;
+    if (st->db)
+        sqlite3_close_v2(st->db);
+    ab_free(st->path);
+    ab_free(st);
+}
+
+int store_schema_version(store *st)
+{
+    int v = -1;
+    if (pragma_int(st, "PRAGMA user_version", &v, NULL) != AB_OK)
+        return -1;
+    return v;
+}
+
+enum ab_err store_begin(store *st, ab_errmsg *em)
+{
+    return store_exec(st, "BEGIN IMMEDIATE", em);
+}
+
+enum ab_err store_commit(store *st, ab_errmsg *em)
+{
+    enum ab_err e = store_exec(st, "COMMIT", em);
+    if (e)
+        store_rollback(st);
+    return e;
+}
+
+void store_rollback(store *st)
+{
+    /* Rolling back when no transaction is open is harmless; ignore it. */
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+enum ab_err store_integrity_check(store *st, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(st, "PRAGMA integrity_check", &s, em);
+    if (e)
+        return e;
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        e = store_dberr(st, em, "integrity_check");
+    } else {
+        const char *r = (const char *)sqlite3_column_text(s, 0);
+        if (!r || strcmp(r, "ok") != 0)
+            e = ab_fail(em, AB_ESTORE, "%s: integrity check failed: %s",
+                        st->path, r ? r : "?");
+    }
+    sqlite3_finalize(s);
+    return e;
+}
+
+void store_fail_after(store *st, long n)
+{
+    st->fail_after = n;
+}
+
+enum ab_err store_meta_get(store *st, const char *key, char **value,
+                           ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    *value = NULL;
+    enum ab_err e = store_prepare(st, "SELECT value FROM meta WHERE key = ?", &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    int rc = store_step(st, s);
+    if (rc == SQLITE_ROW) {
+        *value = store_column_dup(s, 0);
+        if (!*value)
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+    } else if (rc != SQLITE_DONE) {
+        e = store_dberr(st, em, "meta get");
+    }
+    sqlite3_finalize(s);
+    return e;
+}
+
+enum ab_err store_meta_set(store *st, const char *key, const char *value,
+                           ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(
+        st, "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+    if (store_step(st, s) != SQLITE_DONE)
+        e = store_dberr(st, em, "meta set");
+    sqlite3_finalize(s);
+    return e;
+}

@@ -1,0 +1,130 @@
+/*
+ * store.h - the state database: the only place with SQL about state.
+ *
+ * One SQLite file in WAL mode holds everything ackbeat must not forget:
+ * runs and results, alerts, heartbeat cycles and their tokens and
+ * acknowledgements, the outbox, and the inbox's progress.  Every instant
+ * is stored as ISO 8601 UTC text ("2026-12-01T08:00:00Z") so that
+ * `sqlite3 state.db` is readable by a person, and compares correctly as
+ * text.
+ *
+ * The schema is versioned (PRAGMA user_version); store_open() applies the
+ * missing migrations in one transaction and refuses a database written by
+ * a newer ackbeat.  A store handle is not thread-safe: one per thread.
+ *
+ * Sections below follow the tables; each section's functions live in the
+ * store/ file named in its heading.
+ */
+#ifndef AB_STORE_H
+#define AB_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/ab_err.h"
+#include "common/ab_time.h"
+
+typedef struct store store;
+
+/* ===== core (store/store.c) ========================================== */
+
+/* The newest schema version this binary knows. */
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * Open (creating if needed) the database at path, switch it to WAL, and
+ * migrate it.  AB_EVERSION if the file is newer than this binary.
+ * On success *out is owned by the caller: store_close() it.
+ */
+enum ab_err store_open(const char *path, store **out, ab_errmsg *em) AB_MUST_CHECK;
+void store_close(store *st);
+
+/* The schema version of the open database. */
+int store_schema_version(store *st);
+
+/*
+ * Transactions.  store_begin() takes the write lock at once (BEGIN
+ * IMMEDIATE) so that two ackbeat processes serialise on claims instead of
+ * failing half-way; the busy timeout absorbs short waits.
+ */
+enum ab_err store_begin(store *st, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_commit(store *st, ab_errmsg *em) AB_MUST_CHECK;
+void store_rollback(store *st);
+
+/* PRAGMA integrity_check == "ok"; detail names the first problem. */
+enum ab_err store_integrity_check(store *st, ab_errmsg *em) AB_MUST_CHECK;
+
+/* Test seam: make the Nth following SQLite step fail (n < 0: off). */
+void store_fail_after(store *st, long n);
+
+/* Small key/value table for bookkeeping (last tick, start-up time). */
+enum ab_err store_meta_get(store *st, const char *key, char **value,
+                           ab_errmsg *em) AB_MUST_CHECK; /* *value NULL if unset; free with ab_free */
+enum ab_err store_meta_set(store *st, const char *key, const char *value,
+                           ab_errmsg *em) AB_MUST_CHECK;
+
+/* ===== runs and results (store/runs.c) ================================ */
+
+enum store_status {
+    STORE_HEALTHY = 0,
+    STORE_DEGRADED = 1,
+    STORE_FAILING = 2,
+    STORE_OFFLINE = 3,
+};
+const char *store_status_name(enum store_status s); /* "Healthy"... */
+int store_status_parse(const char *s);              /* -1 if unknown; case-insensitive */
+
+/* One item's result, as a check produced it (seed 001 HeartbeatResult). */
+struct store_result {
+    const char *item;    /* "" for a check with a single item */
+    enum store_status status;
+    int has_value;
+    double value;
+    const char *message; /* may be NULL */
+    const char *perfdata;/* raw perfdata text, may be NULL */
+};
+
+/* Start a run (status Pending).  type is "Information" or "Action";
+ * trigger is "schedule", "manual", "report" or "cache". */
+enum ab_err store_run_begin(store *st, const char *check, const char *type,
+                            const char *trigger, ab_time started,
+                            int64_t *run_id, ab_errmsg *em) AB_MUST_CHECK;
+/* Store the results and mark the run Complete, in one transaction. */
+enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
+                               int from_cache, const struct store_result *res,
+                               size_t nres, const char *remedy_note,
+                               ab_errmsg *em) AB_MUST_CHECK;
+
+/* A past run with its results; free with store_run_free. */
+struct store_run {
+    int64_t id;
+    char *check;
+    char *type;
+    char *trigger;
+    int complete;
+    ab_time started;
+    int64_t execution_ms;
+    int from_cache;
+    char *remedy_note;
+    struct store_result *results; /* strings owned by the run */
+    size_t nresults;
+};
+void store_run_free(struct store_run *r);
+/* The newest Complete run of check, or AB_ENOTFOUND. */
+enum ab_err store_run_last(store *st, const char *check, struct store_run **out,
+                           ab_errmsg *em) AB_MUST_CHECK;
+/* Up to limit runs, newest first; caller frees each and the array (ab_free). */
+enum ab_err store_run_history(store *st, const char *check, size_t limit,
+                              struct store_run ***out, size_t *n,
+                              ab_errmsg *em) AB_MUST_CHECK;
+
+/* ===== alerts (store/alerts.c) ======================================== */
+/* (declared by the engine work; see store/alerts.c) */
+
+/* ===== heartbeat cycles, tokens, acknowledgements (store/cycles.c) ==== */
+
+/* ===== outbox (store/outbox.c) ======================================== */
+
+/* ===== inbox progress and seen messages (store/inbox.c) =============== */
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * store_int.h - private to store/: the handle and statement helpers.
+ */
+#ifndef AB_STORE_INT_H
+#define AB_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    long fail_after; /* test seam: < 0 off */
+};
+
+/* The migrations, oldest first; migrations[i] takes version i to i+1. */
+extern const char *const store_migrations_sql[];
+extern const int store_migrations_count;
+
+/* Prepare sql; on failure fill em with SQLite's message. */
+enum ab_err store_prepare(store *st, const char *sql, sqlite3_stmt **out,
+                          ab_errmsg *em);
+/* Step honouring the fault-injection seam.  Returns the SQLite code. */
+int store_step(store *st, sqlite3_stmt *stmt);
+/* Execute one statement with no result rows. */
+enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em);
+/* Fill em from the connection's last error, return AB_ESTORE (or AB_EBUSY). */
+enum ab_err store_dberr(store *st, ab_errmsg *em, const char *what);
+
+/* Bind an ab_time as ISO text, or NULL for AB_TIME_NONE. */
+int store_bind_time(sqlite3_stmt *s, int idx, ab_time t);
+/* Read an ISO text column back; AB_TIME_NONE for NULL or unparsable. */
+ab_time store_column_time(sqlite3_stmt *s, int col);
+/* ab_strdup of a text column (NULL stays NULL). */
+char *store_column_dup(sqlite3_stmt *s, int col);
+
+#endif

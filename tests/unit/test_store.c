@@ -1,0 +1,169 @@
+/*
+ * test_store.c - the state database: migrations, version refusal, runs,
+ * transactions under injected failures.
+ */
+#include "harness.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "common/ab_mem.h"
+#include "store/store.h"
+
+static const char *dbpath(const char *name)
+{
+    static char p[512];
+    snprintf(p, sizeof p, "%s/%s", t_tmpdir(), name);
+    return p;
+}
+
+TEST(open_creates_and_migrates)
+{
+    store *st;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_open(dbpath("a.db"), &st, &em));
+    CHECK_INT(store_schema_version(st), STORE_SCHEMA_VERSION);
+    CHECK_OK(store_integrity_check(st, &em));
+    store_close(st);
+    /* Reopening an up-to-date database is a no-op. */
+    CHECK_OK(store_open(dbpath("a.db"), &st, &em));
+    CHECK_INT(store_schema_version(st), STORE_SCHEMA_VERSION);
+    store_close(st);
+}
+
+TEST(refuses_newer_database)
+{
+    sqlite3 *db;
+    CHECK(sqlite3_open(dbpath("new.db"), &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "PRAGMA user_version = 999", 0, 0, 0) == SQLITE_OK);
+    sqlite3_close(db);
+    store *st = NULL;
+    ab_errmsg em = {{0}};
+    CHECK_INT(store_open(dbpath("new.db"), &st, &em), AB_EVERSION);
+    CHECK(st == NULL);
+    CHECK_CONTAINS(em.text, "newer");
+    CHECK_CONTAINS(em.text, "999");
+}
+
+TEST(refuses_non_database)
+{
+    FILE *f = fopen(dbpath("junk.db"), "w");
+    CHECK(f);
+    fputs("this is not a database, it is a text file that is long enough\n", f);
+    fclose(f);
+    store *st = NULL;
+    ab_errmsg em = {{0}};
+    CHECK_INT(store_open(dbpath("junk.db"), &st, &em), AB_ESTORE);
+    CHECK_CONTAINS(em.text, "junk.db");
+}
+
+TEST(run_round_trip)
+{
+    store *st;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_open(dbpath("runs.db"), &st, &em));
+    int64_t id;
+    CHECK_OK(store_run_begin(st, "orders", "Information", "schedule", 1796112000, &id, &em));
+    struct store_result res[2] = {
+        {.item = "", .status = STORE_FAILING, .has_value = 1, .value = 3.5,
+         .message = "newest row is 3d old"},
+        {.item = "b", .status = STORE_HEALTHY},
+    };
+    CHECK_OK(store_run_complete(st, id, 12, 0, res, 2, NULL, &em));
+    /* Completing twice is refused: results are written once. */
+    CHECK_INT(store_run_complete(st, id, 12, 0, res, 2, NULL, &em), AB_ENOTFOUND);
+    struct store_run *r;
+    CHECK_OK(store_run_last(st, "orders", &r, &em));
+    CHECK_INT(r->id, id);
+    CHECK_INT(r->complete, 1);
+    CHECK_INT(r->started, 1796112000);
+    CHECK_INT(r->execution_ms, 12);
+    CHECK_INT(r->nresults, 2);
+    CHECK_INT(r->results[0].status, STORE_FAILING);
+    CHECK(r->results[0].value == 3.5);
+    CHECK_STR(r->results[0].message, "newest row is 3d old");
+    CHECK_STR(r->results[1].item, "b");
+    CHECK_INT(r->results[1].has_value, 0);
+    store_run_free(r);
+    CHECK_INT(store_run_last(st, "nothing", &r, &em), AB_ENOTFOUND);
+    store_close(st);
+}
+
+TEST(failed_step_rolls_back_whole_run)
+{
+    store *st;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_open(dbpath("fail.db"), &st, &em));
+    int64_t id;
+    CHECK_OK(store_run_begin(st, "c", "Information", "schedule", 1000, &id, &em));
+    struct store_result res[3] = {{.status = STORE_HEALTHY, .item = "1"},
+                                  {.status = STORE_HEALTHY, .item = "2"},
+                                  {.status = STORE_HEALTHY, .item = "3"}};
+    /* Steps: BEGIN, UPDATE, INSERT 1, INSERT 2 fails. */
+    store_fail_after(st, 3);
+    CHECK(store_run_complete(st, id, 1, 0, res, 3, NULL, &em) != AB_OK);
+    store_fail_after(st, -1);
+    struct store_run *r;
+    CHECK_INT(store_run_last(st, "c", &r, &em), AB_ENOTFOUND);
+    /* The run is still Pending and can be completed. */
+    CHECK_OK(store_run_complete(st, id, 1, 0, res, 3, NULL, &em));
+    CHECK_OK(store_run_last(st, "c", &r, &em));
+    CHECK_INT(r->nresults, 3);
+    store_run_free(r);
+    CHECK_OK(store_integrity_check(st, &em));
+    store_close(st);
+}
+
+TEST(history_newest_first)
+{
+    store *st;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_open(dbpath("hist.db"), &st, &em));
+    for (int i = 0; i < 5; i++) {
+        int64_t id;
+        struct store_result res = {.status = STORE_HEALTHY, .has_value = 1, .value = i};
+        CHECK_OK(store_run_begin(st, "h", "Information", "schedule", 1000 + i * 60, &id, &em));
+        CHECK_OK(store_run_complete(st, id, i, 0, &res, 1, NULL, &em));
+    }
+    struct store_run **v;
+    size_t n;
+    CHECK_OK(store_run_history(st, "h", 3, &v, &n, &em));
+    CHECK_INT(n, 3);
+    CHECK_INT(v[0]->started, 1000 + 4 * 60);
+    CHECK(v[2]->results[0].value == 2);
+    for (size_t i = 0; i < n; i++)
+        store_run_free(v[i]);
+    ab_free(v);
+    store_close(st);
+}
+
+TEST(open_survives_allocation_failures)
+{
+    for (long n = 0; n < 10; n++) {
+        store *st = NULL;
+        ab_errmsg em = {{0}};
+        ab_mem_fail_after(n);
+        enum ab_err e = store_open(dbpath("oom.db"), &st, &em);
+        ab_mem_fail_reset();
+        if (e == AB_OK)
+            store_close(st);
+        else
+            CHECK_INT(e, AB_ENOMEM);
+    }
+}
+
+TEST(meta_round_trip)
+{
+    store *st;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_open(dbpath("meta.db"), &st, &em));
+    char *v;
+    CHECK_OK(store_meta_get(st, "k", &v, &em));
+    CHECK(v == NULL);
+    CHECK_OK(store_meta_set(st, "k", "one", &em));
+    CHECK_OK(store_meta_set(st, "k", "two", &em));
+    CHECK_OK(store_meta_get(st, "k", &v, &em));
+    CHECK_STR(v, "two");
+    ab_free(v);
+    store_close(st);
+}
