@@ -4,6 +4,8 @@
  */
 #include "harness.h"
 
+#include <stdio.h>
+
 #include "common/ab_buf.h"
 #include "common/ab_err.h"
 #include "common/ab_mem.h"
@@ -101,4 +103,43 @@ TEST(error_detail)
     ab_failctx(&em, AB_ECONFIG, "mail");
     CHECK_STR(em.text, "mail: bad port");
     CHECK_STR(ab_strerror(AB_ENOMEM), "out of memory");
+}
+
+#include "common/ab_token.h"
+
+static int collect(const char *tok, void *ud)
+{
+    char *dst = ud;
+    size_t l = strlen(dst);
+    snprintf(dst + l, 256 - l, "%s;", tok);
+    return 0;
+}
+
+TEST(tokens_are_valid_and_distinct)
+{
+    char a[AB_TOKEN_LEN + 1], b[AB_TOKEN_LEN + 1];
+    CHECK_OK(ab_token_new(a));
+    CHECK_OK(ab_token_new(b));
+    CHECK_INT(strlen(a), AB_TOKEN_LEN);
+    CHECK(ab_token_valid(a, strlen(a)));
+    CHECK(strcmp(a, b) != 0);
+    CHECK(!ab_token_valid("abc", 3));
+    CHECK(!ab_token_valid("ABCDEFGHIJKLMNOPQRSTUVWXYA", 26));
+    CHECK(!ab_token_valid("abcdefghijklmnopqrstuvwxy1", 26)); /* 1 not base32 */
+    CHECK(!ab_token_valid("abcdefghijklmnopqrstuvwxyb", 26)); /* pad bits set */
+}
+
+TEST(token_scan_finds_tokens_in_text)
+{
+    char t[AB_TOKEN_LEN + 1], found[256] = "";
+    CHECK_OK(ab_token_new(t));
+    char text[512];
+    snprintf(text, sizeof text,
+             "> Reference: hb.%s\nbeat+%s@example.org and a 40-char sha "
+             "0123456789abcdef0123456789abcdef01234567",
+             t, t);
+    ab_token_scan(text, strlen(text), collect, found);
+    char want[256];
+    snprintf(want, sizeof want, "%s;%s;", t, t);
+    CHECK_STR(found, want);
 }

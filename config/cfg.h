@@ -1,0 +1,265 @@
+/*
+ * cfg.h - the configuration model: one XML file, validated, immutable.
+ *
+ * cfg_load() reads the file with libxml2, validates it against the
+ * RelaxNG schema that ships in config/ackbeat.rng (compiled into the
+ * binary), then checks what a schema cannot: references between names,
+ * durations, schedules, addresses.  Every problem is reported, each as
+ * "FILE:LINE: what is wrong", not only the first.
+ *
+ * The model is read-only after load and owned by the cfg handle: every
+ * pointer reachable from it is borrowed and valid until cfg_free().  A
+ * reload builds a second model and swaps it in only if it loaded
+ * cleanly, so nothing may cache pointers into a model across a reload.
+ *
+ * Relative paths in the file (state database, sources, templates,
+ * calendars, plugins) are resolved against the config file's folder.
+ * Passwords never appear in the file: only password-file= or
+ * password-env=, read on demand with cfg_secret_read().
+ */
+#ifndef AB_CFG_H
+#define AB_CFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/ab_buf.h"
+#include "common/ab_err.h"
+#include "schedules/sched.h"
+
+typedef struct cfg cfg;
+
+/* Where a secret comes from; at most one is set, both NULL = none. */
+struct cfg_secret {
+    const char *file; /* absolute path; the first line is the secret */
+    const char *env;  /* environment variable name */
+};
+
+/* A resolved list of email addresses (groups and people expanded). */
+struct cfg_addrs {
+    const char *const *v;
+    size_t n;
+};
+
+enum cfg_tls {
+    CFG_TLS_AUTO = 0,      /* by URL scheme: smtps/imaps implicit, else opportunistic */
+    CFG_TLS_REQUIRED,      /* STARTTLS must succeed */
+    CFG_TLS_OPPORTUNISTIC, /* STARTTLS if offered */
+    CFG_TLS_NONE,          /* never (loopback tests) */
+};
+
+/* <mail>: how ackbeat sends. */
+struct cfg_mail {
+    const char *from;      /* envelope and header From address */
+    const char *from_name; /* display name, may be NULL */
+    const char *transport; /* smtp://host:port, smtps://, sendmail:[path], maildir:PATH */
+    enum cfg_tls tls;
+    const char *username;  /* may be NULL: no AUTH */
+    struct cfg_secret password;
+    const char *ca_file;   /* PEM CA bundle for verification, may be NULL */
+    int insecure;          /* skip certificate verification (never default) */
+    const char *helo;      /* EHLO name, may be NULL */
+    int64_t timeout;       /* seconds per SMTP transaction */
+    int64_t max_age;       /* give up on a message after this long (seconds) */
+};
+
+/* <inbox>: where replies arrive.  enabled == 0 when absent. */
+struct cfg_inbox {
+    int enabled;
+    const char *url;       /* imap://host:port/FOLDER, imaps://..., maildir:PATH */
+    const char *username;
+    struct cfg_secret password;
+    const char *ca_file;
+    int insecure;
+    enum cfg_tls tls;
+    int64_t poll;          /* seconds between polls */
+    int64_t timeout;
+    const char *move_to;   /* folder to move processed mail to, may be NULL */
+    const char *reply_address;   /* LOCAL@DOMAIN of heartbeats (Reply-To base) */
+    const char *const *ack_from; /* domains allowed to acknowledge for others */
+    size_t nack_from;
+};
+
+/* <web>: the HTTP listener.  enabled == 0 when absent. */
+struct cfg_web {
+    int enabled;
+    const char *listen;    /* "127.0.0.1:8025" */
+    const char *base_url;  /* for links in emails, may be NULL */
+    struct cfg_secret token;         /* bearer token for actions */
+    const char *user;                /* basic auth user, may be NULL */
+    struct cfg_secret password_hash; /* crypt(3) hash for basic auth */
+};
+
+/* <alerting>: defaults for every check's alert policy. */
+struct cfg_alerting {
+    int64_t repeat;         /* re-notify every; 0 = never */
+    int64_t escalate_after; /* escalate when not dismissed after; 0 = never */
+    int flap_limit;         /* status flips per day before "flapping"; 0 = off */
+    int quiet_bypass_p1;    /* priority 1 ignores quiet hours */
+    struct cfg_addrs notify;      /* level 0 */
+    struct cfg_addrs escalate_to; /* level 1 */
+    const char *digest_at;  /* "HH:MM" local daily digest, NULL = off */
+};
+
+/* A person; quiet hours are a schedule during which they are not mailed. */
+struct cfg_person {
+    const char *name;
+    const char *email;
+    const char *display;     /* may be NULL */
+    const sched *quiet;      /* may be NULL */
+    int line;
+};
+
+enum cfg_source_kind { CFG_SRC_SQLITE, CFG_SRC_ODBC };
+
+struct cfg_source {
+    const char *name;
+    enum cfg_source_kind kind;
+    const char *path;        /* sqlite: absolute path of the file */
+    const char *connection;  /* odbc: connection string ("Driver=...;" or "DSN=...") */
+    const char *username;    /* odbc: UID added to the connection string */
+    struct cfg_secret password;
+    int64_t timeout;         /* per query, seconds */
+    int line;
+};
+
+enum cfg_check_kind {
+    CFG_FRESHNESS,
+    CFG_COUNT,
+    CFG_SQL,
+    CFG_COMMAND,
+    CFG_PLUGIN,
+    CFG_HEARTBEAT,
+    CFG_PING,
+};
+const char *cfg_check_kind_name(enum cfg_check_kind k); /* "freshness"... */
+
+enum cfg_ts_format { CFG_TS_AUTO, CFG_TS_ISO, CFG_TS_UNIX, CFG_TS_NATIVE };
+enum cfg_period { CFG_PERIOD_NONE, CFG_PERIOD_DAY, CFG_PERIOD_WEEK,
+                  CFG_PERIOD_MONTH, CFG_PERIOD_QUARTER, CFG_PERIOD_YEAR };
+enum cfg_direction { CFG_ABOVE, CFG_BELOW }; /* bad when value is above/below */
+
+struct cfg_check {
+    const char *name;        /* [A-Za-z0-9._-]+, unique */
+    const char *label;       /* human title; defaults to name */
+    enum cfg_check_kind kind;
+    int line;
+    const char *type;        /* "Information" or "Action" (seed 001) */
+    const char *remedy;      /* Action: shell command run when it fails, may be NULL */
+    const char *schedule_name; /* NULL: runs on every tick */
+    const sched *schedule;   /* NULL: every tick */
+    const char *timezone;    /* IANA zone for periods; the global one by default */
+    int64_t cache;           /* reuse the last result this long; 0 = off */
+    int64_t timeout;         /* seconds */
+
+    /* alert policy, global defaults already applied */
+    int confirm;             /* bad runs in a row before an alert opens */
+    int recover;             /* good runs in a row before it resolves */
+    int priority;            /* 0: by status (Offline 1, Failing 2, Degraded 3) */
+    int64_t repeat;
+    int64_t escalate_after;
+    struct cfg_addrs notify;
+    struct cfg_addrs escalate_to;
+    const char *depends_on;  /* parent check name, may be NULL */
+
+    /* freshness, count, sql */
+    const struct cfg_source *source;
+    const char *table, *column;  /* or query */
+    const char *query;
+    int64_t max_age, warn_age;   /* freshness; warn_age 0 = none */
+    enum cfg_ts_format ts_format;
+    const char *naive_zone;      /* zone of timestamps without offset; "UTC" */
+    enum cfg_period period;      /* count */
+    int64_t window;              /* count: rolling window instead of period */
+    int has_min, has_warn_below;
+    double min, warn_below;      /* count */
+    int has_warn, has_crit;
+    double warn, crit;           /* sql */
+    enum cfg_direction direction;
+
+    /* command */
+    const char *const *argv;     /* NULL-terminated; argv[0] is the program */
+    size_t argc;
+    const char *shell;           /* command line for /bin/sh -c, when shell="yes" */
+
+    /* plugin (seed 002's HeartbeatAssembly) */
+    const char *plugin_file;     /* absolute path of the shared object */
+    const char *plugin_arg;      /* free text handed to the plugin, may be NULL */
+
+    /* heartbeat (seed 000) */
+    struct cfg_addrs to;         /* who is asked */
+    int64_t grace;               /* from firing to the verdict */
+    int quorum;                  /* confirmations needed; 0 = all */
+    int64_t reminder;            /* remind this long before the deadline; 0 = off */
+    int missed_limit;            /* flag an address after this many misses */
+    const char *description;
+
+    /* ping (dead man's switch) */
+    int64_t period;
+    int64_t ping_grace;
+    const char *ping_token;      /* unguessable token for /ping/TOKEN, may be NULL */
+};
+
+/* A named maintenance calendar and the checks it covers (NULL = all). */
+struct cfg_maintenance {
+    const char *calendar;        /* absolute path of the .ics */
+    const sched_calendar *cal;
+    const char *const *checks;
+    size_t nchecks;
+    int line;
+};
+
+struct cfg_global {
+    const char *name;        /* site name for messages */
+    const char *timezone;    /* default IANA zone, "UTC" if unset */
+    int64_t tick;            /* base interval of the loop, seconds */
+    const char *state_path;  /* absolute path of the state database */
+    const char *templates_dir; /* user overrides, may be NULL */
+    const char *log_level;   /* may be NULL */
+    struct cfg_mail mail;
+    struct cfg_inbox inbox;
+    struct cfg_web web;
+    struct cfg_alerting alerting;
+};
+
+/*
+ * Load and validate path.  On success *out is the model (free with
+ * cfg_free).  On failure returns AB_ECONFIG (or AB_EIO / AB_ENOMEM) and
+ * appends one line per problem to errors ("FILE:LINE: message\n").
+ */
+enum ab_err cfg_load(const char *path, cfg **out, ab_buf *errors) AB_MUST_CHECK;
+void cfg_free(cfg *c);
+
+const char *cfg_path(const cfg *c);
+const struct cfg_global *cfg_global(const cfg *c);
+
+size_t cfg_check_count(const cfg *c);
+const struct cfg_check *cfg_check_at(const cfg *c, size_t i);
+const struct cfg_check *cfg_check_find(const cfg *c, const char *name);
+
+size_t cfg_source_count(const cfg *c);
+const struct cfg_source *cfg_source_at(const cfg *c, size_t i);
+
+size_t cfg_person_count(const cfg *c);
+const struct cfg_person *cfg_person_at(const cfg *c, size_t i);
+const struct cfg_person *cfg_person_by_email(const cfg *c, const char *email);
+
+size_t cfg_maintenance_count(const cfg *c);
+const struct cfg_maintenance *cfg_maintenance_at(const cfg *c, size_t i);
+
+/* Is check covered by a maintenance event at t?  Fills why (may be NULL). */
+int cfg_in_maintenance(const cfg *c, const struct cfg_check *chk, ab_time t,
+                       char *why, size_t whylen);
+
+/* One-line summary for `ackbeat validate`: "3 checks, 2 sources, ...". */
+void cfg_summary(const cfg *c, char *buf, size_t len);
+
+/*
+ * Read a secret: the first line of the file (without the newline) or the
+ * environment variable.  *out is NULL when none is configured.  Caller
+ * frees with ab_free.  Errors name the file or variable, never the value.
+ */
+enum ab_err cfg_secret_read(const struct cfg_secret *s, char **out,
+                            ab_errmsg *em) AB_MUST_CHECK;
+
+#endif
