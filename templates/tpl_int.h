@@ -1,0 +1,75 @@
+/*
+ * tpl_int.h - templates/ private: the compiled form shared by the parser
+ * (tpl_parse.c) and the renderer (tpl_render.c).
+ *
+ * A compiled template is a tree of nodes kept in one arena, so that freeing
+ * a template is freeing a few chunks, and the parser's many small pieces
+ * (names, text slices, indentation) cost no malloc each.
+ */
+#ifndef AB_TPL_INT_H
+#define AB_TPL_INT_H
+
+#include <stddef.h>
+
+#include "templates/tpl.h"
+
+enum tpl_node_type {
+    TPL_N_TEXT,     /* literal template text */
+    TPL_N_VAR,      /* {{x}}, {{{x}}}, {{&x}} */
+    TPL_N_SECTION,  /* {{#x}}...{{/x}} */
+    TPL_N_INVERTED, /* {{^x}}...{{/x}} */
+    TPL_N_PARTIAL,  /* {{>x}}, {{>*x}} */
+    TPL_N_PARENT,   /* {{<x}}...{{/x}}: kids holds the blocks passed */
+    TPL_N_BLOCK,    /* {{$x}}...{{/x}}: kids holds the default content */
+};
+
+/* A name as written, split at dots; "." is nparts == 0. */
+struct tpl_name {
+    const char *full;    /* as written, for messages and partial names */
+    const char **parts;  /* NUL-terminated parts */
+    size_t nparts;
+};
+
+struct tpl_node {
+    enum tpl_node_type type;
+    unsigned line;            /* line of the tag (or of the text's start) */
+    struct tpl_node *next;    /* next sibling */
+    struct tpl_node *kids;    /* SECTION, INVERTED, PARENT, BLOCK */
+    const char *text;         /* TEXT: bytes (not NUL-terminated) */
+    size_t len;               /* TEXT: byte count */
+    struct tpl_name name;     /* all but TEXT */
+    int raw;                  /* VAR: not escaped */
+    int dynamic;              /* PARTIAL: name is looked up in the data */
+    /*
+     * PARTIAL, PARENT, BLOCK: indentation added to each line of what they
+     * expand to, and whether that expansion starts at the start of a line
+     * (the tag stood alone on its line, so the whitespace before it is this
+     * indentation rather than literal text).
+     */
+    const char *indent;
+    size_t indent_len;
+    int at_bol;
+    const struct tpl *owner;  /* PARTIAL, PARENT: for error messages */
+};
+
+struct tpl_chunk {
+    struct tpl_chunk *next;
+    size_t used, size;
+    /* max_align_t keeps the bytes after the header aligned for any node */
+    _Alignas(max_align_t) unsigned char mem[];
+};
+
+struct tpl {
+    char *name;               /* owned (in the arena) */
+    struct tpl_node *root;    /* first top-level node */
+    struct tpl_chunk *arena;  /* every node and string of this template */
+};
+
+/* Arena allocation: zeroed memory that lives until tpl_free. */
+void *tpl_arena_alloc(struct tpl *t, size_t n);
+char *tpl_arena_strndup(struct tpl *t, const char *s, size_t n);
+
+/* Escape-free rendering helpers shared with the parser's tests of names. */
+int tpl_is_blank(char c);
+
+#endif
