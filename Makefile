@@ -76,6 +76,15 @@ $(B)/lib$(1).a: $(call mod_objs,$(1))
 endef
 $(foreach m,$(MODULES),$(eval $(call MODULE_RULE,$(m))))
 
+# The config schema is compiled into the binary: validation must not
+# depend on finding a file at run time.
+$(B)/config/ackbeat_rng.c: config/ackbeat.rng scripts/embed
+	@mkdir -p $(@D)
+	scripts/embed cfg_schema_rng $< > $@
+$(B)/config/ackbeat_rng.o: $(B)/config/ackbeat_rng.c
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/libconfig.a: $(B)/config/ackbeat_rng.o
+
 # V=1 shows the whole command lines.
 ifeq ($(V),1)
 Q :=

@@ -1,0 +1,142 @@
+/*
+ * cfg_int.h - private to config/: the model's storage and the builder's
+ * helpers.
+ *
+ * All strings and arrays of a model live in one arena, freed at once by
+ * cfg_free(); libxml2's tree is gone by the time cfg_load() returns.
+ * Schedules, windows and calendars are owned by the model and freed with
+ * it.
+ */
+#ifndef AB_CFG_INT_H
+#define AB_CFG_INT_H
+
+#include <libxml/tree.h>
+
+#include "config/cfg.h"
+
+struct cfg_arena_block;
+
+struct cfg_named_sched {
+    const char *name;
+    sched *s;
+    int line;
+    int is_window_only; /* a seed EventSchedule used directly as a schedule */
+};
+
+struct cfg_named_window {
+    const char *name;
+    sched_window *w;
+    int line;
+};
+
+struct cfg_group_def {
+    const char *name;
+    xmlNode *node; /* valid only while building */
+    int line;
+};
+
+struct cfg {
+    char *path;
+    char *dir;
+    struct cfg_arena_block *arena;
+    struct cfg_global g;
+
+    struct cfg_person *people;
+    size_t npeople;
+    struct cfg_source *sources;
+    size_t nsources;
+    struct cfg_check *checks;
+    size_t nchecks;
+    struct cfg_maintenance *maint;
+    size_t nmaint;
+
+    struct cfg_named_window *windows;
+    size_t nwindows;
+    struct cfg_named_sched *scheds;
+    size_t nscheds;
+    sched_calendar **cals; /* owned; parallel to maint */
+};
+
+struct cfg_diag {
+    int line;
+    char *msg; /* "FILE:LINE: message", malloc'd */
+};
+
+/* The builder: the model under construction plus the diagnostics. */
+struct cfg_builder {
+    cfg *c;
+    struct cfg_diag *diags; /* sorted by line when reported */
+    size_t ndiags, capdiags;
+    int oom;
+    xmlNode *root;
+    struct cfg_group_def *groups;
+    size_t ngroups;
+};
+
+/* --- util.c ------------------------------------------------------------ */
+void *cfg_alloc(cfg *c, size_t n);                 /* zeroed; NULL on OOM */
+const char *cfg_strdup(cfg *c, const char *s);    /* NULL stays NULL */
+void cfg_arena_free(cfg *c);
+
+/* Record "FILE:LINE: message". */
+void cfg_err(struct cfg_builder *b, const xmlNode *n, const char *fmt, ...)
+    AB_PRINTF(3, 4);
+void cfg_errl(struct cfg_builder *b, int line, const char *fmt, ...)
+    AB_PRINTF(3, 4);
+
+/* An attribute's value, copied into the arena (NULL if absent). */
+const char *cfg_attr(struct cfg_builder *b, xmlNode *n, const char *name);
+/* The trimmed text of a child element (NULL if absent). */
+const char *cfg_child_text(struct cfg_builder *b, xmlNode *n, const char *name,
+                           xmlNode **found);
+const char *cfg_node_text(struct cfg_builder *b, xmlNode *n);
+int cfg_is(const xmlNode *n, const char *name);
+
+/* Parse helpers: on bad input they record an error naming the attribute
+ * and leave *out unchanged; return 1 if a value was present and valid. */
+int cfg_duration(struct cfg_builder *b, xmlNode *n, const char *attr, int64_t *out);
+int cfg_int(struct cfg_builder *b, xmlNode *n, const char *attr, long lo,
+            long hi, int *out);
+int cfg_number(struct cfg_builder *b, xmlNode *n, const char *attr, double *out);
+int cfg_bool(struct cfg_builder *b, xmlNode *n, const char *attr, int *out);
+/* Resolve path against the config file's folder (copy in the arena). */
+const char *cfg_path_resolve(struct cfg_builder *b, const char *path);
+/* Does s look like an addr-spec (local@domain, no spaces or controls)? */
+int cfg_is_address(const char *s);
+/* Is s a valid object name ([A-Za-z0-9._ -]+ for schedules, stricter for checks)? */
+int cfg_is_check_name(const char *s);
+void cfg_secret_attrs(struct cfg_builder *b, xmlNode *n, const char *file_attr,
+                      const char *env_attr, struct cfg_secret *out);
+/* Split a space/comma separated list into the arena. */
+const char *const *cfg_split(struct cfg_builder *b, const char *list, size_t *n);
+
+/* --- recipients.c ------------------------------------------------------ */
+void cfg_build_recipients(struct cfg_builder *b, xmlNode *recipients);
+/* Expand names of people and groups and literal addresses into addresses. */
+void cfg_resolve_addrs(struct cfg_builder *b, xmlNode *n, const char *attr,
+                       struct cfg_addrs *out);
+
+/* --- global.c ---------------------------------------------------------- */
+void cfg_build_global(struct cfg_builder *b, xmlNode *root);
+
+/* --- schedules.c ------------------------------------------------------- */
+void cfg_build_windows(struct cfg_builder *b, xmlNode *schedules);
+void cfg_build_schedule(struct cfg_builder *b, xmlNode *n);
+void cfg_build_maintenance(struct cfg_builder *b, xmlNode *n);
+/* Find a schedule by name: a <schedule>, or a seed EventSchedule used as
+ * a window-only schedule (created on first use).  NULL if unknown. */
+const sched *cfg_find_schedule(struct cfg_builder *b, const char *name);
+void cfg_check_people_quiet(struct cfg_builder *b);
+
+/* --- checks.c ---------------------------------------------------------- */
+void cfg_build_sources(struct cfg_builder *b, xmlNode *sources);
+void cfg_build_checks(struct cfg_builder *b, xmlNode *checks);
+
+/* --- schema.c ---------------------------------------------------------- */
+/* Validate doc against the embedded schema; errors to b, except on lines
+ * that already have an error from the builder (those say it better). */
+void cfg_validate_schema(struct cfg_builder *b, xmlDoc *doc);
+/* Has the builder already reported something on this line? */
+int cfg_line_has_error(const struct cfg_builder *b, int line);
+
+#endif

@@ -1,0 +1,194 @@
+/*
+ * global.c - the site-wide settings: time zone, tick, state database,
+ * mail transport, inbox, web listener, templates folder, alert defaults.
+ */
+#include "config/cfg_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum cfg_tls parse_tls(const char *v)
+{
+    if (!v || !strcmp(v, "auto"))
+        return CFG_TLS_AUTO;
+    if (!strcmp(v, "required"))
+        return CFG_TLS_REQUIRED;
+    if (!strcmp(v, "opportunistic"))
+        return CFG_TLS_OPPORTUNISTIC;
+    return CFG_TLS_NONE;
+}
+
+static int has_prefix(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
+
+static void build_mail(struct cfg_builder *b, xmlNode *n)
+{
+    struct cfg_mail *m = &b->c->g.mail;
+    m->from = cfg_attr(b, n, "from");
+    m->from_name = cfg_attr(b, n, "from-name");
+    m->transport = cfg_attr(b, n, "transport");
+    m->tls = parse_tls(cfg_attr(b, n, "tls"));
+    m->username = cfg_attr(b, n, "username");
+    cfg_secret_attrs(b, n, "password-file", "password-env", &m->password);
+    m->ca_file = cfg_path_resolve(b, cfg_attr(b, n, "ca-file"));
+    cfg_bool(b, n, "insecure", &m->insecure);
+    m->helo = cfg_attr(b, n, "helo");
+    cfg_duration(b, n, "timeout", &m->timeout);
+    cfg_duration(b, n, "max-age", &m->max_age);
+    if (m->from && !cfg_is_address(m->from))
+        cfg_err(b, n, "mail: from=\"%s\" is not an email address", m->from);
+    if (m->transport) {
+        const char *t = m->transport;
+        if (has_prefix(t, "maildir:")) {
+            const char *p = t + strlen("maildir:");
+            if (!*p)
+                cfg_err(b, n, "mail: transport=\"maildir:\" needs a folder");
+            else {
+                /* Keep the scheme, resolve the folder like every path. */
+                const char *abs = cfg_path_resolve(b, p);
+                size_t len = strlen(abs) + 9;
+                char *r = cfg_alloc(b->c, len);
+                if (r) {
+                    snprintf(r, len, "maildir:%s", abs);
+                    m->transport = r;
+                }
+            }
+        } else if (!has_prefix(t, "smtp://") && !has_prefix(t, "smtps://") &&
+                   !has_prefix(t, "sendmail:") && strcmp(t, "sendmail") != 0) {
+            cfg_err(b, n, "mail: transport=\"%s\" must start with smtp://, "
+                          "smtps://, sendmail: or maildir:", t);
+        }
+    }
+    if ((m->password.file || m->password.env) && !m->username)
+        cfg_err(b, n, "mail: a password is given but no username");
+}
+
+static void build_inbox(struct cfg_builder *b, xmlNode *n)
+{
+    struct cfg_inbox *in = &b->c->g.inbox;
+    in->enabled = 1;
+    in->url = cfg_attr(b, n, "url");
+    in->username = cfg_attr(b, n, "username");
+    cfg_secret_attrs(b, n, "password-file", "password-env", &in->password);
+    in->ca_file = cfg_path_resolve(b, cfg_attr(b, n, "ca-file"));
+    cfg_bool(b, n, "insecure", &in->insecure);
+    in->tls = parse_tls(cfg_attr(b, n, "tls"));
+    cfg_duration(b, n, "poll", &in->poll);
+    cfg_duration(b, n, "timeout", &in->timeout);
+    in->move_to = cfg_attr(b, n, "move-to");
+    in->reply_address = cfg_attr(b, n, "reply-address");
+    in->ack_from = cfg_split(b, cfg_attr(b, n, "ack-from"), &in->nack_from);
+    if (in->url) {
+        if (has_prefix(in->url, "maildir:")) {
+            const char *abs = cfg_path_resolve(b, in->url + 8);
+            size_t len = strlen(abs) + 9;
+            char *r = cfg_alloc(b->c, len);
+            if (r) {
+                snprintf(r, len, "maildir:%s", abs);
+                in->url = r;
+            }
+        } else if (!has_prefix(in->url, "imap://") && !has_prefix(in->url, "imaps://")) {
+            cfg_err(b, n, "inbox: url=\"%s\" must start with imap://, imaps:// "
+                          "or maildir:", in->url);
+        }
+    }
+    if (in->reply_address) {
+        if (!cfg_is_address(in->reply_address))
+            cfg_err(b, n, "inbox: reply-address=\"%s\" is not an email address",
+                    in->reply_address);
+        else if (strchr(in->reply_address, '+'))
+            cfg_err(b, n, "inbox: reply-address=\"%s\" must not contain '+': "
+                          "ackbeat adds +TOKEN itself", in->reply_address);
+    }
+    if (in->poll == 0)
+        in->poll = 120;
+}
+
+static void build_web(struct cfg_builder *b, xmlNode *n)
+{
+    struct cfg_web *w = &b->c->g.web;
+    w->enabled = 1;
+    w->listen = cfg_attr(b, n, "listen");
+    w->base_url = cfg_attr(b, n, "base-url");
+    cfg_secret_attrs(b, n, "token-file", "token-env", &w->token);
+    w->user = cfg_attr(b, n, "user");
+    cfg_secret_attrs(b, n, "password-hash-file", "password-hash-env",
+                     &w->password_hash);
+    if (w->listen) {
+        const char *colon = strrchr(w->listen, ':');
+        char *end = NULL;
+        long port = colon ? strtol(colon + 1, &end, 10) : -1;
+        if (!colon || colon == w->listen || !end || *end || port < 1 || port > 65535)
+            cfg_err(b, n, "web: listen=\"%s\" must be ADDRESS:PORT, e.g. "
+                          "127.0.0.1:8025", w->listen);
+    }
+    if (w->user && !w->password_hash.file && !w->password_hash.env)
+        cfg_err(b, n, "web: user= needs password-hash-file= or password-hash-env=");
+}
+
+static void build_alerting(struct cfg_builder *b, xmlNode *n)
+{
+    struct cfg_alerting *a = &b->c->g.alerting;
+    cfg_duration(b, n, "repeat", &a->repeat);
+    cfg_duration(b, n, "escalate-after", &a->escalate_after);
+    cfg_int(b, n, "flap-limit", 0, 1000, &a->flap_limit);
+    cfg_bool(b, n, "quiet-bypass-p1", &a->quiet_bypass_p1);
+    cfg_resolve_addrs(b, n, "notify", &a->notify);
+    cfg_resolve_addrs(b, n, "escalate-to", &a->escalate_to);
+    a->digest_at = cfg_attr(b, n, "digest-at");
+    if (a->digest_at) {
+        const char *d = a->digest_at;
+        int ok = strlen(d) == 5 && d[2] == ':' && d[0] >= '0' && d[0] <= '2' &&
+                 d[1] >= '0' && d[1] <= '9' && d[3] >= '0' && d[3] <= '5' &&
+                 d[4] >= '0' && d[4] <= '9' && (d[0] - '0') * 10 + (d[1] - '0') < 24;
+        if (!ok)
+            cfg_err(b, n, "alerting: digest-at=\"%s\" must be HH:MM", d);
+    }
+}
+
+void cfg_build_global(struct cfg_builder *b, xmlNode *root)
+{
+    struct cfg_global *g = &b->c->g;
+    g->name = cfg_attr(b, root, "name");
+    if (!g->name)
+        g->name = "ackbeat";
+    g->timezone = cfg_attr(b, root, "timezone");
+    if (!g->timezone)
+        g->timezone = "UTC";
+    g->tick = 60;
+    cfg_duration(b, root, "tick", &g->tick);
+    if (g->tick < 1)
+        cfg_err(b, root, "ackbeat: tick must be at least 1s");
+    g->log_level = cfg_attr(b, root, "log-level");
+    g->state_path = cfg_path_resolve(b, "ackbeat-state.db");
+    g->mail.timeout = 60;
+    g->mail.max_age = 3 * 86400;
+    g->alerting.repeat = 86400;
+    g->alerting.quiet_bypass_p1 = 1;
+
+    /* People first: mail, alerting and checks refer to them. */
+    for (xmlNode *k = root->children; k; k = k->next)
+        if (cfg_is(k, "recipients"))
+            cfg_build_recipients(b, k);
+    for (xmlNode *k = root->children; k; k = k->next) {
+        if (cfg_is(k, "state"))
+            g->state_path = cfg_path_resolve(b, cfg_attr(b, k, "path"));
+        else if (cfg_is(k, "mail"))
+            build_mail(b, k);
+        else if (cfg_is(k, "inbox"))
+            build_inbox(b, k);
+        else if (cfg_is(k, "web"))
+            build_web(b, k);
+        else if (cfg_is(k, "templates"))
+            g->templates_dir = cfg_path_resolve(b, cfg_attr(b, k, "dir"));
+        else if (cfg_is(k, "alerting"))
+            build_alerting(b, k);
+    }
+    if (!g->mail.transport && !b->c->g.mail.from) {
+        /* No <mail>: nothing can be sent.  Fine for validate-only use,
+         * but say so where it matters (the engine refuses to start). */
+    }
+}
