@@ -198,22 +198,57 @@ int store_schema_version(store *st)
 
 enum ab_err store_begin(store *st, ab_errmsg *em)
 {
-    return store_exec(st, "BEGIN IMMEDIATE", em);
+    /* Nested calls become savepoints, so a store function that needs a
+     * transaction of its own can still run inside the engine's larger
+     * one (an alert transition and the notice it queues commit together,
+     * or not at all). */
+    enum ab_err e;
+    if (st->depth == 0) {
+        e = store_exec(st, "BEGIN IMMEDIATE", em);
+    } else {
+        char sql[32];
+        snprintf(sql, sizeof sql, "SAVEPOINT s%d", st->depth);
+        e = store_exec(st, sql, em);
+    }
+    if (!e)
+        st->depth++;
+    return e;
 }
 
 enum ab_err store_commit(store *st, ab_errmsg *em)
 {
-    enum ab_err e = store_exec(st, "COMMIT", em);
-    if (e)
+    if (st->depth <= 0)
+        return ab_fail(em, AB_EINVAL, "store_commit without store_begin");
+    enum ab_err e;
+    if (st->depth == 1) {
+        e = store_exec(st, "COMMIT", em);
+    } else {
+        char sql[32];
+        snprintf(sql, sizeof sql, "RELEASE s%d", st->depth - 1);
+        e = store_exec(st, sql, em);
+    }
+    if (e) {
         store_rollback(st);
-    return e;
+        return e;
+    }
+    st->depth--;
+    return AB_OK;
 }
 
 void store_rollback(store *st)
 {
-    /* Rolling back when no transaction is open is harmless; ignore it. */
-    if (!sqlite3_get_autocommit(st->db))
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (st->depth <= 1) {
+        /* Rolling back with no transaction open is harmless; ignore it. */
+        if (!sqlite3_get_autocommit(st->db))
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        st->depth = 0;
+        return;
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "ROLLBACK TO s%d; RELEASE s%d", st->depth - 1,
+             st->depth - 1);
+    sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+    st->depth--;
 }
 
 enum ab_err store_integrity_check(store *st, ab_errmsg *em)

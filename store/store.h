@@ -45,7 +45,10 @@ int store_schema_version(store *st);
 /*
  * Transactions.  store_begin() takes the write lock at once (BEGIN
  * IMMEDIATE) so that two ackbeat processes serialise on claims instead of
- * failing half-way; the busy timeout absorbs short waits.
+ * failing half-way; the busy timeout absorbs short waits.  Calls nest:
+ * an inner begin/commit is a savepoint, and only the outermost commit
+ * makes anything durable.  Every begin is paired with exactly one commit
+ * or rollback.
  */
 enum ab_err store_begin(store *st, ab_errmsg *em) AB_MUST_CHECK;
 enum ab_err store_commit(store *st, ab_errmsg *em) AB_MUST_CHECK;

@@ -12,6 +12,7 @@ struct store {
     sqlite3 *db;
     char *path;
     long fail_after; /* test seam: < 0 off */
+    int depth;       /* open store_begin() levels; > 1 are savepoints */
 };
 
 /* The migrations, oldest first; migrations[i] takes version i to i+1. */

@@ -167,3 +167,38 @@ TEST(meta_round_trip)
     ab_free(v);
     store_close(st);
 }
+
+TEST(nested_transactions_are_savepoints)
+{
+    store *st;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_open(dbpath("nest.db"), &st, &em));
+    CHECK_OK(store_begin(st, &em));
+    CHECK_OK(store_meta_set(st, "outer", "1", &em));
+    CHECK_OK(store_begin(st, &em));
+    CHECK_OK(store_meta_set(st, "inner", "1", &em));
+    store_rollback(st); /* inner only */
+    CHECK_OK(store_begin(st, &em));
+    CHECK_OK(store_meta_set(st, "inner2", "1", &em));
+    CHECK_OK(store_commit(st, &em));
+    CHECK_OK(store_commit(st, &em));
+    char *v;
+    CHECK_OK(store_meta_get(st, "outer", &v, &em));
+    CHECK_STR(v, "1");
+    ab_free(v);
+    CHECK_OK(store_meta_get(st, "inner", &v, &em));
+    CHECK(v == NULL);
+    CHECK_OK(store_meta_get(st, "inner2", &v, &em));
+    CHECK_STR(v, "1");
+    ab_free(v);
+    /* A run completed inside an outer transaction that rolls back is gone. */
+    int64_t id;
+    CHECK_OK(store_run_begin(st, "r", "Information", "schedule", 5, &id, &em));
+    CHECK_OK(store_begin(st, &em));
+    struct store_result res = {.status = STORE_HEALTHY};
+    CHECK_OK(store_run_complete(st, id, 1, 0, &res, 1, NULL, &em));
+    store_rollback(st);
+    struct store_run *r;
+    CHECK_INT(store_run_last(st, "r", &r, &em), AB_ENOTFOUND);
+    store_close(st);
+}
