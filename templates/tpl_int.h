@@ -69,7 +69,24 @@ struct tpl {
 void *tpl_arena_alloc(struct tpl *t, size_t n);
 char *tpl_arena_strndup(struct tpl *t, const char *s, size_t n);
 
-/* Escape-free rendering helpers shared with the parser's tests of names. */
+/* A space or a tab: what counts as indentation. */
 int tpl_is_blank(char c);
+
+/* tpl_map.c: string keys (copied) to pointers (not owned unless free_val). */
+struct tpl_map_slot {
+    char *key;
+    size_t klen;
+    void *val;
+};
+struct tpl_map {
+    struct tpl_map_slot *slots;
+    size_t cap, n;
+};
+void tpl_map_init(struct tpl_map *m);
+void tpl_map_free(struct tpl_map *m, void (*free_val)(void *));
+/* The value's slot, or NULL when the key is absent. */
+void **tpl_map_get(const struct tpl_map *m, const char *key, size_t klen);
+enum ab_err tpl_map_put(struct tpl_map *m, const char *key, size_t klen,
+                        void *val) AB_MUST_CHECK;
 
 #endif
