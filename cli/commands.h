@@ -20,4 +20,6 @@ struct cli_command {
 };
 
 
+int cmd_render(int argc, char **argv);
+
 #endif

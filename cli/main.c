@@ -11,6 +11,7 @@
 
 static const struct cli_command commands[] = {
     /* one line per command, kept in alphabetical order */
+    {"render", cmd_render, "render a template with JSON data (preview)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
