@@ -121,8 +121,114 @@ enum ab_err store_run_history(store *st, const char *check, size_t limit,
                               struct store_run ***out, size_t *n,
                               ab_errmsg *em) AB_MUST_CHECK;
 
+/* ===== check state between ticks (store/checkstate.c) ================ */
+
+/* The engine's memory of one check item: debouncing and flapping. */
+struct store_check_state {
+    char *check;
+    char *item;
+    enum store_status status; /* the status alerts are based on */
+    ab_time since;            /* when status last changed */
+    int bad_streak;           /* consecutive non-Healthy results */
+    int good_streak;          /* consecutive Healthy results */
+    char *flips;              /* space-separated ISO times of recent changes */
+    int64_t last_run_id;
+};
+void store_check_state_free(struct store_check_state *s);
+/* AB_ENOTFOUND when the item has no state yet. */
+enum ab_err store_check_state_get(store *st, const char *check, const char *item,
+                                  struct store_check_state **out,
+                                  ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_check_state_put(store *st, const struct store_check_state *s,
+                                  ab_errmsg *em) AB_MUST_CHECK;
+/* All items of a check (or of every check when check is NULL). */
+enum ab_err store_check_state_list(store *st, const char *check,
+                                   struct store_check_state ***out, size_t *n,
+                                   ab_errmsg *em) AB_MUST_CHECK;
+
+/* When a check was first seen and last fired, and when it is next due. */
+struct store_sched_state {
+    ab_time first_seen;
+    ab_time last_fire; /* AB_TIME_NONE if never */
+    ab_time next_due;  /* AB_TIME_NONE if unknown */
+};
+/* AB_ENOTFOUND if the check has never been seen. */
+enum ab_err store_sched_get(store *st, const char *check,
+                            struct store_sched_state *out, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_sched_put(store *st, const char *check,
+                            const struct store_sched_state *s, ab_errmsg *em) AB_MUST_CHECK;
+
 /* ===== alerts (store/alerts.c) ======================================== */
-/* (declared by the engine work; see store/alerts.c) */
+
+struct store_alert {
+    int64_t id;
+    char *check;
+    char *item;
+    char *kind;           /* "check", "heartbeat", "inbox", "flapping" */
+    int priority;         /* 1 highest */
+    enum store_status status;
+    char *message;
+    ab_time opened;
+    ab_time last_notified; /* AB_TIME_NONE if never */
+    int notify_count;
+    int level;            /* escalation level, 0 = first recipients */
+    ab_time resolved;     /* AB_TIME_NONE while open */
+    int resolved_notified;
+    ab_time dismissed_at; /* AB_TIME_NONE unless dismissed */
+    char *dismissed_by;
+    char *dismiss_note;
+    ab_time dismissed_until; /* AB_TIME_NONE: until resolved */
+    char *held_by;        /* parent check holding it, or NULL */
+    char *thread_msgid;   /* Message-ID of the first notice */
+};
+void store_alert_free(struct store_alert *a);
+
+/*
+ * Open an alert.  The database allows one open alert per check and item,
+ * so of two processes racing, one gets AB_EEXIST: that is the claim.
+ */
+enum ab_err store_alert_open(store *st, const char *check, const char *item,
+                             const char *kind, int priority,
+                             enum store_status status, const char *message,
+                             ab_time now, int64_t *id, ab_errmsg *em) AB_MUST_CHECK;
+/* The open alert of check/item, or AB_ENOTFOUND. */
+enum ab_err store_alert_find_open(store *st, const char *check, const char *item,
+                                  struct store_alert **out, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_alert_get(store *st, int64_t id, struct store_alert **out,
+                            ab_errmsg *em) AB_MUST_CHECK;
+/* A worse or better status while it stays open. */
+enum ab_err store_alert_set_status(store *st, int64_t id, int priority,
+                                   enum store_status status, const char *message,
+                                   ab_errmsg *em) AB_MUST_CHECK;
+/*
+ * Claim the right to send notification number expect_count + 1: succeeds
+ * only if nobody else has since (compare-and-set on notify_count), else
+ * AB_EEXIST.  Sets last_notified, level, and the thread id if unset.
+ */
+enum ab_err store_alert_claim_notify(store *st, int64_t id, int expect_count,
+                                     ab_time at, int level, const char *thread_msgid,
+                                     ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_alert_resolve(store *st, int64_t id, ab_time at,
+                                ab_errmsg *em) AB_MUST_CHECK;
+/* Claim the resolved notice (once); AB_EEXIST if already claimed. */
+enum ab_err store_alert_claim_resolved_notice(store *st, int64_t id,
+                                              ab_errmsg *em) AB_MUST_CHECK;
+/* Dismiss (until may be AB_TIME_NONE); undismiss clears it. */
+enum ab_err store_alert_dismiss(store *st, int64_t id, const char *by,
+                                const char *note, ab_time until, ab_time at,
+                                ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_alert_undismiss(store *st, int64_t id, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_alert_set_held(store *st, int64_t id, const char *held_by,
+                                 ab_errmsg *em) AB_MUST_CHECK;
+/* Open alerts by priority then age; with include_closed, newest closed
+ * ones after them, up to limit in all.  Free each and the array. */
+enum ab_err store_alert_list(store *st, int include_closed, size_t limit,
+                             struct store_alert ***out, size_t *n,
+                             ab_errmsg *em) AB_MUST_CHECK;
+/* The alert's history: opened, notified, escalated, dismissed, ... */
+enum ab_err store_alert_event(store *st, int64_t id, ab_time at, const char *event,
+                              const char *by, const char *detail,
+                              ab_errmsg *em) AB_MUST_CHECK;
 
 /* ===== heartbeat cycles, tokens, acknowledgements (store/cycles.c) ==== */
 

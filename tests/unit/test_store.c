@@ -202,3 +202,79 @@ TEST(nested_transactions_are_savepoints)
     CHECK_INT(store_run_last(st, "r", &r, &em), AB_ENOTFOUND);
     store_close(st);
 }
+
+TEST(alert_lifecycle_claims_once)
+{
+    store *st, *st2;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_open(dbpath("alerts.db"), &st, &em));
+    CHECK_OK(store_open(dbpath("alerts.db"), &st2, &em)); /* a second process */
+    int64_t id, id2;
+    CHECK_OK(store_alert_open(st, "orders", "", "check", 2, STORE_FAILING, "stale",
+                              1000, &id, &em));
+    /* The other process loses the race to open the same alert. */
+    CHECK_INT(store_alert_open(st2, "orders", "", "check", 2, STORE_FAILING,
+                               "stale", 1001, &id2, &em), AB_EEXIST);
+    struct store_alert *a;
+    CHECK_OK(store_alert_find_open(st2, "orders", "", &a, &em));
+    CHECK_INT(a->id, id);
+    CHECK_INT(a->notify_count, 0);
+    store_alert_free(a);
+    /* Both try to send notice #1: exactly one wins. */
+    CHECK_OK(store_alert_claim_notify(st, id, 0, 1000, 0, "<m1@x>", &em));
+    CHECK_INT(store_alert_claim_notify(st2, id, 0, 1000, 0, "<m2@x>", &em), AB_EEXIST);
+    CHECK_OK(store_alert_claim_notify(st2, id, 1, 2000, 1, "<m3@x>", &em));
+    CHECK_OK(store_alert_get(st, id, &a, &em));
+    CHECK_INT(a->notify_count, 2);
+    CHECK_INT(a->level, 1);
+    CHECK_INT(a->last_notified, 2000);
+    CHECK_STR(a->thread_msgid, "<m1@x>"); /* the thread keeps its first id */
+    store_alert_free(a);
+    CHECK_OK(store_alert_dismiss(st, id, "alice", "known", AB_TIME_NONE, 2500, &em));
+    CHECK_OK(store_alert_resolve(st, id, 3000, &em));
+    CHECK_INT(store_alert_resolve(st2, id, 3001, &em), AB_EEXIST);
+    CHECK_OK(store_alert_claim_resolved_notice(st2, id, &em));
+    CHECK_INT(store_alert_claim_resolved_notice(st, id, &em), AB_EEXIST);
+    CHECK_INT(store_alert_find_open(st, "orders", "", &a, &em), AB_ENOTFOUND);
+    /* A new alert for the same check can open once the old one resolved. */
+    CHECK_OK(store_alert_open(st, "orders", "", "check", 1, STORE_OFFLINE, "down",
+                              4000, &id2, &em));
+    struct store_alert **v;
+    size_t n;
+    CHECK_OK(store_alert_list(st, 1, 10, &v, &n, &em));
+    CHECK_INT(n, 2);
+    CHECK_INT(v[0]->id, id2); /* open first */
+    CHECK_STR(v[1]->dismissed_by, "alice");
+    for (size_t i = 0; i < n; i++)
+        store_alert_free(v[i]);
+    ab_free(v);
+    store_close(st2);
+    store_close(st);
+}
+
+TEST(check_state_and_schedule_round_trip)
+{
+    store *st;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_open(dbpath("state.db"), &st, &em));
+    struct store_check_state cs = {.check = "c", .item = "", .status = STORE_DEGRADED,
+                                   .since = 50, .bad_streak = 2, .flips = "x"};
+    CHECK_OK(store_check_state_put(st, &cs, &em));
+    cs.bad_streak = 3;
+    CHECK_OK(store_check_state_put(st, &cs, &em));
+    struct store_check_state *got;
+    CHECK_OK(store_check_state_get(st, "c", "", &got, &em));
+    CHECK_INT(got->bad_streak, 3);
+    CHECK_INT(got->status, STORE_DEGRADED);
+    store_check_state_free(got);
+    CHECK_INT(store_check_state_get(st, "c", "other", &got, &em), AB_ENOTFOUND);
+    struct store_sched_state ss = {.first_seen = 10, .last_fire = AB_TIME_NONE,
+                                   .next_due = 70};
+    CHECK_OK(store_sched_put(st, "c", &ss, &em));
+    struct store_sched_state back;
+    CHECK_OK(store_sched_get(st, "c", &back, &em));
+    CHECK_INT(back.first_seen, 10);
+    CHECK_INT(back.last_fire, AB_TIME_NONE);
+    CHECK_INT(back.next_due, 70);
+    store_close(st);
+}
