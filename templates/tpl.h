@@ -9,8 +9,11 @@
  *
  * Data is a jansson json_t.  Names resolve through a stack of contexts
  * (innermost first); dotted names (a.b.c) resolve their first part through
- * the stack and the rest strictly inside that value; "." is the current
- * item.  Falsy values are: missing, null, false, 0, 0.0, "" and [].
+ * the stack and the rest strictly inside that value, where a number picks
+ * a list's item ("items.0", so {{#items.0}}Heading{{/items.0}} prints a
+ * heading once when the list is not empty); "." is the current item.
+ * Falsy values are: missing, null, false, "" and [].  Numbers, 0 included,
+ * are true: a value of 0 is a result to show, not an absence.
  * Integers render without decimals, reals in the shortest form that reads
  * back the same (1.21, not 1.2100000000000000), true/false as words.
  *

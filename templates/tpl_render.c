@@ -180,6 +180,24 @@ static enum ab_err put_json(struct rstate *r, const json_t *v, int raw)
 
 /* ---- data ------------------------------------------------------------- */
 
+/*
+ * "items.0": a list's item by number, as JavaScript implementations allow.
+ * Templates use {{#items.0}}heading{{/items.0}} to print a heading once
+ * when a list is not empty.
+ */
+static const json_t *list_item(const json_t *v, const char *part)
+{
+    size_t i = 0;
+    if (!json_is_array(v) || !*part || (part[0] == '0' && part[1]))
+        return NULL;
+    for (; *part; part++) {
+        if (*part < '0' || *part > '9' || i > ((size_t)-1 - 9) / 10)
+            return NULL;
+        i = i * 10 + (size_t)(*part - '0');
+    }
+    return json_array_get(v, i);
+}
+
 static const json_t *lookup(const struct rstate *r, const struct tpl_name *nm)
 {
     if (nm->nparts == 0)
@@ -193,7 +211,8 @@ static const json_t *lookup(const struct rstate *r, const struct tpl_name *nm)
     /* Once the first part is found, the rest must resolve inside it: a
      * broken chain is a miss, not a search further down the stack. */
     for (size_t k = 1; v && k < nm->nparts; k++)
-        v = json_is_object(v) ? json_object_get(v, nm->parts[k]) : NULL;
+        v = json_is_object(v) ? json_object_get(v, nm->parts[k])
+                              : list_item(v, nm->parts[k]);
     return v;
 }
 
@@ -205,8 +224,8 @@ static int truthy(const json_t *v)
     case JSON_OBJECT: return 1;
     case JSON_ARRAY: return json_array_size(v) > 0;
     case JSON_STRING: return json_string_length(v) > 0;
-    case JSON_INTEGER: return json_integer_value(v) != 0;
-    case JSON_REAL: return json_real_value(v) != 0.0;
+    case JSON_INTEGER:
+    case JSON_REAL: /* 0 rows is a fact worth printing, not an absence */
     case JSON_TRUE: return 1;
     default: return 0;
     }
