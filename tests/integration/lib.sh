@@ -30,12 +30,16 @@ _ab_at_exit=()
 
 # --- TAP --------------------------------------------------------------------
 
-# diag MESSAGE... - print each line of MESSAGE as a TAP comment.
+# diag MESSAGE... - print each MESSAGE, and each line within it, as a TAP
+# comment. Empty arguments print nothing.
 diag() {
-	local line
-	while IFS= read -r line; do
-		printf '# %s\n' "$line"
-	done <<<"$*"
+	local m line
+	for m in "$@"; do
+		[ -n "$m" ] || continue
+		while IFS= read -r line; do
+			printf '# %s\n' "$line"
+		done <<<"$m"
+	done
 }
 
 # ok DESCRIPTION - record a pass.
