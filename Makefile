@@ -65,14 +65,15 @@ ackbeat: $(B)/ackbeat
 	@[ "$(B)" = build ] && cp $< $@ || true
 
 $(B)/ackbeat: $(CLI_OBJS) $(LIBS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) -Wl,--start-group $(LIBS) \
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) -Wl,--start-group $(LIBS) \
 	    -Wl,--end-group $(LDLIBS_ALL) -rdynamic
 
 define MODULE_RULE
 $(B)/lib$(1).a: $(call mod_objs,$(1))
 	@mkdir -p $$(@D)
-	rm -f $$@
-	ar rcs $$@ $$^
+	@rm -f $$@
+	$(Q)ar rcs $$@ $$^
 endef
 $(foreach m,$(MODULES),$(eval $(call MODULE_RULE,$(m))))
 
@@ -110,7 +111,8 @@ define UNIT_RULE
 $(B)/tests/$(1): $(B)/tests/unit/$(1).o $(HARNESS) \
     $(foreach m,$(or $($(1)_MODS),$(MODULES)),$(B)/lib$(m).a)
 	@mkdir -p $$(@D)
-	$(CC) $(ALL_CFLAGS) -o $$@ $(B)/tests/unit/$(1).o $(HARNESS) \
+	@$(if $(Q),echo "  LINK    $$@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $$@ $(B)/tests/unit/$(1).o $(HARNESS) \
 	    -Wl,--start-group \
 	    $(foreach m,$(or $($(1)_MODS),$(MODULES)),$(B)/lib$(m).a) \
 	    -Wl,--end-group $(LDLIBS_ALL) -rdynamic
@@ -134,7 +136,8 @@ check: deps-test
 	@$(MAKE) --no-print-directory check-run
 
 check-run: $(B)/ackbeat $(UNIT_BINS) $(TEST_HELPER_BINS) plugins
-	@B=$(B) SAN=$(SAN) CC=$(CC) tests/run-all
+	@B=$(B) SAN=$(SAN) VALGRIND=$(VALGRIND) $(if $(AB_SUITES),AB_SUITES="$(AB_SUITES)") \
+	    tests/run-all
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
