@@ -116,6 +116,9 @@ void store_run_free(struct store_run *r);
 /* The newest Complete run of check, or AB_ENOTFOUND. */
 enum ab_err store_run_last(store *st, const char *check, struct store_run **out,
                            ab_errmsg *em) AB_MUST_CHECK;
+/* The newest Complete run that really executed (not from the cache). */
+enum ab_err store_run_last_fresh(store *st, const char *check,
+                                 struct store_run **out, ab_errmsg *em) AB_MUST_CHECK;
 /* Up to limit runs, newest first; caller frees each and the array (ab_free). */
 enum ab_err store_run_history(store *st, const char *check, size_t limit,
                               struct store_run ***out, size_t *n,
@@ -234,6 +237,194 @@ enum ab_err store_alert_event(store *st, int64_t id, ab_time at, const char *eve
 
 /* ===== outbox (store/outbox.c) ======================================== */
 
+/*
+ * Every outgoing message is stored here before it is sent, with one row
+ * per recipient.  A message is 'queued' while any recipient is; then
+ * 'sent' when all were accepted, or 'failed' when any was refused for
+ * good or the message grew too old.  The mailer (mailer/outbox.c)
+ * decides; these functions only record.
+ */
+enum store_outbox_status {
+    STORE_OUTBOX_QUEUED = 0,
+    STORE_OUTBOX_SENT = 1,
+    STORE_OUTBOX_FAILED = 2,
+};
+const char *store_outbox_status_name(enum store_outbox_status s); /* "queued"... */
+
+/*
+ * Store a message (the bytes as they will be sent) and its recipients in
+ * one transaction, queued and due at now.  Duplicate recipients are
+ * stored once.  kind, ref and subject are for listings and may be NULL.
+ * AB_EEXIST if message_id is already in the outbox.  *id may be NULL.
+ */
+enum ab_err store_outbox_put(store *st, const void *msg, size_t len,
+                             const char *message_id, const char *sender,
+                             const char *const *rcpts, size_t nrcpts,
+                             const char *kind, const char *ref,
+                             const char *subject, ab_time now, int64_t *id,
+                             ab_errmsg *em) AB_MUST_CHECK;
+
+/* Ids of queued messages with next_attempt <= now, oldest first, at most
+ * limit (0: all).  Caller frees *ids with ab_free (NULL when *n == 0). */
+enum ab_err store_outbox_due(store *st, ab_time now, size_t limit,
+                             int64_t **ids, size_t *n,
+                             ab_errmsg *em) AB_MUST_CHECK;
+
+/* One message as the sender needs it. */
+struct store_outbox_msg {
+    int64_t id;
+    enum store_outbox_status status;
+    ab_time created;
+    int attempts;
+    char *message_id;
+    char *sender;
+    char *kind;     /* may be NULL */
+    char *ref;      /* may be NULL */
+    char *subject;  /* may be NULL */
+    char *body;     /* len bytes, NUL-terminated as well */
+    size_t len;
+    char **rcpts;   /* the recipients still queued */
+    size_t nrcpts;
+    size_t nrcpts_total; /* all recipients, whatever their state */
+};
+/* Load message id; AB_ENOTFOUND if there is none.  Free with
+ * store_outbox_msg_free. */
+enum ab_err store_outbox_get(store *st, int64_t id, struct store_outbox_msg **out,
+                             ab_errmsg *em) AB_MUST_CHECK;
+void store_outbox_msg_free(struct store_outbox_msg *m);
+
+/* The outcome of one attempt at one message. */
+struct store_outbox_rcpt_update {
+    const char *rcpt;
+    enum store_outbox_status status; /* sent, failed, or queued (a retry) */
+    const char *error;               /* the reply or local error, may be NULL */
+};
+struct store_outbox_attempt {
+    const struct store_outbox_rcpt_update *rcpts;
+    size_t nrcpts;
+    ab_time now;
+    ab_time next_attempt; /* used when recipients remain queued */
+    int give_up;          /* fail every recipient still queued */
+    const char *error;    /* the message's last error, may be NULL */
+};
+/*
+ * Record an attempt in one transaction: update the recipients, count the
+ * attempt, and settle the message: 'sent' (sent_at = now) when no
+ * recipient is queued or failed, 'failed' when none is queued but one
+ * failed, else queued until next_attempt.  Only a queued message is
+ * changed (AB_ENOTFOUND otherwise).  *status (may be NULL) gets the
+ * message's state afterwards.
+ */
+enum ab_err store_outbox_record(store *st, int64_t id,
+                                const struct store_outbox_attempt *a,
+                                enum store_outbox_status *status,
+                                ab_errmsg *em) AB_MUST_CHECK;
+
+/* Listings for `ackbeat outbox`. */
+struct store_outbox_rcpt {
+    char *rcpt;
+    enum store_outbox_status status;
+    char *last_error; /* may be NULL */
+};
+struct store_outbox_entry {
+    int64_t id;
+    enum store_outbox_status status;
+    char *message_id;
+    char *sender;
+    char *kind, *ref, *subject; /* may be NULL */
+    int attempts;
+    ab_time created;
+    ab_time next_attempt;
+    ab_time sent_at;  /* AB_TIME_NONE unless sent */
+    char *last_error; /* may be NULL */
+    struct store_outbox_rcpt *rcpts;
+    size_t nrcpts;
+};
+/*
+ * Queued and failed messages (all != 0: sent ones too), oldest first; with
+ * limit > 0 only the newest limit of them.  Free with
+ * store_outbox_list_free(*out, *n).
+ */
+enum ab_err store_outbox_list(store *st, int all, size_t limit,
+                              struct store_outbox_entry **out, size_t *n,
+                              ab_errmsg *em) AB_MUST_CHECK;
+void store_outbox_list_free(struct store_outbox_entry *v, size_t n);
+
+/* Counts for status pages and metrics. */
+struct store_outbox_counts {
+    int64_t queued, sent, failed;
+    ab_time oldest_queued; /* creation of the oldest queued; AB_TIME_NONE if none */
+};
+enum ab_err store_outbox_counts(store *st, struct store_outbox_counts *out,
+                                ab_errmsg *em) AB_MUST_CHECK;
+
 /* ===== inbox progress and seen messages (store/inbox.c) =============== */
+
+/* Where reading a mailbox stands (inbox_state).  uidvalidity -1: never read. */
+struct store_inbox_state {
+    int64_t uidvalidity;
+    int64_t last_uid;
+    ab_time last_ok;      /* last poll that read the mailbox; AB_TIME_NONE */
+    ab_time last_attempt;
+    char *last_error;     /* NULL when the last attempt succeeded; ab_free */
+};
+/* AB_ENOTFOUND when the mailbox was never polled (st->uidvalidity = -1). */
+enum ab_err store_inbox_state_get(store *st, const char *mailbox,
+                                  struct store_inbox_state *out,
+                                  ab_errmsg *em) AB_MUST_CHECK;
+/* Advance the progress; call inside the transaction that records the
+ * messages up to last_uid, so both commit or neither does. */
+enum ab_err store_inbox_progress(store *st, const char *mailbox, int64_t uidvalidity,
+                                 int64_t last_uid, ab_errmsg *em) AB_MUST_CHECK;
+/* The outcome of a poll: err NULL = success (sets last_ok and clears
+ * last_error), else the error text (last_ok is kept). */
+enum ab_err store_inbox_attempt(store *st, const char *mailbox, ab_time now,
+                                const char *err, ab_errmsg *em) AB_MUST_CHECK;
+
+/* Was this message recorded already: same (mailbox, uidvalidity, uid), or
+ * the same Message-ID in any mailbox (a rescan after a UIDVALIDITY change,
+ * a copy in another folder)?  message_id may be NULL. */
+enum ab_err store_inbox_seen(store *st, const char *mailbox, int64_t uidvalidity,
+                             int64_t uid, const char *message_id, int *seen,
+                             ab_errmsg *em) AB_MUST_CHECK;
+
+/* One handled message and what it means.  All borrowed. */
+struct store_inbox_rec {
+    const char *mailbox;
+    int64_t uidvalidity, uid;
+    const char *message_id; /* required: a synthetic one when the mail had none */
+    ab_time received;
+    const char *klass;      /* "ack", "autoreply", "bounce", "forged", "ping",
+                               "unrelated", "skipped" */
+    const char *token;      /* NULL when none */
+    int issued;             /* token was issued (only then are tokens rows touched) */
+    const char *from_addr;
+    const char *detail;     /* free text for inbox_messages.detail */
+    /* ack */
+    int64_t cycle_id;
+    const char *for_addr;   /* the token's recipient */
+    int verified;
+    const char *excerpt;
+    /* bounce */
+    const char *const *bounced;
+    size_t nbounced;
+    int delay;              /* a delay warning: recorded, no address flagged */
+    /* ping */
+    const char *ping_check;
+};
+/*
+ * Record rec: an inbox_messages row, plus per class an acks row (unique
+ * on message_id), tokens.bounced_at/bounce_detail and recipients.bounced_at,
+ * tokens.autoreply_at/autoreply_detail, or a pings row (via 'email').
+ * Idempotent: *dup = 1 and nothing changes when store_inbox_seen() would
+ * say so.  Call inside a transaction (store_begin).
+ */
+enum ab_err store_inbox_record(store *st, const struct store_inbox_rec *rec,
+                               int *dup, ab_errmsg *em) AB_MUST_CHECK;
+
+/* The issued token: its cycle and recipient (*recipient: ab_free).
+ * AB_ENOTFOUND when token was never issued. */
+enum ab_err store_token_lookup(store *st, const char *token, int64_t *cycle_id,
+                               char **recipient, ab_errmsg *em) AB_MUST_CHECK;
 
 #endif

@@ -1,0 +1,252 @@
+/*
+ * inbox.h - the inbox watcher: read replies (IMAP, IMAPS, Maildir), parse
+ * them (MIME, RFC 2045-2047, 3676, 5322), classify them (acknowledgement,
+ * auto-reply per RFC 3834, bounce per RFC 3464, ping, forged, unrelated)
+ * and record what they mean in the store.  It never decides alert state:
+ * the engine turns the recorded acks, bounces and pings into verdicts.
+ *
+ * Three layers, each usable alone:
+ *   inbox_parse()    bytes -> struct inbox_msg   (pure, bounded)
+ *   inbox_classify() inbox_msg -> inbox_verdict  (pure but for the lookup
+ *                                                 callback that says
+ *                                                 whether a token was issued)
+ *   inbox_poll()     a mailbox -> store rows     (I/O)
+ */
+#ifndef AB_INBOX_H
+#define AB_INBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/ab_err.h"
+#include "common/ab_time.h"
+#include "common/ab_token.h"
+#include "store/store.h"
+
+/*
+ * Limits on untrusted input.  A message larger than INBOX_MAX_MESSAGE is
+ * read on (the server's stream must be consumed) but only its first
+ * INBOX_MAX_MESSAGE bytes are kept and parsed: headers and the reply text
+ * are at the front, attachments at the back.  At most INBOX_MAX_PARTS MIME
+ * parts are looked at, and at most INBOX_MAX_TEXT bytes of any text part
+ * are decoded.
+ */
+/* The <inbox> element of the configuration model (config/cfg.h); only
+ * poll.c looks inside it, so parsing and classifying need no config. */
+struct cfg_inbox;
+
+#define INBOX_MAX_MESSAGE ((size_t)16 << 20)
+#define INBOX_MAX_PARTS 1000
+#define INBOX_MAX_TEXT ((size_t)256 << 10)
+#define INBOX_MAX_HEADERS 500
+#define INBOX_ADDR_MAX 320 /* RFC 5321 path limit, rounded up */
+
+/* ===== parsing (inbox/parse.c) ======================================== */
+
+struct inbox_header {
+    char *name;
+    char *value; /* unfolded, RFC 2047 decoded, UTF-8; capped at 8 KiB */
+};
+
+/* One per-recipient group of a delivery-status report (RFC 3464 2.3). */
+struct inbox_dsn_rcpt {
+    char *recipient;  /* Final-Recipient (or Original-Recipient) address */
+    char *action;     /* "failed", "delayed", "delivered", "relayed", "expanded" */
+    char *status;     /* "5.1.1" */
+    char *diagnostic; /* Diagnostic-Code text, may be NULL */
+};
+
+/*
+ * A parsed message.  Every string is NUL-terminated UTF-8 owned by the
+ * struct; free the whole thing with inbox_msg_free().  Addresses are
+ * lower-cased.  Absent single values are NULL, except subject and text
+ * which are "" when absent.
+ */
+struct inbox_msg {
+    char *from_addr;
+    char *from_name;
+    char **rcpts;        /* To and Cc addresses, in order */
+    size_t nrcpts;
+    char **envelope;     /* Delivered-To, X-Original-To, Envelope-To */
+    size_t nenvelope;
+    char *message_id;    /* without angle brackets */
+    char *in_reply_to;   /* the first msg-id, without brackets */
+    char **references;   /* without brackets, oldest first */
+    size_t nreferences;
+    char *subject;
+    ab_time date;        /* AB_TIME_NONE when absent or unparsable */
+    struct inbox_header *headers; /* top-level headers, in order */
+    size_t nheaders;
+    char *text;          /* the best text part as plain text (see parse.c) */
+    int text_from_html;
+    /* multipart/report; report-type=delivery-status (RFC 3464) */
+    int is_dsn;
+    struct inbox_dsn_rcpt *dsn;
+    size_t ndsn;
+    char *returned;            /* returned message: headers + body text, or NULL */
+    char *returned_message_id; /* its Message-ID, without brackets */
+    size_t nparts;       /* MIME parts looked at */
+    int truncated;       /* a limit was hit: parts, text, or message size */
+};
+
+/*
+ * Parse one RFC 5322 message.  Never fails on bad MIME: a broken body
+ * gives what could be read.  AB_EPARSE only when there is not even a
+ * header block; AB_ENOMEM.  *out is the caller's: inbox_msg_free() it.
+ */
+enum ab_err inbox_parse(const char *data, size_t len, struct inbox_msg **out,
+                        ab_errmsg *em) AB_MUST_CHECK;
+void inbox_msg_free(struct inbox_msg *m);
+/* The first top-level header called name (case-insensitive), or NULL. */
+const char *inbox_msg_header(const struct inbox_msg *m, const char *name);
+
+/* ===== classifying (inbox/classify.c) ================================= */
+
+enum inbox_class {
+    INBOX_UNRELATED = 0,
+    INBOX_ACK,
+    INBOX_AUTOREPLY,
+    INBOX_BOUNCE,
+    INBOX_FORGED,   /* a well-formed token we never issued */
+    INBOX_PING,
+    INBOX_SKIPPED,  /* could not be parsed */
+};
+/* "unrelated", "ack", "autoreply", "bounce", "forged", "ping", "skipped" */
+const char *inbox_class_name(enum inbox_class c);
+
+/* Where the token was found, in DESIGN.md's matching order. */
+enum inbox_via {
+    INBOX_VIA_NONE = 0,
+    INBOX_VIA_PLUS,     /* sent to LOCAL+TOKEN@DOMAIN */
+    INBOX_VIA_THREAD,   /* In-Reply-To / References <hb.TOKEN@...> */
+    INBOX_VIA_SUBJECT,
+    INBOX_VIA_BODY,     /* the new text of the reply */
+    INBOX_VIA_QUOTE,    /* only in the quoted heartbeat */
+    INBOX_VIA_RETURNED, /* a bounce's returned message */
+};
+const char *inbox_via_name(enum inbox_via v); /* "plus", "thread"... */
+
+/* A reply command: the first line of the new text (above the quote). */
+enum inbox_cmd {
+    INBOX_CMD_NONE = 0,
+    INBOX_CMD_DISMISS, /* "dismiss" */
+    INBOX_CMD_SNOOZE,  /* "snooze 2d" */
+    INBOX_CMD_NOTE,    /* "note TEXT" */
+};
+const char *inbox_cmd_name(enum inbox_cmd c); /* "", "dismiss", "snooze", "note" */
+
+/* What the token lookup knows of an issued token. */
+struct inbox_issued {
+    int64_t cycle_id;
+    char recipient[INBOX_ADDR_MAX]; /* who the token was sent to */
+};
+/*
+ * Was token issued?  Sets *found (0/1) and, when found, *out.  Returns an
+ * error only when the lookup itself failed (the database): the message is
+ * then left for the next poll rather than misclassified.
+ */
+typedef enum ab_err (*inbox_issued_fn)(void *ud, const char *token, int *found,
+                                       struct inbox_issued *out, ab_errmsg *em);
+
+/* What the classifier needs to know; all borrowed. */
+struct inbox_rules {
+    const char *reply_address;   /* LOCAL@DOMAIN; NULL: no plus matching */
+    const char *const *ack_from; /* domains allowed to acknowledge for others */
+    size_t nack_from;
+    const char *const *ping_names; /* names of ping checks */
+    size_t nping;
+    inbox_issued_fn issued;      /* NULL: issuance unknown (classify w/o -c) */
+    void *issued_ud;
+};
+
+/* The classification of one message.  Strings owned; inbox_verdict_free(). */
+struct inbox_verdict {
+    enum inbox_class klass;
+    char token[AB_TOKEN_LEN + 1]; /* "" when none */
+    enum inbox_via via;
+    int issued;          /* 1 issued, 0 never issued, -1 unknown (no lookup) */
+    int64_t cycle_id;    /* when issued */
+    char *recipient;     /* the token's recipient ("for"), when issued */
+    char *from;          /* the sender ("by"), may be NULL */
+    int verified;        /* ack/command: from is the recipient, or its
+                            domain is in ack_from */
+    char **bounced;      /* bounce: failed (or, when delay, delayed) recipients */
+    size_t nbounced;
+    int delay;           /* bounce: a delay warning only, not a failure */
+    char *ping;          /* ping: the check name */
+    char *excerpt;       /* ack: the first lines of the reply */
+    char *reason;        /* one line: why this class */
+    enum inbox_cmd cmd;  /* ack only */
+    int64_t snooze;      /* seconds, for INBOX_CMD_SNOOZE */
+    char *note;          /* text, for INBOX_CMD_NOTE */
+};
+
+/*
+ * Classify m under rules.  The order: bounce, ping, auto-reply, then the
+ * token (ack or forged), else unrelated.  *out is filled (zeroed first)
+ * and must be released with inbox_verdict_free() even on error.
+ * Errors: only those of the lookup callback, and AB_ENOMEM.
+ */
+enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *r,
+                           struct inbox_verdict *out, ab_errmsg *em) AB_MUST_CHECK;
+void inbox_verdict_free(struct inbox_verdict *v); /* members only */
+
+/* ===== polling (inbox/poll.c) ========================================= */
+
+/* A reply command for the engine to act on (it also stays in
+ * inbox_messages.detail as "cmd=..." so a crash loses none). */
+struct inbox_command {
+    enum inbox_cmd cmd;
+    int64_t snooze;
+    char *note;
+    char token[AB_TOKEN_LEN + 1];
+    int64_t cycle_id;
+    char *from;
+    int allowed;         /* from the recipient or an ack-from domain */
+    char *message_id;
+};
+
+struct inbox_poll_stats {
+    size_t fetched;      /* messages read from the mailbox */
+    size_t counts[INBOX_SKIPPED + 1]; /* per enum inbox_class, new ones only */
+    size_t duplicates;   /* already recorded (same UID or Message-ID) */
+    uint32_t uidvalidity;
+    uint64_t last_uid;
+    int rescan;          /* UIDVALIDITY changed: read everything again */
+    struct inbox_command *cmds; /* owned; inbox_poll_stats_free() */
+    size_t ncmds;
+};
+void inbox_poll_stats_free(struct inbox_poll_stats *s);
+
+/* What inbox_poll needs beyond the <inbox> element; all borrowed. */
+struct inbox_env {
+    const char *password;  /* read by the caller with cfg_secret_read(); may be NULL */
+    const char *const *ping_names;
+    size_t nping;
+    inbox_issued_fn issued; /* NULL: the store's tokens table */
+    void *issued_ud;
+    size_t batch;           /* messages per UID FETCH; 0: 500 */
+};
+
+/*
+ * Read what is new in the mailbox of ib, classify it, and record it in st:
+ * one transaction per batch records every message (inbox_messages, acks,
+ * token bounce/auto-reply marks, recipients.bounced_at, pings) and
+ * advances inbox_state.last_uid, so a process killed at any point neither
+ * loses nor double-counts a message.  Only after that commit is mail
+ * marked \Seen (and moved to ib->move_to).  The outcome of the attempt is
+ * kept in inbox_state (last_ok / last_attempt / last_error) for the
+ * engine.  now is the time of this poll.  stats is filled (zeroed first);
+ * free it with inbox_poll_stats_free() even on error.
+ */
+enum ab_err inbox_poll(const struct cfg_inbox *ib, const struct inbox_env *env,
+                       store *st, ab_time now, struct inbox_poll_stats *stats,
+                       ab_errmsg *em) AB_MUST_CHECK;
+
+/*
+ * The inbox_state key of ib: its URL with the user name, without any
+ * password ("imap://alice@127.0.0.1:1143/INBOX", "maildir:/var/mail/x").
+ */
+void inbox_state_key(const struct cfg_inbox *ib, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * inbox_int.h - private to inbox/: text helpers, the bounce and auto-reply
+ * detectors, the IMAP response scanner and the reader vtable.
+ */
+#ifndef AB_INBOX_INT_H
+#define AB_INBOX_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/ab_buf.h"
+#include "inbox/inbox.h"
+
+/* ---- text.c: plain text from HTML, RFC 3676, quotes, charsets ---- */
+
+/* HTML to plain text; lines inside <blockquote> get "> ".  Caller frees. */
+char *inbox_html_to_text(const char *html, size_t len);
+/* Undo format=flowed (RFC 3676 4.1-4.4) in place. */
+void inbox_flowed_unwrap(char *text, int delsp);
+/* Bytes in charset to UTF-8; invalid or unknown charsets fall back to
+ * UTF-8 if the bytes are valid UTF-8, else Windows-1252.  NUL bytes
+ * become spaces.  Caller frees. */
+char *inbox_to_utf8(const char *in, size_t len, const char *charset);
+/*
+ * Length of the new text of a reply: everything above the first quoted
+ * line ("> ..."), attribution ("On ... wrote:", "-----Original
+ * Message-----", Outlook's "From: ... Sent: ..." block) or signature
+ * ("-- ").  Returns strlen(text) when there is no quote.
+ */
+size_t inbox_new_text_len(const char *text);
+/* ASCII case-insensitive prefix test. */
+int inbox_starts_with_ci(const char *s, const char *prefix);
+/* Case-insensitive substring (ASCII folding, UTF-8 bytes match as is). */
+const char *inbox_strcasestr(const char *hay, const char *needle);
+
+/* ---- bounce.c: RFC 3464 DSNs and the common non-DSN layouts ---- */
+
+struct inbox_bounce {
+    int is_bounce;
+    int delay;          /* only delay warnings */
+    char **addrs;       /* failed (or delayed) recipients, owned */
+    size_t naddrs;
+    const char *reason; /* static text */
+};
+enum ab_err inbox_bounce_detect(const struct inbox_msg *m, struct inbox_bounce *b);
+void inbox_bounce_free(struct inbox_bounce *b);
+
+/* ---- autoreply.c: RFC 3834 and vendor markers ---- */
+
+/* Non-zero when m is an automatic reply; *why names the marker (static). */
+int inbox_autoreply_detect(const struct inbox_msg *m, const char **why);
+
+/* ---- imapresp.c: streaming scanner of IMAP responses (RFC 3501 4.3) ---- */
+
+/*
+ * One complete response: its text with every literal replaced by "{}"
+ * (at most INBOX_IMAP_LINE_MAX bytes kept), and the first literal's bytes
+ * (at most the scanner's literal cap kept; lit_total is its real size).
+ */
+struct inbox_imap_resp {
+    const char *text;
+    size_t text_len;
+    const char *lit;
+    size_t lit_len;
+    size_t lit_total;
+};
+typedef enum ab_err (*inbox_imap_resp_fn)(void *ud, const struct inbox_imap_resp *r,
+                                          ab_errmsg *em);
+
+#define INBOX_IMAP_LINE_MAX ((size_t)32 << 20)
+
+struct inbox_imap_scan {
+    ab_buf text;
+    ab_buf lit;
+    uint64_t lit_left;   /* bytes of the current literal still to come */
+    size_t lit_total;
+    int in_lit;
+    int nlits;
+    size_t lit_cap;
+    inbox_imap_resp_fn fn;
+    void *ud;
+};
+void inbox_imap_scan_init(struct inbox_imap_scan *s, size_t lit_cap,
+                          inbox_imap_resp_fn fn, void *ud);
+void inbox_imap_scan_free(struct inbox_imap_scan *s);
+/* Feed bytes; calls fn for each complete response. */
+enum ab_err inbox_imap_scan_feed(struct inbox_imap_scan *s, const char *p,
+                                 size_t n, ab_errmsg *em);
+/* Parse "01-Dec-2026 08:00:00 +0100" (RFC 3501 date-time). */
+ab_time inbox_imap_date(const char *s);
+/* Format a sorted UID list as a sequence set ("1:5,7"). */
+enum ab_err inbox_imap_uidset(const uint64_t *uids, size_t n, ab_buf *out);
+
+/* ---- readers: imap.c, maildir.c ---- */
+
+/* One message as a reader hands it over; borrowed for the callback. */
+struct inbox_fetched {
+    uint64_t uid;        /* IMAP UID; Maildir: a stable hash of the name */
+    const char *data;
+    size_t len;          /* bytes kept (<= INBOX_MAX_MESSAGE) */
+    size_t full_len;     /* bytes the message really has */
+    ab_time received;    /* INTERNALDATE / file time; AB_TIME_NONE */
+};
+typedef enum ab_err (*inbox_fetch_fn)(void *ud, const struct inbox_fetched *f,
+                                      ab_errmsg *em);
+
+struct inbox_reader_ops {
+    const char *scheme;  /* URL prefix: "imap://", "maildir:" */
+    int has_uids;        /* progress by UID (IMAP) or by file state (Maildir) */
+    enum ab_err (*open)(const struct cfg_inbox *ib, const char *password,
+                        void **h, ab_errmsg *em);
+    /* Select the mailbox; UIDVALIDITY (Maildir: 0). */
+    enum ab_err (*select)(void *h, uint32_t *uidvalidity, ab_errmsg *em);
+    /* The ids of messages to read, ascending; *ids freed with ab_free. */
+    enum ab_err (*list)(void *h, uint64_t after_uid, uint64_t **ids, size_t *n,
+                        ab_errmsg *em);
+    /* Read the given ids, calling fn once per message. */
+    enum ab_err (*fetch)(void *h, const uint64_t *ids, size_t n,
+                         inbox_fetch_fn fn, void *ud, ab_errmsg *em);
+    /* Mark read (and move) after the store committed them. */
+    enum ab_err (*done)(void *h, const uint64_t *ids, size_t n,
+                        const char *move_to, ab_errmsg *em);
+    void (*close)(void *h);
+};
+extern const struct inbox_reader_ops inbox_reader_imap;
+extern const struct inbox_reader_ops inbox_reader_imaps;
+extern const struct inbox_reader_ops inbox_reader_maildir;
+
+#endif
