@@ -21,5 +21,14 @@ struct cli_command {
 
 
 int cmd_render(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
+int cmd_dismiss(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_run_check(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_tick(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 
 #endif

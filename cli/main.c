@@ -5,13 +5,24 @@
  * only picks the command.  Log routing is set up in cli/log.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/commands.h"
 
 static const struct cli_command commands[] = {
     /* one line per command, kept in alphabetical order */
+    {"alerts", cmd_alerts, "list open alerts by priority (--all, --json)"},
+    {"dismiss", cmd_dismiss, "dismiss or snooze an alert"},
+    {"history", cmd_history, "list a check's past runs"},
     {"render", cmd_render, "render a template with JSON data (preview)"},
+    {"report", cmd_report, "record a result a target reports itself"},
+    {"run", cmd_run, "the daemon: tick, sleep until due, repeat"},
+    {"run-check", cmd_run_check, "run one check now and print the result"},
+    {"status", cmd_status, "every check's status, last and next run"},
+    {"tick", cmd_tick, "one pass of all due work, then exit"},
+    {"validate", cmd_validate, "check a configuration file"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -19,13 +30,35 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: ackbeat COMMAND [options]\n"
                "       ackbeat COMMAND --help\n"
-               "       ackbeat --version\n\ncommands:\n");
+               "       ackbeat --version\n"
+               "global option: --log-level error|warn|info|debug\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* --log-level LEVEL may stand anywhere; take it out before dispatch. */
+static int take_log_level(int argc, char **argv)
+{
+    int o = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
+            setenv("ACKBEAT_LOG_LEVEL", argv[++i], 1);
+            continue;
+        }
+        if (strncmp(argv[i], "--log-level=", 12) == 0) {
+            setenv("ACKBEAT_LOG_LEVEL", argv[i] + 12, 1);
+            continue;
+        }
+        argv[o++] = argv[i];
+    }
+    argv[o] = NULL;
+    return o;
+}
+
 int main(int argc, char **argv)
 {
+    argc = take_log_level(argc, argv);
+    cli_log_init(getenv("ACKBEAT_LOG_LEVEL"));
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -195,7 +195,7 @@ struct cfg_check {
     const char *description;
 
     /* ping (dead man's switch) */
-    int64_t period;
+    int64_t ping_period;        /* expected report interval */
     int64_t ping_grace;
     const char *ping_token;      /* unguessable token for /ping/TOKEN, may be NULL */
 };

@@ -293,14 +293,14 @@ static void build_heartbeat(struct cfg_builder *b, xmlNode *n, struct cfg_check 
 
 static void build_ping(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
 {
-    cfg_duration(b, n, "period", &k->period);
+    cfg_duration(b, n, "period", &k->ping_period);
     k->ping_grace = 3600;
     cfg_duration(b, n, "grace", &k->ping_grace);
     k->ping_token = cfg_attr(b, n, "token");
     if (k->ping_token && strlen(k->ping_token) < 16)
         cfg_err(b, n, "check %s: a ping token must be at least 16 characters "
                       "(it is the only protection of /ping/TOKEN)", k->name);
-    if (k->period <= 0 && xmlHasProp(n, (const xmlChar *)"period"))
+    if (k->ping_period <= 0 && xmlHasProp(n, (const xmlChar *)"period"))
         cfg_err(b, n, "check %s: period must be positive", k->name);
 }
 

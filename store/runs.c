@@ -203,14 +203,18 @@ static enum ab_err run_from_row(store *st, sqlite3_stmt *s,
     return AB_OK;
 }
 
-enum ab_err store_run_last(store *st, const char *check, struct store_run **out,
-                           ab_errmsg *em)
+static enum ab_err run_last(store *st, const char *check, int fresh_only,
+                            struct store_run **out, ab_errmsg *em)
 {
     sqlite3_stmt *s;
     *out = NULL;
     enum ab_err e = store_prepare(
-        st, "SELECT " RUN_COLS " FROM runs WHERE check_name = ? "
-            "AND status = 'Complete' ORDER BY started DESC, id DESC LIMIT 1",
+        st, fresh_only
+                ? "SELECT " RUN_COLS " FROM runs WHERE check_name = ? AND "
+                  "status = 'Complete' AND from_cache = 0 "
+                  "ORDER BY started DESC, id DESC LIMIT 1"
+                : "SELECT " RUN_COLS " FROM runs WHERE check_name = ? AND "
+                  "status = 'Complete' ORDER BY started DESC, id DESC LIMIT 1",
         &s, em);
     if (e)
         return e;
@@ -224,6 +228,18 @@ enum ab_err store_run_last(store *st, const char *check, struct store_run **out,
         e = store_dberr(st, em, "last run");
     sqlite3_finalize(s);
     return e;
+}
+
+enum ab_err store_run_last(store *st, const char *check, struct store_run **out,
+                           ab_errmsg *em)
+{
+    return run_last(st, check, 0, out, em);
+}
+
+enum ab_err store_run_last_fresh(store *st, const char *check,
+                                 struct store_run **out, ab_errmsg *em)
+{
+    return run_last(st, check, 1, out, em);
 }
 
 enum ab_err store_run_history(store *st, const char *check, size_t limit,

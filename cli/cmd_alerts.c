@@ -1,0 +1,197 @@
+/*
+ * cmd_alerts.c - the alert inbox from the command line:
+ *   ackbeat alerts [--all] [--json]        open alerts by priority, with age
+ *   ackbeat dismiss ALERT --by PERSON [--note TEXT] [--until T]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "common/ab_mem.h"
+#include "engine/eng.h"
+
+static json_t *jtime(ab_time t)
+{
+    char buf[AB_ISO_LEN];
+    return t == AB_TIME_NONE ? json_null() : json_string(ab_time_format(t, buf, sizeof buf));
+}
+
+int cmd_alerts(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                          {"now", required_argument, 0, 'n'},
+                                          {"all", no_argument, 0, 'a'},
+                                          {"json", no_argument, 0, 'j'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
+    struct cli_opts o = {.config = cli_default_config()};
+    int all = 0, ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': o.config = optarg; break;
+        case 'n': o.now_arg = optarg; break;
+        case 'a': all = 1; break;
+        case 'j': o.json = 1; break;
+        case 'h':
+            printf("usage: ackbeat alerts [-c FILE] [--all] [--json]\n"
+                   "  Open alerts by priority with age, last notification and\n"
+                   "  dismissal; --all adds resolved ones.\n");
+            return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    ab_time now;
+    if (optind < argc || cli_now(&o, &now) < 0)
+        return EXIT_USAGE;
+    cfg *c = cli_load_config(o.config);
+    if (!c)
+        return EXIT_USAGE;
+    store *st = cli_open_store(c);
+    if (!st) {
+        cfg_free(c);
+        return EXIT_FAIL;
+    }
+    struct store_alert **v = NULL;
+    size_t n = 0;
+    ab_errmsg em = {{0}};
+    int rc = EXIT_OK;
+    if (store_alert_list(st, all, 10000, &v, &n, &em) != AB_OK) {
+        cli_err("alerts", "%s", em.text);
+        rc = EXIT_FAIL;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        struct store_alert *a = v[i];
+        if (o.json) {
+            json_t *j = json_object();
+            json_object_set_new(j, "id", json_integer(a->id));
+            json_object_set_new(j, "check", json_string(a->check));
+            json_object_set_new(j, "item", json_string(a->item));
+            json_object_set_new(j, "kind", json_string(a->kind));
+            json_object_set_new(j, "priority", json_integer(a->priority));
+            json_object_set_new(j, "status", json_string(store_status_name(a->status)));
+            json_object_set_new(j, "message", a->message ? json_string(a->message) : json_null());
+            json_object_set_new(j, "opened", jtime(a->opened));
+            json_object_set_new(j, "age_seconds", json_integer(now - a->opened));
+            json_object_set_new(j, "last_notified", jtime(a->last_notified));
+            json_object_set_new(j, "notify_count", json_integer(a->notify_count));
+            json_object_set_new(j, "level", json_integer(a->level));
+            json_object_set_new(j, "resolved", jtime(a->resolved));
+            json_object_set_new(j, "dismissed_at", jtime(a->dismissed_at));
+            json_object_set_new(j, "dismissed_by", a->dismissed_by ? json_string(a->dismissed_by) : json_null());
+            json_object_set_new(j, "dismissed_until", jtime(a->dismissed_until));
+            json_object_set_new(j, "held_by", a->held_by ? json_string(a->held_by) : json_null());
+            json_array_append_new(arr, j);
+        } else {
+            char age[32], last[AB_ISO_LEN] = "-";
+            ab_duration_format(((a->resolved != AB_TIME_NONE ? a->resolved : now) -
+                                a->opened) / 60 * 60,
+                               age, sizeof age);
+            if (a->last_notified != AB_TIME_NONE)
+                ab_time_format(a->last_notified, last, sizeof last);
+            printf("#%-5lld P%d %-8s %-24s age %-8s notified %s (%d)%s%s%s%s\n",
+                   (long long)a->id, a->priority, store_status_name(a->status),
+                   a->check, age, last, a->notify_count,
+                   a->resolved != AB_TIME_NONE ? "  resolved" : "",
+                   a->dismissed_at != AB_TIME_NONE ? "  dismissed by " : "",
+                   a->dismissed_at != AB_TIME_NONE && a->dismissed_by ? a->dismissed_by : "",
+                   a->held_by ? "  held" : "");
+            if (a->message)
+                printf("       %s\n", a->message);
+        }
+        store_alert_free(a);
+    }
+    ab_free(v);
+    if (o.json) {
+        char *txt = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (txt)
+            puts(txt);
+        free(txt);
+    } else if (n == 0 && rc == EXIT_OK) {
+        printf("no %salerts\n", all ? "" : "open ");
+    }
+    json_decref(arr);
+    store_close(st);
+    cfg_free(c);
+    return rc;
+}
+
+int cmd_dismiss(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                          {"now", required_argument, 0, 'n'},
+                                          {"by", required_argument, 0, 'b'},
+                                          {"note", required_argument, 0, 'N'},
+                                          {"until", required_argument, 0, 'u'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
+    struct cli_opts o = {.config = cli_default_config()};
+    const char *by = NULL, *note = NULL, *until_arg = NULL;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': o.config = optarg; break;
+        case 'n': o.now_arg = optarg; break;
+        case 'b': by = optarg; break;
+        case 'N': note = optarg; break;
+        case 'u': until_arg = optarg; break;
+        case 'h':
+            printf("usage: ackbeat dismiss [-c FILE] ALERT --by PERSON [--note TEXT]\n"
+                   "                       [--until T]\n"
+                   "  Stop notifications for an alert (seed 001: Dismissed Date and\n"
+                   "  Dismissed By Person); --until T (a time or a duration such as\n"
+                   "  2d) snoozes it instead.  It re-opens if the status gets worse.\n");
+            return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    ab_time now;
+    if (optind != argc - 1 || !by || cli_now(&o, &now) < 0) {
+        cli_err("dismiss", "usage: ackbeat dismiss [-c FILE] ALERT --by PERSON "
+                           "[--note TEXT] [--until T]");
+        return EXIT_USAGE;
+    }
+    char *end;
+    errno = 0;
+    long long id = strtoll(argv[optind], &end, 10);
+    if (errno || *end || id <= 0) {
+        cli_err("dismiss", "\"%s\" is not an alert number", argv[optind]);
+        return EXIT_USAGE;
+    }
+    ab_time until = AB_TIME_NONE;
+    if (until_arg) {
+        int64_t d;
+        if (ab_duration_parse(until_arg, &d) == AB_OK)
+            until = now + d;
+        else if (ab_time_parse(until_arg, &until) != AB_OK) {
+            cli_err("dismiss", "--until \"%s\" is neither a time nor a duration",
+                    until_arg);
+            return EXIT_USAGE;
+        }
+    }
+    struct cli_env env;
+    int rc = cli_env_open(o.config, &env);
+    if (rc)
+        return rc;
+    ab_errmsg em = {{0}};
+    enum ab_err err = eng_dismiss(env.e, id, by, note, until, now, &em);
+    if (err) {
+        cli_err("dismiss", "%s", em.text);
+        rc = err == AB_ENOTFOUND || err == AB_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+    } else {
+        char t[AB_ISO_LEN];
+        if (until != AB_TIME_NONE)
+            printf("alert %lld snoozed by %s until %s\n", id, by,
+                   ab_time_format(until, t, sizeof t));
+        else
+            printf("alert %lld dismissed by %s\n", id, by);
+    }
+    cli_env_close(&env);
+    return rc;
+}

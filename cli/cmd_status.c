@@ -1,0 +1,165 @@
+/*
+ * cmd_status.c - `ackbeat status`: every check with its status, last run,
+ * next run, last value and open alert; then the outbox.  --json for tools.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "common/ab_mem.h"
+#include "engine/eng.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ackbeat status [-c FILE] [--now T] [--json]\n"
+               "  Show every check's status, last and next run, and open alerts.\n"
+               "  Exit 1 if any check is not Healthy.\n");
+}
+
+/* The worst debounced status over the check's items; -1 if none yet. */
+static int check_status(store *st, const char *name)
+{
+    struct store_check_state **v = NULL;
+    size_t n = 0;
+    int worst = -1;
+    if (store_check_state_list(st, name, &v, &n, NULL) != AB_OK)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if ((int)v[i]->status > worst)
+            worst = (int)v[i]->status;
+        store_check_state_free(v[i]);
+    }
+    ab_free(v);
+    return worst;
+}
+
+static json_t *time_or_null(ab_time t)
+{
+    char buf[AB_ISO_LEN];
+    return t == AB_TIME_NONE ? json_null() : json_string(ab_time_format(t, buf, sizeof buf));
+}
+
+int cmd_status(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                          {"now", required_argument, 0, 'n'},
+                                          {"json", no_argument, 0, 'j'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
+    struct cli_opts o = {.config = cli_default_config()};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': o.config = optarg; break;
+        case 'n': o.now_arg = optarg; break;
+        case 'j': o.json = 1; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    ab_time now;
+    if (optind < argc || cli_now(&o, &now) < 0) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    cfg *c = cli_load_config(o.config);
+    if (!c)
+        return EXIT_USAGE;
+    store *st = cli_open_store(c);
+    if (!st) {
+        cfg_free(c);
+        return EXIT_FAIL;
+    }
+    json_t *checks = json_array();
+    int unhealthy = 0;
+    for (size_t i = 0; i < cfg_check_count(c); i++) {
+        const struct cfg_check *k = cfg_check_at(c, i);
+        json_t *j = json_object();
+        json_object_set_new(j, "name", json_string(k->name));
+        json_object_set_new(j, "kind", json_string(cfg_check_kind_name(k->kind)));
+        int s = check_status(st, k->name);
+        json_object_set_new(j, "status", s < 0 ? json_null()
+                                               : json_string(store_status_name((enum store_status)s)));
+        unhealthy |= s > 0;
+        struct store_run *r = NULL;
+        if (store_run_last(st, k->name, &r, NULL) == AB_OK) {
+            json_object_set_new(j, "last_run", time_or_null(r->started));
+            json_object_set_new(j, "execution_ms", json_integer(r->execution_ms));
+            if (r->nresults && r->results[0].has_value)
+                json_object_set_new(j, "value", json_real(r->results[0].value));
+            if (r->nresults && r->results[0].message)
+                json_object_set_new(j, "message", json_string(r->results[0].message));
+            store_run_free(r);
+        }
+        struct store_sched_state ss;
+        if (store_sched_get(st, k->name, &ss, NULL) == AB_OK)
+            json_object_set_new(j, "next_run", time_or_null(ss.next_due));
+        struct store_alert *a = NULL;
+        if (store_alert_find_open(st, k->name, "", &a, NULL) == AB_OK) {
+            json_t *ja = json_object();
+            json_object_set_new(ja, "id", json_integer(a->id));
+            json_object_set_new(ja, "priority", json_integer(a->priority));
+            json_object_set_new(ja, "opened", time_or_null(a->opened));
+            json_object_set_new(ja, "dismissed", json_boolean(a->dismissed_at != AB_TIME_NONE));
+            json_object_set_new(j, "alert", ja);
+            store_alert_free(a);
+        }
+        json_array_append_new(checks, j);
+    }
+    struct store_outbox_counts oc = {0};
+    int have_outbox = store_outbox_counts(st, &oc, NULL) == AB_OK;
+
+    if (o.json) {
+        json_t *root = json_object();
+        json_object_set_new(root, "now", time_or_null(now));
+        json_object_set_new(root, "checks", checks);
+        if (have_outbox) {
+            json_t *ob = json_object();
+            json_object_set_new(ob, "queued", json_integer(oc.queued));
+            json_object_set_new(ob, "sent", json_integer(oc.sent));
+            json_object_set_new(ob, "failed", json_integer(oc.failed));
+            json_object_set_new(root, "outbox", ob);
+        }
+        char *txt = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (txt)
+            puts(txt);
+        free(txt);
+        json_decref(root);
+    } else {
+        printf("%-24s %-10s %-9s %-21s %-21s %10s  %s\n", "CHECK", "KIND", "STATUS",
+               "LAST RUN", "NEXT RUN", "VALUE", "ALERT");
+        size_t i;
+        json_t *j;
+        json_array_foreach(checks, i, j) {
+            const char *status = json_string_value(json_object_get(j, "status"));
+            const char *last = json_string_value(json_object_get(j, "last_run"));
+            const char *next = json_string_value(json_object_get(j, "next_run"));
+            json_t *v = json_object_get(j, "value");
+            json_t *a = json_object_get(j, "alert");
+            char val[32] = "-", al[64] = "-";
+            if (v)
+                snprintf(val, sizeof val, "%g", json_real_value(v));
+            if (a)
+                snprintf(al, sizeof al, "#%lld P%lld%s",
+                         (long long)json_integer_value(json_object_get(a, "id")),
+                         (long long)json_integer_value(json_object_get(a, "priority")),
+                         json_is_true(json_object_get(a, "dismissed")) ? " dismissed" : "");
+            printf("%-24s %-10s %-9s %-21s %-21s %10s  %s\n",
+                   json_string_value(json_object_get(j, "name")),
+                   json_string_value(json_object_get(j, "kind")),
+                   status ? status : "-", last ? last : "-", next ? next : "-", val, al);
+        }
+        if (have_outbox)
+            printf("\noutbox: %lld queued, %lld sent, %lld failed\n",
+                   (long long)oc.queued, (long long)oc.sent, (long long)oc.failed);
+        json_decref(checks);
+    }
+    store_close(st);
+    cfg_free(c);
+    return unhealthy ? EXIT_FAIL : EXIT_OK;
+}

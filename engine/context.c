@@ -1,0 +1,137 @@
+/*
+ * context.c - the data a notice's templates see (templates/README.md
+ * lists every variable; keep the two in step).
+ */
+#include "engine/eng_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+    if (v)
+        json_object_set_new(o, k, json_string(v));
+}
+
+static void set_time(json_t *o, const char *k, ab_time t)
+{
+    char buf[AB_ISO_LEN];
+    if (t != AB_TIME_NONE)
+        json_object_set_new(o, k, json_string(ab_time_format(t, buf, sizeof buf)));
+}
+
+/* "2d 3h", "45m", "10s": the two largest units, for people. */
+static void human_age(int64_t secs, char *buf, size_t len)
+{
+    if (secs < 0)
+        secs = 0;
+    int64_t d = secs / 86400, h = secs % 86400 / 3600, m = secs % 3600 / 60;
+    if (d)
+        snprintf(buf, len, "%lldd %lldh", (long long)d, (long long)h);
+    else if (h)
+        snprintf(buf, len, "%lldh %lldm", (long long)h, (long long)m);
+    else if (m)
+        snprintf(buf, len, "%lldm", (long long)m);
+    else
+        snprintf(buf, len, "%llds", (long long)secs);
+}
+
+json_t *eng_ctx_base(eng *e, const char *email, ab_time now)
+{
+    const struct cfg_global *g = cfg_global(e->c);
+    json_t *root = json_object();
+    json_t *site = json_object();
+    set_str(site, "name", g->name);
+    set_str(site, "url", g->web.base_url);
+    json_object_set_new(root, "site", site);
+    set_time(root, "now", now);
+    json_t *ab = json_object();
+    set_str(ab, "version", AB_VERSION);
+    json_object_set_new(root, "ackbeat", ab);
+    json_t *rcpt = json_object();
+    if (email) {
+        const struct cfg_person *p = cfg_person_by_email(e->c, email);
+        set_str(rcpt, "email", email);
+        set_str(rcpt, "name", p ? (p->display ? p->display : p->name) : NULL);
+    }
+    json_object_set_new(root, "recipient", rcpt);
+    return root;
+}
+
+static const char *priority_name(int p)
+{
+    switch (p) {
+    case 1: return "P1 (offline)";
+    case 2: return "P2 (failing)";
+    default: return "P3 (degraded)";
+    }
+}
+
+json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
+                      const struct store_alert *a, const char *email, ab_time now)
+{
+    json_t *root = eng_ctx_base(e, email, now);
+    json_t *al = json_object();
+    char age[64];
+    json_object_set_new(al, "id", json_integer(a->id));
+    json_object_set_new(al, "priority", json_integer(a->priority));
+    set_str(al, "priority_name", priority_name(a->priority));
+    set_str(al, "status", store_status_name(a->status));
+    set_time(al, "opened", a->opened);
+    human_age(now - a->opened, age, sizeof age);
+    set_str(al, "age", age);
+    json_object_set_new(al, "level", json_integer(a->level));
+    json_object_set_new(al, "notify_count", json_integer(a->notify_count));
+    set_time(al, "resolved", a->resolved);
+    set_str(al, "held_by", a->held_by);
+    json_object_set_new(root, "alert", al);
+
+    json_t *ck = json_object();
+    set_str(ck, "name", k->name);
+    set_str(ck, "label", k->label);
+    set_str(ck, "kind", cfg_check_kind_name(k->kind));
+    set_str(ck, "type", k->type);
+    set_str(ck, "source", k->source ? k->source->name : NULL);
+    set_str(ck, "description", k->description);
+    json_object_set_new(root, "check", ck);
+
+    /* The latest run's results, so a notice says what was seen. */
+    json_t *items = json_array();
+    json_t *result = json_object();
+    struct store_run *run = NULL;
+    if (store_run_last(e->st, k->name, &run, NULL) == AB_OK) {
+        json_t *rn = json_object();
+        set_time(rn, "started", run->started);
+        json_object_set_new(rn, "execution_ms", json_integer(run->execution_ms));
+        json_object_set_new(root, "run", rn);
+        for (size_t i = 0; i < run->nresults; i++) {
+            const struct store_result *r = &run->results[i];
+            json_t *it = json_object();
+            set_str(it, "item", r->item);
+            set_str(it, "status", store_status_name(r->status));
+            if (r->has_value)
+                json_object_set_new(it, "value", json_real(r->value));
+            set_str(it, "message", r->message);
+            json_array_append_new(items, it);
+            if (strcmp(r->item ? r->item : "", a->item) == 0) {
+                set_str(result, "item", r->item);
+                set_str(result, "status", store_status_name(r->status));
+                if (r->has_value)
+                    json_object_set_new(result, "value", json_real(r->value));
+                set_str(result, "message", r->message);
+            }
+        }
+        store_run_free(run);
+    }
+    if (!json_object_size(result)) {
+        set_str(result, "item", a->item);
+        set_str(result, "status", store_status_name(a->status));
+        set_str(result, "message", a->message);
+    }
+    set_str(al, "previous_status", "Healthy");
+    json_object_set_new(root, "result", result);
+    json_object_set_new(root, "items", items);
+    json_object_set_new(root, "reply_hint",
+                        json_boolean(cfg_global(e->c)->inbox.enabled));
+    return root;
+}

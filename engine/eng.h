@@ -1,0 +1,90 @@
+/*
+ * eng.h - the engine: one tick of ackbeat's work at a given time.
+ *
+ * A tick decides what is due (schedules/), runs it (checks/), records
+ * runs and results (store/), turns results into alert transitions, renders
+ * notices (templates/) and queues them (mailer/ outbox), then drains the
+ * outbox.  The engine never reads the clock: "now" is every call's
+ * parameter, which is what lets a test walk through a month in seconds.
+ *
+ * An eng borrows its config and store; both must outlive it.  A config
+ * reload is eng_set_config() with a model that loaded cleanly.
+ */
+#ifndef AB_ENG_H
+#define AB_ENG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "checks/chk.h"
+#include "common/ab_err.h"
+#include "common/ab_time.h"
+#include "config/cfg.h"
+#include "store/store.h"
+
+typedef struct eng eng;
+
+/*
+ * template_dir is the folder of the default templates (may be NULL when
+ * the config names a templates folder that has every message).
+ */
+enum ab_err eng_new(const cfg *c, store *st, const char *template_dir,
+                    eng **out, ab_errmsg *em) AB_MUST_CHECK;
+void eng_free(eng *e);
+
+/* Swap in a new model (borrowed; the old one may be freed after). */
+enum ab_err eng_set_config(eng *e, const cfg *c, ab_errmsg *em) AB_MUST_CHECK;
+
+/* Send nothing: queue notices but do not drain the outbox (for tests
+ * and for `tick --no-send`). */
+void eng_set_send(eng *e, int send);
+
+struct eng_tick_stats {
+    size_t checks_run;      /* checks executed */
+    size_t checks_cached;   /* results reused from the cache */
+    size_t checks_held;     /* skipped: maintenance */
+    size_t alerts_opened;
+    size_t alerts_resolved;
+    size_t notices_queued;  /* emails put in the outbox */
+    size_t mail_sent;
+    size_t mail_failed;     /* given up on for good */
+    size_t mail_deferred;   /* will be retried */
+    size_t errors;          /* steps that failed and were logged */
+};
+
+/*
+ * One pass of all due work at now.  A failing check, send or poll is
+ * recorded and logged and the tick goes on; an error is returned only
+ * when the state database itself fails.
+ */
+enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
+                     ab_errmsg *em) AB_MUST_CHECK;
+
+/* When the next tick has work: the earliest fire time, retry or poll
+ * after now (never later than now + the config's tick). */
+ab_time eng_next_wakeup(eng *e, ab_time now);
+
+/*
+ * Run one check now regardless of its schedule (`ackbeat run-check`),
+ * record it and evaluate alerts as a tick would.  *run_id is the stored
+ * run; the outcome is returned for printing (free with chk_outcome_free).
+ */
+enum ab_err eng_run_check(eng *e, const char *name, ab_time now,
+                          struct chk_outcome **out, int64_t *run_id,
+                          ab_errmsg *em) AB_MUST_CHECK;
+
+/*
+ * A target reports its own result (`ackbeat report`, POST /report):
+ * stored as a run with trigger "report" and evaluated like any other.
+ */
+enum ab_err eng_report(eng *e, const char *check, const char *item,
+                       enum store_status status, int has_value, double value,
+                       const char *message, ab_time now,
+                       ab_errmsg *em) AB_MUST_CHECK;
+
+/* Dismiss or snooze an alert (until = AB_TIME_NONE: until resolved). */
+enum ab_err eng_dismiss(eng *e, int64_t alert_id, const char *by,
+                        const char *note, ab_time until, ab_time now,
+                        ab_errmsg *em) AB_MUST_CHECK;
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * eng_int.h - private to engine/: the handle and the steps of a tick.
+ */
+#ifndef AB_ENG_INT_H
+#define AB_ENG_INT_H
+
+#include <jansson.h>
+
+#include "engine/eng.h"
+#include "templates/tpl.h"
+
+struct eng {
+    const cfg *c;
+    store *st;
+    chk_ctx *chk;
+    tpl_set *tpl;
+    char *template_dir;
+    int send;
+};
+
+/* due.c: is the check due at now?  Updates the schedule bookkeeping when
+ * it fires.  *held is set when a maintenance window covers it. */
+enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
+                    int *held, ab_errmsg *em);
+/* The check's next fire time after now (AB_TIME_NONE: every tick). */
+ab_time eng_next_fire(eng *e, const struct cfg_check *k, ab_time now);
+
+/* run.c: execute (or reuse from cache) and record one run. */
+enum ab_err eng_execute(eng *e, const struct cfg_check *k, ab_time now,
+                        const char *trigger, struct chk_outcome **out,
+                        int64_t *run_id, int *cached, ab_errmsg *em);
+
+/* evaluate.c: fold a run's results into state and alerts. */
+enum ab_err eng_evaluate(eng *e, const struct cfg_check *k,
+                         const struct store_result *res, size_t n,
+                         int64_t run_id, ab_time now,
+                         struct eng_tick_stats *stats, ab_errmsg *em);
+/* Repeats, escalations and expired snoozes of open alerts. */
+enum ab_err eng_follow_up(eng *e, ab_time now, struct eng_tick_stats *stats,
+                          ab_errmsg *em);
+
+/* notify.c: render a notice about an alert and queue it, inside the
+ * caller's transaction.  message is the template name (alert-opened...). */
+enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
+                             const struct store_alert *a, const char *message,
+                             int level, ab_time now, const char *thread_msgid,
+                             char *msgid_out, ab_errmsg *em);
+
+/* context.c: the template data for a notice (caller json_decref's). */
+json_t *eng_ctx_base(eng *e, const char *email, ab_time now);
+json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
+                      const struct store_alert *a, const char *email, ab_time now);
+
+/* Priority of a status: Offline 1, Failing 2, Degraded 3 (seed 001). */
+int eng_priority(const struct cfg_check *k, enum store_status s);
+
+#endif

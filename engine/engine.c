@@ -1,0 +1,247 @@
+/*
+ * engine.c - the tick: what is due, run it, evaluate, follow up on open
+ * alerts, drain the outbox.  And the one-off actions that go through the
+ * same path (run-check, report, dismiss).
+ */
+#include "engine/eng_int.h"
+
+#include <string.h>
+
+#include "common/ab_log.h"
+#include "common/ab_mem.h"
+#include "mailer/mail.h"
+
+static enum ab_err open_templates(eng *e, const cfg *c, tpl_set **out, ab_errmsg *em)
+{
+    const char *dirs[2];
+    size_t n = 0;
+    const char *user = cfg_global(c)->templates_dir;
+    if (user)
+        dirs[n++] = user;
+    if (e->template_dir)
+        dirs[n++] = e->template_dir;
+    if (n == 0)
+        return ab_fail(em, AB_ECONFIG, "no templates folder: set <templates dir=...>");
+    return tpl_set_new(dirs, n, out, em);
+}
+
+enum ab_err eng_new(const cfg *c, store *st, const char *template_dir, eng **out,
+                    ab_errmsg *em)
+{
+    *out = NULL;
+    eng *e = ab_calloc(1, sizeof *e);
+    if (!e)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    e->c = c;
+    e->st = st;
+    e->send = 1;
+    e->template_dir = template_dir ? ab_strdup(template_dir) : NULL;
+    e->chk = chk_ctx_new();
+    enum ab_err err = AB_OK;
+    if ((template_dir && !e->template_dir) || !e->chk)
+        err = ab_fail(em, AB_ENOMEM, "out of memory");
+    else
+        err = open_templates(e, c, &e->tpl, em);
+    if (err) {
+        eng_free(e);
+        return err;
+    }
+    *out = e;
+    return AB_OK;
+}
+
+void eng_free(eng *e)
+{
+    if (!e)
+        return;
+    chk_ctx_free(e->chk);
+    tpl_set_free(e->tpl);
+    ab_free(e->template_dir);
+    ab_free(e);
+}
+
+enum ab_err eng_set_config(eng *e, const cfg *c, ab_errmsg *em)
+{
+    tpl_set *t = NULL;
+    enum ab_err err = open_templates(e, c, &t, em);
+    if (err)
+        return err;
+    tpl_set_free(e->tpl);
+    e->tpl = t;
+    e->c = c;
+    /* Sources may have changed: drop pooled connections. */
+    chk_ctx_close_all(e->chk);
+    return AB_OK;
+}
+
+void eng_set_send(eng *e, int send)
+{
+    e->send = send;
+}
+
+static int runs_as_check(const struct cfg_check *k)
+{
+    /* Heartbeats and pings are driven by mail and reports, not runs. */
+    return k->kind != CFG_HEARTBEAT && k->kind != CFG_PING;
+}
+
+static enum ab_err run_and_evaluate(eng *e, const struct cfg_check *k, ab_time now,
+                                    const char *trigger, struct eng_tick_stats *stats,
+                                    struct chk_outcome **keep, int64_t *run_id,
+                                    ab_errmsg *em)
+{
+    struct chk_outcome *o = NULL;
+    int64_t rid = 0;
+    int cached = 0;
+    enum ab_err err = eng_execute(e, k, now, trigger, &o, &rid, &cached, em);
+    if (err)
+        return err;
+    if (stats) {
+        if (cached)
+            stats->checks_cached++;
+        else
+            stats->checks_run++;
+    }
+    err = eng_evaluate(e, k, o->results, o->nresults, rid, now, stats, em);
+    if (run_id)
+        *run_id = rid;
+    if (keep && !err)
+        *keep = o;
+    else
+        chk_outcome_free(o);
+    return err;
+}
+
+static void drain(eng *e, ab_time now, struct eng_tick_stats *stats)
+{
+    const struct cfg_mail *m = &cfg_global(e->c)->mail;
+    if (!e->send || !m->transport)
+        return;
+    struct mail_drain_stats ds = {0};
+    ab_errmsg em = {{0}};
+    if (mail_outbox_drain(e->st, m, now, 0, &ds, &em) != AB_OK) {
+        ab_log(AB_LOG_ERROR, "outbox: %s", em.text);
+        stats->errors++;
+        return;
+    }
+    stats->mail_sent += ds.sent;
+    stats->mail_failed += ds.failed;
+    stats->mail_deferred += ds.deferred;
+    if (ds.deferred && ds.last_error.text[0])
+        ab_log(AB_LOG_WARN, "outbox: %zu message(s) deferred: %s", ds.deferred,
+               ds.last_error.text);
+    if (ds.sent)
+        ab_log(AB_LOG_INFO, "outbox: %zu message(s) sent via %s", ds.sent,
+               m->transport);
+}
+
+enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
+                     ab_errmsg *em)
+{
+    struct eng_tick_stats local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    for (size_t i = 0; i < cfg_check_count(e->c); i++) {
+        const struct cfg_check *k = cfg_check_at(e->c, i);
+        if (!runs_as_check(k))
+            continue;
+        int due = 0, held = 0;
+        ab_errmsg cem = {{0}};
+        enum ab_err err = eng_due(e, k, now, &due, &held, &cem);
+        if (!err && held)
+            stats->checks_held++;
+        if (!err && due)
+            err = run_and_evaluate(e, k, now, "schedule", stats, NULL, NULL, &cem);
+        if (err) {
+            /* The database itself failing stops the tick: going on would
+             * run checks whose results cannot be kept. */
+            if (err == AB_ESTORE || err == AB_EBUSY) {
+                ab_fail(em, err, "%s", cem.text);
+                return err;
+            }
+            ab_log(AB_LOG_ERROR, "check %s: %s", k->name,
+                   cem.text[0] ? cem.text : ab_strerror(err));
+            stats->errors++;
+        }
+    }
+    ab_errmsg fem = {{0}};
+    enum ab_err err = eng_follow_up(e, now, stats, &fem);
+    if (err) {
+        ab_log(AB_LOG_ERROR, "alerts: %s", fem.text);
+        stats->errors++;
+        if (err == AB_ESTORE || err == AB_EBUSY)
+            return ab_fail(em, err, "%s", fem.text);
+    }
+    drain(e, now, stats);
+    return AB_OK;
+}
+
+ab_time eng_next_wakeup(eng *e, ab_time now)
+{
+    int64_t tick = cfg_global(e->c)->tick;
+    ab_time next = now + tick - ((now % tick) + tick) % tick;
+    for (size_t i = 0; i < cfg_check_count(e->c); i++) {
+        const struct cfg_check *k = cfg_check_at(e->c, i);
+        if (!runs_as_check(k) || !k->schedule)
+            continue;
+        ab_time f = eng_next_fire(e, k, now);
+        if (f != AB_TIME_NONE && f < next)
+            next = f;
+    }
+    return next;
+}
+
+enum ab_err eng_run_check(eng *e, const char *name, ab_time now,
+                          struct chk_outcome **out, int64_t *run_id, ab_errmsg *em)
+{
+    const struct cfg_check *k = cfg_check_find(e->c, name);
+    if (!k)
+        return ab_fail(em, AB_ENOTFOUND, "no check named \"%s\"", name);
+    if (!runs_as_check(k))
+        return ab_fail(em, AB_EINVAL, "check %s is a %s: it is not run but "
+                                      "reported to", name, cfg_check_kind_name(k->kind));
+    struct eng_tick_stats stats = {0};
+    enum ab_err err = run_and_evaluate(e, k, now, "manual", &stats, out, run_id, em);
+    if (!err)
+        drain(e, now, &stats);
+    return err;
+}
+
+enum ab_err eng_report(eng *e, const char *check, const char *item,
+                       enum store_status status, int has_value, double value,
+                       const char *message, ab_time now, ab_errmsg *em)
+{
+    const struct cfg_check *k = cfg_check_find(e->c, check);
+    if (!k)
+        return ab_fail(em, AB_ENOTFOUND, "no check named \"%s\"", check);
+    int64_t rid;
+    struct store_result r = {.item = item ? item : "", .status = status,
+                             .has_value = has_value, .value = value,
+                             .message = message};
+    enum ab_err err = store_run_begin(e->st, k->name, k->type, "report", now, &rid, em);
+    if (!err)
+        err = store_run_complete(e->st, rid, 0, 0, &r, 1, NULL, em);
+    struct eng_tick_stats stats = {0};
+    if (!err)
+        err = eng_evaluate(e, k, &r, 1, rid, now, &stats, em);
+    if (!err)
+        drain(e, now, &stats);
+    return err;
+}
+
+enum ab_err eng_dismiss(eng *e, int64_t alert_id, const char *by, const char *note,
+                        ab_time until, ab_time now, ab_errmsg *em)
+{
+    struct store_alert *a = NULL;
+    enum ab_err err = store_alert_get(e->st, alert_id, &a, em);
+    if (err)
+        return err;
+    if (a->resolved != AB_TIME_NONE) {
+        store_alert_free(a);
+        return ab_fail(em, AB_EINVAL, "alert %lld is already resolved",
+                       (long long)alert_id);
+    }
+    store_alert_free(a);
+    return store_alert_dismiss(e->st, alert_id, by, note, until, now, em);
+}

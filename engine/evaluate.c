@@ -1,0 +1,336 @@
+/*
+ * evaluate.c - turning results into alert transitions.
+ *
+ * Per check item the engine keeps a debounced status: a bad result must
+ * repeat `confirm` times before the status leaves Healthy, and a good
+ * one `recover` times before it returns, which damps flapping data.  An
+ * alert is open exactly while the debounced status is not Healthy.
+ *
+ * Notices (opened, repeated, escalated, resolved) are claimed with a
+ * compare-and-set in the same transaction that queues the email, so a
+ * notice is queued once even with two ackbeat processes on one database.
+ * Notices are held (the alert still opens and resolves) while:
+ *  - a maintenance window covers the check;
+ *  - the check's parent (depends-on) is itself not Healthy: the parent's
+ *    alert speaks for both;
+ *  - the alert is dismissed or snoozed.
+ */
+#include "engine/eng_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/ab_log.h"
+#include "common/ab_mem.h"
+
+int eng_priority(const struct cfg_check *k, enum store_status s)
+{
+    if (k->priority)
+        return k->priority;
+    switch (s) {
+    case STORE_OFFLINE: return 1;
+    case STORE_FAILING: return 2;
+    default: return 3;
+    }
+}
+
+/* Is the parent of k (transitively) not Healthy?  Names it in *parent. */
+static int parent_bad(eng *e, const struct cfg_check *k, const char **parent)
+{
+    size_t guard = 0;
+    const struct cfg_check *p = k->depends_on ? cfg_check_find(e->c, k->depends_on) : NULL;
+    while (p && guard++ < cfg_check_count(e->c)) {
+        struct store_check_state **v = NULL;
+        size_t n = 0;
+        int bad = 0;
+        if (store_check_state_list(e->st, p->name, &v, &n, NULL) == AB_OK) {
+            for (size_t i = 0; i < n; i++) {
+                bad |= v[i]->status != STORE_HEALTHY;
+                store_check_state_free(v[i]);
+            }
+            ab_free(v);
+        }
+        if (bad) {
+            *parent = p->name;
+            return 1;
+        }
+        p = p->depends_on ? cfg_check_find(e->c, p->depends_on) : NULL;
+    }
+    return 0;
+}
+
+static int is_dismissed(const struct store_alert *a, ab_time now)
+{
+    if (a->dismissed_at == AB_TIME_NONE)
+        return 0;
+    return a->dismissed_until == AB_TIME_NONE || now < a->dismissed_until;
+}
+
+/* Why notices for this alert must wait, or NULL when they may go out. */
+static const char *held_reason(eng *e, const struct cfg_check *k,
+                               const struct store_alert *a, ab_time now,
+                               const char **parent)
+{
+    if (cfg_in_maintenance(e->c, k, now, NULL, 0))
+        return "maintenance";
+    if (parent_bad(e, k, parent))
+        return "dependency";
+    if (a && is_dismissed(a, now))
+        return "dismissed";
+    return NULL;
+}
+
+/* Claim and queue one notice in one transaction. */
+static enum ab_err send_notice(eng *e, const struct cfg_check *k,
+                               struct store_alert *a, const char *message,
+                               int level, ab_time now, struct eng_tick_stats *stats,
+                               ab_errmsg *em)
+{
+    char msgid[256] = "";
+    enum ab_err err = store_begin(e->st, em);
+    if (err)
+        return err;
+    err = eng_notify_alert(e, k, a, message, level, now, a->thread_msgid, msgid, em);
+    if (err)
+        goto fail;
+    if (!strcmp(message, "alert-resolved"))
+        err = store_alert_claim_resolved_notice(e->st, a->id, em);
+    else
+        err = store_alert_claim_notify(e->st, a->id, a->notify_count, now, level,
+                                       msgid, em);
+    if (err)
+        goto fail;
+    char detail[300];
+    snprintf(detail, sizeof detail, "%s, level %d", message, level);
+    if ((err = store_alert_event(e->st, a->id, now, "notified", NULL, detail, em)))
+        goto fail;
+    if ((err = store_commit(e->st, em)))
+        return err;
+    if (stats)
+        stats->notices_queued++;
+    return AB_OK;
+fail:
+    store_rollback(e->st);
+    /* Someone else claimed it first: not an error, just not ours to send. */
+    return err == AB_EEXIST ? AB_OK : err;
+}
+
+/* Keep the flip times of the last 24 hours, space separated. */
+static char *record_flip(const char *flips, ab_time now, int *count)
+{
+    ab_buf b;
+    ab_buf_init(&b, 1 << 16);
+    char iso[AB_ISO_LEN];
+    *count = 0;
+    const char *p = flips ? flips : "";
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        if (!len)
+            break;
+        char one[AB_ISO_LEN] = "";
+        snprintf(one, sizeof one, "%.*s", (int)(len < AB_ISO_LEN - 1 ? len : AB_ISO_LEN - 1), p);
+        ab_time t;
+        if (ab_time_parse(one, &t) == AB_OK && now - t < 86400) {
+            if (ab_buf_printf(&b, "%s%s", b.len ? " " : "", one)) {
+                ab_buf_free(&b);
+                return NULL;
+            }
+            (*count)++;
+        }
+        p += len;
+    }
+    if (ab_buf_printf(&b, "%s%s", b.len ? " " : "", ab_time_format(now, iso, sizeof iso))) {
+        ab_buf_free(&b);
+        return NULL;
+    }
+    (*count)++;
+    return ab_buf_steal(&b);
+}
+
+static enum ab_err evaluate_item(eng *e, const struct cfg_check *k,
+                                 const struct store_result *r, int64_t run_id,
+                                 ab_time now, struct eng_tick_stats *stats,
+                                 ab_errmsg *em)
+{
+    struct store_check_state *cs = NULL;
+    struct store_alert *a = NULL;
+    char *flips = NULL;
+    const char *item = r->item ? r->item : "";
+    enum ab_err err = store_check_state_get(e->st, k->name, item, &cs, em);
+    if (err == AB_ENOTFOUND) {
+        cs = ab_calloc(1, sizeof *cs);
+        if (!cs)
+            return ab_fail(em, AB_ENOMEM, "out of memory");
+        cs->check = ab_strdup(k->name);
+        cs->item = ab_strdup(item);
+        cs->flips = ab_strdup("");
+        cs->status = STORE_HEALTHY;
+        cs->since = now;
+        if (!cs->check || !cs->item || !cs->flips) {
+            err = ab_fail(em, AB_ENOMEM, "out of memory");
+            goto out;
+        }
+    } else if (err) {
+        return err;
+    }
+
+    enum store_status before = cs->status;
+    if (r->status == STORE_HEALTHY) {
+        cs->good_streak++;
+        cs->bad_streak = 0;
+        if (cs->good_streak >= k->recover)
+            cs->status = STORE_HEALTHY;
+    } else {
+        cs->bad_streak++;
+        cs->good_streak = 0;
+        if (cs->bad_streak >= k->confirm)
+            cs->status = r->status;
+    }
+    cs->last_run_id = run_id;
+    int flip_count = 0;
+    if ((before == STORE_HEALTHY) != (cs->status == STORE_HEALTHY)) {
+        cs->since = now;
+        flips = record_flip(cs->flips, now, &flip_count);
+        if (!flips) {
+            err = ab_fail(em, AB_ENOMEM, "out of memory");
+            goto out;
+        }
+        ab_free(cs->flips);
+        cs->flips = flips;
+        flips = NULL;
+    } else if (before != cs->status) {
+        cs->since = now;
+    }
+    if ((err = store_check_state_put(e->st, cs, em)))
+        goto out;
+
+    err = store_alert_find_open(e->st, k->name, item, &a, em);
+    if (err && err != AB_ENOTFOUND)
+        goto out;
+    err = AB_OK;
+    const char *parent = NULL;
+    const char *msg = r->message ? r->message : store_status_name(cs->status);
+
+    if (cs->status != STORE_HEALTHY) {
+        int prio = eng_priority(k, cs->status);
+        if (!a) {
+            int64_t id;
+            err = store_alert_open(e->st, k->name, item, "check", prio, cs->status,
+                                   msg, now, &id, em);
+            if (err == AB_EEXIST) { /* another process opened it */
+                err = AB_OK;
+                goto out;
+            }
+            if (err || (err = store_alert_get(e->st, id, &a, em)))
+                goto out;
+            if (stats)
+                stats->alerts_opened++;
+            ab_log(AB_LOG_WARN, "alert %lld opened: %s%s%s is %s: %s", (long long)id,
+                   k->name, *item ? "/" : "", item, store_status_name(cs->status), msg);
+            const char *why = held_reason(e, k, a, now, &parent);
+            if (parent)
+                err = store_alert_set_held(e->st, a->id, parent, em);
+            if (!err && !why)
+                err = send_notice(e, k, a, "alert-opened", 0, now, stats, em);
+        } else {
+            int worse = prio < a->priority;
+            if (a->status != cs->status || (msg && (!a->message || strcmp(a->message, msg))))
+                if ((err = store_alert_set_status(e->st, a->id, prio, cs->status, msg, em)))
+                    goto out;
+            if (worse) {
+                /* Worse news ends a dismissal: people must hear of it. */
+                if (a->dismissed_at != AB_TIME_NONE) {
+                    if ((err = store_alert_undismiss(e->st, a->id, em)) ||
+                        (err = store_alert_event(e->st, a->id, now, "reopened", NULL,
+                                                 "status got worse", em)))
+                        goto out;
+                    a->dismissed_at = AB_TIME_NONE;
+                }
+                a->status = cs->status;
+                a->priority = prio;
+                if (!held_reason(e, k, a, now, &parent))
+                    err = send_notice(e, k, a, a->notify_count ? "alert-repeated"
+                                                               : "alert-opened",
+                                      a->level, now, stats, em);
+            }
+        }
+    } else if (a) {
+        if ((err = store_alert_resolve(e->st, a->id, now, em))) {
+            if (err == AB_EEXIST)
+                err = AB_OK;
+            goto out;
+        }
+        if (stats)
+            stats->alerts_resolved++;
+        ab_log(AB_LOG_INFO, "alert %lld resolved: %s%s%s is Healthy again",
+               (long long)a->id, k->name, *item ? "/" : "", item);
+        a->resolved = now;
+        /* Tell the people who were told it was broken. */
+        if (a->notify_count > 0)
+            err = send_notice(e, k, a, "alert-resolved", a->level, now, stats, em);
+    }
+out:
+    store_alert_free(a);
+    store_check_state_free(cs);
+    ab_free(flips);
+    return err;
+}
+
+enum ab_err eng_evaluate(eng *e, const struct cfg_check *k,
+                         const struct store_result *res, size_t n,
+                         int64_t run_id, ab_time now,
+                         struct eng_tick_stats *stats, ab_errmsg *em)
+{
+    enum ab_err err = AB_OK;
+    for (size_t i = 0; i < n && !err; i++)
+        err = evaluate_item(e, k, &res[i], run_id, now, stats, em);
+    return err;
+}
+
+enum ab_err eng_follow_up(eng *e, ab_time now, struct eng_tick_stats *stats,
+                          ab_errmsg *em)
+{
+    struct store_alert **v = NULL;
+    size_t n = 0;
+    enum ab_err err = store_alert_list(e->st, 0, 100000, &v, &n, em);
+    if (err)
+        return err;
+    for (size_t i = 0; i < n && !err; i++) {
+        struct store_alert *a = v[i];
+        const struct cfg_check *k = cfg_check_find(e->c, a->check);
+        if (!k || strcmp(a->kind, "check") != 0)
+            continue; /* removed from the config, or not ours to follow */
+        if (a->dismissed_at != AB_TIME_NONE && a->dismissed_until != AB_TIME_NONE &&
+            now >= a->dismissed_until) {
+            /* A snooze ran out: notices resume with a repeat right away. */
+            if ((err = store_alert_undismiss(e->st, a->id, em)) ||
+                (err = store_alert_event(e->st, a->id, now, "snooze ended", NULL,
+                                         NULL, em)))
+                break;
+            a->dismissed_at = AB_TIME_NONE;
+            a->last_notified = AB_TIME_NONE;
+        }
+        const char *parent = NULL;
+        if (held_reason(e, k, a, now, &parent))
+            continue;
+        if (a->notify_count == 0) {
+            /* Held when it opened (maintenance, dependency): send it now. */
+            err = send_notice(e, k, a, "alert-opened", 0, now, stats, em);
+            continue;
+        }
+        if (k->escalate_after > 0 && a->level == 0 && k->escalate_to.n &&
+            now - a->opened >= k->escalate_after) {
+            err = send_notice(e, k, a, "alert-escalated", 1, now, stats, em);
+            continue;
+        }
+        if (k->repeat > 0 &&
+            (a->last_notified == AB_TIME_NONE || now - a->last_notified >= k->repeat))
+            err = send_notice(e, k, a, "alert-repeated", a->level, now, stats, em);
+    }
+    for (size_t i = 0; i < n; i++)
+        store_alert_free(v[i]);
+    ab_free(v);
+    return err;
+}
