@@ -156,7 +156,8 @@ int cmd_render(int argc, char **argv)
     }
     struct tpl_set_scope scope = {set, NULL, NULL};
     struct tpl_loader loader = {tpl_set_load_partial, &scope};
-    struct tpl_render_opts ro = {(enum tpl_mode)mode, 0, &loader, 0, 0};
+    struct tpl_render_opts ro = {.mode = (enum tpl_mode)mode,
+                                 .loader = &loader};
     if (tpl_render(t, data, &ro, &out, &em)) {
         err("%s", em.text);
         goto out;

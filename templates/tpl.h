@@ -77,13 +77,15 @@ struct tpl_render_opts {
     const struct tpl_loader *loader;  /* NULL: no partials exist */
     size_t max_output;                /* bytes; 0 = TPL_DEFAULT_MAX_OUTPUT */
     unsigned max_depth;               /* nested partials; 0 = TPL_DEFAULT_MAX_DEPTH */
+    unsigned long max_steps;          /* node visits; 0 = TPL_DEFAULT_MAX_STEPS */
 };
 
 #define TPL_DEFAULT_MAX_OUTPUT ((size_t)16 << 20)
 #define TPL_DEFAULT_MAX_DEPTH 64u
 /* Node visits per render before it is abandoned as runaway (deeply nested
- * loops over lists that print nothing would otherwise run for hours). */
-#define TPL_MAX_STEPS 20000000ul
+ * loops over lists that print nothing would otherwise run for hours); a
+ * long email takes a few thousand. */
+#define TPL_DEFAULT_MAX_STEPS 10000000ul
 
 /*
  * Compile src (len bytes, need not be NUL-terminated) into *out.  name is

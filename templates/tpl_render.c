@@ -386,10 +386,10 @@ static enum ab_err render_list(struct rstate *r, const struct tpl_node *n,
         goto out;
     }
     for (; n; n = n->next) {
-        if (++r->steps > TPL_MAX_STEPS) {
+        if (++r->steps > r->o->max_steps) {
             e = ab_fail(r->em, AB_ETEMPLATE, "%s:%u: rendering took more than "
                         "%lu steps (runaway loop?)", n->owner->name, n->line,
-                        TPL_MAX_STEPS);
+                        r->o->max_steps);
             goto out;
         }
         if ((e = render_node(r, n, ov)))
@@ -422,7 +422,7 @@ enum ab_err tpl_render(const tpl *t, const json_t *data,
                        const struct tpl_render_opts *opts, ab_buf *out,
                        ab_errmsg *em)
 {
-    static const struct tpl_render_opts defaults = {TPL_HTML, 0, NULL, 0, 0};
+    static const struct tpl_render_opts defaults = {.mode = TPL_HTML};
     struct tpl_render_opts o = opts ? *opts : defaults;
     struct rstate r;
     enum ab_err e;
@@ -430,6 +430,8 @@ enum ab_err tpl_render(const tpl *t, const json_t *data,
         o.max_output = TPL_DEFAULT_MAX_OUTPUT;
     if (!o.max_depth)
         o.max_depth = TPL_DEFAULT_MAX_DEPTH;
+    if (!o.max_steps)
+        o.max_steps = TPL_DEFAULT_MAX_STEPS;
     memset(&r, 0, sizeof r);
     r.o = &o;
     r.out = out;

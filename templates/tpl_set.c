@@ -262,6 +262,7 @@ enum ab_err tpl_set_render(tpl_set *s, const char *message, const char *part,
         return e;
     struct tpl_set_scope sc = {s, check, kind};
     struct tpl_loader ld = {tpl_set_load_partial, &sc};
-    struct tpl_render_opts o = {tpl_mode_for_part(part), 0, &ld, 0, 0};
+    struct tpl_render_opts o = {.mode = tpl_mode_for_part(part),
+                                .loader = &ld};
     return tpl_render(t, data, &o, out, em);
 }

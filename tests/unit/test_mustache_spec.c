@@ -90,7 +90,8 @@ static int run_case(const char *file, const json_t *c)
     const json_t *parts = json_object_get(c, "partials");
     struct mem_partials m = {{0}, {0}, 0};
     struct tpl_loader ld = {mem_load, &m};
-    struct tpl_render_opts o = {TPL_HTML, TPL_MISSING_PARTIAL_EMPTY, &ld, 0, 0};
+    struct tpl_render_opts o = {
+        .mode = TPL_HTML, .flags = TPL_MISSING_PARTIAL_EMPTY, .loader = &ld};
     ab_errmsg em = {{0}};
     tpl *t = NULL;
     char *got = NULL;
