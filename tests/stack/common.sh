@@ -91,13 +91,15 @@ stk_wait_gone() {
 # PostgreSQL backends in the data directory, while their command lines do
 # not name DIR, so the cwd is the reliable way to find leftovers.
 stk_procs_under() {
-	local d=$1 p cwd comm
-	for p in /proc/[0-9]*; do
-		cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
-		[[ $cwd == "$d" || $cwd == "$d"/* ]] || continue
-		comm=$(cat "$p/comm" 2>/dev/null) || continue
+	local d=$1 p comm
+	# One find instead of a readlink per process: this runs in a polling
+	# loop while the daemons exit.
+	while IFS= read -r p; do
+		comm=
+		read -r comm 2>/dev/null <"$p/comm" || continue
 		printf '%s %s\n' "${p#/proc/}" "$comm"
-	done
+	done < <(find /proc -mindepth 2 -maxdepth 2 -name cwd \( -lname "$d" -o -lname "$d/*" \) \
+		-printf '%h\n' 2>/dev/null)
 }
 
 # stk_port_busy PORT - true if something accepts connections on 127.0.0.1:PORT.

@@ -470,11 +470,13 @@ pg_up() {
 			</dev/null >>"$pg_log" 2>&1 || stk_die "PostgreSQL did not start, see $pg_log"
 	fi
 	opts=(-X -q -v ON_ERROR_STOP=1 -h "$D/pg/run" -p "$PG_PORT" -U postgres -d postgres)
+	# FILE_COPY: 0.14 s instead of 0.24 s for the default WAL_LOG copy of
+	# the template, and durability is off anyway.
 	"$PG_BIN/psql" "${opts[@]}" >>"$pg_log" 2>&1 <<-EOF || stk_die "could not create role/database, see $pg_log"
 		SELECT format('CREATE ROLE %I LOGIN CREATEDB', '$PG_USER')
 		 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER') \gexec
 		ALTER ROLE "$PG_USER" PASSWORD '$PG_PASSWORD';
-		SELECT format('CREATE DATABASE %I OWNER %I', '$PG_DB', '$PG_USER')
+		SELECT format('CREATE DATABASE %I OWNER %I STRATEGY FILE_COPY', '$PG_DB', '$PG_USER')
 		 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$PG_DB') \gexec
 	EOF
 }
