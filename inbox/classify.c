@@ -116,7 +116,7 @@ static void scan(struct cands *c, const char *text, size_t len, enum inbox_via v
 }
 
 /* "hb.TOKEN@domain" -> TOKEN */
-static void msgid_cand(struct cands *c, const char *id)
+static void msgid_cand(struct cands *c, const char *id, enum inbox_via via)
 {
     if (!id || !inbox_starts_with_ci(id, "hb."))
         return;
@@ -128,7 +128,7 @@ static void msgid_cand(struct cands *c, const char *id)
         tok[i] = (char)tolower((unsigned char)t[i]);
     tok[AB_TOKEN_LEN] = '\0';
     if (ab_token_valid(tok, AB_TOKEN_LEN))
-        add_cand(c, tok, INBOX_VIA_THREAD, 1);
+        add_cand(c, tok, via, 1);
 }
 
 /* Split reply_address into LOCAL and DOMAIN; 0 if it has no '@'. */
@@ -328,7 +328,7 @@ enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *
         b.naddrs = 0;
         if ((e = set_reason(v, b.reason, em)))
             goto out;
-        msgid_cand(&c, m->returned_message_id);
+        msgid_cand(&c, m->returned_message_id, INBOX_VIA_RETURNED);
         if (m->returned)
             scan(&c, m->returned, strlen(m->returned), INBOX_VIA_RETURNED);
         scan(&c, m->text, strlen(m->text), INBOX_VIA_RETURNED);
@@ -371,9 +371,9 @@ enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *
     }
 
     /* 4 (gathered before 3: an auto-reply is recorded against its token) */
-    msgid_cand(&c, m->in_reply_to);
+    msgid_cand(&c, m->in_reply_to, INBOX_VIA_THREAD);
     for (size_t i = m->nreferences; i-- > 0;)
-        msgid_cand(&c, m->references[i]);
+        msgid_cand(&c, m->references[i], INBOX_VIA_THREAD);
     scan(&c, m->subject, strlen(m->subject), INBOX_VIA_SUBJECT);
     size_t tl = strlen(m->text);
     size_t nl = inbox_new_text_len(m->text);

@@ -1,0 +1,123 @@
+/*
+ * test_inbox_util.h - helpers for the inbox tests: the corpus tokens
+ * (tests/data/mail/TOKENS) as an issued-token callback, the rules the
+ * corpus is written for, and reading a corpus file.  Static: each test
+ * binary that includes it gets its own copy.
+ */
+#ifndef AB_TEST_INBOX_UTIL_H
+#define AB_TEST_INBOX_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ab_buf.h"
+#include "common/ab_mem.h"
+#include "inbox/inbox.h"
+
+struct tu_token {
+    char token[AB_TOKEN_LEN + 1];
+    int64_t cycle;
+    char recipient[128];
+};
+
+static struct tu_token tu_tokens[32];
+static size_t tu_ntokens;
+
+static void tu_load_tokens(void)
+{
+    if (tu_ntokens)
+        return;
+    FILE *f = fopen(t_data("mail/TOKENS"), "r");
+    if (!f)
+        return;
+    char line[256];
+    while (fgets(line, sizeof line, f) && tu_ntokens < 32) {
+        char tok[64], cyc[32], rcpt[128];
+        if (line[0] == '#' || sscanf(line, "%63s %31s %127s", tok, cyc, rcpt) != 3)
+            continue;
+        if (strcmp(cyc, "-") == 0)
+            continue; /* listed, never issued */
+        struct tu_token *t = &tu_tokens[tu_ntokens++];
+        snprintf(t->token, sizeof t->token, "%s", tok);
+        t->cycle = strtoll(cyc, NULL, 10);
+        snprintf(t->recipient, sizeof t->recipient, "%s", rcpt);
+    }
+    fclose(f);
+}
+
+static enum ab_err tu_issued(void *ud, const char *token, int *found,
+                             struct inbox_issued *out, ab_errmsg *em)
+{
+    (void)ud;
+    (void)em;
+    tu_load_tokens();
+    *found = 0;
+    for (size_t i = 0; i < tu_ntokens; i++)
+        if (strcmp(tu_tokens[i].token, token) == 0) {
+            *found = 1;
+            out->cycle_id = tu_tokens[i].cycle;
+            snprintf(out->recipient, sizeof out->recipient, "%s", tu_tokens[i].recipient);
+        }
+    return AB_OK;
+}
+
+static const char *const tu_ack_from[] = {"state-a.example"};
+static const char *const tu_pings[] = {"nightly-backup"};
+
+static const struct inbox_rules *tu_rules(void)
+{
+    static const struct inbox_rules r = {
+        .reply_address = "heartbeat@example.test",
+        .ack_from = tu_ack_from,
+        .nack_from = 1,
+        .ping_names = tu_pings,
+        .nping = 1,
+        .issued = tu_issued,
+    };
+    return &r;
+}
+
+static char *tu_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    ab_buf b;
+    ab_buf_init(&b, 0);
+    char tmp[8192];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        if (ab_buf_append(&b, tmp, n) != AB_OK)
+            break;
+    fclose(f);
+    *len = b.len;
+    return b.len ? ab_buf_steal(&b) : ab_strdup("");
+}
+
+static enum ab_err tu_parse_file(const char *name, struct inbox_msg **m)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "mail/%s", name);
+    size_t len;
+    char *data = tu_read(t_data(rel), &len);
+    if (!data)
+        return AB_EIO;
+    ab_errmsg em = {{0}};
+    enum ab_err e = inbox_parse(data, len, m, &em);
+    ab_free(data);
+    return e;
+}
+
+static __attribute__((unused)) enum ab_err
+tu_classify_file(const char *name, struct inbox_msg **m, struct inbox_verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    enum ab_err e = tu_parse_file(name, m);
+    if (e)
+        return e;
+    ab_errmsg em = {{0}};
+    return inbox_classify(*m, tu_rules(), v, &em);
+}
+
+#endif
