@@ -12,3 +12,4 @@ test_checks_time_MODS := checks store common
 # The checks tests load the test plugins: build them first.
 $(B)/tests/test_checks $(B)/tests/test_checks_proc: | $(patsubst %.c,$(B)/%.so,$(wildcard checks/plugins/*.c tests/plugins/*.c))
 test_inbox_MODS := inbox store common
+test_inbox_poll_MODS := inbox store common

@@ -1,0 +1,363 @@
+/*
+ * chk_sql.c - what the SQL check kinds share: the query timeout, the
+ * named parameters, identifier quoting, running a query on a check's
+ * source, and reading one value back.
+ *
+ * Table and column names come from the config, so they are never pasted
+ * into SQL as they are: each dotted part is validated and quoted with the
+ * source's identifier quote (doubled inside, though we refuse it anyway).
+ * Quoting makes names case-sensitive on PostgreSQL: write them as stored
+ * (lower case for tables created without quotes).
+ */
+#include "checks/chk_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int chk_query_timeout(const struct cfg_check *c)
+{
+    int64_t t = c->timeout > 0 ? c->timeout : 0;
+    int64_t s = c->source && c->source->timeout > 0 ? c->source->timeout : 0;
+    if (t == 0 || (s > 0 && s < t))
+        t = s;
+    if (t <= 0)
+        t = CHK_DEFAULT_QUERY_TIMEOUT;
+    return t > 86400 ? 86400 : (int)t;
+}
+
+static const char *const param_names[CHK_P_COUNT] = {"now", "period_start",
+                                                     "period_end", "since"};
+
+int chk_param_lookup(const char *name, size_t len)
+{
+    for (int i = 0; i < CHK_P_COUNT; i++)
+        if (strlen(param_names[i]) == len && memcmp(param_names[i], name, len) == 0)
+            return i;
+    return -1;
+}
+
+const char *chk_param_name(int id)
+{
+    return id >= 0 && id < CHK_P_COUNT ? param_names[id] : "?";
+}
+
+enum ab_err chk_param_get(const struct chk_params *p, int id, ab_time *t,
+                          ab_errmsg *em)
+{
+    if (id < 0 || id >= CHK_P_COUNT)
+        return ab_fail(em, AB_EINVAL, "unknown parameter");
+    if (p->v[id] == AB_TIME_NONE)
+        return ab_fail(em, AB_EINVAL, "the query uses :%s but %s", param_names[id],
+                       p->undefined_why[id] ? p->undefined_why[id]
+                                            : "it has no value for this check");
+    *t = p->v[id];
+    return AB_OK;
+}
+
+enum ab_err chk_sql_ident(const char *ident, char q, ab_buf *out, ab_errmsg *em)
+{
+    if (!ident || !*ident)
+        return ab_fail(em, AB_EINVAL, "empty table or column name");
+    const char *p = ident;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n == 0 || n > 128)
+            return ab_fail(em, AB_EINVAL, "bad name '%s': empty or too long part",
+                           ident);
+        for (size_t i = 0; i < n; i++)
+            if (iscntrl((unsigned char)p[i]) || p[i] == q || p[i] == '"' ||
+                p[i] == '`' || p[i] == '[' || p[i] == ']')
+                return ab_fail(em, AB_EINVAL,
+                               "bad name '%s': quotes, brackets and control "
+                               "characters are not allowed",
+                               ident);
+        enum ab_err e;
+        if ((e = ab_buf_putc(out, q)) || (e = ab_buf_append(out, p, n)) ||
+            (e = ab_buf_putc(out, q)))
+            return e;
+        if (!dot)
+            break;
+        if ((e = ab_buf_putc(out, '.')))
+            return e;
+        p = dot + 1;
+    }
+    return AB_OK;
+}
+
+static const char *src_desc(const struct cfg_source *s, char *buf, size_t len)
+{
+    snprintf(buf, len, "source '%s'", s->name ? s->name : "?");
+    return buf;
+}
+
+enum ab_err chk_sql_query(chk_ctx *ctx, const struct cfg_check *c,
+                          const char *sql, const struct chk_params *p,
+                          struct chk_row *row, ab_errmsg *em)
+{
+    const struct chk_source_ops *ops;
+    void *conn;
+    char d[256];
+    int timeout = chk_query_timeout(c);
+    memset(row, 0, sizeof *row);
+    enum ab_err e = chk_ctx_conn(ctx, c->source, timeout, &ops, &conn, em);
+    if (e)
+        return e == AB_ENOMEM ? e : ab_failctx(em, e, "%s", src_desc(c->source, d, sizeof d));
+    e = ops->query(conn, sql, p, timeout, row, em);
+    if (e && e != AB_ENOMEM) {
+        /* Reopen next time: the connection may be what broke (a server
+         * restart, a dropped TCP session, a cancelled statement). */
+        chk_ctx_conn_drop(ctx, c->source);
+        return ab_failctx(em, e, "%s", src_desc(c->source, d, sizeof d));
+    }
+    return e;
+}
+
+enum ab_err chk_sql_prepare(chk_ctx *ctx, const struct cfg_check *c,
+                            const char *sql, const struct chk_params *p,
+                            ab_errmsg *em)
+{
+    const struct chk_source_ops *ops;
+    void *conn;
+    char d[256];
+    int timeout = chk_query_timeout(c);
+    enum ab_err e = chk_ctx_conn(ctx, c->source, timeout, &ops, &conn, em);
+    if (e)
+        return e == AB_ENOMEM ? e : ab_failctx(em, e, "%s", src_desc(c->source, d, sizeof d));
+    e = ops->prepare(conn, sql, p, timeout, em);
+    if (e && e != AB_ENOMEM) {
+        chk_ctx_conn_drop(ctx, c->source);
+        return ab_failctx(em, e, "%s", src_desc(c->source, d, sizeof d));
+    }
+    return e;
+}
+
+enum ab_err chk_sql_quote_char(chk_ctx *ctx, const struct cfg_check *c, char *q,
+                               ab_errmsg *em)
+{
+    const struct chk_source_ops *ops;
+    void *conn;
+    char d[256];
+    enum ab_err e = chk_ctx_conn(ctx, c->source, chk_query_timeout(c), &ops, &conn, em);
+    if (e)
+        return e == AB_ENOMEM ? e : ab_failctx(em, e, "%s", src_desc(c->source, d, sizeof d));
+    *q = ops->quote_char(conn);
+    return AB_OK;
+}
+
+const char *chk_vtype_name(enum chk_vtype t)
+{
+    switch (t) {
+    case CHK_V_NULL: return "NULL";
+    case CHK_V_INT: return "an integer";
+    case CHK_V_REAL: return "a real number";
+    case CHK_V_TEXT: return "text";
+    case CHK_V_CIVIL: return "a timestamp";
+    }
+    return "?";
+}
+
+int chk_value_number(const struct chk_value *v, double *out)
+{
+    switch (v->type) {
+    case CHK_V_INT:
+        *out = (double)v->i;
+        return 1;
+    case CHK_V_REAL:
+        *out = v->r;
+        return isfinite(v->r);
+    case CHK_V_TEXT: {
+        /* Numeric text counts: drivers hand DECIMAL and friends over as
+         * text, and SQLite columns with TEXT affinity store numbers so. */
+        const char *s = v->text;
+        while (isspace((unsigned char)*s))
+            s++;
+        if (!*s)
+            return 0;
+        char *end;
+        double d = strtod(s, &end);
+        while (isspace((unsigned char)*end))
+            end++;
+        if (*end || !isfinite(d) || end == s)
+            return 0;
+        /* strtod takes "inf", "nan" and hex; a database number is decimal. */
+        for (const char *q = s; q < end; q++)
+            if (isalpha((unsigned char)*q) && *q != 'e' && *q != 'E')
+                return 0;
+        *out = d;
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+const char *chk_row_shape_error(const struct chk_row *row, char *buf, size_t len)
+{
+    if (row->nrows == 0)
+        return "the query returned no rows";
+    if (row->ncols != 1) {
+        snprintf(buf, len, "the query returned %d columns; expected one", row->ncols);
+        return buf;
+    }
+    if (row->nrows > 1)
+        return "the query returned more than one row; expected one "
+               "(use an aggregate or LIMIT 1)";
+    return NULL;
+}
+
+static int ident_start(char ch)
+{
+    return isalpha((unsigned char)ch) || ch == '_';
+}
+
+static int ident_char(char ch)
+{
+    return isalnum((unsigned char)ch) || ch == '_';
+}
+
+enum ab_err chk_sql_positional(const char *sql, ab_buf *out, int *ids,
+                               int *nids, ab_errmsg *em)
+{
+    const char *p = sql;
+    enum ab_err e = AB_OK;
+    *nids = 0;
+    while (*p && !e) {
+        const char *start = p;
+        if (*p == '\'' || *p == '"' || *p == '`') {
+            /* A literal or quoted identifier; a doubled quote stays inside. */
+            char q = *p++;
+            while (*p) {
+                if (*p == q && p[1] == q)
+                    p += 2;
+                else if (*p++ == q)
+                    break;
+            }
+        } else if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            p = end ? end + 2 : p + strlen(p);
+        } else if (*p == '$' && (p[1] == '$' || ident_start(p[1]))) {
+            /* PostgreSQL dollar quote: $tag$ ... $tag$ */
+            const char *q = p + 1;
+            while (ident_char(*q))
+                q++;
+            if (*q == '$') {
+                size_t taglen = (size_t)(q - p) + 1;
+                const char *body = q + 1, *end = body;
+                while ((end = strchr(end, '$')) && strncmp(end, p, taglen) != 0)
+                    end++;
+                p = end ? end + taglen : body + strlen(body);
+            } else {
+                p = q;
+            }
+        } else if (*p == ':' && p[1] == ':') {
+            p += 2; /* a cast, not a parameter */
+        } else if (*p == ':' && ident_start(p[1])) {
+            const char *n = p + 1;
+            while (ident_char(*n))
+                n++;
+            int id = chk_param_lookup(p + 1, (size_t)(n - p - 1));
+            if (id < 0)
+                return ab_fail(em, AB_EINVAL,
+                               "unknown parameter :%.*s (known: :now, "
+                               ":period_start, :period_end, :since)",
+                               (int)(n - p - 1), p + 1);
+            if (*nids >= CHK_MAX_PARAMS)
+                return ab_fail(em, AB_EINVAL, "more than %d parameters",
+                               CHK_MAX_PARAMS);
+            ids[(*nids)++] = id;
+            e = ab_buf_putc(out, '?');
+            p = n;
+            continue;
+        } else if (*p == '?') {
+            return ab_fail(em, AB_EINVAL,
+                           "positional parameters ('?') are not supported; use "
+                           ":now, :period_start, :period_end or :since");
+        } else {
+            p++;
+        }
+        e = ab_buf_append(out, start, (size_t)(p - start));
+    }
+    return e;
+}
+
+enum ab_err chk_params_init(const struct cfg_check *c, ab_time now,
+                            struct chk_params *p, ab_errmsg *em)
+{
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < CHK_P_COUNT; i++)
+        p->v[i] = AB_TIME_NONE;
+    p->v[CHK_P_NOW] = now;
+    if (c->window > 0) {
+        p->v[CHK_P_PERIOD_START] = now - c->window;
+        p->v[CHK_P_PERIOD_END] = now + 1;
+    } else if (c->period != CFG_PERIOD_NONE) {
+        enum ab_err e = chk_period_bounds(c->period, c->timezone, now,
+                                          &p->v[CHK_P_PERIOD_START],
+                                          &p->v[CHK_P_PERIOD_END], em);
+        if (e)
+            return e;
+    } else {
+        p->undefined_why[CHK_P_PERIOD_START] = p->undefined_why[CHK_P_PERIOD_END] =
+            "the check has no period or window";
+    }
+    if (p->v[CHK_P_PERIOD_START] != AB_TIME_NONE)
+        p->v[CHK_P_SINCE] = p->v[CHK_P_PERIOD_START];
+    else if (c->max_age > 0)
+        p->v[CHK_P_SINCE] = now - c->max_age;
+    else
+        p->undefined_why[CHK_P_SINCE] = "the check has no period, window or max-age";
+    switch (c->ts_format) {
+    case CFG_TS_UNIX: p->bind = CHK_BIND_UNIX; break;
+    case CFG_TS_ISO: p->bind = CHK_BIND_ISO; break;
+    case CFG_TS_NATIVE: p->bind = CHK_BIND_NATIVE; break;
+    default:
+        p->bind = c->source && c->source->kind == CFG_SRC_ODBC ? CHK_BIND_NATIVE
+                                                               : CHK_BIND_ISO;
+    }
+    chk_tshape_default(&p->shape);
+    p->zone = c->naive_zone;
+    return chk_zone_check(p->zone, em);
+}
+
+enum ab_err chk_sql_need(const struct cfg_check *c, ab_errmsg *em)
+{
+    if (!c->source)
+        return ab_fail(em, AB_EINVAL, "no source");
+    if (!(c->query && *c->query) && !(c->table && *c->table && c->column && *c->column))
+        return ab_fail(em, AB_EINVAL, "neither table and column nor a query");
+    return AB_OK;
+}
+
+enum ab_err chk_sql_table_query(chk_ctx *ctx, const struct cfg_check *c,
+                                const char *fmt, int where_col, ab_buf *out,
+                                ab_errmsg *em)
+{
+    char q;
+    ab_buf col, tab;
+    ab_buf_init(&col, 1024);
+    ab_buf_init(&tab, 1024);
+    enum ab_err e = chk_sql_quote_char(ctx, c, &q, em);
+    if (e)
+        goto out;
+    if ((e = chk_sql_ident(c->column, q, &col, em)) ||
+        (e = chk_sql_ident(c->table, q, &tab, em)))
+        goto out;
+    if ((e = ab_buf_puts(out, "SELECT ")) ||
+        (e = ab_buf_printf(out, fmt, ab_buf_str(&col))) ||
+        (e = ab_buf_printf(out, " FROM %s", ab_buf_str(&tab))))
+        goto out;
+    if (where_col)
+        e = ab_buf_printf(out, " WHERE %s >= :period_start AND %s < :period_end",
+                          ab_buf_str(&col), ab_buf_str(&col));
+out:
+    ab_buf_free(&col);
+    ab_buf_free(&tab);
+    return e == AB_ERANGE ? ab_fail(em, AB_EINVAL, "names too long") : e;
+}
