@@ -1,0 +1,280 @@
+/*
+ * test_inbox_poll.c - recording with the store and the Maildir reader end
+ * to end: counts, idempotence (the same message twice counts once), a
+ * UIDVALIDITY change that rescans without double counting, files moved
+ * to cur/ with the S flag, reply commands handed to the engine.
+ */
+#include "harness.h"
+
+#include <dirent.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config/cfg.h"
+#include "test_inbox_util.h"
+
+static const char *tpath(const char *name)
+{
+    static char p[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(p[k], sizeof p[k], "%s/%s", t_tmpdir(), name);
+    return p[k];
+}
+
+static long long q1(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    long long v = -1;
+    if (sqlite3_open(db, &h) != SQLITE_OK)
+        return -1;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            v = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(h);
+    return v;
+}
+
+/* A state database with the corpus tokens issued. */
+static store *fresh_store(const char *name)
+{
+    store *st = NULL;
+    ab_errmsg em = {{0}};
+    if (store_open(tpath(name), &st, &em) != AB_OK)
+        return NULL;
+    sqlite3 *h;
+    sqlite3_open(tpath(name), &h);
+    sqlite3_exec(h, "INSERT INTO cycles(id, check_name, opened, deadline, quorum) VALUES "
+                    "(1,'hb','2026-12-01T08:00:00Z','2026-12-08T08:00:00Z',1),"
+                    "(2,'hb','2026-12-01T08:00:00Z','2026-12-08T08:00:00Z',1),"
+                    "(3,'hb','2026-12-01T08:00:00Z','2026-12-08T08:00:00Z',1)",
+                 NULL, NULL, NULL);
+    tu_load_tokens();
+    for (size_t i = 0; i < tu_ntokens; i++) {
+        char *sql = sqlite3_mprintf("INSERT INTO tokens(token, cycle_id, recipient, issued) "
+                                    "VALUES (%Q, %lld, %Q, '2026-12-01T08:00:00Z')",
+                                    tu_tokens[i].token, (long long)tu_tokens[i].cycle,
+                                    tu_tokens[i].recipient);
+        sqlite3_exec(h, sql, NULL, NULL, NULL);
+        sqlite3_free(sql);
+    }
+    sqlite3_close(h);
+    return st;
+}
+
+TEST(store_token_lookup_and_record_idempotent)
+{
+    store *st = fresh_store("rec.db");
+    CHECK(st);
+    ab_errmsg em = {{0}};
+    int64_t cyc;
+    char *rcpt;
+    CHECK_OK(store_token_lookup(st, "ec73552lgvrdtflh7bm3c4isje", &cyc, &rcpt, &em));
+    CHECK_INT(cyc, 1);
+    CHECK_STR(rcpt, "carol@state-a.example");
+    ab_free(rcpt);
+    CHECK_INT(store_token_lookup(st, "nbbpx5qse5rm7geqoroatwpde4", &cyc, &rcpt, &em),
+              AB_ENOTFOUND);
+
+    struct store_inbox_rec r = {
+        .mailbox = "imap://u@h/INBOX", .uidvalidity = 7, .uid = 1,
+        .message_id = "m1@x", .received = 1796112000, .klass = "ack",
+        .token = "ec73552lgvrdtflh7bm3c4isje", .issued = 1,
+        .from_addr = "carol@state-a.example", .cycle_id = 1,
+        .for_addr = "carol@state-a.example", .verified = 1, .excerpt = "Got it",
+    };
+    int dup = -1;
+    CHECK_OK(store_begin(st, &em));
+    CHECK_OK(store_inbox_record(st, &r, &dup, &em));
+    CHECK_INT(dup, 0);
+    CHECK_OK(store_inbox_progress(st, r.mailbox, 7, 1, &em));
+    CHECK_OK(store_commit(st, &em));
+    /* the same message again, and again after a UIDVALIDITY change */
+    CHECK_OK(store_inbox_record(st, &r, &dup, &em));
+    CHECK_INT(dup, 1);
+    r.uidvalidity = 8;
+    r.uid = 44;
+    CHECK_OK(store_inbox_record(st, &r, &dup, &em));
+    CHECK_INT(dup, 1);
+    CHECK_INT(q1(tpath("rec.db"), "SELECT count(*) FROM acks"), 1);
+    CHECK_INT(q1(tpath("rec.db"), "SELECT count(*) FROM inbox_messages"), 1);
+
+    struct store_inbox_state s;
+    CHECK_OK(store_inbox_state_get(st, r.mailbox, &s, &em));
+    CHECK_INT(s.uidvalidity, 7);
+    CHECK_INT(s.last_uid, 1);
+    CHECK(s.last_ok == AB_TIME_NONE);
+    CHECK_OK(store_inbox_attempt(st, r.mailbox, 1796112000, "connection refused", &em));
+    CHECK_OK(store_inbox_state_get(st, r.mailbox, &s, &em));
+    CHECK_STR(s.last_error, "connection refused");
+    CHECK(s.last_ok == AB_TIME_NONE);
+    ab_free(s.last_error);
+    CHECK_OK(store_inbox_attempt(st, r.mailbox, 1796112060, NULL, &em));
+    CHECK_OK(store_inbox_state_get(st, r.mailbox, &s, &em));
+    CHECK(s.last_error == NULL);
+    CHECK_INT(s.last_ok, 1796112060);
+
+    /* a failed write inside the batch rolls the whole batch back */
+    struct store_inbox_rec r2 = r;
+    r2.message_id = "m2@x";
+    r2.uid = 2;
+    r2.uidvalidity = 7;
+    CHECK_OK(store_begin(st, &em));
+    CHECK_OK(store_inbox_record(st, &r2, &dup, &em));
+    store_fail_after(st, 0);
+    CHECK(store_inbox_progress(st, r.mailbox, 7, 2, &em) != AB_OK);
+    store_fail_after(st, -1);
+    store_rollback(st);
+    CHECK_INT(q1(tpath("rec.db"), "SELECT count(*) FROM inbox_messages"), 1);
+    store_close(st);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    size_t len;
+    char *d = tu_read(from, &len);
+    FILE *f = fopen(to, "wb");
+    if (f && d)
+        fwrite(d, 1, len, f);
+    if (f)
+        fclose(f);
+    ab_free(d);
+}
+
+static int count_dir(const char *dir, const char *must)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (de->d_name[0] != '.' && (!must || strstr(de->d_name, must)))
+            n++;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static const char *const maildir_files[] = {
+    "outlook_html_gotit.eml", "gmail_reply.eml", "apple_mail_in_reply_to.eml",
+    "ooo_exchange.eml", "dsn_postfix_failed.eml", "forged_plus.eml", "ping_cron.eml",
+    "unrelated_newsletter.eml", "cmd_snooze.eml", "ref_french_colleague_cp1252.eml",
+};
+#define NMD (sizeof maildir_files / sizeof *maildir_files)
+
+static void fill_maildir(const char *md, const char *prefix)
+{
+    char p[600];
+    for (size_t i = 0; i < NMD; i++) {
+        char rel[128];
+        snprintf(rel, sizeof rel, "mail/%s", maildir_files[i]);
+        snprintf(p, sizeof p, "%s/new/%s%zu.M1P2.host", md, prefix, 1796112000 + i);
+        copy_file(t_data(rel), p);
+    }
+}
+
+TEST(maildir_end_to_end)
+{
+    const char *md = tpath("Maildir");
+    char sub[600];
+    mkdir(md, 0700);
+    snprintf(sub, sizeof sub, "%s/new", md);
+    mkdir(sub, 0700);
+    snprintf(sub, sizeof sub, "%s/cur", md);
+    mkdir(sub, 0700);
+    snprintf(sub, sizeof sub, "%s/tmp", md);
+    mkdir(sub, 0700);
+    fill_maildir(md, "");
+    /* a message already read by a person: cur/ with S stays untouched */
+    snprintf(sub, sizeof sub, "%s/cur/1700000000.M9P9.host:2,S", md);
+    copy_file(t_data("mail/gmail_reply.eml"), sub);
+
+    store *st = fresh_store("md.db");
+    CHECK(st);
+    char url[600];
+    snprintf(url, sizeof url, "maildir:%s", md);
+    const char *ack_from[] = {"state-a.example"};
+    struct cfg_inbox ib = {.enabled = 1, .url = url,
+                           .reply_address = "heartbeat@example.test",
+                           .ack_from = ack_from, .nack_from = 1};
+    const char *pings[] = {"nightly-backup"};
+    struct inbox_env env = {.ping_names = pings, .nping = 1, .batch = 3};
+    struct inbox_poll_stats stats;
+    ab_errmsg em = {{0}};
+    CHECK_OK(inbox_poll(&ib, &env, st, 1796115600, &stats, &em));
+    CHECK_INT(stats.fetched, NMD);
+    CHECK_INT(stats.counts[INBOX_ACK], 5);
+    CHECK_INT(stats.counts[INBOX_AUTOREPLY], 1);
+    CHECK_INT(stats.counts[INBOX_BOUNCE], 1);
+    CHECK_INT(stats.counts[INBOX_FORGED], 1);
+    CHECK_INT(stats.counts[INBOX_PING], 1);
+    CHECK_INT(stats.counts[INBOX_UNRELATED], 1);
+    CHECK_INT(stats.ncmds, 1);
+    CHECK_INT(stats.cmds[0].cmd, INBOX_CMD_SNOOZE);
+    CHECK_INT(stats.cmds[0].snooze, 172800);
+    CHECK_INT(stats.cmds[0].allowed, 1);
+    inbox_poll_stats_free(&stats);
+
+    const char *db = tpath("md.db");
+    CHECK_INT(q1(db, "SELECT count(*) FROM acks"), 5);
+    CHECK_INT(q1(db, "SELECT count(*) FROM acks WHERE by_addr='paul@state-a.example' "
+                     "AND for_addr='carol@state-a.example' AND verified=1"), 1);
+    CHECK_INT(q1(db, "SELECT count(*) FROM tokens WHERE bounced_at IS NOT NULL"), 1);
+    CHECK_INT(q1(db, "SELECT count(*) FROM recipients WHERE address='gone@example.test' "
+                     "AND bounced_at IS NOT NULL"), 1);
+    CHECK_INT(q1(db, "SELECT count(*) FROM tokens WHERE autoreply_at IS NOT NULL"), 1);
+    CHECK_INT(q1(db, "SELECT count(*) FROM pings WHERE check_name='nightly-backup' "
+                     "AND via='email'"), 1);
+    CHECK_INT(q1(db, "SELECT count(*) FROM inbox_messages WHERE detail LIKE "
+                     "'%cmd=snooze:172800%'"), 1);
+    CHECK_INT(q1(db, "SELECT count(*) FROM inbox_state WHERE last_ok IS NOT NULL "
+                     "AND last_error IS NULL"), 1);
+    snprintf(sub, sizeof sub, "%s/new", md);
+    CHECK_INT(count_dir(sub, NULL), 0);
+    snprintf(sub, sizeof sub, "%s/cur", md);
+    CHECK_INT(count_dir(sub, ":2,S"), (int)NMD + 1);
+
+    /* Nothing new: nothing counted. */
+    CHECK_OK(inbox_poll(&ib, &env, st, 1796115700, &stats, &em));
+    CHECK_INT(stats.fetched, 0);
+    inbox_poll_stats_free(&stats);
+
+    /* The same messages delivered again under new names (a restore, a
+     * second copy): read, recognised by Message-ID, counted zero times. */
+    fill_maildir(md, "x");
+    CHECK_OK(inbox_poll(&ib, &env, st, 1796115800, &stats, &em));
+    CHECK_INT(stats.fetched, NMD);
+    CHECK_INT(stats.duplicates, NMD);
+    CHECK_INT(stats.counts[INBOX_ACK], 0);
+    inbox_poll_stats_free(&stats);
+    CHECK_INT(q1(db, "SELECT count(*) FROM acks"), 5);
+    CHECK_INT(q1(db, "SELECT count(*) FROM pings"), 1);
+
+    /* An unreadable mailbox is recorded as such for the engine. */
+    struct cfg_inbox bad = ib;
+    bad.url = "maildir:/nonexistent/ackbeat-test";
+    CHECK(inbox_poll(&bad, &env, st, 1796115900, &stats, &em) != AB_OK);
+    inbox_poll_stats_free(&stats);
+    CHECK_INT(q1(db, "SELECT count(*) FROM inbox_state WHERE last_error LIKE "
+                     "'%not a Maildir%' AND last_ok IS NULL"), 1);
+    store_close(st);
+}
+
+TEST(state_key_hides_the_password)
+{
+    char k[256];
+    struct cfg_inbox ib = {.url = "imap://bob:secret@127.0.0.1:1143/INBOX"};
+    inbox_state_key(&ib, k, sizeof k);
+    CHECK_STR(k, "imap://bob@127.0.0.1:1143/INBOX");
+    ib.url = "imaps://127.0.0.1:1993/Replies";
+    ib.username = "heartbeat";
+    inbox_state_key(&ib, k, sizeof k);
+    CHECK_STR(k, "imaps://heartbeat@127.0.0.1:1993/Replies");
+    ib.url = "maildir:/var/mail/x";
+    inbox_state_key(&ib, k, sizeof k);
+    CHECK_STR(k, "maildir:/var/mail/x");
+}
