@@ -15,6 +15,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh
 . "$here/common.sh"
 n=${1:-3}
+case $n in -h | --help)
+	sed -n '2,/^set -euo/{/^set -euo/d;/^# shellcheck/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+esac
 [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "usage: cycle.sh [N]" >&2; exit 2; }
 bad=0
 

@@ -13,7 +13,7 @@
 set -euo pipefail
 
 if [ $# -lt 2 ] || [ $# -gt 4 ]; then
-	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2
+	sed -n '2,/^set -euo/{/^set -euo/d;/^# shellcheck/d;s/^# \{0,1\}//;p}' "$0" >&2
 	exit 2
 fi
 D=$1 rcpts=$2 file=${3:--} from=${4:-}

@@ -22,7 +22,7 @@ args=()
 for a in "$@"; do
 	case $a in
 	--rm) rm_dir=1 ;;
-	-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;/^# shellcheck/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	-*) stk_die "unknown option '$a'" 2 ;;
 	*) args+=("$a") ;;
 	esac
