@@ -147,31 +147,51 @@ static int is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Join up to three strings (NULL for none) into buf; the lengths are
+ * known to fit.  Returns the length. */
+static size_t join(char *buf, const char *a, const char *b, const char *c,
+                   int nul_between)
+{
+    size_t n = 0;
+    const char *v[3] = {a, b, c};
+    for (int i = 0; i < 3; i++) {
+        size_t k = v[i] ? strlen(v[i]) : 0;
+        memcpy(buf + n, v[i] ? v[i] : "", k);
+        n += k;
+        if (nul_between && i < 2)
+            buf[n++] = '\0';
+    }
+    buf[n] = '\0';
+    return n;
+}
+
 /*
  * Find file (e.g. "alert-opened.txt.mustache") for check and kind.  The
- * result, found or not, is remembered under a key that cannot be confused
- * between fields: each is written with its length.
+ * result, found or not, is remembered under the key "file\0sub1\0sub2":
+ * a C string holds no NUL, so the fields cannot run into each other.
+ * (This runs several times per message, so it builds no strings with
+ * printf and allocates nothing once the cache is warm.)
  */
 static enum ab_err resolve(tpl_set *s, const char *file, const char *check,
                            const char *kind, const tpl **out, ab_errmsg *em)
 {
-    const char *sub[3];
+    const char *sub[3] = {NULL, NULL, NULL};
     size_t nsub = 0;
-    ab_buf key, path;
+    char kbuf[512], *key = kbuf;
+    ab_buf path;
     enum ab_err e = AB_OK;
     *out = NULL;
     if (usable_folder(check))
         sub[nsub++] = check;
     if (usable_folder(kind) && !(nsub && strcmp(kind, check) == 0))
         sub[nsub++] = kind;
-    sub[nsub++] = NULL;
-    ab_buf_init(&key, 0);
+    size_t need = strlen(file) + (sub[0] ? strlen(sub[0]) : 0) +
+                  (sub[1] ? strlen(sub[1]) : 0) + 3;
+    if (need > sizeof kbuf && !(key = ab_malloc(need)))
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    size_t klen = join(key, file, sub[0], sub[1], 1);
     ab_buf_init(&path, 0);
-    if (ab_buf_printf(&key, "%zu:%s%zu:%s%zu:%s", strlen(file), file,
-                      nsub > 1 ? strlen(sub[0]) : 0, nsub > 1 ? sub[0] : "",
-                      nsub > 2 ? strlen(sub[1]) : 0, nsub > 2 ? sub[1] : ""))
-        goto oom;
-    void **have = tpl_map_get(&s->lookups, key.data, key.len);
+    void **have = tpl_map_get(&s->lookups, key, klen);
     if (have) {
         if (*have == &missing)
             e = AB_ENOTFOUND;
@@ -179,6 +199,7 @@ static enum ab_err resolve(tpl_set *s, const char *file, const char *check,
             *out = *have;
         goto done;
     }
+    nsub++; /* the folder itself, after the check and kind folders */
     for (size_t d = 0; d < s->ndirs && !*out; d++) {
         for (size_t i = 0; i < nsub && !*out; i++) {
             ab_buf_reset(&path);
@@ -189,7 +210,7 @@ static enum ab_err resolve(tpl_set *s, const char *file, const char *check,
                 goto done;
         }
     }
-    if (tpl_map_put(&s->lookups, key.data, key.len,
+    if (tpl_map_put(&s->lookups, key, klen,
                     *out ? (void *)*out : (void *)&missing))
         goto oom;
     e = *out ? AB_OK : AB_ENOTFOUND;
@@ -197,7 +218,8 @@ static enum ab_err resolve(tpl_set *s, const char *file, const char *check,
 oom:
     e = ab_fail(em, AB_ENOMEM, "out of memory");
 done:
-    ab_buf_free(&key);
+    if (key != kbuf)
+        ab_free(key);
     ab_buf_free(&path);
     return e;
 }
@@ -223,10 +245,12 @@ enum ab_err tpl_set_get(tpl_set *s, const char *message, const char *part,
 {
     char file[512];
     *out = NULL;
-    if (!usable_folder(message) || !usable_folder(part))
+    if (!usable_folder(message) || !usable_folder(part) ||
+        strlen(message) + strlen(part) + 11 > sizeof file)
         return ab_fail(em, AB_EINVAL, "bad template name '%s.%s'",
                        message ? message : "", part ? part : "");
-    snprintf(file, sizeof file, "%s.%s.mustache", message, part);
+    join(file, message, ".", part, 0);
+    memcpy(file + strlen(file), ".mustache", 10);
     enum ab_err e = resolve(s, file, check, kind, out, em);
     return e == AB_ENOTFOUND ? not_found(s, file, em) : e;
 }
@@ -237,9 +261,9 @@ enum ab_err tpl_set_load_partial(void *scope, const char *name,
     const struct tpl_set_scope *sc = scope;
     char file[512];
     *out = NULL;
-    if (!safe_file_name(name) ||
-        (size_t)snprintf(file, sizeof file, "%s.mustache", name) >= sizeof file)
+    if (!safe_file_name(name) || strlen(name) + 10 > sizeof file)
         return AB_ENOTFOUND;
+    join(file, name, ".mustache", NULL, 0);
     return resolve(sc->set, file, sc->check, sc->kind, out, em);
 }
 
