@@ -22,6 +22,7 @@ struct cli_command {
 
 int cmd_render(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 int cmd_dismiss(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_report(int argc, char **argv);

@@ -14,6 +14,7 @@
 static const struct cli_command commands[] = {
     /* one line per command, kept in alphabetical order */
     {"alerts", cmd_alerts, "list open alerts by priority (--all, --json)"},
+    {"classify", cmd_classify, "show how the inbox sees .eml files (-c: tokens)"},
     {"dismiss", cmd_dismiss, "dismiss or snooze an alert"},
     {"history", cmd_history, "list a check's past runs"},
     {"render", cmd_render, "render a template with JSON data (preview)"},

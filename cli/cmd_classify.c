@@ -1,0 +1,162 @@
+/*
+ * cmd_classify.c - `ackbeat classify [-c FILE] [--reply-address A] FILE.eml...`:
+ * show how the inbox watcher sees each message, so a person can tell why
+ * a reply was or was not counted.  One line per message:
+ *
+ *   FILE class=ack token=T from=ADDR bounced=- issued=yes
+ *
+ * With -c the state database says whether the token was issued (yes/no),
+ * and the config gives the reply address, ack-from domains and ping
+ * checks; without it issued is "unknown".  A delay warning (a bounce that
+ * is not a failure) gets " note=delay" at the end.  Nothing is recorded.
+ * Exit 0, or 1 when a file could not be read.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "common/ab_buf.h"
+#include "common/ab_mem.h"
+#include "inbox/inbox.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ackbeat classify [-c FILE] [--reply-address LOCAL@DOMAIN] FILE.eml...\n"
+               "  Print how each message is classified (nothing is recorded).\n"
+               "  -c, --config FILE        look tokens up in the state database\n"
+               "  --reply-address ADDR     the heartbeats' reply address "
+               "(default: the config's)\n");
+}
+
+static enum ab_err lookup(void *ud, const char *token, int *found,
+                          struct inbox_issued *out, ab_errmsg *em)
+{
+    int64_t cyc;
+    char *rcpt = NULL;
+    enum ab_err e = store_token_lookup(ud, token, &cyc, &rcpt, em);
+    *found = 0;
+    if (e == AB_ENOTFOUND)
+        return AB_OK;
+    if (e)
+        return e;
+    *found = 1;
+    out->cycle_id = cyc;
+    snprintf(out->recipient, sizeof out->recipient, "%s", rcpt ? rcpt : "");
+    ab_free(rcpt);
+    return AB_OK;
+}
+
+static int read_file(const char *path, ab_buf *b)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char tmp[65536];
+    size_t n;
+    int r = 0;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        if (b->len + n > INBOX_MAX_MESSAGE ||
+            ab_buf_append(b, tmp, n) != AB_OK)
+            break; /* the front of a huge message is what gets parsed */
+    if (ferror(f))
+        r = -1;
+    fclose(f);
+    return r;
+}
+
+static void print_one(const char *file, const struct inbox_verdict *v, int have_db)
+{
+    printf("%s class=%s token=%s from=%s bounced=", file, inbox_class_name(v->klass),
+           v->token[0] ? v->token : "-", v->from ? v->from : "-");
+    for (size_t i = 0; i < v->nbounced; i++)
+        printf("%s%s", i ? "," : "", v->bounced[i]);
+    printf("%s issued=%s%s\n", v->nbounced ? "" : "-",
+           !have_db ? "unknown" : v->issued == 1 ? "yes" : "no",
+           v->klass == INBOX_BOUNCE && v->delay ? " note=delay" : "");
+}
+
+int cmd_classify(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                          {"reply-address", required_argument, 0, 'r'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
+    const char *config = NULL, *reply = NULL;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': config = optarg; break;
+        case 'r': reply = optarg; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    int rc = EXIT_OK;
+    cfg *c = NULL;
+    store *st = NULL;
+    const char **pings = NULL;
+    struct inbox_rules rules = {.reply_address = reply};
+    if (config) {
+        if (!(c = cli_load_config(config)))
+            return EXIT_USAGE;
+        if (!(st = cli_open_store(c))) {
+            cfg_free(c);
+            return EXIT_FAIL;
+        }
+        const struct cfg_inbox *ib = &cfg_global(c)->inbox;
+        if (!rules.reply_address)
+            rules.reply_address = ib->reply_address;
+        rules.ack_from = ib->ack_from;
+        rules.nack_from = ib->nack_from;
+        size_t n = cfg_check_count(c);
+        pings = ab_calloc(n ? n : 1, sizeof *pings);
+        for (size_t i = 0; pings && i < n; i++)
+            if (cfg_check_at(c, i)->kind == CFG_PING)
+                pings[rules.nping++] = cfg_check_at(c, i)->name;
+        rules.ping_names = pings;
+        rules.issued = lookup;
+        rules.issued_ud = st;
+    }
+    for (int i = optind; i < argc; i++) {
+        ab_buf b;
+        ab_buf_init(&b, INBOX_MAX_MESSAGE + 1);
+        if (read_file(argv[i], &b) < 0) {
+            cli_err("classify", "%s: cannot read", argv[i]);
+            rc = EXIT_FAIL;
+            ab_buf_free(&b);
+            continue;
+        }
+        struct inbox_msg *m = NULL;
+        struct inbox_verdict v;
+        memset(&v, 0, sizeof v);
+        ab_errmsg em = {{0}};
+        enum ab_err e = inbox_parse(b.data ? b.data : "", b.len, &m, &em);
+        if (e == AB_OK)
+            e = inbox_classify(m, &rules, &v, &em);
+        else if (e == AB_EPARSE) {
+            v.klass = INBOX_SKIPPED;
+            e = AB_OK;
+        }
+        if (e) {
+            cli_err("classify", "%s: %s", argv[i], em.text);
+            rc = EXIT_FAIL;
+        } else {
+            print_one(argv[i], &v, st != NULL);
+        }
+        inbox_verdict_free(&v);
+        inbox_msg_free(m);
+        ab_buf_free(&b);
+    }
+    ab_free(pings);
+    if (st)
+        store_close(st);
+    cfg_free(c);
+    return rc;
+}
