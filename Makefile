@@ -119,6 +119,12 @@ $(B)/tests/$(1): $(B)/tests/unit/$(1).o $(HARNESS) \
 endef
 $(foreach t,$(patsubst tests/unit/%.c,%,$(UNIT_SRCS)),$(eval $(call UNIT_RULE,$(t))))
 
+# The inbox helper drives libinbox directly (integration test, benchmark).
+INBOX_TOOL_LIBS := $(B)/libinbox.a $(B)/libstore.a $(B)/libcommon.a
+$(B)/tests/helpers/inbox_tool: tests/helpers/inbox_tool.c $(INBOX_TOOL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(INBOX_TOOL_LIBS) $(LDLIBS_ALL)
+
 $(B)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_ALL)
