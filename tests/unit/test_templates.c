@@ -70,6 +70,24 @@ static void make_dir(const char *path)
     }
 }
 
+/* Files under dir, given as {relative path, contents}; folders are made. */
+static void make_tree(const char *dir, const char *const (*files)[2], size_t n)
+{
+    char p[1024];
+    make_dir(dir);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[i][0]);
+        char *slash = strrchr(p, '/');
+        if (slash > p + strlen(dir)) {
+            *slash = '\0';
+            make_dir(p);
+            *slash = '/';
+        }
+        write_file(p, files[i][1]);
+    }
+}
+#define MAKE_TREE(dir, files) make_tree(dir, files, sizeof files / sizeof files[0])
+
 /* ---- escaping ------------------------------------------------------- */
 
 TEST(html_mode_escapes_double_mustache_only)
@@ -258,29 +276,21 @@ TEST(free_null_is_a_no_op)
 
 TEST(set_lookup_order_check_then_kind_then_plain_per_folder)
 {
-    char user[512], def[512], p[700];
+    char user[512], def[512];
     snprintf(user, sizeof user, "%s/order-user", t_tmpdir());
     snprintf(def, sizeof def, "%s/order-default", t_tmpdir());
-    make_dir(user);
-    make_dir(def);
-    snprintf(p, sizeof p, "%s/freshness", def);
-    make_dir(p);
-    snprintf(p, sizeof p, "%s/orders", def);
-    make_dir(p);
-    snprintf(p, sizeof p, "%s/sql", user);
-    make_dir(p);
-    snprintf(p, sizeof p, "%s/m.txt.mustache", def);
-    write_file(p, "default plain");
-    snprintf(p, sizeof p, "%s/freshness/m.txt.mustache", def);
-    write_file(p, "default kind");
-    snprintf(p, sizeof p, "%s/orders/m.txt.mustache", def);
-    write_file(p, "default check");
-    snprintf(p, sizeof p, "%s/m.txt.mustache", user);
-    write_file(p, "user plain");
-    snprintf(p, sizeof p, "%s/sql/m.txt.mustache", user);
-    write_file(p, "user kind");
-    snprintf(p, sizeof p, "%s/m.html.mustache", def);
-    write_file(p, "default html");
+    static const char *const deffiles[][2] = {
+        {"m.txt.mustache", "default plain"},
+        {"freshness/m.txt.mustache", "default kind"},
+        {"orders/m.txt.mustache", "default check"},
+        {"m.html.mustache", "default html"},
+    };
+    static const char *const userfiles[][2] = {
+        {"m.txt.mustache", "user plain"},
+        {"sql/m.txt.mustache", "user kind"},
+    };
+    MAKE_TREE(def, deffiles);
+    MAKE_TREE(user, userfiles);
 
     const char *dirs[] = {user, def};
     tpl_set *s;
@@ -330,23 +340,17 @@ TEST(set_lookup_order_check_then_kind_then_plain_per_folder)
 
 TEST(set_partials_follow_the_same_folders_and_modes_follow_the_part)
 {
-    char d[512], p[700];
+    char d[512];
+    static const char *const files[][2] = {
+        {"msg.subject.mustache", "[{{>tag}}] {{x}}\n"},
+        {"msg.html.mustache", "<p>{{x}}</p>{{>tag}}"},
+        {"tag.mustache", "plain tag"},
+        {"db1/tag.mustache", "db1 tag"},
+        {"broken.txt.mustache", "ok\n{{>bad}}\n"},
+        {"bad.mustache", "line one\n{{#open}}\n"},
+    };
     snprintf(d, sizeof d, "%s/partials", t_tmpdir());
-    make_dir(d);
-    snprintf(p, sizeof p, "%s/db1", d);
-    make_dir(p);
-    snprintf(p, sizeof p, "%s/msg.subject.mustache", d);
-    write_file(p, "[{{>tag}}] {{x}}\n");
-    snprintf(p, sizeof p, "%s/msg.html.mustache", d);
-    write_file(p, "<p>{{x}}</p>{{>tag}}");
-    snprintf(p, sizeof p, "%s/tag.mustache", d);
-    write_file(p, "plain tag");
-    snprintf(p, sizeof p, "%s/db1/tag.mustache", d);
-    write_file(p, "db1 tag");
-    snprintf(p, sizeof p, "%s/broken.txt.mustache", d);
-    write_file(p, "ok\n{{>bad}}\n");
-    snprintf(p, sizeof p, "%s/bad.mustache", d);
-    write_file(p, "line one\n{{#open}}\n");
+    MAKE_TREE(d, files);
 
     const char *dirs[] = {d};
     tpl_set *s;
