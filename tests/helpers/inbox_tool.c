@@ -6,7 +6,7 @@
  *   inbox_tool poll DB URL USER PASSWORD [CA [MOVE_TO]]
  *        one inbox_poll(); prints "fetched=N ack=N ... duplicates=N
  *        last_uid=N uidvalidity=N rescan=N"; reply address
- *        heartbeat@example.test, ack-from example.test, ping check
+ *        heartbeat@example.test, ack-from state-a.example, ping check
  *        "nightly-backup"; imap:// without TLS, imaps:// with CA
  *   inbox_tool query DB SQL                     print the first column
  *
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "issue") == 0 && argc == 6) {
         rc = issue(st, db, argv[3], argv[4], argv[5]);
     } else if (strcmp(argv[1], "poll") == 0 && argc >= 6) {
-        static const char *const ack_from[] = {"example.test"};
+        static const char *const ack_from[] = {"state-a.example"};
         static const char *const pings[] = {"nightly-backup"};
         struct cfg_inbox ib = {
             .enabled = 1,
