@@ -1,0 +1,220 @@
+/*
+ * maildir.c - the maildir:PATH transport: each message becomes one file in
+ * a Maildir (the format of qmail's maildir(5), as Dovecot and mutt read
+ * it).  For the demo and for air-gapped sites where a person or another
+ * tool picks the mail up.
+ *
+ * Delivery follows the Maildir rules so that a reader never sees half a
+ * message: write tmp/NAME, fsync it, then link it into new/NAME (atomic,
+ * and refuses to overwrite) and fsync new/ so the name survives a power
+ * cut, then remove tmp/NAME.  NAME is TIME.M<usec>P<pid>Q<n>R<random>.HOST,
+ * unique per host without relying on the clock alone.
+ *
+ * A Maildir has no recipients: the one file is the delivery for all of
+ * them.  Files use LF line ends, like every other Maildir writer.  Every
+ * failure here (a full disk, a permission) is temporary: fixing it lets
+ * the queued mail out.
+ */
+#include "mailer/mail_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/ab_mem.h"
+
+struct maildir {
+    char *path;
+    ab_time now;
+    char host[128];
+    unsigned long seq;
+};
+
+static enum ab_err mkdir_one(const char *path, ab_errmsg *em)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST) {
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            return AB_OK;
+        return ab_fail(em, AB_ECONFIG, "maildir %s: exists and is not a directory", path);
+    }
+    return ab_fail(em, AB_EIO, "maildir: cannot create %s: %s", path, strerror(errno));
+}
+
+/* Create PATH and PATH/{tmp,new,cur}; PATH's parent must exist. */
+static enum ab_err make_maildir(const char *path, ab_errmsg *em)
+{
+    enum ab_err e = mkdir_one(path, em);
+    static const char *const sub[] = {"tmp", "new", "cur"};
+    for (size_t i = 0; !e && i < 3; i++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", path, sub[i]);
+        e = mkdir_one(p, em);
+    }
+    return e;
+}
+
+static enum ab_err md_open(const struct cfg_mail *mc, const char *url,
+                           ab_time now, void **state, ab_errmsg *em)
+{
+    (void)mc;
+    const char *path = url + strlen("maildir:");
+    if (!*path)
+        return ab_fail(em, AB_ECONFIG, "mail transport maildir: needs a path (maildir:PATH)");
+    if (strlen(path) > 3000)
+        return ab_fail(em, AB_ECONFIG, "mail transport maildir: path too long");
+    struct maildir *m = ab_calloc(1, sizeof *m);
+    if (!m || !(m->path = ab_strdup(path))) {
+        ab_free(m);
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    }
+    m->now = now;
+    /* The spec: replace '/' with \057 and ':' with \072 in the host name,
+     * since both have meaning in a Maildir file name. */
+    char h[64] = "localhost";
+    if (gethostname(h, sizeof h) != 0)
+        snprintf(h, sizeof h, "localhost");
+    h[sizeof h - 1] = 0;
+    size_t o = 0;
+    for (const char *p = h; *p && o + 5 < sizeof m->host; p++) {
+        if (*p == '/')
+            o += (size_t)snprintf(m->host + o, sizeof m->host - o, "\\057");
+        else if (*p == ':')
+            o += (size_t)snprintf(m->host + o, sizeof m->host - o, "\\072");
+        else
+            m->host[o++] = *p;
+    }
+    m->host[o] = 0;
+    *state = m;
+    return AB_OK;
+}
+
+static void md_close(void *state)
+{
+    struct maildir *m = state;
+    if (!m)
+        return;
+    ab_free(m->path);
+    ab_free(m);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int r = fsync(fd);
+    close(fd);
+    return r;
+}
+
+/* Deliver one file into new/. */
+static enum ab_err deliver(struct maildir *m, const char *data, size_t len,
+                           ab_errmsg *em)
+{
+    char name[512], tmp[4096], dst[4096], dir[4096];
+    enum ab_err e = make_maildir(m->path, em);
+    if (e)
+        return e;
+    for (int tries = 0; tries < 5; tries++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t rnd = 0;
+        if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd)
+            rnd = (uint64_t)ts.tv_nsec ^ ((uint64_t)m->seq << 32);
+        snprintf(name, sizeof name, "%lld.M%ldP%ldQ%luR%016llx.%s",
+                 (long long)m->now, (long)(ts.tv_nsec / 1000), (long)getpid(),
+                 ++m->seq, (unsigned long long)rnd, m->host);
+        snprintf(tmp, sizeof tmp, "%s/tmp/%s", m->path, name);
+        snprintf(dst, sizeof dst, "%s/new/%s", m->path, name);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            if (errno == EEXIST)
+                continue;
+            return ab_fail(em, AB_EIO, "maildir: cannot create %s: %s", tmp, strerror(errno));
+        }
+        if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+            int err = errno;
+            close(fd);
+            unlink(tmp);
+            return ab_fail(em, AB_EIO, "maildir: writing %s: %s", tmp, strerror(err));
+        }
+        if (close(fd) < 0) {
+            int err = errno;
+            unlink(tmp);
+            return ab_fail(em, AB_EIO, "maildir: writing %s: %s", tmp, strerror(err));
+        }
+        /* link() refuses to replace an existing file; a file system
+         * without hard links gets rename(), with a name that is unique
+         * anyway. */
+        int r = link(tmp, dst);
+        if (r < 0 && errno == EEXIST) {
+            unlink(tmp);
+            continue;
+        }
+        if (r < 0 && (errno == EPERM || errno == ENOTSUP || errno == EXDEV))
+            r = rename(tmp, dst);
+        else if (r == 0)
+            unlink(tmp);
+        if (r < 0) {
+            int err = errno;
+            unlink(tmp);
+            return ab_fail(em, AB_EIO, "maildir: cannot move %s into new/: %s", name,
+                           strerror(err));
+        }
+        snprintf(dir, sizeof dir, "%s/new", m->path);
+        if (fsync_dir(dir) < 0)
+            return ab_fail(em, AB_EIO, "maildir: fsync %s: %s", dir, strerror(errno));
+        return AB_OK;
+    }
+    return ab_fail(em, AB_EIO, "maildir %s: could not find a unique file name", m->path);
+}
+
+static enum ab_err md_send(void *state, const struct mail_envelope *env,
+                           struct mail_rcpt_result *res, ab_errmsg *em)
+{
+    struct maildir *m = state;
+    ab_errmsg local;
+    ab_errmsg *msg = em ? em : &local;
+    ab_buf lf;
+    ab_buf_init(&lf, 0);
+    enum ab_err e;
+    if (mail_crlf_to_lf(&lf, env->data, env->len) != AB_OK)
+        e = ab_fail(msg, AB_ENOMEM, "out of memory");
+    else
+        e = deliver(m, lf.data ? lf.data : "", lf.len, msg);
+    ab_buf_free(&lf);
+    if (e) {
+        mail_results_set(res, env->nrcpts, AB_ETEMPFAIL, "%s", msg->text);
+        return AB_ETEMPFAIL;
+    }
+    mail_results_set(res, env->nrcpts, AB_OK, "%s", "");
+    return AB_OK;
+}
+
+const struct mail_transport_ops mail_maildir_ops = {
+    .prefix = "maildir:",
+    .open = md_open,
+    .send = md_send,
+    .close = md_close,
+};
