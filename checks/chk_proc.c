@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -69,6 +70,18 @@ static void child_close_from(int lo, int keep)
     }
 }
 
+/*
+ * A plugin may call exit().  That would run the atexit handlers and flush
+ * the stdio buffers it inherited from ackbeat (removing files, writing
+ * log lines twice).  An on_exit handler registered in the child runs
+ * first and leaves at once, with the status exit() was given.
+ */
+static void child_leave(int status, void *arg)
+{
+    (void)arg;
+    _exit(status);
+}
+
 static void child_main(const struct chk_proc_spec *s, int devnull, int out,
                        int errw)
 {
@@ -96,6 +109,7 @@ static void child_main(const struct chk_proc_spec *s, int devnull, int out,
         out = 3;
     }
     child_close_from(3, out);
+    on_exit(child_leave, NULL);
     s->child_fn(s->child_arg, out);
     _exit(0);
 }
