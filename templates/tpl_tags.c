@@ -24,23 +24,18 @@
 #include "common/ab_mem.h"
 #include "templates/tpl_parse.h"
 
-/* Start of the line that holds pos. */
-static size_t line_start(const struct tpl_parser *p, size_t pos)
-{
-    while (pos > 0 && p->src[pos - 1] != '\n')
-        pos--;
-    return pos;
-}
-
-/* Only blanks between the start of pos's line and pos? */
+/*
+ * Only blanks between the start of pos's line and pos?  *ls is that line
+ * start when they are.  Scans back only over blanks, so that a long line
+ * full of tags costs no more than a short one.
+ */
 static int left_clear(const struct tpl_parser *p, size_t pos, size_t *ls)
 {
-    size_t s = line_start(p, pos);
-    *ls = s;
-    for (size_t i = s; i < pos; i++)
-        if (!tpl_is_blank(p->src[i]))
-            return 0;
-    return 1;
+    size_t i = pos;
+    while (i > 0 && tpl_is_blank(p->src[i - 1]))
+        i--;
+    *ls = i;
+    return i == 0 || p->src[i - 1] == '\n';
 }
 
 /* Only blanks from pos to the end of its line?  *rest is just past it. */
