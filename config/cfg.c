@@ -55,8 +55,11 @@ static void free_sched_objects(cfg *c)
     for (size_t i = 0; i < c->nwindows; i++)
         sched_window_free(c->windows[i].w);
     ab_free(c->windows);
-    for (size_t i = 0; i < c->nmaint; i++)
+    for (size_t i = 0; i < c->nmaint; i++) {
+        sched_free(c->mprobes[i]);
         sched_calendar_free(c->cals[i]);
+    }
+    ab_free(c->mprobes);
     ab_free(c->cals);
     ab_free(c->maint);
 }
@@ -75,11 +78,9 @@ void cfg_free(cfg *c)
 static void cross_checks(struct cfg_builder *b)
 {
     cfg *c = b->c;
-    sched *tmp = sched_new();
     ab_errmsg em = {{0}};
-    if (tmp && sched_set_zone(tmp, c->g.timezone, &em) != AB_OK)
+    if (sched_zone_check(c->g.timezone, &em) != AB_OK)
         cfg_errl(b, b->root ? (int)xmlGetLineNo(b->root) : 0, "ackbeat: %s", em.text);
-    sched_free(tmp);
     for (size_t i = 0; i < c->nmaint; i++)
         for (size_t k = 0; k < c->maint[i].nchecks; k++)
             if (!cfg_check_find(c, c->maint[i].checks[k]))
@@ -256,8 +257,17 @@ int cfg_in_maintenance(const cfg *c, const struct cfg_check *chk, ab_time t,
         int covers = m->nchecks == 0;
         for (size_t k = 0; !covers && k < m->nchecks; k++)
             covers = strcmp(m->checks[k], chk->name) == 0;
-        if (covers && sched_calendar_active(m->cal, t, why, whylen))
+        struct sched_maint ev;
+        if (covers && c->mprobes[i] && sched_in_maintenance(c->mprobes[i], t, &ev)) {
+            if (why && whylen) {
+                char a[AB_ISO_LEN], z[AB_ISO_LEN];
+                snprintf(why, whylen, "maintenance '%s' %s to %s (%s)",
+                         ev.summary[0] ? ev.summary : "(no summary)",
+                         ab_time_format(ev.start, a, sizeof a),
+                         ab_time_format(ev.end, z, sizeof z), m->calendar);
+            }
             return 1;
+        }
     }
     return 0;
 }

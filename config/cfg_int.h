@@ -55,6 +55,7 @@ struct cfg {
     struct cfg_named_sched *scheds;
     size_t nscheds;
     sched_calendar **cals; /* owned; parallel to maint */
+    sched **mprobes;       /* owned; a rule-less schedule holding cals[i] */
 };
 
 struct cfg_diag {

@@ -102,11 +102,9 @@ static void common_attrs(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
         cfg_err(b, n, "check %s: remedy= needs type=\"Action\"", k->name);
     k->timezone = cfg_attr(b, n, "timezone");
     if (k->timezone) {
-        sched *tmp = sched_new();
         ab_errmsg em = {{0}};
-        if (tmp && sched_set_zone(tmp, k->timezone, &em) != AB_OK)
+        if (sched_zone_check(k->timezone, &em) != AB_OK)
             cfg_err(b, n, "check %s: %s", k->name, em.text);
-        sched_free(tmp);
     } else {
         k->timezone = c->g.timezone;
     }
@@ -175,8 +173,11 @@ static void data_attrs(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
                    : !strcmp(fmt, "unix")       ? CFG_TS_UNIX
                                                 : CFG_TS_NATIVE;
     k->naive_zone = cfg_attr(b, n, "naive-zone");
+    ab_errmsg zem = {{0}};
     if (!k->naive_zone)
         k->naive_zone = "UTC";
+    else if (sched_zone_check(k->naive_zone, &zem) != AB_OK)
+        cfg_err(b, n, "check %s: naive-zone: %s", k->name, zem.text);
     if (!k->timeout)
         k->timeout = k->source ? k->source->timeout : 30;
 }

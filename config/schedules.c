@@ -180,14 +180,19 @@ void cfg_build_maintenance(struct cfg_builder *b, xmlNode *n)
     if (!path)
         return;
     struct cfg_maintenance *m = ab_realloc(c->maint, (c->nmaint + 1) * sizeof *m);
-    sched_calendar **cals = m ? ab_realloc(c->cals, (c->nmaint + 1) * sizeof *cals) : NULL;
     if (m)
         c->maint = m;
-    if (!m || !cals) {
+    sched_calendar **cals = m ? ab_realloc(c->cals, (c->nmaint + 1) * sizeof *cals) : NULL;
+    if (cals)
+        c->cals = cals;
+    sched **probes = cals ? ab_realloc(c->mprobes, (c->nmaint + 1) * sizeof *probes) : NULL;
+    if (probes)
+        c->mprobes = probes;
+    if (!m || !cals || !probes) {
         b->oom = 1;
         return;
     }
-    c->cals = cals;
+    probes[c->nmaint] = NULL;
     struct cfg_maintenance *mm = &c->maint[c->nmaint];
     memset(mm, 0, sizeof *mm);
     cals[c->nmaint] = NULL;
@@ -203,6 +208,15 @@ void cfg_build_maintenance(struct cfg_builder *b, xmlNode *n)
     }
     cals[c->nmaint - 1] = cal;
     mm->cal = cal;
+    /* A schedule with no rule and only this calendar answers "is t
+     * inside an event?" for every check the block covers. */
+    sched *probe = sched_new();
+    if (!probe || sched_add_maintenance(probe, cal) != AB_OK) {
+        sched_free(probe);
+        b->oom = 1;
+        return;
+    }
+    probes[c->nmaint - 1] = probe;
 }
 
 const sched *cfg_find_schedule(struct cfg_builder *b, const char *name)
@@ -222,9 +236,9 @@ const sched *cfg_find_schedule(struct cfg_builder *b, const char *name)
         return NULL;
     }
     ab_errmsg em = {{0}};
-    if (sched_set_zone(s, c->g.timezone, &em) != AB_OK) {
-        /* The root's zone is reported once, by cfg_load. */
-    }
+    /* An unknown root zone is reported once, by cfg_load; fall back to UTC. */
+    if (sched_set_zone(s, c->g.timezone, &em) != AB_OK)
+        ab_errmsg_clear(&em);
     sched_set_window(s, w);
     if (!push_sched(b, name, s, 0, 1)) {
         sched_free(s);

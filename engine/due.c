@@ -49,12 +49,7 @@ enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
         ss.next_due = AB_TIME_NONE;
     }
 
-    int has_rule = 0;
-    if (k->schedule) {
-        ab_time probe;
-        has_rule = sched_next(k->schedule, now, &probe) != AB_ENOTFOUND ||
-                   sched_has_rule(k->schedule);
-    }
+    int has_rule = k->schedule && sched_rule_kind(k->schedule) != SCHED_RULE_NONE;
     if (has_rule) {
         if (ss.next_due == AB_TIME_NONE) {
             /* First sight: an occurrence exactly at now counts. */
