@@ -122,6 +122,7 @@ int cmd_run(int argc, char **argv)
     int rc = cli_env_open(o.config, &env);
     if (rc)
         return rc;
+    eng_set_started(env.e, wall(offset));
     install_handlers();
     char sum[512];
     cfg_summary(env.c, sum, sizeof sum);

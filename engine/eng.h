@@ -82,6 +82,21 @@ enum ab_err eng_report(eng *e, const char *check, const char *item,
                        const char *message, ab_time now,
                        ab_errmsg *em) AB_MUST_CHECK;
 
+/*
+ * A job that reports in (HTTP /ping, email to LOCAL+NAME@, `ackbeat
+ * report`): record the ping and evaluate the check at once.  via is
+ * "http", "email" or "cli"; exit_code is used with STORE_PING_EXIT.
+ */
+enum ab_err eng_ping(eng *e, const char *check, enum store_ping_kind kind,
+                     int exit_code, const char *via, const char *detail,
+                     ab_time now, ab_errmsg *em) AB_MUST_CHECK;
+/* The ping check whose token= is token (for /ping/TOKEN), or NULL. */
+const struct cfg_check *eng_ping_find(eng *e, const char *token);
+
+/* The daemon's start time: silence before a full period after it is
+ * not yet a missing report. */
+void eng_set_started(eng *e, ab_time t);
+
 /* Dismiss or snooze an alert (until = AB_TIME_NONE: until resolved). */
 enum ab_err eng_dismiss(eng *e, int64_t alert_id, const char *by,
                         const char *note, ab_time until, ab_time now,

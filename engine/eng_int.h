@@ -16,6 +16,7 @@ struct eng {
     tpl_set *tpl;
     char *template_dir;
     int send;
+    ab_time started; /* when the daemon started; AB_TIME_NONE for one-off commands */
 };
 
 /* due.c: is the check due at now?  Updates the schedule bookkeeping when
@@ -50,6 +51,10 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
 json_t *eng_ctx_base(eng *e, const char *email, ab_time now);
 json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
                       const struct store_alert *a, const char *email, ab_time now);
+
+/* ping.c: the dead man's switch of ping checks, once per tick. */
+enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
+                           ab_errmsg *em);
 
 /* Priority of a status: Offline 1, Failing 2, Degraded 3 (seed 001). */
 int eng_priority(const struct cfg_check *k, enum store_status s);

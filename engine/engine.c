@@ -35,6 +35,7 @@ enum ab_err eng_new(const cfg *c, store *st, const char *template_dir, eng **out
     e->c = c;
     e->st = st;
     e->send = 1;
+    e->started = AB_TIME_NONE;
     e->template_dir = template_dir ? ab_strdup(template_dir) : NULL;
     e->chk = chk_ctx_new();
     enum ab_err err = AB_OK;
@@ -77,6 +78,11 @@ enum ab_err eng_set_config(eng *e, const cfg *c, ab_errmsg *em)
 void eng_set_send(eng *e, int send)
 {
     e->send = send;
+}
+
+void eng_set_started(eng *e, ab_time t)
+{
+    e->started = t;
 }
 
 static int runs_as_check(const struct cfg_check *k)
@@ -166,7 +172,14 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
         }
     }
     ab_errmsg fem = {{0}};
-    enum ab_err err = eng_follow_up(e, now, stats, &fem);
+    enum ab_err err = eng_pings_tick(e, now, stats, &fem);
+    if (err) {
+        ab_log(AB_LOG_ERROR, "pings: %s", fem.text);
+        stats->errors++;
+        if (err == AB_ESTORE || err == AB_EBUSY)
+            return ab_fail(em, err, "%s", fem.text);
+    }
+    err = eng_follow_up(e, now, stats, &fem);
     if (err) {
         ab_log(AB_LOG_ERROR, "alerts: %s", fem.text);
         stats->errors++;
@@ -215,6 +228,11 @@ enum ab_err eng_report(eng *e, const char *check, const char *item,
     const struct cfg_check *k = cfg_check_find(e->c, check);
     if (!k)
         return ab_fail(em, AB_ENOTFOUND, "no check named \"%s\"", check);
+    if (k->kind == CFG_PING)
+        /* For a ping check a report is a finish ping: Healthy is success. */
+        return eng_ping(e, check, status == STORE_HEALTHY ? STORE_PING_SUCCESS
+                                                          : STORE_PING_FAIL,
+                        0, "cli", message, now, em);
     int64_t rid;
     struct store_result r = {.item = item ? item : "", .status = status,
                              .has_value = has_value, .value = value,
