@@ -101,9 +101,11 @@ static struct chk_conn_ent *ent_find(chk_ctx *ctx, const struct cfg_source *s)
 
 enum ab_err chk_ctx_conn(chk_ctx *ctx, const struct cfg_source *src,
                          int timeout_s, const struct chk_source_ops **ops,
-                         void **conn, ab_errmsg *em)
+                         void **conn, int *reused, ab_errmsg *em)
 {
     struct chk_conn_ent *e = ent_find(ctx, src);
+    if (reused)
+        *reused = e != NULL;
     if (e) {
         *ops = e->ops;
         *conn = e->conn;

@@ -189,6 +189,9 @@ struct chk_source_ops {
     enum ab_err (*prepare)(void *conn, const char *sql, const struct chk_params *p,
                            int timeout_s, ab_errmsg *em);
     char (*quote_char)(void *conn);
+    /* After a failed query: is the connection itself broken (server gone,
+     * link dropped), so that a new one might succeed at once? */
+    int (*broken)(void *conn);
 };
 extern const struct chk_source_ops chk_source_sqlite;
 extern const struct chk_source_ops chk_source_odbc;
@@ -197,17 +200,20 @@ extern const struct chk_source_ops chk_source_odbc;
 int chk_query_timeout(const struct cfg_check *c);
 
 /* Open (or reuse) the connection for src.  AB_ESOURCE with the driver's
- * message when it cannot be opened. */
+ * message when it cannot be opened.  *reused (may be NULL) tells whether
+ * it was already open. */
 enum ab_err chk_ctx_conn(chk_ctx *ctx, const struct cfg_source *src,
                          int timeout_s, const struct chk_source_ops **ops,
-                         void **conn, ab_errmsg *em) AB_MUST_CHECK;
+                         void **conn, int *reused, ab_errmsg *em) AB_MUST_CHECK;
 /* Forget (close) the connection for src after a failure. */
 void chk_ctx_conn_drop(chk_ctx *ctx, const struct cfg_source *src);
 
 /*
  * Run sql on c's source.  AB_ESOURCE / AB_ETIMEOUT: em holds a message
  * ready for an Offline result ("source 'x': <database message>"), and the
- * connection has been dropped.  AB_ENOMEM.
+ * connection has been dropped.  AB_ENOMEM.  When a reused connection
+ * turns out to be broken (the server restarted since), it is reopened
+ * and the query tried once more, so a restart is not an Offline result.
  */
 enum ab_err chk_sql_query(chk_ctx *ctx, const struct cfg_check *c,
                           const char *sql, const struct chk_params *p,

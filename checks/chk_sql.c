@@ -101,12 +101,21 @@ enum ab_err chk_sql_query(chk_ctx *ctx, const struct cfg_check *c,
     const struct chk_source_ops *ops;
     void *conn;
     char d[256];
-    int timeout = chk_query_timeout(c);
+    int timeout = chk_query_timeout(c), reused;
     memset(row, 0, sizeof *row);
-    enum ab_err e = chk_ctx_conn(ctx, c->source, timeout, &ops, &conn, em);
+    enum ab_err e = chk_ctx_conn(ctx, c->source, timeout, &ops, &conn, &reused, em);
     if (e)
         return e == AB_ENOMEM ? e : ab_failctx(em, e, "%s", src_desc(c->source, d, sizeof d));
     e = ops->query(conn, sql, p, timeout, row, em);
+    if (e && e != AB_ENOMEM && e != AB_ETIMEOUT && reused && ops->broken(conn)) {
+        chk_ctx_conn_drop(ctx, c->source);
+        ab_errmsg_clear(em);
+        memset(row, 0, sizeof *row);
+        e = chk_ctx_conn(ctx, c->source, timeout, &ops, &conn, NULL, em);
+        if (e)
+            return e == AB_ENOMEM ? e : ab_failctx(em, e, "%s", src_desc(c->source, d, sizeof d));
+        e = ops->query(conn, sql, p, timeout, row, em);
+    }
     if (e && e != AB_ENOMEM) {
         /* Reopen next time: the connection may be what broke (a server
          * restart, a dropped TCP session, a cancelled statement). */
@@ -124,7 +133,7 @@ enum ab_err chk_sql_prepare(chk_ctx *ctx, const struct cfg_check *c,
     void *conn;
     char d[256];
     int timeout = chk_query_timeout(c);
-    enum ab_err e = chk_ctx_conn(ctx, c->source, timeout, &ops, &conn, em);
+    enum ab_err e = chk_ctx_conn(ctx, c->source, timeout, &ops, &conn, NULL, em);
     if (e)
         return e == AB_ENOMEM ? e : ab_failctx(em, e, "%s", src_desc(c->source, d, sizeof d));
     e = ops->prepare(conn, sql, p, timeout, em);
@@ -141,7 +150,8 @@ enum ab_err chk_sql_quote_char(chk_ctx *ctx, const struct cfg_check *c, char *q,
     const struct chk_source_ops *ops;
     void *conn;
     char d[256];
-    enum ab_err e = chk_ctx_conn(ctx, c->source, chk_query_timeout(c), &ops, &conn, em);
+    enum ab_err e = chk_ctx_conn(ctx, c->source, chk_query_timeout(c), &ops, &conn,
+                                 NULL, em);
     if (e)
         return e == AB_ENOMEM ? e : ab_failctx(em, e, "%s", src_desc(c->source, d, sizeof d));
     *q = ops->quote_char(conn);

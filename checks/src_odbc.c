@@ -4,7 +4,8 @@
  *
  * The connection string comes from the config as it is ("Driver=...;" or
  * "DSN=..."); UID and PWD are appended from the source's username and
- * password secret (brace-quoted, so a ';' in a password is harmless) and
+ * password secret (brace-quoted when needed, so a ';' in a password is
+ * harmless) and
  * the password is wiped from memory once the driver has it.  The login
  * timeout and each statement's SQL_ATTR_QUERY_TIMEOUT are set; because a
  * driver may ignore the latter (or a server may not answer at all), a
@@ -55,6 +56,7 @@ struct od_conn {
     SQLHENV env;
     SQLHDBC dbc;
     char quote;
+    char state[6];  /* SQLSTATE of the last failure */
     unsigned long tick;
     struct od_stmt cache[OD_CACHE];
 };
@@ -101,9 +103,16 @@ static enum ab_err od_diag(SQLSMALLINT type, SQLHANDLE h, char *state,
     return ab_fail(em, code, "%s", buf);
 }
 
-/* Append ";KEY={value}" with '}' doubled, as the ODBC grammar wants. */
+/*
+ * Append ";KEY=value".  A value with ';', braces or edge blanks is sent
+ * as {value} with '}' doubled, as the ODBC grammar wants; others go bare,
+ * because some drivers (psqlODBC for UID) keep braces as part of it.
+ */
 static enum ab_err od_attr(ab_buf *b, const char *key, const char *val)
 {
+    size_t n = strlen(val);
+    if (!strpbrk(val, ";{}") && n > 0 && val[0] != ' ' && val[n - 1] != ' ')
+        return ab_buf_printf(b, ";%s=%s", key, val);
     enum ab_err e = ab_buf_printf(b, ";%s={", key);
     for (const char *p = val; !e && *p; p++)
         e = *p == '}' ? ab_buf_puts(b, "}}") : ab_buf_putc(b, *p);
@@ -240,11 +249,11 @@ static enum ab_err od_stmt_get(struct od_conn *c, const char *sql,
     }
     if (!ok(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &s.h))) {
         s.h = NULL;
-        e = od_diag(SQL_HANDLE_DBC, c->dbc, NULL, AB_ESOURCE, "SQLAllocHandle", em);
+        e = od_diag(SQL_HANDLE_DBC, c->dbc, c->state, AB_ESOURCE, "SQLAllocHandle", em);
         goto out;
     }
     if (!ok(SQLPrepare(s.h, (SQLCHAR *)ab_buf_str(&pos), SQL_NTS))) {
-        e = od_diag(SQL_HANDLE_STMT, s.h, NULL, AB_ESOURCE, "SQLPrepare", em);
+        e = od_diag(SQL_HANDLE_STMT, s.h, c->state, AB_ESOURCE, "SQLPrepare", em);
         goto out;
     }
     struct od_stmt *slot = &c->cache[victim];
@@ -445,7 +454,8 @@ static enum ab_err od_query(void *conn, const char *sql, const struct chk_params
 {
     struct od_conn *c = conn;
     struct od_stmt *s;
-    char state[6];
+    char *state = c->state;
+    state[0] = '\0';
     enum ab_err e = od_stmt_get(c, sql, &s, em);
     if (e)
         return e;
@@ -536,6 +546,18 @@ static char od_quote_char(void *conn)
     return ((struct od_conn *)conn)->quote;
 }
 
+/* SQLSTATE class 08 is "connection exception"; some drivers also know
+ * that the link is dead without having tried. */
+static int od_broken(void *conn)
+{
+    struct od_conn *c = conn;
+    SQLUINTEGER dead = SQL_CD_FALSE;
+    if (strncmp(c->state, "08", 2) == 0)
+        return 1;
+    return ok(SQLGetConnectAttr(c->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL)) &&
+           dead == SQL_CD_TRUE;
+}
+
 const struct chk_source_ops chk_source_odbc = {
     .kind = CFG_SRC_ODBC,
     .name = "odbc",
@@ -544,4 +566,5 @@ const struct chk_source_ops chk_source_odbc = {
     .query = od_query,
     .prepare = od_prepare,
     .quote_char = od_quote_char,
+    .broken = od_broken,
 };

@@ -317,6 +317,13 @@ static char sq_quote_char(void *conn)
     return '"';
 }
 
+/* A file does not go away like a server: nothing to reconnect. */
+static int sq_broken(void *conn)
+{
+    (void)conn;
+    return 0;
+}
+
 const struct chk_source_ops chk_source_sqlite = {
     .kind = CFG_SRC_SQLITE,
     .name = "sqlite",
@@ -325,4 +332,5 @@ const struct chk_source_ops chk_source_sqlite = {
     .query = sq_query,
     .prepare = sq_prepare,
     .quote_char = sq_quote_char,
+    .broken = sq_broken,
 };
