@@ -15,8 +15,8 @@
 
 /* HTML to plain text; lines inside <blockquote> get "> ".  Caller frees. */
 char *inbox_html_to_text(const char *html, size_t len);
-/* Undo format=flowed (RFC 3676 4.1-4.4) in place. */
-void inbox_flowed_unwrap(char *text, int delsp);
+/* Undo format=flowed (RFC 3676 4.1-4.4); a new string, caller frees. */
+char *inbox_flowed_unwrap(const char *text, int delsp);
 /* Bytes in charset to UTF-8; invalid or unknown charsets fall back to
  * UTF-8 if the bytes are valid UTF-8, else Windows-1252.  NUL bytes
  * become spaces.  Caller frees. */

@@ -191,7 +191,9 @@ static char *part_text(GMimePart *part, int *truncated, int *is_html)
     const char *fmt = ct ? g_mime_content_type_get_parameter(ct, "format") : NULL;
     if (fmt && g_ascii_strcasecmp(fmt, "flowed") == 0) {
         const char *d = g_mime_content_type_get_parameter(ct, "delsp");
-        inbox_flowed_unwrap(u, d && g_ascii_strcasecmp(d, "yes") == 0);
+        char *f = inbox_flowed_unwrap(u, d && g_ascii_strcasecmp(d, "yes") == 0);
+        ab_free(u);
+        u = f;
     }
     return u;
 }

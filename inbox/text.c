@@ -161,12 +161,19 @@ char *inbox_to_utf8(const char *in, size_t len, const char *charset)
 
 /* ---- RFC 3676 ---------------------------------------------------------- */
 
-void inbox_flowed_unwrap(char *text, int delsp)
+char *inbox_flowed_unwrap(const char *text, int delsp)
 {
-    char *r = text, *w = text;
+    /* Normalising "> " can make a line one byte longer: write to a new
+     * buffer of twice the size, never in place. */
+    size_t tl = strlen(text);
+    char *out = ab_malloc(2 * tl + 2);
+    if (!out)
+        return NULL;
+    const char *r = text;
+    char *w = out;
     int prev_flowed = 0, prev_depth = 0;
     while (*r) {
-        char *nl = strchr(r, '\n');
+        const char *nl = strchr(r, '\n');
         size_t len = nl ? (size_t)(nl - r) : strlen(r);
         if (len && r[len - 1] == '\r')
             len--;
@@ -183,7 +190,7 @@ void inbox_flowed_unwrap(char *text, int delsp)
         int sig = clen == 3 && memcmp(content, "-- ", 3) == 0;
         int flowed = !sig && clen > 0 && content[clen - 1] == ' ';
         if (!(prev_flowed && depth == prev_depth)) {
-            if (w != text)
+            if (w != out)
                 *w++ = '\n';
             for (int d = 0; d < depth; d++)
                 *w++ = '>';
@@ -192,7 +199,7 @@ void inbox_flowed_unwrap(char *text, int delsp)
         }
         if (flowed && delsp)
             clen--;
-        memmove(w, content, clen);
+        memcpy(w, content, clen);
         w += clen;
         prev_flowed = flowed;
         prev_depth = depth;
@@ -201,6 +208,7 @@ void inbox_flowed_unwrap(char *text, int delsp)
         r = nl + 1;
     }
     *w = '\0';
+    return out;
 }
 
 /* ---- HTML -------------------------------------------------------------- */

@@ -231,9 +231,13 @@ TEST(flowed_and_html)
     inbox_verdict_free(&v);
     inbox_msg_free(m);
 
-    char flowed[] = "one two \r\nthree\r\n> quoted \r\n> more\r\n-- \r\nsig";
-    inbox_flowed_unwrap(flowed, 0);
-    CHECK_STR(flowed, "one two three\n> quoted more\n-- \nsig");
+    char *fl = inbox_flowed_unwrap("one two \r\nthree\r\n> quoted \r\n> more\r\n-- \r\nsig", 0);
+    CHECK_STR(fl, "one two three\n> quoted more\n-- \nsig");
+    ab_free(fl);
+    /* ">x" becomes "> x": longer than the input (found by fuzz_mime) */
+    fl = inbox_flowed_unwrap(">a\n>>b\n>c", 0);
+    CHECK_STR(fl, "> a\n>> b\n> c");
+    ab_free(fl);
     char *t = inbox_html_to_text("<p>a&nbsp;b &#233;&#x4e2d;</p><blockquote>q<br>r</blockquote>x",
                                  strlen("<p>a&nbsp;b &#233;&#x4e2d;</p><blockquote>q<br>r</blockquote>x"));
     CHECK_STR(t, "a b é中\n> q\n> r\nx");
