@@ -45,8 +45,9 @@ enum tpl_mode {
     /* Nothing is escaped: plain-text bodies. */
     TPL_TEXT = 1,
     /* Nothing is escaped, every CR and LF of the result (from values or from
-     * the template) becomes a space, and the result is trimmed: whatever is
-     * rendered can be put in a mail header without injecting another. */
+     * the template; and any other control character but tab) becomes a
+     * space, and the result is trimmed: whatever is rendered can be put in
+     * a mail header without injecting another. */
     TPL_HEADER = 2,
 };
 

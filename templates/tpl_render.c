@@ -400,13 +400,15 @@ out:
     return e;
 }
 
-/* Header mode: no CR or LF survives, and no blanks at either end. */
+/* Header mode: no CR or LF survives (nor any other control character but
+ * tab: a NUL from the data would cut a header short), and no blanks at
+ * either end. */
 static void header_clean(ab_buf *b, size_t base)
 {
     char *s = b->data + base;
     size_t n = b->len - base;
     for (size_t i = 0; i < n; i++)
-        if (s[i] == '\r' || s[i] == '\n')
+        if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
             s[i] = ' ';
     size_t a = 0;
     while (a < n && tpl_is_blank(s[a]))

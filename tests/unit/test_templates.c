@@ -117,6 +117,12 @@ TEST(header_mode_removes_cr_lf_from_values_and_template)
     CHECK(strchr(got, '\n') == NULL);
     CHECK_STR(got, "Alert: db  Bcc: victim@example.com x y");
     free(got);
+    /* A NUL or other control character from the data is no better. */
+    got = render("{{v}}", "{\"v\": \"\\ta\\u0001b\\u007fc\\u000bd\"}",
+                 TPL_HEADER, &em);
+    CHECK(got != NULL);
+    CHECK_STR(got, "a b c d");
+    free(got);
 }
 
 TEST(numbers_booleans_and_nulls_render_like_the_spec)
