@@ -535,8 +535,10 @@ static enum ab_err od_prepare(void *conn, const char *sql, const struct chk_para
     if (!ok(SQLNumResultCols(h, &ncols)))
         e = od_diag(SQL_HANDLE_STMT, h, NULL, AB_ESOURCE, "SQLNumResultCols", em);
 out:
-    if (h)
+    if (h) {
+        SQLFreeStmt(h, SQL_CLOSE);
         SQLFreeHandle(SQL_HANDLE_STMT, h);
+    }
     ab_buf_free(&pos);
     return e;
 }
