@@ -76,7 +76,11 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     json_object_set_new(al, "id", json_integer(a->id));
     json_object_set_new(al, "priority", json_integer(a->priority));
     set_str(al, "priority_name", priority_name(a->priority));
-    set_str(al, "status", store_status_name(a->status));
+    /* A resolved notice reports the new state; the alert row keeps the
+     * bad status it had, which becomes the previous one. */
+    int resolved = a->resolved != AB_TIME_NONE;
+    set_str(al, "status", resolved ? "Healthy" : store_status_name(a->status));
+    set_str(al, "previous_status", resolved ? store_status_name(a->status) : "Healthy");
     set_time(al, "opened", a->opened);
     human_age(now - a->opened, age, sizeof age);
     set_str(al, "age", age);
@@ -128,7 +132,6 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
         set_str(result, "status", store_status_name(a->status));
         set_str(result, "message", a->message);
     }
-    set_str(al, "previous_status", "Healthy");
     json_object_set_new(root, "result", result);
     json_object_set_new(root, "items", items);
     json_object_set_new(root, "reply_hint",
