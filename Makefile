@@ -125,6 +125,12 @@ $(B)/tests/helpers/inbox_tool: tests/helpers/inbox_tool.c $(INBOX_TOOL_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(INBOX_TOOL_LIBS) $(LDLIBS_ALL)
 
+# The mailer helper drives libmailer's outbox directly (integration test, benchmark).
+OUTBOX_TOOL_LIBS := $(B)/libmailer.a $(B)/libstore.a $(B)/libconfig.a $(B)/libcommon.a
+$(B)/tests/helpers/outbox_tool: tests/helpers/outbox_tool.c $(OUTBOX_TOOL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--start-group $(OUTBOX_TOOL_LIBS) -Wl,--end-group $(LDLIBS_ALL)
+
 $(B)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_ALL)
@@ -151,8 +157,15 @@ demo: deps
 demo-run: $(B)/ackbeat
 	@B=$(B) demo/run-demo
 
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/bench_*.c))
+$(B)/bench/%: bench/%.c $(LIBS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group \
+	    $(LDLIBS_ALL) -rdynamic
+
 bench: deps-test
-	@$(MAKE) --no-print-directory $(B)/ackbeat plugins
+	@$(MAKE) --no-print-directory $(B)/ackbeat plugins $(BENCH_BINS) $(TEST_HELPER_BINS)
 	@B=$(B) bench/run-all
 
 # --- plugins built from the repo (example plugin, test plugins) ----------
