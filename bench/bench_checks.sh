@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# bench_checks.sh - build and run bench/bench_checks.c (see its header):
+# 10,000 SQLite freshness checks through chk_run against the bare sqlite3
+# API, and 1,000 PostgreSQL checks over ODBC against `isql -b`.
+#
+# Usage: bench/bench_checks.sh [N-sqlite [N-odbc]]    (B=build dir, default build)
+# PostgreSQL: set ACKBEAT_BENCH_PG_ODBC (or ACKBEAT_TEST_PG_ODBC) to a
+# connection string, or run inside a stack (ACKBEAT_STACK_DIR with its
+# stack.env); otherwise the ODBC part is skipped.
+# Ends with:  BENCH checks <metric> <value> <baseline_value> <ratio>
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${B:-build}
+if [ -n "${ACKBEAT_STACK_DIR:-}" ] && [ -r "$ACKBEAT_STACK_DIR/stack.env" ]; then
+	# shellcheck disable=SC1091
+	. "$ACKBEAT_STACK_DIR/stack.env"
+fi
+make -s "$B/libchecks.a" "$B/libstore.a" "$B/libcommon.a" >/dev/null
+mkdir -p "$B/bench"
+# shellcheck disable=SC2046
+${CC:-cc} -std=c17 -O2 -g -D_GNU_SOURCE -I. $(pkg-config --cflags sqlite3 libical odbc) \
+	-o "$B/bench/bench_checks" bench/bench_checks.c \
+	"$B/libchecks.a" "$B/libstore.a" "$B/libcommon.a" \
+	$(pkg-config --libs sqlite3 libical odbc) -lpthread -lm
+exec "$B/bench/bench_checks" "$@"
