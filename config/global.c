@@ -169,6 +169,23 @@ void cfg_build_global(struct cfg_builder *b, xmlNode *root)
     g->alerting.repeat = 86400;
     g->alerting.quiet_bypass_p1 = 1;
 
+    /* The schema allows any order; each of these may appear once. */
+    static const char *const singletons[] = {"state", "mail", "inbox", "templates",
+                                             "web", "recipients", "alerting",
+                                             "sources", "checks"};
+    for (size_t i = 0; i < sizeof singletons / sizeof singletons[0]; i++) {
+        xmlNode *first = NULL;
+        for (xmlNode *k = root->children; k; k = k->next) {
+            if (!cfg_is(k, singletons[i]))
+                continue;
+            if (first)
+                cfg_err(b, k, "<%s> appears twice (first on line %d)", singletons[i],
+                        (int)xmlGetLineNo(first));
+            else
+                first = k;
+        }
+    }
+
     /* People first: mail, alerting and checks refer to them. */
     for (xmlNode *k = root->children; k; k = k->next)
         if (cfg_is(k, "recipients"))

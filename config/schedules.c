@@ -25,7 +25,25 @@ static void add_window_rule(struct cfg_builder *b, sched_window *w, xmlNode *rul
                 (const char *)rule->name);
         return;
     }
+    /* Check each field on its own first, so that one run reports a bad
+     * day and a bad time together. */
     ab_errmsg em = {{0}};
+    int d, bad = 0;
+    int32_t secs;
+    if (sched_parse_day(day, &d, &em) != AB_OK) {
+        cfg_err(b, dn, "%s: %s", (const char *)rule->name, em.text);
+        bad = 1;
+    }
+    if (sched_parse_clock("StartTime", start, 0, &secs, &em) != AB_OK) {
+        cfg_err(b, sn, "%s: %s", (const char *)rule->name, em.text);
+        bad = 1;
+    }
+    if (sched_parse_clock("EndTime", end, 1, &secs, &em) != AB_OK) {
+        cfg_err(b, en, "%s: %s", (const char *)rule->name, em.text);
+        bad = 1;
+    }
+    if (bad)
+        return;
     if (sched_window_add(w, kind, day, start, end, &em) != AB_OK) {
         /* Point at the element the detail is about when we can tell. */
         xmlNode *at = rule;
@@ -132,10 +150,13 @@ void cfg_build_schedule(struct cfg_builder *b, xmlNode *n)
     }
     ab_errmsg em = {{0}};
     const char *zone = cfg_attr(b, n, "timezone");
-    if (!zone)
-        zone = c->g.timezone;
-    if (sched_set_zone(s, zone, &em) != AB_OK)
-        cfg_err(b, n, "schedule %s: %s", name, em.text);
+    if (zone) {
+        if (sched_set_zone(s, zone, &em) != AB_OK)
+            cfg_err(b, n, "schedule %s: %s", name, em.text);
+    } else if (sched_set_zone(s, c->g.timezone, &em) != AB_OK) {
+        /* The root's zone is wrong: reported once, for <ackbeat>. */
+        ab_errmsg_clear(&em);
+    }
 
     const char *wname = cfg_attr(b, n, "window");
     if (wname) {

@@ -27,7 +27,9 @@ static void on_error(void *ud, const xmlError *err)
     if (!err || !err->message)
         return;
     int line = err->line;
-    if (line > 0 && cfg_line_has_error(sc->b, line))
+    /* The builder's message for the same line says it better; and a
+     * schema complaint with no line adds nothing to the builder's. */
+    if (cfg_line_has_error(sc->b, line) || (line <= 0 && sc->b->ndiags))
         return;
     char msg[700];
     snprintf(msg, sizeof msg, "%s", err->message);
