@@ -130,7 +130,7 @@ static double run_sqlite_prepared(sqlite3 *db, int n)
         if (sqlite3_step(st) != SQLITE_ROW)
             die("step failed");
         const unsigned char *t = sqlite3_column_text(st, 0);
-        ab_time ts;
+        ab_time ts = 0;
         if (!t || ab_time_parse((const char *)t, &ts) != AB_OK)
             die("bad timestamp");
         total += (size_t)ts;
@@ -150,7 +150,7 @@ static double run_sqlite_each(sqlite3 *db, int n)
         if (sqlite3_prepare_v2(db, "SELECT max(\"ts\") FROM \"ev\"", -1, &st, NULL) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW)
             die("query failed");
-        ab_time ts;
+        ab_time ts = 0;
         if (ab_time_parse((const char *)sqlite3_column_text(st, 0), &ts) != AB_OK)
             die("bad timestamp");
         sqlite3_finalize(st);
@@ -185,7 +185,7 @@ static void bench_sqlite(const char *dir, int n)
     ab_time now = 1790000000 + (ab_time)(ROWS - 1) * 5 + 60;
 
     chk_ctx *ctx = chk_ctx_new();
-    sqlite3 *db;
+    sqlite3 *db = NULL;
     if (!ctx || sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
         die("setup failed");
     run_ackbeat(ctx, &c, now, 200); /* warm both: pages cached, statement prepared */

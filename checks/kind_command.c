@@ -76,7 +76,8 @@ static int timeout_of(const struct cfg_check *c)
 static enum ab_err cm_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
                           struct chk_res *out, ab_errmsg *em)
 {
-    const char *const *argv = NULL, *shargv[4];
+    const char *const *argv = NULL;
+    const char *shargv[4];
     struct chk_proc_spec spec = {0};
     struct chk_proc_res r;
     struct chk_perf *perf = NULL;
@@ -145,7 +146,8 @@ static int findable(const char *prog)
 
 static enum ab_err cm_validate(chk_ctx *ctx, const struct cfg_check *c, ab_errmsg *em)
 {
-    const char *const *argv = NULL, *shargv[4];
+    const char *const *argv = NULL;
+    const char *shargv[4];
     (void)ctx;
     enum ab_err e = cm_need(c, &argv, shargv, em);
     if (e)

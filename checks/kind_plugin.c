@@ -96,12 +96,16 @@ static void pl_child(void *argp, int fd)
     const struct pl_arg *a = argp;
     char hdr[128];
     void *h = dlopen(a->path, RTLD_NOW | RTLD_LOCAL);
-    if (!h)
+    if (!h) {
         pl_die(fd, AB_EINVAL, "cannot load: %s", dlerror());
+        return; /* not reached: pl_die leaves (for readers and cppcheck) */
+    }
     const struct ackbeat_plugin *pl = dlsym(h, ACKBEAT_PLUGIN_SYMBOL);
-    if (!pl)
+    if (!pl) {
         pl_die(fd, AB_EINVAL, "no symbol %s: not an ackbeat plugin",
                ACKBEAT_PLUGIN_SYMBOL);
+        return;
+    }
     if (pl->abi != ACKBEAT_PLUGIN_ABI)
         pl_die(fd, AB_EVERSION, "plugin ABI version %d, but ackbeat supports %d",
                pl->abi, ACKBEAT_PLUGIN_ABI);

@@ -244,7 +244,7 @@ static const char *q(const char *fmt)
     static char buf[8][1024];
     static int k;
     k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], fmt, schema, schema);
+    snprintf(buf[k], sizeof buf[k], fmt, schema); /* fmt has one %s */
     return buf[k];
 }
 
