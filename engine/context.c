@@ -61,10 +61,18 @@ json_t *eng_ctx_base(eng *e, const char *email, ab_time now)
 static const char *priority_name(int p)
 {
     switch (p) {
-    case 1: return "P1 (offline)";
-    case 2: return "P2 (failing)";
-    default: return "P3 (degraded)";
+    case 1: return "P1";
+    case 2: return "P2";
+    default: return "P3";
     }
+}
+
+/* Whole numbers as integers: "259200", not "2.592e+05". */
+static json_t *number(double v)
+{
+    if (v == (double)(int64_t)v && v > -9e15 && v < 9e15)
+        return json_integer((json_int_t)v);
+    return json_real(v);
 }
 
 json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
@@ -85,7 +93,9 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     human_age(now - a->opened, age, sizeof age);
     set_str(al, "age", age);
     json_object_set_new(al, "level", json_integer(a->level));
-    json_object_set_new(al, "notify_count", json_integer(a->notify_count));
+    /* The number of this notice, counting it. */
+    json_object_set_new(al, "notify_count",
+                        json_integer(a->notify_count + (a->resolved == AB_TIME_NONE)));
     set_time(al, "resolved", a->resolved);
     set_str(al, "held_by", a->held_by);
     json_object_set_new(root, "alert", al);
@@ -114,14 +124,18 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
             set_str(it, "item", r->item);
             set_str(it, "status", store_status_name(r->status));
             if (r->has_value)
-                json_object_set_new(it, "value", json_real(r->value));
+                json_object_set_new(it, "value", number(r->value));
             set_str(it, "message", r->message);
-            json_array_append_new(items, it);
+            /* A list of one unnamed item says nothing the result does not. */
+            if (run->nresults > 1 || (r->item && *r->item))
+                json_array_append_new(items, it);
+            else
+                json_decref(it);
             if (strcmp(r->item ? r->item : "", a->item) == 0) {
                 set_str(result, "item", r->item);
                 set_str(result, "status", store_status_name(r->status));
                 if (r->has_value)
-                    json_object_set_new(result, "value", json_real(r->value));
+                    json_object_set_new(result, "value", number(r->value));
                 set_str(result, "message", r->message);
             }
         }
