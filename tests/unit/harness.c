@@ -21,6 +21,7 @@ static struct {
 } tests[MAX_TESTS];
 static int ntests;
 static int cur_failed;
+static int cur_skipped;
 static char tmpdir[256];
 static char datapath[4096];
 
@@ -49,6 +50,17 @@ void t_fail(const char *file, int line, const char *fmt, ...)
 int t_failed(void)
 {
     return cur_failed;
+}
+
+void t_skip(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stdout, "    skipped: ");
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    cur_skipped = 1;
 }
 
 static void rm_tmpdir(void)
@@ -96,14 +108,18 @@ int main(int argc, char **argv)
     if (strncmp(prog, "test_", 5) == 0)
         prog += 5;
 
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, skipped = 0;
     for (int i = 0; i < ntests; i++) {
         if (filter && !strstr(tests[i].name, filter))
             continue;
         cur_failed = 0;
+        cur_skipped = 0;
         fflush(stdout);
         tests[i].fn();
-        if (cur_failed) {
+        if (cur_skipped && !cur_failed) {
+            skipped++;
+            printf("skip %s.%s\n", prog, tests[i].name);
+        } else if (cur_failed) {
             failed++;
             printf("FAIL %s.%s\n", prog, tests[i].name);
         } else {
@@ -112,6 +128,9 @@ int main(int argc, char **argv)
                 printf("ok   %s.%s\n", prog, tests[i].name);
         }
     }
-    printf("%s: %d passed, %d failed\n", prog, passed, failed);
+    if (skipped)
+        printf("%s: %d passed, %d failed, %d skipped\n", prog, passed, failed, skipped);
+    else
+        printf("%s: %d passed, %d failed\n", prog, passed, failed);
     return failed ? 1 : 0;
 }

@@ -22,6 +22,9 @@ void t_register(const char *name, t_fn fn);
 void t_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int t_failed(void); /* has the current test failed yet? */
+/* Mark the current test skipped (it must then return): counted apart
+ * from passes, with the reason printed. */
+void t_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A scratch directory for this test binary, removed at exit. */
 const char *t_tmpdir(void);
 /* Path of a file under tests/data (the source tree's test data). */
@@ -34,6 +37,13 @@ const char *t_data(const char *rel);
         t_register(#name, name);                                     \
     }                                                                \
     static void name(void)
+
+/* Skip the rest of this test, e.g. when a server it needs is absent. */
+#define SKIP(...)                                                    \
+    do {                                                             \
+        t_skip(__VA_ARGS__);                                         \
+        return;                                                      \
+    } while (0)
 
 #define CHECK(cond)                                                  \
     do {                                                             \
