@@ -26,6 +26,7 @@
 
 struct sq_conn {
     sqlite3 *db;
+    int busy_s;           /* the busy timeout now set */
     int64_t deadline_ms;
     int timed_out;
     unsigned long tick;
@@ -82,6 +83,7 @@ static enum ab_err sq_open(const struct cfg_source *src, int timeout_s,
     sqlite3_db_config(c->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
     sqlite3_db_config(c->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
     sqlite3_busy_timeout(c->db, timeout_s * 1000);
+    c->busy_s = timeout_s;
     sqlite3_progress_handler(c->db, 1000, sq_progress, c);
     *out = c;
     c = NULL;
@@ -264,6 +266,11 @@ static enum ab_err sq_query(void *conn, const char *sql, const struct chk_params
         return e;
     if ((e = sq_params(st, p, 1, em)))
         goto out;
+    /* Checks sharing this source may have different timeouts. */
+    if (c->busy_s != timeout_s) {
+        sqlite3_busy_timeout(c->db, timeout_s * 1000);
+        c->busy_s = timeout_s;
+    }
     c->timed_out = 0;
     c->deadline_ms = chk_mono_ms() + (int64_t)timeout_s * 1000;
     row->ncols = sqlite3_column_count(st);
