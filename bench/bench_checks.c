@@ -39,7 +39,7 @@
 #include "checks/chk.h"
 #include "common/ab_mem.h"
 
-#define ROUNDS 3
+#define ROUNDS 5
 #define ROWS 1000000
 
 extern char **environ;
