@@ -6,9 +6,9 @@
  *     ACKBEAT_TEST_PG_ODBC='Driver=...;Server=127.0.0.1;Port=...;Database=...;Uid=...;Pwd=...;'
  *
  * (tests/integration/t_30_checks_odbc.sh sets it from the test stack's
- * ACKBEAT_STACK_ODBC_PG).  Without it the PostgreSQL tests print SKIP and
- * count as passed without having asserted anything: the summary line
- * below says how many really ran.  Set ODBCSYSINI to a directory whose
+ * ACKBEAT_STACK_ODBC_PG).  Without it the PostgreSQL tests are skipped
+ * (counted apart by the harness, not as passes); the last test prints how
+ * many really ran.  Set ODBCSYSINI to a directory whose
  * odbcinst.ini has CommLog=0, or psqlODBC writes logs into /tmp.
  *
  * Each run works in its own PostgreSQL schema (ackbeat_chk_PID), dropped
@@ -102,10 +102,8 @@ static const char *sqlite_conn(void)
 
 #define NEED_SQLITE_ODBC()                                                    \
     const char *conn = sqlite_conn();                                        \
-    if (!conn) {                                                             \
-        printf("    SKIP: %s not installed\n", SQLITE_DRIVER);               \
-        return;                                                              \
-    }
+    if (!conn)                                                               \
+        SKIP("%s not installed", SQLITE_DRIVER);
 
 TEST(sqlite_odbc_freshness_and_count)
 {
@@ -233,9 +231,8 @@ static const char *pg_conn(void)
 #define NEED_PG()                                                              \
     const char *conn = pg_conn();                                             \
     if (!conn) {                                                              \
-        printf("    SKIP: no PostgreSQL (set ACKBEAT_TEST_PG_ODBC)\n");       \
         pg_skipped++;                                                         \
-        return;                                                               \
+        SKIP("no PostgreSQL (set ACKBEAT_TEST_PG_ODBC)");                     \
     }                                                                         \
     pg_ran++;
 
@@ -465,10 +462,10 @@ TEST(pg_validate)
 TEST(zz_pg_summary_and_cleanup)
 {
     const char *conn = pg_conn();
-    if (conn) {
-        char sql[128];
-        snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", schema);
-        CHECK(odbc_exec(conn, sql) == 0);
-    }
     printf("    PostgreSQL tests: %d ran, %d skipped\n", pg_ran, pg_skipped);
+    if (!conn)
+        SKIP("no PostgreSQL: nothing to clean up");
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", schema);
+    CHECK(odbc_exec(conn, sql) == 0);
 }

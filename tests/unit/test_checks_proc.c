@@ -193,10 +193,8 @@ TEST(command_ignoring_sigterm_gets_sigkill)
 
 TEST(monitoring_plugins_check_disk)
 {
-    if (access(NAGIOS "check_disk", X_OK) != 0) {
-        printf("    SKIP: %scheck_disk not installed\n", NAGIOS);
-        return;
-    }
+    if (access(NAGIOS "check_disk", X_OK) != 0)
+        SKIP("%scheck_disk not installed (monitoring-plugins)", NAGIOS);
     chk_ctx *ctx = chk_ctx_new();
     const char *ok[] = {NAGIOS "check_disk", "-w", "0%", "-c", "0%", "-p", "/", NULL};
     const char *warn[] = {NAGIOS "check_disk", "-w", "100%", "-c", "0%", "-p", "/", NULL};
@@ -219,10 +217,8 @@ TEST(monitoring_plugins_check_disk)
 
 TEST(monitoring_plugins_check_file_age)
 {
-    if (access(NAGIOS "check_file_age", X_OK) != 0) {
-        printf("    SKIP: %scheck_file_age not installed\n", NAGIOS);
-        return;
-    }
+    if (access(NAGIOS "check_file_age", X_OK) != 0)
+        SKIP("%scheck_file_age not installed (monitoring-plugins)", NAGIOS);
     chk_ctx *ctx = chk_ctx_new();
     const char *f = tpath("aging");
     FILE *fp = fopen(f, "w");
@@ -256,10 +252,8 @@ TEST(monitoring_plugins_check_file_age)
 
 TEST(monitoring_plugins_check_procs)
 {
-    if (access(NAGIOS "check_procs", X_OK) != 0) {
-        printf("    SKIP: %scheck_procs not installed\n", NAGIOS);
-        return;
-    }
+    if (access(NAGIOS "check_procs", X_OK) != 0)
+        SKIP("%scheck_procs not installed (monitoring-plugins)", NAGIOS);
     chk_ctx *ctx = chk_ctx_new();
     const char *ok[] = {NAGIOS "check_procs", "-w", "100000", "-c", "200000", NULL};
     const char *warn[] = {NAGIOS "check_procs", "-w", "0", "-c", "200000", NULL};
