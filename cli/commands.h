@@ -20,6 +20,8 @@ struct cli_command {
 };
 
 
+int cmd_outbox(int argc, char **argv);
+int cmd_send_test(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
 int cmd_classify(int argc, char **argv);

@@ -33,6 +33,7 @@ struct maildir {
     ab_time now;
     char host[128];
     unsigned long seq;
+    int ready; /* the folders exist (checked once per batch) */
 };
 
 static enum ab_err mkdir_one(const char *path, ab_errmsg *em)
@@ -46,13 +47,24 @@ static enum ab_err mkdir_one(const char *path, ab_errmsg *em)
     return ab_fail(em, AB_EIO, "maildir: cannot create %s: %s", path, strerror(errno));
 }
 
-/* Create PATH and PATH/{tmp,new,cur}; PATH's parent must exist. */
+/* Create PATH (and its missing parents, like mkdir -p) and
+ * PATH/{tmp,new,cur}. */
 static enum ab_err make_maildir(const char *path, ab_errmsg *em)
 {
+    char p[4096];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = 0;
+        struct stat sb;
+        if (stat(p, &sb) != 0 && mkdir(p, 0700) != 0 && errno != EEXIST) {
+            *slash = '/';
+            return ab_fail(em, AB_EIO, "maildir: cannot create %s: %s", p, strerror(errno));
+        }
+        *slash = '/';
+    }
     enum ab_err e = mkdir_one(path, em);
     static const char *const sub[] = {"tmp", "new", "cur"};
     for (size_t i = 0; !e && i < 3; i++) {
-        char p[4096];
         snprintf(p, sizeof p, "%s/%s", path, sub[i]);
         e = mkdir_one(p, em);
     }
@@ -133,9 +145,12 @@ static enum ab_err deliver(struct maildir *m, const char *data, size_t len,
                            ab_errmsg *em)
 {
     char name[512], tmp[4096], dst[4096], dir[4096];
-    enum ab_err e = make_maildir(m->path, em);
-    if (e)
-        return e;
+    if (!m->ready) {
+        enum ab_err e = make_maildir(m->path, em);
+        if (e)
+            return e;
+        m->ready = 1;
+    }
     for (int tries = 0; tries < 5; tries++) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);

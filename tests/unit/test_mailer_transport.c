@@ -74,7 +74,7 @@ static double mono_now(void)
 TEST(maildir_delivers_one_file_per_message)
 {
     char url[600], dir[600];
-    snprintf(dir, sizeof dir, "%s/md1", t_tmpdir());
+    snprintf(dir, sizeof dir, "%s/deep/er/md1", t_tmpdir()); /* parents made too */
     snprintf(url, sizeof url, "maildir:%s", dir);
     struct cfg_mail mc = test_mail_cfg(url);
     mail_transport *t;

@@ -1,0 +1,173 @@
+/*
+ * cmd_outbox.c - what is waiting to be sent, and what could not be:
+ *   ackbeat outbox [-c FILE] [--all] [--json] [--now T]
+ *
+ * Queued and failed messages, oldest first, with attempts, the next
+ * attempt, the last error, and each recipient's state; --all adds the
+ * newest sent ones.  --now only affects the ages shown.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "mailer/mail.h"
+
+/* With --all, at most this many messages (the newest). */
+#define ALL_LIMIT 1000
+
+static json_t *jtime(ab_time t)
+{
+    char buf[AB_ISO_LEN];
+    return t == AB_TIME_NONE ? json_null() : json_string(ab_time_format(t, buf, sizeof buf));
+}
+
+static json_t *jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *entry_json(const struct store_outbox_entry *x)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(x->id));
+    json_object_set_new(j, "status", json_string(store_outbox_status_name(x->status)));
+    json_object_set_new(j, "message_id", json_string(x->message_id));
+    json_object_set_new(j, "kind", jstr(x->kind));
+    json_object_set_new(j, "ref", jstr(x->ref));
+    json_object_set_new(j, "subject", jstr(x->subject));
+    json_object_set_new(j, "sender", json_string(x->sender));
+    json_object_set_new(j, "created", jtime(x->created));
+    json_object_set_new(j, "attempts", json_integer(x->attempts));
+    json_object_set_new(j, "next_attempt",
+                        x->status == STORE_OUTBOX_QUEUED ? jtime(x->next_attempt) : json_null());
+    json_object_set_new(j, "sent_at", jtime(x->sent_at));
+    json_object_set_new(j, "last_error", jstr(x->last_error));
+    json_t *rc = json_array();
+    for (size_t i = 0; i < x->nrcpts; i++) {
+        json_t *r = json_object();
+        json_object_set_new(r, "address", json_string(x->rcpts[i].rcpt));
+        json_object_set_new(r, "status", json_string(store_outbox_status_name(x->rcpts[i].status)));
+        json_object_set_new(r, "last_error", jstr(x->rcpts[i].last_error));
+        json_array_append_new(rc, r);
+    }
+    json_object_set_new(j, "recipients", rc);
+    return j;
+}
+
+static void entry_text(const struct store_outbox_entry *x, ab_time now)
+{
+    char when[AB_ISO_LEN] = "-", age[32];
+    ab_duration_format((now - x->created) / 60 * 60, age, sizeof age);
+    if (x->status == STORE_OUTBOX_QUEUED)
+        ab_time_format(x->next_attempt, when, sizeof when);
+    else if (x->sent_at != AB_TIME_NONE)
+        ab_time_format(x->sent_at, when, sizeof when);
+    const char *label = x->status == STORE_OUTBOX_QUEUED ? "  next "
+                        : x->status == STORE_OUTBOX_SENT ? "  sent "
+                                                         : "";
+    printf("#%-5lld %-6s %-9s %-24s age %-7s attempts %d%s%s\n", (long long)x->id,
+           store_outbox_status_name(x->status), x->kind && *x->kind ? x->kind : "mail",
+           x->ref ? x->ref : "-", age, x->attempts, label, label[0] ? when : "");
+    printf("       %s  %s\n", x->message_id, x->subject ? x->subject : "");
+    for (size_t i = 0; i < x->nrcpts; i++)
+        printf("       to %s: %s%s%s\n", x->rcpts[i].rcpt,
+               store_outbox_status_name(x->rcpts[i].status),
+               x->rcpts[i].last_error && x->rcpts[i].status != STORE_OUTBOX_SENT ? ": " : "",
+               x->rcpts[i].last_error && x->rcpts[i].status != STORE_OUTBOX_SENT
+                   ? x->rcpts[i].last_error
+                   : "");
+    if (x->last_error && x->status != STORE_OUTBOX_SENT)
+        printf("       last error: %s\n", x->last_error);
+}
+
+int cmd_outbox(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                          {"now", required_argument, 0, 'n'},
+                                          {"all", no_argument, 0, 'a'},
+                                          {"json", no_argument, 0, 'j'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
+    struct cli_opts o = {.config = cli_default_config()};
+    int all = 0, ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': o.config = optarg; break;
+        case 'n': o.now_arg = optarg; break;
+        case 'a': all = 1; break;
+        case 'j': o.json = 1; break;
+        case 'h':
+            printf("usage: ackbeat outbox [-c FILE] [--all] [--json] [--now T]\n"
+                   "  Mail waiting to be sent and mail that could not be sent,\n"
+                   "  with attempts, next attempt, last error and each recipient;\n"
+                   "  --all adds the newest %d sent messages.\n",
+                   ALL_LIMIT);
+            return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    ab_time now;
+    if (optind < argc) {
+        cli_err("outbox", "unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (cli_now(&o, &now) < 0)
+        return EXIT_USAGE;
+    cfg *c = cli_load_config(o.config);
+    if (!c)
+        return EXIT_USAGE;
+    store *st = cli_open_store(c);
+    if (!st) {
+        cfg_free(c);
+        return EXIT_FAIL;
+    }
+    int rc = EXIT_OK;
+    ab_errmsg em = {{0}};
+    struct store_outbox_entry *v = NULL;
+    size_t n = 0;
+    struct store_outbox_counts cnt;
+    if (store_outbox_counts(st, &cnt, &em) != AB_OK ||
+        store_outbox_list(st, all, all ? ALL_LIMIT : 0, &v, &n, &em) != AB_OK) {
+        cli_err("outbox", "%s", em.text);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    if (o.json) {
+        json_t *root = json_object(), *arr = json_array(), *jc = json_object();
+        json_object_set_new(jc, "queued", json_integer(cnt.queued));
+        json_object_set_new(jc, "failed", json_integer(cnt.failed));
+        json_object_set_new(jc, "sent", json_integer(cnt.sent));
+        json_object_set_new(jc, "oldest_queued", jtime(cnt.oldest_queued));
+        json_object_set_new(jc, "oldest_queued_age_seconds",
+                            cnt.oldest_queued == AB_TIME_NONE
+                                ? json_null()
+                                : json_integer(now - cnt.oldest_queued));
+        json_object_set_new(root, "counts", jc);
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, entry_json(&v[i]));
+        json_object_set_new(root, "messages", arr);
+        char *txt = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (txt)
+            puts(txt);
+        free(txt);
+        json_decref(root);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            entry_text(&v[i], now);
+        char age[32] = "";
+        if (cnt.oldest_queued != AB_TIME_NONE)
+            ab_duration_format((now - cnt.oldest_queued) / 60 * 60, age, sizeof age);
+        printf("%s%lld queued%s%s%s, %lld failed, %lld sent\n", n ? "\n" : "",
+               (long long)cnt.queued, age[0] ? " (oldest " : "", age, age[0] ? ")" : "",
+               (long long)cnt.failed, (long long)cnt.sent);
+    }
+out:
+    store_outbox_list_free(v, n);
+    store_close(st);
+    cfg_free(c);
+    return rc;
+}
