@@ -67,6 +67,11 @@ static const char *const known_parts[] = {
 static const char *const freqs[] = {"SECONDLY", "MINUTELY", "HOURLY", "DAILY",
                                     "WEEKLY",   "MONTHLY",  "YEARLY"};
 
+static int has_by(const short *a)
+{
+    return a[0] != ICAL_RECURRENCE_ARRAY_MAX;
+}
+
 static struct icalrecurrencetype ical_parse(const char *s, int *ok)
 {
     icalerror_clear_errno();
@@ -159,6 +164,17 @@ enum ab_err sched_rr_parse(const char *text, struct icalrecurrencetype *rule,
     if (r.interval < 1 || r.interval > 1000)
         return ab_fail(em, AB_ERANGE, "rrule \"%s\": INTERVAL must be 1-1000",
                        buf);
+    /* libical 3.0 loses the INTERVAL's phase when it skips hours that
+     * BYHOUR rules out, unless the interval divides the hour (MINUTELY) or
+     * the day (HOURLY); such rules would fire at the wrong times. */
+    if (r.interval > 1 && has_by(r.by_hour) &&
+        ((r.freq == ICAL_MINUTELY_RECURRENCE && 60 % r.interval != 0) ||
+         (r.freq == ICAL_HOURLY_RECURRENCE && 24 % r.interval != 0)))
+        return ab_fail(em, AB_EINVAL,
+                       "rrule \"%s\": INTERVAL=%d with FREQ=%s and BYHOUR is "
+                       "not supported (the interval must divide %s)",
+                       buf, r.interval, freqs[fi],
+                       fi == 1 ? "60 minutes" : "24 hours");
     if (r.count > SCHED_RR_MAX_COUNT)
         return ab_fail(em, AB_ERANGE, "rrule \"%s\": COUNT above %d", buf,
                        SCHED_RR_MAX_COUNT);
@@ -311,11 +327,6 @@ static enum ab_err scan(const struct sched_rr *rr, sched_lt after,
 
 /* ---- construction ------------------------------------------------------------ */
 
-static int has(const short *a)
-{
-    return a[0] != ICAL_RECURRENCE_ARRAY_MAX;
-}
-
 /* A DAILY rule holding only the day filters of a sub-daily rule. */
 static int make_probe(const struct sched_rr *rr, struct sched_rr **out)
 {
@@ -323,9 +334,9 @@ static int make_probe(const struct sched_rr *rr, struct sched_rr **out)
     *out = NULL;
     if (r->freq != ICAL_HOURLY_RECURRENCE && r->freq != ICAL_MINUTELY_RECURRENCE)
         return 1;
-    if (!has(r->by_month) && !has(r->by_month_day) && !has(r->by_day))
+    if (!has_by(r->by_month) && !has_by(r->by_month_day) && !has_by(r->by_day))
         return 1;
-    for (int i = 0; has(r->by_day + i) && i < ICAL_BY_DAY_SIZE; i++)
+    for (int i = 0; has_by(r->by_day + i) && i < ICAL_BY_DAY_SIZE; i++)
         if (icalrecurrencetype_day_position(r->by_day[i]) != 0)
             return 1; /* not a plain weekday: no probe, just slower */
     struct sched_rr *pr = ab_calloc(1, sizeof *pr);

@@ -19,3 +19,6 @@ test_mailer_outbox_MODS := mailer store config common
 # The mailer's transport and outbox tests start the fake SMTP server.
 $(B)/tests/test_mailer_transport $(B)/tests/test_mailer_outbox: | $(B)/tests/helpers/fake_smtp
 test_schedules_MODS := schedules common
+test_sched_dst_MODS := schedules common
+test_sched_rules_MODS := schedules common
+test_sched_calendar_MODS := schedules common
