@@ -50,7 +50,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I. \
              -DAB_VERSION='"$(VERSION)"' -DAB_DATADIR='"$(DATADIR)"' \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
-LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lm -lpthread
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lm -lpthread -lcrypt
 
 mod_srcs = $(wildcard $(1)/*.c)
 mod_objs = $(patsubst %.c,$(B)/%.o,$(call mod_srcs,$(1)))
