@@ -165,6 +165,7 @@ enum ab_err chk_proc_run(const struct chk_proc_spec *s, struct chk_proc_res *r,
     ab_buf out;
     enum ab_err e = AB_OK;
     int status = 0, reaped = 0, timed_out = 0;
+    int64_t drain_until = 0;
     pid_t pid = -1;
     memset(r, 0, sizeof *r);
     ab_buf_init(&out, s->out_cap ? s->out_cap : CHK_OUTPUT_CAP);
@@ -205,10 +206,13 @@ enum ab_err chk_proc_run(const struct chk_proc_spec *s, struct chk_proc_res *r,
         }
     }
 
-    /* Read until EOF; once the child is gone, take only what is there
-     * (a grandchild may hold the pipe open for ever). */
+    /* Read until EOF; once the child is gone, take only what is there,
+     * for a moment at most (a grandchild may hold the pipe open for ever,
+     * or keep writing: closing our end gives it SIGPIPE). */
     for (;;) {
         int64_t now = chk_mono_ms();
+        if (reaped && now >= drain_until)
+            break;
         if (now >= deadline) {
             timed_out = 1;
             break;
@@ -225,11 +229,9 @@ enum ab_err chk_proc_run(const struct chk_proc_spec *s, struct chk_proc_res *r,
         if (pr > 0) {
             char tmp[4096];
             ssize_t n = read(outp[0], tmp, sizeof tmp);
-            if (n > 0) {
+            if (n > 0)
                 keep_output(&out, tmp, (size_t)n, &r->truncated);
-                continue;
-            }
-            if (n == 0 || (errno != EINTR && errno != EAGAIN))
+            else if (n == 0 || (errno != EINTR && errno != EAGAIN))
                 break; /* EOF */
         } else if (reaped) {
             break;
@@ -240,6 +242,7 @@ enum ab_err chk_proc_run(const struct chk_proc_spec *s, struct chk_proc_res *r,
                 if (w < 0)
                     status = -1;
                 reaped = 1;
+                drain_until = chk_mono_ms() + 200;
             }
         }
     }
@@ -249,6 +252,12 @@ enum ab_err chk_proc_run(const struct chk_proc_spec *s, struct chk_proc_res *r,
             reaped = 1;
         else
             timed_out = 1;
+    }
+    if (timed_out && reaped) {
+        /* The program ended; what kept the pipe busy past the deadline
+         * is something it left behind in its group. */
+        kill(-pid, SIGKILL);
+        timed_out = 0;
     }
     if (timed_out) {
         kill_group(pid, &status);

@@ -177,6 +177,18 @@ TEST(command_timeout_kills_the_process_group)
     chk_ctx_free(ctx);
 }
 
+TEST(command_leaving_a_chatty_child_behind)
+{
+    chk_ctx *ctx = chk_ctx_new();
+    /* The program exits at once; what it left running keeps writing. */
+    struct cfg_check c = shell_check("echo 'OK - done'; (while :; do echo spam; done) & exit 0");
+    c.timeout = 5;
+    double t0 = mono_s();
+    EXPECT(ctx, &c, NOW, STORE_HEALTHY, "OK - done");
+    CHECK(mono_s() - t0 < 2);
+    chk_ctx_free(ctx);
+}
+
 TEST(command_ignoring_sigterm_gets_sigkill)
 {
     chk_ctx *ctx = chk_ctx_new();
