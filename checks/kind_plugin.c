@@ -21,6 +21,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,9 +191,9 @@ static int pl_parse(const char *buf, size_t len, struct pl_info *info,
             if (status < ACKBEAT_HEALTHY || status > ACKBEAT_OFFLINE)
                 *e = chk_res_add(out, item, STORE_OFFLINE, 0, 0, NULL,
                                  "the plugin reported an invalid status %d", status);
-            else
-                *e = chk_res_add(out, item, (enum store_status)status, has != 0,
-                                 value, NULL, "%s", msg);
+            else /* a NaN or infinite value is no value */
+                *e = chk_res_add(out, item, (enum store_status)status,
+                                 has != 0 && isfinite(value), value, NULL, "%s", msg);
             if (*e)
                 return 1;
         } else if (hdr[0] == 'E') {
