@@ -209,7 +209,7 @@ static enum ab_err md_send(void *state, const struct mail_envelope *env,
                            struct mail_rcpt_result *res, ab_errmsg *em)
 {
     struct maildir *m = state;
-    ab_errmsg local;
+    ab_errmsg local = {{0}};
     ab_errmsg *msg = em ? em : &local;
     ab_buf lf;
     ab_buf_init(&lf, 0);

@@ -186,7 +186,7 @@ static enum ab_err sm_send(void *state, const struct mail_envelope *env,
 {
     struct sendmail *s = state;
     enum ab_err e = AB_OK;
-    ab_errmsg local;
+    ab_errmsg local = {{0}};
     ab_errmsg *m = em ? em : &local; /* the text also goes into res */
     int in[2] = {-1, -1}, out[2] = {-1, -1};
     const char **argv = NULL;
