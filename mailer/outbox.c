@@ -78,6 +78,7 @@ struct drain {
     store *st;
     const struct cfg_mail *mc;
     ab_time now;
+    store_outbox_batch *batch; /* statements kept prepared */
     mail_transport *t;         /* opened on the first message */
     int opened;
     char session_error[512];   /* set once the transport has failed */
@@ -112,7 +113,7 @@ static enum ab_err attempt(struct drain *d, int64_t id, int force, ab_errmsg *em
     struct store_outbox_msg *m = NULL;
     struct mail_rcpt_result *res = NULL;
     struct store_outbox_rcpt_update *up = NULL;
-    enum ab_err e = store_outbox_get(d->st, id, &m, em);
+    enum ab_err e = store_outbox_batch_get(d->batch, id, &m, em);
     if (e)
         return e;
     if (m->status != STORE_OUTBOX_QUEUED) {
@@ -201,7 +202,7 @@ static enum ab_err attempt(struct drain *d, int64_t id, int force, ab_errmsg *em
     }
 
     enum store_outbox_status now_status;
-    e = store_outbox_record(d->st, id, &a, &now_status, em);
+    e = store_outbox_batch_record(d->batch, id, &a, &now_status, em);
     if (e == AB_ENOTFOUND && !force) {
         e = AB_OK; /* settled by someone else meanwhile */
         goto out;
@@ -243,8 +244,8 @@ out:
     return e;
 }
 
-static void drain_init(struct drain *d, store *st, const struct cfg_mail *mc,
-                       ab_time now, struct mail_drain_stats *stats)
+static enum ab_err drain_init(struct drain *d, store *st, const struct cfg_mail *mc,
+                              ab_time now, struct mail_drain_stats *stats, ab_errmsg *em)
 {
     memset(d, 0, sizeof *d);
     memset(stats, 0, sizeof *stats);
@@ -252,6 +253,7 @@ static void drain_init(struct drain *d, store *st, const struct cfg_mail *mc,
     d->mc = mc;
     d->now = now;
     d->stats = stats;
+    return store_outbox_batch_new(st, &d->batch, em);
 }
 
 /* A transport that could not even be opened is a configuration problem
@@ -259,6 +261,7 @@ static void drain_init(struct drain *d, store *st, const struct cfg_mail *mc,
 static enum ab_err drain_finish(struct drain *d, enum ab_err e, ab_errmsg *em)
 {
     mail_transport_free(d->t);
+    store_outbox_batch_free(d->batch);
     if (!e && d->opened && !d->t)
         return ab_fail(em, AB_ECONFIG, "%s", d->session_error);
     return e;
@@ -270,10 +273,11 @@ enum ab_err mail_outbox_drain(store *st, const struct cfg_mail *mc, ab_time now,
 {
     struct mail_drain_stats local;
     struct drain d;
-    drain_init(&d, st, mc, now, stats ? stats : &local);
+    enum ab_err e = drain_init(&d, st, mc, now, stats ? stats : &local, em);
     int64_t *ids = NULL;
     size_t n = 0;
-    enum ab_err e = store_outbox_due(st, now, limit, &ids, &n, em);
+    if (!e)
+        e = store_outbox_due(st, now, limit, &ids, &n, em);
     for (size_t i = 0; !e && i < n; i++)
         e = attempt(&d, ids[i], 0, em);
     ab_free(ids);
@@ -286,7 +290,8 @@ enum ab_err mail_outbox_send_one(store *st, const struct cfg_mail *mc, int64_t i
 {
     struct mail_drain_stats local;
     struct drain d;
-    drain_init(&d, st, mc, now, stats ? stats : &local);
-    enum ab_err e = attempt(&d, id, 1, em);
+    enum ab_err e = drain_init(&d, st, mc, now, stats ? stats : &local, em);
+    if (!e)
+        e = attempt(&d, id, 1, em);
     return drain_finish(&d, e, em);
 }

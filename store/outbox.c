@@ -179,19 +179,101 @@ static int push_str(char ***v, size_t *n, size_t *cap, const unsigned char *text
     return 0;
 }
 
-enum ab_err store_outbox_get(store *st, int64_t id, struct store_outbox_msg **out,
-                             ab_errmsg *em)
+/* ---- get and record, with statements kept prepared ----------------- */
+
+enum {
+    Q_GET_MSG,
+    Q_GET_RCPTS,
+    Q_REC_RCPT,
+    Q_REC_GIVE_UP,
+    Q_REC_SETTLE,
+    Q_COUNT
+};
+
+static const char *const batch_sql[Q_COUNT] = {
+    [Q_GET_MSG] = "SELECT status, created, attempts, message_id, sender, kind, ref, "
+                  "subject, body FROM outbox WHERE id = ?",
+    [Q_GET_RCPTS] = "SELECT rcpt, status FROM outbox_rcpts WHERE outbox_id = ? "
+                    "ORDER BY rowid",
+    [Q_REC_RCPT] = "UPDATE outbox_rcpts SET status = ?, "
+                   "last_error = COALESCE(?, last_error) "
+                   "WHERE outbox_id = ? AND rcpt = ? AND status = 'queued'",
+    [Q_REC_GIVE_UP] = "UPDATE outbox_rcpts SET status = 'failed', "
+                      "last_error = COALESCE(?, last_error) "
+                      "WHERE outbox_id = ? AND status = 'queued'",
+    /* Settle the message from its recipients' states in one statement.
+     * Only a queued message changes: another process may have settled
+     * it meanwhile, and then the transaction is rolled back. */
+    [Q_REC_SETTLE] = "UPDATE outbox SET attempts = attempts + 1, "
+                     "  status = CASE WHEN c.q > 0 THEN 'queued' "
+                     "    WHEN c.f > 0 THEN 'failed' ELSE 'sent' END, "
+                     "  last_error = COALESCE(?2, last_error), "
+                     "  next_attempt = CASE WHEN c.q > 0 "
+                     "    THEN COALESCE(?3, next_attempt) ELSE next_attempt END, "
+                     "  sent_at = CASE WHEN c.q = 0 AND c.f = 0 THEN ?4 END "
+                     "FROM (SELECT COALESCE(SUM(status = 'queued'), 0) AS q, "
+                     "  COALESCE(SUM(status = 'failed'), 0) AS f "
+                     "  FROM outbox_rcpts WHERE outbox_id = ?1) AS c "
+                     "WHERE outbox.id = ?1 AND outbox.status = 'queued' "
+                     "RETURNING outbox.status",
+};
+
+struct store_outbox_batch {
+    store *st;
+    sqlite3_stmt *q[Q_COUNT]; /* prepared on first use */
+};
+
+enum ab_err store_outbox_batch_new(store *st, store_outbox_batch **out, ab_errmsg *em)
+{
+    *out = ab_calloc(1, sizeof **out);
+    if (!*out)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    (*out)->st = st;
+    return AB_OK;
+}
+
+void store_outbox_batch_free(store_outbox_batch *b)
+{
+    if (!b)
+        return;
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(b->q[i]);
+    ab_free(b);
+}
+
+/* The statement for i, prepared once, reset and unbound.  Preparing is
+ * most of the CPU a drain spends per message, so it is done once per
+ * batch.  Callers reset it after use (done()) so that no statement holds
+ * a read transaction open between messages. */
+static enum ab_err stmt(store_outbox_batch *b, int i, sqlite3_stmt **out, ab_errmsg *em)
+{
+    if (!b->q[i]) {
+        enum ab_err e = store_prepare(b->st, batch_sql[i], &b->q[i], em);
+        if (e)
+            return e;
+    }
+    sqlite3_reset(b->q[i]);
+    sqlite3_clear_bindings(b->q[i]);
+    *out = b->q[i];
+    return AB_OK;
+}
+
+static void done(sqlite3_stmt *s)
+{
+    if (s)
+        sqlite3_reset(s);
+}
+
+enum ab_err store_outbox_batch_get(store_outbox_batch *b, int64_t id,
+                                   struct store_outbox_msg **out, ab_errmsg *em)
 {
     sqlite3_stmt *s = NULL;
+    store *st = b->st;
     *out = NULL;
     struct store_outbox_msg *m = ab_calloc(1, sizeof *m);
     if (!m)
         return ab_fail(em, AB_ENOMEM, "out of memory");
-    enum ab_err e = store_prepare(st,
-                                  "SELECT status, created, attempts, message_id, "
-                                  "sender, kind, ref, subject, body FROM outbox "
-                                  "WHERE id = ?",
-                                  &s, em);
+    enum ab_err e = stmt(b, Q_GET_MSG, &s, em);
     if (e)
         goto out;
     sqlite3_bind_int64(s, 1, id);
@@ -223,13 +305,9 @@ enum ab_err store_outbox_get(store *st, int64_t id, struct store_outbox_msg **ou
     if (m->len)
         memcpy(m->body, body, m->len);
     m->body[m->len] = 0;
-    sqlite3_finalize(s);
-    s = NULL;
+    done(s);
 
-    if ((e = store_prepare(st,
-                           "SELECT rcpt, status FROM outbox_rcpts "
-                           "WHERE outbox_id = ? ORDER BY rowid",
-                           &s, em)))
+    if ((e = stmt(b, Q_GET_RCPTS, &s, em)))
         goto out;
     sqlite3_bind_int64(s, 1, id);
     size_t cap = 0;
@@ -249,64 +327,39 @@ enum ab_err store_outbox_get(store *st, int64_t id, struct store_outbox_msg **ou
     *out = m;
     m = NULL;
 out:
-    sqlite3_finalize(s);
+    done(s);
     store_outbox_msg_free(m);
     return e;
 }
 
-enum ab_err store_outbox_record(store *st, int64_t id,
-                                const struct store_outbox_attempt *a,
-                                enum store_outbox_status *status, ab_errmsg *em)
+enum ab_err store_outbox_batch_record(store_outbox_batch *b, int64_t id,
+                                      const struct store_outbox_attempt *a,
+                                      enum store_outbox_status *status, ab_errmsg *em)
 {
     sqlite3_stmt *s = NULL;
+    store *st = b->st;
     enum ab_err e = store_begin(st, em);
     if (e)
         return e;
-
-    /* Still queued?  Another process may have settled it meanwhile. */
-    if ((e = store_prepare(st, "SELECT status FROM outbox WHERE id = ?", &s, em)))
-        goto out;
-    sqlite3_bind_int64(s, 1, id);
-    int r = store_step(st, s);
-    if (r == SQLITE_DONE ||
-        (r == SQLITE_ROW && status_parse(sqlite3_column_text(s, 0)) != STORE_OUTBOX_QUEUED)) {
-        e = ab_fail(em, AB_ENOTFOUND, "outbox: message %lld is not queued", (long long)id);
-        goto out;
-    }
-    if (r != SQLITE_ROW) {
-        e = store_dberr(st, em, "outbox record");
-        goto out;
-    }
-    sqlite3_finalize(s);
-    s = NULL;
-
-    if ((e = store_prepare(st,
-                           "UPDATE outbox_rcpts SET status = ?, "
-                           "last_error = COALESCE(?, last_error) "
-                           "WHERE outbox_id = ? AND rcpt = ? AND status = 'queued'",
-                           &s, em)))
-        goto out;
-    for (size_t i = 0; i < a->nrcpts; i++) {
-        sqlite3_reset(s);
-        sqlite3_bind_text(s, 1, store_outbox_status_name(a->rcpts[i].status), -1,
-                          SQLITE_STATIC);
-        bind_opt_text(s, 2, a->rcpts[i].error);
-        sqlite3_bind_int64(s, 3, id);
-        sqlite3_bind_text(s, 4, a->rcpts[i].rcpt, -1, SQLITE_STATIC);
-        if (store_step(st, s) != SQLITE_DONE) {
-            e = store_dberr(st, em, "outbox record recipient");
+    if (a->nrcpts > 0) {
+        if ((e = stmt(b, Q_REC_RCPT, &s, em)))
             goto out;
+        for (size_t i = 0; i < a->nrcpts; i++) {
+            sqlite3_reset(s);
+            sqlite3_bind_text(s, 1, store_outbox_status_name(a->rcpts[i].status), -1,
+                              SQLITE_STATIC);
+            bind_opt_text(s, 2, a->rcpts[i].error);
+            sqlite3_bind_int64(s, 3, id);
+            sqlite3_bind_text(s, 4, a->rcpts[i].rcpt, -1, SQLITE_STATIC);
+            if (store_step(st, s) != SQLITE_DONE) {
+                e = store_dberr(st, em, "outbox record recipient");
+                goto out;
+            }
         }
+        done(s);
     }
-    sqlite3_finalize(s);
-    s = NULL;
-
     if (a->give_up) {
-        if ((e = store_prepare(st,
-                               "UPDATE outbox_rcpts SET status = 'failed', "
-                               "last_error = COALESCE(?, last_error) "
-                               "WHERE outbox_id = ? AND status = 'queued'",
-                               &s, em)))
+        if ((e = stmt(b, Q_REC_GIVE_UP, &s, em)))
             goto out;
         bind_opt_text(s, 1, a->error);
         sqlite3_bind_int64(s, 2, id);
@@ -314,44 +367,25 @@ enum ab_err store_outbox_record(store *st, int64_t id,
             e = store_dberr(st, em, "outbox give up");
             goto out;
         }
-        sqlite3_finalize(s);
-        s = NULL;
+        done(s);
     }
-
-    if ((e = store_prepare(st,
-                           "SELECT COALESCE(SUM(status = 'queued'), 0), "
-                           "COALESCE(SUM(status = 'failed'), 0) "
-                           "FROM outbox_rcpts WHERE outbox_id = ?",
-                           &s, em)))
+    if ((e = stmt(b, Q_REC_SETTLE, &s, em)))
         goto out;
     sqlite3_bind_int64(s, 1, id);
-    if (store_step(st, s) != SQLITE_ROW) {
-        e = store_dberr(st, em, "outbox record count");
+    bind_opt_text(s, 2, a->error);
+    store_bind_time(s, 3, a->next_attempt);
+    store_bind_time(s, 4, a->now);
+    int r = store_step(st, s);
+    if (r == SQLITE_DONE) {
+        e = ab_fail(em, AB_ENOTFOUND, "outbox: message %lld is not queued", (long long)id);
         goto out;
     }
-    int64_t queued = sqlite3_column_int64(s, 0), failed = sqlite3_column_int64(s, 1);
-    sqlite3_finalize(s);
-    s = NULL;
-    enum store_outbox_status now_status =
-        queued ? STORE_OUTBOX_QUEUED : failed ? STORE_OUTBOX_FAILED : STORE_OUTBOX_SENT;
-
-    if ((e = store_prepare(st,
-                           "UPDATE outbox SET attempts = attempts + 1, status = ?, "
-                           "last_error = COALESCE(?, last_error), "
-                           "next_attempt = COALESCE(?, next_attempt), sent_at = ? "
-                           "WHERE id = ?",
-                           &s, em)))
-        goto out;
-    sqlite3_bind_text(s, 1, store_outbox_status_name(now_status), -1, SQLITE_STATIC);
-    bind_opt_text(s, 2, a->error);
-    store_bind_time(s, 3, now_status == STORE_OUTBOX_QUEUED ? a->next_attempt : AB_TIME_NONE);
-    store_bind_time(s, 4, now_status == STORE_OUTBOX_SENT ? a->now : AB_TIME_NONE);
-    sqlite3_bind_int64(s, 5, id);
-    if (store_step(st, s) != SQLITE_DONE) {
+    if (r != SQLITE_ROW) {
         e = store_dberr(st, em, "outbox record message");
         goto out;
     }
-    sqlite3_finalize(s);
+    enum store_outbox_status now_status = status_parse(sqlite3_column_text(s, 0));
+    done(s);
     s = NULL;
     if ((e = store_commit(st, em)))
         return e;
@@ -359,8 +393,32 @@ enum ab_err store_outbox_record(store *st, int64_t id,
         *status = now_status;
     return AB_OK;
 out:
-    sqlite3_finalize(s);
+    done(s);
     store_rollback(st);
+    return e;
+}
+
+enum ab_err store_outbox_get(store *st, int64_t id, struct store_outbox_msg **out,
+                             ab_errmsg *em)
+{
+    store_outbox_batch *b;
+    *out = NULL;
+    enum ab_err e = store_outbox_batch_new(st, &b, em);
+    if (!e)
+        e = store_outbox_batch_get(b, id, out, em);
+    store_outbox_batch_free(b);
+    return e;
+}
+
+enum ab_err store_outbox_record(store *st, int64_t id,
+                                const struct store_outbox_attempt *a,
+                                enum store_outbox_status *status, ab_errmsg *em)
+{
+    store_outbox_batch *b;
+    enum ab_err e = store_outbox_batch_new(st, &b, em);
+    if (!e)
+        e = store_outbox_batch_record(b, id, a, status, em);
+    store_outbox_batch_free(b);
     return e;
 }
 

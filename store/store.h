@@ -347,6 +347,24 @@ enum ab_err store_outbox_record(store *st, int64_t id,
                                 enum store_outbox_status *status,
                                 ab_errmsg *em) AB_MUST_CHECK;
 
+/*
+ * The same two for many messages in a row (a drain): the batch keeps its
+ * statements prepared, which is most of what get and record cost.  It
+ * borrows st; free it before store_close().  A batch is as
+ * single-threaded as its store.
+ */
+typedef struct store_outbox_batch store_outbox_batch;
+enum ab_err store_outbox_batch_new(store *st, store_outbox_batch **out,
+                                   ab_errmsg *em) AB_MUST_CHECK;
+void store_outbox_batch_free(store_outbox_batch *b);
+enum ab_err store_outbox_batch_get(store_outbox_batch *b, int64_t id,
+                                   struct store_outbox_msg **out,
+                                   ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_outbox_batch_record(store_outbox_batch *b, int64_t id,
+                                      const struct store_outbox_attempt *a,
+                                      enum store_outbox_status *status,
+                                      ab_errmsg *em) AB_MUST_CHECK;
+
 /* Listings for `ackbeat outbox`. */
 struct store_outbox_rcpt {
     char *rcpt;
