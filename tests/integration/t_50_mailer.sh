@@ -6,6 +6,7 @@
 #     back over IMAP and parsed with GMime (mime_dump): headers, encoded
 #     subject, both parts decode to exactly what was rendered, lines within
 #     78; the heartbeat wire format and an alert thread survive delivery;
+#     and the sendmail: transport through Postfix's own sendmail -t -i;
 #  2. what a real server refuses: an untrusted certificate and a wrong
 #     password defer the message (the password never appears), an unknown
 #     recipient fails alone while the other one is delivered;
@@ -115,6 +116,26 @@ else
 	not_ok "heartbeat arrived in bob's INBOX"
 fi
 check_contains "Postfix saw AUTH LOGIN as heartbeat" "$(grep 'sasl_method=LOGIN, sasl_username=heartbeat' "$ACKBEAT_STACK_LOG_DIR/postfix.log" | tail -1)" "sasl_username=heartbeat"
+
+# sendmail: Postfix's own sendmail(1), pointed at the stack's config by a
+# wrapper, reading the recipients from the header (-t)
+cat >"$T_DIR/sendmail" <<EOF
+#!/bin/sh
+printf '%s\n' "\$*" >"$T_DIR/sendmail.args"
+exec /usr/sbin/sendmail -C "$ACKBEAT_STACK_POSTFIX_CONF" "\$@"
+EOF
+chmod 755 "$T_DIR/sendmail"
+sm=(--db "$T_DIR/sm.db" --transport "sendmail:$T_DIR/sendmail" --from heartbeat@example.test --to alice@example.test)
+"$tool" "${sm[@]}" --tag "$run-sm" --subject "via sendmail $run" enqueue 1 >/dev/null 2>&1
+out=$("$tool" "${sm[@]}" drain 2>&1)
+check_contains "sent through sendmail -t -i" "$out" "sent=1 failed=0"
+check_eq "  sendmail's arguments" "$(cat "$T_DIR/sendmail.args" 2>/dev/null)" "-i -f heartbeat@example.test -t"
+if imap_one alice "$pw_alice" "$run-sm-1" "$T_DIR/sm.eml"; then
+	check_eq "  arrived, subject intact" "$("$dump" "$T_DIR/sm.eml" --header Subject)" "via sendmail $run"
+	check_like "  envelope sender kept" "$(mail_header return-path "$T_DIR/sm.eml")" "heartbeat@example.test"
+else
+	not_ok "  arrived in alice's INBOX" "$(tail -3 "$ACKBEAT_STACK_LOG_DIR/postfix.log")"
+fi
 
 # --- 2. what a real server refuses -------------------------------------------
 
