@@ -515,4 +515,16 @@ struct store_webq_inbox {
 enum ab_err store_webq_inbox(store *st, struct store_webq_inbox *out,
                              ab_errmsg *em) AB_MUST_CHECK;
 
+/* Open alerts: all of them, and the active ones (not dismissed, or a
+ * snooze that ended by now) in all and by priority (index 1-3; 4 holds 4
+ * and lower priorities; 0 is unused). */
+struct store_webq_alert_counts {
+    int64_t open;
+    int64_t active;
+    int64_t by_priority[5];
+};
+enum ab_err store_webq_alert_counts(store *st, ab_time now,
+                                    struct store_webq_alert_counts *out,
+                                    ab_errmsg *em) AB_MUST_CHECK;
+
 #endif

@@ -179,3 +179,35 @@ enum ab_err store_webq_inbox(store *st, struct store_webq_inbox *out, ab_errmsg 
     sqlite3_finalize(s);
     return e;
 }
+
+enum ab_err store_webq_alert_counts(store *st, ab_time now,
+                                    struct store_webq_alert_counts *out, ab_errmsg *em)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s;
+    /* A snooze that ran out counts as active again, as the engine's
+     * follow-up will treat it. */
+    enum ab_err e = store_prepare(
+        st,
+        "SELECT MIN(MAX(priority, 1), 4), COUNT(*), "
+        "  SUM(dismissed_at IS NULL OR "
+        "      (dismissed_until IS NOT NULL AND dismissed_until <= ?)) "
+        "FROM alerts WHERE resolved IS NULL GROUP BY 1",
+        &s, em);
+    if (e)
+        return e;
+    store_bind_time(s, 1, now);
+    int rc;
+    while ((rc = store_step(st, s)) == SQLITE_ROW) {
+        int p = sqlite3_column_int(s, 0);
+        int64_t n = sqlite3_column_int64(s, 1), act = sqlite3_column_int64(s, 2);
+        out->open += n;
+        out->active += act;
+        if (p >= 1 && p <= 4)
+            out->by_priority[p] += act;
+    }
+    if (rc != SQLITE_DONE)
+        e = store_dberr(st, em, "web alert counts");
+    sqlite3_finalize(s);
+    return e;
+}

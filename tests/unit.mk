@@ -22,3 +22,5 @@ test_schedules_MODS := schedules common
 test_sched_dst_MODS := schedules common
 test_sched_rules_MODS := schedules common
 test_sched_calendar_MODS := schedules common
+test_web_MODS := web engine checks mailer inbox templates config schedules store common
+test_web_http_MODS := web engine checks mailer inbox templates config schedules store common

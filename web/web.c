@@ -1,0 +1,191 @@
+/*
+ * web.c - building a server for a config (its own store, engine, pages,
+ * secrets), freeing it, and web_apply(): what the daemon calls at start
+ * and after each reload so that the server always runs on a model that
+ * is alive.
+ */
+#include "web/web_int.h"
+
+#include <crypt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/ab_mem.h"
+
+/* Every page the server renders; all must compile at start-up, so that
+ * a broken template is a start-up error, not a 500 on first visit. */
+static const char *const pages[] = {"status", "alerts", "check", "error"};
+
+static int is_dir(const char *p)
+{
+    struct stat sb;
+    return p && stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* The page folder: given, installed, or beside the default templates in
+ * a source tree (templates/default -> web/pages). */
+static const char *find_pages(const struct web_opts *o, char *buf, size_t len)
+{
+    if (o->pages_dir)
+        return o->pages_dir;
+    if (is_dir(AB_DATADIR "/web/pages"))
+        return AB_DATADIR "/web/pages";
+    if (o->template_dir) {
+        snprintf(buf, len, "%s/../../web/pages", o->template_dir);
+        if (is_dir(buf))
+            return buf;
+    }
+    return NULL;
+}
+
+static enum ab_err open_pages(web *w, ab_errmsg *em)
+{
+    char found[PATH_MAX], user[PATH_MAX];
+    const char *dirs[2];
+    size_t n = 0;
+    const char *tdir = cfg_global(w->c)->templates_dir;
+    if (tdir) {
+        snprintf(user, sizeof user, "%s/web", tdir);
+        if (is_dir(user))
+            dirs[n++] = user;
+    }
+    const char *pdir = find_pages(&w->o, found, sizeof found);
+    if (!pdir)
+        return ab_fail(em, AB_ECONFIG, "web: cannot find the page templates (web/pages); "
+                                       "install them or set the pages folder");
+    dirs[n++] = pdir;
+    enum ab_err e = tpl_set_new(dirs, n, &w->pages, em);
+    for (size_t i = 0; !e && i < sizeof pages / sizeof pages[0]; i++) {
+        const tpl *t;
+        e = tpl_set_get(w->pages, pages[i], "html", NULL, NULL, &t, em);
+    }
+    struct tpl_set_scope scope = {.set = w->pages};
+    const tpl *t;
+    if (!e)
+        e = tpl_set_load_partial(&scope, "layout", &t, em);
+    if (e)
+        ab_failctx(em, e, "web pages");
+    return e;
+}
+
+static enum ab_err read_secrets(web *w, ab_errmsg *em)
+{
+    const struct cfg_web *cw = &cfg_global(w->c)->web;
+    enum ab_err e = cfg_secret_read(&cw->token, &w->token, em);
+    if (e)
+        return e;
+    /* An empty or short token would be guessable: refuse to start. */
+    if (w->token && strlen(w->token) < 16)
+        return ab_fail(em, AB_ECONFIG, "web: the token must be at least 16 characters");
+    if (!cw->user)
+        return AB_OK;
+    if ((e = cfg_secret_read(&cw->password_hash, &w->pw_hash, em)))
+        return e;
+    if (!w->pw_hash)
+        return ab_fail(em, AB_ECONFIG, "web: user=%s has no password hash", cw->user);
+    /* A hash crypt(3) cannot use would lock everyone out silently. */
+    struct crypt_data *cd = ab_calloc(1, sizeof *cd);
+    if (!cd)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    const char *h = crypt_r("probe", w->pw_hash, cd);
+    int ok = h && h[0] != '*' && w->pw_hash[0] == '$';
+    ab_free(cd);
+    if (!ok)
+        return ab_fail(em, AB_ECONFIG, "web: the password hash is not a crypt(3) hash "
+                                       "(make one with: mkpasswd -m yescrypt)");
+    return AB_OK;
+}
+
+enum ab_err web_new(const cfg *c, const struct web_opts *opts, web **out, ab_errmsg *em)
+{
+    *out = NULL;
+    if (!opts || !opts->now)
+        return ab_fail(em, AB_EINVAL, "web: no clock given");
+    web *w = ab_calloc(1, sizeof *w);
+    if (!w)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    w->o = *opts;
+    w->c = c;
+    w->listen_fd = -1;
+    enum ab_err e = AB_OK;
+    if (getrandom(w->key, sizeof w->key, 0) != (ssize_t)sizeof w->key) {
+        e = ab_fail(em, AB_EIO, "web: no randomness from the OS");
+        goto out;
+    }
+    if ((e = read_secrets(w, em)))
+        goto out;
+    if ((e = store_open(cfg_global(c)->state_path, &w->st, em)))
+        goto out;
+    if ((e = eng_new(c, w->st, opts->template_dir, &w->e, em)))
+        goto out;
+    /* One drainer per outbox: the daemon.  We queue and wake it. */
+    eng_set_send(w->e, 0);
+    if (opts->started)
+        eng_set_started(w->e, opts->started);
+    if ((e = open_pages(w, em)))
+        goto out;
+    *out = w;
+    return AB_OK;
+out:
+    web_free(w);
+    return e;
+}
+
+static void wipe_free(char *s)
+{
+    if (s)
+        explicit_bzero(s, strlen(s));
+    ab_free(s);
+}
+
+void web_free(web *w)
+{
+    if (!w)
+        return;
+    web_server_stop(w, 0);
+    if (w->listen_fd >= 0)
+        close(w->listen_fd);
+    eng_free(w->e);
+    store_close(w->st);
+    tpl_set_free(w->pages);
+    wipe_free(w->token);
+    wipe_free(w->pw_hash);
+    explicit_bzero(w->key, sizeof w->key);
+    ab_free(w);
+}
+
+enum ab_err web_apply(web **wp, const cfg *c, const struct web_opts *opts, ab_errmsg *em)
+{
+    web *old = *wp;
+    if (!cfg_global(c)->web.enabled) {
+        web_free(old);
+        *wp = NULL;
+        return AB_OK;
+    }
+    /* Build the new one first, while the old one serves on. */
+    web *nw = NULL;
+    enum ab_err e = web_new(c, opts, &nw, em);
+    if (e) {
+        web_free(old);
+        *wp = NULL;
+        return e;
+    }
+    if (old) {
+        /* Forms rendered before the reload stay valid. */
+        memcpy(nw->key, old->key, sizeof nw->key);
+        int same = strcmp(web_listen_addr(old), web_listen_addr(nw)) == 0;
+        nw->listen_fd = web_server_stop(old, same);
+        web_free(old); /* the old model is unreferenced from here on */
+        *wp = NULL;
+    }
+    if ((e = web_listen(nw, em))) {
+        web_free(nw);
+        return e;
+    }
+    *wp = nw;
+    return AB_OK;
+}

@@ -1,0 +1,170 @@
+/*
+ * web_int.h - private to web/: the server handle and the pieces of a
+ * request's answer (routing, auth, pages, API, metrics, chart).
+ */
+#ifndef AB_WEB_INT_H
+#define AB_WEB_INT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "common/ab_buf.h"
+#include "engine/eng.h"
+#include "store/store.h"
+#include "templates/tpl.h"
+#include "web/web.h"
+
+#define WEB_KEY_LEN 32        /* bytes of the per-process secret */
+#define WEB_CSRF_TTL 86400    /* a form stays usable this long (seconds) */
+#define WEB_MAX_ARGS 16       /* query arguments kept per request */
+#define WEB_MAX_SEGS 8        /* path segments */
+#define WEB_MAX_SEG_LEN 128
+
+struct MHD_Daemon;
+
+struct web {
+    struct web_opts o;        /* copied; strings borrowed from the caller */
+    const cfg *c;             /* borrowed, immutable */
+    store *st;                /* ours: a second connection to the state file */
+    eng *e;                   /* ours, never drains the outbox */
+    tpl_set *pages;
+    char *token;              /* bearer token, NULL when none is configured */
+    char *pw_hash;            /* crypt(3) hash for basic auth, NULL when none */
+    unsigned char key[WEB_KEY_LEN]; /* CSRF and comparison key, per process */
+    struct MHD_Daemon *d;     /* NULL when not listening */
+    unsigned port;
+    int listen_fd;            /* the socket handed over by a reload, -1 */
+};
+
+/* The address to listen on: the override of web_opts, else <web listen>. */
+const char *web_listen_addr(const web *w);
+
+/* Stop serving (joins the thread).  With keep_socket, the listening
+ * socket is kept open and returned (the caller owns it), else -1. */
+int web_server_stop(web *w, int keep_socket);
+
+/* ---- responses (respond.c) --------------------------------------------- */
+
+/* Each fills rs (freeing what it held) and returns AB_OK or AB_ENOMEM. */
+enum ab_err web_reply_text(struct web_response *rs, int status, const char *text);
+enum ab_err web_reply_json(struct web_response *rs, int status, json_t *j); /* steals j */
+enum ab_err web_reply_jerror(struct web_response *rs, int status, const char *fmt, ...)
+    AB_PRINTF(3, 4);
+enum ab_err web_reply_redirect(struct web_response *rs, const char *location);
+/* Render page P (web/pages/P.html.mustache) with data (stolen) plus the
+ * fields every page has (site name, nav, clock). */
+enum ab_err web_reply_page(web *w, struct web_response *rs, int status,
+                           const char *page, json_t *data, ab_time now);
+/* An HTML error page, or JSON when the path is under /api, /report, /ping. */
+enum ab_err web_reply_error(web *w, const struct web_request *rq,
+                            struct web_response *rs, int status,
+                            const char *message, ab_time now);
+
+/* ---- auth and CSRF (auth.c) --------------------------------------------- */
+
+/* Constant-time equality of two byte strings (lengths may differ). */
+int web_ct_equal(const web *w, const char *a, size_t alen, const char *b,
+                 size_t blen);
+/* Does the request carry a valid bearer token or basic credentials? */
+int web_authorized(web *w, const struct web_request *rq);
+/* Is any way of authorizing configured? */
+int web_auth_configured(const web *w);
+/* Origin, else Referer, names the Host the request was sent to (or
+ * neither header is present: a script, not a browser). */
+int web_same_origin(const struct web_request *rq);
+/*
+ * May this request act?  It must come from our own pages or from no page
+ * (Origin/Referer), some way of authorizing must be configured, and the
+ * request must use it.  Returns 1, or 0 with rs filled (403 or 401).
+ */
+int web_action_allowed(web *w, const struct web_request *rq,
+                       struct web_response *rs, ab_time now);
+/* Is tok a token web_csrf_token made within WEB_CSRF_TTL before now? */
+int web_csrf_valid(web *w, const char *tok, ab_time now);
+
+/* ---- small helpers (util.c) ---------------------------------------------- */
+
+/* The value of query argument key, or NULL. */
+const char *web_arg(const struct web_request *rq, const char *key);
+/*
+ * Parse an application/x-www-form-urlencoded body into at most max
+ * pairs, decoding + and %XX.  The strings live in *storage (ab_free it).
+ * AB_EPARSE for bad escapes or too many fields.
+ */
+enum ab_err web_form_parse(const char *body, size_t len, struct web_kv *kv,
+                           size_t max, size_t *n, char **storage) AB_MUST_CHECK;
+const char *web_form_get(const struct web_kv *kv, size_t n, const char *key);
+/* A string as JSON: null for NULL; bytes that are not UTF-8 become
+ * U+FFFD (a check program's output may be anything). */
+json_t *web_jstr(const char *s);
+/* ISO time as JSON, null for AB_TIME_NONE. */
+json_t *web_jtime(ab_time t);
+/* Set o.key to {iso, rel} (nothing for AB_TIME_NONE): pages show rel
+ * ("5m ago") with iso as the tooltip. */
+void web_set_time(json_t *o, const char *key, ab_time t, ab_time now);
+/* "3d 4h", "5m", "12s" for a span of seconds (negative: 0s). */
+void web_fmt_span(int64_t secs, char *buf, size_t len);
+/* "5m ago", "in 2h", "just now", or "" for AB_TIME_NONE. */
+void web_fmt_rel(ab_time t, ab_time now, char *buf, size_t len);
+/* The worst debounced status of a check's items, -1 if none yet. */
+int web_check_status(store *st, const char *check);
+/* "healthy", "degraded", ... for CSS classes; "unknown" for -1. */
+const char *web_status_class(int status);
+/* A number as the pages show it (%g, "-" when has == 0). */
+void web_fmt_num(int has, double v, char *buf, size_t len);
+/* A snooze end: "" (until resolved: AB_TIME_NONE), a duration ("4h",
+ * from now) or an ISO time in the future.  0 on success, -1 if neither. */
+int web_parse_until(const char *s, ab_time now, ab_time *until);
+
+/* ---- pages (pages.c, alerts.c) ------------------------------------------ */
+
+enum ab_err web_page_status(web *w, const struct web_request *rq,
+                            struct web_response *rs, ab_time now);
+enum ab_err web_page_check(web *w, const struct web_request *rq,
+                           struct web_response *rs, const char *name, ab_time now);
+enum ab_err web_page_alerts(web *w, const struct web_request *rq,
+                            struct web_response *rs, ab_time now);
+/* POST /alerts/ID/dismiss from the form. */
+enum ab_err web_form_dismiss(web *w, const struct web_request *rq,
+                             struct web_response *rs, const char *id, ab_time now);
+
+/* ---- JSON API, pings, reports (api.c, ingest.c) -------------------------- */
+
+json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now);
+json_t *web_json_alert(const struct store_alert *a, ab_time now);
+json_t *web_json_run(const struct store_run *r);
+/* The body as a JSON object (Content-Type application/json).  Returns 1
+ * with *out (json_decref it), or 0 with rs filled (415 or 400). */
+int web_json_body(const struct web_request *rq, struct web_response *rs,
+                  json_t **out);
+/* Dismiss or snooze alert id for the form and the API.  On failure
+ * *status is the HTTP status to answer and msg says why. */
+enum ab_err web_dismiss(web *w, int64_t id, const char *by, const char *note,
+                        const char *until, ab_time now, int *status, char *msg,
+                        size_t msglen);
+/* After an action: wake the daemon if the outbox has mail due. */
+void web_after_action(web *w, ab_time now);
+enum ab_err web_api(web *w, const struct web_request *rq, struct web_response *rs,
+                    char **seg, size_t nseg, ab_time now);
+enum ab_err web_ping(web *w, const struct web_request *rq, struct web_response *rs,
+                     char **seg, size_t nseg, ab_time now);
+enum ab_err web_report(web *w, const struct web_request *rq,
+                       struct web_response *rs, const char *check, ab_time now);
+/* Parse an alert id ("12"); 0 when it is not one. */
+int64_t web_parse_id(const char *s);
+
+/* ---- metrics (metrics.c) -------------------------------------------------- */
+
+enum ab_err web_metrics(web *w, struct web_response *rs, ab_time now);
+
+/* ---- the chart (svg.c) ----------------------------------------------------- */
+
+/*
+ * An inline SVG of a check's runs (newest first, as store_run_history
+ * gives them): the first item's values and the execution times over
+ * time, coloured by status.  Appends to out; "" when there are no runs.
+ */
+enum ab_err web_svg_chart(ab_buf *out, struct store_run *const *runs, size_t n,
+                          ab_time now) AB_MUST_CHECK;
+
+#endif
