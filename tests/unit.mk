@@ -24,3 +24,5 @@ test_sched_rules_MODS := schedules common
 test_sched_calendar_MODS := schedules common
 test_web_MODS := web engine checks mailer inbox templates config schedules store common
 test_web_http_MODS := web engine checks mailer inbox templates config schedules store common
+test_mailer_smtp_MODS := mailer store config common
+$(B)/tests/test_mailer_smtp: | $(B)/tests/helpers/fake_smtp
