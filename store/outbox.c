@@ -574,3 +574,22 @@ enum ab_err store_outbox_counts(store *st, struct store_outbox_counts *out,
     sqlite3_finalize(s);
     return e;
 }
+
+enum ab_err store_outbox_purge(store *st, ab_time before, int64_t *deleted, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    /* outbox_rcpts rows go with their message (ON DELETE CASCADE). */
+    enum ab_err e = store_prepare(st,
+                                  "DELETE FROM outbox WHERE status != 'queued' "
+                                  "AND created < ?",
+                                  &s, em);
+    if (e)
+        return e;
+    store_bind_time(s, 1, before);
+    if (store_step(st, s) != SQLITE_DONE)
+        e = store_dberr(st, em, "outbox purge");
+    else if (deleted)
+        *deleted = sqlite3_changes(st->db);
+    sqlite3_finalize(s);
+    return e;
+}

@@ -403,6 +403,12 @@ struct store_outbox_counts {
 enum ab_err store_outbox_counts(store *st, struct store_outbox_counts *out,
                                 ab_errmsg *em) AB_MUST_CHECK;
 
+/* Retention: delete sent and failed messages created before `before`,
+ * with their recipients; queued ones are never touched.  *deleted (may
+ * be NULL) gets how many messages went. */
+enum ab_err store_outbox_purge(store *st, ab_time before, int64_t *deleted,
+                               ab_errmsg *em) AB_MUST_CHECK;
+
 /* ===== inbox progress and seen messages (store/inbox.c) =============== */
 
 /* Where reading a mailbox stands (inbox_state).  uidvalidity -1: never read. */

@@ -513,3 +513,25 @@ TEST(record_settles_states)
     CHECK_STR(store_outbox_status_name(STORE_OUTBOX_FAILED), "failed");
     store_close(st);
 }
+
+TEST(purge_keeps_what_is_queued)
+{
+    store *st = open_store("purge");
+    char url[600];
+    snprintf(url, sizeof url, "maildir:%s/purge-md", t_tmpdir());
+    struct cfg_mail mc = test_mail_cfg(url);
+    CHECK(put(st, "old sent", 1, T_NOW, NULL) == 0);
+    struct mail_drain_stats stats;
+    CHECK_OK(mail_outbox_drain(st, &mc, T_NOW, 0, &stats, NULL));
+    CHECK_INT(stats.sent, 1);
+    CHECK(put(st, "old queued", 1, T_NOW + 10, NULL) == 0);
+    CHECK(put(st, "new", 1, T_NOW + 86400, NULL) == 0);
+    int64_t n = -1;
+    CHECK_OK(store_outbox_purge(st, T_NOW + 3600, &n, NULL));
+    CHECK_INT(n, 1);
+    struct store_outbox_counts c;
+    CHECK_OK(store_outbox_counts(st, &c, NULL));
+    CHECK_INT(c.sent, 0);
+    CHECK_INT(c.queued, 2);
+    store_close(st);
+}
