@@ -149,6 +149,10 @@ enum ab_err mail_msg_build(const struct mail_msg_spec *spec, ab_buf *out,
  *   maildir:PATH                                   tmp/, new/, cur/ created
  * Credentials never go in the URL: cfg_mail.username and .password.
  * Without ?auth= libcurl picks the strongest mechanism both sides know.
+ * Certificates are verified (ca_file, or the system's CAs) unless
+ * cfg_mail.insecure; with opportunistic STARTTLS a server that offers
+ * TLS with a certificate that does not verify is a failure, not a fall
+ * back to plain text.
  */
 typedef struct mail_transport mail_transport;
 
