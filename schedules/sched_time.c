@@ -101,7 +101,9 @@ enum ab_err sched_parse_clock(const char *field, const char *s, int end,
     size_t n = strlen(b);
     /* "H:MM" is common in hand-written XML; accept one hour digit too. */
     char t[16];
-    if (n >= 4 && b[1] == ':') {
+    /* Only "H:MM" and "H:MM:SS" get the leading zero (found by fuzzing:
+     * a longer text would not fit). */
+    if ((n == 4 || n == 7) && b[1] == ':') {
         t[0] = '0';
         memcpy(t + 1, b, n + 1);
         n++;

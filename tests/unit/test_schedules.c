@@ -409,6 +409,8 @@ TEST(bad_window_input_names_the_field)
         {"Monday", "10:00", "11:00:00:00", AB_EPARSE, "EndTime"},
         {"Monday", "24:00", "11:00", AB_ERANGE, "StartTime \"24:00\""},
         {"Monday", "10:00", NULL, AB_EPARSE, "EndTime: missing"},
+        /* found by fuzz_sched: a one-digit hour and a long tail */
+        {"Monday", "0:00:INTERVAL00", "11:00", AB_EPARSE, "expected HH:MM:SS or HH:MM"},
     };
     sched_window *w = sched_window_new("bad");
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
