@@ -8,13 +8,22 @@
  *   SIGTERM, SIGINT  finish the current step and exit 0;
  *   SIGHUP           reload the config; keep the old one if the new one
  *                    does not validate.
+ *
+ * Under systemd (Type=notify) the loop reports through sd_notify: READY=1
+ * after the first tick, STATUS= after every tick, RELOADING=1/READY=1
+ * around a reload, STOPPING=1 on the way out, and WATCHDOG=1 at half the
+ * WatchdogSec= interval, so the sleep also wakes for the watchdog.
+ * Without NOTIFY_SOCKET every sd_notify call is a no-op.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -60,18 +69,82 @@ static ab_time wall(int64_t offset)
     return (ab_time)ts.tv_sec + offset;
 }
 
-/* Sleep up to secs on the monotonic clock; returns early on a signal. */
-static void sleep_for(int64_t secs)
+static int64_t mono_ms(void)
 {
-    if (secs <= 0)
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleep up to ms milliseconds; returns early on a signal. */
+static void sleep_ms(int64_t ms)
+{
+    if (ms <= 0)
         return;
-    struct timespec d = {.tv_sec = secs, .tv_nsec = 0};
+    struct timespec d = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
     nanosleep(&d, NULL); /* EINTR on a signal is exactly what we want */
 }
+
+/* The systemd watchdog: ping every half interval (0 = not enabled). */
+struct watchdog {
+    int64_t every_ms;
+    int64_t last_ms;
+};
+
+static void watchdog_init(struct watchdog *w)
+{
+    uint64_t usec = 0;
+    w->every_ms = 0;
+    w->last_ms = mono_ms();
+    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+        w->every_ms = (int64_t)(usec / 2000);
+        if (w->every_ms < 1)
+            w->every_ms = 1;
+        ab_log(AB_LOG_INFO, "systemd watchdog: pinging every %lld ms",
+               (long long)w->every_ms);
+    }
+}
+
+static void watchdog_ping(struct watchdog *w)
+{
+    if (!w->every_ms)
+        return;
+    sd_notify(0, "WATCHDOG=1");
+    w->last_ms = mono_ms();
+}
+
+/* Milliseconds until the next ping is due (INT64_MAX when disabled). */
+static int64_t watchdog_due_ms(const struct watchdog *w)
+{
+    if (!w->every_ms)
+        return INT64_MAX;
+    return w->last_ms + w->every_ms - mono_ms();
+}
+
+/* One line for `systemctl status`: what the last tick did. */
+static void notify_status(ab_time now, const struct eng_tick_stats *s, int failed)
+{
+    char ts[AB_ISO_LEN];
+    ab_time_format(now, ts, sizeof ts);
+    sd_notifyf(0, "STATUS=%s %s: %zu checks run, %zu cached, alerts +%zu -%zu, "
+                  "mail %zu sent %zu deferred %zu failed, %zu errors",
+               failed ? "tick FAILED at" : "last tick", ts, s->checks_run,
+               s->checks_cached, s->alerts_opened, s->alerts_resolved,
+               s->mail_sent, s->mail_deferred, s->mail_failed, s->errors);
+}
+
+static void reload_config(struct cli_env *env, const char *path);
 
 static void reload(struct cli_env *env, const char *path)
 {
     ab_log(AB_LOG_INFO, "SIGHUP: reloading %s", path);
+    sd_notify(0, "RELOADING=1");
+    reload_config(env, path);
+    sd_notify(0, "READY=1");
+}
+
+static void reload_config(struct cli_env *env, const char *path)
+{
     cfg *fresh = cli_load_config(path);
     if (!fresh) {
         ab_log(AB_LOG_ERROR, "reload: %s has errors (listed above); still "
@@ -127,6 +200,9 @@ int cmd_run(int argc, char **argv)
     char sum[512];
     cfg_summary(env.c, sum, sizeof sum);
     ab_log(AB_LOG_INFO, "ackbeat %s running: %s", AB_VERSION, sum);
+    struct watchdog wd;
+    watchdog_init(&wd);
+    int ready = 0;
 
     while (!stop_flag) {
         if (reload_flag) {
@@ -136,8 +212,18 @@ int cmd_run(int argc, char **argv)
         ab_time now = wall(offset);
         struct eng_tick_stats s;
         ab_errmsg em = {{0}};
-        if (eng_tick(env.e, now, &s, &em) != AB_OK)
+        memset(&s, 0, sizeof s);
+        int failed = eng_tick(env.e, now, &s, &em) != AB_OK;
+        if (failed)
             ab_log(AB_LOG_ERROR, "tick: %s", em.text);
+        notify_status(now, &s, failed);
+        watchdog_ping(&wd);
+        if (!ready) {
+            /* Ready means "has done one pass", so that `systemctl start`
+             * returns after the first checks, not before. */
+            sd_notify(0, "READY=1");
+            ready = 1;
+        }
         if (stop_flag)
             break;
         ab_time next = eng_next_wakeup(env.e, wall(offset));
@@ -147,9 +233,16 @@ int cmd_run(int argc, char **argv)
             ab_time t = wall(offset);
             if (t >= next)
                 break;
-            sleep_for(next - t);
+            int64_t ms = (next - t) * 1000;
+            int64_t due = watchdog_due_ms(&wd);
+            if (due <= 0) {
+                watchdog_ping(&wd);
+                continue;
+            }
+            sleep_ms(due < ms ? due : ms);
         }
     }
+    sd_notify(0, "STOPPING=1");
     ab_log(AB_LOG_INFO, "stopping");
     cli_env_close(&env);
     return EXIT_OK;
