@@ -23,7 +23,11 @@ struct cli_command {
 int cmd_outbox(int argc, char **argv);
 int cmd_send_test(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_ack(int argc, char **argv);
+int cmd_acks(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
+int cmd_inbox(int argc, char **argv);
+int cmd_send(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_dismiss(int argc, char **argv);
 int cmd_history(int argc, char **argv);

@@ -13,15 +13,19 @@
 
 static const struct cli_command commands[] = {
     /* one line per command, kept in alphabetical order */
+    {"ack", cmd_ack, "record a confirmation taken by phone"},
+    {"acks", cmd_acks, "heartbeat cycles: who confirmed, bounced, auto-replied"},
     {"alerts", cmd_alerts, "list open alerts by priority (--all, --json)"},
     {"classify", cmd_classify, "show how the inbox sees .eml files (-c: tokens)"},
     {"dismiss", cmd_dismiss, "dismiss or snooze an alert"},
     {"history", cmd_history, "list a check's past runs"},
+    {"inbox", cmd_inbox, "inbox poll: read the inbox now"},
     {"outbox", cmd_outbox, "list queued and failed mail (--all, --json)"},
     {"render", cmd_render, "render a template with JSON data (preview)"},
     {"report", cmd_report, "record a result a target reports itself"},
     {"run", cmd_run, "the daemon: tick, sleep until due, repeat"},
     {"run-check", cmd_run_check, "run one check now and print the result"},
+    {"send", cmd_send, "open a heartbeat cycle now"},
     {"send-test", cmd_send_test, "send a test message through the configured transport"},
     {"status", cmd_status, "every check's status, last and next run"},
     {"tick", cmd_tick, "one pass of all due work, then exit"},

@@ -148,7 +148,8 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     }
     json_object_set_new(root, "result", result);
     json_object_set_new(root, "items", items);
-    json_object_set_new(root, "reply_hint",
-                        json_boolean(cfg_global(e->c)->inbox.enabled));
+    /* Reply commands act through a heartbeat's token; a reply to an
+     * alert notice carries none, so do not promise it. */
+    json_object_set_new(root, "reply_hint", json_false());
     return root;
 }

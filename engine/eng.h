@@ -97,6 +97,31 @@ const struct cfg_check *eng_ping_find(eng *e, const char *token);
  * not yet a missing report. */
 void eng_set_started(eng *e, ab_time t);
 
+/*
+ * Open a heartbeat cycle now (`ackbeat send`): tokens, one email per
+ * recipient, all queued in one transaction.  *cycle_id may be NULL.
+ */
+enum ab_err eng_cycle_open(eng *e, const struct cfg_check *k, ab_time now,
+                           int64_t *cycle_id, ab_errmsg *em) AB_MUST_CHECK;
+
+/* What one inbox poll did. */
+struct eng_inbox_result {
+    int polled;          /* 0: not due yet */
+    size_t fetched, duplicates;
+    size_t counts[8];    /* per inbox class (inbox/inbox.h enum inbox_class) */
+    char error[512];     /* why the mailbox could not be read; "" if it was */
+};
+/*
+ * Poll the inbox if its interval has passed (or always, with force).
+ * A mailbox that cannot be read is not an error here: it is recorded
+ * (the verdicts then wait) and described in res->error.
+ */
+enum ab_err eng_inbox_poll(eng *e, ab_time now, int force,
+                           struct eng_inbox_result *res, ab_errmsg *em) AB_MUST_CHECK;
+
+/* Act on reply commands (dismiss, snooze, note) the inbox recorded. */
+enum ab_err eng_reply_commands(eng *e, ab_time now, ab_errmsg *em) AB_MUST_CHECK;
+
 /* Dismiss or snooze an alert (until = AB_TIME_NONE: until resolved). */
 enum ab_err eng_dismiss(eng *e, int64_t alert_id, const char *by,
                         const char *note, ab_time until, ab_time now,

@@ -56,6 +56,13 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
 enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
                            ab_errmsg *em);
 
+/* heartbeat.c: heartbeat cycles, once per tick. */
+enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
+                                ab_errmsg *em);
+/* Add heartbeat, cycle, asked, bounced, autoreplied, confirmed, quorum. */
+void eng_ctx_cycle_outcomes(json_t *root, const struct cfg_check *k,
+                            const struct store_cycle *c);
+
 /* Priority of a status: Offline 1, Failing 2, Degraded 3 (seed 001). */
 int eng_priority(const struct cfg_check *k, enum store_status s);
 

@@ -148,6 +148,24 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
     if (!stats)
         stats = &local;
     memset(stats, 0, sizeof *stats);
+    /* The inbox first: replies that arrived count before any verdict. */
+    if (cfg_global(e->c)->inbox.enabled) {
+        struct eng_inbox_result ir;
+        ab_errmsg iem = {{0}};
+        enum ab_err ierr = eng_inbox_poll(e, now, 0, &ir, &iem);
+        if (ierr == AB_ESTORE || ierr == AB_EBUSY)
+            return ab_fail(em, ierr, "%s", iem.text);
+        if (ir.error[0]) {
+            ab_log(AB_LOG_WARN, "inbox: %s", ir.error);
+            stats->errors++;
+        } else if (ir.polled && ir.fetched) {
+            ab_log(AB_LOG_INFO, "inbox: %zu message(s) read", ir.fetched);
+        }
+        if (eng_reply_commands(e, now, &iem) != AB_OK) {
+            ab_log(AB_LOG_ERROR, "reply commands: %s", iem.text);
+            stats->errors++;
+        }
+    }
     for (size_t i = 0; i < cfg_check_count(e->c); i++) {
         const struct cfg_check *k = cfg_check_at(e->c, i);
         if (!runs_as_check(k))
@@ -172,7 +190,14 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
         }
     }
     ab_errmsg fem = {{0}};
-    enum ab_err err = eng_pings_tick(e, now, stats, &fem);
+    enum ab_err err = eng_heartbeats_tick(e, now, stats, &fem);
+    if (err) {
+        ab_log(AB_LOG_ERROR, "heartbeats: %s", fem.text);
+        stats->errors++;
+        if (err == AB_ESTORE || err == AB_EBUSY)
+            return ab_fail(em, err, "%s", fem.text);
+    }
+    err = eng_pings_tick(e, now, stats, &fem);
     if (err) {
         ab_log(AB_LOG_ERROR, "pings: %s", fem.text);
         stats->errors++;
@@ -196,7 +221,7 @@ ab_time eng_next_wakeup(eng *e, ab_time now)
     ab_time next = now + tick - ((now % tick) + tick) % tick;
     for (size_t i = 0; i < cfg_check_count(e->c); i++) {
         const struct cfg_check *k = cfg_check_at(e->c, i);
-        if (!runs_as_check(k) || !k->schedule)
+        if (k->kind == CFG_PING || !k->schedule)
             continue;
         ab_time f = eng_next_fire(e, k, now);
         if (f != AB_TIME_NONE && f < next)

@@ -57,7 +57,10 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
     for (size_t i = 0; i < k->notify.n && nr < 256; i++)
         rcpts[nr++] = k->notify.v[i];
     /* An escalation adds the next level; everyone told so far stays in. */
-    for (size_t i = 0; level >= 1 && i < k->escalate_to.n && nr < 256; i++) {
+    /* A heartbeat nobody confirmed goes to the escalation recipients at
+     * once: the people asked are the ones who did not answer. */
+    int esc = level >= 1 || k->kind == CFG_HEARTBEAT;
+    for (size_t i = 0; esc && i < k->escalate_to.n && nr < 256; i++) {
         int dup = 0;
         for (size_t j = 0; j < nr; j++)
             dup |= strcasecmp(rcpts[j], k->escalate_to.v[i]) == 0;
@@ -88,12 +91,28 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
     else
         snprintf(seq, sizeof seq, "n%d", a->notify_count + 1);
 
+    /* For a heartbeat that failed, the first notice is "nobody confirmed",
+     * listing who was asked and what came back. */
+    struct store_cycle *cycle = NULL;
+    if (k->kind == CFG_HEARTBEAT) {
+        struct store_cycle **v = NULL;
+        size_t n = 0;
+        if (store_cycle_list(e->st, k->name, 0, 1, &v, &n, NULL) == AB_OK && n) {
+            cycle = v[0];
+            v[0] = NULL;
+        }
+        store_cycle_list_free(v, n);
+        if (cycle && !strcmp(message, "alert-opened") && a->status == STORE_FAILING)
+            message = "nobody-confirmed";
+    }
     for (size_t i = 0; i < nr; i++) {
         json_t *ctx = eng_ctx_alert(e, k, a, rcpts[i], now);
         if (!ctx) {
             err = ab_fail(em, AB_ENOMEM, "out of memory");
             break;
         }
+        if (cycle)
+            eng_ctx_cycle_outcomes(ctx, k, cycle);
         if ((err = render_part(e, message, "subject", k, ctx, &subject, em)) ||
             (err = render_part(e, message, "txt", k, ctx, &text, em)) ||
             (err = render_part(e, message, "html", k, ctx, &html, em))) {
@@ -141,5 +160,6 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
     ab_buf_free(&subject);
     ab_buf_free(&text);
     ab_buf_free(&html);
+    store_cycle_free(cycle);
     return err;
 }

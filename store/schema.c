@@ -191,6 +191,11 @@ const char *const store_migrations_sql[] = {
     "  detail TEXT,"
     "  UNIQUE (mailbox, uidvalidity, uid));"
     "CREATE INDEX inbox_messages_by_msgid ON inbox_messages(message_id);",
+
+    /* 1 -> 2: reply commands ("dismiss", "snooze 2d", "note ...") are
+     * acted on by the engine after the inbox recorded them; this marks
+     * them done, so a crash in between neither loses nor repeats one. */
+    "ALTER TABLE inbox_messages ADD COLUMN cmd_done INTEGER NOT NULL DEFAULT 0;",
 };
 
 const int store_migrations_count =

@@ -29,7 +29,7 @@ typedef struct store store;
 /* ===== core (store/store.c) ========================================== */
 
 /* The newest schema version this binary knows. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Open (creating if needed) the database at path, switch it to WAL, and
@@ -261,6 +261,96 @@ enum ab_err store_ping_summary(store *st, const char *check,
                                ab_errmsg *em) AB_MUST_CHECK;
 
 /* ===== heartbeat cycles, tokens, acknowledgements (store/cycles.c) ==== */
+
+/* One person asked in a cycle, and what came back. */
+struct store_cycle_rcpt {
+    char *address;
+    char *token;
+    ab_time issued;
+    ab_time confirmed;      /* first verified acknowledgement, or AB_TIME_NONE */
+    char *confirmed_by;     /* who sent it (a delegate, perhaps); NULL if none */
+    char *excerpt;          /* first lines of the reply; NULL if none */
+    int unverified;         /* acks from senders that are not allowed */
+    ab_time bounced;        /* AB_TIME_NONE unless a bounce names this token */
+    char *bounce_detail;
+    ab_time autoreplied;    /* an auto-reply (out of office) came back */
+    char *autoreply_detail;
+};
+
+/* A heartbeat cycle (seed 000): one firing, its tokens, its verdict. */
+struct store_cycle {
+    int64_t id;
+    char *check;
+    ab_time opened, deadline;
+    ab_time reminder_at;    /* AB_TIME_NONE: no reminder */
+    int reminded;
+    int quorum;             /* confirmations needed */
+    char *status;           /* "Pending", "Healthy", "Failing", "Held" */
+    ab_time verdict_at;     /* AB_TIME_NONE while Pending */
+    struct store_cycle_rcpt *rcpts; /* by address */
+    size_t nrcpts;
+    size_t confirmed;       /* recipients with a verified acknowledgement */
+};
+void store_cycle_free(struct store_cycle *c);
+void store_cycle_list_free(struct store_cycle **v, size_t n);
+
+enum ab_err store_cycle_open(store *st, const char *check, ab_time opened,
+                             ab_time deadline, ab_time reminder_at, int quorum,
+                             int64_t *id, ab_errmsg *em) AB_MUST_CHECK;
+/* Record a token issued to recipient in cycle (message_id: its heartbeat's). */
+enum ab_err store_cycle_add_token(store *st, int64_t cycle_id, const char *token,
+                                  const char *recipient, ab_time issued,
+                                  const char *message_id, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_cycle_get(store *st, int64_t id, struct store_cycle **out,
+                            ab_errmsg *em) AB_MUST_CHECK;
+/* Cycles newest first: of check (NULL: all); with open_only, only those
+ * still Pending or Held.  Free with store_cycle_list_free. */
+enum ab_err store_cycle_list(store *st, const char *check, int open_only,
+                             size_t limit, struct store_cycle ***out, size_t *n,
+                             ab_errmsg *em) AB_MUST_CHECK;
+/* Set the verdict unless it already is that: AB_EEXIST then (a claim). */
+enum ab_err store_cycle_verdict(store *st, int64_t id, const char *status,
+                                ab_time at, ab_errmsg *em) AB_MUST_CHECK;
+/* Claim the reminder of a cycle (once); AB_EEXIST if already claimed. */
+enum ab_err store_cycle_claim_reminder(store *st, int64_t id, ab_errmsg *em) AB_MUST_CHECK;
+/*
+ * A confirmation taken by other means (by phone: `ackbeat ack`): an
+ * acknowledgement of token by `by`, verified.  *cycle_id is the token's
+ * cycle.  AB_ENOTFOUND if the token was never issued.
+ */
+enum ab_err store_ack_manual(store *st, const char *token, const char *by,
+                             const char *note, ab_time at, int64_t *cycle_id,
+                             ab_errmsg *em) AB_MUST_CHECK;
+
+/* Per address: cycles missed in a row, last confirmation, last bounce. */
+struct store_recipient {
+    char *address;
+    int missed_streak;
+    ab_time last_confirmed;
+    ab_time bounced_at;
+    char *bounce_detail;
+};
+void store_recipient_free(struct store_recipient *r);
+/* After a verdict: confirmed resets the streak, else it grows. */
+enum ab_err store_recipient_tally(store *st, const char *address, int confirmed,
+                                  ab_time at, ab_errmsg *em) AB_MUST_CHECK;
+/* AB_ENOTFOUND when the address was never tallied nor bounced. */
+enum ab_err store_recipient_get(store *st, const char *address,
+                                struct store_recipient **out,
+                                ab_errmsg *em) AB_MUST_CHECK;
+
+/* Reply commands the inbox recorded and nobody acted on yet. */
+struct store_reply_cmd {
+    int64_t id;            /* inbox_messages.id */
+    char *token;
+    char *from_addr;
+    char *detail;          /* contains "cmd=dismiss", "cmd=snooze:SECS" or "cmd=note:TEXT" */
+    ab_time received;
+};
+void store_reply_cmds_free(struct store_reply_cmd *v, size_t n);
+enum ab_err store_reply_cmds_pending(store *st, struct store_reply_cmd **out,
+                                     size_t *n, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_reply_cmd_done(store *st, int64_t id, ab_errmsg *em) AB_MUST_CHECK;
 
 /* ===== outbox (store/outbox.c) ======================================== */
 
