@@ -147,7 +147,7 @@ deps-test:
 check: deps-test
 	@$(MAKE) --no-print-directory check-run
 
-check-run: $(B)/ackbeat $(UNIT_BINS) $(TEST_HELPER_BINS) plugins
+check-run: $(B)/ackbeat $(UNIT_BINS) $(TEST_HELPER_BINS) plugins build/fuzz/ackbeat_rng.c
 	@B=$(B) SAN=$(SAN) VALGRIND=$(VALGRIND) $(if $(AB_SUITES),AB_SUITES="$(AB_SUITES)") \
 	    tests/run-all
 
@@ -181,8 +181,12 @@ $(B)/tests/plugins/%.so: tests/plugins/%.c checks/plugin.h
 
 # --- fuzzing (clang + libFuzzer) ----------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
-fuzz: deps-test
+fuzz: deps-test build/fuzz/ackbeat_rng.c
 	@FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run $(FUZZ_SRCS)
+# fuzz_config links the embedded schema (its fuzz-sources line names this).
+build/fuzz/ackbeat_rng.c: config/ackbeat.rng scripts/embed
+	@mkdir -p $(@D)
+	scripts/embed cfg_schema_rng $< > $@
 
 # --- lint ----------------------------------------------------------------
 BANNED := strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok|mktemp|tmpnam

@@ -1,3 +1,5 @@
+// fuzz-sources: inbox/parse.c inbox/text.c inbox/classify.c inbox/bounce.c inbox/autoreply.c common/*.c
+// fuzz-pkgs: gmime-3.0
 /*
  * fuzz_mime.c - libFuzzer target: inbox_parse() then inbox_classify() on
  * arbitrary bytes, with a fixed issued-token callback, so RFC 5322/2045-
