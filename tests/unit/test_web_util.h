@@ -25,13 +25,13 @@
 #define TW_NOW 1796112000 /* 2026-12-01T08:00:00Z */
 
 static ab_time tw_now_value = TW_NOW;
-static ab_time tw_clock(void *ud)
+static inline ab_time tw_clock(void *ud)
 {
     (void)ud;
     return tw_now_value;
 }
 
-static const char *tw_path(const char *dir, const char *name)
+static inline const char *tw_path(const char *dir, const char *name)
 {
     static char p[4][512];
     static int i;
@@ -40,7 +40,7 @@ static const char *tw_path(const char *dir, const char *name)
     return p[i];
 }
 
-static void tw_write(const char *path, const char *text)
+static inline void tw_write(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
     if (f) {
@@ -53,7 +53,7 @@ static void tw_write(const char *path, const char *text)
  * A fresh folder under t_tmpdir() with ackbeat.xml: actions enabled by a
  * token and basic auth (auth != 0) or not at all (auth == 0).
  */
-static const char *tw_setup(const char *name, int auth)
+static inline const char *tw_setup(const char *name, int auth)
 {
     static char dir[512];
     snprintf(dir, sizeof dir, "%s/%s", t_tmpdir(), name);
@@ -88,7 +88,7 @@ static const char *tw_setup(const char *name, int auth)
     return dir;
 }
 
-static cfg *tw_config(const char *dir)
+static inline cfg *tw_config(const char *dir)
 {
     cfg *c = NULL;
     ab_buf errs;
@@ -99,7 +99,7 @@ static cfg *tw_config(const char *dir)
     return c;
 }
 
-static struct web_opts tw_opts(void)
+static inline struct web_opts tw_opts(void)
 {
     static char tdir[1024], pdir[1024];
     const char *src = getenv("AB_SRCDIR");
@@ -116,7 +116,7 @@ struct tw_req {
         *query_val;
 };
 
-static int tw_do(web *w, struct tw_req r, struct web_response *rs)
+static inline int tw_do(web *w, struct tw_req r, struct web_response *rs)
 {
     struct web_kv kv = {r.query_key, r.query_val};
     struct web_request rq = {
