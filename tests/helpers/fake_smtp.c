@@ -8,7 +8,8 @@
  *             [--data-reply REPLY] [--auth USER:PASS]
  *
  * Listens on 127.0.0.1 on a free port, prints the port on stdout, then
- * serves connections one after another until killed.  MODE:
+ * serves connections one after another until killed (or its parent
+ * exits, or five minutes pass).  MODE:
  *   normal   a well-behaved server (default)
  *   hang     sends the banner, then never answers
  *   garbage  answers EHLO with bytes that are not an SMTP reply, closes
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -354,6 +356,14 @@ int main(int argc, char **argv)
         }
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Never outlive the test that started it, even one that failed
+     * before stopping it: die with the parent, and in any case after
+     * five minutes. */
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        return 1;
+    alarm(300);
     if (transcript_path && !(tr = fopen(transcript_path, "a"))) {
         perror(transcript_path);
         return 1;
