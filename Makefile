@@ -18,6 +18,7 @@ PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 DATADIR   ?= $(PREFIX)/share/ackbeat
 MANDIR    ?= $(PREFIX)/share/man
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
 CC        ?= cc
 SAN       ?=
 FUZZ_TIME ?= 60
@@ -208,10 +209,12 @@ install: $(B)/ackbeat
 	install -m 755 $(B)/ackbeat $(DESTDIR)$(BINDIR)/ackbeat
 	install -m 644 config/ackbeat.rng $(DESTDIR)$(DATADIR)/ackbeat.rng
 	install -m 644 templates/default/* $(DESTDIR)$(DATADIR)/templates/default/
-	if [ -d man ]; then \
-	    for f in man/*.1; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(MANDIR)/man1/; done; \
-	    for f in man/*.5; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(MANDIR)/man5/; done; \
-	fi; true
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/bin/ackbeat|$(BINDIR)/ackbeat|g' systemd/ackbeat.service \
+	    > $(DESTDIR)$(UNITDIR)/ackbeat.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/ackbeat.service
 
 clean:
 	rm -rf build ackbeat
