@@ -26,3 +26,4 @@ test_web_MODS := web engine checks mailer inbox templates config schedules store
 test_web_http_MODS := web engine checks mailer inbox templates config schedules store common
 test_mailer_smtp_MODS := mailer store config common
 $(B)/tests/test_mailer_smtp: | $(B)/tests/helpers/fake_smtp
+test_engine_MODS := engine checks inbox mailer config templates schedules store common

@@ -1,0 +1,634 @@
+/*
+ * test_engine.c - whole months of ackbeat in seconds: the engine driven
+ * with explicit times, mail out to a Maildir, replies in from a Maildir.
+ *
+ * Heartbeats answered, unanswered, answered only by an auto-reply,
+ * bounced, answered late, reminded; the inbox unreadable at the deadline;
+ * a freshness check that fails, repeats, escalates, is dismissed, gets
+ * worse and recovers; a dependency; maintenance; reply commands.
+ */
+#include "harness.h"
+
+#include <dirent.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/ab_buf.h"
+#include "common/ab_mem.h"
+#include "config/cfg.h"
+#include "engine/eng.h"
+#include "store/store.h"
+
+struct world {
+    char dir[512];
+    cfg *c;
+    store *st;
+    eng *e;
+};
+
+static ab_time T(const char *iso)
+{
+    ab_time t = 0;
+    if (ab_time_parse(iso, &t) != AB_OK)
+        abort();
+    return t;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        abort();
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    ab_buf b;
+    ab_buf_init(&b, 1 << 24);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (ab_buf_append(&b, chunk, n))
+            break;
+    fclose(f);
+    return ab_buf_steal(&b);
+}
+
+static const char *templates(void)
+{
+    static char p[1024];
+    const char *root = getenv("AB_SRCDIR");
+    snprintf(p, sizeof p, "%s/templates/default", root ? root : ".");
+    return p;
+}
+
+/* A fresh world: config with the given checks, its own folder. */
+static int world_new(struct world *w, const char *name, const char *checks,
+                     const char *extra)
+{
+    memset(w, 0, sizeof *w);
+    snprintf(w->dir, sizeof w->dir, "%s/%s", t_tmpdir(), name);
+    char path[1024], cmd[2048];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/inbox/new %s/inbox/cur %s/inbox/tmp", w->dir,
+             w->dir, w->dir);
+    if (system(cmd) != 0)
+        return -1;
+    ab_buf x;
+    ab_buf_init(&x, 1 << 20);
+    if (ab_buf_printf(&x,
+            "<ackbeat name=\"test\" timezone=\"UTC\" tick=\"1m\">\n"
+            "  <state path=\"state.db\"/>\n"
+            "  <mail from=\"ackbeat@example.test\" transport=\"maildir:out\"/>\n"
+            "  <inbox url=\"maildir:inbox\" poll=\"1m\" reply-address=\"heartbeat@example.test\"\n"
+            "         ack-from=\"example.test\"/>\n"
+            "  <recipients>\n"
+            "    <person name=\"alice\" email=\"alice@state-a.test\"/>\n"
+            "    <person name=\"bob\" email=\"bob@state-b.test\"/>\n"
+            "    <person name=\"ops\" email=\"ops@example.test\"/>\n"
+            "    <person name=\"boss\" email=\"boss@example.test\"/>\n"
+            "  </recipients>\n"
+            "  <alerting notify=\"ops\" escalate-to=\"boss\" repeat=\"24h\" escalate-after=\"2d\"/>\n"
+            "  <schedule name=\"monthly\" rrule=\"FREQ=MONTHLY;BYMONTHDAY=1;BYHOUR=8;BYMINUTE=0;BYSECOND=0\"/>\n"
+            "  <sources><sqlite name=\"db\" path=\"data.db\"/></sources>\n"
+            "  %s\n"
+            "  <checks>\n%s\n  </checks>\n</ackbeat>\n",
+            extra ? extra : "", checks)) {
+        ab_buf_free(&x);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/ackbeat.xml", w->dir);
+    write_file(path, ab_buf_str(&x));
+    ab_buf_free(&x);
+    ab_buf errs;
+    ab_buf_init(&errs, 1 << 16);
+    if (cfg_load(path, &w->c, &errs) != AB_OK) {
+        printf("%s", ab_buf_str(&errs));
+        ab_buf_free(&errs);
+        return -1;
+    }
+    ab_buf_free(&errs);
+    ab_errmsg em = {{0}};
+    if (store_open(cfg_global(w->c)->state_path, &w->st, &em) != AB_OK ||
+        eng_new(w->c, w->st, templates(), &w->e, &em) != AB_OK) {
+        printf("%s\n", em.text);
+        return -1;
+    }
+    return 0;
+}
+
+static void world_free(struct world *w)
+{
+    eng_free(w->e);
+    store_close(w->st);
+    cfg_free(w->c);
+}
+
+static int tick(struct world *w, const char *iso, struct eng_tick_stats *s)
+{
+    struct eng_tick_stats local;
+    ab_errmsg em = {{0}};
+    if (eng_tick(w->e, T(iso), s ? s : &local, &em) != AB_OK) {
+        printf("tick %s: %s\n", iso, em.text);
+        return -1;
+    }
+    return 0;
+}
+
+/* Messages in out/new whose headers contain every needle (NULLs end). */
+static int count_mail(struct world *w, const char *n1, const char *n2)
+{
+    char d[1024];
+    snprintf(d, sizeof d, "%s/out/new", w->dir);
+    DIR *dir = opendir(d);
+    if (!dir)
+        return 0;
+    int cnt = 0;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char p[1400];
+        snprintf(p, sizeof p, "%s/%s", d, de->d_name);
+        char *m = read_file(p);
+        if (m && (!n1 || strstr(m, n1)) && (!n2 || strstr(m, n2)))
+            cnt++;
+        ab_free(m);
+    }
+    closedir(dir);
+    return cnt;
+}
+
+/* The text of the (first) message matching both needles; ab_free it. */
+static char *find_mail(struct world *w, const char *n1, const char *n2)
+{
+    char d[1024];
+    snprintf(d, sizeof d, "%s/out/new", w->dir);
+    DIR *dir = opendir(d);
+    char *found = NULL;
+    struct dirent *de;
+    while (dir && !found && (de = readdir(dir))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char p[1400];
+        snprintf(p, sizeof p, "%s/%s", d, de->d_name);
+        char *m = read_file(p);
+        if (m && (!n1 || strstr(m, n1)) && (!n2 || strstr(m, n2)))
+            found = m;
+        else
+            ab_free(m);
+    }
+    if (dir)
+        closedir(dir);
+    return found;
+}
+
+/* The token of the heartbeat request sent to rcpt, from its Reply-To. */
+static int token_for(struct world *w, const char *rcpt, char *tok)
+{
+    char to[256];
+    snprintf(to, sizeof to, "To: %s", rcpt);
+    char *m = find_mail(w, "X-Ackbeat-Notice: heartbeat-request", to);
+    if (!m)
+        return -1;
+    const char *p = strstr(m, "heartbeat+");
+    int ok = p && sscanf(p, "heartbeat+%26[a-z2-7]@", tok) == 1;
+    ab_free(m);
+    return ok ? 0 : -1;
+}
+
+static int seq;
+static void deliver(struct world *w, const char *text)
+{
+    char p[1400];
+    snprintf(p, sizeof p, "%s/inbox/new/%d.%d.test", w->dir, getpid(), ++seq);
+    write_file(p, text);
+}
+
+static void reply(struct world *w, const char *from, const char *tok, const char *body,
+                  const char *extra_headers)
+{
+    char msg[4096];
+    snprintf(msg, sizeof msg,
+             "From: %s\r\nTo: heartbeat+%s@example.test\r\nSubject: Re: heartbeat\r\n"
+             "Message-ID: <reply.%d.%s@client.test>\r\nIn-Reply-To: <hb.%s@example.test>\r\n"
+             "%sMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+             "%s\r\n\r\n> Reference: hb.%s\r\n",
+             from, tok, ++seq, tok, tok, extra_headers ? extra_headers : "", body, tok);
+    deliver(w, msg);
+}
+
+static const char *cycle_status(struct world *w)
+{
+    static char buf[32];
+    struct store_cycle **v = NULL;
+    size_t n = 0;
+    buf[0] = '\0';
+    if (store_cycle_list(w->st, NULL, 0, 1, &v, &n, NULL) == AB_OK && n)
+        snprintf(buf, sizeof buf, "%s", v[0]->status);
+    store_cycle_list_free(v, n);
+    return buf;
+}
+
+static int open_alerts(struct world *w, int *notify_count, int *level)
+{
+    struct store_alert **v = NULL;
+    size_t n = 0;
+    if (store_alert_list(w->st, 0, 100, &v, &n, NULL) != AB_OK)
+        return -1;
+    if (n && notify_count)
+        *notify_count = v[0]->notify_count;
+    if (n && level)
+        *level = v[0]->level;
+    for (size_t i = 0; i < n; i++)
+        store_alert_free(v[i]);
+    ab_free(v);
+    return (int)n;
+}
+
+#define HB "<heartbeat name=\"monthly\" schedule=\"monthly\" to=\"alice bob\" " \
+           "grace=\"7d\" quorum=\"1\" reminder=\"2d\"/>"
+
+TEST(heartbeat_answered)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "answered", HB, NULL));
+    CHECK_OK(tick(&w, "2026-11-30T08:00:00Z", NULL)); /* nothing yet */
+    CHECK_INT(count_mail(&w, "heartbeat-request", NULL), 0);
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: heartbeat-request", NULL), 2);
+    char tok[32];
+    CHECK_OK(token_for(&w, "alice@state-a.test", tok));
+    char *m = find_mail(&w, "To: alice@state-a.test", NULL);
+    /* The wire format: Message-ID, Reply-To, the reference line, Auto-Submitted. */
+    char want[128];
+    snprintf(want, sizeof want, "<hb.%s@example.test>", tok);
+    CHECK_CONTAINS(m, want);
+    snprintf(want, sizeof want, "Reference: hb.%s", tok);
+    CHECK_CONTAINS(m, want);
+    CHECK_CONTAINS(m, "Auto-Submitted: auto-generated");
+    ab_free(m);
+    CHECK_STR(cycle_status(&w), "Pending");
+    reply(&w, "Alice <alice@state-a.test>", tok, "Got it, thanks!", NULL);
+    CHECK_OK(tick(&w, "2026-12-01T09:00:00Z", NULL));
+    CHECK_STR(cycle_status(&w), "Healthy");
+    /* Past the deadline: still Healthy, no alert, no reminder. */
+    CHECK_OK(tick(&w, "2026-12-09T09:00:00Z", NULL));
+    CHECK_INT(open_alerts(&w, NULL, NULL), 0);
+    CHECK_INT(count_mail(&w, "heartbeat-reminder", NULL), 0);
+    world_free(&w);
+}
+
+TEST(heartbeat_unanswered_reminds_then_alerts)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "unanswered", HB, NULL));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-06T08:00:00Z", NULL)); /* reminder at deadline - 2d */
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: heartbeat-reminder", NULL), 2);
+    CHECK_OK(tick(&w, "2026-12-06T09:00:00Z", NULL)); /* once only */
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: heartbeat-reminder", NULL), 2);
+    struct eng_tick_stats s;
+    CHECK_OK(tick(&w, "2026-12-08T08:01:00Z", &s));
+    CHECK_STR(cycle_status(&w), "Failing");
+    CHECK_INT(s.alerts_opened, 1);
+    /* "Nobody confirmed" goes to the escalation recipients too. */
+    char *m = find_mail(&w, "X-Ackbeat-Notice: nobody-confirmed", "To: boss@example.test");
+    CHECK(m != NULL);
+    CHECK_CONTAINS(m, "alice@state-a.test");
+    CHECK_CONTAINS(m, "bob@state-b.test");
+    ab_free(m);
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: nobody-confirmed", NULL), 2);
+    /* Next month, nobody again: the missed streak grows. */
+    CHECK_OK(tick(&w, "2027-01-01T08:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2027-01-08T08:01:00Z", NULL));
+    struct store_recipient *r;
+    CHECK_OK(store_recipient_get(w.st, "bob@state-b.test", &r, NULL));
+    CHECK_INT(r->missed_streak, 2);
+    store_recipient_free(r);
+    world_free(&w);
+}
+
+TEST(heartbeat_autoreply_only_is_not_an_ack)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "autoreply", HB, NULL));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    char tok[32];
+    CHECK_OK(token_for(&w, "bob@state-b.test", tok));
+    reply(&w, "bob@state-b.test", tok, "I am out of the office until December 10.",
+          "Auto-Submitted: auto-replied\r\nX-Autoreply: yes\r\n");
+    CHECK_OK(tick(&w, "2026-12-01T09:00:00Z", NULL));
+    CHECK_STR(cycle_status(&w), "Pending");
+    CHECK_OK(tick(&w, "2026-12-08T08:01:00Z", NULL));
+    CHECK_STR(cycle_status(&w), "Failing");
+    char *m = find_mail(&w, "X-Ackbeat-Notice: nobody-confirmed", NULL);
+    CHECK(m != NULL);
+    CHECK_CONTAINS(m, "auto-reply");
+    ab_free(m);
+    world_free(&w);
+}
+
+TEST(heartbeat_bounce_is_named)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "bounce", HB, NULL));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    char tok[32];
+    CHECK_OK(token_for(&w, "bob@state-b.test", tok));
+    char dsn[4096];
+    snprintf(dsn, sizeof dsn,
+             "From: MAILER-DAEMON@mx.test (Mail Delivery System)\r\n"
+             "To: heartbeat@example.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+             "Message-ID: <dsn.%d@mx.test>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+             "Content-Type: multipart/report; report-type=delivery-status; boundary=\"BB\"\r\n\r\n"
+             "--BB\r\nContent-Type: text/plain\r\n\r\n<bob@state-b.test>: user unknown\r\n"
+             "--BB\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.test\r\n\r\n"
+             "Final-Recipient: rfc822; bob@state-b.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+             "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
+             "--BB\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <hb.%s@example.test>\r\n"
+             "To: bob@state-b.test\r\nSubject: heartbeat\r\n--BB--\r\n",
+             getpid(), tok);
+    deliver(&w, dsn);
+    CHECK_OK(tick(&w, "2026-12-01T09:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-08T08:01:00Z", NULL));
+    CHECK_STR(cycle_status(&w), "Failing");
+    char *m = find_mail(&w, "X-Ackbeat-Notice: nobody-confirmed", NULL);
+    CHECK(m != NULL);
+    CHECK_CONTAINS(m, "bounced");
+    ab_free(m);
+    struct store_alert **v;
+    size_t n;
+    CHECK_OK(store_alert_list(w.st, 0, 10, &v, &n, NULL));
+    CHECK_INT(n, 1);
+    CHECK_CONTAINS(v[0]->message, "bounced: bob@state-b.test");
+    store_alert_free(v[0]);
+    ab_free(v);
+    world_free(&w);
+}
+
+TEST(heartbeat_answered_late_resolves)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "late", HB, NULL));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-08T08:01:00Z", NULL));
+    CHECK_STR(cycle_status(&w), "Failing");
+    CHECK_INT(open_alerts(&w, NULL, NULL), 1);
+    char tok[32];
+    CHECK_OK(token_for(&w, "alice@state-a.test", tok));
+    reply(&w, "alice@state-a.test", tok, "Sorry, I was away. Received.", NULL);
+    struct eng_tick_stats s;
+    CHECK_OK(tick(&w, "2026-12-09T10:00:00Z", &s));
+    CHECK_STR(cycle_status(&w), "Healthy");
+    CHECK_INT(s.alerts_resolved, 1);
+    CHECK_INT(open_alerts(&w, NULL, NULL), 0);
+    CHECK(count_mail(&w, "X-Ackbeat-Notice: alert-resolved", NULL) >= 1);
+    world_free(&w);
+}
+
+TEST(heartbeat_verdict_held_while_inbox_unreadable)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "unreadable", HB, NULL));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-07T08:00:00Z", NULL));
+    /* The mailbox disappears (a broken mount, a wrong path). */
+    char from[1024], to[1100];
+    snprintf(from, sizeof from, "%s/inbox", w.dir);
+    snprintf(to, sizeof to, "%s/inbox.gone", w.dir);
+    CHECK(rename(from, to) == 0);
+    CHECK_OK(tick(&w, "2026-12-08T08:01:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-08T08:10:00Z", NULL));
+    CHECK_STR(cycle_status(&w), "Held");
+    struct store_alert **v;
+    size_t n;
+    CHECK_OK(store_alert_list(w.st, 0, 10, &v, &n, NULL));
+    CHECK_INT(n, 1);
+    CHECK_INT(v[0]->status, STORE_OFFLINE);
+    CHECK_CONTAINS(v[0]->message, "cannot read the inbox");
+    store_alert_free(v[0]);
+    ab_free(v);
+    CHECK_INT(count_mail(&w, "nobody-confirmed", NULL), 0);
+    /* The mailbox is back with a reply that came in meanwhile. */
+    CHECK(rename(to, from) == 0);
+    char tok[32];
+    CHECK_OK(token_for(&w, "alice@state-a.test", tok));
+    reply(&w, "alice@state-a.test", tok, "ok", NULL);
+    CHECK_OK(tick(&w, "2026-12-08T09:00:00Z", NULL));
+    CHECK_STR(cycle_status(&w), "Healthy");
+    CHECK_INT(open_alerts(&w, NULL, NULL), 0);
+    world_free(&w);
+}
+
+TEST(reply_commands_and_forgery)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "commands", HB, NULL));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-08T08:01:00Z", NULL));
+    CHECK_INT(open_alerts(&w, NULL, NULL), 1);
+    /* A forged token acknowledges nothing. */
+    reply(&w, "mallory@evil.test", "aaaaaaaaaaaaaaaaaaaaaaaaaa", "ack", NULL);
+    CHECK_OK(tick(&w, "2026-12-08T09:00:00Z", NULL));
+    CHECK_STR(cycle_status(&w), "Failing");
+    /* "snooze 2d" from the recipient snoozes the heartbeat's alert. */
+    char tok[32];
+    CHECK_OK(token_for(&w, "bob@state-b.test", tok));
+    reply(&w, "bob@state-b.test", tok, "snooze 2d", NULL);
+    CHECK_OK(tick(&w, "2026-12-08T10:00:00Z", NULL));
+    struct store_alert **v;
+    size_t n;
+    CHECK_OK(store_alert_list(w.st, 1, 10, &v, &n, NULL));
+    CHECK(n >= 1);
+    CHECK(v[0]->dismissed_at != AB_TIME_NONE);
+    CHECK_INT(v[0]->dismissed_until, T("2026-12-10T10:00:00Z"));
+    CHECK_STR(v[0]->dismissed_by, "bob@state-b.test");
+    for (size_t i = 0; i < n; i++)
+        store_alert_free(v[i]);
+    ab_free(v);
+    world_free(&w);
+}
+
+static void set_newest(struct world *w, const char *iso)
+{
+    char p[1024], sql[512];
+    snprintf(p, sizeof p, "%s/data.db", w->dir);
+    sqlite3 *db;
+    if (sqlite3_open(p, &db) != SQLITE_OK)
+        abort();
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE IF NOT EXISTS t(ts TEXT); INSERT INTO t VALUES ('%s');", iso);
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+}
+
+#define FRESH "<freshness name=\"fresh\" source=\"db\" table=\"t\" column=\"ts\" " \
+              "max-age=\"2d\" warn-age=\"1d\"/>"
+
+TEST(freshness_fails_repeats_escalates_dismissed_worse_recovers)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "fresh", FRESH, NULL));
+    set_newest(&w, "2026-12-01T00:00:00Z");
+    CHECK_OK(tick(&w, "2026-12-01T12:00:00Z", NULL));
+    CHECK_INT(open_alerts(&w, NULL, NULL), 0);
+    int cnt = 0, lvl = 0;
+    CHECK_OK(tick(&w, "2026-12-02T06:00:00Z", NULL)); /* 30h old: Degraded */
+    CHECK_INT(open_alerts(&w, &cnt, &lvl), 1);
+    CHECK_INT(cnt, 1);
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: alert-opened", "To: ops@example.test"), 1);
+    CHECK_OK(tick(&w, "2026-12-02T07:00:00Z", NULL)); /* no repeat yet */
+    CHECK_OK(open_alerts(&w, &cnt, NULL) == 1 ? 0 : 1);
+    CHECK_INT(cnt, 1);
+    CHECK_OK(tick(&w, "2026-12-03T06:00:00Z", NULL)); /* 24h later: Failing, worse */
+    CHECK_OK(open_alerts(&w, &cnt, NULL) == 1 ? 0 : 1);
+    CHECK_INT(cnt, 2);
+    CHECK_OK(tick(&w, "2026-12-04T06:01:00Z", NULL)); /* 2d after opening: escalates */
+    CHECK_OK(open_alerts(&w, &cnt, &lvl) == 1 ? 0 : 1);
+    CHECK_INT(lvl, 1);
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: alert-escalated", "To: boss@example.test"), 1);
+    /* All notices about this alert are in one thread. */
+    CHECK_INT(count_mail(&w, "In-Reply-To: <ackbeat.alert1.n1.", "To: ops@example.test"), 2);
+    struct store_alert **v;
+    size_t n;
+    CHECK_OK(store_alert_list(w.st, 0, 10, &v, &n, NULL));
+    int64_t id = v[0]->id;
+    store_alert_free(v[0]);
+    ab_free(v);
+    ab_errmsg em = {{0}};
+    CHECK_OK(eng_dismiss(w.e, id, "kim", "known: vendor outage", AB_TIME_NONE,
+                         T("2026-12-04T07:00:00Z"), &em));
+    int before = count_mail(&w, "X-Ackbeat-Alert: 1", NULL);
+    CHECK_OK(tick(&w, "2026-12-06T07:00:00Z", NULL)); /* would repeat: dismissed */
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Alert: 1", NULL), before);
+    world_free(&w);
+
+    /* Gets worse while dismissed: the dismissal ends and people hear. */
+    CHECK_OK(world_new(&w, "fresh2", FRESH, NULL));
+    set_newest(&w, "2026-12-01T00:00:00Z");
+    CHECK_OK(tick(&w, "2026-12-02T06:00:00Z", NULL)); /* Degraded */
+    CHECK_OK(store_alert_list(w.st, 0, 10, &v, &n, NULL));
+    id = v[0]->id;
+    store_alert_free(v[0]);
+    ab_free(v);
+    CHECK_OK(eng_dismiss(w.e, id, "kim", NULL, AB_TIME_NONE, T("2026-12-02T06:30:00Z"), &em));
+    CHECK_OK(tick(&w, "2026-12-03T01:00:00Z", NULL)); /* Failing: worse */
+    struct store_alert *a;
+    CHECK_OK(store_alert_get(w.st, id, &a, &em));
+    CHECK_INT(a->dismissed_at, AB_TIME_NONE);
+    CHECK_INT(a->status, STORE_FAILING);
+    CHECK_INT(a->notify_count, 2);
+    store_alert_free(a);
+    /* Fresh data: resolved, and a resolved notice in the same thread. */
+    set_newest(&w, "2026-12-03T01:30:00Z");
+    struct eng_tick_stats s;
+    CHECK_OK(tick(&w, "2026-12-03T02:00:00Z", &s));
+    CHECK_INT(s.alerts_resolved, 1);
+    char *m = find_mail(&w, "X-Ackbeat-Notice: alert-resolved", NULL);
+    CHECK(m != NULL);
+    CHECK_CONTAINS(m, "In-Reply-To: <ackbeat.alert1.n1.");
+    ab_free(m);
+    world_free(&w);
+}
+
+TEST(confirm_damps_flapping)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "confirm",
+                       "<freshness name=\"fresh\" source=\"db\" table=\"t\" column=\"ts\" "
+                       "max-age=\"2d\" confirm=\"3\"/>", NULL));
+    set_newest(&w, "2026-11-01T00:00:00Z");
+    CHECK_OK(tick(&w, "2026-12-01T00:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-01T00:01:00Z", NULL));
+    CHECK_INT(open_alerts(&w, NULL, NULL), 0);
+    CHECK_OK(tick(&w, "2026-12-01T00:02:00Z", NULL)); /* third bad run */
+    CHECK_INT(open_alerts(&w, NULL, NULL), 1);
+    world_free(&w);
+}
+
+TEST(dependency_holds_child_notices)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "dep",
+                       "<sql name=\"db-up\" source=\"db\" crit=\"1\" direction=\"below\">"
+                       "<query>SELECT count(*) FROM t</query></sql>\n"
+                       "<freshness name=\"child\" source=\"db\" table=\"t\" column=\"ts\" "
+                       "max-age=\"1d\" depends-on=\"db-up\"/>", NULL));
+    /* An empty table: the parent fails (no rows) and so does the child. */
+    char p[1024];
+    snprintf(p, sizeof p, "%s/data.db", w.dir);
+    sqlite3 *db;
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    sqlite3_exec(db, "CREATE TABLE t(ts TEXT)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    CHECK_OK(tick(&w, "2026-12-01T00:00:00Z", NULL));
+    CHECK_INT(open_alerts(&w, NULL, NULL), 2);
+    /* Only the parent's alert was sent. */
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Check: db-up", NULL), 1);
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Check: child", NULL), 0);
+    struct store_alert *a;
+    CHECK_OK(store_alert_find_open(w.st, "child", "", &a, NULL));
+    CHECK_STR(a->held_by, "db-up");
+    store_alert_free(a);
+    world_free(&w);
+}
+
+TEST(maintenance_holds_runs_and_notices)
+{
+    struct world w;
+    char ics[2048];
+    snprintf(ics, sizeof ics, "%s/maint.ics", t_tmpdir());
+    write_file(ics, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+                    "UID:m1@t\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261201T000000Z\r\n"
+                    "DTEND:20261201T060000Z\r\nSUMMARY:DB upgrade\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+    char extra[2200];
+    snprintf(extra, sizeof extra, "<maintenance calendar=\"%s\"/>", ics);
+    CHECK_OK(world_new(&w, "maint", FRESH, extra));
+    set_newest(&w, "2026-11-01T00:00:00Z");
+    struct eng_tick_stats s;
+    CHECK_OK(tick(&w, "2026-12-01T01:00:00Z", &s));
+    CHECK_INT(s.checks_held, 1);
+    CHECK_INT(s.checks_run, 0);
+    CHECK_INT(open_alerts(&w, NULL, NULL), 0);
+    CHECK_OK(tick(&w, "2026-12-01T06:01:00Z", &s)); /* after the window */
+    CHECK_INT(s.checks_run, 1);
+    CHECK_INT(open_alerts(&w, NULL, NULL), 1);
+    world_free(&w);
+}
+
+TEST(ping_check_goes_offline_when_silent)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "ping", "<ping name=\"backup\" period=\"1d\" grace=\"1h\"/>", NULL));
+    CHECK_OK(tick(&w, "2026-12-01T00:00:00Z", NULL));
+    ab_errmsg em = {{0}};
+    CHECK_OK(eng_ping(w.e, "backup", STORE_PING_SUCCESS, 0, "cli", NULL,
+                      T("2026-12-01T02:00:00Z"), &em));
+    CHECK_OK(tick(&w, "2026-12-02T02:30:00Z", NULL)); /* within period + grace */
+    CHECK_INT(open_alerts(&w, NULL, NULL), 0);
+    CHECK_OK(tick(&w, "2026-12-02T03:01:00Z", NULL));
+    struct store_alert *a;
+    CHECK_OK(store_alert_find_open(w.st, "backup", "", &a, NULL));
+    CHECK_INT(a->priority, 1); /* seed 001: failed to report in */
+    CHECK_INT(a->status, STORE_OFFLINE);
+    store_alert_free(a);
+    CHECK_OK(eng_ping(w.e, "backup", STORE_PING_EXIT, 3, "http", NULL,
+                      T("2026-12-02T04:00:00Z"), &em));
+    CHECK_OK(store_alert_find_open(w.st, "backup", "", &a, NULL));
+    CHECK_INT(a->status, STORE_FAILING);
+    CHECK_CONTAINS(a->message, "exit code 3");
+    store_alert_free(a);
+    CHECK_OK(eng_ping(w.e, "backup", STORE_PING_SUCCESS, 0, "http", NULL,
+                      T("2026-12-02T05:00:00Z"), &em));
+    CHECK_INT(open_alerts(&w, NULL, NULL), 0);
+    world_free(&w);
+}
