@@ -8,6 +8,9 @@
  *   SIGTERM, SIGINT  finish the current step and exit 0;
  *   SIGHUP           reload the config; keep the old one if the new one
  *                    does not validate.
+ *   SIGUSR1          sent by the web server's thread after a ping or report
+ *                    queued mail: tick now so that it goes out at once.
+ * With <web listen=...> the web server runs beside the loop (web/web.h).
  *
  * Under systemd (Type=notify) the loop reports through sd_notify: READY=1
  * after the first tick, STATUS= after every tick, RELOADING=1/READY=1
@@ -17,6 +20,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,12 +33,21 @@
 #include "cli/commands.h"
 #include "common/ab_log.h"
 #include "engine/eng.h"
+#include "web/web.h"
 
-static volatile sig_atomic_t stop_flag, reload_flag;
+static volatile sig_atomic_t stop_flag, reload_flag, wake_flag;
+
+/* The web server (web/web.h: its own thread, store and engine) and what
+ * it is started with; SIGUSR1 from it wakes the loop to send mail now. */
+static web *web_srv;
+static struct web_opts web_o;
+static pthread_t main_thread;
 
 static void on_signal(int sig)
 {
-    if (sig == SIGHUP)
+    if (sig == SIGUSR1)
+        wake_flag = 1;
+    else if (sig == SIGHUP)
         reload_flag = 1;
     else
         stop_flag = 1;
@@ -50,6 +63,7 @@ static void install_handlers(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -67,6 +81,17 @@ static ab_time wall(int64_t offset)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (ab_time)ts.tv_sec + offset;
+}
+
+static ab_time web_clock(void *offset)
+{
+    return wall(*(const int64_t *)offset);
+}
+
+static void web_wake(void *ud)
+{
+    (void)ud;
+    pthread_kill(main_thread, SIGUSR1);
 }
 
 static int64_t mono_ms(void)
@@ -161,6 +186,9 @@ static void reload_config(struct cli_env *env, const char *path)
         cfg_free(fresh);
         return;
     }
+    /* The web thread is restarted on the new model before the old one goes. */
+    if (web_apply(&web_srv, fresh, &web_o, &em) != AB_OK)
+        ab_log(AB_LOG_ERROR, "reload: %s; the web server is stopped", em.text);
     cfg_free(env->c);
     env->c = fresh;
     char sum[512];
@@ -197,6 +225,17 @@ int cmd_run(int argc, char **argv)
         return rc;
     eng_set_started(env.e, wall(offset));
     install_handlers();
+    main_thread = pthread_self();
+    web_o = (struct web_opts){.now = web_clock, .now_ud = &offset, .wake = web_wake,
+                              .template_dir = cli_template_dir(), .started = wall(offset)};
+    ab_errmsg wem = {{0}};
+    if (web_apply(&web_srv, env.c, &web_o, &wem) != AB_OK) {
+        fprintf(stderr, "ackbeat run: %s\n", wem.text);
+        cli_env_close(&env);
+        return EXIT_FAIL;
+    }
+    if (web_srv)
+        ab_log(AB_LOG_INFO, "web: listening on port %u", web_port(web_srv));
     char sum[512];
     cfg_summary(env.c, sum, sizeof sum);
     ab_log(AB_LOG_INFO, "ackbeat %s running: %s", AB_VERSION, sum);
@@ -209,6 +248,7 @@ int cmd_run(int argc, char **argv)
             reload_flag = 0;
             reload(&env, o.config);
         }
+        wake_flag = 0;
         ab_time now = wall(offset);
         struct eng_tick_stats s;
         ab_errmsg em = {{0}};
@@ -229,7 +269,7 @@ int cmd_run(int argc, char **argv)
         ab_time next = eng_next_wakeup(env.e, wall(offset));
         /* Re-read the clock after each wake: the sleep may end early
          * (a signal) or the wall clock may have been stepped. */
-        while (!stop_flag && !reload_flag) {
+        while (!stop_flag && !reload_flag && !wake_flag) {
             ab_time t = wall(offset);
             if (t >= next)
                 break;
@@ -244,6 +284,8 @@ int cmd_run(int argc, char **argv)
     }
     sd_notify(0, "STOPPING=1");
     ab_log(AB_LOG_INFO, "stopping");
+    web_free(web_srv);
+    web_srv = NULL;
     cli_env_close(&env);
     return EXIT_OK;
 }

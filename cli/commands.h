@@ -37,5 +37,6 @@ int cmd_run_check(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_tick(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_web(int argc, char **argv);
 
 #endif

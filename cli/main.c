@@ -30,6 +30,7 @@ static const struct cli_command commands[] = {
     {"status", cmd_status, "every check's status, last and next run"},
     {"tick", cmd_tick, "one pass of all due work, then exit"},
     {"validate", cmd_validate, "check a configuration file"},
+    {"web", cmd_web, "serve the web pages and API without the tick loop"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
