@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# build-deb.sh - build ackbeat's .deb from a clean copy of a commit, install
+# it, check that it works, and purge it again: the proof that debian/
+# produces a package that installs and runs.  Not part of `make check`: it
+# takes a minute and installs system-wide (run it as root, on a test
+# machine).
+#
+# Usage: tests/packaging/build-deb.sh [REF]     (default: HEAD)
+#   KEEP=1  keep the build folder and leave the package installed
+# The copy comes from `git archive`, so build artefacts never land in the
+# work tree, and only committed files are packaged.
+# Ends with "packaging: N passed, N failed".
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+ref=${1:-HEAD}
+work=$(mktemp -d /tmp/ackbeat-deb.XXXXXX)
+pass=0 fail=0
+installed=
+
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
+# check DESC CMD...: run CMD, show its output only when it fails.
+check() {
+    local desc=$1 out
+    shift
+    if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc"; printf '#   %s\n' "$out" | tail -n 20; fi
+}
+
+cleanup() {
+    if [ -n "$installed" ] && [ "${KEEP:-0}" != 1 ]; then
+        dpkg --purge ackbeat >/dev/null 2>&1 || true
+    fi
+    [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || { echo "build-deb.sh: run as root (it installs the package)" >&2; exit 2; }
+"$root/scripts/install-deps" build
+"$root/scripts/install-deps" package
+
+mkdir -p "$work/src"
+git -C "$root" archive --format=tar "$ref" | tar -x -C "$work/src"
+echo "# building $(git -C "$root" rev-parse --short "$ref") in $work/src"
+start=$(date +%s)
+if (cd "$work/src" && dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
+    ok "dpkg-buildpackage -us -uc -b builds ($(($(date +%s) - start)) s)"
+else
+    not_ok "dpkg-buildpackage -us -uc -b builds"
+    tail -n 30 "$work/build.log" | sed 's/^/#   /'
+    echo "packaging: $pass passed, $((fail)) failed"
+    exit 1
+fi
+deb=$(ls "$work"/ackbeat_*.deb)
+echo "# $(basename "$deb"): $(du -h "$deb" | cut -f1)"
+dpkg-deb -c "$deb" | awk '{print "#   " $NF}' | grep -v '/$' | grep -v 'templates/default/.' || true
+
+check "the package carries the unit" bash -c "dpkg-deb -c '$deb' | grep -q 'lib/systemd/system/ackbeat.service'"
+check "the package carries both man pages" bash -c "dpkg-deb -c '$deb' | grep -q 'man1/ackbeat.1' && dpkg-deb -c '$deb' | grep -q 'man5/ackbeat.conf.5'"
+check "/etc/ackbeat/ackbeat.xml is a conffile" bash -c "dpkg-deb -e '$deb' '$work/ctl' && grep -qx /etc/ackbeat/ackbeat.xml '$work/ctl/conffiles'"
+
+# No daemon may start system-wide here; dpkg honours policy-rc.d.
+made_policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    made_policy=1
+fi
+installed=1
+if dpkg -i "$deb" >"$work/install.log" 2>&1; then
+    ok "dpkg -i installs it"
+elif DEBIAN_FRONTEND=noninteractive apt-get -f install -y -q >>"$work/install.log" 2>&1; then
+    ok "dpkg -i, then apt-get -f install, installs it"
+else
+    not_ok "the package installs"
+    tail -n 20 "$work/install.log" | sed 's/^/#   /'
+fi
+[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+
+check "ackbeat --version" bash -c "ackbeat --version | grep -q '^ackbeat [0-9]'"
+check "ackbeat validate -c /etc/ackbeat/ackbeat.xml" ackbeat validate -c /etc/ackbeat/ackbeat.xml
+check "the ackbeat system user exists" getent passwd ackbeat
+check "/var/lib/ackbeat belongs to ackbeat" bash -c "[ \"\$(stat -c %U:%a /var/lib/ackbeat)\" = ackbeat:750 ]"
+check "the config is readable by the ackbeat group only" bash -c "[ \"\$(stat -c %U:%G:%a /etc/ackbeat/ackbeat.xml)\" = root:ackbeat:640 ]"
+check "man ackbeat renders" bash -c "MANWIDTH=80 man ackbeat 2>&1 | grep -q 'heartbeat and alerting'"
+check "the installed templates render" ackbeat render --template /usr/share/ackbeat/templates/default/alert-opened.subject.mustache
+if [ -d /run/systemd/system ]; then
+    check "the service is enabled" systemctl is-enabled ackbeat
+else
+    check "the service is enabled (wants link)" test -L /etc/systemd/system/multi-user.target.wants/ackbeat.service
+fi
+if command -v systemd-analyze >/dev/null; then
+    check "systemd-analyze verify accepts the unit" systemd-analyze verify /lib/systemd/system/ackbeat.service
+fi
+
+# Start it as the unit would (no systemd here): as the ackbeat user, with
+# the unit's environment, and a notify socket standing in for systemd.
+if command -v python3 >/dev/null; then
+    sock=$work/notify.sock
+    python3 - "$sock" "$work/notify.log" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(1)
+end = time.monotonic() + 30
+with open(sys.argv[2], "a", buffering=1) as f:
+    while time.monotonic() < end:
+        try: f.write(s.recv(4096).decode() + "\n")
+        except socket.timeout: pass
+PY
+    lpid=$!
+    for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+    chmod 777 "$work" && chmod 666 "$sock"
+    runuser -u ackbeat -- env ACKBEAT_CONFIG=/etc/ackbeat/ackbeat.xml NOTIFY_SOCKET="$sock" \
+        ackbeat run >"$work/run.log" 2>&1 &
+    rpid=$!
+    for _ in $(seq 100); do grep -q READY=1 "$work/notify.log" 2>/dev/null && break; sleep 0.1; done
+    check "ackbeat run as user ackbeat says READY=1" grep -q READY=1 "$work/notify.log"
+    kill -TERM "$rpid" 2>/dev/null || true
+    if wait "$rpid"; then
+        ok "it stops cleanly on SIGTERM"
+    else
+        not_ok "it stops cleanly on SIGTERM"
+        tail -n 5 "$work/run.log" | sed 's/^/#   /'
+    fi
+    check "its state database is in /var/lib/ackbeat" test -s /var/lib/ackbeat/state.db
+    kill "$lpid" 2>/dev/null || true
+    wait "$lpid" 2>/dev/null || true
+fi
+
+if [ "${KEEP:-0}" != 1 ]; then
+    check "dpkg --purge removes it" dpkg --purge ackbeat
+    installed=
+    check "the binary is gone" bash -c "! command -v ackbeat"
+    check "/var/lib/ackbeat is gone after purge" test ! -e /var/lib/ackbeat
+fi
+echo "packaging: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
