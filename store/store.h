@@ -570,35 +570,6 @@ enum ab_err store_token_lookup(store *st, const char *token, int64_t *cycle_id,
 
 /* ===== web queries (store/webq.c) === */
 
-/* One recipient of a heartbeat cycle as the status page shows it. */
-struct store_webq_rcpt {
-    char *address;          /* the token's recipient */
-    ab_time issued;
-    ab_time confirmed;      /* the first acknowledgement; AB_TIME_NONE if none */
-    char *confirmed_by;     /* who sent it (may be a colleague), NULL if none */
-    ab_time bounced;        /* AB_TIME_NONE unless the heartbeat bounced */
-    char *bounce_detail;    /* may be NULL */
-    ab_time autoreplied;    /* an auto-reply (out of office) came back */
-    char *autoreply_detail; /* may be NULL */
-};
-struct store_webq_cycle {
-    int64_t id;
-    char *check;
-    ab_time opened, deadline;
-    ab_time verdict_at;     /* AB_TIME_NONE while Pending */
-    int quorum;
-    char *status;           /* "Pending", "Healthy", "Failing", "Held" */
-    struct store_webq_rcpt *rcpts; /* by address */
-    size_t nrcpts;
-};
-/* The newest limit cycles (of check, or of all when check is NULL), newest
- * first, each with its recipients.  Read-only.  Free with
- * store_webq_cycles_free(*out, *n). */
-enum ab_err store_webq_cycles(store *st, const char *check, size_t limit,
-                              struct store_webq_cycle **out, size_t *n,
-                              ab_errmsg *em) AB_MUST_CHECK;
-void store_webq_cycles_free(struct store_webq_cycle *v, size_t n);
-
 /* The inbox over every mailbox read so far (for metrics and the status
  * page): how many, the newest successful read and attempt (AB_TIME_NONE
  * if never), and the newest error (NULL if none; the caller ab_free's it). */

@@ -80,7 +80,7 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
 }
 
 /* One heartbeat cycle: who confirmed, who bounced, who only auto-replied. */
-static json_t *cycle_obj(const struct store_webq_cycle *c, ab_time now)
+static json_t *cycle_obj(const struct store_cycle *c, ab_time now)
 {
     json_t *o = json_object();
     json_object_set_new(o, "check", web_jstr(c->check));
@@ -94,7 +94,7 @@ static json_t *cycle_obj(const struct store_webq_cycle *c, ab_time now)
     size_t confirmed = 0;
     json_t *rs = json_array();
     for (size_t i = 0; i < c->nrcpts; i++) {
-        const struct store_webq_rcpt *r = &c->rcpts[i];
+        const struct store_cycle_rcpt *r = &c->rcpts[i];
         json_t *x = json_object();
         json_object_set_new(x, "address", web_jstr(r->address));
         const char *state, *rcls;
@@ -105,12 +105,16 @@ static json_t *cycle_obj(const struct store_webq_cycle *c, ab_time now)
             confirmed++;
             if (r->confirmed_by && strcasecmp(r->confirmed_by, r->address) != 0)
                 json_object_set_new(x, "by", web_jstr(r->confirmed_by));
+            detail = r->excerpt;
         } else if (r->bounced != AB_TIME_NONE) {
             state = "bounced", rcls = "failing", when = r->bounced;
             detail = r->bounce_detail;
         } else if (r->autoreplied != AB_TIME_NONE) {
             state = "auto-reply only", rcls = "degraded", when = r->autoreplied;
             detail = r->autoreply_detail;
+        } else if (r->unverified) {
+            /* A reply from an address not allowed to confirm for them. */
+            state = "unverified reply", rcls = "degraded", when = AB_TIME_NONE;
         } else {
             state = "waiting", rcls = "unknown", when = AB_TIME_NONE;
         }
@@ -131,17 +135,17 @@ static json_t *cycle_obj(const struct store_webq_cycle *c, ab_time now)
 
 static json_t *cycles_json(web *w, const char *check, ab_time now)
 {
-    struct store_webq_cycle *v = NULL;
+    struct store_cycle **v = NULL;
     size_t n = 0;
     ab_errmsg em = {{0}};
     json_t *arr = json_array();
-    if (store_webq_cycles(w->st, check, CYCLES_ON_STATUS, &v, &n, &em) != AB_OK) {
+    if (store_cycle_list(w->st, check, 0, CYCLES_ON_STATUS, &v, &n, &em) != AB_OK) {
         ab_log(AB_LOG_WARN, "web: heartbeat cycles: %s", em.text);
         return arr;
     }
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, cycle_obj(&v[i], now));
-    store_webq_cycles_free(v, n);
+        json_array_append_new(arr, cycle_obj(v[i], now));
+    store_cycle_list_free(v, n);
     return arr;
 }
 
