@@ -43,7 +43,7 @@ mkdir -p "$work/src"
 git -C "$root" archive --format=tar "$ref" | tar -x -C "$work/src"
 echo "# building $(git -C "$root" rev-parse --short "$ref") in $work/src"
 start=$(date +%s)
-if (cd "$work/src" && dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
+if (cd "$work/src" && dpkg-buildpackage -us -uc -b -j"$(nproc)") >"$work/build.log" 2>&1; then
     ok "dpkg-buildpackage -us -uc -b builds ($(($(date +%s) - start)) s)"
 else
     not_ok "dpkg-buildpackage -us -uc -b builds"
@@ -109,7 +109,9 @@ PY
     lpid=$!
     for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
     chmod 777 "$work" && chmod 666 "$sock"
-    runuser -u ackbeat -- env ACKBEAT_CONFIG=/etc/ackbeat/ackbeat.xml NOTIFY_SOCKET="$sock" \
+    # setpriv execs (runuser would stay in between and turn SIGTERM into a failure).
+    setpriv --reuid=ackbeat --regid=ackbeat --init-groups \
+        env ACKBEAT_CONFIG=/etc/ackbeat/ackbeat.xml NOTIFY_SOCKET="$sock" \
         ackbeat run >"$work/run.log" 2>&1 &
     rpid=$!
     for _ in $(seq 100); do grep -q READY=1 "$work/notify.log" 2>/dev/null && break; sleep 0.1; done
