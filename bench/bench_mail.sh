@@ -10,7 +10,9 @@
 #   - one `curl smtp://` process per message (C of them, default 300): the
 #     naive way.
 # Runs are interleaved (ackbeat, smtp-source, curl) RUNS times (default 3)
-# and the medians compared, since this machine's load varies by +-20 %.
+# and the medians compared, since this machine's load varies by +-20 %;
+# before each sender Postfix's queue is let drain, so nobody pays for the
+# previous sender's deliveries.
 #
 # Usage: bench/bench_mail.sh [N] [C]        (B=build dir, default build)
 # Uses the stack of $ACKBEAT_STACK_DIR if set, else starts its own on ports
@@ -67,17 +69,29 @@ from=heartbeat@example.test
 to=bob@example.test
 
 now() { date +%s.%N; }
+# Wait until Postfix has delivered everything (up to 3 min), so that each
+# sender meets an idle server rather than the previous one's backlog.
+settle() {
+	local i
+	for i in $(seq 1800); do
+		postqueue -c "$ACKBEAT_STACK_POSTFIX_CONF" -p 2>/dev/null | grep -q '^Mail queue is empty' && return 0
+		sleep 0.1
+	done
+	echo "bench_mail: Postfix queue not empty after 3 minutes" >&2
+}
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 field() { sed -nE "s/.*$1=([0-9.]+).*/\1/p"; }
 
 : >"$work/ab" ; : >"$work/ss" ; : >"$work/curl"
 for r in $(seq "$RUNS"); do
 	rm -f "$work/state.db"*
+	settle
 	echo "-- run $r: ackbeat outbox, $N messages"
 	"$drv" "$work/state.db" "smtp://$H:$P/bench.test" "$from" "$to" "$N" "$work/sample.eml" |
 		tee -a "$work/ab"
 	bytes=$(field message_bytes <"$work/ab" | tail -1)
 
+	settle
 	echo "-- run $r: smtp-source -d -s 1 -m $N -l $bytes"
 	t0=$(now)
 	smtp-source -d -s 1 -m "$N" -l "$bytes" -f "$from" -t "$to" -M bench.test "$H:$P"
@@ -85,6 +99,7 @@ for r in $(seq "$RUNS"); do
 	awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "smtp-source n=%d seconds=%.3f rate=%.1f\n", n, b - a, n / (b - a) }' |
 		tee -a "$work/ss"
 
+	settle
 	echo "-- run $r: $C curl processes"
 	t0=$(now)
 	for i in $(seq "$C"); do
