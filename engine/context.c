@@ -153,3 +153,21 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     json_object_set_new(root, "reply_hint", json_false());
     return root;
 }
+
+json_t *eng_ctx_digest_item(eng *e, const struct cfg_check *k,
+                            const struct store_alert *a, ab_time now)
+{
+    (void)e;
+    json_t *o = json_object();
+    char age[64];
+    json_object_set_new(o, "id", json_integer(a->id));
+    json_object_set_new(o, "priority", json_integer(a->priority));
+    set_str(o, "status", a->resolved != AB_TIME_NONE ? "Healthy" : store_status_name(a->status));
+    set_str(o, "check", a->check);
+    set_str(o, "label", k ? k->label : a->check);
+    set_time(o, "opened", a->opened);
+    human_age(now - a->opened, age, sizeof age);
+    set_str(o, "age", age);
+    set_str(o, "message", a->message);
+    return o;
+}

@@ -17,6 +17,7 @@ struct eng {
     char *template_dir;
     int send;
     ab_time started; /* when the daemon started; AB_TIME_NONE for one-off commands */
+    sched *digest;   /* the daily digest's time, or NULL when off */
 };
 
 /* due.c: is the check due at now?  Updates the schedule bookkeeping when
@@ -47,10 +48,21 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
                              int level, ab_time now, const char *thread_msgid,
                              char *msgid_out, ab_errmsg *em);
 
+/* The end of a tick: each recipient's due notices become one email. */
+enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
+                              ab_errmsg *em);
+
+/* The daily digest, when alerting/@digest-at is due. */
+enum ab_err eng_daily_digest(eng *e, ab_time now, struct eng_tick_stats *stats,
+                             ab_errmsg *em);
+
 /* context.c: the template data for a notice (caller json_decref's). */
 json_t *eng_ctx_base(eng *e, const char *email, ab_time now);
 json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
                       const struct store_alert *a, const char *email, ab_time now);
+/* One alert as a digest lists it (k may be NULL if it left the config). */
+json_t *eng_ctx_digest_item(eng *e, const struct cfg_check *k,
+                            const struct store_alert *a, ab_time now);
 
 /* ping.c: the dead man's switch of ping checks, once per tick. */
 enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,

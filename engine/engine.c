@@ -5,11 +5,35 @@
  */
 #include "engine/eng_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 #include "mailer/mail.h"
+
+/* The daily digest as a cron rule at HH:MM in the site's zone. */
+static enum ab_err make_digest(const cfg *c, sched **out, ab_errmsg *em)
+{
+    *out = NULL;
+    const char *at = cfg_global(c)->alerting.digest_at;
+    if (!at)
+        return AB_OK;
+    char cron[32];
+    snprintf(cron, sizeof cron, "%d %d * * *", (at[3] - '0') * 10 + (at[4] - '0'),
+             (at[0] - '0') * 10 + (at[1] - '0'));
+    sched *s = sched_new();
+    if (!s)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    enum ab_err err;
+    if ((err = sched_set_zone(s, cfg_global(c)->timezone, em)) ||
+        (err = sched_set_cron(s, cron, em))) {
+        sched_free(s);
+        return err;
+    }
+    *out = s;
+    return AB_OK;
+}
 
 static enum ab_err open_templates(eng *e, const cfg *c, tpl_set **out, ab_errmsg *em)
 {
@@ -43,6 +67,8 @@ enum ab_err eng_new(const cfg *c, store *st, const char *template_dir, eng **out
         err = ab_fail(em, AB_ENOMEM, "out of memory");
     else
         err = open_templates(e, c, &e->tpl, em);
+    if (!err)
+        err = make_digest(c, &e->digest, em);
     if (err) {
         eng_free(e);
         return err;
@@ -57,6 +83,7 @@ void eng_free(eng *e)
         return;
     chk_ctx_free(e->chk);
     tpl_set_free(e->tpl);
+    sched_free(e->digest);
     ab_free(e->template_dir);
     ab_free(e);
 }
@@ -64,11 +91,16 @@ void eng_free(eng *e)
 enum ab_err eng_set_config(eng *e, const cfg *c, ab_errmsg *em)
 {
     tpl_set *t = NULL;
+    sched *d = NULL;
     enum ab_err err = open_templates(e, c, &t, em);
+    if (!err && (err = make_digest(c, &d, em)))
+        tpl_set_free(t);
     if (err)
         return err;
     tpl_set_free(e->tpl);
     e->tpl = t;
+    sched_free(e->digest);
+    e->digest = d;
     e->c = c;
     /* Sources may have changed: drop pooled connections. */
     chk_ctx_close_all(e->chk);
@@ -211,6 +243,14 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
         if (err == AB_ESTORE || err == AB_EBUSY)
             return ab_fail(em, err, "%s", fem.text);
     }
+    if (!(err = eng_flush_notices(e, now, stats, &fem)))
+        err = eng_daily_digest(e, now, stats, &fem);
+    if (err) {
+        ab_log(AB_LOG_ERROR, "notices: %s", fem.text);
+        stats->errors++;
+        if (err == AB_ESTORE || err == AB_EBUSY)
+            return ab_fail(em, err, "%s", fem.text);
+    }
     drain(e, now, stats);
     return AB_OK;
 }
@@ -227,6 +267,10 @@ ab_time eng_next_wakeup(eng *e, ab_time now)
         if (f != AB_TIME_NONE && f < next)
             next = f;
     }
+    /* A notice waiting for someone's quiet hours to end. */
+    ab_time q = store_notices_next(e->st);
+    if (q != AB_TIME_NONE && q > now && q < next)
+        next = q;
     return next;
 }
 
@@ -241,6 +285,8 @@ enum ab_err eng_run_check(eng *e, const char *name, ab_time now,
                                       "reported to", name, cfg_check_kind_name(k->kind));
     struct eng_tick_stats stats = {0};
     enum ab_err err = run_and_evaluate(e, k, now, "manual", &stats, out, run_id, em);
+    if (!err)
+        err = eng_flush_notices(e, now, &stats, em);
     if (!err)
         drain(e, now, &stats);
     return err;
@@ -268,6 +314,8 @@ enum ab_err eng_report(eng *e, const char *check, const char *item,
     struct eng_tick_stats stats = {0};
     if (!err)
         err = eng_evaluate(e, k, &r, 1, rid, now, &stats, em);
+    if (!err)
+        err = eng_flush_notices(e, now, &stats, em);
     if (!err)
         drain(e, now, &stats);
     return err;

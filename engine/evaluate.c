@@ -66,6 +66,8 @@ static int is_dismissed(const struct store_alert *a, ab_time now)
     return a->dismissed_until == AB_TIME_NONE || now < a->dismissed_until;
 }
 
+static int flapping(eng *e, const struct store_check_state *cs, ab_time now);
+
 /* Why notices for this alert must wait, or NULL when they may go out. */
 static const char *held_reason(eng *e, const struct cfg_check *k,
                                const struct store_alert *a, ab_time now,
@@ -73,6 +75,14 @@ static const char *held_reason(eng *e, const struct cfg_check *k,
 {
     if (cfg_in_maintenance(e->c, k, now, NULL, 0))
         return "maintenance";
+    if (a && strcmp(a->kind, "check") == 0 && cfg_global(e->c)->alerting.flap_limit > 0) {
+        struct store_check_state *cs = NULL;
+        int f = store_check_state_get(e->st, k->name, a->item, &cs, NULL) == AB_OK &&
+                flapping(e, cs, now);
+        store_check_state_free(cs);
+        if (f)
+            return "flapping";
+    }
     if (parent_bad(e, k, parent))
         return "dependency";
     if (a && is_dismissed(a, now))
@@ -113,6 +123,87 @@ fail:
     store_rollback(e->st);
     /* Someone else claimed it first: not an error, just not ours to send. */
     return err == AB_EEXIST ? AB_OK : err;
+}
+
+/* How many status changes the space-separated list holds in 24h. */
+static int recent_flips(const char *flips, ab_time now)
+{
+    int n = 0;
+    for (const char *p = flips ? flips : ""; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        if (!len)
+            break;
+        char one[AB_ISO_LEN];
+        snprintf(one, sizeof one, "%.*s", (int)(len < AB_ISO_LEN - 1 ? len : AB_ISO_LEN - 1), p);
+        ab_time t;
+        if (ab_time_parse(one, &t) == AB_OK && now - t < 86400)
+            n++;
+        p += len;
+    }
+    return n;
+}
+
+/*
+ * Flapping: more status changes in a day than alerting/@flap-limit.
+ * While an item flaps, its own alert opens and resolves without notices,
+ * and one "flapping" alert (item "ITEM~flapping") speaks for it instead
+ * of a storm of opened/resolved emails.
+ */
+static int flapping(eng *e, const struct store_check_state *cs, ab_time now)
+{
+    int limit = cfg_global(e->c)->alerting.flap_limit;
+    return limit > 0 && recent_flips(cs->flips, now) > limit;
+}
+
+static enum ab_err send_notice(eng *e, const struct cfg_check *k,
+                               struct store_alert *a, const char *message,
+                               int level, ab_time now, struct eng_tick_stats *stats,
+                               ab_errmsg *em);
+
+static enum ab_err flap_alert(eng *e, const struct cfg_check *k,
+                              const struct store_check_state *cs, int is_flapping,
+                              ab_time now, struct eng_tick_stats *stats, ab_errmsg *em)
+{
+    char item[300];
+    snprintf(item, sizeof item, "%s~flapping", cs->item);
+    struct store_alert *a = NULL;
+    enum ab_err err = store_alert_find_open(e->st, k->name, item, &a, em);
+    if (err && err != AB_ENOTFOUND)
+        return err;
+    err = AB_OK;
+    if (is_flapping && !a) {
+        char msg[256];
+        int64_t id;
+        snprintf(msg, sizeof msg, "changed status %d times in the last 24 hours (limit %d); "
+                 "opened/resolved notices are held while it flaps",
+                 recent_flips(cs->flips, now), cfg_global(e->c)->alerting.flap_limit);
+        err = store_alert_open(e->st, k->name, item, "flapping", eng_priority(k, STORE_DEGRADED),
+                               STORE_DEGRADED, msg, now, &id, em);
+        if (err == AB_EEXIST)
+            return AB_OK;
+        if (!err && !(err = store_alert_get(e->st, id, &a, em))) {
+            ab_log(AB_LOG_WARN, "check %s%s%s is flapping", k->name, *cs->item ? "/" : "",
+                   cs->item);
+            if (stats)
+                stats->alerts_opened++;
+            err = send_notice(e, k, a, "alert-opened", 0, now, stats, em);
+        }
+    } else if (!is_flapping && a) {
+        err = store_alert_resolve(e->st, a->id, now, em);
+        if (!err) {
+            a->resolved = now;
+            if (stats)
+                stats->alerts_resolved++;
+            if (a->notify_count > 0)
+                err = send_notice(e, k, a, "alert-resolved", a->level, now, stats, em);
+        } else if (err == AB_EEXIST) {
+            err = AB_OK;
+        }
+    }
+    store_alert_free(a);
+    return err;
 }
 
 /* Keep the flip times of the last 24 hours, space separated. */
@@ -205,6 +296,10 @@ static enum ab_err evaluate_item(eng *e, const struct cfg_check *k,
     }
     if ((err = store_check_state_put(e->st, cs, em)))
         goto out;
+    int is_flapping = flapping(e, cs, now);
+    if (cfg_global(e->c)->alerting.flap_limit > 0 &&
+        (err = flap_alert(e, k, cs, is_flapping, now, stats, em)))
+        goto out;
 
     err = store_alert_find_open(e->st, k->name, item, &a, em);
     if (err && err != AB_ENOTFOUND)
@@ -267,8 +362,9 @@ static enum ab_err evaluate_item(eng *e, const struct cfg_check *k,
         ab_log(AB_LOG_INFO, "alert %lld resolved: %s%s%s is Healthy again",
                (long long)a->id, k->name, *item ? "/" : "", item);
         a->resolved = now;
-        /* Tell the people who were told it was broken. */
-        if (a->notify_count > 0)
+        /* Tell the people who were told it was broken (unless it flaps:
+         * the flapping alert speaks for it). */
+        if (a->notify_count > 0 && !is_flapping)
             err = send_notice(e, k, a, "alert-resolved", a->level, now, stats, em);
     }
 out:

@@ -1,22 +1,30 @@
 /*
- * notify.c - rendering a notice about an alert and queueing it.
+ * notify.c - from a claimed notice to an email.
  *
- * One message per recipient, so each can be personal and, later, wait
- * for its reader's quiet hours.  Message-IDs are derived from the alert,
- * the notice's number and the recipient, so every notice a person gets
- * about one alert threads under the first (In-Reply-To/References point
- * at it) without storing an id per person, and a notice queued twice
- * would collide on the outbox's unique Message-ID instead of going out
- * twice.
+ * Two steps.  eng_notify_alert() runs inside the transaction that claims
+ * the notice and only records, per recipient, that the notice is owed
+ * (store/notices.c), not before the end of that person's quiet hours.
+ * eng_flush_notices() runs at the end of a tick: each recipient's due
+ * notices become one email (a single notice keeps its own template and
+ * thread; several become one "digest" email), queued in the transaction
+ * that deletes them.  A crash between the steps loses nothing and sends
+ * nothing twice.
+ *
+ * Message-IDs are derived from the alert, the notice's number and the
+ * recipient, so every notice a person gets about one alert threads under
+ * the first (In-Reply-To/References point at it) without storing an id
+ * per person.
  */
 #include "engine/eng_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/ab_log.h"
+#include "common/ab_mem.h"
 #include "mailer/mail.h"
 
 /* FNV-1a over the lower-cased address: short, stable, not secret. */
@@ -37,13 +45,25 @@ static void alert_msgid(char *buf, size_t len, int64_t alert_id, const char *seq
              hash_addr(rcpt), domain);
 }
 
-static enum ab_err render_part(eng *e, const char *message, const char *part,
-                               const struct cfg_check *k, json_t *ctx, ab_buf *out,
-                               ab_errmsg *em)
+/* When rcpt may be mailed: now, or the end of their quiet hours. */
+static ab_time not_before(eng *e, const char *rcpt, int priority, ab_time now)
 {
-    ab_buf_reset(out);
-    return tpl_set_render(e->tpl, message, part, k->name, cfg_check_kind_name(k->kind),
-                          ctx, out, em);
+    const struct cfg_person *p = cfg_person_by_email(e->c, rcpt);
+    if (!p || !p->quiet)
+        return now;
+    if (priority == 1 && cfg_global(e->c)->alerting.quiet_bypass_p1)
+        return now;
+    /* Quiet hours are a window: "allowed" means quiet.  Walk to its end
+     * in minutes; a week bounds a window that never ends. */
+    ab_time t = now;
+    if (!sched_allowed(p->quiet, t, NULL))
+        return now;
+    for (int i = 0; i < 7 * 24 * 60 && sched_allowed(p->quiet, t, NULL); i++)
+        t = (t / 60 + 1) * 60;
+    /* EndTime is inclusive to the second: find the first quiet-free one. */
+    while (t > now && !sched_allowed(p->quiet, t - 1, NULL))
+        t--;
+    return t;
 }
 
 enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
@@ -56,9 +76,9 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
     size_t nr = 0;
     for (size_t i = 0; i < k->notify.n && nr < 256; i++)
         rcpts[nr++] = k->notify.v[i];
-    /* An escalation adds the next level; everyone told so far stays in. */
-    /* A heartbeat nobody confirmed goes to the escalation recipients at
-     * once: the people asked are the ones who did not answer. */
+    /* An escalation adds the next level, and a heartbeat nobody confirmed
+     * goes to it at once: the people asked are the ones who did not
+     * answer.  Everyone told so far stays in. */
     int esc = level >= 1 || k->kind == CFG_HEARTBEAT;
     for (size_t i = 0; esc && i < k->escalate_to.n && nr < 256; i++) {
         int dup = 0;
@@ -68,98 +88,372 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
             rcpts[nr++] = k->escalate_to.v[i];
     }
     (void)thread_msgid;
+    if (msgid_out)
+        msgid_out[0] = '\0';
     if (nr == 0) {
         ab_log(AB_LOG_WARN, "check %s: %s for alert %lld has no recipients "
                             "(set notify= on the check or in <alerting>)",
                k->name, message, (long long)a->id);
-        if (msgid_out)
-            msgid_out[0] = '\0';
         return AB_OK;
     }
     if (!g->mail.from)
         return ab_fail(em, AB_ECONFIG, "no <mail from=...> configured");
-    const char *domain = mail_addr_domain(g->mail.from);
-
-    ab_buf subject, text, html;
-    ab_buf_init(&subject, 4096);
-    ab_buf_init(&text, 4 << 20);
-    ab_buf_init(&html, 4 << 20);
-    enum ab_err err = AB_OK;
     char seq[32];
     if (!strcmp(message, "alert-resolved"))
         snprintf(seq, sizeof seq, "resolved");
     else
         snprintf(seq, sizeof seq, "n%d", a->notify_count + 1);
+    for (size_t i = 0; i < nr; i++) {
+        struct store_notice n = {.created = now, .rcpt = (char *)rcpts[i],
+                                 .alert_id = a->id, .message = (char *)message,
+                                 .level = level, .seq = seq, .priority = a->priority,
+                                 .not_before = not_before(e, rcpts[i], a->priority, now)};
+        enum ab_err err = store_notice_add(e->st, &n, em);
+        if (err)
+            return err;
+    }
+    if (msgid_out)
+        alert_msgid(msgid_out, 256, a->id, "n1", rcpts[0], mail_addr_domain(g->mail.from));
+    return AB_OK;
+}
 
-    /* For a heartbeat that failed, the first notice is "nobody confirmed",
-     * listing who was asked and what came back. */
+static enum ab_err render3(eng *e, const char *message, const char *check,
+                           const char *kind, json_t *ctx, ab_buf *subject, ab_buf *text,
+                           ab_buf *html, ab_errmsg *em)
+{
+    ab_buf_reset(subject);
+    ab_buf_reset(text);
+    ab_buf_reset(html);
+    enum ab_err err;
+    if ((err = tpl_set_render(e->tpl, message, "subject", check, kind, ctx, subject, em)) ||
+        (err = tpl_set_render(e->tpl, message, "txt", check, kind, ctx, text, em)) ||
+        (err = tpl_set_render(e->tpl, message, "html", check, kind, ctx, html, em)))
+        return err;
+    return AB_OK;
+}
+
+/* The newest cycle of a heartbeat check (for nobody-confirmed), or NULL. */
+static struct store_cycle *newest_cycle(eng *e, const char *check)
+{
+    struct store_cycle **v = NULL, *c = NULL;
+    size_t n = 0;
+    if (store_cycle_list(e->st, check, 0, 1, &v, &n, NULL) == AB_OK && n) {
+        c = v[0];
+        v[0] = NULL;
+    }
+    store_cycle_list_free(v, n);
+    return c;
+}
+
+struct bufs {
+    ab_buf subject, text, html;
+};
+
+/* One notice, one email, in its alert's thread. */
+static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs *b,
+                               ab_time now, ab_errmsg *em)
+{
+    const struct cfg_global *g = cfg_global(e->c);
+    struct store_alert *a = NULL;
     struct store_cycle *cycle = NULL;
-    if (k->kind == CFG_HEARTBEAT) {
-        struct store_cycle **v = NULL;
-        size_t n = 0;
-        if (store_cycle_list(e->st, k->name, 0, 1, &v, &n, NULL) == AB_OK && n) {
-            cycle = v[0];
-            v[0] = NULL;
-        }
-        store_cycle_list_free(v, n);
-        if (cycle && !strcmp(message, "alert-opened") && a->status == STORE_FAILING)
+    json_t *ctx = NULL;
+    enum ab_err err = store_alert_get(e->st, n->alert_id, &a, em);
+    if (err)
+        return err;
+    const struct cfg_check *k = cfg_check_find(e->c, a->check);
+    if (!k) {
+        /* The check left the config: nothing to render it with. */
+        ab_log(AB_LOG_INFO, "notice for alert %lld dropped: check %s is gone",
+               (long long)a->id, a->check);
+        goto out;
+    }
+    const char *message = n->message;
+    ctx = eng_ctx_alert(e, k, a, n->rcpt, now);
+    if (!ctx) {
+        err = ab_fail(em, AB_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* For a heartbeat: who was asked and what came back; the first
+     * notice of a failed cycle is "nobody confirmed". */
+    if (k->kind == CFG_HEARTBEAT && (cycle = newest_cycle(e, k->name))) {
+        eng_ctx_cycle_outcomes(ctx, k, cycle);
+        if (!strcmp(message, "alert-opened") && a->status == STORE_FAILING)
             message = "nobody-confirmed";
     }
-    for (size_t i = 0; i < nr; i++) {
-        json_t *ctx = eng_ctx_alert(e, k, a, rcpts[i], now);
-        if (!ctx) {
-            err = ab_fail(em, AB_ENOMEM, "out of memory");
-            break;
-        }
-        if (cycle)
-            eng_ctx_cycle_outcomes(ctx, k, cycle);
-        if ((err = render_part(e, message, "subject", k, ctx, &subject, em)) ||
-            (err = render_part(e, message, "txt", k, ctx, &text, em)) ||
-            (err = render_part(e, message, "html", k, ctx, &html, em))) {
-            json_decref(ctx);
-            break;
-        }
-        json_decref(ctx);
-
-        char msgid[256], root[256], aid[32];
-        alert_msgid(msgid, sizeof msgid, a->id, seq, rcpts[i], domain);
-        alert_msgid(root, sizeof root, a->id, "n1", rcpts[i], domain);
-        int first = !strcmp(seq, "n1");
-        snprintf(aid, sizeof aid, "%lld", (long long)a->id);
-        struct mail_addr to = {rcpts[i], NULL};
-        const struct cfg_person *p = cfg_person_by_email(e->c, rcpts[i]);
-        if (p)
-            to.name = p->display ? p->display : NULL;
-        struct mail_header hdrs[] = {{"X-Ackbeat-Check", k->name},
-                                     {"X-Ackbeat-Alert", aid},
-                                     {"X-Ackbeat-Notice", message}};
-        struct mail_msg_spec spec = {
-            .from = g->mail.from,
-            .from_name = g->mail.from_name,
-            .to = &to,
-            .nto = 1,
-            .reply_to = g->inbox.enabled ? g->inbox.reply_address : NULL,
-            .subject = ab_buf_str(&subject),
-            .text = ab_buf_str(&text),
-            .html = html.len ? ab_buf_str(&html) : NULL,
-            .message_id = msgid,
-            .in_reply_to = first ? NULL : root,
-            .references = first ? NULL : root,
-            .headers = hdrs,
-            .nheaders = sizeof hdrs / sizeof hdrs[0],
-            .date = now,
-        };
-        int64_t oid;
-        char got[MAIL_MSGID_MAX + 1];
-        err = mail_outbox_put(e->st, &spec, message, aid, now, &oid, got, em);
-        if (err)
-            break;
-        if (msgid_out && i == 0)
-            snprintf(msgid_out, 256, "%s", root);
-    }
-    ab_buf_free(&subject);
-    ab_buf_free(&text);
-    ab_buf_free(&html);
+    /* Render with the notice's own number, not the count since. */
+    json_t *al = json_object_get(ctx, "alert");
+    if (al && n->seq[0] == 'n')
+        json_object_set_new(al, "notify_count", json_integer(strtol(n->seq + 1, NULL, 10)));
+    if ((err = render3(e, message, k->name, cfg_check_kind_name(k->kind), ctx, &b->subject,
+                       &b->text, &b->html, em)))
+        goto out;
+    const char *domain = mail_addr_domain(g->mail.from);
+    char msgid[256], root[256], aid[32];
+    alert_msgid(msgid, sizeof msgid, a->id, n->seq, n->rcpt, domain);
+    alert_msgid(root, sizeof root, a->id, "n1", n->rcpt, domain);
+    int first = !strcmp(n->seq, "n1");
+    snprintf(aid, sizeof aid, "%lld", (long long)a->id);
+    struct mail_addr to = {n->rcpt, NULL};
+    const struct cfg_person *p = cfg_person_by_email(e->c, n->rcpt);
+    if (p && p->display)
+        to.name = p->display;
+    struct mail_header hdrs[] = {{"X-Ackbeat-Check", k->name},
+                                 {"X-Ackbeat-Alert", aid},
+                                 {"X-Ackbeat-Notice", message}};
+    struct mail_msg_spec spec = {
+        .from = g->mail.from,
+        .from_name = g->mail.from_name,
+        .to = &to,
+        .nto = 1,
+        .reply_to = g->inbox.enabled ? g->inbox.reply_address : NULL,
+        .subject = ab_buf_str(&b->subject),
+        .text = ab_buf_str(&b->text),
+        .html = b->html.len ? ab_buf_str(&b->html) : NULL,
+        .message_id = msgid,
+        .in_reply_to = first ? NULL : root,
+        .references = first ? NULL : root,
+        .headers = hdrs,
+        .nheaders = sizeof hdrs / sizeof hdrs[0],
+        .date = now,
+    };
+    int64_t oid;
+    char got[MAIL_MSGID_MAX + 1];
+    err = mail_outbox_put(e->st, &spec, message, aid, now, &oid, got, em);
+out:
+    json_decref(ctx);
     store_cycle_free(cycle);
+    store_alert_free(a);
+    return err;
+}
+
+/* Several notices for one person: one email listing them (the digest). */
+static enum ab_err send_group(eng *e, const struct store_notice *v, size_t n,
+                              struct bufs *b, const char *notice, ab_time now,
+                              ab_errmsg *em)
+{
+    const struct cfg_global *g = cfg_global(e->c);
+    json_t *ctx = eng_ctx_base(e, v[0].rcpt, now);
+    json_t *alerts = json_array();
+    for (size_t i = 0; i < n; i++) {
+        struct store_alert *a = NULL;
+        if (store_alert_get(e->st, v[i].alert_id, &a, NULL) != AB_OK)
+            continue;
+        const struct cfg_check *k = cfg_check_find(e->c, a->check);
+        json_t *one = eng_ctx_digest_item(e, k, a, now);
+        json_object_set_new(one, "notice", json_string(v[i].message));
+        json_array_append_new(alerts, one);
+        store_alert_free(a);
+    }
+    size_t count = json_array_size(alerts);
+    json_object_set_new(ctx, "alerts", alerts);
+    json_object_set_new(ctx, "count", json_integer((json_int_t)count));
+    enum ab_err err = AB_OK;
+    if (count == 0)
+        goto out;
+    if ((err = render3(e, "digest", NULL, NULL, ctx, &b->subject, &b->text, &b->html, em)))
+        goto out;
+    char msgid[MAIL_MSGID_MAX + 1];
+    if ((err = mail_msgid_new(g->mail.from, msgid, em)))
+        goto out;
+    struct mail_addr to = {v[0].rcpt, NULL};
+    const struct cfg_person *p = cfg_person_by_email(e->c, v[0].rcpt);
+    if (p && p->display)
+        to.name = p->display;
+    struct mail_header hdrs[] = {{"X-Ackbeat-Notice", notice}};
+    struct mail_msg_spec spec = {
+        .from = g->mail.from,
+        .from_name = g->mail.from_name,
+        .to = &to,
+        .nto = 1,
+        .subject = ab_buf_str(&b->subject),
+        .text = ab_buf_str(&b->text),
+        .html = b->html.len ? ab_buf_str(&b->html) : NULL,
+        .message_id = msgid,
+        .headers = hdrs,
+        .nheaders = 1,
+        .date = now,
+    };
+    int64_t oid;
+    char got[MAIL_MSGID_MAX + 1];
+    err = mail_outbox_put(e->st, &spec, notice, NULL, now, &oid, got, em);
+out:
+    json_decref(ctx);
+    return err;
+}
+
+/* A notice that is never grouped: it carries its own detailed list. */
+static int stands_alone(const struct store_notice *n)
+{
+    return !strcmp(n->message, "nobody-confirmed");
+}
+
+enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
+                              ab_errmsg *em)
+{
+    struct store_notice *v = NULL;
+    size_t n = 0;
+    enum ab_err err = store_notices_due(e->st, now, &v, &n, em);
+    if (err)
+        return err;
+    struct bufs b;
+    ab_buf_init(&b.subject, 4096);
+    ab_buf_init(&b.text, 4 << 20);
+    ab_buf_init(&b.html, 4 << 20);
+    size_t i = 0;
+    while (i < n && !err) {
+        size_t j = i;
+        while (j < n && !strcasecmp(v[j].rcpt, v[i].rcpt))
+            j++;
+        /* Rows i..j-1 are one recipient's: one transaction, one email
+         * (plus any that must stand alone). */
+        if ((err = store_begin(e->st, em)))
+            break;
+        size_t grouped = 0, emails = 0;
+        for (size_t x = i; x < j && !err; x++) {
+            err = store_notice_done(e->st, v[x].id, em);
+            if (err)
+                break;
+            if (stands_alone(&v[x]) || j - i == 1) {
+                err = send_single(e, &v[x], &b, now, em);
+                emails++;
+            } else {
+                grouped++;
+            }
+        }
+        if (!err && grouped) {
+            struct store_notice *g = ab_calloc(grouped, sizeof *g);
+            size_t gi = 0;
+            if (!g) {
+                err = ab_fail(em, AB_ENOMEM, "out of memory");
+            } else {
+                for (size_t x = i; x < j; x++)
+                    if (!stands_alone(&v[x]))
+                        g[gi++] = v[x];
+                err = gi == 1 ? send_single(e, &g[0], &b, now, em)
+                              : send_group(e, g, gi, &b, "digest", now, em);
+                emails++;
+                ab_free(g);
+            }
+        }
+        if (err) {
+            store_rollback(e->st);
+            if (err == AB_EEXIST) /* another process sent these */
+                err = AB_OK;
+        } else if (!(err = store_commit(e->st, em)) && stats) {
+            stats->notices_queued += emails;
+        }
+        i = j;
+    }
+    ab_buf_free(&b.subject);
+    ab_buf_free(&b.text);
+    ab_buf_free(&b.html);
+    store_notices_free(v, n);
+    return err;
+}
+
+/*
+ * The daily digest (alerting/@digest-at): once a day, each person who
+ * would be notified about an open alert gets one email listing all of
+ * theirs.  Its time is a cron rule in the site's zone, due like a check
+ * (bookkeeping under the name "~digest").
+ */
+enum ab_err eng_daily_digest(eng *e, ab_time now, struct eng_tick_stats *stats,
+                             ab_errmsg *em)
+{
+    if (!e->digest)
+        return AB_OK;
+    struct store_sched_state ss;
+    enum ab_err err = store_sched_get(e->st, "~digest", &ss, em);
+    if (err == AB_ENOTFOUND) {
+        ss.first_seen = now;
+        ss.last_fire = AB_TIME_NONE;
+        ab_time n;
+        ss.next_due = sched_next(e->digest, now - 1, &n) == AB_OK ? n : AB_TIME_NONE;
+        return store_sched_put(e->st, "~digest", &ss, em);
+    }
+    if (err || ss.next_due == AB_TIME_NONE || now < ss.next_due)
+        return err;
+    ab_time n;
+    ss.last_fire = now;
+    ss.next_due = sched_next(e->digest, now, &n) == AB_OK ? n : AB_TIME_NONE;
+
+    struct store_alert **v = NULL;
+    size_t na = 0;
+    if ((err = store_alert_list(e->st, 0, 100000, &v, &na, em)))
+        return err;
+    /* Who hears about which alert: the same lists the notices use. */
+    struct store_notice *rows = NULL;
+    size_t nrows = 0, cap = 0;
+    for (size_t i = 0; i < na && !err; i++) {
+        const struct cfg_check *k = cfg_check_find(e->c, v[i]->check);
+        if (!k || v[i]->dismissed_at != AB_TIME_NONE)
+            continue;
+        int esc = v[i]->level >= 1 || k->kind == CFG_HEARTBEAT;
+        for (size_t pass = 0; pass < 2; pass++) {
+            const struct cfg_addrs *l = pass ? &k->escalate_to : &k->notify;
+            if (pass && !esc)
+                break;
+            for (size_t j = 0; j < l->n; j++) {
+                if (nrows == cap) {
+                    size_t nc = cap ? cap * 2 : 16;
+                    struct store_notice *p = ab_realloc(rows, nc * sizeof *p);
+                    if (!p) {
+                        err = ab_fail(em, AB_ENOMEM, "out of memory");
+                        break;
+                    }
+                    rows = p;
+                    cap = nc;
+                }
+                struct store_notice *r = &rows[nrows++];
+                memset(r, 0, sizeof *r);
+                r->rcpt = (char *)l->v[j];
+                r->alert_id = v[i]->id;
+                r->message = "daily digest";
+            }
+        }
+    }
+    struct bufs b;
+    ab_buf_init(&b.subject, 4096);
+    ab_buf_init(&b.text, 4 << 20);
+    ab_buf_init(&b.html, 4 << 20);
+    if (!err)
+        err = store_begin(e->st, em);
+    if (!err) {
+        /* One email per address, listing each alert once. */
+        for (size_t i = 0; i < nrows && !err; i++) {
+            if (!rows[i].rcpt)
+                continue;
+            struct store_notice mine[256];
+            size_t nm = 0;
+            for (size_t j = i; j < nrows && nm < 256; j++) {
+                if (!rows[j].rcpt || strcasecmp(rows[j].rcpt, rows[i].rcpt))
+                    continue;
+                int dup = 0;
+                for (size_t x = 0; x < nm; x++)
+                    dup |= mine[x].alert_id == rows[j].alert_id;
+                if (!dup)
+                    mine[nm++] = rows[j];
+                if (j != i)
+                    rows[j].rcpt = NULL;
+            }
+            err = send_group(e, mine, nm, &b, "daily-digest", now, em);
+            if (!err && stats)
+                stats->notices_queued++;
+            rows[i].rcpt = NULL;
+        }
+        if (!err)
+            err = store_sched_put(e->st, "~digest", &ss, em);
+        if (err)
+            store_rollback(e->st);
+        else
+            err = store_commit(e->st, em);
+    }
+    ab_buf_free(&b.subject);
+    ab_buf_free(&b.text);
+    ab_buf_free(&b.html);
+    ab_free(rows);
+    for (size_t i = 0; i < na; i++)
+        store_alert_free(v[i]);
+    ab_free(v);
     return err;
 }

@@ -158,5 +158,7 @@ enum ab_err eng_ping(eng *e, const char *check, enum store_ping_kind kind,
     ab_log(AB_LOG_INFO, "ping %s: %s%s via %s", k->name, store_ping_kind_name(kind),
            kind == STORE_PING_EXIT ? "" : "", via ? via : "http");
     struct eng_tick_stats stats = {0};
-    return evaluate_ping(e, k, now, &stats, em);
+    if ((err = evaluate_ping(e, k, now, &stats, em)))
+        return err;
+    return eng_flush_notices(e, now, &stats, em);
 }

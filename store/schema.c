@@ -196,6 +196,23 @@ const char *const store_migrations_sql[] = {
      * acted on by the engine after the inbox recorded them; this marks
      * them done, so a crash in between neither loses nor repeats one. */
     "ALTER TABLE inbox_messages ADD COLUMN cmd_done INTEGER NOT NULL DEFAULT 0;",
+
+    /* 2 -> 3: notices wait here between the claim that decides them and
+     * the email that carries them.  The claim and the row commit
+     * together; at the end of a tick every due row of one recipient
+     * becomes one email (grouping), and a row waits while its recipient
+     * is in quiet hours (not_before). */
+    "CREATE TABLE notices ("
+    "  id INTEGER PRIMARY KEY,"
+    "  created TEXT NOT NULL,"
+    "  rcpt TEXT NOT NULL,"
+    "  alert_id INTEGER NOT NULL REFERENCES alerts(id),"
+    "  message TEXT NOT NULL,"
+    "  level INTEGER NOT NULL DEFAULT 0,"
+    "  seq TEXT NOT NULL,"
+    "  priority INTEGER NOT NULL,"
+    "  not_before TEXT NOT NULL);"
+    "CREATE INDEX notices_due ON notices(not_before, rcpt);",
 };
 
 const int store_migrations_count =

@@ -29,7 +29,7 @@ typedef struct store store;
 /* ===== core (store/store.c) ========================================== */
 
 /* The newest schema version this binary knows. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Open (creating if needed) the database at path, switch it to WAL, and
@@ -228,6 +228,29 @@ enum ab_err store_alert_set_held(store *st, int64_t id, const char *held_by,
 enum ab_err store_alert_list(store *st, int include_closed, size_t limit,
                              struct store_alert ***out, size_t *n,
                              ab_errmsg *em) AB_MUST_CHECK;
+/* A notice waiting to be emailed (store/notices.c). */
+struct store_notice {
+    int64_t id;
+    ab_time created;
+    char *rcpt;
+    int64_t alert_id;
+    char *message;      /* template: alert-opened, alert-resolved, ... */
+    int level;
+    char *seq;          /* "n3" or "resolved": part of the Message-ID */
+    int priority;
+    ab_time not_before; /* quiet hours end */
+};
+void store_notices_free(struct store_notice *v, size_t n);
+enum ab_err store_notice_add(store *st, const struct store_notice *n,
+                             ab_errmsg *em) AB_MUST_CHECK;
+/* Every notice due at now (not_before <= now), by recipient then age. */
+enum ab_err store_notices_due(store *st, ab_time now, struct store_notice **out,
+                              size_t *n, ab_errmsg *em) AB_MUST_CHECK;
+/* Remove a notice once its email is queued (same transaction). */
+enum ab_err store_notice_done(store *st, int64_t id, ab_errmsg *em) AB_MUST_CHECK;
+/* The earliest not_before still waiting, or AB_TIME_NONE. */
+ab_time store_notices_next(store *st);
+
 /* The alert's history: opened, notified, escalated, dismissed, ... */
 enum ab_err store_alert_event(store *st, int64_t id, ab_time at, const char *event,
                               const char *by, const char *detail,

@@ -72,8 +72,16 @@ static const char *templates(void)
 }
 
 /* A fresh world: config with the given checks, its own folder. */
+static int world_new_a(struct world *w, const char *name, const char *checks,
+                       const char *extra, const char *alerting);
 static int world_new(struct world *w, const char *name, const char *checks,
                      const char *extra)
+{
+    return world_new_a(w, name, checks, extra, "");
+}
+
+static int world_new_a(struct world *w, const char *name, const char *checks,
+                       const char *extra, const char *alerting)
 {
     memset(w, 0, sizeof *w);
     snprintf(w->dir, sizeof w->dir, "%s/%s", t_tmpdir(), name);
@@ -95,13 +103,18 @@ static int world_new(struct world *w, const char *name, const char *checks,
             "    <person name=\"bob\" email=\"bob@state-b.test\"/>\n"
             "    <person name=\"ops\" email=\"ops@example.test\"/>\n"
             "    <person name=\"boss\" email=\"boss@example.test\"/>\n"
+            "    <person name=\"owl\" email=\"owl@example.test\" quiet-hours=\"Night\"/>\n"
             "  </recipients>\n"
-            "  <alerting notify=\"ops\" escalate-to=\"boss\" repeat=\"24h\" escalate-after=\"2d\"/>\n"
+            "  <Schedules><EventScheduleObject><EventSchedule>Night</EventSchedule><Provisions>\n"
+            "    <ScheduleProvision><DayOfWeek>Monday</DayOfWeek><StartTime>22:00</StartTime><EndTime>06:00</EndTime></ScheduleProvision>\n"
+            "    <ScheduleProvision><DayOfWeek>Tuesday</DayOfWeek><StartTime>22:00</StartTime><EndTime>06:00</EndTime></ScheduleProvision>\n"
+            "  </Provisions></EventScheduleObject></Schedules>\n"
+            "  <alerting notify=\"ops\" escalate-to=\"boss\" repeat=\"24h\" escalate-after=\"2d\" %s/>\n"
             "  <schedule name=\"monthly\" rrule=\"FREQ=MONTHLY;BYMONTHDAY=1;BYHOUR=8;BYMINUTE=0;BYSECOND=0\"/>\n"
             "  <sources><sqlite name=\"db\" path=\"data.db\"/></sources>\n"
             "  %s\n"
             "  <checks>\n%s\n  </checks>\n</ackbeat>\n",
-            extra ? extra : "", checks)) {
+            alerting ? alerting : "", extra ? extra : "", checks)) {
         ab_buf_free(&x);
         return -1;
     }
@@ -630,5 +643,109 @@ TEST(ping_check_goes_offline_when_silent)
     CHECK_OK(eng_ping(w.e, "backup", STORE_PING_SUCCESS, 0, "http", NULL,
                       T("2026-12-02T05:00:00Z"), &em));
     CHECK_INT(open_alerts(&w, NULL, NULL), 0);
+    world_free(&w);
+}
+
+#define TWO_BAD "<sql name=\"a\" source=\"db\" crit=\"5\" direction=\"below\">" \
+    "<query>SELECT 1</query></sql>\n<sql name=\"b\" source=\"db\" crit=\"5\" " \
+    "direction=\"below\"><query>SELECT 2</query></sql>"
+
+TEST(alerts_for_one_recipient_in_one_tick_are_one_email)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "group", TWO_BAD, NULL));
+    struct eng_tick_stats s;
+    CHECK_OK(tick(&w, "2026-12-01T10:00:00Z", &s));
+    CHECK_INT(s.alerts_opened, 2);
+    CHECK_INT(count_mail(&w, "To: ops@example.test", NULL), 1);
+    char *m = find_mail(&w, "To: ops@example.test", "X-Ackbeat-Notice: digest");
+    CHECK(m != NULL);
+    CHECK_CONTAINS(m, "a");
+    CHECK_CONTAINS(m, "b");
+    ab_free(m);
+    world_free(&w);
+}
+
+TEST(quiet_hours_hold_notices_until_morning)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "quiet",
+                       "<sql name=\"q\" source=\"db\" crit=\"5\" direction=\"below\" "
+                       "notify=\"owl ops\"><query>SELECT 1</query></sql>", NULL));
+    set_newest(&w, "2026-11-30T00:00:00Z"); /* the database exists: Failing, P2 */
+    /* Monday 23:00: ops is told at once, owl sleeps until 06:00. */
+    CHECK_OK(tick(&w, "2026-11-30T23:00:00Z", NULL));
+    CHECK_INT(count_mail(&w, "To: ops@example.test", NULL), 1);
+    CHECK_INT(count_mail(&w, "To: owl@example.test", NULL), 0);
+    ab_time next = eng_next_wakeup(w.e, T("2026-11-30T23:00:00Z"));
+    CHECK(next <= T("2026-12-01T06:00:00Z"));
+    CHECK_OK(tick(&w, "2026-12-01T05:59:00Z", NULL));
+    CHECK_INT(count_mail(&w, "To: owl@example.test", NULL), 0);
+    CHECK_OK(tick(&w, "2026-12-01T06:00:00Z", NULL)); /* EndTime is inclusive */
+    CHECK_INT(count_mail(&w, "To: owl@example.test", NULL), 0);
+    CHECK_OK(tick(&w, "2026-12-01T06:00:01Z", NULL));
+    CHECK_INT(count_mail(&w, "To: owl@example.test", "X-Ackbeat-Notice: alert-opened"), 1);
+    world_free(&w);
+}
+
+TEST(priority_one_ignores_quiet_hours)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "quiet-p1",
+                       "<sql name=\"q\" source=\"db\" crit=\"5\" priority=\"1\" "
+                       "direction=\"below\" notify=\"owl\"><query>SELECT 1</query></sql>",
+                       NULL));
+    CHECK_OK(tick(&w, "2026-11-30T23:00:00Z", NULL));
+    CHECK_INT(count_mail(&w, "To: owl@example.test", NULL), 1);
+    world_free(&w);
+}
+
+TEST(flapping_sends_one_notice_instead_of_a_storm)
+{
+    struct world w;
+    CHECK_OK(world_new_a(&w, "flap",
+                         "<sql name=\"f\" source=\"db\" crit=\"1\" direction=\"below\">"
+                         "<query>SELECT count(*) FROM t</query></sql>", NULL,
+                         "flap-limit=\"3\""));
+    char p[1024];
+    snprintf(p, sizeof p, "%s/data.db", w.dir);
+    sqlite3 *db;
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL);
+    char iso[AB_ISO_LEN];
+    ab_time t0 = T("2026-12-01T00:00:00Z");
+    for (int i = 0; i < 12; i++) {
+        /* Bad, good, bad, good... every ten minutes. */
+        sqlite3_exec(db, i % 2 ? "INSERT INTO t VALUES (1)" : "DELETE FROM t", NULL, NULL, NULL);
+        CHECK_OK(tick(&w, ab_time_format(t0 + i * 600, iso, sizeof iso), NULL));
+    }
+    sqlite3_close(db);
+    int opened = count_mail(&w, "X-Ackbeat-Notice: alert-opened", "X-Ackbeat-Check: f");
+    int resolved = count_mail(&w, "X-Ackbeat-Notice: alert-resolved", "X-Ackbeat-Check: f");
+    /* Without damping: 6 opened and 6 resolved notices. */
+    CHECK(opened + resolved <= 5);
+    struct store_alert *a;
+    CHECK_OK(store_alert_find_open(w.st, "f", "~flapping", &a, NULL));
+    CHECK_STR(a->kind, "flapping");
+    CHECK_CONTAINS(a->message, "changed status");
+    store_alert_free(a);
+    world_free(&w);
+}
+
+TEST(daily_digest_lists_open_alerts)
+{
+    struct world w;
+    CHECK_OK(world_new_a(&w, "digest", TWO_BAD, NULL, "digest-at=\"08:00\""));
+    CHECK_OK(tick(&w, "2026-12-01T07:00:00Z", NULL));
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: digest", NULL), 1); /* the grouped notice */
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: daily-digest", "To: ops@example.test"), 1);
+    char *m = find_mail(&w, "X-Ackbeat-Notice: daily-digest", NULL);
+    CHECK_CONTAINS(m, "2 ");
+    ab_free(m);
+    CHECK_OK(tick(&w, "2026-12-01T09:00:00Z", NULL)); /* once a day */
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: daily-digest", "To: ops@example.test"), 1);
+    CHECK_OK(tick(&w, "2026-12-02T08:00:30Z", NULL));
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: daily-digest", "To: ops@example.test"), 2);
     world_free(&w);
 }
