@@ -249,6 +249,35 @@ static json_t *run_row(const struct store_run *r, ab_time now)
     return o;
 }
 
+/* The thresholds a check's value is judged by, in the value's units. */
+static size_t thresholds(const struct cfg_check *k, struct web_mark *m)
+{
+    size_t n = 0;
+    switch (k->kind) {
+    case CFG_SQL:
+        if (k->has_warn)
+            m[n++] = (struct web_mark){"warn", k->warn, 0};
+        if (k->has_crit)
+            m[n++] = (struct web_mark){"crit", k->crit, 1};
+        break;
+    case CFG_COUNT:
+        if (k->has_warn_below)
+            m[n++] = (struct web_mark){"warn below", k->warn_below, 0};
+        if (k->has_min)
+            m[n++] = (struct web_mark){"min", k->min, 1};
+        break;
+    case CFG_FRESHNESS:
+        if (k->warn_age > 0)
+            m[n++] = (struct web_mark){"warn age", (double)k->warn_age, 0};
+        if (k->max_age > 0)
+            m[n++] = (struct web_mark){"max age", (double)k->max_age, 1};
+        break;
+    default:
+        break;
+    }
+    return n;
+}
+
 enum ab_err web_page_check(web *w, const struct web_request *rq,
                            struct web_response *rs, const char *name, ab_time now)
 {
@@ -271,9 +300,11 @@ enum ab_err web_page_check(web *w, const struct web_request *rq,
         ab_log(AB_LOG_ERROR, "web: runs of %s: %s", k->name, em.text);
         return web_reply_error(w, rq, rs, 500, "The state database failed.", now);
     }
+    struct web_mark marks[2];
+    size_t nm = thresholds(k, marks);
     ab_buf svg;
     ab_buf_init(&svg, 1u << 20);
-    if (web_svg_chart(&svg, v, n, now) == AB_OK && svg.len)
+    if (web_svg_chart(&svg, v, n, marks, nm) == AB_OK && svg.len)
         json_object_set_new(d, "chart", json_string(ab_buf_str(&svg)));
     ab_buf_free(&svg);
     json_t *runs = json_array();

@@ -80,7 +80,8 @@ static enum ab_err label(ab_buf *b, double x, double y, const char *anchor, cons
 }
 
 static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t n,
-                               ab_time t0, ab_time t1)
+                               ab_time t0, ab_time t1, const struct web_mark *marks,
+                               size_t nmarks)
 {
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < n; i++)
@@ -94,6 +95,12 @@ static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t 
     enum ab_err e;
     if (lo > hi) /* no values: say so instead of an empty frame */
         return label(b, W / 2, (V_TOP + V_BOT) / 2, "middle", "no values recorded");
+    /* Thresholds belong in view: a value far from them is the point. */
+    for (size_t i = 0; i < nmarks; i++)
+        if (isfinite(marks[i].value)) {
+            lo = marks[i].value < lo ? marks[i].value : lo;
+            hi = marks[i].value > hi ? marks[i].value : hi;
+        }
     if (hi - lo < 1e-9) {
         hi += 1;
         lo -= 1;
@@ -109,6 +116,18 @@ static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t 
         e = label(b, LEFT - 6, V_BOT + 4, "end", c);
     if (!e)
         e = label(b, LEFT, V_TOP - 6, "start", "value");
+    for (size_t i = 0; i < nmarks && !e; i++) {
+        if (!isfinite(marks[i].value))
+            continue;
+        double y = V_BOT - (V_BOT - V_TOP) * (marks[i].value - lo) / (hi - lo);
+        char v[48];
+        snprintf(v, sizeof v, "%s %.4g", marks[i].name, marks[i].value);
+        e = ab_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                             "stroke=\"%s\" stroke-dasharray=\"4 3\" stroke-width=\"1\"/>",
+                          LEFT, y, W - RIGHT, y, marks[i].crit ? "#d64545" : "#d69a00");
+        if (!e)
+            e = label(b, W - RIGHT, y - 3, "end", v);
+    }
     /* The line, oldest to newest (runs come newest first). */
     if (!e)
         e = ab_buf_puts(b, "<polyline class=\"line\" points=\"");
@@ -178,9 +197,8 @@ static enum ab_err exec_panel(ab_buf *b, struct store_run *const *runs, size_t n
 }
 
 enum ab_err web_svg_chart(ab_buf *out, struct store_run *const *runs, size_t n,
-                          ab_time now)
+                          const struct web_mark *marks, size_t nmarks)
 {
-    (void)now;
     if (n == 0)
         return AB_OK;
     ab_time t0 = runs[n - 1]->started, t1 = runs[0]->started;
@@ -194,7 +212,7 @@ enum ab_err web_svg_chart(ab_buf *out, struct store_run *const *runs, size_t n,
         "of the last %zu runs\">",
         (int)W, H, n);
     if (!e)
-        e = value_panel(out, runs, n, t0, t1);
+        e = value_panel(out, runs, n, t0, t1, marks, nmarks);
     if (!e)
         e = exec_panel(out, runs, n, t0, t1);
     if (!e)

@@ -159,12 +159,19 @@ enum ab_err web_metrics(web *w, struct web_response *rs, ab_time now);
 
 /* ---- the chart (svg.c) ----------------------------------------------------- */
 
+/* A threshold drawn across the value chart ("warn", "crit", "min"...). */
+struct web_mark {
+    const char *name;
+    double value;
+    int crit; /* drawn red, else amber */
+};
 /*
  * An inline SVG of a check's runs (newest first, as store_run_history
- * gives them): the first item's values and the execution times over
- * time, coloured by status.  Appends to out; "" when there are no runs.
+ * gives them): the first item's values with the thresholds, and the
+ * execution times over time, coloured by status.  Appends to out;
+ * nothing when there are no runs.
  */
 enum ab_err web_svg_chart(ab_buf *out, struct store_run *const *runs, size_t n,
-                          ab_time now) AB_MUST_CHECK;
+                          const struct web_mark *marks, size_t nmarks) AB_MUST_CHECK;
 
 #endif
