@@ -113,11 +113,35 @@ int cmd_status(int argc, char **argv)
     }
     struct store_outbox_counts oc = {0};
     int have_outbox = store_outbox_counts(st, &oc, NULL) == AB_OK;
+    /* Seed 000: addresses that bounce or stopped answering. */
+    int min_missed = 1000;
+    for (size_t i = 0; i < cfg_check_count(c); i++)
+        if (cfg_check_at(c, i)->kind == CFG_HEARTBEAT &&
+            cfg_check_at(c, i)->missed_limit < min_missed)
+            min_missed = cfg_check_at(c, i)->missed_limit;
+    json_t *flagged = json_array();
+    struct store_recipient **fr = NULL;
+    size_t nfr = 0;
+    if (store_recipient_flagged(st, min_missed, &fr, &nfr, NULL) == AB_OK) {
+        for (size_t i = 0; i < nfr; i++) {
+            json_t *j = json_object();
+            json_object_set_new(j, "address", json_string(fr[i]->address));
+            json_object_set_new(j, "missed_in_a_row", json_integer(fr[i]->missed_streak));
+            json_object_set_new(j, "bounced", time_or_null(fr[i]->bounced_at));
+            if (fr[i]->bounce_detail)
+                json_object_set_new(j, "bounce_detail", json_string(fr[i]->bounce_detail));
+            json_array_append_new(flagged, j);
+            store_recipient_free(fr[i]);
+        }
+        ab_free(fr);
+    }
 
     if (o.json) {
         json_t *root = json_object();
         json_object_set_new(root, "now", time_or_null(now));
         json_object_set_new(root, "checks", checks);
+        json_object_set_new(root, "flagged_recipients", flagged);
+        flagged = NULL;
         if (have_outbox) {
             json_t *ob = json_object();
             json_object_set_new(ob, "queued", json_integer(oc.queued));
@@ -154,11 +178,25 @@ int cmd_status(int argc, char **argv)
                    json_string_value(json_object_get(j, "kind")),
                    status ? status : "-", last ? last : "-", next ? next : "-", val, al);
         }
+        size_t fi;
+        json_t *fj;
+        if (json_array_size(flagged))
+            printf("\nflagged recipients (bounced, or no confirmation %d+ cycles in a row):\n",
+                   min_missed);
+        json_array_foreach(flagged, fi, fj) {
+            const char *bd = json_string_value(json_object_get(fj, "bounce_detail"));
+            printf("  %-32s missed %lld in a row%s%s\n",
+                   json_string_value(json_object_get(fj, "address")),
+                   (long long)json_integer_value(json_object_get(fj, "missed_in_a_row")),
+                   json_is_string(json_object_get(fj, "bounced")) ? "; bounced: " : "",
+                   json_is_string(json_object_get(fj, "bounced")) ? (bd ? bd : "yes") : "");
+        }
         if (have_outbox)
             printf("\noutbox: %lld queued, %lld sent, %lld failed\n",
                    (long long)oc.queued, (long long)oc.sent, (long long)oc.failed);
         json_decref(checks);
     }
+    json_decref(flagged);
     store_close(st);
     cfg_free(c);
     return unhealthy ? EXIT_FAIL : EXIT_OK;

@@ -72,7 +72,7 @@ enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
 enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
                                 ab_errmsg *em);
 /* Add heartbeat, cycle, asked, bounced, autoreplied, confirmed, quorum. */
-void eng_ctx_cycle_outcomes(json_t *root, const struct cfg_check *k,
+void eng_ctx_cycle_outcomes(eng *e, json_t *root, const struct cfg_check *k,
                             const struct store_cycle *c);
 
 /* Priority of a status: Offline 1, Failing 2, Degraded 3 (seed 001). */

@@ -57,7 +57,7 @@ static void add_heartbeat(json_t *root, const struct cfg_check *k,
 }
 
 /* Everything nobody-confirmed needs: who was asked and what came back. */
-void eng_ctx_cycle_outcomes(json_t *root, const struct cfg_check *k,
+void eng_ctx_cycle_outcomes(eng *e, json_t *root, const struct cfg_check *k,
                             const struct store_cycle *c)
 {
     add_heartbeat(root, k, c);
@@ -95,6 +95,19 @@ void eng_ctx_cycle_outcomes(json_t *root, const struct cfg_check *k,
             json_array_append_new(autor, x);
         } else if (r->unverified) {
             snprintf(detail, sizeof detail, "a reply came from a sender who is not allowed to confirm");
+        }
+        /* Seed 000: people change jobs.  Say so when the signs add up. */
+        struct store_recipient *rr = NULL;
+        if (store_recipient_get(e->st, r->address, &rr, NULL) == AB_OK) {
+            size_t dl = strlen(detail);
+            if (rr->missed_streak >= k->missed_limit)
+                snprintf(detail + dl, sizeof detail - dl,
+                         "%sflagged: no confirmation in %d cycles in a row",
+                         dl ? "; " : "", rr->missed_streak);
+            else if (rr->bounced_at != AB_TIME_NONE && r->bounced == AB_TIME_NONE)
+                snprintf(detail + dl, sizeof detail - dl, "%sflagged: bounced before",
+                         dl ? "; " : "");
+            store_recipient_free(rr);
         }
         json_object_set_new(a, "outcome", json_string(outcome));
         if (detail[0])

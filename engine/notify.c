@@ -176,7 +176,7 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs
     /* For a heartbeat: who was asked and what came back; the first
      * notice of a failed cycle is "nobody confirmed". */
     if (k->kind == CFG_HEARTBEAT && (cycle = newest_cycle(e, k->name))) {
-        eng_ctx_cycle_outcomes(ctx, k, cycle);
+        eng_ctx_cycle_outcomes(e, ctx, k, cycle);
         if (!strcmp(message, "alert-opened") && a->status == STORE_FAILING)
             message = "nobody-confirmed";
     }

@@ -385,6 +385,62 @@ enum ab_err store_recipient_get(store *st, const char *address,
     return e;
 }
 
+enum ab_err store_recipient_flagged(store *st, int min_missed,
+                                    struct store_recipient ***out, size_t *n,
+                                    ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    struct store_recipient **v = NULL;
+    size_t cnt = 0, cap = 0;
+    *out = NULL;
+    *n = 0;
+    enum ab_err e = store_prepare(
+        st, "SELECT address, missed_streak, last_confirmed, bounced_at, bounce_detail "
+            "FROM recipients WHERE bounced_at IS NOT NULL OR missed_streak >= ? "
+            "ORDER BY address",
+        &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_int(s, 1, min_missed);
+    int rc;
+    while ((rc = store_step(st, s)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            struct store_recipient **p = ab_realloc(v, nc * sizeof *p);
+            if (!p) {
+                e = ab_fail(em, AB_ENOMEM, "out of memory");
+                goto out;
+            }
+            v = p;
+            cap = nc;
+        }
+        struct store_recipient *r = ab_calloc(1, sizeof *r);
+        if (!r) {
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+            goto out;
+        }
+        v[cnt++] = r;
+        r->address = store_column_dup(s, 0);
+        r->missed_streak = sqlite3_column_int(s, 1);
+        r->last_confirmed = store_column_time(s, 2);
+        r->bounced_at = store_column_time(s, 3);
+        r->bounce_detail = store_column_dup(s, 4);
+    }
+    if (rc != SQLITE_DONE) {
+        e = store_dberr(st, em, "flagged recipients");
+        goto out;
+    }
+    *out = v;
+    *n = cnt;
+    v = NULL;
+out:
+    for (size_t i = 0; v && i < cnt; i++)
+        store_recipient_free(v[i]);
+    ab_free(v);
+    sqlite3_finalize(s);
+    return e;
+}
+
 void store_reply_cmds_free(struct store_reply_cmd *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

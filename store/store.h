@@ -362,6 +362,11 @@ enum ab_err store_recipient_get(store *st, const char *address,
                                 struct store_recipient **out,
                                 ab_errmsg *em) AB_MUST_CHECK;
 
+/* Addresses that bounced or missed at least min_missed cycles in a row. */
+enum ab_err store_recipient_flagged(store *st, int min_missed,
+                                    struct store_recipient ***out, size_t *n,
+                                    ab_errmsg *em) AB_MUST_CHECK;
+
 /* Reply commands the inbox recorded and nobody acted on yet. */
 struct store_reply_cmd {
     int64_t id;            /* inbox_messages.id */

@@ -327,6 +327,16 @@ TEST(heartbeat_unanswered_reminds_then_alerts)
     CHECK_OK(store_recipient_get(w.st, "bob@state-b.test", &r, NULL));
     CHECK_INT(r->missed_streak, 2);
     store_recipient_free(r);
+    /* A third month: missed-limit (3) reached, flagged in the alert. */
+    CHECK_OK(tick(&w, "2027-02-01T08:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2027-02-08T08:01:00Z", NULL));
+    struct store_recipient **fr;
+    size_t nfr;
+    CHECK_OK(store_recipient_flagged(w.st, 3, &fr, &nfr, NULL));
+    CHECK_INT(nfr, 2);
+    for (size_t i = 0; i < nfr; i++)
+        store_recipient_free(fr[i]);
+    ab_free(fr);
     world_free(&w);
 }
 
