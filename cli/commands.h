@@ -20,6 +20,7 @@ struct cli_command {
 };
 
 
+int cmd_next(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 int cmd_send_test(int argc, char **argv);
 int cmd_render(int argc, char **argv);

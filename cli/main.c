@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
     {"dismiss", cmd_dismiss, "dismiss or snooze an alert"},
     {"history", cmd_history, "list a check's past runs"},
     {"inbox", cmd_inbox, "inbox poll: read the inbox now"},
+    {"next", cmd_next, "next fire times; --explain why a time is allowed"},
     {"outbox", cmd_outbox, "list queued and failed mail (--all, --json)"},
     {"render", cmd_render, "render a template with JSON data (preview)"},
     {"report", cmd_report, "record a result a target reports itself"},
