@@ -102,4 +102,18 @@ enum ab_err chk_period_bounds(enum cfg_period p, const char *zone, ab_time now,
                               ab_time *start, ab_time *end,
                               ab_errmsg *em) AB_MUST_CHECK;
 
+/*
+ * Plugins run in a child process.  By default the child is a fork of the
+ * caller; that is only safe while the caller has one thread (dlopen in a
+ * forked copy of a threaded process can deadlock on a lock another thread
+ * held).  A threaded program (the daemon with its web server) names an
+ * executable here, and each plugin then runs in a fresh process:
+ *   EXE plugin-host --run|--probe FILE ARG
+ * which must call chk_plugin_host_main().  Set once at start-up; NULL
+ * goes back to forking.  The string is copied.
+ */
+void chk_plugin_host_set(const char *exe);
+/* The body of `EXE plugin-host`: load FILE, report on stdout, exit. */
+_Noreturn void chk_plugin_host_main(const char *path, const char *arg, int probe);
+
 #endif

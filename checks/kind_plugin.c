@@ -2,13 +2,14 @@
  * kind_plugin.c - loadable check plugins (checks/plugin.h): seed 002's
  * HeartbeatAssembly in C.
  *
- * Each run forks; the child dlopen()s the plugin, checks its ABI symbol
- * and version, calls invoke(), and sends the items back over a pipe; the
- * parent only parses.  A plugin that segfaults, hangs, exits or scribbles
- * over memory hurts the child alone, and a timeout kills the child's
- * process group.  (dlopen after fork is safe here because ackbeat forks
- * from a single thread; the ODBC watchdog thread lives only during a
- * query.)
+ * Each run has a child process that dlopen()s the plugin, checks its ABI
+ * symbol and version, calls invoke(), and sends the items back over a
+ * pipe; the parent only parses.  A plugin that segfaults, hangs, exits or
+ * scribbles over memory hurts the child alone, and a timeout kills the
+ * child's process group.  The child is a fork of the caller, or, once
+ * chk_plugin_host_set() named an executable, a fresh `EXE plugin-host`
+ * process: dlopen in a forked copy of a threaded process (the daemon runs
+ * a web server thread) could deadlock on a lock another thread held.
  *
  * The pipe carries simple frames, each a header line and raw bytes:
  *   I <abi> <nlen> <llen> <vlen>\n NAME LABEL VERSION   plugin identified
@@ -21,6 +22,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -218,13 +220,41 @@ static int pl_timeout(const struct cfg_check *c)
 }
 
 /* Run the child; on AB_OK r and info describe what happened. */
+static char host_exe[4096];
+
+void chk_plugin_host_set(const char *exe)
+{
+    snprintf(host_exe, sizeof host_exe, "%s", exe ? exe : "");
+}
+
+_Noreturn void chk_plugin_host_main(const char *path, const char *arg, int probe)
+{
+    /* The frames go to the original stdout; whatever the plugin itself
+     * prints must not corrupt them, so its stdout and stderr are null. */
+    int fd = dup(1);
+    int null = open("/dev/null", O_RDWR);
+    if (fd < 0 || null < 0)
+        _exit(3);
+    dup2(null, 1);
+    dup2(null, 2);
+    struct pl_arg a = {path, arg, probe};
+    pl_child(&a, fd);
+    _exit(0); /* pl_child does not return */
+}
+
 static enum ab_err pl_exec(const char *path, const char *arg, int probe, int timeout_s,
                            struct chk_proc_res *r, ab_errmsg *em)
 {
     struct pl_arg a = {path, arg, probe};
     struct chk_proc_spec spec = {0};
-    spec.child_fn = pl_child;
-    spec.child_arg = &a;
+    const char *argv[] = {host_exe, "plugin-host", probe ? "--probe" : "--run", path,
+                          arg ? arg : "", NULL};
+    if (host_exe[0]) {
+        spec.argv = argv;
+    } else {
+        spec.child_fn = pl_child;
+        spec.child_arg = &a;
+    }
     spec.timeout_s = timeout_s;
     spec.out_cap = PL_OUT_CAP;
     return chk_proc_run(&spec, r, em);

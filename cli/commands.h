@@ -32,6 +32,7 @@ int cmd_send(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_dismiss(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_plugin_host(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_run_check(int argc, char **argv);

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "checks/chk.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 
@@ -22,6 +25,7 @@ static const struct cli_command commands[] = {
     {"inbox", cmd_inbox, "inbox poll: read the inbox now"},
     {"next", cmd_next, "next fire times; --explain why a time is allowed"},
     {"outbox", cmd_outbox, "list queued and failed mail (--all, --json)"},
+    {"plugin-host", cmd_plugin_host, "(internal) the process a plugin runs in"},
     {"render", cmd_render, "render a template with JSON data (preview)"},
     {"report", cmd_report, "record a result a target reports itself"},
     {"run", cmd_run, "the daemon: tick, sleep until due, repeat"},
@@ -67,6 +71,14 @@ static int take_log_level(int argc, char **argv)
 int main(int argc, char **argv)
 {
     argc = take_log_level(argc, argv);
+    /* Plugins run in a fresh copy of this program, never in a fork of a
+     * process that may have threads (the web server). */
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        chk_plugin_host_set(self);
+    }
     cli_log_init(getenv("ACKBEAT_LOG_LEVEL"));
     if (argc < 2) {
         usage(stderr);
