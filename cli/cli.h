@@ -57,6 +57,14 @@ struct cli_env {
 int cli_env_open(const char *config, struct cli_env *env);
 void cli_env_close(struct cli_env *env);
 
+/* An instant as a JSON string ("2026-12-01T08:00:00Z"), or null for
+ * AB_TIME_NONE.  New reference: the caller hands it to jansson. */
+struct json_t;
+struct json_t *cli_json_time(ab_time t);
+
+/* Print a jansson value, indented, on stdout. */
+void cli_json_print(struct json_t *v);
+
 /* Print "ackbeat CMD: msg" to stderr. */
 void cli_err(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -14,12 +14,6 @@
 #include "common/ab_mem.h"
 #include "engine/eng.h"
 
-static json_t *jtime(ab_time t)
-{
-    char buf[AB_ISO_LEN];
-    return t == AB_TIME_NONE ? json_null() : json_string(ab_time_format(t, buf, sizeof buf));
-}
-
 int cmd_alerts(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
@@ -76,15 +70,15 @@ int cmd_alerts(int argc, char **argv)
             json_object_set_new(j, "priority", json_integer(a->priority));
             json_object_set_new(j, "status", json_string(store_status_name(a->status)));
             json_object_set_new(j, "message", a->message ? json_string(a->message) : json_null());
-            json_object_set_new(j, "opened", jtime(a->opened));
+            json_object_set_new(j, "opened", cli_json_time(a->opened));
             json_object_set_new(j, "age_seconds", json_integer(now - a->opened));
-            json_object_set_new(j, "last_notified", jtime(a->last_notified));
+            json_object_set_new(j, "last_notified", cli_json_time(a->last_notified));
             json_object_set_new(j, "notify_count", json_integer(a->notify_count));
             json_object_set_new(j, "level", json_integer(a->level));
-            json_object_set_new(j, "resolved", jtime(a->resolved));
-            json_object_set_new(j, "dismissed_at", jtime(a->dismissed_at));
+            json_object_set_new(j, "resolved", cli_json_time(a->resolved));
+            json_object_set_new(j, "dismissed_at", cli_json_time(a->dismissed_at));
             json_object_set_new(j, "dismissed_by", a->dismissed_by ? json_string(a->dismissed_by) : json_null());
-            json_object_set_new(j, "dismissed_until", jtime(a->dismissed_until));
+            json_object_set_new(j, "dismissed_until", cli_json_time(a->dismissed_until));
             json_object_set_new(j, "held_by", a->held_by ? json_string(a->held_by) : json_null());
             json_array_append_new(arr, j);
         } else {
@@ -108,10 +102,7 @@ int cmd_alerts(int argc, char **argv)
     }
     ab_free(v);
     if (o.json) {
-        char *txt = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (txt)
-            puts(txt);
-        free(txt);
+        cli_json_print(arr);
     } else if (n == 0 && rc == EXIT_OK) {
         printf("no %salerts\n", all ? "" : "open ");
     }

@@ -18,12 +18,6 @@
 /* With --all, at most this many messages (the newest). */
 #define ALL_LIMIT 1000
 
-static json_t *jtime(ab_time t)
-{
-    char buf[AB_ISO_LEN];
-    return t == AB_TIME_NONE ? json_null() : json_string(ab_time_format(t, buf, sizeof buf));
-}
-
 static json_t *jstr(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -39,11 +33,11 @@ static json_t *entry_json(const struct store_outbox_entry *x)
     json_object_set_new(j, "ref", jstr(x->ref));
     json_object_set_new(j, "subject", jstr(x->subject));
     json_object_set_new(j, "sender", json_string(x->sender));
-    json_object_set_new(j, "created", jtime(x->created));
+    json_object_set_new(j, "created", cli_json_time(x->created));
     json_object_set_new(j, "attempts", json_integer(x->attempts));
     json_object_set_new(j, "next_attempt",
-                        x->status == STORE_OUTBOX_QUEUED ? jtime(x->next_attempt) : json_null());
-    json_object_set_new(j, "sent_at", jtime(x->sent_at));
+                        x->status == STORE_OUTBOX_QUEUED ? cli_json_time(x->next_attempt) : json_null());
+    json_object_set_new(j, "sent_at", cli_json_time(x->sent_at));
     json_object_set_new(j, "last_error", jstr(x->last_error));
     json_t *rc = json_array();
     for (size_t i = 0; i < x->nrcpts; i++) {
@@ -141,7 +135,7 @@ int cmd_outbox(int argc, char **argv)
         json_object_set_new(jc, "queued", json_integer(cnt.queued));
         json_object_set_new(jc, "failed", json_integer(cnt.failed));
         json_object_set_new(jc, "sent", json_integer(cnt.sent));
-        json_object_set_new(jc, "oldest_queued", jtime(cnt.oldest_queued));
+        json_object_set_new(jc, "oldest_queued", cli_json_time(cnt.oldest_queued));
         json_object_set_new(jc, "oldest_queued_age_seconds",
                             cnt.oldest_queued == AB_TIME_NONE
                                 ? json_null()
@@ -150,10 +144,7 @@ int cmd_outbox(int argc, char **argv)
         for (size_t i = 0; i < n; i++)
             json_array_append_new(arr, entry_json(&v[i]));
         json_object_set_new(root, "messages", arr);
-        char *txt = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (txt)
-            puts(txt);
-        free(txt);
+        cli_json_print(root);
         json_decref(root);
     } else {
         for (size_t i = 0; i < n; i++)

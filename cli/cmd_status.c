@@ -37,12 +37,6 @@ static int check_status(store *st, const char *name)
     return worst;
 }
 
-static json_t *time_or_null(ab_time t)
-{
-    char buf[AB_ISO_LEN];
-    return t == AB_TIME_NONE ? json_null() : json_string(ab_time_format(t, buf, sizeof buf));
-}
-
 int cmd_status(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
@@ -88,7 +82,7 @@ int cmd_status(int argc, char **argv)
         unhealthy |= s > 0;
         struct store_run *r = NULL;
         if (store_run_last(st, k->name, &r, NULL) == AB_OK) {
-            json_object_set_new(j, "last_run", time_or_null(r->started));
+            json_object_set_new(j, "last_run", cli_json_time(r->started));
             json_object_set_new(j, "execution_ms", json_integer(r->execution_ms));
             if (r->nresults && r->results[0].has_value)
                 json_object_set_new(j, "value", json_real(r->results[0].value));
@@ -98,13 +92,13 @@ int cmd_status(int argc, char **argv)
         }
         struct store_sched_state ss;
         if (store_sched_get(st, k->name, &ss, NULL) == AB_OK)
-            json_object_set_new(j, "next_run", time_or_null(ss.next_due));
+            json_object_set_new(j, "next_run", cli_json_time(ss.next_due));
         struct store_alert *a = NULL;
         if (store_alert_find_open(st, k->name, "", &a, NULL) == AB_OK) {
             json_t *ja = json_object();
             json_object_set_new(ja, "id", json_integer(a->id));
             json_object_set_new(ja, "priority", json_integer(a->priority));
-            json_object_set_new(ja, "opened", time_or_null(a->opened));
+            json_object_set_new(ja, "opened", cli_json_time(a->opened));
             json_object_set_new(ja, "dismissed", json_boolean(a->dismissed_at != AB_TIME_NONE));
             json_object_set_new(j, "alert", ja);
             store_alert_free(a);
@@ -127,7 +121,7 @@ int cmd_status(int argc, char **argv)
             json_t *j = json_object();
             json_object_set_new(j, "address", json_string(fr[i]->address));
             json_object_set_new(j, "missed_in_a_row", json_integer(fr[i]->missed_streak));
-            json_object_set_new(j, "bounced", time_or_null(fr[i]->bounced_at));
+            json_object_set_new(j, "bounced", cli_json_time(fr[i]->bounced_at));
             if (fr[i]->bounce_detail)
                 json_object_set_new(j, "bounce_detail", json_string(fr[i]->bounce_detail));
             json_array_append_new(flagged, j);
@@ -138,7 +132,7 @@ int cmd_status(int argc, char **argv)
 
     if (o.json) {
         json_t *root = json_object();
-        json_object_set_new(root, "now", time_or_null(now));
+        json_object_set_new(root, "now", cli_json_time(now));
         json_object_set_new(root, "checks", checks);
         json_object_set_new(root, "flagged_recipients", flagged);
         flagged = NULL;
@@ -149,10 +143,7 @@ int cmd_status(int argc, char **argv)
             json_object_set_new(ob, "failed", json_integer(oc.failed));
             json_object_set_new(root, "outbox", ob);
         }
-        char *txt = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (txt)
-            puts(txt);
-        free(txt);
+        cli_json_print(root);
         json_decref(root);
     } else {
         printf("%-24s %-10s %-9s %-21s %-21s %10s  %s\n", "CHECK", "KIND", "STATUS",

@@ -171,3 +171,19 @@ void cli_env_close(struct cli_env *env)
     cfg_free(env->c);
     memset(env, 0, sizeof *env);
 }
+
+#include <jansson.h>
+
+json_t *cli_json_time(ab_time t)
+{
+    char buf[AB_ISO_LEN];
+    return t == AB_TIME_NONE ? json_null() : json_string(ab_time_format(t, buf, sizeof buf));
+}
+
+void cli_json_print(json_t *v)
+{
+    char *txt = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (txt)
+        puts(txt);
+    free(txt);
+}

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "engine/eng.h"
+#include "mailer/mail.h"
 #include "templates/tpl.h"
 
 struct eng {
@@ -47,6 +48,22 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
                              const struct store_alert *a, const char *message,
                              int level, ab_time now, const char *thread_msgid,
                              char *msgid_out, ab_errmsg *em);
+
+/* One rendered email to one person. */
+struct eng_email {
+    const char *rcpt;
+    const char *subject, *text, *html; /* html may be NULL or "" */
+    const char *message_id;            /* NULL: a fresh one */
+    const char *in_reply_to;           /* also References; may be NULL */
+    const char *reply_to;              /* NULL: none */
+    const struct mail_header *headers;
+    size_t nheaders;
+    const char *kind, *ref;            /* outbox bookkeeping */
+};
+/* Queue it in the outbox (inside the caller's transaction, if any),
+ * From the configured sender, To the person's display name if known. */
+enum ab_err eng_queue_email(eng *e, const struct eng_email *m, ab_time now,
+                            ab_errmsg *em);
 
 /* The end of a tick: each recipient's due notices become one email. */
 enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,

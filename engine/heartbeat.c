@@ -165,34 +165,25 @@ static enum ab_err queue_request(eng *e, const struct cfg_check *k,
         ab_fail(em, err, "out of memory");
         goto out;
     }
-    struct mail_addr to = {rcpt, NULL};
-    const struct cfg_person *p = cfg_person_by_email(e->c, rcpt);
-    if (p && p->display)
-        to.name = p->display;
     char cid[32];
     snprintf(cid, sizeof cid, "%lld", (long long)c->id);
     struct mail_header hdrs[] = {{"X-Ackbeat-Check", k->name},
                                  {"X-Ackbeat-Cycle", cid},
                                  {"X-Ackbeat-Notice", message}};
-    struct mail_msg_spec spec = {
-        .from = g->mail.from,
-        .from_name = g->mail.from_name,
-        .to = &to,
-        .nto = 1,
-        .reply_to = reply_to,
+    struct eng_email mail = {
+        .rcpt = rcpt,
         .subject = ab_buf_str(&subject),
         .text = ab_buf_str(&text),
-        .html = html.len ? ab_buf_str(&html) : NULL,
+        .html = ab_buf_str(&html),
         .message_id = reminder ? remid : msgid,
         .in_reply_to = reminder ? msgid : NULL,
-        .references = reminder ? msgid : NULL,
+        .reply_to = reply_to,
         .headers = hdrs,
         .nheaders = sizeof hdrs / sizeof hdrs[0],
-        .date = now,
+        .kind = message,
+        .ref = cid,
     };
-    int64_t oid;
-    char got[MAIL_MSGID_MAX + 1];
-    err = mail_outbox_put(e->st, &spec, message, cid, now, &oid, got, em);
+    err = eng_queue_email(e, &mail, now, em);
 out:
     json_decref(ctx);
     ab_buf_free(&subject);

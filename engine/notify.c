@@ -45,6 +45,43 @@ static void alert_msgid(char *buf, size_t len, int64_t alert_id, const char *seq
              hash_addr(rcpt), domain);
 }
 
+enum ab_err eng_queue_email(eng *e, const struct eng_email *m, ab_time now,
+                            ab_errmsg *em)
+{
+    const struct cfg_global *g = cfg_global(e->c);
+    struct mail_addr to = {m->rcpt, NULL};
+    const struct cfg_person *p = cfg_person_by_email(e->c, m->rcpt);
+    if (p && p->display)
+        to.name = p->display;
+    char fresh[MAIL_MSGID_MAX + 1];
+    const char *msgid = m->message_id;
+    if (!msgid) {
+        enum ab_err err = mail_msgid_new(g->mail.from, fresh, em);
+        if (err)
+            return err;
+        msgid = fresh;
+    }
+    struct mail_msg_spec spec = {
+        .from = g->mail.from,
+        .from_name = g->mail.from_name,
+        .to = &to,
+        .nto = 1,
+        .reply_to = m->reply_to,
+        .subject = m->subject,
+        .text = m->text,
+        .html = m->html && *m->html ? m->html : NULL,
+        .message_id = msgid,
+        .in_reply_to = m->in_reply_to,
+        .references = m->in_reply_to,
+        .headers = m->headers,
+        .nheaders = m->nheaders,
+        .date = now,
+    };
+    int64_t oid;
+    char got[MAIL_MSGID_MAX + 1];
+    return mail_outbox_put(e->st, &spec, m->kind, m->ref, now, &oid, got, em);
+}
+
 /* When rcpt may be mailed: now, or the end of their quiet hours. */
 static ab_time not_before(eng *e, const char *rcpt, int priority, ab_time now)
 {
@@ -193,32 +230,23 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs
     alert_msgid(root, sizeof root, a->id, "n1", n->rcpt, domain);
     int first = !strcmp(n->seq, "n1");
     snprintf(aid, sizeof aid, "%lld", (long long)a->id);
-    struct mail_addr to = {n->rcpt, NULL};
-    const struct cfg_person *p = cfg_person_by_email(e->c, n->rcpt);
-    if (p && p->display)
-        to.name = p->display;
     struct mail_header hdrs[] = {{"X-Ackbeat-Check", k->name},
                                  {"X-Ackbeat-Alert", aid},
                                  {"X-Ackbeat-Notice", message}};
-    struct mail_msg_spec spec = {
-        .from = g->mail.from,
-        .from_name = g->mail.from_name,
-        .to = &to,
-        .nto = 1,
-        .reply_to = g->inbox.enabled ? g->inbox.reply_address : NULL,
+    struct eng_email mail = {
+        .rcpt = n->rcpt,
         .subject = ab_buf_str(&b->subject),
         .text = ab_buf_str(&b->text),
-        .html = b->html.len ? ab_buf_str(&b->html) : NULL,
+        .html = ab_buf_str(&b->html),
         .message_id = msgid,
         .in_reply_to = first ? NULL : root,
-        .references = first ? NULL : root,
+        .reply_to = g->inbox.enabled ? g->inbox.reply_address : NULL,
         .headers = hdrs,
         .nheaders = sizeof hdrs / sizeof hdrs[0],
-        .date = now,
+        .kind = message,
+        .ref = aid,
     };
-    int64_t oid;
-    char got[MAIL_MSGID_MAX + 1];
-    err = mail_outbox_put(e->st, &spec, message, aid, now, &oid, got, em);
+    err = eng_queue_email(e, &mail, now, em);
 out:
     json_decref(ctx);
     store_cycle_free(cycle);
@@ -231,7 +259,6 @@ static enum ab_err send_group(eng *e, const struct store_notice *v, size_t n,
                               struct bufs *b, const char *notice, ab_time now,
                               ab_errmsg *em)
 {
-    const struct cfg_global *g = cfg_global(e->c);
     json_t *ctx = eng_ctx_base(e, v[0].rcpt, now);
     json_t *alerts = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -252,30 +279,17 @@ static enum ab_err send_group(eng *e, const struct store_notice *v, size_t n,
         goto out;
     if ((err = render3(e, "digest", NULL, NULL, ctx, &b->subject, &b->text, &b->html, em)))
         goto out;
-    char msgid[MAIL_MSGID_MAX + 1];
-    if ((err = mail_msgid_new(g->mail.from, msgid, em)))
-        goto out;
-    struct mail_addr to = {v[0].rcpt, NULL};
-    const struct cfg_person *p = cfg_person_by_email(e->c, v[0].rcpt);
-    if (p && p->display)
-        to.name = p->display;
     struct mail_header hdrs[] = {{"X-Ackbeat-Notice", notice}};
-    struct mail_msg_spec spec = {
-        .from = g->mail.from,
-        .from_name = g->mail.from_name,
-        .to = &to,
-        .nto = 1,
+    struct eng_email mail = {
+        .rcpt = v[0].rcpt,
         .subject = ab_buf_str(&b->subject),
         .text = ab_buf_str(&b->text),
-        .html = b->html.len ? ab_buf_str(&b->html) : NULL,
-        .message_id = msgid,
+        .html = ab_buf_str(&b->html),
         .headers = hdrs,
         .nheaders = 1,
-        .date = now,
+        .kind = notice,
     };
-    int64_t oid;
-    char got[MAIL_MSGID_MAX + 1];
-    err = mail_outbox_put(e->st, &spec, notice, NULL, now, &oid, got, em);
+    err = eng_queue_email(e, &mail, now, em);
 out:
     json_decref(ctx);
     return err;

@@ -90,6 +90,28 @@ enum ab_err store_cycle_add_token(store *st, int64_t cycle_id, const char *token
     return e;
 }
 
+static void rcpt_clear_v(void *p)
+{
+    rcpt_clear(p);
+}
+
+static int rcpt_row(sqlite3_stmt *s, void *p)
+{
+    struct store_cycle_rcpt *r = p;
+    r->address = store_column_dup(s, 0);
+    r->token = store_column_dup(s, 1);
+    r->issued = store_column_time(s, 2);
+    r->bounced = store_column_time(s, 3);
+    r->bounce_detail = store_column_dup(s, 4);
+    r->autoreplied = store_column_time(s, 5);
+    r->autoreply_detail = store_column_dup(s, 6);
+    r->confirmed = store_column_time(s, 7);
+    r->confirmed_by = store_column_dup(s, 8);
+    r->excerpt = store_column_dup(s, 9);
+    r->unverified = sqlite3_column_int(s, 10);
+    return !r->address || !r->token;
+}
+
 static enum ab_err load_rcpts(store *st, struct store_cycle *c, ab_errmsg *em)
 {
     sqlite3_stmt *s;
@@ -108,42 +130,13 @@ static enum ab_err load_rcpts(store *st, struct store_cycle *c, ab_errmsg *em)
     if (e)
         return e;
     sqlite3_bind_int64(s, 1, c->id);
-    size_t cap = 0;
-    int rc;
-    while ((rc = store_step(st, s)) == SQLITE_ROW) {
-        if (c->nrcpts == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct store_cycle_rcpt *p = ab_realloc(c->rcpts, ncap * sizeof *p);
-            if (!p) {
-                e = ab_fail(em, AB_ENOMEM, "out of memory");
-                goto out;
-            }
-            c->rcpts = p;
-            cap = ncap;
-        }
-        struct store_cycle_rcpt *r = &c->rcpts[c->nrcpts++];
-        memset(r, 0, sizeof *r);
-        r->address = store_column_dup(s, 0);
-        r->token = store_column_dup(s, 1);
-        r->issued = store_column_time(s, 2);
-        r->bounced = store_column_time(s, 3);
-        r->bounce_detail = store_column_dup(s, 4);
-        r->autoreplied = store_column_time(s, 5);
-        r->autoreply_detail = store_column_dup(s, 6);
-        r->confirmed = store_column_time(s, 7);
-        r->confirmed_by = store_column_dup(s, 8);
-        r->excerpt = store_column_dup(s, 9);
-        r->unverified = sqlite3_column_int(s, 10);
-        if (!r->address || !r->token) {
-            e = ab_fail(em, AB_ENOMEM, "out of memory");
-            goto out;
-        }
-        if (r->confirmed != AB_TIME_NONE)
+    void *v;
+    e = store_collect(st, s, sizeof *c->rcpts, rcpt_row, rcpt_clear_v, &v, &c->nrcpts,
+                      em, "cycle recipients");
+    c->rcpts = v;
+    for (size_t i = 0; !e && i < c->nrcpts; i++)
+        if (c->rcpts[i].confirmed != AB_TIME_NONE)
             c->confirmed++;
-    }
-    if (rc != SQLITE_DONE)
-        e = store_dberr(st, em, "cycle recipients");
-out:
     sqlite3_finalize(s);
     return e;
 }
@@ -441,59 +434,48 @@ out:
     return e;
 }
 
+static void cmd_clear(void *p);
+
 void store_reply_cmds_free(struct store_reply_cmd *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        ab_free(v[i].token);
-        ab_free(v[i].from_addr);
-        ab_free(v[i].detail);
-    }
+    for (size_t i = 0; i < n; i++)
+        cmd_clear(&v[i]);
     ab_free(v);
+}
+
+static void cmd_clear(void *p)
+{
+    struct store_reply_cmd *c = p;
+    ab_free(c->token);
+    ab_free(c->from_addr);
+    ab_free(c->detail);
+}
+
+static int cmd_row(sqlite3_stmt *s, void *p)
+{
+    struct store_reply_cmd *c = p;
+    c->id = sqlite3_column_int64(s, 0);
+    c->token = store_column_dup(s, 1);
+    c->from_addr = store_column_dup(s, 2);
+    c->detail = store_column_dup(s, 3);
+    c->received = store_column_time(s, 4);
+    return !c->detail;
 }
 
 enum ab_err store_reply_cmds_pending(store *st, struct store_reply_cmd **out,
                                      size_t *n, ab_errmsg *em)
 {
     sqlite3_stmt *s;
-    struct store_reply_cmd *v = NULL;
-    size_t cnt = 0, cap = 0;
-    *out = NULL;
-    *n = 0;
     enum ab_err e = store_prepare(
         st, "SELECT id, token, from_addr, detail, received FROM inbox_messages "
             "WHERE cmd_done = 0 AND class = 'ack' AND detail LIKE '%cmd=%' ORDER BY id",
         &s, em);
     if (e)
         return e;
-    int rc;
-    while ((rc = store_step(st, s)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            struct store_reply_cmd *p = ab_realloc(v, ncap * sizeof *p);
-            if (!p) {
-                e = ab_fail(em, AB_ENOMEM, "out of memory");
-                goto out;
-            }
-            v = p;
-            cap = ncap;
-        }
-        struct store_reply_cmd *c = &v[cnt++];
-        c->id = sqlite3_column_int64(s, 0);
-        c->token = store_column_dup(s, 1);
-        c->from_addr = store_column_dup(s, 2);
-        c->detail = store_column_dup(s, 3);
-        c->received = store_column_time(s, 4);
-    }
-    if (rc != SQLITE_DONE) {
-        e = store_dberr(st, em, "reply commands");
-        goto out;
-    }
+    void *v;
+    e = store_collect(st, s, sizeof **out, cmd_row, cmd_clear, &v, n, em,
+                      "reply commands");
     *out = v;
-    *n = cnt;
-    v = NULL;
-out:
-    if (v)
-        store_reply_cmds_free(v, cnt);
     sqlite3_finalize(s);
     return e;
 }

@@ -15,13 +15,12 @@
 
 #include "common/ab_mem.h"
 
+static void notice_clear(void *p);
+
 void store_notices_free(struct store_notice *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        ab_free(v[i].rcpt);
-        ab_free(v[i].message);
-        ab_free(v[i].seq);
-    }
+    for (size_t i = 0; i < n; i++)
+        notice_clear(&v[i]);
     ab_free(v);
 }
 
@@ -48,14 +47,33 @@ enum ab_err store_notice_add(store *st, const struct store_notice *n, ab_errmsg 
     return e;
 }
 
+static void notice_clear(void *p)
+{
+    struct store_notice *x = p;
+    ab_free(x->rcpt);
+    ab_free(x->message);
+    ab_free(x->seq);
+}
+
+static int notice_row(sqlite3_stmt *s, void *p)
+{
+    struct store_notice *x = p;
+    x->id = sqlite3_column_int64(s, 0);
+    x->created = store_column_time(s, 1);
+    x->rcpt = store_column_dup(s, 2);
+    x->alert_id = sqlite3_column_int64(s, 3);
+    x->message = store_column_dup(s, 4);
+    x->level = sqlite3_column_int(s, 5);
+    x->seq = store_column_dup(s, 6);
+    x->priority = sqlite3_column_int(s, 7);
+    x->not_before = store_column_time(s, 8);
+    return !x->rcpt || !x->message || !x->seq;
+}
+
 enum ab_err store_notices_due(store *st, ab_time now, struct store_notice **out,
                               size_t *n, ab_errmsg *em)
 {
     sqlite3_stmt *s;
-    struct store_notice *v = NULL;
-    size_t cnt = 0, cap = 0;
-    *out = NULL;
-    *n = 0;
     enum ab_err e = store_prepare(
         st, "SELECT id, created, rcpt, alert_id, message, level, seq, priority, "
             "not_before FROM notices WHERE not_before <= ? ORDER BY rcpt, id",
@@ -63,44 +81,10 @@ enum ab_err store_notices_due(store *st, ab_time now, struct store_notice **out,
     if (e)
         return e;
     store_bind_time(s, 1, now);
-    int rc;
-    while ((rc = store_step(st, s)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct store_notice *p = ab_realloc(v, ncap * sizeof *p);
-            if (!p) {
-                e = ab_fail(em, AB_ENOMEM, "out of memory");
-                goto out;
-            }
-            v = p;
-            cap = ncap;
-        }
-        struct store_notice *x = &v[cnt++];
-        memset(x, 0, sizeof *x);
-        x->id = sqlite3_column_int64(s, 0);
-        x->created = store_column_time(s, 1);
-        x->rcpt = store_column_dup(s, 2);
-        x->alert_id = sqlite3_column_int64(s, 3);
-        x->message = store_column_dup(s, 4);
-        x->level = sqlite3_column_int(s, 5);
-        x->seq = store_column_dup(s, 6);
-        x->priority = sqlite3_column_int(s, 7);
-        x->not_before = store_column_time(s, 8);
-        if (!x->rcpt || !x->message || !x->seq) {
-            e = ab_fail(em, AB_ENOMEM, "out of memory");
-            goto out;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        e = store_dberr(st, em, "notices due");
-        goto out;
-    }
+    void *v;
+    e = store_collect(st, s, sizeof **out, notice_row, notice_clear, &v, n, em,
+                      "notices due");
     *out = v;
-    *n = cnt;
-    v = NULL;
-out:
-    if (v)
-        store_notices_free(v, cnt);
     sqlite3_finalize(s);
     return e;
 }

@@ -59,6 +59,50 @@ enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em)
     return e;
 }
 
+enum ab_err store_collect(store *st, sqlite3_stmt *stmt, size_t elem_size,
+                          int (*row)(sqlite3_stmt *s, void *elem),
+                          void (*clear)(void *elem), void **out, size_t *n,
+                          ab_errmsg *em, const char *what)
+{
+    char *v = NULL;
+    size_t cnt = 0, cap = 0;
+    enum ab_err e = AB_OK;
+    int rc;
+    *out = NULL;
+    *n = 0;
+    while ((rc = store_step(st, stmt)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            char *p = ab_realloc(v, ncap * elem_size);
+            if (!p) {
+                e = ab_fail(em, AB_ENOMEM, "out of memory");
+                goto fail;
+            }
+            v = p;
+            cap = ncap;
+        }
+        void *slot = v + cnt * elem_size;
+        memset(slot, 0, elem_size);
+        cnt++;
+        if (row(stmt, slot)) {
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        e = store_dberr(st, em, what);
+        goto fail;
+    }
+    *out = v;
+    *n = cnt;
+    return AB_OK;
+fail:
+    for (size_t i = 0; clear && i < cnt; i++)
+        clear(v + i * elem_size);
+    ab_free(v);
+    return e;
+}
+
 int store_bind_time(sqlite3_stmt *s, int idx, ab_time t)
 {
     if (t == AB_TIME_NONE)

@@ -29,6 +29,19 @@ enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em);
 /* Fill em from the connection's last error, return AB_ESTORE (or AB_EBUSY). */
 enum ab_err store_dberr(store *st, ab_errmsg *em, const char *what);
 
+/*
+ * Step stmt to its end, appending one element of elem_size bytes per row
+ * to a growing array that row() fills from the current row (returning
+ * non-zero on OOM).  On success *out (free with ab_free, after freeing
+ * what row() allocated) holds *n elements; on failure, clear() (may be
+ * NULL) is called for every element made so far and the array is freed.
+ * Does not finalize stmt.
+ */
+enum ab_err store_collect(store *st, sqlite3_stmt *stmt, size_t elem_size,
+                          int (*row)(sqlite3_stmt *s, void *elem),
+                          void (*clear)(void *elem), void **out, size_t *n,
+                          ab_errmsg *em, const char *what);
+
 /* Bind an ab_time as ISO text, or NULL for AB_TIME_NONE. */
 int store_bind_time(sqlite3_stmt *s, int idx, ab_time t);
 /* Read an ISO text column back; AB_TIME_NONE for NULL or unparsable. */
