@@ -106,7 +106,17 @@ enum ab_err web_ping(web *w, const struct web_request *rq, struct web_response *
         return web_reply_text(rs, 404, "not found\n");
     char *detail = ping_detail(rq);
     ab_errmsg em = {{0}};
-    enum ab_err e = eng_ping(w->e, k->name, kind, code, "http", detail, now, &em);
+    /* One transaction for the ping and everything it leads to (a run, an
+     * alert, its notice): one commit, one fsync, instead of one for each
+     * of the engine's steps; and all of it or none. */
+    enum ab_err e = store_begin(w->st, &em);
+    if (!e) {
+        e = eng_ping(w->e, k->name, kind, code, "http", detail, now, &em);
+        if (e)
+            store_rollback(w->st);
+        else
+            e = store_commit(w->st, &em);
+    }
     ab_free(detail);
     if (e) {
         ab_log(AB_LOG_ERROR, "web: ping %s: %s", k->name, em.text);
@@ -235,9 +245,10 @@ enum ab_err web_report(web *w, const struct web_request *rq,
                              : web_reply_jerror(rs, 400, "%s", bad);
     }
     json_t *out = json_array();
-    enum ab_err e = AB_OK;
     ab_errmsg em = {{0}};
     size_t done = 0;
+    /* The whole report in one transaction: recorded whole or not at all. */
+    enum ab_err e = store_begin(w->st, &em);
     for (; done < n && !e; done++) {
         e = eng_report(w->e, k->name, items[done].item, items[done].status,
                        items[done].has_value, items[done].value, items[done].message,
@@ -249,16 +260,20 @@ enum ab_err web_report(web *w, const struct web_request *rq,
             json_array_append_new(out, o);
         }
     }
+    if (e)
+        store_rollback(w->st);
+    else
+        e = store_commit(w->st, &em);
     ab_free(items);
     json_decref(body);
-    web_after_action(w, now);
     if (e) {
         json_decref(out);
         ab_log(AB_LOG_ERROR, "web: report %s: %s", check, em.text);
-        return web_reply_jerror(rs, e == AB_EINVAL ? 400 : 500,
-                                "recorded %zu of %zu results, then: %s", done - 1, n,
+        return web_reply_jerror(rs, e == AB_EINVAL ? 400 : e == AB_EBUSY ? 503 : 500,
+                                "nothing recorded: %s",
                                 e == AB_EINVAL ? em.text : "the state database failed");
     }
+    web_after_action(w, now);
     ab_log(AB_LOG_INFO, "web: report %s: %zu result(s)", k->name, n);
     json_t *root = json_object();
     json_object_set_new(root, "check", json_string(k->name));

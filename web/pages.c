@@ -51,7 +51,7 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
         set_exec(o, r->execution_ms);
         char v[32];
         if (r->nresults && r->results[0].has_value) {
-            web_fmt_num(1, r->results[0].value, v, sizeof v);
+            web_fmt_num(1, r->results[0].value, k->kind == CFG_FRESHNESS, v, sizeof v);
             json_object_set_new(o, "value", json_string(v));
         }
         if (r->nresults && r->results[0].message)
@@ -218,7 +218,7 @@ enum ab_err web_page_status(web *w, const struct web_request *rq,
     return web_reply_page(w, rs, 200, "status", d, now);
 }
 
-static json_t *run_row(const struct store_run *r, ab_time now)
+static json_t *run_row(const struct cfg_check *k, const struct store_run *r, ab_time now)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(r->id));
@@ -238,7 +238,7 @@ static json_t *run_row(const struct store_run *r, ab_time now)
         set_status(y, (int)x->status);
         if (x->has_value) {
             char v[32];
-            web_fmt_num(1, x->value, v, sizeof v);
+            web_fmt_num(1, x->value, k->kind == CFG_FRESHNESS, v, sizeof v);
             json_object_set_new(y, "value", json_string(v));
         }
         if (x->message)
@@ -304,12 +304,14 @@ enum ab_err web_page_check(web *w, const struct web_request *rq,
     size_t nm = thresholds(k, marks);
     ab_buf svg;
     ab_buf_init(&svg, 1u << 20);
-    if (web_svg_chart(&svg, v, n, marks, nm) == AB_OK && svg.len)
+    struct web_chart how = {.marks = marks, .nmarks = nm,
+                            .seconds = k->kind == CFG_FRESHNESS};
+    if (web_svg_chart(&svg, v, n, &how) == AB_OK && svg.len)
         json_object_set_new(d, "chart", json_string(ab_buf_str(&svg)));
     ab_buf_free(&svg);
     json_t *runs = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(runs, run_row(v[i], now));
+        json_array_append_new(runs, run_row(k, v[i], now));
         store_run_free(v[i]);
     }
     ab_free(v);

@@ -56,9 +56,12 @@ static void short_time(ab_time t, char *buf, size_t len)
     snprintf(buf, len, "%.5s %.5s", iso + 5, iso + 11);
 }
 
-static void fmt_num(double v, char *buf, size_t len)
+static void fmt_num(double v, int seconds, char *buf, size_t len)
 {
-    snprintf(buf, len, "%.4g", v);
+    if (seconds)
+        web_fmt_num(1, v, 1, buf, len);
+    else
+        snprintf(buf, len, "%.4g", v);
 }
 
 static double x_of(ab_time t, ab_time t0, ab_time t1)
@@ -80,9 +83,10 @@ static enum ab_err label(ab_buf *b, double x, double y, const char *anchor, cons
 }
 
 static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t n,
-                               ab_time t0, ab_time t1, const struct web_mark *marks,
-                               size_t nmarks)
+                               ab_time t0, ab_time t1, const struct web_chart *how)
 {
+    const struct web_mark *marks = how->marks;
+    size_t nmarks = how->nmarks;
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < n; i++)
         if (runs[i]->nresults && runs[i]->results[0].has_value &&
@@ -105,8 +109,8 @@ static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t 
         hi += 1;
         lo -= 1;
     }
-    fmt_num(hi, a, sizeof a);
-    fmt_num(lo, c, sizeof c);
+    fmt_num(hi, how->seconds, a, sizeof a);
+    fmt_num(lo, how->seconds, c, sizeof c);
     e = ab_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
                          "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>",
                       LEFT, V_TOP, W - RIGHT, V_TOP, LEFT, V_BOT, W - RIGHT, V_BOT);
@@ -120,8 +124,9 @@ static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t 
         if (!isfinite(marks[i].value))
             continue;
         double y = V_BOT - (V_BOT - V_TOP) * (marks[i].value - lo) / (hi - lo);
-        char v[48];
-        snprintf(v, sizeof v, "%s %.4g", marks[i].name, marks[i].value);
+        char v[48], num[32];
+        fmt_num(marks[i].value, how->seconds, num, sizeof num);
+        snprintf(v, sizeof v, "%s %s", marks[i].name, num);
         e = ab_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                              "stroke=\"%s\" stroke-dasharray=\"4 3\" stroke-width=\"1\"/>",
                           LEFT, y, W - RIGHT, y, marks[i].crit ? "#d64545" : "#d69a00");
@@ -147,7 +152,7 @@ static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t 
         double y = V_BOT - (V_BOT - V_TOP) * (r->results[0].value - lo) / (hi - lo);
         char when[32], v[32];
         short_time(r->started, when, sizeof when);
-        fmt_num(r->results[0].value, v, sizeof v);
+        fmt_num(r->results[0].value, how->seconds, v, sizeof v);
         e = ab_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>",
                           x_of(r->started, t0, t1), y, colour(r->results[0].status));
         if (!e)
@@ -197,7 +202,7 @@ static enum ab_err exec_panel(ab_buf *b, struct store_run *const *runs, size_t n
 }
 
 enum ab_err web_svg_chart(ab_buf *out, struct store_run *const *runs, size_t n,
-                          const struct web_mark *marks, size_t nmarks)
+                          const struct web_chart *how)
 {
     if (n == 0)
         return AB_OK;
@@ -212,7 +217,7 @@ enum ab_err web_svg_chart(ab_buf *out, struct store_run *const *runs, size_t n,
         "of the last %zu runs\">",
         (int)W, H, n);
     if (!e)
-        e = value_panel(out, runs, n, t0, t1, marks, nmarks);
+        e = value_panel(out, runs, n, t0, t1, how);
     if (!e)
         e = exec_panel(out, runs, n, t0, t1);
     if (!e)

@@ -204,12 +204,14 @@ const char *web_status_class(int status)
     return status >= 0 && status < 4 ? names[status] : "unknown";
 }
 
-void web_fmt_num(int has, double v, char *buf, size_t len)
+void web_fmt_num(int has, double v, int seconds, char *buf, size_t len)
 {
     if (!has)
         snprintf(buf, len, "-");
+    else if (seconds && v >= 0 && v < 1e15)
+        web_fmt_span((int64_t)v, buf, len);
     else
-        snprintf(buf, len, "%g", v);
+        snprintf(buf, len, "%.6g", v);
 }
 
 int web_parse_until(const char *s, ab_time now, ab_time *until)

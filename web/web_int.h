@@ -110,8 +110,9 @@ void web_fmt_rel(ab_time t, ab_time now, char *buf, size_t len);
 int web_check_status(store *st, const char *check);
 /* "healthy", "degraded", ... for CSS classes; "unknown" for -1. */
 const char *web_status_class(int status);
-/* A number as the pages show it (%g, "-" when has == 0). */
-void web_fmt_num(int has, double v, char *buf, size_t len);
+/* A number as the pages show it (%g, "-" when has == 0); with seconds,
+ * a duration ("3d 4h"). */
+void web_fmt_num(int has, double v, int seconds, char *buf, size_t len);
 /* A snooze end: "" (until resolved: AB_TIME_NONE), a duration ("4h",
  * from now) or an ISO time in the future.  0 on success, -1 if neither. */
 int web_parse_until(const char *s, ab_time now, ab_time *until);
@@ -171,7 +172,12 @@ struct web_mark {
  * execution times over time, coloured by status.  Appends to out;
  * nothing when there are no runs.
  */
+struct web_chart {
+    const struct web_mark *marks;
+    size_t nmarks;
+    int seconds; /* the values are durations in seconds (freshness): "3d" */
+};
 enum ab_err web_svg_chart(ab_buf *out, struct store_run *const *runs, size_t n,
-                          const struct web_mark *marks, size_t nmarks) AB_MUST_CHECK;
+                          const struct web_chart *how) AB_MUST_CHECK;
 
 #endif

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# bench_web.sh - requests per second with wrk against the web server of a
+# running `ackbeat run`, side by side in the same run with nginx serving a
+# small static file on the same machine (both on 127.0.0.1, both on one
+# thread: ackbeat serves from libmicrohttpd's single polling thread, nginx
+# gets worker_processes 1).
+#
+#   pings      GET /ping/TOKEN: a ping recorded in SQLite (WAL, fsync per
+#              commit) and the check evaluated - the real work of the
+#              endpoint, not a canned answer; on a fresh database, and
+#              again with 20,000 older pings of the check in the table
+#              (the store's lookups must not grow with history)
+#   healthz    GET /healthz: the server's own overhead, no database
+#   status     GET /: the status page rendered from the templates
+# each against nginx's GET /ping.txt ("OK\n").
+#
+# Usage: bench/bench_web.sh [SECONDS]   (B=build dir; default 8 s a run)
+# Ports 18085-18099 (the first two free).  Needs wrk and nginx (Debian's
+# wrk and nginx-light or nginx: scripts/install-deps test).
+# Ends with:  BENCH web <metric> <value> <baseline_value> <ratio>
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-8}
+B=${B:-build}
+ACK=${ACKBEAT_BIN:-$PWD/$B/ackbeat}
+CONNS=${CONNS:-32}
+for t in wrk nginx curl; do
+	command -v $t >/dev/null || { echo "bench_web: $t is not installed" >&2; exit 1; }
+done
+[ -x "$ACK" ] || { echo "bench_web: $ACK not built (make)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/abbench-web.XXXXXX)
+ack_pid= nginx_pid=
+cleanup() {
+	[ -n "$ack_pid" ] && kill "$ack_pid" 2>/dev/null && wait "$ack_pid" 2>/dev/null
+	[ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { # first port from $1 that nothing answers on
+	local p
+	for p in $(seq "$1" 18099); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	return 1
+}
+ack_port=$(free_port 18085)
+ngx_port=$(free_port $((ack_port + 1)))
+
+# --- ackbeat: a daemon with one ping check and one plain check -------------
+TOKEN=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+cat >"$work/ackbeat.xml" <<EOF
+<ackbeat name="bench" timezone="UTC" tick="1m">
+  <state path="state.db"/>
+  <mail from="ackbeat@bench.test" transport="maildir:out/Maildir"/>
+  <web listen="127.0.0.1:$ack_port"/>
+  <recipients><person name="ops" email="ops@bench.test"/></recipients>
+  <alerting notify="ops"/>
+  <checks>
+    <ping name="job" token="$TOKEN" period="1d" grace="1h"/>
+    <command name="true" command="/bin/true"/>
+  </checks>
+</ackbeat>
+EOF
+"$ACK" run -c "$work/ackbeat.xml" --log-level warn >"$work/ackbeat.log" 2>&1 &
+ack_pid=$!
+
+# --- nginx: one worker, a private prefix, a static file -----------------
+mkdir -p "$work/nginx/www" "$work/nginx/tmp"
+printf 'OK\n' >"$work/nginx/www/ping.txt"
+# Started as root, nginx's worker runs as nobody: it must be able to read.
+chmod 755 "$work" "$work/nginx" "$work/nginx/www"
+chmod 644 "$work/nginx/www/ping.txt"
+cat >"$work/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx/tmp/body;
+    proxy_temp_path $work/nginx/tmp/proxy;
+    fastcgi_temp_path $work/nginx/tmp/fastcgi;
+    uwsgi_temp_path $work/nginx/tmp/uwsgi;
+    scgi_temp_path $work/nginx/tmp/scgi;
+    server {
+        listen 127.0.0.1:$ngx_port;
+        root $work/nginx/www;
+        default_type text/plain;
+    }
+}
+EOF
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" 2>"$work/nginx/start.err" &
+nginx_pid=$!
+
+for i in $(seq 100); do
+	curl -sf "http://127.0.0.1:$ack_port/healthz" >/dev/null 2>&1 &&
+		curl -sf "http://127.0.0.1:$ngx_port/ping.txt" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+curl -sf "http://127.0.0.1:$ack_port/ping/$TOKEN" >/dev/null || { cat "$work/ackbeat.log"; exit 1; }
+curl -sf "http://127.0.0.1:$ngx_port/ping.txt" >/dev/null || { cat "$work/nginx/error.log"; exit 1; }
+
+# run URL -> "RPS P50_MS P99_MS" from wrk --latency
+run() {
+	local out
+	out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$1")
+	echo "$out" >>"$work/wrk.log"
+	echo "$out" | awk '
+		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
+		                 if (v ~ /s$/) return v * 1000; return v }
+		/Requests\/sec:/ { rps = $2 }
+		/^ +50%/ { p50 = ms($2) }
+		/^ +99%/ { p99 = ms($2) }
+		/Non-2xx/ { bad = $NF }
+		END { if (bad) print "non-2xx: " bad > "/dev/stderr"; printf "%s %.3f %.3f\n", rps, p50, p99 }'
+}
+
+echo "ackbeat on :$ack_port (one thread), nginx on :$ngx_port (one worker); wrk -t2 -c$CONNS, ${SECS}s each"
+read -r n_rps n_p50 n_p99 < <(run "http://127.0.0.1:$ngx_port/ping.txt")
+read -r p_rps p_p50 p_p99 < <(run "http://127.0.0.1:$ack_port/ping/$TOKEN")
+# 20,000 older pings of the same check, as a month of a busy job leaves.
+sqlite3 "$work/state.db" "PRAGMA busy_timeout=10000;
+  WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<20000)
+  INSERT INTO pings(check_name, at, kind, via)
+  SELECT 'job', strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || x || ' minutes'), 'success', 'http' FROM c;"
+read -r q_rps q_p50 q_p99 < <(run "http://127.0.0.1:$ack_port/ping/$TOKEN")
+read -r h_rps h_p50 h_p99 < <(run "http://127.0.0.1:$ack_port/healthz")
+read -r s_rps s_p50 s_p99 < <(run "http://127.0.0.1:$ack_port/")
+pings=$(sqlite3 "$work/state.db" "SELECT COUNT(*) FROM pings" 2>/dev/null || echo "?")
+
+printf '%-28s %12s %10s %10s\n' "" "req/s" "p50 ms" "p99 ms"
+printf '%-28s %12s %10s %10s\n' "nginx static file" "$n_rps" "$n_p50" "$n_p99"
+printf '%-28s %12s %10s %10s\n' "ackbeat GET /ping/TOKEN" "$p_rps" "$p_p50" "$p_p99"
+printf '%-28s %12s %10s %10s\n' "  ... with 20k older pings" "$q_rps" "$q_p50" "$q_p99"
+printf '%-28s %12s %10s %10s\n' "ackbeat GET /healthz" "$h_rps" "$h_p50" "$h_p99"
+printf '%-28s %12s %10s %10s\n' "ackbeat GET / (status page)" "$s_rps" "$s_p50" "$s_p99"
+echo "pings recorded in the state database: $pings"
+kill -0 "$ack_pid" || { echo "bench_web: the daemon died" >&2; exit 1; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+echo "BENCH web pings_per_s $p_rps $n_rps $(ratio "$p_rps" "$n_rps")"
+echo "BENCH web ping_p99_ms $p_p99 $n_p99 $(ratio "$p_p99" "$n_p99")"
+echo "BENCH web pings_per_s_20k_history $q_rps $n_rps $(ratio "$q_rps" "$n_rps")"
+echo "BENCH web healthz_per_s $h_rps $n_rps $(ratio "$h_rps" "$n_rps")"
+echo "BENCH web status_page_per_s $s_rps $n_rps $(ratio "$s_rps" "$n_rps")"
