@@ -205,10 +205,11 @@ symbols: $(LIBS)
 # --- install -------------------------------------------------------------
 install: $(B)/ackbeat
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates/default \
-	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	    $(DESTDIR)$(DATADIR)/web/pages $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(B)/ackbeat $(DESTDIR)$(BINDIR)/ackbeat
 	install -m 644 config/ackbeat.rng $(DESTDIR)$(DATADIR)/ackbeat.rng
 	install -m 644 templates/default/* $(DESTDIR)$(DATADIR)/templates/default/
+	install -m 644 web/pages/*.mustache $(DESTDIR)$(DATADIR)/web/pages/
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(UNITDIR)
