@@ -363,7 +363,9 @@ static enum ab_err imap_list(void *h, uint64_t after, uint64_t **ids, size_t *n,
                         (unsigned long long)after + 1);
     if (e || (e = check_ok(im, "UID SEARCH", em)))
         return e;
-    qsort(im->uids, im->nuids, sizeof *im->uids, cmp_u64);
+    /* Nothing new leaves uids NULL; qsort(NULL, 0) is undefined. */
+    if (im->nuids)
+        qsort(im->uids, im->nuids, sizeof *im->uids, cmp_u64);
     *ids = im->uids;
     *n = im->nuids;
     im->uids = NULL;

@@ -104,7 +104,8 @@ static size_t collect(const sched_window *w, int kind, struct iv *out)
             out[n++] = (struct iv){d1, d1 + r->end + 1};
         }
     }
-    qsort(out, n, sizeof *out, iv_cmp);
+    if (n) /* qsort(NULL, 0) is undefined */
+        qsort(out, n, sizeof *out, iv_cmp);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (m > 0 && out[i].a <= out[m - 1].b) {
