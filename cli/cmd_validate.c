@@ -8,28 +8,33 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "checks/chk.h"
 #include "cli/commands.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ackbeat validate [-c FILE]\n"
+    fprintf(f, "usage: ackbeat validate [-c FILE] [--deep]\n"
                "  Check a configuration file; print every error as FILE:LINE: "
                "message.\n"
                "  -c, --config FILE   the config (default $ACKBEAT_CONFIG or "
-               "/etc/ackbeat/ackbeat.xml)\n");
+               "/etc/ackbeat/ackbeat.xml)\n"
+               "  --deep              also open every source, prepare every query\n"
+               "                      and load every plugin, naming the check at fault\n");
 }
 
 int cmd_validate(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                           {"help", no_argument, 0, 'h'},
+                                          {"deep", no_argument, 0, 'd'},
                                           {0, 0, 0, 0}};
     const char *path = cli_default_config();
-    int ch;
+    int ch, deep = 0;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'c': path = optarg; break;
+        case 'd': deep = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -41,9 +46,28 @@ int cmd_validate(int argc, char **argv)
     cfg *c = cli_load_config(path);
     if (!c)
         return EXIT_USAGE;
-    char summary[512];
-    cfg_summary(c, summary, sizeof summary);
-    printf("%s: valid: %s\n", path, summary);
+    int bad = 0;
+    if (deep) {
+        /* What only the sources themselves can tell: a table that does
+         * not exist, SQL that does not parse, a plugin of another ABI. */
+        chk_ctx *ctx = chk_ctx_new();
+        for (size_t i = 0; ctx && i < cfg_check_count(c); i++) {
+            const struct cfg_check *k = cfg_check_at(c, i);
+            if (k->kind == CFG_HEARTBEAT || k->kind == CFG_PING || k->kind == CFG_COMMAND)
+                continue;
+            ab_errmsg em = {{0}};
+            if (chk_validate(k, ctx, &em) != AB_OK) {
+                fprintf(stderr, "%s:%d: %s\n", path, k->line, em.text);
+                bad = 1;
+            }
+        }
+        chk_ctx_free(ctx);
+    }
+    if (!bad) {
+        char summary[512];
+        cfg_summary(c, summary, sizeof summary);
+        printf("%s: valid: %s\n", path, summary);
+    }
     cfg_free(c);
-    return EXIT_OK;
+    return bad ? EXIT_USAGE : EXIT_OK;
 }

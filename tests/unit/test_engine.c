@@ -759,3 +759,31 @@ TEST(daily_digest_lists_open_alerts)
     CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: daily-digest", "To: ops@example.test"), 2);
     world_free(&w);
 }
+
+TEST(cache_reuses_the_last_result)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "cache",
+                       "<sql name=\"c\" source=\"db\" crit=\"100\" cache=\"5m\">"
+                       "<query>SELECT count(*) FROM t</query></sql>", NULL));
+    set_newest(&w, "2026-12-01T00:00:00Z");
+    struct eng_tick_stats s;
+    CHECK_OK(tick(&w, "2026-12-01T10:00:00Z", &s));
+    CHECK_INT(s.checks_run, 1);
+    CHECK_OK(tick(&w, "2026-12-01T10:01:00Z", &s)); /* inside 5m: from the cache */
+    CHECK_INT(s.checks_cached, 1);
+    CHECK_INT(s.checks_run, 0);
+    CHECK_OK(tick(&w, "2026-12-01T10:06:00Z", &s)); /* past it: runs again */
+    CHECK_INT(s.checks_run, 1);
+    struct store_run **v;
+    size_t n;
+    CHECK_OK(store_run_history(w.st, "c", 10, &v, &n, NULL));
+    CHECK_INT(n, 3);
+    CHECK_INT(v[1]->from_cache, 1);  /* the run says where it came from */
+    CHECK_STR(v[1]->trigger, "cache");
+    CHECK_INT(v[0]->from_cache, 0);
+    for (size_t i = 0; i < n; i++)
+        store_run_free(v[i]);
+    ab_free(v);
+    world_free(&w);
+}
