@@ -11,6 +11,11 @@
 
 int cmd_plugin_host(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+        printf("usage: ackbeat plugin-host --run|--probe FILE [ARG]\n"
+               "  (internal: runs one plugin for the daemon)\n");
+        return EXIT_OK;
+    }
     if (argc < 3 || argc > 4 ||
         (strcmp(argv[1], "--run") != 0 && strcmp(argv[1], "--probe") != 0)) {
         fprintf(stderr, "usage: ackbeat plugin-host --run|--probe FILE [ARG]\n"
