@@ -166,6 +166,7 @@ $(B)/bench/%: bench/%.c $(LIBS)
 	    $(LDLIBS_ALL) -rdynamic
 
 bench: deps-test
+	@scripts/install-deps bench
 	@$(MAKE) --no-print-directory $(B)/ackbeat plugins $(BENCH_BINS) $(TEST_HELPER_BINS)
 	@B=$(B) bench/run-all
 
