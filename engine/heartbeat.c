@@ -397,8 +397,15 @@ enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stat
         if (k->kind != CFG_HEARTBEAT)
             continue;
         int due = 0, held = 0;
-        if (k->schedule && (err = eng_due(e, k, now, &due, &held, em)))
+        /* The fire time is taken in the transaction that opens its cycle
+         * (which nests as a savepoint): killed in between, the month's
+         * heartbeat would be consumed and never sent. */
+        if ((err = store_begin(e->st, em)))
             break;
+        if (k->schedule && (err = eng_due(e, k, now, &due, &held, em))) {
+            store_rollback(e->st);
+            break;
+        }
         if (held && stats)
             stats->checks_held++;
         if (due) {
@@ -411,6 +418,8 @@ enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stat
                 stats->checks_run++;
             }
         }
+        if ((err = store_commit(e->st, em)))
+            break;
         /* Open cycles, and the newest one even if decided: a late reply
          * still turns it Healthy. */
         struct store_cycle **v = NULL;
