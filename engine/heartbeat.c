@@ -207,16 +207,19 @@ enum ab_err eng_cycle_open(eng *e, const struct cfg_check *k, ab_time now,
     ab_time reminder = k->reminder > 0 ? deadline - k->reminder : AB_TIME_NONE;
     int quorum = k->quorum > 0 ? k->quorum : (int)k->to.n;
     struct store_cycle *c = NULL;
+    /* One token per recipient, however many there are. */
+    size_t n = k->to.n;
+    char (*tokens)[AB_TOKEN_LEN + 1] = ab_calloc(n, sizeof *tokens);
+    if (!tokens)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
     /* The cycle, its tokens and every email commit together: a crash
      * leaves either a whole cycle with all its mail queued, or nothing. */
     enum ab_err err = store_begin(e->st, em);
     if (err)
-        return err;
+        goto out;
     int64_t id;
     if ((err = store_cycle_open(e->st, k->name, now, deadline, reminder, quorum, &id, em)))
         goto fail;
-    char tokens[256][AB_TOKEN_LEN + 1];
-    size_t n = k->to.n < 256 ? k->to.n : 256;
     for (size_t i = 0; i < n; i++) {
         char msgid[MAIL_MSGID_MAX + 1], reply_to[MAIL_ADDR_MAX + 1];
         if ((err = ab_token_new(tokens[i]))) {
@@ -243,6 +246,7 @@ fail:
     store_rollback(e->st);
 out:
     store_cycle_free(c);
+    ab_free(tokens);
     return err;
 }
 
