@@ -10,6 +10,10 @@
  *    once per missed occurrence.
  * Maintenance windows from calendars hold a due check: it does not run,
  * and its alerts are not notified.
+ *
+ * The bookkeeping (check_schedule) of a due check is written only after
+ * its run is stored, so a crash in between repeats the run rather than
+ * losing it.
  */
 #include "engine/eng_int.h"
 
@@ -34,7 +38,7 @@ static ab_time tick_slot(const eng *e, ab_time t)
 }
 
 enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
-                    int *held, ab_errmsg *em)
+                    int *held, struct store_sched_state *later, ab_errmsg *em)
 {
     struct store_sched_state ss;
     *due = 0;
@@ -77,6 +81,13 @@ enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
             *due = 0;
             ab_log(AB_LOG_INFO, "check %s: held by maintenance: %s", k->name, why);
         }
+    }
+    /* A due fire time is written by the caller once its run is stored:
+     * killed during a slow check, the run happens again on restart
+     * instead of being skipped until the next fire time. */
+    if (*due && later) {
+        *later = ss;
+        return AB_OK;
     }
     return store_sched_put(e->st, k->name, &ss, em);
 }

@@ -21,10 +21,12 @@ struct eng {
     sched *digest;   /* the daily digest's time, or NULL when off */
 };
 
-/* due.c: is the check due at now?  Updates the schedule bookkeeping when
- * it fires.  *held is set when a maintenance window covers it. */
+/* due.c: is the check due at now?  *held is set when a maintenance
+ * window covers it.  The schedule bookkeeping is written at once, except
+ * when the check is due and later is not NULL: then it is returned in
+ * *later for the caller to store (store_sched_put) with the run. */
 enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
-                    int *held, ab_errmsg *em);
+                    int *held, struct store_sched_state *later, ab_errmsg *em);
 /* The check's next fire time after now (AB_TIME_NONE: every tick). */
 ab_time eng_next_fire(eng *e, const struct cfg_check *k, ab_time now);
 

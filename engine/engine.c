@@ -203,12 +203,19 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
         if (!runs_as_check(k))
             continue;
         int due = 0, held = 0;
+        struct store_sched_state later;
         ab_errmsg cem = {{0}};
-        enum ab_err err = eng_due(e, k, now, &due, &held, &cem);
+        enum ab_err err = eng_due(e, k, now, &due, &held, &later, &cem);
         if (!err && held)
             stats->checks_held++;
-        if (!err && due)
+        if (!err && due) {
             err = run_and_evaluate(e, k, now, "schedule", stats, NULL, NULL, &cem);
+            /* The fire time counts as taken once its run is stored; a
+             * check that failed to run is not retried until the next. */
+            enum ab_err serr = store_sched_put(e->st, k->name, &later, &cem);
+            if (!err)
+                err = serr;
+        }
         if (err) {
             /* The database itself failing stops the tick: going on would
              * run checks whose results cannot be kept. */

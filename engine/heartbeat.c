@@ -406,7 +406,7 @@ enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stat
          * heartbeat would be consumed and never sent. */
         if ((err = store_begin(e->st, em)))
             break;
-        if (k->schedule && (err = eng_due(e, k, now, &due, &held, em))) {
+        if (k->schedule && (err = eng_due(e, k, now, &due, &held, NULL, em))) {
             store_rollback(e->st);
             break;
         }
