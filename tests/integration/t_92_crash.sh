@@ -17,12 +17,14 @@
 #
 # The cycles fire from the schedule inside the daemon (not `ackbeat send`,
 # which drains the outbox itself): the daemon runs on a simulated clock
-# (--now) that each restart continues, and three heartbeat checks fire a
-# few seconds apart while the kills go on.  A background replier answers
-# every token as soon as it appears in the state database.
+# (--now) that each restart continues, and six heartbeat checks of 200
+# recipients fire 2 s apart while the kills go on.  A background replier
+# answers every token as soon as it appears in the state database, through
+# Postfix into heartbeat's INBOX, which the daemon polls every second.
 #
 # First, one deterministic case of the same promise: `ackbeat tick` is
-# killed right after the heartbeat's fire time is recorded as taken; the
+# killed right after a heartbeat's fire time is recorded as taken (its cycle
+# has 300 recipients, past the 256 where cycles were once cut short); the
 # cycle must be there (the fire time and the cycle commit together).
 #
 # Knobs: T92_RCPTS (recipients per cycle, default 200), T92_CYCLES (6),
@@ -69,7 +71,7 @@ done
 # follow every 2 s, while the kills are still going on (20 kills take
 # about 15 s), so the daemon is often killed in the middle of a drain.
 T0=$(date -u -d 2030-06-01T07:59:58Z +%s)
-scheds= hbs=
+scheds='' hbs=''
 for c in $(seq 1 "$CYCLES"); do
 	scheds+="  <schedule name=\"s$c\" rrule=\"FREQ=MONTHLY;BYMONTHDAY=1;BYHOUR=8;BYMINUTE=0;BYSECOND=$((2 * (c - 1) % 60))\"/>"$'\n'
 	hbs+="    <heartbeat name=\"$tag-$c\" schedule=\"s$c\" to=\"many\" grace=\"7d\" quorum=\"1\"/>"$'\n'
@@ -94,17 +96,23 @@ EOF2
 check "the config validates" "$ACKBEAT" validate -c "$conf"
 
 # --- a kill between taking a fire time and committing its cycle ------------
-# Opening a cycle of $N renders $N emails (a few hundred ms); the fire time
-# must not become visible as taken before the cycle is.  Mail stays in the
-# outbox (--no-send) and the inbox is an empty Maildir: no servers needed.
+# Opening a cycle of NF recipients renders NF emails (a few hundred ms); the
+# fire time must not become visible as taken before the cycle is.  Mail
+# stays in the outbox (--no-send) and the inbox is an empty Maildir: no
+# servers needed.  NF is above 256, where cycles used to be cut short.
+NF=300
 F=$T_DIR/fire
 mkdir -p "$F/inbox/new" "$F/inbox/cur" "$F/inbox/tmp"
+fmembers=
+for i in $(seq 1 "$NF"); do
+	fmembers+=$(printf '<member>r%03d@example.test</member>' "$i")
+done
 cat >"$F/ackbeat.xml" <<EOF2
 <ackbeat name="fire $tag" timezone="UTC" tick="1m">
   <state path="state.db"/>
   <mail from="heartbeat@example.test" transport="maildir:out"/>
   <inbox url="maildir:inbox" reply-address="heartbeat@example.test"/>
-  <recipients><group name="many">$members</group></recipients>
+  <recipients><group name="many">$fmembers</group></recipients>
   <schedule name="monthly" rrule="FREQ=MONTHLY;BYMONTHDAY=1;BYHOUR=8;BYMINUTE=0;BYSECOND=0"/>
   <checks><heartbeat name="fire" schedule="monthly" to="many" grace="7d"/></checks>
 </ackbeat>
@@ -134,9 +142,9 @@ fi
 check_eq "the fire time never shows as taken without its cycle" "$seen" "1 1"
 wait "$fpid" 2>/dev/null
 "$ACKBEAT" tick -c "$F/ackbeat.xml" --no-send --now 2030-06-01T08:00:30Z >"$F/t2.out" 2>&1
-check_eq "a kill after the fire time is taken still leaves one whole cycle" \
+check_eq "a kill after the fire time is taken still leaves one whole cycle ($NF tokens, $NF emails)" \
 	"$(fq "SELECT count(*) || ' ' || (SELECT count(*) FROM tokens) || ' ' || (SELECT count(*) FROM outbox) FROM cycles")" \
-	"1 $N $N"
+	"1 $NF $NF"
 check_eq "its state database is intact" "$(fq 'PRAGMA integrity_check')" ok
 
 # --- the daemon on a clock that goes on across restarts -------------------
@@ -147,6 +155,7 @@ start_daemon() {
 	"$ACKBEAT" run -c "$conf" --now "$(date -u -d "@$now" +%FT%TZ)" >>"$T_DIR/run.out" 2>>"$T_DIR/run.err" &
 	pid=$!
 }
+# shellcheck disable=SC2016 # $pid is read when the test exits
 at_exit '[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null'
 
 # --- the replier ------------------------------------------------------------
@@ -161,29 +170,30 @@ reply_file() { # TOKEN RCPT K
 	printf 'Received, thanks (%s).\r\n\r\n> Reference: hb.%s\r\n' "$3" "$1"
 }
 replier() {
-	local want=$((N * CYCLES)) done=0 tok rcpt cyc k n args sent resent=0
+	local want=$((N * CYCLES)) answered=0 tok rcpt cyc k n args sent resent=0
 	local -A seen=()
 	local first_cycle=''
 	mkdir -p "$T_DIR/replies"
-	while ((done < want)); do
+	while ((answered < want)); do
 		args=() sent=()
 		while read -r tok rcpt cyc; do
-			[ -n "$tok" ] && [ -z "${seen[$tok]}" ] || continue
+			[ -n "$tok" ] || continue
+			[ -z "${seen[$tok]}" ] || continue
 			((${#sent[@]} < 120)) || break
 			seen[$tok]=1
 			first_cycle=${first_cycle:-$cyc}
 			n=1
 			# The first cycle's first EXTRA tokens get a second, distinct reply.
-			[ "$cyc" != "$first_cycle" ] || ((done >= EXTRA)) || n=2
+			[ "$cyc" != "$first_cycle" ] || ((answered >= EXTRA)) || n=2
 			for k in $(seq 1 "$n"); do
 				reply_file "$tok" "$rcpt" "$k" >"$T_DIR/replies/$tok.$k.eml"
 				args+=("$ACKBEAT_STACK_SMTP_URL/client.test" --mail-from "$rcpt"
 					--mail-rcpt "heartbeat+$tok@example.test" -T "$T_DIR/replies/$tok.$k.eml" --next)
 				sent+=("$tok <re$k.$tok@$tag.test>")
 			done
-			done=$((done + 1))
+			answered=$((answered + 1))
 			# Some replies go out twice, unchanged: one acknowledgement.
-			if ((resent < RESEND && done % 7 == 0)); then
+			if ((resent < RESEND && answered % 7 == 0)); then
 				args+=("$ACKBEAT_STACK_SMTP_URL/client.test" --mail-from "$rcpt"
 					--mail-rcpt "heartbeat+$tok@example.test" -T "$T_DIR/replies/$tok.1.eml" --next)
 				resent=$((resent + 1))
@@ -204,7 +214,7 @@ replier() {
 			sleep 0.3
 		fi
 	done
-	echo done >"$T_DIR/replier.done"
+	echo finished >"$T_DIR/replier.done"
 }
 
 # --- 20 kills ---------------------------------------------------------------
