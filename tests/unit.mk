@@ -24,6 +24,7 @@ test_sched_rules_MODS := schedules common
 test_sched_calendar_MODS := schedules common
 test_web_MODS := web engine checks mailer inbox templates config schedules store common
 test_web_http_MODS := web engine checks mailer inbox templates config schedules store common
+test_web_format_MODS := web engine checks mailer inbox templates config schedules store common
 test_mailer_smtp_MODS := mailer store config common
 $(B)/tests/test_mailer_smtp: | $(B)/tests/helpers/fake_smtp
 test_engine_MODS := engine checks inbox mailer config templates schedules store common
