@@ -31,6 +31,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/selfwatch.h"
 #include "common/ab_log.h"
 #include "engine/eng.h"
 #include "web/web.h"
@@ -241,6 +242,7 @@ int cmd_run(int argc, char **argv)
     ab_log(AB_LOG_INFO, "ackbeat %s running: %s", AB_VERSION, sum);
     struct watchdog wd;
     watchdog_init(&wd);
+    struct cli_selfwatch *self = cli_selfwatch_new(wall(offset));
     int ready = 0;
 
     while (!stop_flag) {
@@ -253,6 +255,7 @@ int cmd_run(int argc, char **argv)
         struct eng_tick_stats s;
         ab_errmsg em = {{0}};
         memset(&s, 0, sizeof s);
+        cli_selfwatch_tick(self, env.c, env.st, now);
         int failed = eng_tick(env.e, now, &s, &em) != AB_OK;
         if (failed)
             ab_log(AB_LOG_ERROR, "tick: %s", em.text);
@@ -284,6 +287,7 @@ int cmd_run(int argc, char **argv)
     }
     sd_notify(0, "STOPPING=1");
     ab_log(AB_LOG_INFO, "stopping");
+    cli_selfwatch_free(self);
     web_free(web_srv);
     web_srv = NULL;
     cli_env_close(&env);

@@ -209,6 +209,16 @@ struct cfg_maintenance {
     int line;
 };
 
+/* <watchdog>: ackbeat's own liveness, seen from outside.  enabled == 0
+ * when absent. */
+struct cfg_watchdog {
+    int enabled;
+    const char *ping_url;    /* http(s) URL fetched on every tick, may be NULL */
+    int64_t ping_timeout;    /* seconds per ping */
+    struct cfg_addrs admin;  /* who gets the daily message; n == 0: none */
+    const char *daily;       /* "HH:MM" local (global zone) time of it */
+};
+
 struct cfg_global {
     const char *name;        /* site name for messages */
     const char *timezone;    /* default IANA zone, "UTC" if unset */
@@ -220,6 +230,7 @@ struct cfg_global {
     struct cfg_inbox inbox;
     struct cfg_web web;
     struct cfg_alerting alerting;
+    struct cfg_watchdog watchdog;
 };
 
 /*

@@ -129,6 +129,36 @@ static void build_web(struct cfg_builder *b, xmlNode *n)
         cfg_err(b, n, "web: user= needs password-hash-file= or password-hash-env=");
 }
 
+static int is_hhmm(const char *d)
+{
+    return strlen(d) == 5 && d[2] == ':' && d[0] >= '0' && d[0] <= '2' &&
+           d[1] >= '0' && d[1] <= '9' && d[3] >= '0' && d[3] <= '5' &&
+           d[4] >= '0' && d[4] <= '9' && (d[0] - '0') * 10 + (d[1] - '0') < 24;
+}
+
+static void build_watchdog(struct cfg_builder *b, xmlNode *n)
+{
+    struct cfg_watchdog *w = &b->c->g.watchdog;
+    w->enabled = 1;
+    w->ping_url = cfg_attr(b, n, "ping-url");
+    w->ping_timeout = 10;
+    cfg_duration(b, n, "ping-timeout", &w->ping_timeout);
+    cfg_resolve_addrs(b, n, "admin", &w->admin);
+    w->daily = cfg_attr(b, n, "daily");
+    if (w->ping_url && !has_prefix(w->ping_url, "http://") &&
+        !has_prefix(w->ping_url, "https://"))
+        cfg_err(b, n, "watchdog: ping-url=\"%s\" must start with http:// or https://",
+                w->ping_url);
+    if (w->ping_timeout < 1 || w->ping_timeout > 300)
+        cfg_err(b, n, "watchdog: ping-timeout must be between 1s and 5m");
+    if (w->daily && !is_hhmm(w->daily))
+        cfg_err(b, n, "watchdog: daily=\"%s\" must be HH:MM", w->daily);
+    if (w->daily && !w->admin.n)
+        cfg_err(b, n, "watchdog: daily= needs admin=");
+    if (w->admin.n && !w->daily)
+        w->daily = "08:00";
+}
+
 static void build_alerting(struct cfg_builder *b, xmlNode *n)
 {
     struct cfg_alerting *a = &b->c->g.alerting;
@@ -172,7 +202,7 @@ void cfg_build_global(struct cfg_builder *b, xmlNode *root)
     /* The schema allows any order; each of these may appear once. */
     static const char *const singletons[] = {"state", "mail", "inbox", "templates",
                                              "web", "recipients", "alerting",
-                                             "sources", "checks"};
+                                             "sources", "checks", "watchdog"};
     for (size_t i = 0; i < sizeof singletons / sizeof singletons[0]; i++) {
         xmlNode *first = NULL;
         for (xmlNode *k = root->children; k; k = k->next) {
@@ -203,6 +233,8 @@ void cfg_build_global(struct cfg_builder *b, xmlNode *root)
             g->templates_dir = cfg_path_resolve(b, cfg_attr(b, k, "dir"));
         else if (cfg_is(k, "alerting"))
             build_alerting(b, k);
+        else if (cfg_is(k, "watchdog"))
+            build_watchdog(b, k);
     }
     if (!g->mail.transport && !b->c->g.mail.from) {
         /* No <mail>: nothing can be sent.  Fine for validate-only use,
