@@ -125,7 +125,7 @@ enum ab_err web_form_dismiss(web *w, const struct web_request *rq,
     int64_t id = web_parse_id(id_s);
     if (!id)
         return web_reply_error(w, rq, rs, 404, "There is no such alert.", now);
-    if (!web_same_origin(rq))
+    if (!web_same_origin(w, rq))
         return web_reply_error(w, rq, rs, 403, "This form was sent from another site.", now);
     if (!is_form(rq->content_type))
         return web_reply_error(w, rq, rs, 415, "Send the form as "

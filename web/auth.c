@@ -119,24 +119,35 @@ static int authority_of(const char *url, const char **start, size_t *len)
     return 0;
 }
 
-static int same_host(const char *url, const char *host)
+static int same_host(const char *url, const char *host, size_t hlen)
 {
     const char *a;
     size_t n;
     if (!host || authority_of(url, &a, &n) < 0)
         return 0;
-    return strlen(host) == n && strncasecmp(a, host, n) == 0;
+    return hlen == n && strncasecmp(a, host, n) == 0;
 }
 
-int web_same_origin(const struct web_request *rq)
+/* Does url name the Host the request was sent to, or the public address
+ * of <web base-url> (behind a proxy that rewrites Host)? */
+static int ours(const web *w, const char *url, const char *host)
+{
+    if (host && same_host(url, host, strlen(host)))
+        return 1;
+    const char *base = cfg_global(w->c)->web.base_url, *a;
+    size_t n;
+    return base && authority_of(base, &a, &n) == 0 && same_host(url, a, n);
+}
+
+int web_same_origin(const web *w, const struct web_request *rq)
 {
     /* A browser sends Origin with every POST (and "null" from sandboxed
      * or privacy-sensitive contexts, which we refuse); older ones only a
      * Referer.  A request with neither did not come from a web page. */
     if (rq->origin)
-        return same_host(rq->origin, rq->host);
+        return ours(w, rq->origin, rq->host);
     if (rq->referer)
-        return same_host(rq->referer, rq->host);
+        return ours(w, rq->referer, rq->host);
     return 1;
 }
 
@@ -174,7 +185,7 @@ int web_csrf_valid(web *w, const char *tok, ab_time now)
 int web_action_allowed(web *w, const struct web_request *rq,
                        struct web_response *rs, ab_time now)
 {
-    if (!web_same_origin(rq)) {
+    if (!web_same_origin(w, rq)) {
         web_reply_error(w, rq, rs, 403, "this request came from another site's page", now);
         return 0;
     }

@@ -69,9 +69,9 @@ int web_ct_equal(const web *w, const char *a, size_t alen, const char *b,
 int web_authorized(web *w, const struct web_request *rq);
 /* Is any way of authorizing configured? */
 int web_auth_configured(const web *w);
-/* Origin, else Referer, names the Host the request was sent to (or
- * neither header is present: a script, not a browser). */
-int web_same_origin(const struct web_request *rq);
+/* Origin, else Referer, names the Host the request was sent to or the
+ * <web base-url> (or neither header is present: a script, not a browser). */
+int web_same_origin(const web *w, const struct web_request *rq);
 /*
  * May this request act?  It must come from our own pages or from no page
  * (Origin/Referer), some way of authorizing must be configured, and the

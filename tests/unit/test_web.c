@@ -192,6 +192,17 @@ TEST(other_sites_cannot_act)
     CHECK_INT(tw_do(f.w, r, &f.rs), 403);
     r.origin = "http://127.0.0.1:18031";
     CHECK_INT(tw_do(f.w, r, &f.rs), 200);
+    /* Behind a proxy: the public origin of <web base-url> is ours too. */
+    r.origin = "https://ackbeat.example.org";
+    CHECK_INT(tw_do(f.w, r, &f.rs), 200);
+    r.origin = "https://ackbeat.example.org.evil.example";
+    CHECK_INT(tw_do(f.w, r, &f.rs), 403);
+    r.origin = NULL;
+    r.referer = "http://evil.example/page";
+    CHECK_INT(tw_do(f.w, r, &f.rs), 403);
+    r.referer = "http://127.0.0.1:18031/alerts";
+    CHECK_INT(tw_do(f.w, r, &f.rs), 200);
+    r.referer = NULL;
     /* A form-encoded or text/plain body (what a cross-site form can
      * send without a preflight) is not JSON: 415. */
     r.ctype = "text/plain";

@@ -70,7 +70,7 @@ static inline const char *tw_setup(const char *name, int auth)
              "  <state path=\"state.db\"/>\n"
              "  <mail from=\"ackbeat@test.example\" transport=\"maildir:out/Maildir\"/>\n"
              "  <inbox url=\"maildir:in/Maildir\" reply-address=\"heartbeat@test.example\"/>\n"
-             "  <web listen=\"127.0.0.1:18031\" %s/>\n"
+             "  <web listen=\"127.0.0.1:18031\" base-url=\"https://ackbeat.example.org/\" %s/>\n"
              "  <recipients><person name=\"kim\" email=\"kim@test.example\"/></recipients>\n"
              "  <alerting notify=\"kim\" repeat=\"24h\"/>\n"
              "  <sources><sqlite name=\"shop\" path=\"shop.db\"/></sources>\n"
@@ -113,7 +113,7 @@ static inline struct web_opts tw_opts(void)
 /* A request; fields not given are NULL. */
 struct tw_req {
     const char *method, *path, *body, *ctype, *auth, *origin, *host, *query_key,
-        *query_val;
+        *query_val, *referer;
 };
 
 static inline int tw_do(web *w, struct tw_req r, struct web_response *rs)
@@ -128,6 +128,7 @@ static inline int tw_do(web *w, struct tw_req r, struct web_response *rs)
         .authorization = r.auth,
         .content_type = r.ctype,
         .origin = r.origin,
+        .referer = r.referer,
         .body = r.body ? r.body : "",
         .body_len = r.body ? strlen(r.body) : 0,
     };
