@@ -561,3 +561,37 @@ TEST(chart_svg)
     CHECK_INT(circles, 12);
     fx_close(&f);
 }
+
+static int wakes;
+static void count_wake(void *ud)
+{
+    (void)ud;
+    wakes++;
+}
+
+TEST(wakes_the_daemon_when_mail_is_due)
+{
+    tw_now_value = TW_NOW;
+    const char *dir = tw_setup("wake", 1);
+    cfg *c = tw_config(dir);
+    CHECK(c);
+    struct web_opts o = tw_opts();
+    o.wake = count_wake;
+    web *w = NULL;
+    struct web_response rs = {0};
+    CHECK_OK(web_new(c, &o, &w, NULL));
+    wakes = 0;
+    /* A good ping queues nothing: no wake. */
+    CHECK_INT(GET(w, "/ping/" TW_PING, &rs), 200);
+    CHECK_INT(wakes, 0);
+    /* A failed one opens an alert whose notice is due now. */
+    tw_now_value += 60;
+    CHECK_INT(GET(w, "/ping/" TW_PING "/fail", &rs), 200);
+    CHECK_INT(wakes, 1);
+    /* The web's engine queued it but did not send it: the daemon does. */
+    CHECK_INT(GET(w, "/metrics", &rs), 200);
+    CHECK_CONTAINS(rs.body, "ackbeat_outbox_messages{status=\"queued\"} 1\n");
+    web_response_free(&rs);
+    web_free(w);
+    cfg_free(c);
+}
