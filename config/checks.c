@@ -15,6 +15,10 @@
 void cfg_build_sources(struct cfg_builder *b, xmlNode *sources)
 {
     cfg *c = b->c;
+    /* A second <sources> is reported as a duplicate; building it too
+     * would re-allocate the array under the sources already counted. */
+    if (c->sources)
+        return;
     size_t n = 0;
     for (xmlNode *k = sources->children; k; k = k->next)
         n += cfg_is(k, "sqlite") || cfg_is(k, "odbc");
@@ -389,6 +393,8 @@ static void check_dependencies(struct cfg_builder *b, xmlNode *checks)
 void cfg_build_checks(struct cfg_builder *b, xmlNode *checks)
 {
     cfg *c = b->c;
+    if (c->checks)
+        return; /* a second <checks>: reported as a duplicate */
     size_t n = 0;
     for (xmlNode *k = checks->children; k; k = k->next)
         n += k->type == XML_ELEMENT_NODE;

@@ -17,6 +17,10 @@
 void cfg_build_recipients(struct cfg_builder *b, xmlNode *recipients)
 {
     size_t np = 0, ng = 0;
+    /* A second <recipients> is reported as a duplicate; building it too
+     * would re-allocate (and leak) what the first one built. */
+    if (b->c->people || b->groups)
+        return;
     for (xmlNode *k = recipients->children; k; k = k->next) {
         np += cfg_is(k, "person");
         ng += cfg_is(k, "group");
