@@ -52,6 +52,7 @@ enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
         ss.last_fire = AB_TIME_NONE;
         ss.next_due = AB_TIME_NONE;
     }
+    const struct store_sched_state was = ss;
 
     int has_rule = k->schedule && sched_rule_kind(k->schedule) != SCHED_RULE_NONE;
     if (has_rule) {
@@ -89,5 +90,10 @@ enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
         *later = ss;
         return AB_OK;
     }
+    /* Most checks are not due at most ticks: writing their unchanged
+     * state would cost a synced commit per check per tick. */
+    if (!first && ss.first_seen == was.first_seen && ss.last_fire == was.last_fire &&
+        ss.next_due == was.next_due)
+        return AB_OK;
     return store_sched_put(e->st, k->name, &ss, em);
 }
