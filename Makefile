@@ -170,6 +170,16 @@ bench: deps-test
 	@$(MAKE) --no-print-directory $(B)/ackbeat plugins $(BENCH_BINS) $(TEST_HELPER_BINS)
 	@B=$(B) bench/run-all
 
+# --- soak: a simulated year, memory and fds (minutes; not in make check) --
+.PHONY: soak
+$(B)/tests/soak/soak_driver: tests/soak/soak_driver.c $(LIBS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group \
+	    $(LDLIBS_ALL) -rdynamic
+soak: $(B)/ackbeat $(B)/tests/soak/soak_driver
+	@B=$(B) tests/soak/run
+
 # --- plugins built from the repo (example plugin, test plugins) ----------
 PLUGIN_SRCS := $(wildcard checks/plugins/*.c tests/plugins/*.c)
 PLUGIN_SOS  := $(patsubst %.c,$(B)/%.so,$(PLUGIN_SRCS))
