@@ -23,18 +23,23 @@ alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2
 
 # --- a stack of our own, on ports no one else uses ------------------------
 D=$T_DIR/stk
-export ACKBEAT_STACK_SMTP_PORT=${T90_PORT_BASE:-19021}
-export ACKBEAT_STACK_SUBMISSION_PORT=$((ACKBEAT_STACK_SMTP_PORT + 1))
-export ACKBEAT_STACK_SMTPS_PORT=$((ACKBEAT_STACK_SMTP_PORT + 2))
-export ACKBEAT_STACK_IMAP_PORT=$((ACKBEAT_STACK_SMTP_PORT + 3))
-export ACKBEAT_STACK_IMAPS_PORT=$((ACKBEAT_STACK_SMTP_PORT + 4))
-export ACKBEAT_STACK_PG_PORT=$((ACKBEAT_STACK_SMTP_PORT + 5))
 export ACKBEAT_STACK_PG=1
 at_exit "'$AB_SRCDIR/tests/stack/stop.sh' '$D' --rm >/dev/null 2>&1"
-if ! "$AB_SRCDIR/tests/stack/start.sh" "$D" >"$T_DIR/stack.out" 2>&1; then
-	diag "$(tail -n 20 "$T_DIR/stack.out")"
-	skip_all "could not start a private stack on ports $ACKBEAT_STACK_SMTP_PORT-$ACKBEAT_STACK_PG_PORT"
-fi
+# Six ports in 19021-19086; a set in use (start.sh exits 3) moves up by 10.
+started=
+for base in ${T90_PORT_BASE:-19021 19031 19041 19051 19061 19071 19081}; do
+	export ACKBEAT_STACK_SMTP_PORT=$base
+	export ACKBEAT_STACK_SUBMISSION_PORT=$((base + 1)) ACKBEAT_STACK_SMTPS_PORT=$((base + 2))
+	export ACKBEAT_STACK_IMAP_PORT=$((base + 3)) ACKBEAT_STACK_IMAPS_PORT=$((base + 4))
+	export ACKBEAT_STACK_PG_PORT=$((base + 5))
+	rc=0
+	"$AB_SRCDIR/tests/stack/start.sh" "$D" >"$T_DIR/stack.out" 2>&1 || rc=$?
+	[ "$rc" = 0 ] && { started=1; break; }
+	diag "stack on $base-$((base + 5)): exit $rc: $(tail -n 3 "$T_DIR/stack.out")"
+	"$AB_SRCDIR/tests/stack/stop.sh" "$D" --rm >/dev/null 2>&1
+	[ "$rc" = 3 ] || break
+done
+[ -n "$started" ] || skip_all "could not start a private stack (see the diagnostics above)"
 # shellcheck disable=SC1091
 . "$D/stack.env"
 ok "a private stack runs (smtp $ACKBEAT_STACK_SMTP_PORT, imap $ACKBEAT_STACK_IMAP_PORT, pg $ACKBEAT_STACK_PG_PORT)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_92_selfwatch - who watches the watcher: with <watchdog ping-url=...
+# t_93_selfwatch - who watches the watcher: with <watchdog ping-url=...
 # admin=... daily=...>, `ackbeat run` GETs the URL on every tick (here a
 # tiny HTTP server on 127.0.0.1), logs a failing ping once per outage and
 # runs on, and queues a daily "still running" message to the admin through
@@ -8,7 +8,7 @@
 . "$AB_SRCDIR/tests/integration/lib.sh"
 
 command -v python3 >/dev/null || skip_all "python3 is needed for the HTTP listener"
-port=${T92_PORT:-19060}
+port=0 # the first listener picks a free port in 19060-19099; a restart reuses it
 token=selfwatch0123456789
 
 cat >"$T_DIR/pinglistener.py" <<'EOF2'
@@ -24,17 +24,30 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b"OK")
     def log_message(self, *a):
         pass
-s = http.server.HTTPServer(("127.0.0.1", port), H)
+s = None
+# Port 0: the first free one of 19060-19099 (this project's test range).
+for p in ([port] if port else range(19060, 19100)):
+    try:
+        s = http.server.HTTPServer(("127.0.0.1", p), H)
+        break
+    except OSError:
+        continue
+if s is None:
+    sys.exit(1)
 s.timeout = 1
+with open(out + ".port", "w") as f:
+    f.write("%d\n" % s.server_address[1])
 import time
 end = time.monotonic() + 120
 while time.monotonic() < end:
     s.handle_request()
 EOF2
 start_http() {
+	rm -f "$T_DIR/hits.log.port"
 	python3 "$T_DIR/pinglistener.py" "$port" "$T_DIR/hits.log" &
 	hpid=$!
-	wait_until 10 bash -c "(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null"
+	wait_until 10 test -s "$T_DIR/hits.log.port" || return 1
+	port=$(cat "$T_DIR/hits.log.port")
 }
 
 write_config() { # STATE DAILY
@@ -50,18 +63,18 @@ EOF2
 }
 daily_count() { grep -l 'ackbeat is running (daily check-in)' "$T_DIR"/Maildir/new/* 2>/dev/null | wc -l; }
 
-write_config state.db 08:00
-check "the config validates" "$ACKBEAT" validate -c "$T_DIR/ackbeat.xml"
 hpid=
 at_exit 'kill $hpid 2>/dev/null'
 start_http
-check "the HTTP listener is up" test -n "$hpid"
+check "the HTTP listener is up (port $port)" test "$port" -gt 0
+write_config state.db 08:00
+check "the config validates" "$ACKBEAT" validate -c "$T_DIR/ackbeat.xml"
 
 "$ACKBEAT" run -c "$T_DIR/ackbeat.xml" >/dev/null 2>"$T_DIR/run.err" &
 pid=$!
 at_exit "kill $pid 2>/dev/null"
-check "the URL is pinged on every tick (3 in 4 s)" \
-	wait_until 6 bash -c "[ \$(grep -c '^/ping/$token ackbeat/' '$T_DIR/hits.log' 2>/dev/null) -ge 3 ]"
+check "the URL is pinged on every tick (3 in a few s)" \
+	wait_until 10 bash -c "[ \$(grep -c '^/ping/$token ackbeat/' '$T_DIR/hits.log' 2>/dev/null) -ge 3 ]"
 check "the daily check-in reaches the Maildir" wait_until 10 bash -c "[ \$(ls '$T_DIR/Maildir/new' 2>/dev/null | wc -l) -ge 1 ]"
 check_eq "exactly one daily message" "$(daily_count)" 1
 msg=$(grep -l 'daily check-in' "$T_DIR"/Maildir/new/* | head -n 1)
