@@ -29,7 +29,7 @@ typedef struct store store;
 /* ===== core (store/store.c) ========================================== */
 
 /* The newest schema version this binary knows. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Open (creating if needed) the database at path, switch it to WAL, and
