@@ -238,8 +238,9 @@ for i in $(seq 1 "$KILLS"); do
 	wait "$pid" 2>/dev/null
 	st=$(q "SELECT (SELECT count(*) FROM cycles), (SELECT count(*) FROM outbox WHERE status='queued'),
 		(SELECT count(*) FROM outbox WHERE status='sent'), (SELECT count(*) FROM acks),
-		(SELECT count(*) FROM inbox_messages WHERE message_id LIKE '%@$tag.test%')" 2>&1 | tr '|' ' ')
+		(SELECT count(*) FROM inbox_messages WHERE message_id LIKE '%@$tag.test%')" 2>>"$T_DIR/q.err" | tr '|' ' ')
 	read -r ncy nq ns na nread <<<"$st"
+	[[ $nq =~ ^[0-9]+$ && $nread =~ ^[0-9]+$ ]] || nq=0 nread=0
 	ndeliv=$(sort -u "$T_DIR/replies.sent" 2>/dev/null | wc -l)
 	# What the kill interrupted, as far as the database tells.
 	((nq > 0)) && mid_send=$((mid_send + 1))
