@@ -20,7 +20,8 @@
 //       $(pkg-config --cflags libxml-2.0 libical) tests/fuzz/fuzz_config.c \
 //       config/*.c schedules/*.c common/*.c build/fuzz/ackbeat_rng.c \
 //       $(pkg-config --libs libxml-2.0 libical) -o build/fuzz/fuzz_config
-//   build/fuzz/fuzz_config -max_total_time=60 tests/fuzz/corpus/config
+//   build/fuzz/fuzz_config -max_total_time=60 -dict=tests/fuzz/fuzz_config.dict \
+//       tests/fuzz/corpus/config
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
