@@ -331,7 +331,7 @@ check_eq "every ack is verified and names its recipient" \
 check_eq "every cycle is Healthy" "$(q "SELECT group_concat(DISTINCT status) FROM cycles")" Healthy
 
 # --- the logs ----------------------------------------------------------------
-check_fails "no corruption or database error in the daemon's log" \
-	grep -qiE 'malformed|corrupt|database is locked|disk I/O' "$T_DIR/run.err"
+check_fails "no corruption, database or sanitizer error in the daemon's log" \
+	grep -qiE 'malformed|corrupt|database is locked|disk I/O|AddressSanitizer|runtime error' "$T_DIR/run.err"
 diag "daemon log: $(grep -c 'mail: sent' "$T_DIR/run.err") sends, $(grep -c 'cycle .* opened' "$T_DIR/run.err") cycle(s) opened, $(grep -c 'message(s) read' "$T_DIR/run.err") inbox reads"
 done_testing
