@@ -420,6 +420,7 @@ enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stat
                     stats->errors++;
             } else if (stats) {
                 stats->checks_run++;
+                stats->notices_queued += k->to.n; /* one request each */
             }
         }
         if ((err = store_commit(e->st, em)))
