@@ -224,6 +224,8 @@ struct cfg_global {
     const char *timezone;    /* default IANA zone, "UTC" if unset */
     int64_t tick;            /* base interval of the loop, seconds */
     const char *state_path;  /* absolute path of the state database */
+    int64_t keep;            /* history kept (runs, pings, resolved alerts); 0 = for ever */
+    int64_t keep_mail;       /* sent and failed mail kept; 0 = for ever */
     const char *templates_dir; /* user overrides, may be NULL */
     const char *log_level;   /* may be NULL */
     struct cfg_mail mail;

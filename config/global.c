@@ -194,6 +194,9 @@ void cfg_build_global(struct cfg_builder *b, xmlNode *root)
         cfg_err(b, root, "ackbeat: tick must be at least 1s");
     g->log_level = cfg_attr(b, root, "log-level");
     g->state_path = cfg_path_resolve(b, "ackbeat-state.db");
+    /* History for a good year-on-year comparison; mail for a month. */
+    g->keep = 400 * 86400;
+    g->keep_mail = 30 * 86400;
     g->mail.timeout = 60;
     g->mail.max_age = 3 * 86400;
     g->alerting.repeat = 86400;
@@ -221,8 +224,11 @@ void cfg_build_global(struct cfg_builder *b, xmlNode *root)
         if (cfg_is(k, "recipients"))
             cfg_build_recipients(b, k);
     for (xmlNode *k = root->children; k; k = k->next) {
-        if (cfg_is(k, "state"))
+        if (cfg_is(k, "state")) {
             g->state_path = cfg_path_resolve(b, cfg_attr(b, k, "path"));
+            cfg_duration(b, k, "keep", &g->keep);
+            cfg_duration(b, k, "keep-mail", &g->keep_mail);
+        }
         else if (cfg_is(k, "mail"))
             build_mail(b, k);
         else if (cfg_is(k, "inbox"))

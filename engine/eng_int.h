@@ -71,6 +71,9 @@ enum ab_err eng_queue_email(eng *e, const struct eng_email *m, ab_time now,
 enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
                               ab_errmsg *em);
 
+/* retention.c: once a day, delete history past <state keep>. */
+enum ab_err eng_retention(eng *e, ab_time now, ab_errmsg *em);
+
 /* The daily digest, when alerting/@digest-at is due. */
 enum ab_err eng_daily_digest(eng *e, ab_time now, struct eng_tick_stats *stats,
                              ab_errmsg *em);

@@ -259,6 +259,10 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
             return ab_fail(em, err, "%s", fem.text);
     }
     drain(e, now, stats);
+    if (eng_retention(e, now, &fem) != AB_OK) {
+        ab_log(AB_LOG_ERROR, "retention: %s", fem.text);
+        stats->errors++;
+    }
     return AB_OK;
 }
 

@@ -256,6 +256,18 @@ enum ab_err store_alert_event(store *st, int64_t id, ab_time at, const char *eve
                               const char *by, const char *detail,
                               ab_errmsg *em) AB_MUST_CHECK;
 
+/* ===== retention (store/retention.c) ================================== */
+
+/*
+ * Delete history older than `before`: complete runs and their results
+ * (never a check's newest run), pings (never a check's newest start and
+ * finish), and resolved alerts with their events and notices.  Open
+ * alerts, queued mail and heartbeat cycles are never touched.  In one
+ * transaction; *deleted (may be NULL) gets the number of runs deleted.
+ */
+enum ab_err store_purge_history(store *st, ab_time before, int64_t *deleted,
+                                ab_errmsg *em) AB_MUST_CHECK;
+
 /* ===== pings from jobs that report in (store/pings.c) ================= */
 
 enum store_ping_kind {

@@ -311,3 +311,43 @@ TEST(old_database_is_migrated_forward)
     CHECK_OK(store_integrity_check(st, &em));
     store_close(st);
 }
+
+TEST(retention_keeps_each_checks_newest_run)
+{
+    store *st;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_open(dbpath("keep.db"), &st, &em));
+    struct store_result res = {.status = STORE_HEALTHY};
+    int64_t id;
+    for (int i = 0; i < 5; i++) { /* busy: runs every day */
+        CHECK_OK(store_run_begin(st, "busy", "Information", "schedule", 1000 + i * 86400, &id, &em));
+        CHECK_OK(store_run_complete(st, id, 1, 0, &res, 1, NULL, &em));
+    }
+    /* monthly: ran once, long ago; its only run must survive. */
+    CHECK_OK(store_run_begin(st, "monthly", "Information", "schedule", 500, &id, &em));
+    CHECK_OK(store_run_complete(st, id, 1, 0, &res, 1, NULL, &em));
+    int64_t resolved_alert;
+    CHECK_OK(store_alert_open(st, "busy", "", "check", 2, STORE_FAILING, "x", 600, &resolved_alert, &em));
+    CHECK_OK(store_alert_resolve(st, resolved_alert, 700, &em));
+    int64_t open_alert;
+    CHECK_OK(store_alert_open(st, "monthly", "", "check", 2, STORE_FAILING, "y", 600, &open_alert, &em));
+    int64_t n = 0;
+    CHECK_OK(store_purge_history(st, 1000 + 3 * 86400, &n, &em));
+    CHECK_INT(n, 3); /* days 0, 1, 2 of busy */
+    struct store_run **v;
+    size_t cnt;
+    CHECK_OK(store_run_history(st, "busy", 10, &v, &cnt, &em));
+    CHECK_INT(cnt, 2);
+    for (size_t i = 0; i < cnt; i++)
+        store_run_free(v[i]);
+    ab_free(v);
+    struct store_run *r;
+    CHECK_OK(store_run_last(st, "monthly", &r, &em));
+    store_run_free(r);
+    struct store_alert *a;
+    CHECK_INT(store_alert_get(st, resolved_alert, &a, &em), AB_ENOTFOUND);
+    CHECK_OK(store_alert_get(st, open_alert, &a, &em)); /* open: kept */
+    store_alert_free(a);
+    CHECK_OK(store_integrity_check(st, &em));
+    store_close(st);
+}
