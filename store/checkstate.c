@@ -48,9 +48,9 @@ enum ab_err store_check_state_get(store *st, const char *check, const char *item
 {
     sqlite3_stmt *s;
     *out = NULL;
-    enum ab_err e = store_prepare(
-        st, "SELECT " STATE_COLS " FROM check_state WHERE check_name = ? AND item = ?",
-        &s, em);
+    static const char sql[] =
+        "SELECT " STATE_COLS " FROM check_state WHERE check_name = ? AND item = ?";
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
@@ -64,7 +64,7 @@ enum ab_err store_check_state_get(store *st, const char *check, const char *item
     } else {
         e = store_dberr(st, em, "check state");
     }
-    sqlite3_finalize(s);
+    store_release(st, s);
     return e;
 }
 
@@ -72,13 +72,13 @@ enum ab_err store_check_state_put(store *st, const struct store_check_state *c,
                                   ab_errmsg *em)
 {
     sqlite3_stmt *s;
-    enum ab_err e = store_prepare(
-        st, "INSERT INTO check_state(" STATE_COLS ") VALUES (?,?,?,?,?,?,?,?) "
+    static const char sql[] =
+        "INSERT INTO check_state(" STATE_COLS ") VALUES (?,?,?,?,?,?,?,?) "
             "ON CONFLICT(check_name, item) DO UPDATE SET status = excluded.status, "
             "since = excluded.since, bad_streak = excluded.bad_streak, "
             "good_streak = excluded.good_streak, flips = excluded.flips, "
-            "last_run_id = excluded.last_run_id",
-        &s, em);
+            "last_run_id = excluded.last_run_id";
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     sqlite3_bind_text(s, 1, c->check, -1, SQLITE_STATIC);
@@ -91,7 +91,7 @@ enum ab_err store_check_state_put(store *st, const struct store_check_state *c,
     sqlite3_bind_int64(s, 8, c->last_run_id);
     if (store_step(st, s) != SQLITE_DONE)
         e = store_dberr(st, em, "check state put");
-    sqlite3_finalize(s);
+    store_release(st, s);
     return e;
 }
 
@@ -152,10 +152,10 @@ enum ab_err store_sched_get(store *st, const char *check,
                             struct store_sched_state *out, ab_errmsg *em)
 {
     sqlite3_stmt *s;
-    enum ab_err e = store_prepare(
-        st, "SELECT first_seen, last_fire, next_due FROM check_schedule "
-            "WHERE check_name = ?",
-        &s, em);
+    static const char sql[] =
+        "SELECT first_seen, last_fire, next_due FROM check_schedule "
+            "WHERE check_name = ?";
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
@@ -169,7 +169,7 @@ enum ab_err store_sched_get(store *st, const char *check,
     } else {
         e = store_dberr(st, em, "schedule state");
     }
-    sqlite3_finalize(s);
+    store_release(st, s);
     return e;
 }
 
@@ -177,12 +177,12 @@ enum ab_err store_sched_put(store *st, const char *check,
                             const struct store_sched_state *ss, ab_errmsg *em)
 {
     sqlite3_stmt *s;
-    enum ab_err e = store_prepare(
-        st, "INSERT INTO check_schedule(check_name, first_seen, last_fire, next_due) "
+    static const char sql[] =
+        "INSERT INTO check_schedule(check_name, first_seen, last_fire, next_due) "
             "VALUES (?, ?, ?, ?) ON CONFLICT(check_name) DO UPDATE SET "
             "first_seen = excluded.first_seen, last_fire = excluded.last_fire, "
-            "next_due = excluded.next_due",
-        &s, em);
+            "next_due = excluded.next_due";
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
@@ -191,6 +191,6 @@ enum ab_err store_sched_put(store *st, const char *check,
     store_bind_time(s, 4, ss->next_due);
     if (store_step(st, s) != SQLITE_DONE)
         e = store_dberr(st, em, "schedule state put");
-    sqlite3_finalize(s);
+    store_release(st, s);
     return e;
 }

@@ -36,6 +36,36 @@ enum ab_err store_prepare(store *st, const char *sql, sqlite3_stmt **out,
     return AB_OK;
 }
 
+enum ab_err store_prepare_cached(store *st, const char *sql, sqlite3_stmt **out,
+                                 ab_errmsg *em)
+{
+    for (int i = 0; i < st->ncache; i++)
+        if (st->cache[i].sql == sql) {
+            *out = st->cache[i].stmt;
+            return AB_OK;
+        }
+    enum ab_err e = store_prepare(st, sql, out, em);
+    if (e || st->ncache == STORE_STMT_CACHE)
+        return e; /* a full cache is a bug in the caller count, not fatal */
+    st->cache[st->ncache].sql = sql;
+    st->cache[st->ncache].stmt = *out;
+    st->ncache++;
+    return AB_OK;
+}
+
+void store_release(store *st, sqlite3_stmt *s)
+{
+    for (int i = 0; i < st->ncache; i++)
+        if (st->cache[i].stmt == s) {
+            /* Reset at once: a statement left stepping holds its read
+             * snapshot and would keep the WAL from being checkpointed. */
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            return;
+        }
+    sqlite3_finalize(s); /* the cache was full: it was never kept */
+}
+
 int store_step(store *st, sqlite3_stmt *stmt)
 {
     if (st->fail_after >= 0) {
@@ -226,6 +256,8 @@ void store_close(store *st)
 {
     if (!st)
         return;
+    for (int i = 0; i < st->ncache; i++)
+        sqlite3_finalize(st->cache[i].stmt);
     if (st->db)
         sqlite3_close_v2(st->db);
     ab_free(st->path);

@@ -8,8 +8,17 @@
 
 #include "store/store.h"
 
+#define STORE_STMT_CACHE 16
+
 struct store {
     sqlite3 *db;
+    /* Statements run for every check on every tick, prepared once.  The
+     * key is the SQL string's address: callers pass string literals. */
+    struct {
+        const char *sql;
+        sqlite3_stmt *stmt;
+    } cache[STORE_STMT_CACHE];
+    int ncache;
     char *path;
     long fail_after; /* test seam: < 0 off */
     int depth;       /* open store_begin() levels; > 1 are savepoints */
@@ -22,6 +31,15 @@ extern const int store_migrations_count;
 /* Prepare sql; on failure fill em with SQLite's message. */
 enum ab_err store_prepare(store *st, const char *sql, sqlite3_stmt **out,
                           ab_errmsg *em);
+/*
+ * Like store_prepare, for hot statements: sql must be a string literal
+ * (its address is the cache key).  The statement stays prepared: give
+ * it back with store_release() instead of sqlite3_finalize().
+ */
+enum ab_err store_prepare_cached(store *st, const char *sql, sqlite3_stmt **out,
+                                 ab_errmsg *em);
+void store_release(store *st, sqlite3_stmt *s);
+
 /* Step honouring the fault-injection seam.  Returns the SQLite code. */
 int store_step(store *st, sqlite3_stmt *stmt);
 /* Execute one statement with no result rows. */
