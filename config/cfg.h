@@ -61,6 +61,7 @@ struct cfg_mail {
     const char *helo;      /* EHLO name, may be NULL */
     int64_t timeout;       /* seconds per SMTP transaction */
     int64_t max_age;       /* give up on a message after this long (seconds) */
+    int64_t retry;         /* first retry delay; doubles up to 1h (default 60) */
 };
 
 /* <inbox>: where replies arrive.  enabled == 0 when absent. */

@@ -38,6 +38,10 @@ static void build_mail(struct cfg_builder *b, xmlNode *n)
     m->helo = cfg_attr(b, n, "helo");
     cfg_duration(b, n, "timeout", &m->timeout);
     cfg_duration(b, n, "max-age", &m->max_age);
+    m->retry = 60;
+    cfg_duration(b, n, "retry", &m->retry);
+    if (m->retry < 1)
+        cfg_err(b, n, "mail: retry must be at least 1s");
     if (m->from && !cfg_is_address(m->from))
         cfg_err(b, n, "mail: from=\"%s\" is not an email address", m->from);
     if (m->transport) {

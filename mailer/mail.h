@@ -211,18 +211,18 @@ void mail_transport_free(mail_transport *t);
 
 /* Default for cfg_mail.max_age <= 0: give up after two days. */
 #define MAIL_DEFAULT_MAX_AGE (2 * 86400)
-/* Retry delays: 1 min, doubling, at most 1 h, each +-20 %. */
+/* Retry delays: 1 min (cfg_mail.retry), doubling, at most 1 h, each +-20 %. */
 #define MAIL_BACKOFF_BASE 60
 #define MAIL_BACKOFF_CAP 3600
 
 /*
  * Seconds to wait after the attempts-th failed attempt (attempts >= 1):
- * MAIL_BACKOFF_BASE * 2^(attempts-1), capped at MAIL_BACKOFF_CAP, then
- * scaled by a factor in [0.8, 1.2] taken from rnd (uniform over 32
- * bits), so that messages queued together do not retry in lockstep.
- * Pure: tests pass rnd.
+ * base * 2^(attempts-1) (base <= 0: MAIL_BACKOFF_BASE), capped at
+ * MAIL_BACKOFF_CAP, then scaled by a factor in [0.8, 1.2] taken from rnd
+ * (uniform over 32 bits), so that messages queued together do not retry
+ * in lockstep.  Pure: tests pass rnd.
  */
-int64_t mail_backoff(int attempts, uint32_t rnd);
+int64_t mail_backoff(int64_t base, int attempts, uint32_t rnd);
 
 /*
  * Build the message of spec and store it in the outbox (one transaction

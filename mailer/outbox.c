@@ -25,9 +25,10 @@
 #include "common/ab_mem.h"
 #include "config/cfg.h"
 
-int64_t mail_backoff(int attempts, uint32_t rnd)
+int64_t mail_backoff(int64_t base, int attempts, uint32_t rnd)
 {
-    int64_t base = MAIL_BACKOFF_BASE;
+    if (base <= 0)
+        base = MAIL_BACKOFF_BASE;
     for (int i = 1; i < attempts && base < MAIL_BACKOFF_CAP; i++)
         base *= 2;
     if (base > MAIL_BACKOFF_CAP)
@@ -196,7 +197,7 @@ static enum ab_err attempt(struct drain *d, int64_t id, int force, ab_errmsg *em
             a.give_up = 1;
             a.error = gave_up;
         } else {
-            ab_time next = d->now + mail_backoff(m->attempts + 1, jitter_rnd());
+            ab_time next = d->now + mail_backoff(d->mc->retry, m->attempts + 1, jitter_rnd());
             a.next_attempt = next < expires ? next : expires;
         }
     }

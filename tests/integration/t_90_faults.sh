@@ -64,7 +64,7 @@ cat >"$T_DIR/ackbeat.xml" <<EOF2
 <ackbeat name="faults" tick="1s">
   <state path="state.db"/>
   <mail from="ackbeat@example.test" transport="smtp://127.0.0.1:$ACKBEAT_STACK_SMTP_PORT/ackbeat.test"
-        tls="opportunistic" ca-file="$ACKBEAT_STACK_CA" timeout="10s"/>
+        tls="opportunistic" ca-file="$ACKBEAT_STACK_CA" timeout="10s" retry="5s"/>
   <inbox url="imap://127.0.0.1:$ACKBEAT_STACK_IMAP_PORT/INBOX" username="heartbeat"
          password-env="T90_IMAP_PASS" reply-address="heartbeat@example.test" poll="5s" timeout="5s"
          tls="opportunistic" ca-file="$ACKBEAT_STACK_CA"/>
@@ -122,7 +122,7 @@ check "the resolved notice for pg-rows arrives" wait_until 30 inbox_has "Resolve
 
 # The notice queued while Postfix was down is retried after its backoff
 # (about a minute).
-check "the alert queued while Postfix was down is delivered" wait_until 100 inbox_has "lite-rows"
+check "the alert queued while Postfix was down is delivered" wait_until 60 inbox_has "lite-rows"
 
 # --- 3. Dovecot down: no SASL for smtpd, no LMTP, no IMAP ---------------
 dc_pid=$(cat "$D/dovecot/run/master.pid" 2>/dev/null)
@@ -142,7 +142,7 @@ rm -rf "$D/dovecot/run"
 dovecot -c "$D/dovecot/dovecot.conf" </dev/null >>"$D/log/dovecot.log" 2>&1
 check "Dovecot is back" wait_until 15 imap_up
 check "the resolved notice for lite-rows is delivered after Dovecot returns" \
-	wait_until 100 inbox_has "Resolved: lite-rows"
+	wait_until 60 inbox_has "Resolved: lite-rows"
 n_read=$(grep -c 'inbox: [0-9]* message(s) read' "$T_DIR/run.err")
 make_message bob@example.test heartbeat@example.test "t90 after the outage" >"$T_DIR/m.eml"
 check "a message for the inbox after Dovecot's return" smtp_send bob heartbeat "$T_DIR/m.eml"

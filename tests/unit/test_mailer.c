@@ -466,17 +466,20 @@ TEST(message_id_syntax)
 TEST(backoff_doubles_to_a_cap_with_jitter)
 {
     const uint32_t mid = UINT32_MAX / 2;
-    CHECK_INT(mail_backoff(1, mid), 60);
-    CHECK_INT(mail_backoff(2, mid), 120);
-    CHECK_INT(mail_backoff(3, mid), 240);
-    CHECK_INT(mail_backoff(6, mid), 1920);
-    CHECK_INT(mail_backoff(7, mid), 3600);
-    CHECK_INT(mail_backoff(50, mid), 3600);
-    CHECK_INT(mail_backoff(1, 0), 48);
-    CHECK_INT(mail_backoff(1, UINT32_MAX), 72);
-    CHECK_INT(mail_backoff(9, 0), 2880);
-    CHECK_INT(mail_backoff(9, UINT32_MAX), 4320);
+    CHECK_INT(mail_backoff(0, 1, mid), 60);
+    CHECK_INT(mail_backoff(0, 2, mid), 120);
+    CHECK_INT(mail_backoff(0, 3, mid), 240);
+    CHECK_INT(mail_backoff(0, 6, mid), 1920);
+    CHECK_INT(mail_backoff(0, 7, mid), 3600);
+    CHECK_INT(mail_backoff(0, 50, mid), 3600);
+    CHECK_INT(mail_backoff(0, 1, 0), 48);
+    CHECK_INT(mail_backoff(0, 1, UINT32_MAX), 72);
+    CHECK_INT(mail_backoff(0, 9, 0), 2880);
+    CHECK_INT(mail_backoff(0, 9, UINT32_MAX), 4320);
+    /* <mail retry="5s">: the same curve from another start. */
+    CHECK_INT(mail_backoff(5, 1, mid), 5);
+    CHECK_INT(mail_backoff(5, 3, mid), 20);
     /* Never shorter than the step before, at the same jitter. */
     for (int a = 1; a < 40; a++)
-        CHECK(mail_backoff(a + 1, 12345) >= mail_backoff(a, 12345));
+        CHECK(mail_backoff(0, a + 1, 12345) >= mail_backoff(0, a, 12345));
 }
