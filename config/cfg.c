@@ -69,6 +69,7 @@ void cfg_free(cfg *c)
     if (!c)
         return;
     free_sched_objects(c);
+    cfg_index_free(c);
     cfg_arena_free(c);
     ab_free(c->path);
     ab_free(c->dir);
@@ -139,7 +140,7 @@ enum ab_err cfg_load(const char *path, cfg **out, ab_buf *errors)
     xmlSetStructuredErrorFunc(&b, on_parse_error);
     /* NONET: a config must never make ackbeat fetch a URL; no entity
      * substitution either (no external entities). */
-    doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+    doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
     xmlSetStructuredErrorFunc(NULL, NULL);
     if (!doc) {
         if (b.ndiags == 0)
@@ -231,13 +232,6 @@ const struct cfg_maintenance *cfg_maintenance_at(const cfg *c, size_t i)
     return i < c->nmaint ? &c->maint[i] : NULL;
 }
 
-const struct cfg_check *cfg_check_find(const cfg *c, const char *name)
-{
-    for (size_t i = 0; i < c->nchecks; i++)
-        if (c->checks[i].name && strcmp(c->checks[i].name, name) == 0)
-            return &c->checks[i];
-    return NULL;
-}
 
 const struct cfg_person *cfg_person_by_email(const cfg *c, const char *email)
 {

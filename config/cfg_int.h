@@ -56,6 +56,11 @@ struct cfg {
     size_t nscheds;
     sched_calendar **cals; /* owned; parallel to maint */
     sched **mprobes;       /* owned; a rule-less schedule holding cals[i] */
+
+    /* Check names hashed to their index + 1 (0: empty slot), open
+     * addressing; lookups stay O(1) with 100,000 checks. */
+    uint32_t *check_idx;
+    size_t check_idx_cap;  /* a power of two, at least twice the checks */
 };
 
 struct cfg_diag {
@@ -132,6 +137,14 @@ void cfg_check_people_quiet(struct cfg_builder *b);
 /* --- checks.c ---------------------------------------------------------- */
 void cfg_build_sources(struct cfg_builder *b, xmlNode *sources);
 void cfg_build_checks(struct cfg_builder *b, xmlNode *checks);
+
+/* --- index.c ---------------------------------------------------------- */
+/* Size the index for n checks (checks not yet added).  0 or AB_ENOMEM. */
+int cfg_index_init(cfg *c, size_t n);
+/* Add c->checks[i] by name; returns the index of an earlier check with
+ * the same name (not added), or -1. */
+long cfg_index_add(cfg *c, size_t i);
+void cfg_index_free(cfg *c);
 
 /* --- schema.c ---------------------------------------------------------- */
 /* Validate doc against the embedded schema; errors to b, except on lines

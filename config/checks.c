@@ -399,7 +399,7 @@ void cfg_build_checks(struct cfg_builder *b, xmlNode *checks)
     for (xmlNode *k = checks->children; k; k = k->next)
         n += k->type == XML_ELEMENT_NODE;
     c->checks = cfg_alloc(c, (n ? n : 1) * sizeof *c->checks);
-    if (!c->checks) {
+    if (!c->checks || cfg_index_init(c, n)) {
         b->oom = 1;
         return;
     }
@@ -421,9 +421,10 @@ void cfg_build_checks(struct cfg_builder *b, xmlNode *checks)
                           "'.', '_' and '-'", k->name);
             continue;
         }
-        if (cfg_check_find(c, k->name))
+        long dup = cfg_index_add(c, c->nchecks);
+        if (dup >= 0)
             cfg_err(b, e, "check %s: defined twice (first on line %d)", k->name,
-                    cfg_check_find(c, k->name)->line);
+                    c->checks[dup].line);
         if (cfg_is(e, "HeartbeatAssembly")) {
             build_assembly(b, e, k);
         } else {
