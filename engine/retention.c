@@ -16,7 +16,8 @@ enum ab_err eng_retention(eng *e, ab_time now, ab_errmsg *em)
     enum ab_err err = store_sched_get(e->st, "~purge", &ss, em);
     if (err && err != AB_ENOTFOUND)
         return err;
-    if (!err && ss.last_fire != AB_TIME_NONE && now - ss.last_fire < 86400)
+    int fresh = err == AB_ENOTFOUND;
+    if (!fresh && ss.last_fire != AB_TIME_NONE && now - ss.last_fire < 86400)
         return AB_OK;
     int64_t runs = 0, mail = 0;
     if (g->keep && (err = store_purge_history(e->st, now - g->keep, &runs, em)))
@@ -26,9 +27,7 @@ enum ab_err eng_retention(eng *e, ab_time now, ab_errmsg *em)
     if (runs || mail)
         ab_log(AB_LOG_INFO, "retention: %lld old runs and %lld old messages deleted",
                (long long)runs, (long long)mail);
-    struct store_sched_state put = {.first_seen = err == AB_ENOTFOUND ? now : ss.first_seen,
+    struct store_sched_state put = {.first_seen = fresh ? now : ss.first_seen,
                                     .last_fire = now, .next_due = now + 86400};
-    if (put.first_seen == AB_TIME_NONE)
-        put.first_seen = now;
     return store_sched_put(e->st, "~purge", &put, em);
 }
