@@ -293,12 +293,22 @@ enum ab_err store_alert_set_held(store *st, int64_t id, const char *held_by,
     return update(st, s, NULL, em, "alert hold");
 }
 
+static int alert_row(sqlite3_stmt *s, void *elem)
+{
+    struct store_alert **slot = elem;
+    *slot = from_row(s);
+    return *slot == NULL;
+}
+
+static void alert_clear(void *elem)
+{
+    store_alert_free(*(struct store_alert **)elem);
+}
+
 enum ab_err store_alert_list(store *st, int include_closed, size_t limit,
                              struct store_alert ***out, size_t *n, ab_errmsg *em)
 {
     sqlite3_stmt *s;
-    struct store_alert **v = NULL;
-    size_t cnt = 0;
     *out = NULL;
     *n = 0;
     enum ab_err e = store_prepare(
@@ -312,28 +322,9 @@ enum ab_err store_alert_list(store *st, int include_closed, size_t limit,
     if (e)
         return e;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
-    v = ab_calloc(limit ? limit : 1, sizeof *v);
-    if (!v) {
-        e = ab_fail(em, AB_ENOMEM, "out of memory");
-        goto out;
-    }
-    int rc;
-    while (cnt < limit && (rc = store_step(st, s)) == SQLITE_ROW) {
-        if (!(v[cnt] = from_row(s))) {
-            e = ab_fail(em, AB_ENOMEM, "out of memory");
-            goto out;
-        }
-        cnt++;
-    }
+    void *v;
+    e = store_collect(st, s, sizeof **out, alert_row, alert_clear, &v, n, em, "alert list");
     *out = v;
-    *n = cnt;
-    v = NULL;
-out:
-    if (v) {
-        for (size_t i = 0; i < cnt; i++)
-            store_alert_free(v[i]);
-        ab_free(v);
-    }
     sqlite3_finalize(s);
     return e;
 }
