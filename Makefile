@@ -124,17 +124,17 @@ $(foreach t,$(patsubst tests/unit/%.c,%,$(UNIT_SRCS)),$(eval $(call UNIT_RULE,$(
 INBOX_TOOL_LIBS := $(B)/libinbox.a $(B)/libstore.a $(B)/libcommon.a
 $(B)/tests/helpers/inbox_tool: tests/helpers/inbox_tool.c $(INBOX_TOOL_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(INBOX_TOOL_LIBS) $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(INBOX_TOOL_LIBS) $(LDLIBS_ALL)
 
 # The mailer helper drives libmailer's outbox directly (integration test, benchmark).
 OUTBOX_TOOL_LIBS := $(B)/libmailer.a $(B)/libstore.a $(B)/libconfig.a $(B)/libcommon.a
 $(B)/tests/helpers/outbox_tool: tests/helpers/outbox_tool.c $(OUTBOX_TOOL_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--start-group $(OUTBOX_TOOL_LIBS) -Wl,--end-group $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--start-group $(OUTBOX_TOOL_LIBS) -Wl,--end-group $(LDLIBS_ALL)
 
 $(B)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_ALL)
 
 unit: $(UNIT_BINS)
 
@@ -186,10 +186,10 @@ PLUGIN_SOS  := $(patsubst %.c,$(B)/%.so,$(PLUGIN_SRCS))
 plugins: $(PLUGIN_SOS)
 $(B)/checks/plugins/%.so: checks/plugins/%.c checks/plugin.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
 $(B)/tests/plugins/%.so: tests/plugins/%.c checks/plugin.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
 
 # --- fuzzing (clang + libFuzzer) ----------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
