@@ -15,6 +15,7 @@ N=${1:-10000}
 B=${B:-build}
 RUNS=${RUNS:-3}
 work=$(mktemp -d /tmp/abbench.XXXXXX)
+chmod 755 "$work" # postfix, dovecot and postgres must traverse it
 own_stack=
 cleanup() {
 	[ -n "$own_stack" ] && tests/stack/stop.sh "$own_stack" --rm >/dev/null 2>&1 || true
