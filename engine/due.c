@@ -72,7 +72,10 @@ enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
         int allowed = !k->schedule || sched_allowed(k->schedule, now, NULL);
         if (allowed && (ss.last_fire == AB_TIME_NONE || tick_slot(e, ss.last_fire) < slot))
             *due = 1;
-        ss.next_due = slot + cfg_global(e->c)->tick;
+        /* Only when it fires: rewriting it on every blocked tick would
+         * cost a commit per check per tick. */
+        if (*due || first)
+            ss.next_due = slot + cfg_global(e->c)->tick;
     }
     if (*due) {
         ss.last_fire = now;
