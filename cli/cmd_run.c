@@ -221,11 +221,14 @@ int cmd_run(int argc, char **argv)
     }
     int64_t offset = start - wall(0);
     struct cli_env env;
+    /* Handlers first: a SIGTERM while the config and the state database
+     * are still opening must end the daemon cleanly too (exit 0), not by
+     * the signal's default action. */
+    install_handlers();
     int rc = cli_env_open(o.config, &env);
     if (rc)
         return rc;
     eng_set_started(env.e, wall(offset));
-    install_handlers();
     main_thread = pthread_self();
     web_o = (struct web_opts){.now = web_clock, .now_ud = &offset, .wake = web_wake,
                               .template_dir = cli_template_dir(), .started = wall(offset)};

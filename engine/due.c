@@ -41,12 +41,23 @@ enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
                     int *held, struct store_sched_state *later, ab_errmsg *em)
 {
     struct store_sched_state ss;
+    enum ab_err err = store_sched_get(e->st, k->name, &ss, em);
+    if (err && err != AB_ENOTFOUND)
+        return err;
+    return eng_due_known(e, k, now, err == AB_ENOTFOUND ? NULL : &ss, due, held, later,
+                         em);
+}
+
+enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
+                          const struct store_sched_state *known, int *due, int *held,
+                          struct store_sched_state *later, ab_errmsg *em)
+{
+    struct store_sched_state ss;
     *due = 0;
     *held = 0;
-    enum ab_err err = store_sched_get(e->st, k->name, &ss, em);
-    int first = err == AB_ENOTFOUND;
-    if (err && !first)
-        return err;
+    int first = known == NULL;
+    if (known)
+        ss = *known;
     if (first) {
         ss.first_seen = now;
         ss.last_fire = AB_TIME_NONE;

@@ -27,6 +27,11 @@ struct eng {
  * *later for the caller to store (store_sched_put) with the run. */
 enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
                     int *held, struct store_sched_state *later, ab_errmsg *em);
+/* The same with the bookkeeping already read (store_sched_all): known is
+ * the stored state, or NULL when the check has none yet. */
+enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
+                          const struct store_sched_state *known, int *due, int *held,
+                          struct store_sched_state *later, ab_errmsg *em);
 /* The check's next fire time after now (AB_TIME_NONE: every tick). */
 ab_time eng_next_fire(eng *e, const struct cfg_check *k, ab_time now);
 

@@ -194,3 +194,44 @@ enum ab_err store_sched_put(store *st, const char *check,
     store_release(st, s);
     return e;
 }
+
+static int sched_row(sqlite3_stmt *s, void *elem)
+{
+    struct store_sched_row *r = elem;
+    r->check = store_column_dup(s, 0);
+    r->state.first_seen = store_column_time(s, 1);
+    r->state.last_fire = store_column_time(s, 2);
+    r->state.next_due = store_column_time(s, 3);
+    return r->check == NULL;
+}
+
+static void sched_row_clear(void *elem)
+{
+    ab_free(((struct store_sched_row *)elem)->check);
+}
+
+enum ab_err store_sched_all(store *st, struct store_sched_row **out, size_t *n,
+                            ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    /* BINARY collation: the same order as strcmp, so callers can bsearch. */
+    enum ab_err e = store_prepare(
+        st, "SELECT check_name, first_seen, last_fire, next_due FROM check_schedule "
+            "ORDER BY check_name COLLATE BINARY",
+        &s, em);
+    if (e)
+        return e;
+    void *v;
+    e = store_collect(st, s, sizeof **out, sched_row, sched_row_clear, &v, n, em,
+                      "schedule states");
+    *out = v;
+    sqlite3_finalize(s);
+    return e;
+}
+
+void store_sched_rows_free(struct store_sched_row *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sched_row_clear(&v[i]);
+    ab_free(v);
+}

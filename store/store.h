@@ -161,6 +161,16 @@ enum ab_err store_sched_get(store *st, const char *check,
 enum ab_err store_sched_put(store *st, const char *check,
                             const struct store_sched_state *s, ab_errmsg *em) AB_MUST_CHECK;
 
+/* Every check's bookkeeping at once, sorted by name (byte order, as
+ * strcmp), for a tick over many checks.  Free with store_sched_rows_free. */
+struct store_sched_row {
+    char *check;
+    struct store_sched_state state;
+};
+enum ab_err store_sched_all(store *st, struct store_sched_row **out, size_t *n,
+                            ab_errmsg *em) AB_MUST_CHECK;
+void store_sched_rows_free(struct store_sched_row *v, size_t n);
+
 /* ===== alerts (store/alerts.c) ======================================== */
 
 struct store_alert {
