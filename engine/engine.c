@@ -230,8 +230,9 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
         if (!batch && !(err = store_begin(e->st, &cem)))
             batch = 1;
         if (!err) {
+            /* bsearch(NULL, 0) is undefined, as for qsort. */
             const struct store_sched_row *r =
-                bsearch(k->name, rows, nrows, sizeof *rows, sched_row_cmp);
+                nrows ? bsearch(k->name, rows, nrows, sizeof *rows, sched_row_cmp) : NULL;
             err = eng_due_known(e, k, now, r ? &r->state : NULL, &due, &held, &later, &cem);
         }
         if (!err && held)
