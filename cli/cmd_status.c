@@ -20,23 +20,6 @@ static void usage(FILE *f)
                "  Exit 1 if any check is not Healthy.\n");
 }
 
-/* The worst debounced status over the check's items; -1 if none yet. */
-static int check_status(store *st, const char *name)
-{
-    struct store_check_state **v = NULL;
-    size_t n = 0;
-    int worst = -1;
-    if (store_check_state_list(st, name, &v, &n, NULL) != AB_OK)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if ((int)v[i]->status > worst)
-            worst = (int)v[i]->status;
-        store_check_state_free(v[i]);
-    }
-    ab_free(v);
-    return worst;
-}
-
 int cmd_status(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
@@ -76,7 +59,7 @@ int cmd_status(int argc, char **argv)
         json_t *j = json_object();
         json_object_set_new(j, "name", json_string(k->name));
         json_object_set_new(j, "kind", json_string(cfg_check_kind_name(k->kind)));
-        int s = check_status(st, k->name);
+        int s = store_check_worst(st, k->name);
         json_object_set_new(j, "status", s < 0 ? json_null()
                                                : json_string(store_status_name((enum store_status)s)));
         unhealthy |= s > 0;

@@ -40,17 +40,7 @@ static int parent_bad(eng *e, const struct cfg_check *k, const char **parent)
     size_t guard = 0;
     const struct cfg_check *p = k->depends_on ? cfg_check_find(e->c, k->depends_on) : NULL;
     while (p && guard++ < cfg_check_count(e->c)) {
-        struct store_check_state **v = NULL;
-        size_t n = 0;
-        int bad = 0;
-        if (store_check_state_list(e->st, p->name, &v, &n, NULL) == AB_OK) {
-            for (size_t i = 0; i < n; i++) {
-                bad |= v[i]->status != STORE_HEALTHY;
-                store_check_state_free(v[i]);
-            }
-            ab_free(v);
-        }
-        if (bad) {
+        if (store_check_worst(e->st, p->name) > STORE_HEALTHY) {
             *parent = p->name;
             return 1;
         }

@@ -148,6 +148,22 @@ out:
     return e;
 }
 
+int store_check_worst(store *st, const char *check)
+{
+    struct store_check_state **v = NULL;
+    size_t n = 0;
+    int worst = -1;
+    if (store_check_state_list(st, check, &v, &n, NULL) != AB_OK)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if ((int)v[i]->status > worst)
+            worst = (int)v[i]->status;
+        store_check_state_free(v[i]);
+    }
+    ab_free(v);
+    return worst;
+}
+
 enum ab_err store_sched_get(store *st, const char *check,
                             struct store_sched_state *out, ab_errmsg *em)
 {

@@ -149,6 +149,10 @@ enum ab_err store_check_state_list(store *st, const char *check,
                                    struct store_check_state ***out, size_t *n,
                                    ab_errmsg *em) AB_MUST_CHECK;
 
+/* The worst debounced status over a check's items, as an enum
+ * store_status; -1 when the check has no state yet (or on error). */
+int store_check_worst(store *st, const char *check);
+
 /* When a check was first seen and last fired, and when it is next due. */
 struct store_sched_state {
     ab_time first_seen;

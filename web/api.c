@@ -89,7 +89,7 @@ json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
     json_object_set_new(j, "name", json_string(k->name));
     json_object_set_new(j, "label", web_jstr(k->label ? k->label : k->name));
     json_object_set_new(j, "kind", json_string(cfg_check_kind_name(k->kind)));
-    int s = web_check_status(w->st, k->name);
+    int s = store_check_worst(w->st, k->name);
     json_object_set_new(j, "status", s < 0 ? json_null()
                                            : json_string(store_status_name((enum store_status)s)));
     struct store_run *r = NULL;

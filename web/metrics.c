@@ -65,7 +65,7 @@ static enum ab_err checks(web *w, ab_buf *b, ab_time now)
         return AB_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         const struct cfg_check *k = cfg_check_at(w->c, i);
-        r[i].status = web_check_status(w->st, k->name);
+        r[i].status = store_check_worst(w->st, k->name);
         struct store_run *run = NULL;
         if (store_run_last(w->st, k->name, &run, NULL) == AB_OK) {
             r[i].has_run = 1;

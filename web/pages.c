@@ -42,7 +42,7 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
     if (strcmp(label, k->name) != 0)
         json_object_set_new(o, "show_label", json_true());
     json_object_set_new(o, "kind", json_string(cfg_check_kind_name(k->kind)));
-    int s = web_check_status(w->st, k->name);
+    int s = store_check_worst(w->st, k->name);
     *status = s;
     set_status(o, s);
     struct store_run *r = NULL;

@@ -182,21 +182,6 @@ void web_fmt_rel(ab_time t, ab_time now, char *buf, size_t len)
         snprintf(buf, len, "in %s", span);
 }
 
-int web_check_status(store *st, const char *check)
-{
-    struct store_check_state **v = NULL;
-    size_t n = 0;
-    int worst = -1;
-    if (store_check_state_list(st, check, &v, &n, NULL) != AB_OK)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if ((int)v[i]->status > worst)
-            worst = (int)v[i]->status;
-        store_check_state_free(v[i]);
-    }
-    ab_free(v);
-    return worst;
-}
 
 const char *web_status_class(int status)
 {

@@ -107,7 +107,6 @@ void web_fmt_span(int64_t secs, char *buf, size_t len);
 /* "5m ago", "in 2h", "just now", or "" for AB_TIME_NONE. */
 void web_fmt_rel(ab_time t, ab_time now, char *buf, size_t len);
 /* The worst debounced status of a check's items, -1 if none yet. */
-int web_check_status(store *st, const char *check);
 /* "healthy", "degraded", ... for CSS classes; "unknown" for -1. */
 const char *web_status_class(int status);
 /* A number as the pages show it (%g, "-" when has == 0); with seconds,
