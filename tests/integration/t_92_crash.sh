@@ -154,7 +154,13 @@ start_daemon() {
 	local now=$(($(date +%s) + off))
 	"$ACKBEAT" run -c "$conf" --now "$(date -u -d "@$now" +%FT%TZ)" >>"$T_DIR/run.out" 2>>"$T_DIR/run.err" &
 	pid=$!
+	starts=$((starts + 1))
 }
+starts=0
+# True once the latest start has logged "running:": its signal handlers are
+# in place from then on (before that a SIGTERM takes the default action,
+# as it would for any process still being exec'd).
+started() { [ "$(grep -c ' running: ' "$T_DIR/run.err")" -ge "$starts" ]; }
 # shellcheck disable=SC2016 # $pid is read when the test exits
 at_exit '[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null'
 
@@ -267,6 +273,7 @@ check "after the last restart it sends and reads everything" wait_until 150 fini
 wait "$rpid" 2>/dev/null
 t_done=$EPOCHREALTIME
 check "the daemon is still running" alive "$pid"
+check "the last start has finished starting" wait_until 30 started
 kill -TERM "$pid"
 wait "$pid"
 check_eq "and stops cleanly on SIGTERM (exit 0)" "$?" 0
