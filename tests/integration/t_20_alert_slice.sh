@@ -63,7 +63,10 @@ sqlite3 "$T_DIR/shop.db" "INSERT INTO orders(created_at) VALUES ('$(iso $((t0 + 
 out=$("$ACKBEAT" tick -c "$conf" --now "$(iso $((t0 + 120)))" 2>>"$T_DIR/tick3.err")
 check_contains "third tick resolves the alert" "$out" "1 resolved"
 
-wait_until 15 test "$(imap_search alice "$pw" "HEADER X-Ackbeat-Check orders-$tag" | wc -w)" -ge 2
+# A function, so that wait_until runs the search on every poll (a $(...)
+# in its arguments would be expanded once, before the first poll).
+two_emails() { [ "$(imap_search alice "$pw" "HEADER X-Ackbeat-Check orders-$tag" | wc -w)" -ge 2 ]; }
+wait_until 30 two_emails
 uids=$(imap_search alice "$pw" "HEADER X-Ackbeat-Notice alert-resolved HEADER X-Ackbeat-Check orders-$tag")
 check_eq "one resolved email" "$(wc -w <<<"$uids" | tr -d ' ')" 1
 msg=$(imap_fetch alice "$pw" "$uids")
