@@ -126,4 +126,20 @@ extern const struct inbox_reader_ops inbox_reader_imap;
 extern const struct inbox_reader_ops inbox_reader_imaps;
 extern const struct inbox_reader_ops inbox_reader_maildir;
 
+/* ---- utf7.c: IMAP mailbox names, modified UTF-7 (RFC 3501 5.1.3) ---- */
+
+/*
+ * A UTF-8 mailbox name (as configured) in modified UTF-7 (as sent to the
+ * server): "Bestätigt" -> "Best&AOQ-tigt", "R&D" -> "R&-D".  AB_EINVAL
+ * with the offending byte named when utf8 is not valid UTF-8; AB_ENOMEM.
+ * *out is the caller's: ab_free() it.
+ */
+enum ab_err inbox_utf7_encode(const char *utf8, char **out, ab_errmsg *em) AB_MUST_CHECK;
+/*
+ * A modified UTF-7 name (as a server returns it) in UTF-8, for people.
+ * AB_EINVAL with the offending byte named for anything that is not
+ * canonical modified UTF-7; AB_ENOMEM.  *out is the caller's: ab_free().
+ */
+enum ab_err inbox_utf7_decode(const char *utf7, char **out, ab_errmsg *em) AB_MUST_CHECK;
+
 #endif

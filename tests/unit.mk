@@ -28,3 +28,4 @@ test_web_format_MODS := web engine checks mailer inbox templates config schedule
 test_mailer_smtp_MODS := mailer store config common
 $(B)/tests/test_mailer_smtp: | $(B)/tests/helpers/fake_smtp
 test_engine_MODS := engine checks inbox mailer config templates schedules store common
+test_inbox_utf7_MODS := inbox common
