@@ -10,6 +10,12 @@
  *                    does not validate.
  *   SIGUSR1          sent by the web server's thread after a ping or report
  *                    queued mail: tick now so that it goes out at once.
+ * Each handler also writes a byte to a pipe that the sleep polls: a
+ * signal that lands after the loop has looked at the flags but before it
+ * has begun to sleep still ends that sleep (with a plain nanosleep it was
+ * lost, and a SIGHUP or SIGTERM then waited for the next tick, up to the
+ * whole tick interval), and so does one that the kernel hands to another
+ * thread than the main one.
  * With <web listen=...> the web server runs beside the loop (web/web.h).
  *
  * Under systemd (Type=notify) the loop reports through sd_notify: READY=1
@@ -19,13 +25,17 @@
  * Without NOTIFY_SOCKET every sd_notify call is a no-op.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -37,6 +47,8 @@
 #include "web/web.h"
 
 static volatile sig_atomic_t stop_flag, reload_flag, wake_flag;
+/* The self-pipe: the handlers write, sleep_ms polls and drains. */
+static int wake_pipe[2] = {-1, -1};
 
 /* The web server (web/web.h: its own thread, store and engine) and what
  * it is started with; SIGUSR1 from it wakes the loop to send mail now. */
@@ -52,10 +64,18 @@ static void on_signal(int sig)
         reload_flag = 1;
     else
         stop_flag = 1;
+    if (wake_pipe[1] >= 0) {
+        int saved = errno;
+        ssize_t n = write(wake_pipe[1], "", 1); /* full pipe: a wake is pending anyway */
+        (void)n;
+        errno = saved;
+    }
 }
 
 static void install_handlers(void)
 {
+    if (wake_pipe[0] < 0 && pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        wake_pipe[0] = wake_pipe[1] = -1; /* sleep_ms falls back to nanosleep */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -102,13 +122,23 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sleep up to ms milliseconds; returns early on a signal. */
+/* Sleep up to ms milliseconds; returns early on a signal, including one
+ * that arrived since the caller last looked at the flags. */
 static void sleep_ms(int64_t ms)
 {
     if (ms <= 0)
         return;
-    struct timespec d = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&d, NULL); /* EINTR on a signal is exactly what we want */
+    if (wake_pipe[0] < 0) {
+        struct timespec d = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+        nanosleep(&d, NULL); /* EINTR on a signal is exactly what we want */
+        return;
+    }
+    struct pollfd p = {.fd = wake_pipe[0], .events = POLLIN};
+    if (poll(&p, 1, ms > INT_MAX ? INT_MAX : (int)ms) > 0) {
+        char buf[64];
+        while (read(wake_pipe[0], buf, sizeof buf) > 0)
+            ;
+    }
 }
 
 /* The systemd watchdog: ping every half interval (0 = not enabled). */
