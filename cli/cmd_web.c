@@ -91,6 +91,19 @@ int cmd_web(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* The signals stay blocked except inside sigsuspend, which unblocks
+     * and waits in one step: with a check of the flags and then pause(),
+     * a signal in between was lost and the server never stopped.  (The
+     * web server's threads block every signal themselves.) */
+    sigset_t sigs, waitmask;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    sigprocmask(SIG_BLOCK, &sigs, &waitmask);
+    sigdelset(&waitmask, SIGTERM);
+    sigdelset(&waitmask, SIGINT);
+    sigdelset(&waitmask, SIGHUP);
 
     struct web_opts wo = {.now = clock_now, .now_ud = &offset, .listen = listen,
                           .template_dir = cli_template_dir()};
@@ -113,7 +126,7 @@ int cmd_web(int argc, char **argv)
     fflush(stdout);
     int rc = EXIT_OK;
     while (!stop_flag) {
-        pause();
+        sigsuspend(&waitmask);
         if (reload_flag && !stop_flag) {
             reload_flag = 0;
             cfg *fresh = cli_load_config(o.config);
