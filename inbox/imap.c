@@ -19,6 +19,12 @@
  * starting with the command's tag for the end of the response.  Reading
  * the literal ourselves by its byte count (imapresp.c) has neither
  * problem.  BODY.PEEK[] leaves \Seen alone: progress is the stored UID.
+ *
+ * Folder names are configured in UTF-8 ("Bestätigt"; in the URL as
+ * percent-encoded UTF-8, RFC 5092) but IMAP4rev1 names are 7-bit, so the
+ * folder and move_to go on the wire in modified UTF-7 (utf7.c).  What a
+ * person reads (our messages, the server's NO/BAD text) names folders in
+ * UTF-8.
  */
 #include "inbox/inbox_int.h"
 
@@ -42,7 +48,8 @@ struct imap {
     int timeout_ms;
     unsigned tagno;
     char tag[16];
-    char *folder;
+    char *folder; /* UTF-8, for messages */
+    char *wire;   /* the same in modified UTF-7, as the server knows it */
     int has_move;
     int broken; /* a command failed half-way: the stream is out of step */
     struct inbox_imap_scan scan;
@@ -241,6 +248,7 @@ static void imap_close(void *h)
         curl_easy_cleanup(im->curl);
     inbox_imap_scan_free(&im->scan);
     ab_free(im->folder);
+    ab_free(im->wire);
     ab_free(im->uids);
     ab_free(im);
 }
@@ -280,6 +288,12 @@ static enum ab_err imap_open(const struct cfg_inbox *ib, const char *password,
     curl_free(f);
     if (!im->folder) {
         e = ab_fail(em, AB_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* Before connecting: a name that cannot be sent is a config error. */
+    if ((e = inbox_utf7_encode(im->folder, &im->wire, em))) {
+        if (e == AB_EINVAL)
+            e = ab_failctx(em, AB_ECONFIG, "inbox URL");
         goto out;
     }
     CURL *c = im->curl;
@@ -323,23 +337,28 @@ out:
     return e;
 }
 
-static enum ab_err check_ok(struct imap *im, const char *what, ab_errmsg *em)
+/* An error for a command that did not end in OK; name is the UTF-8 name
+ * of the folder it was about. */
+static enum ab_err check_ok(struct imap *im, const char *what, const char *name,
+                            ab_errmsg *em)
 {
     if (im->status == 0)
         return AB_OK;
-    return ab_fail(em, AB_EIMAP, "%s %s: %s", what, im->folder, im->status_text);
+    char text[sizeof im->status_text];
+    inbox_utf7_humanize(im->status_text, text, sizeof text);
+    return ab_fail(em, AB_EIMAP, "%s %s: %s", what, name, text);
 }
 
 static enum ab_err imap_select(void *h, uint32_t *uidvalidity, ab_errmsg *em)
 {
     struct imap *im = h;
-    char *q = quoted(im->folder);
+    char *q = quoted(im->wire);
     if (!q)
         return ab_fail(em, AB_ENOMEM, "out of memory");
     im->uidvalidity = -1;
     enum ab_err e = cmd(im, K_SELECT, em, "SELECT %s", q);
     ab_free(q);
-    if (e || (e = check_ok(im, "SELECT", em)))
+    if (e || (e = check_ok(im, "SELECT", im->folder, em)))
         return e;
     if (im->uidvalidity < 0)
         return ab_fail(em, AB_EIMAP, "SELECT %s: no UIDVALIDITY", im->folder);
@@ -361,7 +380,7 @@ static enum ab_err imap_list(void *h, uint64_t after, uint64_t **ids, size_t *n,
     im->after = after;
     enum ab_err e = cmd(im, K_SEARCH, em, "UID SEARCH UID %llu:*",
                         (unsigned long long)after + 1);
-    if (e || (e = check_ok(im, "UID SEARCH", em)))
+    if (e || (e = check_ok(im, "UID SEARCH", im->folder, em)))
         return e;
     /* Nothing new leaves uids NULL; qsort(NULL, 0) is undefined. */
     if (im->nuids)
@@ -389,7 +408,7 @@ static enum ab_err imap_fetch(void *h, const uint64_t *ids, size_t n,
     e = cmd(im, K_FETCH, em, "UID FETCH %s (UID INTERNALDATE BODY.PEEK[])",
             ab_buf_str(&set));
     ab_buf_free(&set);
-    if (e || (e = check_ok(im, "UID FETCH", em)))
+    if (e || (e = check_ok(im, "UID FETCH", im->folder, em)))
         return e;
     return AB_OK;
 }
@@ -400,7 +419,7 @@ static enum ab_err imap_done(void *h, const uint64_t *ids, size_t n,
     struct imap *im = h;
     ab_buf set;
     ab_buf_init(&set, 0);
-    char *q = NULL;
+    char *q = NULL, *wire = NULL;
     enum ab_err e = inbox_imap_uidset(ids, n, &set);
     if (e) {
         e = ab_fail(em, e, "out of memory");
@@ -408,11 +427,13 @@ static enum ab_err imap_done(void *h, const uint64_t *ids, size_t n,
     }
     if ((e = cmd(im, K_OTHER, em, "UID STORE %s +FLAGS.SILENT (\\Seen)",
                  ab_buf_str(&set))) ||
-        (e = check_ok(im, "UID STORE", em)))
+        (e = check_ok(im, "UID STORE", im->folder, em)))
         goto out;
     if (!move_to || !*move_to)
         goto out;
-    if (!(q = quoted(move_to))) {
+    if ((e = inbox_utf7_encode(move_to, &wire, em)))
+        goto out;
+    if (!(q = quoted(wire))) {
         e = ab_fail(em, AB_ENOMEM, "out of memory");
         goto out;
     }
@@ -427,9 +448,10 @@ static enum ab_err imap_done(void *h, const uint64_t *ids, size_t n,
         if ((e = cmd(im, K_OTHER, em, "CREATE %s", q)))
             goto out;
     }
-    e = check_ok(im, im->has_move ? "UID MOVE" : "UID COPY", em);
+    e = check_ok(im, im->has_move ? "UID MOVE to" : "UID COPY to", move_to, em);
 out:
     ab_free(q);
+    ab_free(wire);
     ab_buf_free(&set);
     return e;
 }

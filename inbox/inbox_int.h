@@ -141,5 +141,12 @@ enum ab_err inbox_utf7_encode(const char *utf8, char **out, ab_errmsg *em) AB_MU
  * canonical modified UTF-7; AB_ENOMEM.  *out is the caller's: ab_free().
  */
 enum ab_err inbox_utf7_decode(const char *utf7, char **out, ab_errmsg *em) AB_MUST_CHECK;
+/*
+ * A server's free text (a NO or BAD response) for people: every word that
+ * is a mailbox name with an encoded run ("Best&AOQ-tigt") and decodes
+ * cleanly is shown in UTF-8; prose such as "Q & A" or "R&D" is left as
+ * it is.  Writes at most len bytes, NUL-terminated, to out.
+ */
+void inbox_utf7_humanize(const char *in, char *out, size_t len);
 
 #endif

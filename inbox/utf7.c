@@ -22,6 +22,7 @@
 #include "inbox/inbox_int.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/ab_buf.h"
@@ -126,8 +127,9 @@ enum ab_err inbox_utf7_encode(const char *utf8, char **out, ab_errmsg *em)
         size_t at = i;
         int32_t cp = utf8_next(s, &i);
         if (cp < 0) {
-            e = ab_fail(em, AB_EINVAL, "mailbox name \"%.200s\": invalid UTF-8 at byte %zu",
-                        utf8, at);
+            /* Only the valid part is quoted: the message goes to logs. */
+            e = ab_fail(em, AB_EINVAL, "mailbox name \"%.*s...\": invalid UTF-8 at "
+                        "byte %zu (0x%02x)", (int)(at < 200 ? at : 200), utf8, at, s[at]);
             goto out;
         }
         if (printable((uint32_t)cp)) {
@@ -153,7 +155,7 @@ enum ab_err inbox_utf7_encode(const char *utf8, char **out, ab_errmsg *em)
         e = ab_fail(em, AB_ENOMEM, "out of memory");
     goto out;
 nomem:
-    e = ab_fail(em, e, "mailbox name \"%.200s\": too long to encode", utf8);
+    e = ab_fail(em, e, "mailbox name \"%.100s...\": too long to encode", utf8);
 out:
     ab_free(run);
     ab_buf_free(&b);
@@ -264,4 +266,32 @@ enum ab_err inbox_utf7_decode(const char *utf7, char **out, ab_errmsg *em)
         e = ab_fail(em, AB_ENOMEM, "out of memory");
     ab_buf_free(&b);
     return e;
+}
+
+void inbox_utf7_humanize(const char *in, char *out, size_t len)
+{
+    if (len < 2) { /* ab_buf's max 0 would mean "the default" */
+        if (len)
+            out[0] = '\0';
+        return;
+    }
+    ab_buf b;
+    ab_buf_init(&b, len - 1);
+    for (const char *p = in; *p;) {
+        size_t n = strcspn(p, " \"()[]");
+        char *word = n ? ab_strndup(p, n) : NULL;
+        char *dec = NULL;
+        ab_errmsg dem;
+        const char *amp = word ? strchr(word, '&') : NULL;
+        int coded = amp && amp[1] && amp[1] != '-' &&
+                    inbox_utf7_decode(word, &dec, &dem) == AB_OK;
+        enum ab_err e = coded ? ab_buf_puts(&b, dec) : ab_buf_append(&b, p, n ? n : 1);
+        ab_free(word);
+        ab_free(dec);
+        if (e)
+            break; /* out of room: the rest is cut, as snprintf would */
+        p += n ? n : 1;
+    }
+    snprintf(out, len, "%s", ab_buf_str(&b));
+    ab_buf_free(&b);
 }

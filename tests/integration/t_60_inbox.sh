@@ -4,7 +4,8 @@
 # the acknowledgements, bounces, auto-replies, pings are recorded; a poll
 # killed between fetch and store loses nothing and counts nothing twice;
 # a UIDVALIDITY change rescans without double counting; IMAPS with the
-# stack's CA, and the move to a processed folder.
+# stack's CA, and the move to a processed folder, also with folder names
+# that are not ASCII (modified UTF-7 on the wire).
 #
 # The stack is shared, so the messages get a Message-ID unique to this run
 # and are copied from heartbeat's INBOX into a folder of their own, which
@@ -113,4 +114,25 @@ check_eq "acks still unchanged" "$(q 'SELECT count(*) FROM acks')" 5
 # 7. a wrong CA is an error recorded for the engine, not a crash
 check_fails "IMAPS with a wrong CA fails" "$tool" poll "$db" "$ACKBEAT_STACK_IMAPS_URL/$box" heartbeat "$pw" /etc/hostname
 check_eq "error recorded" "$(q "SELECT count(*) FROM inbox_state WHERE mailbox LIKE 'imaps://%' AND last_error IS NOT NULL")" 1
+
+# 8. folder names that are not ASCII: the config has UTF-8 (the URL
+# percent-encoded, RFC 5092), the server modified UTF-7 (RFC 3501 5.1.3).
+# Dovecot's hierarchy separator here is '.', so the move-to folder is
+# "回复" inside "Bestätigt".  curl needs the encoded names.
+src_wire="$box-Eingang-&AOQ-"
+dst_wire="$box-Best&AOQ-tigt.&Vt5ZDQ-"
+curl -sS -u "heartbeat:$pw" "$ACKBEAT_STACK_IMAP_URL/" -X "CREATE \"$src_wire\"" >/dev/null
+check "copied into $box-Eingang-ä" curl -sS -u "heartbeat:$pw" "$ACKBEAT_STACK_IMAP_URL/$box-done" \
+	-X "UID COPY 1:* \"$src_wire\""
+out=$("$tool" poll "$db" "$ACKBEAT_STACK_IMAP_URL/$box-Eingang-%C3%A4" heartbeat "$pw" "" \
+	"$box-Bestätigt.回复" 2>"$T_DIR/p8.err")
+check_contains "read from a folder named in UTF-8" "$out" "fetched=$((n + 1)) "
+check_eq "no complaint while marking and moving" "$(cat "$T_DIR/p8.err")" ""
+check_eq "moved out of $box-Eingang-ä" "$(imap_count heartbeat "$pw" "$src_wire")" 0
+check_eq "into $box-Bestätigt.回复 (created, as $dst_wire)" \
+	"$(imap_count heartbeat "$pw" "$dst_wire")" $((n + 1))
+check_eq "the snooze is in there" \
+	"$(wc -w <<<"$(imap_search heartbeat "$pw" "HEADER Message-ID \"$run.cmd_snooze\"" "$dst_wire")")" 1
+out=$("$tool" poll "$db" "$ACKBEAT_STACK_IMAP_URL/$box-Nicht-%C3%A4" heartbeat "$pw" 2>&1)
+check_contains "the error names the folder in UTF-8" "$out" "Mailbox doesn't exist: $box-Nicht-ä"
 done_testing

@@ -164,3 +164,35 @@ TEST(invalid_modified_utf7_is_refused_when_decoding)
     CHECK(dec_fails("&2D0AQQ-", "high surrogate without its low half"));
     CHECK(dec_fails("&3gA-", "lone low surrogate"));
 }
+
+TEST(invalid_bytes_are_not_copied_into_the_message)
+{
+    char *out = NULL;
+    ab_errmsg em = {{0}};
+    CHECK_INT(inbox_utf7_encode("Nope\xe4", &out, &em), AB_EINVAL);
+    CHECK_STR(em.text, "mailbox name \"Nope...\": invalid UTF-8 at byte 4 (0xe4)");
+}
+
+TEST(server_text_shows_names_in_utf8)
+{
+    char out[256];
+    inbox_utf7_humanize("NO [TRYCREATE] Mailbox doesn't exist: Best&AOQ-tigt.&Vt5ZDQ- (0.001 secs)",
+                        out, sizeof out);
+    CHECK_STR(out, "NO [TRYCREATE] Mailbox doesn't exist: Best\xc3\xa4tigt.\xe5\x9b\x9e\xe5\xa4\x8d"
+                   " (0.001 secs)");
+    inbox_utf7_humanize("NO \"&ZeVnLIqe-\" is full", out, sizeof out);
+    CHECK_STR(out, "NO \"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\" is full");
+    /* prose with '&' stays as it is, so does a word that does not decode */
+    inbox_utf7_humanize("BAD Q & A, R&D, &-, x&AEE- & more", out, sizeof out);
+    CHECK_STR(out, "BAD Q & A, R&D, &-, x&AEE- & more");
+    /* cut to the room there is, at a word: never inside a character */
+    char small[8];
+    inbox_utf7_humanize("NO Best&AOQ-tigt", small, sizeof small);
+    CHECK_STR(small, "NO ");
+    inbox_utf7_humanize("Best&AOQ-tigt", small, sizeof small);
+    CHECK_STR(small, "");
+    inbox_utf7_humanize("NO 1234", small, sizeof small); /* exactly fits */
+    CHECK_STR(small, "NO 1234");
+    inbox_utf7_humanize("NO 12345", small, 1);
+    CHECK_STR(small, "");
+}
