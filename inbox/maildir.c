@@ -9,7 +9,18 @@
  * client understands.  Maildir has no UIDs: the store key of a message is
  * a 63-bit FNV-1a hash of its unique name (the part before ':'), which
  * survives the rename, so a crash between commit and rename re-reads the
- * file, finds it recorded, and only renames it.  move_to is ignored here.
+ * file, finds it recorded, and only renames it.
+ *
+ * move_to is a Maildir++ folder (the layout Courier and Dovecot use):
+ * folder "Done" is the directory PATH/.Done, nested names use '.' as the
+ * separator ("Done.2026" is PATH/.Done.2026), and a name that is not
+ * ASCII is written in modified UTF-7 as those servers do ("Bestätigt" is
+ * PATH/.Best&AOQ-tigt).  The folder (cur/, new/, tmp/ and the
+ * "maildirfolder" marker) is created when missing, and the message is
+ * renamed straight into its cur/ with the S flag: one rename, after the
+ * store committed, so the crash argument above holds unchanged.  Only the
+ * inbox itself is read, never its folders, so a moved message is not
+ * read again.
  */
 #include "inbox/inbox_int.h"
 
@@ -19,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +41,8 @@ struct mdir {
     char *path;
     char **names; /* "new/X" or "cur/X:2,F" */
     size_t n, cap;
+    char *folder;      /* move_to's directory, once made; NULL before */
+    char *folder_name; /* the move_to it was made for */
 };
 
 static uint64_t name_hash(const char *name)
@@ -52,6 +66,8 @@ static void md_close(void *h)
         ab_free(md->names[i]);
     ab_free(md->names);
     ab_free(md->path);
+    ab_free(md->folder);
+    ab_free(md->folder_name);
     ab_free(md);
 }
 
@@ -202,12 +218,84 @@ static enum ab_err md_fetch(void *h, const uint64_t *ids, size_t n,
     return e;
 }
 
+static enum ab_err mkdir_ok(const char *dir, ab_errmsg *em)
+{
+    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+        return AB_OK;
+    return ab_fail(em, AB_EIO, "%s: %s", dir, strerror(errno));
+}
+
+/*
+ * The Maildir++ folder for move_to: PATH/.NAME with NAME in modified
+ * UTF-7, made if missing.  Names that would leave PATH or that Maildir++
+ * cannot hold are refused: '/' (a path), an empty level ("Done..x",
+ * ".Done", "Done."), and "INBOX", which is PATH itself.  A leading
+ * "INBOX." is dropped: Courier shows PATH/.Done as "INBOX.Done".
+ */
+static enum ab_err md_folder(struct mdir *md, const char *move_to, ab_errmsg *em)
+{
+    if (md->folder && strcmp(md->folder_name, move_to) == 0)
+        return AB_OK;
+    const char *name = move_to;
+    if (strncasecmp(name, "INBOX.", 6) == 0)
+        name += 6;
+    size_t ml = strlen(name);
+    if (ml == 0)
+        return ab_fail(em, AB_ECONFIG, "move-to \"%s\": no folder name", move_to);
+    if (strchr(name, '/') || name[0] == '.' || name[ml - 1] == '.' ||
+        strstr(name, "..") || strcasecmp(name, "INBOX") == 0)
+        return ab_fail(em, AB_ECONFIG, "move-to \"%s\": not a Maildir++ folder name "
+                       "(levels are separated by '.', none may be empty; no '/')",
+                       move_to);
+    char *wire = NULL;
+    enum ab_err e = inbox_utf7_encode(name, &wire, em);
+    if (e)
+        return e;
+    char dir[4096], sub[4200];
+    if ((size_t)snprintf(dir, sizeof dir, "%s/.%s", md->path, wire) >= sizeof dir) {
+        ab_free(wire);
+        return ab_fail(em, AB_EINVAL, "move-to \"%s\": path too long", move_to);
+    }
+    ab_free(wire);
+    if ((e = mkdir_ok(dir, em)))
+        return e;
+    /* tmp/ and new/ are part of a Maildir even if we only use cur/:
+     * other clients and delivery agents expect all three. */
+    static const char *const subs[] = {"tmp", "new", "cur"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(sub, sizeof sub, "%s/%s", dir, subs[i]);
+        if ((e = mkdir_ok(sub, em)))
+            return e;
+    }
+    /* Maildir++: the empty file that tells a delivery agent this is a
+     * folder, not a user's main Maildir. */
+    snprintf(sub, sizeof sub, "%s/maildirfolder", dir);
+    int fd = open(sub, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return ab_fail(em, AB_EIO, "%s: %s", sub, strerror(errno));
+    close(fd);
+    ab_free(md->folder);
+    ab_free(md->folder_name);
+    md->folder = ab_strdup(dir);
+    md->folder_name = ab_strdup(move_to);
+    if (!md->folder || !md->folder_name) {
+        ab_free(md->folder);
+        md->folder = NULL;
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    }
+    return AB_OK;
+}
+
 static enum ab_err md_done(void *h, const uint64_t *ids, size_t n,
                            const char *move_to, ab_errmsg *em)
 {
     struct mdir *md = h;
-    (void)move_to;
     enum ab_err e = AB_OK;
+    /* No folder, no rename: the messages stay unread where they are and
+     * are recognised as recorded on the next poll. */
+    if (move_to && *move_to && (e = md_folder(md, move_to, em)))
+        return e;
+    const char *dest = move_to && *move_to ? md->folder : md->path;
     for (size_t i = 0; i < n; i++) {
         if (ids[i] < 1 || ids[i] > md->n)
             continue;
@@ -232,7 +320,7 @@ static enum ab_err md_done(void *h, const uint64_t *ids, size_t n,
         flags[fl] = '\0';
         char from[4096], to[4096];
         snprintf(from, sizeof from, "%s/%s", md->path, name);
-        snprintf(to, sizeof to, "%s/cur/%.*s:2,%s", md->path, (int)ul, base, flags);
+        snprintf(to, sizeof to, "%s/cur/%.*s:2,%s", dest, (int)ul, base, flags);
         if (rename(from, to) != 0 && errno != ENOENT && !e)
             e = ab_fail(em, AB_EIO, "%s: %s", from, strerror(errno));
     }

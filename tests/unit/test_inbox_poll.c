@@ -2,7 +2,8 @@
  * test_inbox_poll.c - recording with the store and the Maildir reader end
  * to end: counts, idempotence (the same message twice counts once), a
  * UIDVALIDITY change that rescans without double counting, files moved
- * to cur/ with the S flag, reply commands handed to the engine.
+ * to cur/ with the S flag, reply commands handed to the engine; move-to
+ * into a Maildir++ folder, only after the store committed.
  */
 #include "harness.h"
 
@@ -10,9 +11,14 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "config/cfg.h"
+#include "inbox/inbox_int.h"
 #include "test_inbox_util.h"
 
 static const char *tpath(const char *name)
@@ -262,6 +268,170 @@ TEST(maildir_end_to_end)
     CHECK_INT(q1(db, "SELECT count(*) FROM inbox_state WHERE last_error LIKE "
                      "'%not a Maildir%' AND last_ok IS NULL"), 1);
     store_close(st);
+}
+
+static void make_maildir(const char *md)
+{
+    char sub[600];
+    mkdir(md, 0700);
+    const char *subs[] = {"new", "cur", "tmp"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(sub, sizeof sub, "%s/%s", md, subs[i]);
+        mkdir(sub, 0700);
+    }
+}
+
+static int is_dir(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/*
+ * move-to on a Maildir: Maildir++ folders, made when missing, the
+ * message renamed into the folder's cur/ with its flags plus S, only
+ * after the store committed: a poll killed before the commit leaves every
+ * file where it was, and a move that fails after the commit leaves the
+ * messages unread in place, recorded once, moved by the next poll.
+ */
+TEST(maildir_move_to_folder)
+{
+    const char *md = tpath("MaildirMove");
+    char sub[700], url[600];
+    make_maildir(md);
+    fill_maildir(md, "");
+    /* unread in cur/, flagged by a person: the F stays */
+    snprintf(sub, sizeof sub, "%s/cur/1796000000.M1P1.host:2,F", md);
+    copy_file(t_data("mail/cmd_dismiss.eml"), sub);
+    snprintf(url, sizeof url, "maildir:%s", md);
+    const char *ack_from[] = {"state-a.example"};
+    struct cfg_inbox ib = {.enabled = 1, .url = url,
+                           .reply_address = "heartbeat@example.test",
+                           .ack_from = ack_from, .nack_from = 1,
+                           .move_to = "Archive.Best\xc3\xa4tigt"};
+    const char *pings[] = {"nightly-backup"};
+    struct inbox_env env = {.ping_names = pings, .nping = 1, .batch = 4};
+    struct inbox_poll_stats stats;
+    ab_errmsg em = {{0}};
+    store *st = fresh_store("mv.db");
+    CHECK(st);
+    const char *db = tpath("mv.db");
+
+    /* 1. killed between fetch and store: nothing recorded, nothing moved */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("AB_TEST_CRASH_AFTER_FETCH", "kill", 1);
+        struct inbox_poll_stats cs;
+        ab_errmsg cem;
+        enum ab_err ce = inbox_poll(&ib, &env, st, 1796115600, &cs, &cem);
+        _exit(ce == AB_OK ? 0 : 1); /* not reached: the seam kills the process */
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    CHECK_INT(q1(db, "SELECT count(*) FROM inbox_messages"), 0);
+    snprintf(sub, sizeof sub, "%s/new", md);
+    CHECK_INT(count_dir(sub, NULL), (int)NMD);
+    snprintf(sub, sizeof sub, "%s/.Archive.Best&AOQ-tigt", md);
+    CHECK(!is_dir(sub));
+
+    /* 2. the move fails after the commit (a file where the folder goes):
+     * recorded once, left unread where they were */
+    FILE *f = fopen(sub, "w");
+    CHECK(f);
+    fclose(f);
+    CHECK_OK(inbox_poll(&ib, &env, st, 1796115600, &stats, &em));
+    CHECK_INT(stats.fetched, NMD + 1);
+    CHECK_INT(stats.duplicates, 0);
+    CHECK_INT(stats.counts[INBOX_ACK], 6);
+    inbox_poll_stats_free(&stats);
+    CHECK_INT(q1(db, "SELECT count(*) FROM inbox_messages"), (long long)NMD + 1);
+    snprintf(sub, sizeof sub, "%s/new", md);
+    CHECK_INT(count_dir(sub, NULL), (int)NMD);
+    snprintf(sub, sizeof sub, "%s/cur", md);
+    CHECK_INT(count_dir(sub, ":2,F"), 1);
+
+    /* 3. the obstacle gone: read again, counted zero times, moved */
+    snprintf(sub, sizeof sub, "%s/.Archive.Best&AOQ-tigt", md);
+    CHECK(unlink(sub) == 0);
+    CHECK_OK(inbox_poll(&ib, &env, st, 1796115700, &stats, &em));
+    CHECK_INT(stats.fetched, NMD + 1);
+    CHECK_INT(stats.duplicates, NMD + 1);
+    CHECK_INT(stats.counts[INBOX_ACK], 0);
+    inbox_poll_stats_free(&stats);
+    CHECK_INT(q1(db, "SELECT count(*) FROM inbox_messages"), (long long)NMD + 1);
+    CHECK_INT(q1(db, "SELECT count(*) FROM acks"), 6);
+    snprintf(sub, sizeof sub, "%s/new", md);
+    CHECK_INT(count_dir(sub, NULL), 0);
+    snprintf(sub, sizeof sub, "%s/cur", md);
+    CHECK_INT(count_dir(sub, NULL), 0);
+    /* the folder, as Dovecot and Courier lay it out */
+    const char *parts[] = {"new", "tmp", "cur"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(sub, sizeof sub, "%s/.Archive.Best&AOQ-tigt/%s", md, parts[i]);
+        CHECK(is_dir(sub));
+    }
+    snprintf(sub, sizeof sub, "%s/.Archive.Best&AOQ-tigt/maildirfolder", md);
+    CHECK(access(sub, F_OK) == 0);
+    snprintf(sub, sizeof sub, "%s/.Archive.Best&AOQ-tigt/cur", md);
+    CHECK_INT(count_dir(sub, ":2,S"), (int)NMD);
+    CHECK_INT(count_dir(sub, "1796000000.M1P1.host:2,FS"), 1);
+    snprintf(sub, sizeof sub, "%s/.Archive.Best&AOQ-tigt/new", md);
+    CHECK_INT(count_dir(sub, NULL), 0);
+
+    /* 4. nothing left to read; the folder is not read */
+    CHECK_OK(inbox_poll(&ib, &env, st, 1796115800, &stats, &em));
+    CHECK_INT(stats.fetched, 0);
+    inbox_poll_stats_free(&stats);
+
+    /* 5. "INBOX." is the Maildir itself (Courier's names): same folder */
+    fill_maildir(md, "y");
+    ib.move_to = "INBOX.Archive.Best\xc3\xa4tigt";
+    CHECK_OK(inbox_poll(&ib, &env, st, 1796115900, &stats, &em));
+    CHECK_INT(stats.duplicates, NMD);
+    inbox_poll_stats_free(&stats);
+    snprintf(sub, sizeof sub, "%s/.Archive.Best&AOQ-tigt/cur", md);
+    CHECK_INT(count_dir(sub, ":2,S"), 2 * (int)NMD);
+    store_close(st);
+}
+
+TEST(maildir_move_to_refuses_names_outside_the_maildir)
+{
+    const char *md = tpath("MaildirBad");
+    char url[600], sub[700];
+    make_maildir(md);
+    snprintf(url, sizeof url, "maildir:%s", md);
+    struct cfg_inbox ib = {.enabled = 1, .url = url};
+    const char *bad[] = {"../evil", "a/b", ".Done", "Done.", "Done..x", "INBOX", "INBOX.",
+                         "Nope\xff"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(sub, sizeof sub, "%s/new/17960000%02zu.M1P1.host", md, i);
+        copy_file(t_data("mail/gmail_reply.eml"), sub);
+        void *h = NULL;
+        uint32_t uv;
+        uint64_t *ids = NULL;
+        size_t n = 0;
+        ab_errmsg em = {{0}};
+        CHECK_OK(inbox_reader_maildir.open(&ib, NULL, &h, &em));
+        CHECK_OK(inbox_reader_maildir.select(h, &uv, &em));
+        CHECK_OK(inbox_reader_maildir.list(h, 0, &ids, &n, &em));
+        CHECK_INT(n, i + 1);
+        enum ab_err e = inbox_reader_maildir.done(h, ids, n, bad[i], &em);
+        ab_free(ids);
+        inbox_reader_maildir.close(h);
+        if (e == AB_OK)
+            printf("  move-to \"%s\" was accepted\n", bad[i]);
+        CHECK(e != AB_OK);
+        CHECK(strstr(em.text, "move-to") || strstr(em.text, "invalid UTF-8"));
+        snprintf(sub, sizeof sub, "%s/new", md);
+        CHECK_INT(count_dir(sub, NULL), (int)i + 1); /* nothing moved */
+    }
+    /* and nothing was made outside it */
+    snprintf(sub, sizeof sub, "%s/../.evil", md);
+    CHECK(!is_dir(sub));
+    snprintf(sub, sizeof sub, "%s/../evil", md);
+    CHECK(!is_dir(sub));
 }
 
 TEST(state_key_hides_the_password)
