@@ -30,24 +30,6 @@ static void usage(FILE *f)
                "(default: the config's)\n");
 }
 
-static enum ab_err lookup(void *ud, const char *token, int *found,
-                          struct inbox_issued *out, ab_errmsg *em)
-{
-    int64_t cyc;
-    char *rcpt = NULL;
-    enum ab_err e = store_token_lookup(ud, token, &cyc, &rcpt, em);
-    *found = 0;
-    if (e == AB_ENOTFOUND)
-        return AB_OK;
-    if (e)
-        return e;
-    *found = 1;
-    out->cycle_id = cyc;
-    snprintf(out->recipient, sizeof out->recipient, "%s", rcpt ? rcpt : "");
-    ab_free(rcpt);
-    return AB_OK;
-}
-
 static int read_file(const char *path, ab_buf *b)
 {
     FILE *f = fopen(path, "rb");
@@ -121,7 +103,7 @@ int cmd_classify(int argc, char **argv)
             if (cfg_check_at(c, i)->kind == CFG_PING)
                 pings[rules.nping++] = cfg_check_at(c, i)->name;
         rules.ping_names = pings;
-        rules.issued = lookup;
+        rules.issued = inbox_store_issued;
         rules.issued_ud = st;
     }
     for (int i = optind; i < argc; i++) {

@@ -148,8 +148,28 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     }
     json_object_set_new(root, "result", result);
     json_object_set_new(root, "items", items);
-    /* Reply commands act through a heartbeat's token; a reply to an
-     * alert notice carries none, so do not promise it. */
+
+    /* What people said about it (reply "note ...", or any reply to a
+     * notice): the promise of the reply hint is that everyone notified
+     * sees it in the next notice. */
+    json_t *notes = json_array();
+    struct store_alert_ev *ev = NULL;
+    size_t nev = 0;
+    if (store_alert_notes(e->st, a->id, 10, &ev, &nev, NULL) == AB_OK) {
+        for (size_t i = 0; i < nev; i++) {
+            json_t *o = json_object();
+            set_time(o, "at", ev[i].at);
+            set_str(o, "by", ev[i].by ? ev[i].by : "someone");
+            set_str(o, "kind", ev[i].event);
+            set_str(o, "text", ev[i].detail ? ev[i].detail : "");
+            json_array_append_new(notes, o);
+        }
+        store_alert_notes_free(ev, nev);
+    }
+    json_object_set_new(root, "notes", notes);
+    /* Off unless the notice carries a token (notify.c turns it on, with
+     * reply_address and reference): a digest or a resolved notice has
+     * nothing a reply could act on. */
     json_object_set_new(root, "reply_hint", json_false());
     return root;
 }

@@ -1,7 +1,8 @@
 /*
  * inbox.c - the inbox step of a tick: poll the mailbox when its interval
  * has passed, then act on reply commands ("dismiss", "snooze 2d",
- * "note TEXT" on the first line of a reply to a heartbeat).
+ * "note TEXT" on the first line of a reply to an alert's notice, or to
+ * a heartbeat: then on that heartbeat's open alert).
  *
  * A command is marked done in the same transaction that applies it, so a
  * crash in between repeats nothing and loses nothing.  Commands count
@@ -93,20 +94,31 @@ static enum ab_err apply_one(eng *e, const struct store_reply_cmd *c, ab_time no
                c->from_addr ? c->from_addr : "?");
         return AB_OK;
     }
-    int64_t cycle_id;
+    int64_t cycle_id, alert_id;
     char *rcpt = NULL;
-    enum ab_err err = store_token_lookup(e->st, c->token, &cycle_id, &rcpt, em);
+    enum ab_err err = store_token_owner(e->st, c->token, &cycle_id, &alert_id, &rcpt, em);
     ab_free(rcpt);
     if (err == AB_ENOTFOUND)
         return AB_OK;
     if (err)
         return err;
-    struct store_cycle *cy = NULL;
-    if ((err = store_cycle_get(e->st, cycle_id, &cy, em)))
-        return err == AB_ENOTFOUND ? AB_OK : err;
     struct store_alert *a = NULL;
-    err = store_alert_find_open(e->st, cy->check, "", &a, em);
-    store_cycle_free(cy);
+    if (alert_id) {
+        /* A reply to an alert's notice acts on that alert, as long as it
+         * is open: a newer alert of the same check is news to the sender. */
+        err = store_alert_get(e->st, alert_id, &a, em);
+        if (!err && a->resolved != AB_TIME_NONE) {
+            store_alert_free(a);
+            a = NULL;
+            err = AB_ENOTFOUND;
+        }
+    } else {
+        struct store_cycle *cy = NULL;
+        if ((err = store_cycle_get(e->st, cycle_id, &cy, em)))
+            return err == AB_ENOTFOUND ? AB_OK : err;
+        err = store_alert_find_open(e->st, cy->check, "", &a, em);
+        store_cycle_free(cy);
+    }
     if (err == AB_ENOTFOUND) {
         ab_log(AB_LOG_INFO, "reply command \"%.40s\" from %s: no open alert to act on",
                cmd, c->from_addr ? c->from_addr : "?");

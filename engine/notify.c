@@ -221,6 +221,23 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs
     json_t *al = json_object_get(ctx, "alert");
     if (al && n->seq[0] == 'n')
         json_object_set_new(al, "notify_count", json_integer(strtol(n->seq + 1, NULL, 10)));
+    /* While the alert is open, the notice carries the recipient's token
+     * for it (Reply-To LOCAL+TOKEN@DOMAIN and a reference line), so a
+     * reply with "dismiss", "snooze 2d" or "note ..." acts on it. */
+    char reply_to[MAIL_ADDR_MAX + 1] = "";
+    if (g->inbox.enabled && g->inbox.reply_address && a->resolved == AB_TIME_NONE &&
+        strcmp(n->message, "alert-resolved") != 0) {
+        char token[AB_TOKEN_LEN + 1], unused[MAIL_MSGID_MAX + 1], ref[64];
+        if ((err = store_alert_token(e->st, a->id, n->rcpt, now, token, em)) ||
+            (err = mail_heartbeat_ids(g->inbox.reply_address, token, unused, reply_to,
+                                      em)))
+            goto out;
+        snprintf(ref, sizeof ref, "%s%s", AB_TOKEN_REF_PREFIX, token);
+        json_object_set_new(ctx, "reply_hint", json_true());
+        json_object_set_new(ctx, "reply_address", json_string(reply_to));
+        json_object_set_new(ctx, "token", json_string(token));
+        json_object_set_new(ctx, "reference", json_string(ref));
+    }
     if ((err = render3(e, message, k->name, cfg_check_kind_name(k->kind), ctx, &b->subject,
                        &b->text, &b->html, em)))
         goto out;
@@ -240,7 +257,7 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs
         .html = ab_buf_str(&b->html),
         .message_id = msgid,
         .in_reply_to = first ? NULL : root,
-        .reply_to = g->inbox.enabled ? g->inbox.reply_address : NULL,
+        .reply_to = reply_to[0] ? reply_to : g->inbox.enabled ? g->inbox.reply_address : NULL,
         .headers = hdrs,
         .nheaders = sizeof hdrs / sizeof hdrs[0],
         .kind = message,

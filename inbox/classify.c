@@ -280,6 +280,7 @@ static enum ab_err resolve(const struct cands *c, const struct inbox_rules *r,
             v->via = c->v[i].via;
             v->issued = 1;
             v->cycle_id = is.cycle_id;
+            v->alert_id = is.alert_id;
             is.recipient[sizeof is.recipient - 1] = '\0';
             if (!(v->recipient = ab_strdup(is.recipient)))
                 return ab_fail(em, AB_ENOMEM, "out of memory");
@@ -400,10 +401,12 @@ enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *
             goto out;
         }
         command(v, m->text, nl);
-        e = set_reason(v, v->issued == 1 ? (v->verified ? "reply with an issued token"
-                                                        : "reply from another address")
-                                         : "reply with a token (issuance unknown)",
-                       em);
+        const char *as = v->issued != 1   ? "reply with a token (issuance unknown)"
+                          : v->alert_id && v->verified ? "reply to an alert's notice"
+                          : v->alert_id ? "reply to an alert's notice from another address"
+                          : v->verified ? "reply with an issued token"
+                                        : "reply from another address";
+        e = set_reason(v, as, em);
     } else if (v->token[0]) {
         v->klass = INBOX_FORGED;
         e = set_reason(v, "token was never issued", em);

@@ -137,7 +137,8 @@ const char *inbox_cmd_name(enum inbox_cmd c); /* "", "dismiss", "snooze", "note"
 
 /* What the token lookup knows of an issued token. */
 struct inbox_issued {
-    int64_t cycle_id;
+    int64_t cycle_id;               /* a heartbeat's token: its cycle */
+    int64_t alert_id;               /* an alert notice's token: its alert */
     char recipient[INBOX_ADDR_MAX]; /* who the token was sent to */
 };
 /*
@@ -147,6 +148,10 @@ struct inbox_issued {
  */
 typedef enum ab_err (*inbox_issued_fn)(void *ud, const char *token, int *found,
                                        struct inbox_issued *out, ab_errmsg *em);
+/* The lookup over the state database: ud is the store (both heartbeat
+ * and alert tokens). */
+enum ab_err inbox_store_issued(void *ud, const char *token, int *found,
+                               struct inbox_issued *out, ab_errmsg *em);
 
 /* What the classifier needs to know; all borrowed. */
 struct inbox_rules {
@@ -165,7 +170,8 @@ struct inbox_verdict {
     char token[AB_TOKEN_LEN + 1]; /* "" when none */
     enum inbox_via via;
     int issued;          /* 1 issued, 0 never issued, -1 unknown (no lookup) */
-    int64_t cycle_id;    /* when issued */
+    int64_t cycle_id;    /* when issued for a heartbeat */
+    int64_t alert_id;    /* when issued for an alert's notices (a reply to it) */
     char *recipient;     /* the token's recipient ("for"), when issued */
     char *from;          /* the sender ("by"), may be NULL */
     int verified;        /* ack/command: from is the recipient, or its
@@ -200,7 +206,8 @@ struct inbox_command {
     int64_t snooze;
     char *note;
     char token[AB_TOKEN_LEN + 1];
-    int64_t cycle_id;
+    int64_t cycle_id;    /* the heartbeat answered, or 0 */
+    int64_t alert_id;    /* the alert answered, or 0 */
     char *from;
     int allowed;         /* from the recipient or an ack-from domain */
     char *message_id;

@@ -79,12 +79,12 @@ void inbox_state_key(const struct cfg_inbox *ib, char *buf, size_t len)
              *user ? "@" : "", host);
 }
 
-static enum ab_err store_issued(void *ud, const char *token, int *found,
-                                struct inbox_issued *out, ab_errmsg *em)
+enum ab_err inbox_store_issued(void *ud, const char *token, int *found,
+                               struct inbox_issued *out, ab_errmsg *em)
 {
-    int64_t cid;
+    int64_t cid, aid;
     char *rcpt = NULL;
-    enum ab_err e = store_token_lookup(ud, token, &cid, &rcpt, em);
+    enum ab_err e = store_token_owner(ud, token, &cid, &aid, &rcpt, em);
     *found = 0;
     if (e == AB_ENOTFOUND)
         return AB_OK;
@@ -92,6 +92,7 @@ static enum ab_err store_issued(void *ud, const char *token, int *found,
         return e;
     *found = 1;
     out->cycle_id = cid;
+    out->alert_id = aid;
     snprintf(out->recipient, sizeof out->recipient, "%s", rcpt ? rcpt : "");
     ab_free(rcpt);
     return AB_OK;
@@ -206,6 +207,7 @@ static enum ab_err add_command(struct inbox_poll_stats *s, const struct pending 
     c->snooze = p->v.snooze;
     memcpy(c->token, p->v.token, sizeof c->token);
     c->cycle_id = p->v.cycle_id;
+    c->alert_id = p->v.alert_id;
     c->allowed = p->v.verified;
     c->note = ab_strdup(p->v.note);
     c->from = ab_strdup(p->v.from);
@@ -238,6 +240,7 @@ static enum ab_err commit_batch(store *st, struct ctx *c, int64_t uidvalidity,
             .from_addr = v->from,
             .detail = p->detail,
             .cycle_id = v->cycle_id,
+            .alert_id = v->alert_id,
             .for_addr = v->recipient,
             .verified = v->verified,
             .excerpt = v->excerpt,
@@ -351,7 +354,7 @@ enum ab_err inbox_poll(const struct cfg_inbox *ib, const struct inbox_env *env,
         .nack_from = ib->nack_from,
         .ping_names = env ? env->ping_names : NULL,
         .nping = env ? env->nping : 0,
-        .issued = env && env->issued ? env->issued : store_issued,
+        .issued = env && env->issued ? env->issued : inbox_store_issued,
         .issued_ud = env && env->issued ? env->issued_ud : st,
     };
     struct ctx c = {.rules = &rules, .key = key, .now = now, .stats = stats};

@@ -346,3 +346,52 @@ enum ab_err store_alert_event(store *st, int64_t id, ab_time at, const char *eve
     sqlite3_bind_text(s, 5, detail, -1, SQLITE_STATIC);
     return update(st, s, NULL, em, "alert event");
 }
+
+static int event_row(sqlite3_stmt *s, void *elem)
+{
+    struct store_alert_ev *ev = elem;
+    ev->at = store_column_time(s, 0);
+    ev->event = store_column_dup(s, 1);
+    ev->by = store_column_dup(s, 2);
+    ev->detail = store_column_dup(s, 3);
+    return !ev->event || (sqlite3_column_type(s, 2) != SQLITE_NULL && !ev->by) ||
+           (sqlite3_column_type(s, 3) != SQLITE_NULL && !ev->detail);
+}
+
+static void event_clear(void *elem)
+{
+    struct store_alert_ev *ev = elem;
+    ab_free(ev->event);
+    ab_free(ev->by);
+    ab_free(ev->detail);
+}
+
+enum ab_err store_alert_notes(store *st, int64_t id, size_t limit,
+                              struct store_alert_ev **out, size_t *n, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    *out = NULL;
+    *n = 0;
+    /* The newest `limit`, shown oldest first. */
+    enum ab_err e = store_prepare(
+        st, "SELECT at, event, by_whom, detail FROM (SELECT id, at, event, by_whom, "
+            "detail FROM alert_events WHERE alert_id = ? AND event IN ('note', 'reply') "
+            "ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id",
+        &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+    void *v;
+    e = store_collect(st, s, sizeof **out, event_row, event_clear, &v, n, em, "alert notes");
+    *out = v;
+    sqlite3_finalize(s);
+    return e;
+}
+
+void store_alert_notes_free(struct store_alert_ev *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        event_clear(&v[i]);
+    ab_free(v);
+}

@@ -188,7 +188,14 @@ enum ab_err store_inbox_record(store *st, const struct store_inbox_rec *r,
                  r->message_id, r->received, r->klass, r->token, r->from_addr,
                  r->detail)))
         return e;
-    if (strcmp(r->klass, "ack") == 0 && r->token && r->issued) {
+    if (strcmp(r->klass, "ack") == 0 && r->token && r->issued && r->alert_id) {
+        /* A reply to an alert: its history shows who answered and what;
+         * a command in it is the engine's to apply (cmd_done). */
+        char by[600];
+        snprintf(by, sizeof by, "%s%s", r->from_addr ? r->from_addr : "?",
+                 r->verified ? "" : " (unverified)");
+        e = store_alert_event(st, r->alert_id, r->received, "reply", by, r->excerpt, em);
+    } else if (strcmp(r->klass, "ack") == 0 && r->token && r->issued) {
         /* OR IGNORE: the same reply under another Message-ID cannot
          * happen, the same one twice must not count twice. */
         e = run(st, "ack",

@@ -218,6 +218,18 @@ const char *const store_migrations_sql[] = {
      * every ping; without this index that walked the check's whole
      * history (measured: 256 pings/s at 6,000 rows, 1,963 with it). */
     "CREATE INDEX pings_by_kind ON pings(check_name, kind, at);",
+
+    /* 4 -> 5: a token per person notified of an alert, carried in the
+     * notice's Reply-To and reference line, so a reply ("dismiss",
+     * "snooze 2d", "note ...") acts on the alert it answers.  No foreign
+     * key: tokens outlive the purge of old alerts, so a late reply is
+     * still known as ours rather than taken for a forgery. */
+    "CREATE TABLE alert_tokens ("
+    "  token TEXT PRIMARY KEY,"
+    "  alert_id INTEGER NOT NULL,"
+    "  recipient TEXT NOT NULL COLLATE NOCASE,"
+    "  issued TEXT NOT NULL,"
+    "  UNIQUE (alert_id, recipient));",
 };
 
 const int store_migrations_count =

@@ -23,13 +23,14 @@
 
 #include "common/ab_err.h"
 #include "common/ab_time.h"
+#include "common/ab_token.h"
 
 typedef struct store store;
 
 /* ===== core (store/store.c) ========================================== */
 
 /* The newest schema version this binary knows. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /*
  * Open (creating if needed) the database at path, switch it to WAL, and
@@ -269,6 +270,20 @@ ab_time store_notices_next(store *st);
 enum ab_err store_alert_event(store *st, int64_t id, ab_time at, const char *event,
                               const char *by, const char *detail,
                               ab_errmsg *em) AB_MUST_CHECK;
+
+/* One entry of an alert's history. */
+struct store_alert_ev {
+    ab_time at;
+    char *event;  /* "note", "reply", ... */
+    char *by;     /* may be NULL */
+    char *detail; /* may be NULL */
+};
+/* What people said about alert id (events "note" and "reply"): the
+ * newest limit of them, oldest first.  Free with store_alert_notes_free. */
+enum ab_err store_alert_notes(store *st, int64_t id, size_t limit,
+                              struct store_alert_ev **out, size_t *n,
+                              ab_errmsg *em) AB_MUST_CHECK;
+void store_alert_notes_free(struct store_alert_ev *v, size_t n);
 
 /* ===== retention (store/retention.c) ================================== */
 
@@ -595,8 +610,9 @@ struct store_inbox_rec {
     int issued;             /* token was issued (only then are tokens rows touched) */
     const char *from_addr;
     const char *detail;     /* free text for inbox_messages.detail */
-    /* ack */
+    /* ack: of a heartbeat's cycle, or a reply to an alert's notice */
     int64_t cycle_id;
+    int64_t alert_id;       /* non-zero: a reply to an alert (no acks row) */
     const char *for_addr;   /* the token's recipient */
     int verified;
     const char *excerpt;
@@ -609,7 +625,8 @@ struct store_inbox_rec {
 };
 /*
  * Record rec: an inbox_messages row, plus per class an acks row (unique
- * on message_id), tokens.bounced_at/bounce_detail and recipients.bounced_at,
+ * on message_id) or, for a reply to an alert, an alert_events 'reply'
+ * row, tokens.bounced_at/bounce_detail and recipients.bounced_at,
  * tokens.autoreply_at/autoreply_detail, or a pings row (via 'email').
  * Idempotent: *dup = 1 and nothing changes when store_inbox_seen() would
  * say so.  Call inside a transaction (store_begin).
@@ -621,6 +638,24 @@ enum ab_err store_inbox_record(store *st, const struct store_inbox_rec *rec,
  * AB_ENOTFOUND when token was never issued. */
 enum ab_err store_token_lookup(store *st, const char *token, int64_t *cycle_id,
                                char **recipient, ab_errmsg *em) AB_MUST_CHECK;
+
+/* ===== alert tokens (store/alert_tokens.c) ============================ */
+
+/* The token that recipient's notices about alert_id carry: the one
+ * issued before, else a fresh one recorded at now.  Call inside the
+ * transaction that queues the notice. */
+enum ab_err store_alert_token(store *st, int64_t alert_id, const char *recipient,
+                              ab_time now, char token[AB_TOKEN_LEN + 1],
+                              ab_errmsg *em) AB_MUST_CHECK;
+/* The alert an alert token was issued for, and to whom (*recipient:
+ * ab_free).  AB_ENOTFOUND when it was not. */
+enum ab_err store_alert_token_lookup(store *st, const char *token, int64_t *alert_id,
+                                     char **recipient, ab_errmsg *em) AB_MUST_CHECK;
+/* Either kind: sets *cycle_id for a heartbeat's token or *alert_id for an
+ * alert's (the other 0).  AB_ENOTFOUND when token was never issued. */
+enum ab_err store_token_owner(store *st, const char *token, int64_t *cycle_id,
+                              int64_t *alert_id, char **recipient,
+                              ab_errmsg *em) AB_MUST_CHECK;
 
 /* ===== web queries (store/webq.c) === */
 

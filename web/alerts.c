@@ -20,6 +20,29 @@
 
 #define HISTORY_ON_PAGE 50
 
+/* What people said about an open alert (reply commands "note ..." and
+ * other replies to its notices), oldest first. */
+static void add_notes(web *w, json_t *o, int64_t id, ab_time now)
+{
+    struct store_alert_ev *ev = NULL;
+    size_t n = 0;
+    if (store_alert_notes(w->st, id, 10, &ev, &n, NULL) != AB_OK || n == 0) {
+        store_alert_notes_free(ev, n);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *x = json_object();
+        web_set_time(x, "at", ev[i].at, now);
+        json_object_set_new(x, "by", web_jstr(ev[i].by ? ev[i].by : "someone"));
+        json_object_set_new(x, "text", web_jstr(ev[i].detail ? ev[i].detail : ""));
+        json_object_set_new(x, "kind", web_jstr(ev[i].event));
+        json_array_append_new(arr, x);
+    }
+    store_alert_notes_free(ev, n);
+    json_object_set_new(o, "notes", arr);
+}
+
 static json_t *alert_obj(const struct store_alert *a, ab_time now)
 {
     json_t *o = json_object();
@@ -75,8 +98,10 @@ static enum ab_err render(web *w, const struct web_request *rq,
     }
     json_t *d = json_object(), *open = json_array(), *hist = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(v[i]->resolved == AB_TIME_NONE ? open : hist,
-                              alert_obj(v[i], now));
+        json_t *o = alert_obj(v[i], now);
+        if (v[i]->resolved == AB_TIME_NONE)
+            add_notes(w, o, v[i]->id, now);
+        json_array_append_new(v[i]->resolved == AB_TIME_NONE ? open : hist, o);
         store_alert_free(v[i]);
     }
     ab_free(v);

@@ -82,4 +82,29 @@ check_contains "it lists alice as asked" "$msg" "alice@example.test"
 check_like "the subject says nobody confirmed" "$(mail_header subject <<<"$msg")" "[Nn]obody confirmed|[Nn]o one confirmed|confirm"
 alerts=$("$ACKBEAT" alerts -c "$conf" --json)
 check_contains "the alert is open" "$alerts" "\"check\": \"$tag\""
+
+# Bob answers the alert itself with "dismiss", from his mail client,
+# through Postfix: the notice's own token finds the alert.
+a_reply_to=$(mail_header reply-to <<<"$msg")
+a_msgid=$(mail_header message-id <<<"$msg")
+check_like "the alert notice's Reply-To carries a token" "$a_reply_to" '^heartbeat\+[a-z2-7]{26}@example\.test$'
+a_token=${a_reply_to#heartbeat+}; a_token=${a_token%@example.test}
+check "not the heartbeat's token" test "$a_token" != "$token"
+check_contains "and its reference line carries it" "$msg" "Reference: hb.$a_token"
+{
+    printf 'From: Bob <bob@example.test>\r\nTo: %s\r\n' "$a_reply_to"
+    printf 'Subject: Re: %s\r\nIn-Reply-To: %s\r\nReferences: %s\r\n' \
+        "$(mail_header subject <<<"$msg")" "$a_msgid" "$a_msgid"
+    printf 'Message-ID: <dismiss.%s@bob.example.test>\r\nDate: %s\r\n' "$tag" "$(LC_ALL=C date -R)"
+    printf 'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n'
+    printf 'dismiss\r\n\r\nOn Wed, Bob wrote:\r\n> Reference: hb.%s\r\n' "$a_token"
+} >"$T_DIR/dismiss.eml"
+check "bob's reply goes through Postfix" smtp_send bob@example.test "$a_reply_to" "$T_DIR/dismiss.eml"
+check "it lands in heartbeat's INBOX" imap_wait_for heartbeat "$HB_IMAP_PASSWORD" "HEADER Message-ID dismiss.$tag" 15
+out=$("$ACKBEAT" tick -c "$conf" --now 2031-01-08T09:30:00Z 2>>"$T_DIR/t4.err")
+alerts=$("$ACKBEAT" alerts -c "$conf" --json)
+check_like "the reply dismissed the alert, by bob" "$alerts" '"dismissed_by": "bob@example.test"'
+"$ACKBEAT" tick -c "$conf" --now 2031-01-08T09:45:00Z >/dev/null 2>>"$T_DIR/t4.err"
+check_eq "a later tick does not apply it again" \
+    "$(grep -c 'reply command dismiss from bob@example.test' "$T_DIR/t4.err")" 1
 done_testing

@@ -563,6 +563,133 @@ TEST(freshness_fails_repeats_escalates_dismissed_worse_recovers)
     world_free(&w);
 }
 
+/* The token an alert notice to rcpt carries, from its Reply-To. */
+static int alert_token_for(struct world *w, const char *notice, const char *rcpt,
+                           char *tok)
+{
+    char to[256], hdr[128];
+    snprintf(to, sizeof to, "To: %s", rcpt);
+    snprintf(hdr, sizeof hdr, "X-Ackbeat-Notice: %s", notice);
+    char *m = find_mail(w, hdr, to);
+    if (!m)
+        return -1;
+    const char *p = strstr(m, "Reply-To: heartbeat+");
+    int ok = p && sscanf(p, "Reply-To: heartbeat+%26[a-z2-7]@", tok) == 1;
+    char ref[64];
+    snprintf(ref, sizeof ref, "Reference: hb.%s", ok ? tok : "");
+    ok = ok && strstr(m, ref) != NULL;
+    ab_free(m);
+    return ok ? 0 : -1;
+}
+
+/* A reply as a mail client writes it to an alert notice: to the
+ * Reply-To, in the alert's thread, the notice quoted. */
+static void reply_alert(struct world *w, const char *from, const char *tok,
+                        const char *body)
+{
+    char msg[4096];
+    snprintf(msg, sizeof msg,
+             "From: %s\r\nTo: heartbeat+%s@example.test\r\nSubject: Re: [P2] fresh\r\n"
+             "Message-ID: <areply.%d@client.test>\r\n"
+             "In-Reply-To: <ackbeat.alert1.n1.0000@example.test>\r\n"
+             "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+             "%s\r\n\r\n> Reference: hb.%s\r\n",
+             from, tok, ++seq, body, tok);
+    deliver(w, msg);
+}
+
+static int alert_notes(struct world *w, int64_t id, const char *kind, const char *needle)
+{
+    struct store_alert_ev *ev = NULL;
+    size_t n = 0;
+    int cnt = 0;
+    if (store_alert_notes(w->st, id, 100, &ev, &n, NULL) != AB_OK)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ev[i].event, kind) && ev[i].detail && strstr(ev[i].detail, needle))
+            cnt++;
+    store_alert_notes_free(ev, n);
+    return cnt;
+}
+
+TEST(replies_to_alert_notices_act_on_the_alert)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "alertreply", FRESH, NULL));
+    set_newest(&w, "2026-12-01T00:00:00Z");
+    CHECK_OK(tick(&w, "2026-12-02T06:00:00Z", NULL)); /* Degraded: opened */
+    CHECK_INT(open_alerts(&w, NULL, NULL), 1);
+    char tok[32], tok2[32];
+    CHECK_OK(alert_token_for(&w, "alert-opened", "ops@example.test", tok));
+    char *m = find_mail(&w, "X-Ackbeat-Notice: alert-opened", NULL);
+    CHECK_CONTAINS(m, "first line of your reply");
+    ab_free(m);
+
+    /* A note from the person notified: recorded, and the next notice
+     * (worse: Failing) shows it, with the same token. */
+    reply_alert(&w, "Ops <ops@example.test>", tok, "note vendor feed late, fix Friday");
+    CHECK_OK(tick(&w, "2026-12-02T07:00:00Z", NULL));
+    CHECK_INT(alert_notes(&w, 1, "note", "vendor feed late, fix Friday"), 1);
+    CHECK_OK(tick(&w, "2026-12-03T06:00:00Z", NULL)); /* Failing: notice 2 */
+    m = find_mail(&w, "X-Ackbeat-Notice: alert-repeated", "To: ops@example.test");
+    CHECK(m != NULL);
+    CHECK_CONTAINS(m, "vendor feed late, fix Friday");
+    char ref[64];
+    snprintf(ref, sizeof ref, "Reply-To: heartbeat+%s@example.test", tok);
+    CHECK_CONTAINS(m, ref);
+    ab_free(m);
+
+    /* Another address outside ack-from: kept in the history, obeyed not. */
+    reply_alert(&w, "mallory@evil.test", tok, "dismiss");
+    CHECK_OK(tick(&w, "2026-12-03T06:10:00Z", NULL));
+    struct store_alert *a = NULL;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_alert_get(w.st, 1, &a, &em));
+    CHECK_INT(a->dismissed_at, AB_TIME_NONE);
+    store_alert_free(a);
+    CHECK_INT(alert_notes(&w, 1, "reply", "dismiss"), 1);
+
+    /* A reply without a command: history only. */
+    reply_alert(&w, "ops@example.test", tok, "Looking into it.");
+    CHECK_OK(tick(&w, "2026-12-03T06:20:00Z", NULL));
+    CHECK_INT(alert_notes(&w, 1, "reply", "Looking into it."), 1);
+    CHECK_OK(store_alert_get(w.st, 1, &a, &em));
+    CHECK_INT(a->dismissed_at, AB_TIME_NONE);
+    store_alert_free(a);
+
+    /* The escalation recipient gets a token of their own; "snooze 2d"
+     * from them snoozes this alert. */
+    CHECK_OK(tick(&w, "2026-12-04T06:01:00Z", NULL));
+    CHECK_OK(alert_token_for(&w, "alert-escalated", "boss@example.test", tok2));
+    CHECK(strcmp(tok, tok2) != 0);
+    reply_alert(&w, "boss@example.test", tok2, "snooze 2d");
+    CHECK_OK(tick(&w, "2026-12-04T07:00:00Z", NULL));
+    CHECK_OK(store_alert_get(w.st, 1, &a, &em));
+    CHECK(a->dismissed_at != AB_TIME_NONE);
+    CHECK_INT(a->dismissed_until, T("2026-12-06T07:00:00Z"));
+    CHECK_STR(a->dismissed_by, "boss@example.test");
+    store_alert_free(a);
+
+    /* Recovery: the resolved notice carries no token; a late "dismiss"
+     * with the old one acts on nothing and breaks nothing. */
+    set_newest(&w, "2026-12-04T07:30:00Z");
+    CHECK_OK(tick(&w, "2026-12-04T08:00:00Z", NULL));
+    CHECK_INT(open_alerts(&w, NULL, NULL), 0);
+    m = find_mail(&w, "X-Ackbeat-Notice: alert-resolved", "To: ops@example.test");
+    CHECK(m != NULL);
+    CHECK(strstr(m, "Reply-To: heartbeat+") == NULL);
+    CHECK(strstr(m, "Reference: hb.") == NULL);
+    ab_free(m);
+    reply_alert(&w, "ops@example.test", tok, "dismiss");
+    CHECK_OK(tick(&w, "2026-12-04T09:00:00Z", NULL));
+    CHECK_OK(store_alert_get(w.st, 1, &a, &em));
+    CHECK(a->resolved != AB_TIME_NONE);
+    CHECK_INT(a->dismissed_until, T("2026-12-06T07:00:00Z")); /* boss's snooze, unchanged */
+    CHECK_STR(a->dismissed_by, "boss@example.test");
+    store_alert_free(a);
+    world_free(&w);
+}
+
 TEST(confirm_damps_flapping)
 {
     struct world w;

@@ -139,6 +139,26 @@ TEST(html_is_escaped)
     fx_close(&f);
 }
 
+TEST(alert_inbox_shows_notes_escaped)
+{
+    struct fx f;
+    CHECK(fx_open(&f, "notes", 1) == 0);
+    int64_t id = open_alert(&f);
+    CHECK(id > 0);
+    store *st;
+    CHECK_OK(store_open(tw_path(f.dir, "state.db"), &st, NULL));
+    CHECK_OK(store_alert_event(st, id, 1796367600, "note", "kim@example.test",
+                               "vendor <b>late</b>, fix Friday", NULL));
+    CHECK_OK(store_alert_event(st, id, 1796367660, "notified", NULL, "not a note", NULL));
+    store_close(st);
+    CHECK_INT(GET(f.w, "/alerts", &f.rs), 200);
+    CHECK_CONTAINS(f.rs.body, "<ul class=\"notes\">");
+    CHECK_CONTAINS(f.rs.body, "kim@example.test");
+    CHECK_CONTAINS(f.rs.body, "vendor &lt;b&gt;late&lt;/b&gt;, fix Friday");
+    CHECK(!strstr(f.rs.body, "not a note"));
+    fx_close(&f);
+}
+
 TEST(actions_need_auth)
 {
     struct fx f;

@@ -1,0 +1,93 @@
+/*
+ * alert_tokens.c - the tokens that let a reply act on an alert.
+ *
+ * Heartbeat tokens (cycles.c) say "this person was asked"; these say
+ * "this person was told about alert N".  Both live in one namespace of
+ * random 26-letter tokens, so the inbox looks a candidate up in either
+ * table and a token is never both.  One token per alert and person, the
+ * same for every notice of that alert, so replying to any of them works.
+ */
+#include "store/store_int.h"
+
+#include <string.h>
+
+#include "common/ab_mem.h"
+#include "common/ab_token.h"
+
+enum ab_err store_alert_token(store *st, int64_t alert_id, const char *recipient,
+                              ab_time now, char token[AB_TOKEN_LEN + 1], ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(
+        st, "SELECT token FROM alert_tokens WHERE alert_id = ? AND recipient = ?", &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_int64(s, 1, alert_id);
+    sqlite3_bind_text(s, 2, recipient, -1, SQLITE_STATIC);
+    int rc = store_step(st, s);
+    if (rc == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        if (t && strlen(t) == AB_TOKEN_LEN) {
+            memcpy(token, t, AB_TOKEN_LEN + 1);
+            sqlite3_finalize(s);
+            return AB_OK;
+        }
+        rc = SQLITE_DONE; /* unreadable row: issue a fresh token below */
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_dberr(st, em, "alert token lookup");
+    if ((e = ab_token_new(token)))
+        return ab_fail(em, e, "no randomness for a token");
+    if ((e = store_prepare(st,
+                           "INSERT OR REPLACE INTO alert_tokens(token, alert_id, "
+                           "recipient, issued) VALUES (?, ?, ?, ?)",
+                           &s, em)))
+        return e;
+    sqlite3_bind_text(s, 1, token, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, alert_id);
+    sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
+    store_bind_time(s, 4, now);
+    if (store_step(st, s) != SQLITE_DONE)
+        e = store_dberr(st, em, "alert token");
+    sqlite3_finalize(s);
+    return e;
+}
+
+enum ab_err store_alert_token_lookup(store *st, const char *token, int64_t *alert_id,
+                                     char **recipient, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    *recipient = NULL;
+    enum ab_err e = store_prepare(
+        st, "SELECT alert_id, recipient FROM alert_tokens WHERE token = ?", &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, token, -1, SQLITE_STATIC);
+    int rc = store_step(st, s);
+    if (rc == SQLITE_ROW) {
+        *alert_id = sqlite3_column_int64(s, 0);
+        if (!(*recipient = store_column_dup(s, 1)))
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+    } else if (rc == SQLITE_DONE) {
+        e = ab_fail(em, AB_ENOTFOUND, "token %s was never issued for an alert", token);
+    } else {
+        e = store_dberr(st, em, "alert token lookup");
+    }
+    sqlite3_finalize(s);
+    return e;
+}
+
+enum ab_err store_token_owner(store *st, const char *token, int64_t *cycle_id,
+                              int64_t *alert_id, char **recipient, ab_errmsg *em)
+{
+    *cycle_id = 0;
+    *alert_id = 0;
+    enum ab_err e = store_token_lookup(st, token, cycle_id, recipient, em);
+    if (e != AB_ENOTFOUND)
+        return e;
+    e = store_alert_token_lookup(st, token, alert_id, recipient, em);
+    if (e == AB_ENOTFOUND)
+        ab_fail(em, AB_ENOTFOUND, "token %s was never issued", token);
+    return e;
+}
