@@ -17,11 +17,16 @@
  *     once-a-year minutely rule does not step through every minute;
  *   - a budget of periods stepped bounds the worst case (AB_ERANGE);
  *   - COUNT rules cannot start late (COUNT counts from DTSTART), so their
- *     occurrences are expanded once, up to SCHED_RR_MAX_COUNT.
+ *     occurrences are expanded once, up to SCHED_RR_MAX_COUNT;
+ *   - libical 3.0 ignores BYSETPOS when FREQ is finer than MONTHLY
+ *     ("FREQ=WEEKLY;BYDAY=MO,FR;BYSETPOS=-1" gave Mondays and Fridays), so
+ *     for those rules the positions are kept here and applied to the set
+ *     of each period (a week from WKST, a day, an hour, a minute).
  */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -41,6 +46,8 @@ struct sched_rr {
     sched_lt *occ;  /* COUNT rules: every occurrence */
     size_t nocc;
     struct sched_rr *probe; /* sub-daily rules with day filters */
+    short setpos[ICAL_BY_SETPOS_SIZE]; /* BYSETPOS we apply (see top) */
+    int nsetpos;
 };
 
 static pthread_once_t ical_once = PTHREAD_ONCE_INIT;
@@ -249,6 +256,150 @@ static int take_first(void *ctx, sched_lt l)
     return 0;
 }
 
+/* ---- BYSETPOS below MONTHLY ------------------------------------------------- */
+
+/* The first instant of the period (of the rule's FREQ) that holds l. */
+static sched_lt period_floor(const struct icalrecurrencetype *r, sched_lt l)
+{
+    switch (r->freq) {
+    case ICAL_WEEKLY_RECURRENCE: {
+        int64_t d = sched_fdiv(l, SCHED_DAY);
+        int wkst = r->week_start == ICAL_NO_WEEKDAY ? ICAL_MONDAY_WEEKDAY
+                                                    : (int)r->week_start;
+        int dow = (int)(((d + 4) % 7 + 7) % 7) + 1; /* 1970-01-01: Thursday, 5 */
+        return (d - (dow - wkst + 7) % 7) * SCHED_DAY;
+    }
+    case ICAL_DAILY_RECURRENCE: return sched_fdiv(l, SCHED_DAY) * SCHED_DAY;
+    case ICAL_HOURLY_RECURRENCE: return sched_fdiv(l, 3600) * 3600;
+    case ICAL_MINUTELY_RECURRENCE: return sched_fdiv(l, 60) * 60;
+    default: return l;
+    }
+}
+
+static int64_t period_unit(const struct icalrecurrencetype *r)
+{
+    switch (r->freq) {
+    case ICAL_WEEKLY_RECURRENCE: return SCHED_WEEK;
+    case ICAL_DAILY_RECURRENCE: return SCHED_DAY;
+    case ICAL_HOURLY_RECURRENCE: return 3600;
+    case ICAL_MINUTELY_RECURRENCE: return 60;
+    default: return 1;
+    }
+}
+
+/* One period's set, and what was emitted so far. */
+struct setpos_ctx {
+    const struct sched_rr *rr;
+    sched_lt *set;
+    size_t n, cap;
+    sched_lt lo, hi, last;
+    emit_fn emit;
+    void *ctx;
+    int stop, oom;
+};
+
+static int cmp_lt(const void *a, const void *b)
+{
+    sched_lt x = *(const sched_lt *)a, y = *(const sched_lt *)b;
+    return (x > y) - (x < y);
+}
+
+/* Pick the positions from the period's set (1 the first, -1 the last),
+ * in time order, and emit those in (lo, hi] from DTSTART on. */
+static void setpos_flush(struct setpos_ctx *c)
+{
+    sched_lt pick[ICAL_BY_SETPOS_SIZE];
+    size_t k = 0;
+    for (int i = 0; i < c->rr->nsetpos; i++) {
+        long pos = c->rr->setpos[i];
+        long idx = pos > 0 ? pos - 1 : (long)c->n + pos;
+        if (idx >= 0 && (size_t)idx < c->n)
+            pick[k++] = c->set[idx];
+    }
+    c->n = 0;
+    if (k > 1)
+        qsort(pick, k, sizeof *pick, cmp_lt);
+    for (size_t i = 0; i < k && !c->stop; i++) {
+        sched_lt l = pick[i];
+        if (l <= c->last || l <= c->lo || l > c->hi || l < c->rr->dtstart)
+            continue;
+        c->last = l;
+        if (!c->emit(c->ctx, l))
+            c->stop = 1;
+    }
+}
+
+static void setpos_add(struct setpos_ctx *c, sched_lt l)
+{
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 64;
+        sched_lt *nv = ab_realloc(c->set, nc * sizeof *nv);
+        if (!nv) {
+            c->oom = 1;
+            return;
+        }
+        c->set = nv;
+        c->cap = nc;
+    }
+    c->set[c->n++] = l;
+}
+
+/*
+ * run_chunk for a rule with our BYSETPOS: whole periods around (lo, hi].
+ * The iterator starts a full INTERVAL before the period that holds lo
+ * (so every period it reports on is complete, and INTERVAL keeps its
+ * phase), at the period's first instant; sched_rr_new() filled in the
+ * parts a rule takes from DTSTART, so that start changes nothing else.
+ */
+static enum ab_err run_chunk_setpos(const struct sched_rr *rr, sched_lt lo,
+                                    sched_lt hi, emit_fn emit, void *ctx,
+                                    long *budget)
+{
+    const struct icalrecurrencetype *rule = &rr->rule;
+    sched_lt ds = aligned_start(rr, lo + 1);
+    sched_lt start = period_floor(rule, ds) - period_secs(rule);
+    sched_lt end = period_floor(rule, hi) + period_unit(rule) - 1;
+    *budget -= (long)((end - start) / period_secs(rule) + 1);
+    if (*budget < 0)
+        return AB_ERANGE;
+    struct icalrecurrencetype r = *rule;
+    r.until = sched_lt_to_ical(end);
+    icalrecur_iterator *it = icalrecur_iterator_new(r, sched_lt_to_ical(start));
+    if (!it)
+        return AB_EINVAL;
+    struct setpos_ctx c = {.rr = rr, .lo = lo, .hi = hi, .last = lo,
+                           .emit = emit, .ctx = ctx};
+    sched_lt cur = 0, prev = start - 1;
+    for (;;) {
+        struct icaltimetype o = icalrecur_iterator_next(it);
+        if (icaltime_is_null_time(o))
+            break;
+        sched_lt l = sched_lt_from_ical(o);
+        if (l > end)
+            break;
+        if (l <= prev)
+            continue;
+        prev = l;
+        sched_lt p = period_floor(rule, l);
+        if (c.n && p != cur) {
+            setpos_flush(&c);
+            if (c.stop)
+                break;
+        }
+        cur = p;
+        setpos_add(&c, l);
+        if (c.oom)
+            break;
+    }
+    if (!c.stop && !c.oom)
+        setpos_flush(&c);
+    icalrecur_iterator_free(it);
+    ab_free(c.set);
+    if (c.oom)
+        return AB_ENOMEM;
+    return c.stop ? AB_OK : AB_ENOTFOUND;
+}
+
 /* Occurrences in (lo, hi] from one iterator.  AB_OK if emit said stop. */
 static enum ab_err run_chunk(const struct sched_rr *rr, sched_lt lo,
                              sched_lt hi, emit_fn emit, void *ctx,
@@ -257,6 +408,8 @@ static enum ab_err run_chunk(const struct sched_rr *rr, sched_lt lo,
     /* libical 3.0 drops the rest of the first hour or day of a sub-daily
      * rule when the start does not match BYHOUR/BYMINUTE; start a day
      * early so that whatever it drops lies before lo. */
+    if (rr->nsetpos)
+        return run_chunk_setpos(rr, lo, hi, emit, ctx, budget);
     int64_t margin = period_secs(&rr->rule) < SCHED_DAY ? SCHED_DAY + 3600 : 0;
     sched_lt ds = aligned_start(rr, lo + 1 - margin);
     *budget -= (long)((hi - ds) / period_secs(&rr->rule) + 1);
@@ -380,6 +533,46 @@ static int collect(void *ctx, sched_lt l)
 }
 
 /*
+ * For a rule finer than MONTHLY with BYSETPOS: move the positions out of
+ * the rule (libical would ignore them) and spell out the parts the rule
+ * takes from DTSTART (RFC 5545 3.3.10: time of day, and for WEEKLY the
+ * weekday), because run_chunk_setpos() starts its iterator elsewhere.
+ */
+static void take_setpos(struct sched_rr *rr)
+{
+    struct icalrecurrencetype *r = &rr->rule;
+    if (r->freq == ICAL_MONTHLY_RECURRENCE || r->freq == ICAL_YEARLY_RECURRENCE ||
+        r->freq == ICAL_SECONDLY_RECURRENCE || !has_by(r->by_set_pos))
+        return;
+    int n = 0;
+    while (n < ICAL_BY_SETPOS_SIZE && r->by_set_pos[n] != ICAL_RECURRENCE_ARRAY_MAX)
+        n++;
+    memcpy(rr->setpos, r->by_set_pos, (size_t)n * sizeof *r->by_set_pos);
+    rr->nsetpos = n;
+    r->by_set_pos[0] = ICAL_RECURRENCE_ARRAY_MAX;
+    struct sched_tm t;
+    sched_lt_split(rr->dtstart, &t);
+    if (!has_by(r->by_second)) {
+        r->by_second[0] = (short)t.sec;
+        r->by_second[1] = ICAL_RECURRENCE_ARRAY_MAX;
+    }
+    if (r->freq != ICAL_MINUTELY_RECURRENCE && !has_by(r->by_minute)) {
+        r->by_minute[0] = (short)t.min;
+        r->by_minute[1] = ICAL_RECURRENCE_ARRAY_MAX;
+    }
+    if ((r->freq == ICAL_DAILY_RECURRENCE || r->freq == ICAL_WEEKLY_RECURRENCE) &&
+        !has_by(r->by_hour)) {
+        r->by_hour[0] = (short)t.hour;
+        r->by_hour[1] = ICAL_RECURRENCE_ARRAY_MAX;
+    }
+    if (r->freq == ICAL_WEEKLY_RECURRENCE && !has_by(r->by_day)) {
+        int64_t d = sched_fdiv(rr->dtstart, SCHED_DAY);
+        r->by_day[0] = (short)((((d + 4) % 7 + 7) % 7) + 1);
+        r->by_day[1] = ICAL_RECURRENCE_ARRAY_MAX;
+    }
+}
+
+/*
  * AB_OK if the rule ever occurs.  libical ignores UNTIL while it skips
  * months and years that cannot match, so for MONTHLY/YEARLY one unbounded
  * iterator is the cheapest way to learn the answer (it stops at libical's
@@ -428,6 +621,7 @@ enum ab_err sched_rr_new(const struct icalrecurrencetype *rule,
     }
     rr->rule.count = 0;
     rr->rule.until = icaltime_null_time();
+    take_setpos(rr);
     if (!make_probe(rr, &rr->probe))
         goto out;
 

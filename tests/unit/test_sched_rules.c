@@ -155,6 +155,43 @@ static int naive_next(const char *rule, sched_lt dtstart, sched_lt after,
     return found;
 }
 
+/* libical 3.0 ignores BYSETPOS below MONTHLY; sched_rrule.c applies it. */
+TEST(rrule_bysetpos_below_monthly)
+{
+    static const struct fires_row rows[] = {
+        /* the last of Monday and Friday: Fridays only */
+        {"UTC", "FREQ=WEEKLY;BYDAY=MO,FR;BYSETPOS=-1;BYHOUR=9", NULL, "2026-11-22T00:00:00Z",
+         {"2026-11-27T09:00:00+00:00", "2026-12-04T09:00:00+00:00", "2026-12-11T09:00:00+00:00"}},
+        /* every other week, the second of Mon/Wed/Fri, in phase with DTSTART */
+        {"UTC", "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE,FR;BYSETPOS=2;BYHOUR=9",
+         "2026-11-02T00:00:00", "2026-11-01T00:00:00Z",
+         {"2026-11-04T09:00:00+00:00", "2026-11-18T09:00:00+00:00", "2026-12-02T09:00:00+00:00"}},
+        /* WKST decides which comes first in a week: Sunday ... */
+        {"UTC", "FREQ=WEEKLY;BYDAY=SA,SU;BYSETPOS=1;WKST=SU;BYHOUR=10", NULL,
+         "2026-11-22T12:00:00Z", {"2026-11-29T10:00:00+00:00", "2026-12-06T10:00:00+00:00"}},
+        /* ... or Saturday (weeks from Monday, the default) */
+        {"UTC", "FREQ=WEEKLY;BYDAY=SA,SU;BYSETPOS=1;BYHOUR=10", NULL,
+         "2026-11-22T12:00:00Z", {"2026-11-28T10:00:00+00:00", "2026-12-05T10:00:00+00:00"}},
+        /* the time of day and the weekday come from DTSTART */
+        {"UTC", "FREQ=WEEKLY;BYDAY=TU,TH;BYSETPOS=1", "2026-11-03T14:15:00",
+         "2026-11-22T00:00:00Z", {"2026-11-24T14:15:00+00:00", "2026-12-01T14:15:00+00:00"}},
+        {"UTC", "FREQ=DAILY;BYHOUR=9,17;BYSETPOS=2", "2026-11-22T12:00:00", "2026-11-22T00:00:00Z",
+         {"2026-11-22T17:00:00+00:00", "2026-11-23T17:00:00+00:00"}},
+        /* the first of DTSTART's day is before DTSTART: not an occurrence */
+        {"UTC", "FREQ=DAILY;BYHOUR=9,17;BYSETPOS=1", "2026-11-22T12:00:00", "2026-11-22T00:00:00Z",
+         {"2026-11-23T09:00:00+00:00", "2026-11-24T09:00:00+00:00"}},
+        {"UTC", "FREQ=HOURLY;BYMINUTE=0,30;BYSETPOS=-1", NULL, "2026-11-22T10:31:00Z",
+         {"2026-11-22T11:30:00+00:00", "2026-11-22T12:30:00+00:00"}},
+        /* COUNT counts what BYSETPOS kept */
+        {"UTC", "FREQ=WEEKLY;BYDAY=MO,FR;BYSETPOS=-1;COUNT=2;BYHOUR=9", "2026-11-23T09:00:00",
+         "2026-11-01T00:00:00Z", {"2026-11-27T09:00:00+00:00", "2026-12-04T09:00:00+00:00", "none"}},
+        /* in a zone, across the end of daylight saving time */
+        {"America/Los_Angeles", "FREQ=WEEKLY;BYDAY=MO,FR;BYSETPOS=-1;BYHOUR=8", NULL,
+         "2026-10-28T00:00:00Z", {"2026-10-30T08:00:00-07:00", "2026-11-06T08:00:00-08:00"}},
+    };
+    check_fires(rows, sizeof rows / sizeof rows[0], 0);
+}
+
 TEST(rrule_fast_search_matches_libical_from_dtstart)
 {
     static const struct {
