@@ -266,6 +266,24 @@ int cfg_in_maintenance(const cfg *c, const struct cfg_check *chk, ab_time t,
     return 0;
 }
 
+ab_time cfg_maintenance_end(const cfg *c, const struct cfg_check *chk, ab_time t)
+{
+    ab_time end = AB_TIME_NONE;
+    for (size_t i = 0; i < c->nmaint; i++) {
+        const struct cfg_maintenance *m = &c->maint[i];
+        if (!m->cal || !c->mprobes[i])
+            continue;
+        int covers = m->nchecks == 0;
+        for (size_t k = 0; !covers && k < m->nchecks; k++)
+            covers = strcmp(m->checks[k], chk->name) == 0;
+        struct sched_maint ev;
+        if (covers && sched_in_maintenance(c->mprobes[i], t, &ev) &&
+            (end == AB_TIME_NONE || ev.end > end))
+            end = ev.end;
+    }
+    return end;
+}
+
 void cfg_summary(const cfg *c, char *buf, size_t len)
 {
     size_t kinds[CFG_PING + 1] = {0};

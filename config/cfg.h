@@ -264,6 +264,9 @@ const struct cfg_maintenance *cfg_maintenance_at(const cfg *c, size_t i);
 /* Is check covered by a maintenance event at t?  Fills why (may be NULL). */
 int cfg_in_maintenance(const cfg *c, const struct cfg_check *chk, ab_time t,
                        char *why, size_t whylen);
+/* When the maintenance covering check at t ends (exclusive; the latest
+ * end if several calendars cover it), or AB_TIME_NONE if none does. */
+ab_time cfg_maintenance_end(const cfg *c, const struct cfg_check *chk, ab_time t);
 
 /* One-line summary for `ackbeat validate`: "3 checks, 2 sources, ...". */
 void cfg_summary(const cfg *c, char *buf, size_t len);

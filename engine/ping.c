@@ -5,9 +5,14 @@
  * (seed 001: "the target machine has failed to report in").
  *
  * Like Zabbix's nodata(), silence only counts after a full period plus
- * grace of being able to hear: from when the check was added to the
- * config or the daemon started, whichever is later, so that a restart or
- * a new check does not page anyone.
+ * grace of being able to hear: from the last report (or, never heard
+ * from, when the check was added to the config) or the daemon's start,
+ * whichever is later, and when the report fell due during a maintenance
+ * window covering the check, from the window's end; so that a restart, a
+ * new check or the end of a maintenance window does not page anyone for
+ * a gap nobody was listening to or the job was told to be quiet in.
+ * During the window silence is not judged at all.  An explicit failure
+ * (a /fail ping, an exit code) is news, not silence, and counts at once.
  */
 #include "engine/eng_int.h"
 
@@ -26,23 +31,72 @@ const struct cfg_check *eng_ping_find(eng *e, const char *token)
     return NULL;
 }
 
-/* The status the pings say at now; 0 when there is nothing to say yet. */
+/*
+ * Since when silence counts, given the last time heard (or first seen)
+ * and span, the silence allowed: from the later of that and the daemon's
+ * start; and when the report fell due while a maintenance window covered
+ * the check (the deadline inside the window, or at its very end), from
+ * the window's end, again for as long as the new deadline falls inside a
+ * window.  Only windows the deadline falls into count: a window that
+ * ended well before the deadline took nothing from the job's time, and
+ * counting every window would let a nightly window hide a daily job's
+ * silence for ever.
+ */
+static ab_time listening_since(eng *e, const struct cfg_check *k, ab_time heard,
+                               ab_time now, int64_t span)
+{
+    ab_time since = heard;
+    if (e->started != AB_TIME_NONE && e->started > since)
+        since = e->started;
+    /* Each round moves since past a window's end: bounded, but a guard
+     * all the same against a calendar of back-to-back one-second events. */
+    for (int guard = 0; guard < 1000; guard++) {
+        ab_time due = since + span;
+        if (due >= now)
+            break; /* not overdue (yet): nothing to forgive */
+        ab_time end = cfg_maintenance_end(e->c, k, due);
+        ab_time end1 = cfg_maintenance_end(e->c, k, due - 1);
+        if (end1 != AB_TIME_NONE && (end == AB_TIME_NONE || end1 > end))
+            end = end1;
+        if (end == AB_TIME_NONE || end <= since)
+            break;
+        since = end;
+    }
+    return since;
+}
+
+/* ", counted from T" when silence counts from later than heard. */
+static const char *counted_from(ab_time since, ab_time heard, char *buf, size_t len)
+{
+    char t[AB_ISO_LEN];
+    if (since == heard)
+        return "";
+    snprintf(buf, len, ", counted from %s", ab_time_format(since, t, sizeof t));
+    return buf;
+}
+
+enum { SAYS_NOTHING = 0, SAYS_REPORTED, SAYS_SILENT };
+
+/* The status the pings say at now: SAYS_NOTHING when there is nothing to
+ * say yet, SAYS_SILENT when the verdict is drawn from missing pings. */
 static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
                        const struct store_ping_summary *ps, struct store_result *r,
                        char *msg, size_t len)
 {
-    char t[AB_ISO_LEN], d[32];
+    char t[AB_ISO_LEN], d[32], c[64];
     int64_t period = k->ping_period > 0 ? k->ping_period : cfg_global(e->c)->tick;
     r->item = "";
     r->message = msg;
     if (ps->last_start != AB_TIME_NONE &&
         (ps->last_finish == AB_TIME_NONE || ps->last_start > ps->last_finish)) {
-        if (now - ps->last_start > k->ping_grace) {
+        ab_time since = listening_since(e, k, ps->last_start, now, k->ping_grace);
+        if (now - since > k->ping_grace) {
             r->status = STORE_FAILING;
-            snprintf(msg, len, "started at %s but did not finish within %s",
+            snprintf(msg, len, "started at %s but did not finish within %s%s",
                      ab_time_format(ps->last_start, t, sizeof t),
-                     ab_duration_format(k->ping_grace, d, sizeof d));
-            return 1;
+                     ab_duration_format(k->ping_grace, d, sizeof d),
+                     counted_from(since, ps->last_start, c, sizeof c));
+            return SAYS_SILENT;
         }
         /* Running, within its grace: judge by the previous finish. */
     }
@@ -55,35 +109,37 @@ static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
             else
                 snprintf(msg, len, "reported failure at %s",
                          ab_time_format(ps->last_finish, t, sizeof t));
-            return 1;
+            return SAYS_REPORTED;
         }
-        if (now > ps->last_finish + period + k->ping_grace) {
+        ab_time since = listening_since(e, k, ps->last_finish, now, period + k->ping_grace);
+        if (now > since + period + k->ping_grace) {
             r->status = STORE_OFFLINE;
-            snprintf(msg, len, "no report since %s (expected every %s)",
+            snprintf(msg, len, "no report since %s (expected every %s%s)",
                      ab_time_format(ps->last_finish, t, sizeof t),
-                     ab_duration_format(period, d, sizeof d));
-            return 1;
+                     ab_duration_format(period, d, sizeof d),
+                     counted_from(since, ps->last_finish, c, sizeof c));
+            return SAYS_SILENT;
         }
         r->status = STORE_HEALTHY;
         snprintf(msg, len, "last report %s via %s",
                  ab_time_format(ps->last_finish, t, sizeof t),
                  ps->via[0] ? ps->via : "?");
-        return 1;
+        return SAYS_REPORTED;
     }
     /* Never heard from: only after a full period of listening. */
     struct store_sched_state ss;
-    ab_time since = now;
+    ab_time seen = now;
     if (store_sched_get(e->st, k->name, &ss, NULL) == AB_OK)
-        since = ss.first_seen;
-    if (e->started != AB_TIME_NONE && e->started > since)
-        since = e->started;
+        seen = ss.first_seen;
+    ab_time since = listening_since(e, k, seen, now, period + k->ping_grace);
     if (now > since + period + k->ping_grace) {
         r->status = STORE_OFFLINE;
-        snprintf(msg, len, "never reported (expected every %s)",
-                 ab_duration_format(period, d, sizeof d));
-        return 1;
+        snprintf(msg, len, "never reported (expected every %s%s)",
+                 ab_duration_format(period, d, sizeof d),
+                 counted_from(since, seen, c, sizeof c));
+        return SAYS_SILENT;
     }
-    return 0;
+    return SAYS_NOTHING;
 }
 
 /* Record a run when the pings' verdict changed or a new report came in. */
@@ -106,9 +162,10 @@ static enum ab_err evaluate_ping(eng *e, const struct cfg_check *k, ab_time now,
         return err;
     struct store_result r = {0};
     char msg[256];
-    if (!ping_status(e, k, now, &ps, &r, msg, sizeof msg))
+    int says = ping_status(e, k, now, &ps, &r, msg, sizeof msg);
+    if (says == SAYS_NOTHING)
         return AB_OK;
-    if (cfg_in_maintenance(e->c, k, now, NULL, 0) && r.status == STORE_OFFLINE)
+    if (says == SAYS_SILENT && cfg_in_maintenance(e->c, k, now, NULL, 0))
         return AB_OK; /* silence during maintenance is expected */
 
     struct store_run *last = NULL;
