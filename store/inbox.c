@@ -221,26 +221,3 @@ enum ab_err store_inbox_record(store *st, const struct store_inbox_rec *r,
     return e;
 }
 
-enum ab_err store_token_lookup(store *st, const char *token, int64_t *cycle_id,
-                               char **recipient, ab_errmsg *em)
-{
-    sqlite3_stmt *s;
-    *recipient = NULL;
-    enum ab_err e = store_prepare(
-        st, "SELECT cycle_id, recipient FROM tokens WHERE token = ?", &s, em);
-    if (e)
-        return e;
-    sqlite3_bind_text(s, 1, token, -1, SQLITE_STATIC);
-    int rc = store_step(st, s);
-    if (rc == SQLITE_ROW) {
-        *cycle_id = sqlite3_column_int64(s, 0);
-        if (!(*recipient = store_column_dup(s, 1)))
-            e = ab_fail(em, AB_ENOMEM, "out of memory");
-    } else if (rc == SQLITE_DONE) {
-        e = ab_fail(em, AB_ENOTFOUND, "token %s was never issued", token);
-    } else {
-        e = store_dberr(st, em, "token lookup");
-    }
-    sqlite3_finalize(s);
-    return e;
-}

@@ -634,12 +634,12 @@ struct store_inbox_rec {
 enum ab_err store_inbox_record(store *st, const struct store_inbox_rec *rec,
                                int *dup, ab_errmsg *em) AB_MUST_CHECK;
 
-/* The issued token: its cycle and recipient (*recipient: ab_free).
+/* ===== tokens (store/tokens.c) ======================================== */
+
+/* A heartbeat's token: its cycle and recipient (*recipient: ab_free).
  * AB_ENOTFOUND when token was never issued. */
 enum ab_err store_token_lookup(store *st, const char *token, int64_t *cycle_id,
                                char **recipient, ab_errmsg *em) AB_MUST_CHECK;
-
-/* ===== alert tokens (store/alert_tokens.c) ============================ */
 
 /* The token that recipient's notices about alert_id carry: the one
  * issued before, else a fresh one recorded at now.  Call inside the

@@ -1,11 +1,12 @@
 /*
- * alert_tokens.c - the tokens that let a reply act on an alert.
+ * tokens.c - looking up the tokens ackbeat issued.
  *
- * Heartbeat tokens (cycles.c) say "this person was asked"; these say
- * "this person was told about alert N".  Both live in one namespace of
- * random 26-letter tokens, so the inbox looks a candidate up in either
- * table and a token is never both.  One token per alert and person, the
- * same for every notice of that alert, so replying to any of them works.
+ * Heartbeat tokens (issued with their cycle, cycles.c) say "this person
+ * was asked"; alert tokens (issued here) say "this person was told about
+ * alert N".  Both live in one namespace of random 26-letter tokens, so
+ * the inbox looks a candidate up in either table and a token is never
+ * both.  One alert token per alert and person, the same for every notice
+ * of that alert, so replying to any of them works.
  */
 #include "store/store_int.h"
 
@@ -54,28 +55,42 @@ enum ab_err store_alert_token(store *st, int64_t alert_id, const char *recipient
     return e;
 }
 
-enum ab_err store_alert_token_lookup(store *st, const char *token, int64_t *alert_id,
-                                     char **recipient, ab_errmsg *em)
+/* One row of "SELECT id, recipient FROM ... WHERE token = ?". */
+static enum ab_err owner_row(store *st, const char *sql, const char *token, int64_t *id,
+                             char **recipient, ab_errmsg *em)
 {
     sqlite3_stmt *s;
     *recipient = NULL;
-    enum ab_err e = store_prepare(
-        st, "SELECT alert_id, recipient FROM alert_tokens WHERE token = ?", &s, em);
+    enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
     sqlite3_bind_text(s, 1, token, -1, SQLITE_STATIC);
     int rc = store_step(st, s);
     if (rc == SQLITE_ROW) {
-        *alert_id = sqlite3_column_int64(s, 0);
+        *id = sqlite3_column_int64(s, 0);
         if (!(*recipient = store_column_dup(s, 1)))
             e = ab_fail(em, AB_ENOMEM, "out of memory");
     } else if (rc == SQLITE_DONE) {
-        e = ab_fail(em, AB_ENOTFOUND, "token %s was never issued for an alert", token);
+        e = ab_fail(em, AB_ENOTFOUND, "token %s was never issued", token);
     } else {
-        e = store_dberr(st, em, "alert token lookup");
+        e = store_dberr(st, em, "token lookup");
     }
     sqlite3_finalize(s);
     return e;
+}
+
+enum ab_err store_token_lookup(store *st, const char *token, int64_t *cycle_id,
+                               char **recipient, ab_errmsg *em)
+{
+    return owner_row(st, "SELECT cycle_id, recipient FROM tokens WHERE token = ?", token,
+                     cycle_id, recipient, em);
+}
+
+enum ab_err store_alert_token_lookup(store *st, const char *token, int64_t *alert_id,
+                                     char **recipient, ab_errmsg *em)
+{
+    return owner_row(st, "SELECT alert_id, recipient FROM alert_tokens WHERE token = ?",
+                     token, alert_id, recipient, em);
 }
 
 enum ab_err store_token_owner(store *st, const char *token, int64_t *cycle_id,
@@ -86,8 +101,5 @@ enum ab_err store_token_owner(store *st, const char *token, int64_t *cycle_id,
     enum ab_err e = store_token_lookup(st, token, cycle_id, recipient, em);
     if (e != AB_ENOTFOUND)
         return e;
-    e = store_alert_token_lookup(st, token, alert_id, recipient, em);
-    if (e == AB_ENOTFOUND)
-        ab_fail(em, AB_ENOTFOUND, "token %s was never issued", token);
-    return e;
+    return store_alert_token_lookup(st, token, alert_id, recipient, em);
 }
