@@ -17,7 +17,7 @@ pw=$ACKBEAT_STACK_PASSWORD_alice
 subject="t_00 $(date +%s%N) héllo"
 make_message "heartbeat@$ACKBEAT_STACK_DOMAIN" "alice@$ACKBEAT_STACK_DOMAIN" "$subject" >"$T_DIR/msg.eml"
 check "SMTP: heartbeat -> alice accepted" smtp_send heartbeat alice "$T_DIR/msg.eml"
-uids=$(imap_wait_for alice "$pw" "SUBJECT \"${subject% *}\"" 10)
+uids=$(imap_wait_for alice "$pw" "SUBJECT \"${subject% *}\"" 30)
 check_like "IMAP: it is in alice's INBOX" "$uids" '^[0-9]+$'
 check_eq "IMAP: same Subject" "$(imap_fetch alice "$pw" "${uids:-0}" | mail_header subject)" "$subject"
 

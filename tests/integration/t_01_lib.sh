@@ -64,9 +64,9 @@ b0=$(imap_count bob "$bpw")
 check_like "imap_count prints a number" "$a0" '^[0-9]+$'
 check "smtp_send to two recipients (bare names get the domain)" smtp_send heartbeat "alice,bob" "$T_DIR/m.eml"
 check_exit "smtp_send returns curl's 55 for an unknown user" 55 smtp_send heartbeat nobody "$T_DIR/m.eml"
-auids=$(imap_wait_for alice "$apw" "SUBJECT \"lib $tok\"" 10)
+auids=$(imap_wait_for alice "$apw" "SUBJECT \"lib $tok\"" 30)
 check_like "imap_wait_for prints the UID once the message is there" "$auids" '^[0-9]+$'
-check "imap_wait_for: bob got it too" imap_wait_for bob "$bpw" "SUBJECT \"lib $tok\"" 10
+check "imap_wait_for: bob got it too" imap_wait_for bob "$bpw" "SUBJECT \"lib $tok\"" 30
 check_eq "imap_count went up by one for alice" "$(imap_count alice "$apw")" "$((a0 + 1))"
 check_eq "imap_count went up by one for bob" "$(imap_count bob "$bpw")" "$((b0 + 1))"
 check_eq "maildir_count agrees with imap_count" \
@@ -100,7 +100,7 @@ check_fails "imap_fetch: a UID that does not exist fails" imap_fetch alice "$apw
 	printf ')\r\nA003 OK fake\r\n\xc3\xa9t\xc3\xa9\r\n'
 } >"$T_DIR/big.eml"
 check "smtp_send a 60 kB message" smtp_send heartbeat bob "$T_DIR/big.eml"
-buid=$(imap_wait_for bob "$bpw" "SUBJECT \"big $tok\"" 10)
+buid=$(imap_wait_for bob "$bpw" "SUBJECT \"big $tok\"" 30)
 imap_fetch bob "$bpw" "${buid:-0}" >"$T_DIR/big.fetched"
 check_eq "imap_fetch: the body of a 60 kB message comes back unchanged" \
 	"$(sed '1,/^\r$/d' "$T_DIR/big.fetched" | md5sum)" "$(sed '1,/^\r$/d' "$T_DIR/big.eml" | md5sum)"
@@ -117,7 +117,7 @@ make_message "heartbeat@$d" "heartbeat+$tok@$d" "deliver $tok" >"$T_DIR/deliver.
 check "tests/stack/deliver.sh to a plus address" \
 	"$AB_SRCDIR/tests/stack/deliver.sh" "$ACKBEAT_STACK_DIR" "heartbeat+$tok@$d" "$T_DIR/deliver.eml"
 check "... arrives in heartbeat's INBOX" \
-	imap_wait_for heartbeat "$ACKBEAT_STACK_PASSWORD_heartbeat" "SUBJECT \"deliver $tok\"" 10
+	imap_wait_for heartbeat "$ACKBEAT_STACK_PASSWORD_heartbeat" "SUBJECT \"deliver $tok\"" 30
 
 # --- ODBC ---
 check_eq "odbc_query: tab-separated fields from SQLite" \

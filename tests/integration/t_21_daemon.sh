@@ -20,19 +20,19 @@ sqlite3 "$T_DIR/data.db" "CREATE TABLE t(x); INSERT INTO t VALUES (1);"
 pid=$!
 at_exit "kill $pid 2>/dev/null"
 
-check "the daemon ran the check on start" wait_until 10 grep -q "check rows: Healthy" "$T_DIR/run.err"
+check "the daemon ran the check on start" wait_until 30 grep -q "check rows: Healthy" "$T_DIR/run.err"
 
 # A broken config on SIGHUP: logged, and the daemon keeps running.
 cp "$T_DIR/ackbeat.xml" "$T_DIR/good.xml"
 sed -i 's/crit="1"/crit="one"/' "$T_DIR/ackbeat.xml"
 kill -HUP $pid
-check "a bad reload is refused and logged" wait_until 10 grep -q "still running on the previous configuration" "$T_DIR/run.err"
+check "a bad reload is refused and logged" wait_until 30 grep -q "still running on the previous configuration" "$T_DIR/run.err"
 check_contains "the reason names file and line" "$(cat "$T_DIR/run.err")" "ackbeat.xml:8:"
 check "the daemon is still alive" kill -0 $pid
 
 cp "$T_DIR/good.xml" "$T_DIR/ackbeat.xml"
 kill -HUP $pid
-check "a good reload is taken" wait_until 10 grep -q "reloaded:" "$T_DIR/run.err"
+check "a good reload is taken" wait_until 30 grep -q "reloaded:" "$T_DIR/run.err"
 
 kill -TERM $pid
 wait $pid

@@ -211,7 +211,7 @@ check "and the daemon is alive" kill -0 $pid
 # --- reload and stop -------------------------------------------------------------
 
 kill -HUP $pid
-check "SIGHUP reloads" wait_until 10 grep -q "reloaded:" run.err
+check "SIGHUP reloads" wait_until 30 grep -q "reloaded:" run.err
 check_eq "the web server answers after the reload" "$(curl -s "$URL/healthz")" ok
 check_contains "on the same model as before" "$(curl -s "$URL/api/checks")" '"name": "backup"'
 kill -TERM $pid

@@ -66,9 +66,9 @@ gaps=$(awk '/WATCHDOG=1/ { if (p) { g = $1 - p; if (g > m) m = g } p = $1 } END 
 check "no gap between watchdog pings exceeds 1.5 s (max ${gaps} ms)" test "$gaps" -le 1500
 
 kill -HUP "$pid"
-check "SIGHUP sends RELOADING=1" wait_until 10 grep -q 'RELOADING=1' "$T_DIR/notify.log"
+check "SIGHUP sends RELOADING=1" wait_until 30 grep -q 'RELOADING=1' "$T_DIR/notify.log"
 check "and READY=1 again after the reload" \
-    wait_until 10 bash -c "[ \$(grep -c 'READY=1' '$T_DIR/notify.log') -ge 2 ]"
+    wait_until 30 bash -c "[ \$(grep -c 'READY=1' '$T_DIR/notify.log') -ge 2 ]"
 
 kill -TERM "$pid"
 wait "$pid"
@@ -90,7 +90,7 @@ kill -TERM "$pid"; wait "$pid"
 env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
     "$ACKBEAT" run -c "$T_DIR/ackbeat.xml" >/dev/null 2>"$T_DIR/run3.err" &
 pid=$!
-check "without NOTIFY_SOCKET it runs" wait_until 10 grep -q "running:" "$T_DIR/run3.err"
+check "without NOTIFY_SOCKET it runs" wait_until 30 grep -q "running:" "$T_DIR/run3.err"
 kill -TERM "$pid"; wait "$pid"
 check_eq "and exits 0 on SIGTERM" "$?" 0
 check "no watchdog without systemd" bash -c "! grep -q 'systemd watchdog' '$T_DIR/run3.err'"

@@ -74,8 +74,8 @@ check "the config validates" "$ACKBEAT" validate -c "$T_DIR/ackbeat.xml"
 pid=$!
 at_exit "kill $pid 2>/dev/null"
 check "the URL is pinged on every tick (3 in a few s)" \
-	wait_until 10 bash -c "[ \$(grep -c '^/ping/$token ackbeat/' '$T_DIR/hits.log' 2>/dev/null) -ge 3 ]"
-check "the daily check-in reaches the Maildir" wait_until 10 bash -c "[ \$(ls '$T_DIR/Maildir/new' 2>/dev/null | wc -l) -ge 1 ]"
+	wait_until 20 bash -c "[ \$(grep -c '^/ping/$token ackbeat/' '$T_DIR/hits.log' 2>/dev/null) -ge 3 ]"
+check "the daily check-in reaches the Maildir" wait_until 30 bash -c "[ \$(ls '$T_DIR/Maildir/new' 2>/dev/null | wc -l) -ge 1 ]"
 check_eq "exactly one daily message" "$(daily_count)" 1
 msg=$(grep -l 'daily check-in' "$T_DIR"/Maildir/new/* | head -n 1)
 check_contains "it goes to the admins" "$(mail_header to "$msg")" "boss@example.test"
@@ -85,20 +85,20 @@ check "it says what runs" grep -q 'ackbeat .* is running' "$msg"
 # The outside URL goes away: one warning, the daemon runs on.
 kill "$hpid"
 wait "$hpid" 2>/dev/null
-check "a failing ping is logged" wait_until 10 grep -q 'watchdog: ping http://127.0.0.1:.* failed' "$T_DIR/run.err"
+check "a failing ping is logged" wait_until 30 grep -q 'watchdog: ping http://127.0.0.1:.* failed' "$T_DIR/run.err"
 sleep 3
 check_eq "once per outage, not on every tick" "$(grep -c 'watchdog: ping .* failed' "$T_DIR/run.err")" 1
 check "the daemon runs on" kill -0 "$pid"
 start_http
 check "the HTTP listener is back" kill -0 "$hpid"
-check "the ping works again, and says so" wait_until 10 grep -q 'watchdog: ping .* works again' "$T_DIR/run.err"
+check "the ping works again, and says so" wait_until 30 grep -q 'watchdog: ping .* works again' "$T_DIR/run.err"
 
 # A restart does not send the day's check-in twice.
 kill -TERM "$pid"
 wait "$pid"
 "$ACKBEAT" run -c "$T_DIR/ackbeat.xml" >/dev/null 2>"$T_DIR/run2.err" &
 pid=$!
-check "the restarted daemon pings" wait_until 10 grep -q 'running:' "$T_DIR/run2.err"
+check "the restarted daemon pings" wait_until 30 grep -q 'running:' "$T_DIR/run2.err"
 sleep 2
 check_eq "still one daily message after a restart" "$(daily_count)" 1
 kill -TERM "$pid"
@@ -111,8 +111,8 @@ rm -rf "$T_DIR/Maildir"
 write_config state2.db 08:00
 "$ACKBEAT" run -c "$T_DIR/ackbeat.xml" --now 2026-12-01T07:59:58Z >/dev/null 2>"$T_DIR/run3.err" &
 pid=$!
-check "the missed check-in of the day before goes out at once" wait_until 5 bash -c "[ \"\$(ls '$T_DIR/Maildir/new' 2>/dev/null | wc -l)\" -ge 1 ]"
-check "and the day's at 08:00" wait_until 8 bash -c "[ \"\$(ls '$T_DIR/Maildir/new' 2>/dev/null | wc -l)\" -ge 2 ]"
+check "the missed check-in of the day before goes out at once" wait_until 30 bash -c "[ \"\$(ls '$T_DIR/Maildir/new' 2>/dev/null | wc -l)\" -ge 1 ]"
+check "and the day's at 08:00" wait_until 30 bash -c "[ \"\$(ls '$T_DIR/Maildir/new' 2>/dev/null | wc -l)\" -ge 2 ]"
 ids=$(for f in "$T_DIR"/Maildir/new/*; do mail_header message-id "$f"; done | sort | tr '\n' ' ')
 check_eq "one per day, by fire time" "$ids" "<ackbeat-daily.20261130T080000Z@example.test> <ackbeat-daily.20261201T080000Z@example.test> "
 kill -TERM "$pid"
@@ -124,7 +124,7 @@ check_eq "it stops cleanly" "$?" 0
 sed -i '/<watchdog/,/\/>/d' "$T_DIR/ackbeat.xml"
 "$ACKBEAT" run -c "$T_DIR/ackbeat.xml" >/dev/null 2>"$T_DIR/run4.err" &
 pid=$!
-check "without <watchdog> it runs" wait_until 10 grep -q 'running:' "$T_DIR/run4.err"
+check "without <watchdog> it runs" wait_until 30 grep -q 'running:' "$T_DIR/run4.err"
 sleep 2
 check_eq "and pings nothing" "$(wc -l <"$T_DIR/hits.log")" 0
 kill -TERM "$pid"
