@@ -152,15 +152,19 @@ off=$((T0 - $(date +%s)))
 pid=
 start_daemon() {
 	local now=$(($(date +%s) + off))
+	# Where this start's log begins: the one before it has been waited for,
+	# so nothing else writes to run.err from here on.
+	start_off=$(stat -c %s "$T_DIR/run.err" 2>/dev/null || echo 0)
 	"$ACKBEAT" run -c "$conf" --now "$(date -u -d "@$now" +%FT%TZ)" >>"$T_DIR/run.out" 2>>"$T_DIR/run.err" &
 	pid=$!
-	starts=$((starts + 1))
 }
-starts=0
-# True once the latest start has logged "running:": its signal handlers are
-# in place from then on (before that a SIGTERM takes the default action,
-# as it would for any process still being exec'd).
-started() { [ "$(grep -c ' running: ' "$T_DIR/run.err")" -ge "$starts" ]; }
+start_off=0
+# True once the latest start has logged "running:" (in its part of
+# run.err): its signal handlers are in place from then on (before that a
+# SIGTERM takes the default action, as it would for any process still
+# being exec'd).  Counting "running:" lines against the number of starts
+# does not work: a start killed before it got that far never logs one.
+started() { tail -c +$((start_off + 1)) "$T_DIR/run.err" | grep -q ' running: '; }
 # shellcheck disable=SC2016 # $pid is read when the test exits
 at_exit '[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null'
 
