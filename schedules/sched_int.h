@@ -169,6 +169,37 @@ enum ab_err sched_rr_next(const struct sched_rr *rr, sched_lt after,
 sched_lt sched_rr_dtstart(const struct sched_rr *rr);
 void sched_ical_init(void);
 
+/* ---- BYSETPOS below MONTHLY (sched_setpos.c) ---------------------------- */
+
+/* Called with each occurrence in time order; 0 stops the iteration. */
+typedef int (*sched_emit_fn)(void *ctx, sched_lt l);
+
+/* libical's weekday (SUNDAY = 1 .. SATURDAY = 7) of a day since 1970. */
+int sched_ical_weekday(int64_t day);
+/* The first instant of the period of r's FREQ that holds l (weeks begin
+ * on WKST), and the length of one such period. */
+sched_lt sched_period_floor(const struct icalrecurrencetype *r, sched_lt l);
+int64_t sched_period_unit(const struct icalrecurrencetype *r);
+
+/* One period's occurrences, and the picking: fill pos..ctx, zero the rest;
+ * ab_free(set) when done. */
+struct sched_setpos {
+    const short *pos;    /* the BYSETPOS values (1 first, -1 last) */
+    int npos;
+    sched_lt dtstart;    /* nothing before it is an occurrence */
+    sched_lt lo, hi;     /* emit what falls in (lo, hi] */
+    sched_lt last;       /* the last emitted (start at lo) */
+    sched_emit_fn emit;
+    void *ctx;
+    sched_lt *set;
+    size_t n, cap;
+    int stop, oom;       /* emit said stop / out of memory */
+};
+/* Add an occurrence of the current period (sets oom on failure). */
+void sched_setpos_add(struct sched_setpos *c, sched_lt l);
+/* The current period is complete: emit its picks, start the next. */
+void sched_setpos_flush(struct sched_setpos *c);
+
 /* ---- calendars (sched_calendar.c) --------------------------------------- */
 
 struct sched_occ {

@@ -20,13 +20,12 @@
  *     occurrences are expanded once, up to SCHED_RR_MAX_COUNT;
  *   - libical 3.0 ignores BYSETPOS when FREQ is finer than MONTHLY
  *     ("FREQ=WEEKLY;BYDAY=MO,FR;BYSETPOS=-1" gave Mondays and Fridays), so
- *     for those rules the positions are kept here and applied to the set
- *     of each period (a week from WKST, a day, an hour, a minute).
+ *     for those rules the positions are kept here and sched_setpos.c picks
+ *     them from the set of each period (a week, a day, an hour, a minute).
  */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -241,10 +240,9 @@ static sched_lt aligned_start(const struct sched_rr *rr, sched_lt x)
 /* ---- the bounded search ----------------------------------------------------- */
 
 /* Called for each occurrence in order; returns 0 to stop. */
-typedef int (*emit_fn)(void *ctx, sched_lt l);
 
 static enum ab_err scan(const struct sched_rr *rr, sched_lt after,
-                        sched_lt bound, emit_fn emit, void *ctx, long *budget);
+                        sched_lt bound, sched_emit_fn emit, void *ctx, long *budget);
 
 struct first_ctx {
     sched_lt found;
@@ -256,94 +254,6 @@ static int take_first(void *ctx, sched_lt l)
     return 0;
 }
 
-/* ---- BYSETPOS below MONTHLY ------------------------------------------------- */
-
-/* The first instant of the period (of the rule's FREQ) that holds l. */
-static sched_lt period_floor(const struct icalrecurrencetype *r, sched_lt l)
-{
-    switch (r->freq) {
-    case ICAL_WEEKLY_RECURRENCE: {
-        int64_t d = sched_fdiv(l, SCHED_DAY);
-        int wkst = r->week_start == ICAL_NO_WEEKDAY ? ICAL_MONDAY_WEEKDAY
-                                                    : (int)r->week_start;
-        int dow = (int)(((d + 4) % 7 + 7) % 7) + 1; /* 1970-01-01: Thursday, 5 */
-        return (d - (dow - wkst + 7) % 7) * SCHED_DAY;
-    }
-    case ICAL_DAILY_RECURRENCE: return sched_fdiv(l, SCHED_DAY) * SCHED_DAY;
-    case ICAL_HOURLY_RECURRENCE: return sched_fdiv(l, 3600) * 3600;
-    case ICAL_MINUTELY_RECURRENCE: return sched_fdiv(l, 60) * 60;
-    default: return l;
-    }
-}
-
-static int64_t period_unit(const struct icalrecurrencetype *r)
-{
-    switch (r->freq) {
-    case ICAL_WEEKLY_RECURRENCE: return SCHED_WEEK;
-    case ICAL_DAILY_RECURRENCE: return SCHED_DAY;
-    case ICAL_HOURLY_RECURRENCE: return 3600;
-    case ICAL_MINUTELY_RECURRENCE: return 60;
-    default: return 1;
-    }
-}
-
-/* One period's set, and what was emitted so far. */
-struct setpos_ctx {
-    const struct sched_rr *rr;
-    sched_lt *set;
-    size_t n, cap;
-    sched_lt lo, hi, last;
-    emit_fn emit;
-    void *ctx;
-    int stop, oom;
-};
-
-static int cmp_lt(const void *a, const void *b)
-{
-    sched_lt x = *(const sched_lt *)a, y = *(const sched_lt *)b;
-    return (x > y) - (x < y);
-}
-
-/* Pick the positions from the period's set (1 the first, -1 the last),
- * in time order, and emit those in (lo, hi] from DTSTART on. */
-static void setpos_flush(struct setpos_ctx *c)
-{
-    sched_lt pick[ICAL_BY_SETPOS_SIZE];
-    size_t k = 0;
-    for (int i = 0; i < c->rr->nsetpos; i++) {
-        long pos = c->rr->setpos[i];
-        long idx = pos > 0 ? pos - 1 : (long)c->n + pos;
-        if (idx >= 0 && (size_t)idx < c->n)
-            pick[k++] = c->set[idx];
-    }
-    c->n = 0;
-    if (k > 1)
-        qsort(pick, k, sizeof *pick, cmp_lt);
-    for (size_t i = 0; i < k && !c->stop; i++) {
-        sched_lt l = pick[i];
-        if (l <= c->last || l <= c->lo || l > c->hi || l < c->rr->dtstart)
-            continue;
-        c->last = l;
-        if (!c->emit(c->ctx, l))
-            c->stop = 1;
-    }
-}
-
-static void setpos_add(struct setpos_ctx *c, sched_lt l)
-{
-    if (c->n == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 64;
-        sched_lt *nv = ab_realloc(c->set, nc * sizeof *nv);
-        if (!nv) {
-            c->oom = 1;
-            return;
-        }
-        c->set = nv;
-        c->cap = nc;
-    }
-    c->set[c->n++] = l;
-}
-
 /*
  * run_chunk for a rule with our BYSETPOS: whole periods around (lo, hi].
  * The iterator starts a full INTERVAL before the period that holds lo
@@ -352,13 +262,13 @@ static void setpos_add(struct setpos_ctx *c, sched_lt l)
  * parts a rule takes from DTSTART, so that start changes nothing else.
  */
 static enum ab_err run_chunk_setpos(const struct sched_rr *rr, sched_lt lo,
-                                    sched_lt hi, emit_fn emit, void *ctx,
+                                    sched_lt hi, sched_emit_fn emit, void *ctx,
                                     long *budget)
 {
     const struct icalrecurrencetype *rule = &rr->rule;
     sched_lt ds = aligned_start(rr, lo + 1);
-    sched_lt start = period_floor(rule, ds) - period_secs(rule);
-    sched_lt end = period_floor(rule, hi) + period_unit(rule) - 1;
+    sched_lt start = sched_period_floor(rule, ds) - period_secs(rule);
+    sched_lt end = sched_period_floor(rule, hi) + sched_period_unit(rule) - 1;
     *budget -= (long)((end - start) / period_secs(rule) + 1);
     if (*budget < 0)
         return AB_ERANGE;
@@ -367,8 +277,9 @@ static enum ab_err run_chunk_setpos(const struct sched_rr *rr, sched_lt lo,
     icalrecur_iterator *it = icalrecur_iterator_new(r, sched_lt_to_ical(start));
     if (!it)
         return AB_EINVAL;
-    struct setpos_ctx c = {.rr = rr, .lo = lo, .hi = hi, .last = lo,
-                           .emit = emit, .ctx = ctx};
+    struct sched_setpos c = {.pos = rr->setpos, .npos = rr->nsetpos,
+                             .dtstart = rr->dtstart, .lo = lo, .hi = hi, .last = lo,
+                             .emit = emit, .ctx = ctx};
     sched_lt cur = 0, prev = start - 1;
     for (;;) {
         struct icaltimetype o = icalrecur_iterator_next(it);
@@ -380,19 +291,19 @@ static enum ab_err run_chunk_setpos(const struct sched_rr *rr, sched_lt lo,
         if (l <= prev)
             continue;
         prev = l;
-        sched_lt p = period_floor(rule, l);
+        sched_lt p = sched_period_floor(rule, l);
         if (c.n && p != cur) {
-            setpos_flush(&c);
+            sched_setpos_flush(&c);
             if (c.stop)
                 break;
         }
         cur = p;
-        setpos_add(&c, l);
+        sched_setpos_add(&c, l);
         if (c.oom)
             break;
     }
     if (!c.stop && !c.oom)
-        setpos_flush(&c);
+        sched_setpos_flush(&c);
     icalrecur_iterator_free(it);
     ab_free(c.set);
     if (c.oom)
@@ -402,7 +313,7 @@ static enum ab_err run_chunk_setpos(const struct sched_rr *rr, sched_lt lo,
 
 /* Occurrences in (lo, hi] from one iterator.  AB_OK if emit said stop. */
 static enum ab_err run_chunk(const struct sched_rr *rr, sched_lt lo,
-                             sched_lt hi, emit_fn emit, void *ctx,
+                             sched_lt hi, sched_emit_fn emit, void *ctx,
                              long *budget)
 {
     /* libical 3.0 drops the rest of the first hour or day of a sub-daily
@@ -442,7 +353,7 @@ static enum ab_err run_chunk(const struct sched_rr *rr, sched_lt lo,
 }
 
 static enum ab_err scan(const struct sched_rr *rr, sched_lt after,
-                        sched_lt bound, emit_fn emit, void *ctx, long *budget)
+                        sched_lt bound, sched_emit_fn emit, void *ctx, long *budget)
 {
     if (bound > rr->until)
         bound = rr->until;
@@ -567,7 +478,7 @@ static void take_setpos(struct sched_rr *rr)
     }
     if (r->freq == ICAL_WEEKLY_RECURRENCE && !has_by(r->by_day)) {
         int64_t d = sched_fdiv(rr->dtstart, SCHED_DAY);
-        r->by_day[0] = (short)((((d + 4) % 7 + 7) % 7) + 1);
+        r->by_day[0] = (short)sched_ical_weekday(d);
         r->by_day[1] = ICAL_RECURRENCE_ARRAY_MAX;
     }
 }

@@ -155,7 +155,7 @@ static int naive_next(const char *rule, sched_lt dtstart, sched_lt after,
     return found;
 }
 
-/* libical 3.0 ignores BYSETPOS below MONTHLY; sched_rrule.c applies it. */
+/* libical 3.0 ignores BYSETPOS below MONTHLY; sched_setpos.c applies it. */
 TEST(rrule_bysetpos_below_monthly)
 {
     static const struct fires_row rows[] = {
