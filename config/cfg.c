@@ -241,27 +241,34 @@ const struct cfg_person *cfg_person_by_email(const cfg *c, const char *email)
     return NULL;
 }
 
+/* Does calendar i cover chk at t?  Fills ev when it does. */
+static int maint_covers(const cfg *c, size_t i, const struct cfg_check *chk, ab_time t,
+                        struct sched_maint *ev)
+{
+    const struct cfg_maintenance *m = &c->maint[i];
+    if (!m->cal || !c->mprobes[i])
+        return 0;
+    int covers = m->nchecks == 0;
+    for (size_t k = 0; !covers && k < m->nchecks; k++)
+        covers = strcmp(m->checks[k], chk->name) == 0;
+    return covers && sched_in_maintenance(c->mprobes[i], t, ev);
+}
+
 int cfg_in_maintenance(const cfg *c, const struct cfg_check *chk, ab_time t,
                        char *why, size_t whylen)
 {
     for (size_t i = 0; i < c->nmaint; i++) {
-        const struct cfg_maintenance *m = &c->maint[i];
-        if (!m->cal)
-            continue;
-        int covers = m->nchecks == 0;
-        for (size_t k = 0; !covers && k < m->nchecks; k++)
-            covers = strcmp(m->checks[k], chk->name) == 0;
         struct sched_maint ev;
-        if (covers && c->mprobes[i] && sched_in_maintenance(c->mprobes[i], t, &ev)) {
-            if (why && whylen) {
-                char a[AB_ISO_LEN], z[AB_ISO_LEN];
-                snprintf(why, whylen, "maintenance '%s' %s to %s (%s)",
-                         ev.summary[0] ? ev.summary : "(no summary)",
-                         ab_time_format(ev.start, a, sizeof a),
-                         ab_time_format(ev.end, z, sizeof z), m->calendar);
-            }
-            return 1;
+        if (!maint_covers(c, i, chk, t, &ev))
+            continue;
+        if (why && whylen) {
+            char a[AB_ISO_LEN], z[AB_ISO_LEN];
+            snprintf(why, whylen, "maintenance '%s' %s to %s (%s)",
+                     ev.summary[0] ? ev.summary : "(no summary)",
+                     ab_time_format(ev.start, a, sizeof a),
+                     ab_time_format(ev.end, z, sizeof z), c->maint[i].calendar);
         }
+        return 1;
     }
     return 0;
 }
@@ -270,15 +277,8 @@ ab_time cfg_maintenance_end(const cfg *c, const struct cfg_check *chk, ab_time t
 {
     ab_time end = AB_TIME_NONE;
     for (size_t i = 0; i < c->nmaint; i++) {
-        const struct cfg_maintenance *m = &c->maint[i];
-        if (!m->cal || !c->mprobes[i])
-            continue;
-        int covers = m->nchecks == 0;
-        for (size_t k = 0; !covers && k < m->nchecks; k++)
-            covers = strcmp(m->checks[k], chk->name) == 0;
         struct sched_maint ev;
-        if (covers && sched_in_maintenance(c->mprobes[i], t, &ev) &&
-            (end == AB_TIME_NONE || ev.end > end))
+        if (maint_covers(c, i, chk, t, &ev) && (end == AB_TIME_NONE || ev.end > end))
             end = ev.end;
     }
     return end;
