@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/ab_fs.h"
 #include "common/ab_mem.h"
 #include "config/cfg.h"
 
@@ -218,13 +219,6 @@ static enum ab_err md_fetch(void *h, const uint64_t *ids, size_t n,
     return e;
 }
 
-static enum ab_err mkdir_ok(const char *dir, ab_errmsg *em)
-{
-    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-        return AB_OK;
-    return ab_fail(em, AB_EIO, "%s: %s", dir, strerror(errno));
-}
-
 /*
  * The Maildir++ folder for move_to: PATH/.NAME with NAME in modified
  * UTF-7, made if missing.  Names that would leave PATH or that Maildir++
@@ -257,16 +251,8 @@ static enum ab_err md_folder(struct mdir *md, const char *move_to, ab_errmsg *em
         return ab_fail(em, AB_EINVAL, "move-to \"%s\": path too long", move_to);
     }
     ab_free(wire);
-    if ((e = mkdir_ok(dir, em)))
+    if ((e = ab_maildir_make(dir, em)))
         return e;
-    /* tmp/ and new/ are part of a Maildir even if we only use cur/:
-     * other clients and delivery agents expect all three. */
-    static const char *const subs[] = {"tmp", "new", "cur"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(sub, sizeof sub, "%s/%s", dir, subs[i]);
-        if ((e = mkdir_ok(sub, em)))
-            return e;
-    }
     /* Maildir++: the empty file that tells a delivery agent this is a
      * folder, not a user's main Maildir. */
     snprintf(sub, sizeof sub, "%s/maildirfolder", dir);

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ab_fs.h"
 #include "common/ab_mem.h"
 
 struct maildir {
@@ -35,41 +36,6 @@ struct maildir {
     unsigned long seq;
     int ready; /* the folders exist (checked once per batch) */
 };
-
-static enum ab_err mkdir_one(const char *path, ab_errmsg *em)
-{
-    if (mkdir(path, 0700) == 0 || errno == EEXIST) {
-        struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            return AB_OK;
-        return ab_fail(em, AB_ECONFIG, "maildir %s: exists and is not a directory", path);
-    }
-    return ab_fail(em, AB_EIO, "maildir: cannot create %s: %s", path, strerror(errno));
-}
-
-/* Create PATH (and its missing parents, like mkdir -p) and
- * PATH/{tmp,new,cur}. */
-static enum ab_err make_maildir(const char *path, ab_errmsg *em)
-{
-    char p[4096];
-    snprintf(p, sizeof p, "%s", path);
-    for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = 0;
-        struct stat sb;
-        if (stat(p, &sb) != 0 && mkdir(p, 0700) != 0 && errno != EEXIST) {
-            *slash = '/';
-            return ab_fail(em, AB_EIO, "maildir: cannot create %s: %s", p, strerror(errno));
-        }
-        *slash = '/';
-    }
-    enum ab_err e = mkdir_one(path, em);
-    static const char *const sub[] = {"tmp", "new", "cur"};
-    for (size_t i = 0; !e && i < 3; i++) {
-        snprintf(p, sizeof p, "%s/%s", path, sub[i]);
-        e = mkdir_one(p, em);
-    }
-    return e;
-}
 
 static enum ab_err md_open(const struct cfg_mail *mc, const char *url,
                            ab_time now, void **state, ab_errmsg *em)
@@ -146,7 +112,7 @@ static enum ab_err deliver(struct maildir *m, const char *data, size_t len,
 {
     char name[512], tmp[4096], dst[4096], dir[4096];
     if (!m->ready) {
-        enum ab_err e = make_maildir(m->path, em);
+        enum ab_err e = ab_maildir_make(m->path, em);
         if (e)
             return e;
         m->ready = 1;
