@@ -53,7 +53,7 @@ static void print_one(const char *file, const struct inbox_verdict *v, int have_
     printf("%s class=%s token=%s from=%s bounced=", file, inbox_class_name(v->klass),
            v->token[0] ? v->token : "-", v->from ? v->from : "-");
     for (size_t i = 0; i < v->nbounced; i++)
-        printf("%s%s", i ? "," : "", v->bounced[i]);
+        printf("%s%s", i ? "," : "", v->bounced[i].addr);
     printf("%s issued=%s%s\n", v->nbounced ? "" : "-",
            !have_db ? "unknown" : v->issued == 1 ? "yes" : "no",
            v->klass == INBOX_BOUNCE && v->delay ? " note=delay" : "");

@@ -37,21 +37,22 @@ static int add_addr(struct inbox_bounce *b, const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if (isspace((unsigned char)s[i]) || s[i] == '<' || s[i] == '>')
             return 0;
-    for (size_t i = 0; i < b->naddrs; i++)
-        if (strlen(b->addrs[i]) == n && strncasecmp(b->addrs[i], s, n) == 0)
+    for (size_t i = 0; i < b->nrcpts; i++)
+        if (strlen(b->rcpts[i].addr) == n && strncasecmp(b->rcpts[i].addr, s, n) == 0)
             return 0;
-    if (b->naddrs >= MAX_BOUNCED)
+    if (b->nrcpts >= MAX_BOUNCED)
         return 0;
-    char **nv = ab_realloc(b->addrs, (b->naddrs + 1) * sizeof *nv);
+    struct inbox_bounced *nv = ab_realloc(b->rcpts, (b->nrcpts + 1) * sizeof *nv);
     if (!nv)
         return -1;
-    b->addrs = nv;
+    b->rcpts = nv;
     char *a = ab_strndup(s, n);
     if (!a)
         return -1;
     for (char *p = a; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    b->addrs[b->naddrs++] = a;
+    memset(&b->rcpts[b->nrcpts], 0, sizeof *b->rcpts);
+    b->rcpts[b->nrcpts++].addr = a;
     return 0;
 }
 
@@ -164,7 +165,7 @@ enum ab_err inbox_bounce_detect(const struct inbox_msg *m, struct inbox_bounce *
                     return AB_ENOMEM;
                 xf += n;
             }
-            if (!b->naddrs)
+            if (!b->nrcpts)
                 r = lines_after(b, t, "address(es) failed", 2, "----");
         }
     } else if (inbox_strcasestr(t, "This is the qmail-send program")) {
@@ -189,10 +190,19 @@ enum ab_err inbox_bounce_detect(const struct inbox_msg *m, struct inbox_bounce *
     return r < 0 ? AB_ENOMEM : AB_OK;
 }
 
+void inbox_bounced_clear(struct inbox_bounced *r)
+{
+    ab_free(r->addr);
+    ab_free(r->original);
+    ab_free(r->status);
+    ab_free(r->reason);
+    memset(r, 0, sizeof *r);
+}
+
 void inbox_bounce_free(struct inbox_bounce *b)
 {
-    for (size_t i = 0; i < b->naddrs; i++)
-        ab_free(b->addrs[i]);
-    ab_free(b->addrs);
+    for (size_t i = 0; i < b->nrcpts; i++)
+        inbox_bounced_clear(&b->rcpts[i]);
+    ab_free(b->rcpts);
     memset(b, 0, sizeof *b);
 }

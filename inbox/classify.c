@@ -323,10 +323,10 @@ enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *
     if (b.is_bounce) {
         v->klass = INBOX_BOUNCE;
         v->delay = b.delay;
-        v->bounced = b.addrs;
-        v->nbounced = b.naddrs;
-        b.addrs = NULL;
-        b.naddrs = 0;
+        v->bounced = b.rcpts;
+        v->nbounced = b.nrcpts;
+        b.rcpts = NULL;
+        b.nrcpts = 0;
         if ((e = set_reason(v, b.reason, em)))
             goto out;
         msgid_cand(&c, m->returned_message_id, INBOX_VIA_RETURNED);
@@ -426,8 +426,9 @@ void inbox_verdict_free(struct inbox_verdict *v)
     ab_free(v->recipient);
     ab_free(v->from);
     for (size_t i = 0; i < v->nbounced; i++)
-        ab_free(v->bounced[i]);
+        inbox_bounced_clear(&v->bounced[i]);
     ab_free(v->bounced);
+    ab_free(v->bounce_line);
     ab_free(v->ping);
     ab_free(v->excerpt);
     ab_free(v->reason);

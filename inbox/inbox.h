@@ -51,6 +51,9 @@ struct inbox_header {
 /* One per-recipient group of a delivery-status report (RFC 3464 2.3). */
 struct inbox_dsn_rcpt {
     char *recipient;  /* Final-Recipient (or Original-Recipient) address */
+    char *original;   /* Original-Recipient when there is a Final-Recipient
+                         too (the address before forwarding), or NULL */
+    int recipient_final; /* parse.c's: recipient came from Final-Recipient */
     char *action;     /* "failed", "delayed", "delivered", "relayed", "expanded" */
     char *status;     /* "5.1.1" */
     char *diagnostic; /* Diagnostic-Code text, may be NULL */
@@ -79,12 +82,20 @@ struct inbox_msg {
     size_t nheaders;
     char *text;          /* the best text part as plain text (see parse.c) */
     int text_from_html;
+    /* multipart/report: its report-type, lower-cased ("delivery-status",
+     * "feedback-report", "tlsrpt", "disposition-notification"), or NULL */
+    char *report_type;
     /* multipart/report; report-type=delivery-status (RFC 3464) */
     int is_dsn;
     struct inbox_dsn_rcpt *dsn;
     size_t ndsn;
     char *returned;            /* returned message: headers + body text, or NULL */
     char *returned_message_id; /* its Message-ID, without brackets */
+    /* The leaf parts that are not the text: "type/subtype; name" each,
+     * lower-cased type, file name as given ("" when none).  Only their
+     * headers are read, never their bytes. */
+    char **attachments;
+    size_t nattachments;
     size_t nparts;       /* MIME parts looked at */
     int truncated;       /* a limit was hit: parts, text, or message size */
 };
@@ -164,6 +175,16 @@ struct inbox_rules {
     void *issued_ud;
 };
 
+/* One address a bounce names (bounce.c).  Strings owned by the holder. */
+struct inbox_bounced {
+    char *addr;     /* the address that failed (or is delayed), lower-cased */
+    char *original; /* the address first written to, when the failure was
+                       at a forwarding target; NULL otherwise */
+    char *status;   /* enhanced status code "5.1.1" (RFC 3463), or NULL */
+    char *reason;   /* one line saying why ("550 5.1.1 ... user unknown",
+                       "mailbox full"), or NULL when the bounce says nothing */
+};
+
 /* The classification of one message.  Strings owned; inbox_verdict_free(). */
 struct inbox_verdict {
     enum inbox_class klass;
@@ -176,9 +197,15 @@ struct inbox_verdict {
     char *from;          /* the sender ("by"), may be NULL */
     int verified;        /* ack/command: from is the recipient, or its
                             domain is in ack_from */
-    char **bounced;      /* bounce: failed (or, when delay, delayed) recipients */
+    struct inbox_bounced *bounced; /* bounce: failed (or, when delay,
+                                      delayed) recipients, in order */
     size_t nbounced;
     int delay;           /* bounce: a delay warning only, not a failure */
+    int inferred;        /* bounce: the token was inferred from the failed
+                            address and the bounce's date, not named */
+    char *bounce_line;   /* bounce of an issued token: who failed and why,
+                            "kim@x.example (forwarded to kim@y.example):
+                            550 5.1.1 user unknown" */
     char *ping;          /* ping: the check name */
     char *excerpt;       /* ack: the first lines of the reply */
     char *reason;        /* one line: why this class */

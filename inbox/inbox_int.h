@@ -38,12 +38,15 @@ const char *inbox_strcasestr(const char *hay, const char *needle);
 struct inbox_bounce {
     int is_bounce;
     int delay;          /* only delay warnings */
-    char **addrs;       /* failed (or delayed) recipients, owned */
-    size_t naddrs;
-    const char *reason; /* static text */
+    struct inbox_bounced *rcpts; /* failed (or delayed) recipients, owned */
+    size_t nrcpts;
+    const char *reason; /* static text: the layout and the outcome,
+                           "DSN: delivery failed", "Exim: delivery delayed" */
 };
 enum ab_err inbox_bounce_detect(const struct inbox_msg *m, struct inbox_bounce *b);
 void inbox_bounce_free(struct inbox_bounce *b);
+/* Free the members of one inbox_bounced. */
+void inbox_bounced_clear(struct inbox_bounced *r);
 
 /* ---- autoreply.c: RFC 3834 and vendor markers ---- */
 

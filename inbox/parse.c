@@ -204,6 +204,10 @@ static char *part_text(GMimePart *part, int *truncated, int *is_html)
  * inbox_dsn_rcpt. */
 static void dsn_flush(struct inbox_msg *m, struct inbox_dsn_rcpt *cur)
 {
+    if (cur->original && cur->recipient && strcmp(cur->original, cur->recipient) == 0) {
+        ab_free(cur->original);
+        cur->original = NULL;
+    }
     if (cur->recipient && m->ndsn < MAX_DSN_RCPTS) {
         struct inbox_dsn_rcpt *nv = ab_realloc(m->dsn, (m->ndsn + 1) * sizeof *nv);
         if (nv) {
@@ -214,6 +218,7 @@ static void dsn_flush(struct inbox_msg *m, struct inbox_dsn_rcpt *cur)
         }
     }
     ab_free(cur->recipient);
+    ab_free(cur->original);
     ab_free(cur->action);
     ab_free(cur->status);
     ab_free(cur->diagnostic);
@@ -234,17 +239,31 @@ static void dsn_field(struct inbox_dsn_rcpt *cur, char *line)
     char *addr = semi ? semi + 1 : val;
     while (*addr == ' ' || *addr == '\t')
         addr++;
-    if (strcasecmp(line, "Final-Recipient") == 0 ||
-        (strcasecmp(line, "Original-Recipient") == 0 && !cur->recipient)) {
+    int final = strcasecmp(line, "Final-Recipient") == 0;
+    if (final || strcasecmp(line, "Original-Recipient") == 0) {
         char *a = addr;
         if (*a == '<')
             a++;
-        ab_free(cur->recipient);
-        cur->recipient = ab_strndup(a, strcspn(a, "> \t"));
-        if (cur->recipient)
-            for (char *q = cur->recipient; *q; q++)
+        char *v = ab_strndup(a, strcspn(a, "> \t"));
+        if (v)
+            for (char *q = v; *q; q++)
                 if (*q >= 'A' && *q <= 'Z')
                     *q = (char)(*q - 'A' + 'a');
+        /* Either order: Original-Recipient stands in for a missing
+         * Final-Recipient and is kept apart when both are there. */
+        if (final) {
+            if (cur->recipient && !cur->recipient_final && !cur->original)
+                cur->original = cur->recipient;
+            else
+                ab_free(cur->recipient);
+            cur->recipient = v;
+            cur->recipient_final = 1;
+        } else if (!cur->recipient) {
+            cur->recipient = v;
+        } else {
+            ab_free(cur->original);
+            cur->original = v;
+        }
     } else if (strcasecmp(line, "Action") == 0) {
         ab_free(cur->action);
         cur->action = dup_lower(val);
@@ -342,6 +361,30 @@ static int is_attachment(GMimeObject *o)
     return d && g_mime_content_disposition_is_attachment(d);
 }
 
+/* "application/gzip; google.com!example.org!1764547200!1764633599.xml.gz":
+ * what a machine report's attachment looks like, for classify.c. */
+static void note_attachment(struct walk *w, GMimeObject *o, GMimeContentType *ct)
+{
+    struct inbox_msg *m = w->m;
+    const char *name = g_mime_part_get_filename(GMIME_PART(o));
+    char *type = g_mime_content_type_get_mime_type(ct);
+    size_t tl = type ? strlen(type) : 0, nl = name ? strlen(name) : 0;
+    char *d = ab_malloc(tl + nl + 3);
+    char **nv = d ? ab_realloc(m->attachments, (m->nattachments + 1) * sizeof *nv) : NULL;
+    if (!nv) {
+        ab_free(d);
+        w->nomem = 1;
+    } else {
+        for (size_t i = 0; i < tl; i++)
+            d[i] = (type[i] >= 'A' && type[i] <= 'Z') ? (char)(type[i] - 'A' + 'a') : type[i];
+        memcpy(d + tl, "; ", 2);
+        memcpy(d + tl + 2, name ? name : "", nl + 1);
+        m->attachments = nv;
+        m->attachments[m->nattachments++] = d;
+    }
+    g_free(type);
+}
+
 static void walk(struct walk *w, GMimeObject *o, int depth, int in_report)
 {
     struct inbox_msg *m = w->m;
@@ -357,6 +400,8 @@ static void walk(struct walk *w, GMimeObject *o, int depth, int in_report)
         int report = 0;
         if (ct && g_mime_content_type_is_type(ct, "multipart", "report")) {
             const char *rt = g_mime_content_type_get_parameter(ct, "report-type");
+            if (rt && !m->report_type && !(m->report_type = dup_lower(rt)))
+                w->nomem = 1;
             if (rt && g_ascii_strcasecmp(rt, "delivery-status") == 0 && depth == 0)
                 m->is_dsn = report = 1;
         }
@@ -401,8 +446,10 @@ static void walk(struct walk *w, GMimeObject *o, int depth, int in_report)
         }
         return;
     }
-    if (!g_mime_content_type_is_type(ct, "text", "*") || is_attachment(o))
+    if (!g_mime_content_type_is_type(ct, "text", "*") || is_attachment(o)) {
+        note_attachment(w, o, ct);
         return;
+    }
     int plain = g_mime_content_type_is_type(ct, "text", "plain");
     int html = g_mime_content_type_is_type(ct, "text", "html");
     if ((plain && w->plain) || (html && w->html) || (!plain && !html))
@@ -607,11 +654,14 @@ void inbox_msg_free(struct inbox_msg *m)
     ab_free(m->text);
     for (size_t i = 0; i < m->ndsn; i++) {
         ab_free(m->dsn[i].recipient);
+        ab_free(m->dsn[i].original);
         ab_free(m->dsn[i].action);
         ab_free(m->dsn[i].status);
         ab_free(m->dsn[i].diagnostic);
     }
     ab_free(m->dsn);
+    free_strv(m->attachments, m->nattachments);
+    ab_free(m->report_type);
     ab_free(m->returned);
     ab_free(m->returned_message_id);
     ab_free(m);

@@ -144,33 +144,32 @@ static enum ab_err run(store *st, const char *what, const char *sql,
     return e;
 }
 
+/* A bounce of an issued token: the token is marked (a delay only gets
+ * a note) and its recipient flagged with the reason.  A bounce that
+ * returns no token of ours names nobody we asked: anyone can write
+ * "Undelivered Mail" with a made-up address, so it flags no one. */
 static enum ab_err record_bounce(store *st, const struct store_inbox_rec *r,
                                  ab_errmsg *em)
 {
-    enum ab_err e = AB_OK;
+    if (!r->token || !r->issued)
+        return AB_OK;
     char detail[1024];
-    size_t off = (size_t)snprintf(detail, sizeof detail, "%s",
-                                  r->delay ? "delayed:" : "failed:");
-    for (size_t i = 0; i < r->nbounced && off < sizeof detail; i++)
-        off += (size_t)snprintf(detail + off, sizeof detail - off, "%s%s",
-                                i ? "," : " ", r->bounced[i]);
-    /* A delay is worth a note on the token; only a failure flags it. */
-    if (r->token && r->issued)
-        e = run(st, "token bounce",
-                r->delay ? "UPDATE tokens SET bounce_detail = ?2 WHERE token = ?1 "
-                           "AND bounced_at IS NULL"
-                         : "UPDATE tokens SET bounced_at = COALESCE(bounced_at, ?3), "
-                           "bounce_detail = ?2 WHERE token = ?1",
-                r->delay ? "ss" : "sst", em, r->token, detail, r->received);
-    if (e || r->delay)
+    snprintf(detail, sizeof detail, "%s %s", r->delay ? "delayed:" : "failed:",
+             r->bounce_line && *r->bounce_line ? r->bounce_line
+                                               : (r->for_addr ? r->for_addr : "?"));
+    enum ab_err e = run(st, "token bounce",
+                        r->delay ? "UPDATE tokens SET bounce_detail = ?2 WHERE token = ?1 "
+                                   "AND bounced_at IS NULL"
+                                 : "UPDATE tokens SET bounced_at = COALESCE(bounced_at, ?3), "
+                                   "bounce_detail = ?2 WHERE token = ?1",
+                        r->delay ? "ss" : "sst", em, r->token, detail, r->received);
+    if (e || r->delay || !r->for_addr || !*r->for_addr)
         return e;
-    for (size_t i = 0; i < r->nbounced && !e; i++)
-        e = run(st, "recipient bounce",
-                "INSERT INTO recipients(address, bounced_at, bounce_detail) "
-                "VALUES (?1, ?2, ?3) ON CONFLICT(address) DO UPDATE SET "
-                "bounced_at = ?2, bounce_detail = ?3",
-                "sts", em, r->bounced[i], r->received, r->detail ? r->detail : detail);
-    return e;
+    return run(st, "recipient bounce",
+               "INSERT INTO recipients(address, bounced_at, bounce_detail) "
+               "VALUES (?1, ?2, ?3) ON CONFLICT(address) DO UPDATE SET "
+               "bounced_at = ?2, bounce_detail = ?3",
+               "sts", em, r->for_addr, r->received, detail);
 }
 
 enum ab_err store_inbox_record(store *st, const struct store_inbox_rec *r,

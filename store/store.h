@@ -616,9 +616,9 @@ struct store_inbox_rec {
     const char *for_addr;   /* the token's recipient */
     int verified;
     const char *excerpt;
-    /* bounce */
-    const char *const *bounced;
-    size_t nbounced;
+    /* bounce: only a bounce of an issued token flags anyone, and then
+     * the token's recipient (for_addr), whatever address failed */
+    const char *bounce_line; /* who failed and why, for people */
     int delay;              /* a delay warning: recorded, no address flagged */
     /* ping */
     const char *ping_check;

@@ -13,6 +13,7 @@ test_checks_time_MODS := checks store common
 $(B)/tests/test_checks $(B)/tests/test_checks_proc: | $(patsubst %.c,$(B)/%.so,$(wildcard checks/plugins/*.c tests/plugins/*.c))
 test_inbox_MODS := inbox store common
 test_inbox_poll_MODS := inbox store common
+test_inbox_corpus_MODS := inbox store common
 test_mailer_MODS := mailer store config common
 test_mailer_transport_MODS := mailer store config common
 test_mailer_outbox_MODS := mailer store config common

@@ -1,6 +1,6 @@
 /*
- * test_inbox.c - the inbox module: the mail corpus through parse and
- * classify, parsing details (RFC 2047, charsets, flowed, HTML), bounded
+ * test_inbox.c - the inbox module: particular corpus messages through
+ * parse and classify (the whole corpus is test_inbox_corpus.c), details (RFC 2047, charsets, flowed, HTML), bounded
  * input, the IMAP response scanner, and recording with the store.
  * Maildir end to end and idempotence are in test_inbox_poll.c.
  */
@@ -15,16 +15,6 @@
 #include "inbox/inbox_int.h"
 #include "test_inbox_util.h"
 
-/* ---- the corpus table ---------------------------------------------------- */
-
-struct expect {
-    const char *file;
-    const char *klass;
-    const char *token;   /* "-" none */
-    const char *bounced; /* "-" none; comma list */
-    const char *via;     /* NULL: do not check */
-};
-
 #define T1 "ec73552lgvrdtflh7bm3c4isje"
 #define T2 "7cd4dt3q5kqxxbxs2b5c24ycyu"
 #define T3 "y5ymnx4hkdbf37z2wrfmltn7sm"
@@ -33,90 +23,6 @@ struct expect {
 #define T6 "4iabnb7ke5zb54odkcu6udupui"
 #define T8 "sbrrcgv5q56zhy25mmxxqitram"
 #define F1 "nbbpx5qse5rm7geqoroatwpde4"
-
-static const struct expect corpus[] = {
-    {"outlook_html_gotit.eml", "ack", T1, "-", "plus"},
-    {"gmail_reply.eml", "ack", T2, "-", "plus"},
-    {"apple_mail_in_reply_to.eml", "ack", T3, "-", "thread"},
-    {"thunderbird_flowed_quote_only.eml", "ack", T4, "-", "quote"},
-    {"iphone_aw_split_encoded.eml", "ack", T6, "-", "plus"},
-    {"sv_latin1_body_token.eml", "ack", T8, "-", "body"},
-    {"ref_french_colleague_cp1252.eml", "ack", T1, "-", "thread"},
-    {"chinese_gb18030.eml", "ack", T3, "-", "thread"},
-    {"other_sender_unverified.eml", "ack", T2, "-", "plus"},
-    {"html_only_base64.eml", "ack", T4, "-", "quote"},
-    {"list_reply_precedence_list.eml", "ack", T6, "-", "plus"},
-    {"cmd_snooze.eml", "ack", T1, "-", "plus"},
-    {"cmd_dismiss.eml", "ack", T2, "-", "plus"},
-    {"cmd_note.eml", "ack", T3, "-", "plus"},
-    {"token_in_subject.eml", "ack", T8, "-", "subject"},
-    {"broken_no_boundary.eml", "ack", T1, "-", "plus"},
-    {"broken_bad_base64.eml", "ack", T2, "-", "thread"},
-    {"broken_bad_charset.eml", "ack", T3, "-", "plus"},
-    {"forged_plus.eml", "forged", F1, "-", "plus"},
-    {"forged_in_reply_to.eml", "forged", F1, "-", "thread"},
-    {"ooo_exchange.eml", "autoreply", T1, "-", NULL},
-    {"ooo_exchange_german.eml", "autoreply", T6, "-", NULL},
-    {"ooo_gmail_vacation.eml", "autoreply", T2, "-", NULL},
-    {"ooo_sieve_vacation.eml", "autoreply", T3, "-", NULL},
-    {"ooo_french_subject_only.eml", "autoreply", "-", "-", NULL},
-    {"ooo_chinese_subject.eml", "autoreply", "-", "-", NULL},
-    {"helpdesk_request_received.eml", "autoreply", T4, "-", NULL},
-    {"x_autorespond.eml", "autoreply", T4, "-", NULL},
-    {"dsn_postfix_failed.eml", "bounce", T5, "gone@example.test", "returned"},
-    {"dsn_postfix_delayed.eml", "bounce", T2, "dave@state-b.example", "returned"},
-    {"dsn_exchange.eml", "bounce", T4, "frank@state-d.example", "returned"},
-    {"exim_failed.eml", "bounce", T6, "grace@state-e.example", "returned"},
-    {"exim_delayed.eml", "bounce", T8, "heidi@agency.example", "returned"},
-    {"qmail_failed.eml", "bounce", T3, "erin@state-c.example", "returned"},
-    {"ping_cron.eml", "ping", "-", "-", NULL},
-    {"unrelated_newsletter.eml", "unrelated", "-", "-", NULL},
-    {"unrelated_bare_word.eml", "unrelated", "-", "-", NULL},
-};
-
-static void join(char *out, size_t len, char **v, size_t n)
-{
-    out[0] = '\0';
-    if (!n) {
-        snprintf(out, len, "-");
-        return;
-    }
-    size_t off = 0;
-    for (size_t i = 0; i < n && off < len; i++)
-        off += (size_t)snprintf(out + off, len - off, "%s%s", i ? "," : "", v[i]);
-}
-
-TEST(corpus_table)
-{
-    size_t n = sizeof corpus / sizeof *corpus;
-    for (size_t i = 0; i < n; i++) {
-        struct inbox_verdict v;
-        struct inbox_msg *m = NULL;
-        CHECK_OK(tu_classify_file(corpus[i].file, &m, &v));
-        char bounced[512];
-        join(bounced, sizeof bounced, v.bounced, v.nbounced);
-        const char *tok = v.token[0] ? v.token : "-";
-        if (strcmp(inbox_class_name(v.klass), corpus[i].klass) != 0 ||
-            strcmp(tok, corpus[i].token) != 0 || strcmp(bounced, corpus[i].bounced) != 0 ||
-            (corpus[i].via && strcmp(inbox_via_name(v.via), corpus[i].via) != 0))
-            t_fail(__FILE__, __LINE__, "%s: class=%s token=%s bounced=%s via=%s (%s)",
-                   corpus[i].file, inbox_class_name(v.klass), tok, bounced,
-                   inbox_via_name(v.via), v.reason ? v.reason : "");
-        inbox_verdict_free(&v);
-        inbox_msg_free(m);
-    }
-}
-
-TEST(corpus_every_file_is_in_the_table)
-{
-    /* A corpus file without an expectation would test nothing. */
-    FILE *p = popen("ls tests/data/mail/*.eml 2>/dev/null | wc -l", "r");
-    CHECK(p);
-    int files = 0;
-    CHECK(fscanf(p, "%d", &files) == 1);
-    pclose(p);
-    CHECK_INT(files, (int)(sizeof corpus / sizeof *corpus));
-}
 
 /* ---- details of particular messages ------------------------------------ */
 

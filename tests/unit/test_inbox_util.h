@@ -18,12 +18,16 @@
 struct tu_token {
     char token[AB_TOKEN_LEN + 1];
     int64_t cycle;
+    int64_t alert;       /* an alert notice's token ("a5" in TOKENS) */
     char recipient[128];
+    ab_time sent;        /* when it was sent (AB_TIME_NONE: not given) */
 };
 
-static struct tu_token tu_tokens[32];
+static struct tu_token *tu_tokens;
 static size_t tu_ntokens;
 
+/* TOKENS: "token cycle recipient [sent]"; cycle "-" lists a token that
+ * was never issued, "aN" one issued for alert N's notices. */
 static void tu_load_tokens(void)
 {
     if (tu_ntokens)
@@ -31,17 +35,29 @@ static void tu_load_tokens(void)
     FILE *f = fopen(t_data("mail/TOKENS"), "r");
     if (!f)
         return;
-    char line[256];
-    while (fgets(line, sizeof line, f) && tu_ntokens < 32) {
-        char tok[64], cyc[32], rcpt[128];
-        if (line[0] == '#' || sscanf(line, "%63s %31s %127s", tok, cyc, rcpt) != 3)
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char tok[64], cyc[32], rcpt[128], sent[64] = "";
+        if (line[0] == '#' ||
+            sscanf(line, "%63s %31s %127s %63s", tok, cyc, rcpt, sent) < 3)
             continue;
         if (strcmp(cyc, "-") == 0)
             continue; /* listed, never issued */
+        struct tu_token *nv = ab_realloc(tu_tokens, (tu_ntokens + 1) * sizeof *nv);
+        if (!nv)
+            break;
+        tu_tokens = nv;
         struct tu_token *t = &tu_tokens[tu_ntokens++];
+        memset(t, 0, sizeof *t);
         snprintf(t->token, sizeof t->token, "%s", tok);
-        t->cycle = strtoll(cyc, NULL, 10);
+        if (cyc[0] == 'a')
+            t->alert = strtoll(cyc + 1, NULL, 10);
+        else
+            t->cycle = strtoll(cyc, NULL, 10);
         snprintf(t->recipient, sizeof t->recipient, "%s", rcpt);
+        t->sent = AB_TIME_NONE;
+        if (sent[0] && ab_time_parse(sent, &t->sent) != AB_OK)
+            t->sent = AB_TIME_NONE;
     }
     fclose(f);
 }
@@ -57,6 +73,7 @@ static enum ab_err tu_issued(void *ud, const char *token, int *found,
         if (strcmp(tu_tokens[i].token, token) == 0) {
             *found = 1;
             out->cycle_id = tu_tokens[i].cycle;
+            out->alert_id = tu_tokens[i].alert;
             snprintf(out->recipient, sizeof out->recipient, "%s", tu_tokens[i].recipient);
         }
     return AB_OK;
