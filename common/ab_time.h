@@ -43,4 +43,29 @@ char *ab_duration_format(int64_t secs, char *buf, size_t len);
 int64_t ab_days_from_civil(int64_t y, unsigned m, unsigned d);
 void ab_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 
+/* ---- for people (common/ab_time_human.c) ------------------------------- */
+
+/*
+ * What a person reads, as opposed to what a program parses.  zone is an
+ * IANA name ("America/Chicago"); NULL, "" and "UTC" mean UTC.  An unknown
+ * zone falls back to UTC (the config validated it; a view must not fail
+ * for it).  Each returns buf.
+ */
+#define AB_HUMAN_LEN 80 /* room for any of the outputs below */
+
+/* "Sunday 8 November 2026, 08:00 CST": mail, and any sentence. */
+char *ab_time_human(ab_time t, const char *zone, char *buf, size_t len);
+/* "Sun 8 Nov 2026 08:00 CST": table columns (status, acks, alerts). */
+char *ab_time_human_short(ab_time t, const char *zone, char *buf, size_t len);
+/* The zone's offset from UTC at t, in seconds east, and its abbreviation
+ * ("CST", "CEST"; "UTC+05:30" when the zone has only a number). */
+int32_t ab_zone_offset(const char *zone, ab_time t, char *abbr, size_t abbrlen);
+
+/* "3 days 4 hours", "1 day", "45 minutes", "10 seconds": the two largest
+ * units, for people (ab_duration_format is the exact, parseable form). */
+char *ab_duration_human(int64_t secs, char *buf, size_t len);
+/* "1,009,800", "1,234.5", "-3": grouped digits, never an exponent for
+ * numbers below 1e15; a fraction keeps at most 3 decimals. */
+char *ab_number_human(double v, char *buf, size_t len);
+
 #endif
