@@ -77,6 +77,8 @@ struct cfg_inbox {
     int64_t timeout;
     const char *move_to;   /* folder to move processed mail to, may be NULL */
     const char *reply_address;   /* LOCAL@DOMAIN of heartbeats (Reply-To base) */
+    const char *bounce_address;  /* LOCAL@DOMAIN for the envelope sender
+                                  * (VERP base); NULL: reply_address */
     const char *const *ack_from; /* domains allowed to acknowledge for others */
     size_t nack_from;
 };
@@ -108,6 +110,7 @@ struct cfg_person {
     const char *email;
     const char *display;     /* may be NULL */
     const sched *quiet;      /* may be NULL */
+    const char *timezone;    /* IANA zone of mail to them; NULL: the site's */
     int line;
 };
 

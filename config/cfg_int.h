@@ -109,6 +109,11 @@ int cfg_bool(struct cfg_builder *b, xmlNode *n, const char *attr, int *out);
 const char *cfg_path_resolve(struct cfg_builder *b, const char *path);
 /* Does s look like an addr-spec (local@domain, no spaces or controls)? */
 int cfg_is_address(const char *s);
+/* Can the address s take a "+TOKEN" (VERP, plus addressing): its local
+ * part a dot-atom of ASCII atext without '+', short enough that
+ * LOCAL+TOKEN stays within the 64 bytes of RFC 5321 4.5.3.1.1?  On 0,
+ * *why says what is wrong. */
+int cfg_is_plus_base(const char *s, const char **why);
 /* Is s a valid object name ([A-Za-z0-9._ -]+ for schedules, stricter for checks)? */
 int cfg_is_check_name(const char *s);
 void cfg_secret_attrs(struct cfg_builder *b, xmlNode *n, const char *file_attr,

@@ -84,6 +84,7 @@ static void build_inbox(struct cfg_builder *b, xmlNode *n)
     cfg_duration(b, n, "timeout", &in->timeout);
     in->move_to = cfg_attr(b, n, "move-to");
     in->reply_address = cfg_attr(b, n, "reply-address");
+    in->bounce_address = cfg_attr(b, n, "bounce-address");
     in->ack_from = cfg_split(b, cfg_attr(b, n, "ack-from"), &in->nack_from);
     if (in->url) {
         if (has_prefix(in->url, "maildir:")) {
@@ -106,6 +107,14 @@ static void build_inbox(struct cfg_builder *b, xmlNode *n)
         else if (strchr(in->reply_address, '+'))
             cfg_err(b, n, "inbox: reply-address=\"%s\" must not contain '+': "
                           "ackbeat adds +TOKEN itself", in->reply_address);
+    }
+    /* The envelope sender of every message (VERP: LOCAL+TOKEN@DOMAIN), so
+     * bounces come back here; a mailbox of its own if replies and bounces
+     * should not meet. */
+    if (in->bounce_address) {
+        const char *why;
+        if (!cfg_is_plus_base(in->bounce_address, &why))
+            cfg_err(b, n, "inbox: bounce-address=\"%s\" %s", in->bounce_address, why);
     }
     if (in->poll == 0)
         in->poll = 120;

@@ -290,6 +290,33 @@ int cfg_is_address(const char *s)
     return 1;
 }
 
+int cfg_is_plus_base(const char *s, const char **why)
+{
+    const char *at = strrchr(s, '@');
+    size_t ln = at ? (size_t)(at - s) : 0;
+    *why = "is not an email address (LOCAL@DOMAIN)";
+    if (!cfg_is_address(s) || ln == 0 || s[0] == '.' || s[ln - 1] == '.')
+        return 0;
+    for (size_t i = 0; i < ln; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '+') {
+            *why = "must not contain '+': ackbeat adds +TOKEN itself";
+            return 0;
+        }
+        /* RFC 5322 atext, and single dots between atoms. */
+        if (!(isalnum(c) && c < 0x80) && !strchr("!#$%&'*-/=?^_`{|}~.", c))
+            return 0;
+        if (c == '.' && s[i + 1] == '.')
+            return 0;
+    }
+    /* "+" and a token of 26 characters: 27 bytes of the 64 (RFC 5321). */
+    if (ln + 1 + 26 > 64) {
+        *why = "has a local part too long to carry +TOKEN (at most 37 characters)";
+        return 0;
+    }
+    return 1;
+}
+
 int cfg_is_check_name(const char *s)
 {
     if (!*s || strlen(s) > 128)

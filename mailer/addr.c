@@ -2,7 +2,10 @@
  * addr.c - addresses and Message-IDs: syntax checks (RFC 5322 3.4.1
  * addr-spec, 3.6.4 msg-id; RFC 5321 4.5.3.1 length limits) and the
  * heartbeat wire format (DESIGN.md: Message-ID <hb.TOKEN@DOMAIN>,
- * Reply-To LOCAL+TOKEN@DOMAIN).
+ * Reply-To LOCAL+TOKEN@DOMAIN), and the envelope sender: VERP
+ * (variable envelope return path) LOCAL+TOKEN@DOMAIN at the watched
+ * inbox, so that a DSN (RFC 3464), which goes to the envelope sender,
+ * comes back to the inbox and names the recipient's token.
  *
  * The checks are deliberately stricter than the grammar allows (no
  * comments, no obsolete forms, no folding white space): an address
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "common/ab_token.h"
+#include "config/cfg.h"
 
 /* RFC 5322 atext. */
 static int is_atext(unsigned char c)
@@ -179,29 +183,65 @@ enum ab_err mail_msgid_new(const char *from_addr, char *out, ab_errmsg *em)
     return AB_OK;
 }
 
-enum ab_err mail_heartbeat_ids(const char *reply_address, const char *token,
-                               char *msgid, char *reply_to, ab_errmsg *em)
+enum ab_err mail_plus_address(const char *field, const char *addr,
+                              const char *token, char *out, ab_errmsg *em)
 {
-    enum ab_err e = mail_addr_check("reply address", reply_address, em);
+    enum ab_err e = mail_addr_check(field, addr, em);
     if (e)
         return e;
     if (!token || !ab_token_valid(token, strlen(token)))
-        return ab_fail(em, AB_EINVAL, "heartbeat token is malformed");
-    const char *at = strrchr(reply_address, '@');
-    if (reply_address[0] == '"')
+        return ab_fail(em, AB_EINVAL, "%s: token is malformed", field);
+    if (addr[0] == '"')
         return ab_fail(em, AB_EINVAL,
-                       "reply address '%s': a quoted local part cannot carry "
-                       "a +token",
-                       reply_address);
-    int w = snprintf(reply_to, MAIL_ADDR_MAX + 1, "%.*s+%s%s",
-                     (int)(at - reply_address), reply_address, token, at);
+                       "%s '%s': a quoted local part cannot carry a +token",
+                       field, addr);
+    const char *at = strrchr(addr, '@');
+    int w = snprintf(out, MAIL_ADDR_MAX + 1, "%.*s+%s%s", (int)(at - addr), addr,
+                     token, at);
     if (w < 0 || w > MAIL_ADDR_MAX)
-        return ab_fail(em, AB_EINVAL, "reply address '%s' too long for a +token",
-                       reply_address);
-    w = snprintf(msgid, MAIL_MSGID_MAX, "<hb.%s%s>", token, at);
+        return ab_fail(em, AB_EINVAL, "%s '%s' too long for a +token", field, addr);
+    /* Local parts over 64 bytes are refused by servers; check what we made. */
+    return mail_addr_check(field, out, em);
+}
+
+enum ab_err mail_heartbeat_ids(const char *reply_address, const char *token,
+                               char *msgid, char *reply_to, ab_errmsg *em)
+{
+    enum ab_err e = mail_plus_address("reply address", reply_address, token,
+                                      reply_to, em);
+    if (e)
+        return e;
+    int w = snprintf(msgid, MAIL_MSGID_MAX, "<hb.%s%s>", token,
+                     strrchr(reply_address, '@'));
     if (w < 0 || w >= MAIL_MSGID_MAX)
         return ab_fail(em, AB_EINVAL, "reply address '%s' too long for a Message-ID",
                        reply_address);
-    /* Local parts over 64 bytes are refused by servers; check what we made. */
-    return mail_addr_check("reply address", reply_to, em);
+    return AB_OK;
+}
+
+enum ab_err mail_envelope_sender(const struct cfg_inbox *ib, const char *from,
+                                 const char *token, char *out, ab_errmsg *em)
+{
+    /* Without a watched inbox nobody reads bounces at an address of ours
+     * but the sender's own mailbox: keep <mail from=>. */
+    const char *base = NULL, *field = "bounce-address";
+    if (ib && ib->enabled) {
+        base = ib->bounce_address;
+        if (!base) {
+            base = ib->reply_address;
+            field = "reply-address";
+        }
+    }
+    if (!base) {
+        enum ab_err e = mail_addr_check("envelope sender", from, em);
+        if (!e)
+            memcpy(out, from, strlen(from) + 1);
+        return e;
+    }
+    if (token)
+        return mail_plus_address(field, base, token, out, em);
+    enum ab_err e = mail_addr_check(field, base, em);
+    if (!e)
+        memcpy(out, base, strlen(base) + 1);
+    return e;
 }

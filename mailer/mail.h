@@ -36,7 +36,8 @@
 #include "common/ab_time.h"
 #include "store/store.h"
 
-struct cfg_mail; /* config/cfg.h */
+struct cfg_mail;  /* config/cfg.h */
+struct cfg_inbox; /* config/cfg.h */
 
 /* Longest addr-spec accepted (RFC 5321 path limit less the brackets). */
 #define MAIL_ADDR_MAX 254
@@ -83,6 +84,34 @@ enum ab_err mail_heartbeat_ids(const char *reply_address, const char *token,
                                char *msgid, char *reply_to,
                                ab_errmsg *em) AB_MUST_CHECK;
 
+/*
+ * "LOCAL+TOKEN@DOMAIN" for the address LOCAL@DOMAIN (no '+' of its own
+ * expected, no quoted local part) into out (at least MAIL_ADDR_MAX + 1
+ * bytes).  field names the address in errors.  AB_EINVAL if the address
+ * or token is malformed or the result is too long for an addr-spec.
+ */
+enum ab_err mail_plus_address(const char *field, const char *addr,
+                              const char *token, char *out,
+                              ab_errmsg *em) AB_MUST_CHECK;
+
+/*
+ * The envelope sender (SMTP MAIL FROM, RFC 5321 4.1.1.2) of a message to
+ * one recipient, into out (at least MAIL_ADDR_MAX + 1 bytes).
+ *
+ * Bounces (RFC 3464 DSNs) go to the envelope sender, not to From:, so
+ * when an inbox is watched (ib->enabled) the sender is an address of that
+ * inbox: ib->bounce_address, else ib->reply_address.  With a token it is
+ * VERP, "LOCAL+TOKEN@DOMAIN" (DESIGN.md, wire format): a bounce then
+ * names the token in its envelope recipient even when it quotes nothing
+ * of the message.  Without an inbox it is from (the <mail from=>).
+ *
+ * A VERP sender belongs to one recipient: give a token only for a message
+ * with exactly one recipient.  token may be NULL; ib may be NULL.
+ */
+enum ab_err mail_envelope_sender(const struct cfg_inbox *ib, const char *from,
+                                 const char *token, char *out,
+                                 ab_errmsg *em) AB_MUST_CHECK;
+
 /* ===== messages ====================================================== */
 
 struct mail_addr {
@@ -107,6 +136,10 @@ struct mail_header {
  */
 struct mail_msg_spec {
     const char *from;        /* addr-spec, required */
+    const char *envelope_from; /* MAIL FROM, addr-spec; NULL: from.  Not a
+                              * header: the transport's final delivery
+                              * records it as Return-Path (RFC 5321 4.4).
+                              * See mail_envelope_sender(). */
     const char *from_name;   /* may be NULL */
     const struct mail_addr *to; /* at least one */
     size_t nto;
@@ -146,7 +179,9 @@ enum ab_err mail_msg_build(const struct mail_msg_spec *spec, ab_buf *out,
  *       STARTTLS per cfg_mail.tls (AUTO = opportunistic)
  *   smtps://HOST[:PORT][/HELO][?auth=plain|login]  implicit TLS, port 465
  *   sendmail:  or  sendmail:/path/to/sendmail      default /usr/sbin/sendmail
- *   maildir:PATH                                   tmp/, new/, cur/ created
+ *   maildir:PATH                                   tmp/, new/, cur/ created;
+ *       each file starts with Return-Path: <SENDER>, as a local
+ *       delivery agent writes it (RFC 5321 4.4)
  * Credentials never go in the URL: cfg_mail.username and .password.
  * Without ?auth= libcurl picks the strongest mechanism both sides know.
  * Certificates are verified (ca_file, or the system's CAs) unless
@@ -226,7 +261,8 @@ int64_t mail_backoff(int64_t base, int attempts, uint32_t rnd);
 
 /*
  * Build the message of spec and store it in the outbox (one transaction
- * with its recipients: spec->to), due at now.  kind and ref are for
+ * with its recipients: spec->to), due at now, with spec->envelope_from
+ * (or spec->from) as its one envelope sender for every recipient.  kind and ref are for
  * listings ("heartbeat", "alert", "test"; a check or alert name), may be
  * NULL.  *id (may be NULL) gets the outbox row; msgid_out (may be NULL,
  * MAIL_MSGID_MAX bytes) the Message-ID.  AB_EEXIST if a message with

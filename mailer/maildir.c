@@ -11,7 +11,8 @@
  * unique per host without relying on the clock alone.
  *
  * A Maildir has no recipients: the one file is the delivery for all of
- * them.  Files use LF line ends, like every other Maildir writer.  Every
+ * them.  It starts with "Return-Path: <SENDER>", the envelope sender, as
+ * written by a delivery agent (RFC 5321 4.4).  Files use LF line ends, like every other Maildir writer.  Every
  * failure here (a full disk, a permission) is temporary: fixing it lets
  * the queued mail out.
  */
@@ -180,7 +181,13 @@ static enum ab_err md_send(void *state, const struct mail_envelope *env,
     ab_buf lf;
     ab_buf_init(&lf, 0);
     enum ab_err e;
-    if (mail_crlf_to_lf(&lf, env->data, env->len) != AB_OK)
+    /* This transport is the final delivery, so it does what a local
+     * delivery agent does (RFC 5321 4.4): the envelope sender goes first,
+     * as Return-Path.  What a test or a person reads here is then what a
+     * mailbox would hold, VERP address and all.  The stored message never
+     * has one of its own (mail_msg_build refuses it as an extra header). */
+    if (ab_buf_printf(&lf, "Return-Path: <%s>\n", env->sender ? env->sender : "") != AB_OK ||
+        mail_crlf_to_lf(&lf, env->data, env->len) != AB_OK)
         e = ab_fail(msg, AB_ENOMEM, "out of memory");
     else
         e = deliver(m, lf.data ? lf.data : "", lf.len, msg);

@@ -54,7 +54,13 @@ enum ab_err mail_outbox_put(store *st, const struct mail_msg_spec *spec,
     ab_buf_init(&b, 0);
     char msgid[MAIL_MSGID_MAX];
     const char **rcpts = NULL;
+    /* The envelope sender is stored, not written into the message: the
+     * drain hands it to the transport as MAIL FROM, and whoever makes the
+     * final delivery records it as Return-Path (RFC 5321 4.4). */
+    const char *sender = spec->envelope_from ? spec->envelope_from : spec->from;
     enum ab_err e = mail_msg_build(spec, &b, msgid, em);
+    if (!e)
+        e = mail_addr_check("envelope sender", sender, em);
     if (e)
         goto out;
     rcpts = ab_calloc(spec->nto, sizeof *rcpts);
@@ -64,7 +70,7 @@ enum ab_err mail_outbox_put(store *st, const struct mail_msg_spec *spec,
     }
     for (size_t i = 0; i < spec->nto; i++)
         rcpts[i] = spec->to[i].addr;
-    e = store_outbox_put(st, b.data, b.len, msgid, spec->from, rcpts, spec->nto,
+    e = store_outbox_put(st, b.data, b.len, msgid, sender, rcpts, spec->nto,
                          kind, ref, spec->subject, now, id, em);
     if (!e && msgid_out)
         memcpy(msgid_out, msgid, strlen(msgid) + 1);

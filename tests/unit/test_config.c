@@ -178,3 +178,72 @@ TEST(secrets_from_env_and_file)
     CHECK_INT(cfg_secret_read(&s3, &v, &em), AB_ENOTFOUND);
     CHECK_CONTAINS(em.text, "AB_TEST_SECRET_UNSET");
 }
+
+/* A config with one <inbox> whose extra attributes are inbox_attrs,
+ * written to the scratch dir as name and loaded. */
+static cfg *load_inbox(const char *name, const char *inbox_attrs, ab_buf *errs,
+                       enum ab_err *e)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", t_tmpdir(), name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        *e = AB_EIO;
+        return NULL;
+    }
+    fprintf(f, "<ackbeat name=\"b\" timezone=\"UTC\">\n"
+               "  <state path=\"state.db\"/>\n"
+               "  <mail from=\"ackbeat@example.test\" transport=\"maildir:out\"/>\n"
+               "  <inbox url=\"maildir:in\" reply-address=\"heartbeat@example.test\"\n"
+               "         %s/>\n"
+               "</ackbeat>\n",
+            inbox_attrs);
+    fclose(f);
+    cfg *c = NULL;
+    ab_buf_init(errs, 1 << 16);
+    *e = cfg_load(path, &c, errs);
+    return c;
+}
+
+/* bounce-address= is the base of the VERP envelope sender: optional, and
+ * it must take a +TOKEN as the reply address does. */
+TEST(bounce_address)
+{
+    ab_buf errs;
+    enum ab_err e;
+    cfg *c = load_inbox("bounce-none.xml", "", &errs, &e);
+    CHECK_OK(e);
+    CHECK(cfg_global(c)->inbox.bounce_address == NULL);
+    cfg_free(c);
+    ab_buf_free(&errs);
+
+    c = load_inbox("bounce-ok.xml", "bounce-address=\"bounces@mx.example.test\"", &errs, &e);
+    CHECK_OK(e);
+    CHECK_STR(cfg_global(c)->inbox.bounce_address, "bounces@mx.example.test");
+    cfg_free(c);
+    ab_buf_free(&errs);
+
+    static const struct {
+        const char *value, *why;
+    } bad[] = {
+        {"bounces", "is not an email address"},
+        {"bounces+x@example.test", "must not contain '+': ackbeat adds +TOKEN itself"},
+        {"b..x@example.test", "is not an email address"},
+        {"b\xc3\xa4r@example.test", "is not an email address"},
+        {"bounces@", "is not an email address"},
+        {"a-local-part-of-forty-characters-long-x@example.test",
+         "has a local part too long to carry +TOKEN"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char attr[200], want[300], name[64];
+        snprintf(attr, sizeof attr, "bounce-address=\"%s\"", bad[i].value);
+        snprintf(name, sizeof name, "bounce-bad%zu.xml", i);
+        c = load_inbox(name, attr, &errs, &e);
+        CHECK(c == NULL);
+        CHECK_INT(e, AB_ECONFIG);
+        snprintf(want, sizeof want, "%s:5: inbox: bounce-address=\"%s\" %s", name,
+                 bad[i].value, bad[i].why);
+        CHECK_CONTAINS(ab_buf_str(&errs), want);
+        ab_buf_free(&errs);
+    }
+}

@@ -11,6 +11,7 @@
 
 #include "common/ab_buf.h"
 #include "common/ab_token.h"
+#include "config/cfg.h"
 #include "harness.h"
 #include "mailer/mail.h"
 
@@ -305,6 +306,89 @@ TEST(alert_thread_headers)
     CHECK_OK(mail_msg_build(&s, &b, NULL, NULL));
     CHECK_INT(lines_ok(&b, 78), 0);
     ab_buf_free(&b);
+}
+
+/* VERP (DESIGN.md, wire format): the envelope sender is an address of
+ * the watched inbox, with the recipient's token as its plus part, so a
+ * DSN (RFC 3464), which goes to the envelope sender, reaches the inbox
+ * and names the token even when it quotes nothing. */
+TEST(envelope_sender_is_verp_at_the_inbox)
+{
+    char tok[AB_TOKEN_LEN + 1], got[MAIL_ADDR_MAX + 1], want[128];
+    CHECK_OK(ab_token_new(tok));
+    struct cfg_inbox ib;
+    memset(&ib, 0, sizeof ib);
+    ib.enabled = 1;
+    ib.reply_address = "heartbeat@example.test";
+
+    /* The reply address, +TOKEN. */
+    CHECK_OK(mail_envelope_sender(&ib, "ackbeat@example.test", tok, got, NULL));
+    snprintf(want, sizeof want, "heartbeat+%s@example.test", tok);
+    CHECK_STR(got, want);
+    /* No token (a digest, a resolved notice): the plain address. */
+    CHECK_OK(mail_envelope_sender(&ib, "ackbeat@example.test", NULL, got, NULL));
+    CHECK_STR(got, "heartbeat@example.test");
+
+    /* bounce-address= wins over the reply address, both ways. */
+    ib.bounce_address = "bounces@mx.example.test";
+    CHECK_OK(mail_envelope_sender(&ib, "ackbeat@example.test", tok, got, NULL));
+    snprintf(want, sizeof want, "bounces+%s@mx.example.test", tok);
+    CHECK_STR(got, want);
+    CHECK_OK(mail_envelope_sender(&ib, "ackbeat@example.test", NULL, got, NULL));
+    CHECK_STR(got, "bounces@mx.example.test");
+
+    /* No inbox: nobody reads bounces but <mail from=>, token or not. */
+    ib.enabled = 0;
+    CHECK_OK(mail_envelope_sender(&ib, "ackbeat@example.test", tok, got, NULL));
+    CHECK_STR(got, "ackbeat@example.test");
+    CHECK_OK(mail_envelope_sender(NULL, "ackbeat@example.test", NULL, got, NULL));
+    CHECK_STR(got, "ackbeat@example.test");
+
+    /* Bad inputs name what is wrong. */
+    ab_errmsg em;
+    ib.enabled = 1;
+    CHECK_INT(mail_envelope_sender(&ib, "ackbeat@example.test", "short", got, &em),
+              AB_EINVAL);
+    CHECK_CONTAINS(em.text, "bounce-address");
+    CHECK_CONTAINS(em.text, "token");
+    ib.bounce_address = "\"quoted local\"@example.test";
+    CHECK_INT(mail_envelope_sender(&ib, "ackbeat@example.test", tok, got, &em),
+              AB_EINVAL);
+    CHECK_CONTAINS(em.text, "quoted");
+    /* A local part that cannot take 27 more bytes within the 64. */
+    ib.bounce_address = "a-local-part-of-forty-characters-long-x@example.test";
+    CHECK_INT(mail_envelope_sender(&ib, "ackbeat@example.test", tok, got, &em),
+              AB_EINVAL);
+    CHECK_INT(mail_envelope_sender(NULL, NULL, NULL, got, &em), AB_EINVAL);
+
+    CHECK_OK(mail_plus_address("x", "a.b@example.test", tok, got, NULL));
+    snprintf(want, sizeof want, "a.b+%s@example.test", tok);
+    CHECK_STR(got, want);
+}
+
+/* The envelope sender travels beside the message, never in it: only the
+ * final delivery writes Return-Path (RFC 5321 4.4). */
+TEST(envelope_sender_is_not_a_header)
+{
+    ab_buf b;
+    ab_buf_init(&b, 0);
+    struct mail_msg_spec s = base_spec();
+    s.envelope_from = "heartbeat+abcdefghijklmnopqrstuvwxyz@example.test";
+    CHECK_OK(mail_msg_build(&s, &b, NULL, NULL));
+    int has_rp = strstr(ab_buf_str(&b), "Return-Path") != NULL;
+    int has_verp = strstr(ab_buf_str(&b), "heartbeat+") != NULL;
+    ab_buf_free(&b);
+    CHECK(!has_rp);
+    CHECK(!has_verp);
+    /* Nor may an extra header smuggle one in. */
+    static const struct mail_header rp[] = {{"Return-Path", "<x@example.test>"}};
+    s.headers = rp;
+    s.nheaders = 1;
+    ab_errmsg em;
+    ab_buf_init(&b, 0);
+    CHECK_INT(mail_msg_build(&s, &b, NULL, &em), AB_EINVAL);
+    ab_buf_free(&b);
+    CHECK_CONTAINS(em.text, "Return-Path");
 }
 
 TEST(header_injection_is_rejected)

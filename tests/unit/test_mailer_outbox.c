@@ -90,6 +90,35 @@ static int count_files(const char *dir)
     return n;
 }
 
+/* The stored sender (the drain's MAIL FROM) is envelope_from when set,
+ * From otherwise; a bad one is refused before anything is stored. */
+TEST(put_stores_the_envelope_sender)
+{
+    store *st = open_store("put-envelope");
+    CHECK(st != NULL);
+    struct mail_msg_spec s = spec("verp", 1);
+    s.envelope_from = "heartbeat+abcdefghijklmnopqrstuvwxyz@example.test";
+    int64_t id;
+    CHECK_OK(mail_outbox_put(st, &s, "heartbeat-request", "1", T_NOW, &id, NULL, NULL));
+    struct store_outbox_msg *m;
+    CHECK_OK(store_outbox_get(st, id, &m, NULL));
+    int same = strcmp(m->sender, s.envelope_from) == 0;
+    int in_body = strstr(m->body, "heartbeat+") != NULL;
+    store_outbox_msg_free(m);
+    CHECK(same);
+    CHECK(!in_body);
+
+    s = spec("bad verp", 1);
+    s.envelope_from = "not an address";
+    ab_errmsg em;
+    CHECK_INT(mail_outbox_put(st, &s, "test", NULL, T_NOW, NULL, NULL, &em), AB_EINVAL);
+    CHECK_CONTAINS(em.text, "envelope sender");
+    struct store_outbox_counts oc = {0};
+    CHECK_OK(store_outbox_counts(st, &oc, NULL));
+    CHECK_INT(oc.queued, 1);
+    store_close(st);
+}
+
 TEST(put_stores_message_and_recipients)
 {
     store *st = open_store("put");

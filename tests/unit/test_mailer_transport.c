@@ -109,12 +109,48 @@ TEST(maildir_delivers_one_file_per_message)
     size_t len;
     char *body = slurp(file, &len);
     CHECK(body != NULL);
-    int same = len == sizeof MSG_LF - 1 && memcmp(body, MSG_LF, len) == 0;
+    /* The final delivery records the envelope sender first (RFC 5321
+     * 4.4), then the message as it was, in LF. */
+    static const char rp[] = "Return-Path: <ackbeat@example.test>\n";
+    int same = len == sizeof rp - 1 + sizeof MSG_LF - 1 &&
+               memcmp(body, rp, sizeof rp - 1) == 0 &&
+               memcmp(body + sizeof rp - 1, MSG_LF, sizeof MSG_LF - 1) == 0;
     free(body);
     CHECK(same);
     struct stat sb;
     CHECK(stat(file, &sb) == 0);
     CHECK_INT(sb.st_mode & 0777, 0600);
+}
+
+/* A VERP envelope sender is what the file's Return-Path says, and the
+ * message itself carries none of its own. */
+TEST(maildir_return_path_is_the_envelope_sender)
+{
+    char url[600], dir[600];
+    snprintf(dir, sizeof dir, "%s/md-verp", t_tmpdir());
+    snprintf(url, sizeof url, "maildir:%s", dir);
+    struct cfg_mail mc = test_mail_cfg(url);
+    mail_transport *t;
+    CHECK_OK(mail_transport_open(&mc, T_NOW, &t, NULL));
+    struct mail_envelope env = env2();
+    env.sender = "heartbeat+abcdefghijklmnopqrstuvwxyz@example.test";
+    struct mail_rcpt_result res[2];
+    CHECK_OK(mail_transport_send(t, &env, res, NULL));
+    mail_transport_free(t);
+    char names[16][256], sub[700], file[1200];
+    snprintf(sub, sizeof sub, "%s/new", dir);
+    CHECK_INT(list_dir(sub, names), 1);
+    snprintf(file, sizeof file, "%s/%s", sub, names[0]);
+    size_t len;
+    char *body = slurp(file, &len);
+    CHECK(body != NULL);
+    static const char rp[] =
+        "Return-Path: <heartbeat+abcdefghijklmnopqrstuvwxyz@example.test>\nFrom: ";
+    int first = strncmp(body, rp, sizeof rp - 1) == 0;
+    int once = strstr(body + 1, "Return-Path:") == NULL;
+    free(body);
+    CHECK(first);
+    CHECK(once);
 }
 
 TEST(maildir_failure_is_temporary)
