@@ -80,8 +80,15 @@ int cmd_send_test(int argc, char **argv)
              site, when, to, mc->from ? mc->from : "?", mc->transport ? mc->transport : "?");
     const struct mail_addr rcpt[] = {{to, NULL}};
     const struct mail_header hdr[] = {{"X-Ackbeat-Test", when}};
+    /* No token to return: bounces go to the inbox's plain bounce address. */
+    char sender[MAIL_ADDR_MAX + 1];
+    if (mail_envelope_sender(&g->inbox, mc->from, NULL, sender, &em) != AB_OK) {
+        cli_err("send-test", "%s", em.text);
+        goto out;
+    }
     struct mail_msg_spec spec = {
         .from = mc->from,
+        .envelope_from = sender,
         .from_name = mc->from_name,
         .to = rcpt,
         .nto = 1,

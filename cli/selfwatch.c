@@ -188,8 +188,17 @@ static void daily(struct cli_selfwatch *w, const cfg *c, store *st, ab_time now)
         return;
     for (size_t i = 0; i < g->watchdog.admin.n; i++)
         to[i].addr = g->watchdog.admin.v[i];
+    /* Several admins, no token: the inbox's plain bounce address. */
+    char sender[MAIL_ADDR_MAX + 1];
+    if (mail_envelope_sender(&g->inbox, g->mail.from, NULL, sender, &em) != AB_OK) {
+        ab_log(AB_LOG_WARN, "watchdog: %s", em.text);
+        ab_free(to);
+        w->daily_done = fire;
+        return;
+    }
     struct mail_msg_spec spec = {
         .from = g->mail.from,
+        .envelope_from = sender,
         .from_name = g->mail.from_name,
         .to = to,
         .nto = g->watchdog.admin.n,

@@ -63,12 +63,15 @@ struct eng_email {
     const char *message_id;            /* NULL: a fresh one */
     const char *in_reply_to;           /* also References; may be NULL */
     const char *reply_to;              /* NULL: none */
+    const char *token;                 /* the rcpt's token, for the VERP
+                                        * envelope sender; NULL: none */
     const struct mail_header *headers;
     size_t nheaders;
     const char *kind, *ref;            /* outbox bookkeeping */
 };
 /* Queue it in the outbox (inside the caller's transaction, if any),
- * From the configured sender, To the person's display name if known. */
+ * From the configured sender, To the person's display name if known;
+ * envelope sender per mail_envelope_sender() (VERP with m->token). */
 enum ab_err eng_queue_email(eng *e, const struct eng_email *m, ab_time now,
                             ab_errmsg *em);
 

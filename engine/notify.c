@@ -61,8 +61,15 @@ enum ab_err eng_queue_email(eng *e, const struct eng_email *m, ab_time now,
             return err;
         msgid = fresh;
     }
+    /* One recipient per message, so the envelope sender can be VERP
+     * (LOCAL+TOKEN@DOMAIN at the inbox): a bounce names the token. */
+    char sender[MAIL_ADDR_MAX + 1];
+    enum ab_err err = mail_envelope_sender(&g->inbox, g->mail.from, m->token, sender, em);
+    if (err)
+        return err;
     struct mail_msg_spec spec = {
         .from = g->mail.from,
+        .envelope_from = sender,
         .from_name = g->mail.from_name,
         .to = &to,
         .nto = 1,
@@ -224,10 +231,10 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs
     /* While the alert is open, the notice carries the recipient's token
      * for it (Reply-To LOCAL+TOKEN@DOMAIN and a reference line), so a
      * reply with "dismiss", "snooze 2d" or "note ..." acts on it. */
-    char reply_to[MAIL_ADDR_MAX + 1] = "";
+    char reply_to[MAIL_ADDR_MAX + 1] = "", token[AB_TOKEN_LEN + 1] = "";
     if (g->inbox.enabled && g->inbox.reply_address && a->resolved == AB_TIME_NONE &&
         strcmp(n->message, "alert-resolved") != 0) {
-        char token[AB_TOKEN_LEN + 1], unused[MAIL_MSGID_MAX + 1], ref[64];
+        char unused[MAIL_MSGID_MAX + 1], ref[64];
         if ((err = store_alert_token(e->st, a->id, n->rcpt, now, token, em)) ||
             (err = mail_heartbeat_ids(g->inbox.reply_address, token, unused, reply_to,
                                       em)))
@@ -258,6 +265,7 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs
         .message_id = msgid,
         .in_reply_to = first ? NULL : root,
         .reply_to = reply_to[0] ? reply_to : g->inbox.enabled ? g->inbox.reply_address : NULL,
+        .token = token[0] ? token : NULL,
         .headers = hdrs,
         .nheaders = sizeof hdrs / sizeof hdrs[0],
         .kind = message,
