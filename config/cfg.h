@@ -81,6 +81,8 @@ struct cfg_inbox {
                                   * (VERP base); NULL: reply_address */
     const char *const *ack_from; /* domains allowed to acknowledge for others */
     size_t nack_from;
+    const char *authserv_id;     /* our MX's Authentication-Results id (RFC
+                                  * 8601); NULL: From: cannot be checked */
 };
 
 /* <web>: the HTTP listener.  enabled == 0 when absent. */

@@ -38,6 +38,11 @@ void cfg_build_recipients(struct cfg_builder *b, xmlNode *recipients)
             p->name = cfg_attr(b, k, "name");
             p->email = cfg_attr(b, k, "email");
             p->display = cfg_attr(b, k, "display");
+            /* Mail to this person gives times in their own zone. */
+            p->timezone = cfg_attr(b, k, "timezone");
+            ab_errmsg zem = {{0}};
+            if (p->timezone && sched_zone_check(p->timezone, &zem) != AB_OK)
+                cfg_err(b, k, "person %s: %s", p->name ? p->name : "?", zem.text);
             p->line = (int)xmlGetLineNo(k);
             if (!p->name || !p->email)
                 continue; /* the schema reports the missing attribute */

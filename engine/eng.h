@@ -127,4 +127,63 @@ enum ab_err eng_dismiss(eng *e, int64_t alert_id, const char *by,
                         const char *note, ab_time until, ab_time now,
                         ab_errmsg *em) AB_MUST_CHECK;
 
+/* ---- what people read (engine/words.c) ------------------------------------
+ * One wording for what came back from a person asked, shared by `acks`,
+ * `status`, the web and the "nobody confirmed" notice, so that they never
+ * disagree.  These read the config and the store only (a view may have no
+ * engine). */
+
+/* The zone times in mail to email are written in: the person's own
+ * timezone=, else the site's.  Borrowed from the config. */
+const char *eng_zone_for(const cfg *c, const char *email);
+
+/* A stored bounce detail ("failed: kim@x.example: 550 5.1.1 user unknown",
+ * "delayed: ...") as a reason for people, written into buf: the "failed:"
+ * or "delayed:" word goes, and so does the address when it is recipient's
+ * own ("550 5.1.1 user unknown"; a forwarding target stays: "forwarded to
+ * kim@y.example: 550 ...").  *delayed (may be NULL) is set for a delay
+ * warning.  Returns buf ("" for NULL). */
+char *eng_bounce_reason(const char *detail, const char *recipient, int *delayed, char *buf,
+                        size_t len);
+
+/* An inbox detail without the internal words (via=, cmd=, unverified). */
+char *eng_inbox_words(const char *detail, char *buf, size_t len);
+
+enum eng_rcpt_state {
+    ENG_RCPT_CONFIRMED = 0,
+    ENG_RCPT_BOUNCED,
+    ENG_RCPT_UNVERIFIED, /* a reply that proves nothing: the reason says why */
+    ENG_RCPT_AUTOREPLY,
+    ENG_RCPT_DELAYED,    /* a delay warning: not a failure, not flagged */
+    ENG_RCPT_WAITING,    /* nothing yet, before the deadline */
+    ENG_RCPT_NO_REPLY,   /* nothing, and the deadline has passed */
+};
+struct eng_rcpt_words {
+    enum eng_rcpt_state state;
+    const char *word;   /* "confirmed", "bounced", "unverified reply",
+                           "auto-reply only", "delayed", "waiting", "no reply" */
+    const char *cls;    /* "healthy", "failing", "degraded", "unknown" (pages) */
+    ab_time when;       /* of the confirmation, bounce or auto-reply; or NONE */
+    char by[320];       /* a confirmation by someone else: who; else "" */
+    char reason[768];   /* "550 5.1.1 user unknown", "from lee@elsewhere.example:
+                           not the address asked"; "" if none */
+    char flag[768];     /* "missed 2 in a row", "bounced before: 550 ..."; "" */
+};
+/*
+ * What came back from r in cycle c, as of now.  st may be NULL (then no
+ * flag and no unverified reason).  A flag clears on a confirmation newer
+ * than its cause: this cycle's, or one recorded for the address since.
+ */
+void eng_rcpt_words(const cfg *c, store *st, const struct store_cycle *cy,
+                    const struct store_cycle_rcpt *r, ab_time now,
+                    struct eng_rcpt_words *out);
+/*
+ * Why an address is flagged, in words, or 0 when it is not: "missed 2 in a
+ * row" (missed_limit or more), "bounced: 550 ..." (a bounce with no
+ * confirmation since).  confirmed_at is the newest confirmation the
+ * caller knows of (AB_TIME_NONE if none) beyond rr->last_confirmed.
+ */
+int eng_recipient_flag(const struct store_recipient *rr, int missed_limit,
+                       ab_time confirmed_at, char *buf, size_t len);
+
 #endif

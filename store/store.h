@@ -239,7 +239,8 @@ enum ab_err store_alert_undismiss(store *st, int64_t id, ab_errmsg *em) AB_MUST_
 enum ab_err store_alert_set_held(store *st, int64_t id, const char *held_by,
                                  ab_errmsg *em) AB_MUST_CHECK;
 /* Open alerts by priority then age; with include_closed, newest closed
- * ones after them, up to limit in all.  Free each and the array. */
+ * ones after them, up to limit in all (0: no limit).  Free each and the
+ * array. */
 enum ab_err store_alert_list(store *st, int include_closed, size_t limit,
                              struct store_alert ***out, size_t *n,
                              ab_errmsg *em) AB_MUST_CHECK;
@@ -385,6 +386,12 @@ enum ab_err store_cycle_claim_reminder(store *st, int64_t id, ab_errmsg *em) AB_
 enum ab_err store_ack_manual(store *st, const char *token, const char *by,
                              const char *note, ab_time at, int64_t *cycle_id,
                              ab_errmsg *em) AB_MUST_CHECK;
+
+/* The newest unverified acknowledgement of token (store/unverified.c):
+ * who sent it and the inbox's note on its message (*detail may be NULL:
+ * a manual one).  Caller ab_free's both.  AB_ENOTFOUND when none. */
+enum ab_err store_ack_unverified(store *st, const char *token, char **by, char **detail,
+                                 ab_errmsg *em) AB_MUST_CHECK;
 
 /* Per address: cycles missed in a row, last confirmation, last bounce. */
 struct store_recipient {
