@@ -80,6 +80,9 @@ static int world_new(struct world *w, const char *name, const char *checks,
     return world_new_a(w, name, checks, extra, "");
 }
 
+/* Extra attributes for <inbox> in the next world_new (e.g. bounce-address). */
+static const char *inbox_extra = "";
+
 static int world_new_a(struct world *w, const char *name, const char *checks,
                        const char *extra, const char *alerting)
 {
@@ -97,7 +100,7 @@ static int world_new_a(struct world *w, const char *name, const char *checks,
             "  <state path=\"state.db\"/>\n"
             "  <mail from=\"ackbeat@example.test\" transport=\"maildir:out\"/>\n"
             "  <inbox url=\"maildir:inbox\" poll=\"1m\" reply-address=\"heartbeat@example.test\"\n"
-            "         ack-from=\"example.test\"/>\n"
+            "         ack-from=\"example.test\" %s/>\n"
             "  <recipients>\n"
             "    <person name=\"alice\" email=\"alice@state-a.test\"/>\n"
             "    <person name=\"bob\" email=\"bob@state-b.test\"/>\n"
@@ -114,7 +117,7 @@ static int world_new_a(struct world *w, const char *name, const char *checks,
             "  <sources><sqlite name=\"db\" path=\"data.db\"/></sources>\n"
             "  %s\n"
             "  <checks>\n%s\n  </checks>\n</ackbeat>\n",
-            alerting ? alerting : "", extra ? extra : "", checks)) {
+            inbox_extra, alerting ? alerting : "", extra ? extra : "", checks)) {
         ab_buf_free(&x);
         return -1;
     }
@@ -912,5 +915,163 @@ TEST(cache_reuses_the_last_result)
     for (size_t i = 0; i < n; i++)
         store_run_free(v[i]);
     ab_free(v);
+    world_free(&w);
+}
+
+/* ---- the envelope sender (VERP) ------------------------------------- */
+
+/* The value of the header field name in the message m (up to its line's
+ * end), or "" if it has none. */
+static void header_value(const char *m, const char *name, char *out, size_t n)
+{
+    size_t nl = strlen(name);
+    out[0] = '\0';
+    for (const char *p = m; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        if (*p == '\n')
+            return; /* end of the header */
+        if (strncmp(p, name, nl) == 0 && p[nl] == ':') {
+            p += nl + 1;
+            while (*p == ' ')
+                p++;
+            size_t k = strcspn(p, "\r\n");
+            snprintf(out, n, "%.*s", (int)(k < n ? k : n - 1), p);
+            return;
+        }
+    }
+}
+
+/*
+ * Every message in out/new: its Return-Path (what the maildir: transport
+ * records of the envelope sender) must be <LOCAL+TOKEN@DOMAIN> of base
+ * for the token that was issued to its To: recipient, or <base> for a
+ * message that carries no token.  Counts what was seen; *bad the
+ * mismatches, printed.
+ */
+static void check_envelopes(struct world *w, const char *base, int *verp, int *plain,
+                            int *bad)
+{
+    char d[1024];
+    snprintf(d, sizeof d, "%s/out/new", w->dir);
+    DIR *dir = opendir(d);
+    struct dirent *de;
+    const char *at = strchr(base, '@');
+    *verp = *plain = *bad = 0;
+    while (dir && (de = readdir(dir))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char p[1400], rp[512], to[512], rt[512], want[600];
+        snprintf(p, sizeof p, "%s/%s", d, de->d_name);
+        char *m = read_file(p);
+        if (!m)
+            continue;
+        header_value(m, "Return-Path", rp, sizeof rp);
+        header_value(m, "To", to, sizeof to);
+        header_value(m, "Reply-To", rt, sizeof rt);
+        int first = strncmp(m, "Return-Path: <", 14) == 0;
+        char tok[AB_TOKEN_LEN + 1] = "";
+        const char *plus = strchr(rt, '+');
+        if (plus)
+            sscanf(plus, "+%26[a-z2-7]@", tok);
+        if (tok[0]) {
+            snprintf(want, sizeof want, "<%.*s+%s%s>", (int)(at - base), base, tok, at);
+            /* The token must be the one issued to this very recipient. */
+            int64_t cyc = 0, alert = 0;
+            char *owner = NULL;
+            if (store_token_owner(w->st, tok, &cyc, &alert, &owner, NULL) != AB_OK ||
+                !owner || !strstr(to, owner)) {
+                printf("    %s: token %s is not %s's\n", de->d_name, tok, to);
+                (*bad)++;
+            }
+            ab_free(owner);
+            (*verp)++;
+        } else {
+            snprintf(want, sizeof want, "<%s>", base);
+            (*plain)++;
+        }
+        if (!first || strcmp(rp, want) != 0) {
+            printf("    %s to %s: Return-Path %s, expected %s%s\n", de->d_name, to, rp,
+                   want, first ? "" : " (and not as the first line)");
+            (*bad)++;
+        }
+        ab_free(m);
+    }
+    if (dir)
+        closedir(dir);
+}
+
+/* Requests, reminders and alert notices: VERP with each recipient's own
+ * token; the digest: the plain address.  Default base: reply-address. */
+TEST(envelope_sender_is_verp_per_recipient)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "verp", HB, NULL));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    /* Two requests with two different tokens, each in its Return-Path. */
+    char ta[32], tb[32], want[128];
+    CHECK_OK(token_for(&w, "alice@state-a.test", ta));
+    CHECK_OK(token_for(&w, "bob@state-b.test", tb));
+    CHECK(strcmp(ta, tb) != 0);
+    char *m = find_mail(&w, "X-Ackbeat-Notice: heartbeat-request", "To: alice@state-a.test");
+    snprintf(want, sizeof want, "Return-Path: <heartbeat+%s@example.test>\n", ta);
+    CHECK(m != NULL && strncmp(m, want, strlen(want)) == 0);
+    ab_free(m);
+    CHECK_OK(tick(&w, "2026-12-06T08:00:00Z", NULL)); /* reminders */
+    m = find_mail(&w, "X-Ackbeat-Notice: heartbeat-reminder", "To: bob@state-b.test");
+    snprintf(want, sizeof want, "Return-Path: <heartbeat+%s@example.test>\n", tb);
+    CHECK(m != NULL && strncmp(m, want, strlen(want)) == 0);
+    ab_free(m);
+    CHECK_OK(tick(&w, "2026-12-08T08:01:00Z", NULL)); /* nobody confirmed */
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: nobody-confirmed", NULL), 2);
+    int verp, plain, bad;
+    check_envelopes(&w, "heartbeat@example.test", &verp, &plain, &bad);
+    CHECK_INT(bad, 0);
+    CHECK_INT(verp, 2 + 2 + 2); /* requests, reminders, nobody-confirmed */
+    CHECK_INT(plain, 0);
+    world_free(&w);
+
+    /* Two failing checks in one tick: one digest to ops, no token, the
+     * plain reply address. */
+    CHECK_OK(world_new(&w, "verp-digest", TWO_BAD, NULL));
+    CHECK_OK(tick(&w, "2026-12-01T10:00:00Z", NULL));
+    m = find_mail(&w, "X-Ackbeat-Notice: digest", "To: ops@example.test");
+    CHECK(m != NULL && strncmp(m, "Return-Path: <heartbeat@example.test>\n", 38) == 0);
+    ab_free(m);
+    check_envelopes(&w, "heartbeat@example.test", &verp, &plain, &bad);
+    CHECK_INT(bad, 0);
+    CHECK_INT(plain, 1);
+    world_free(&w);
+}
+
+/* With <inbox bounce-address=> the envelope sender is that address's
+ * LOCAL+TOKEN@DOMAIN; Reply-To stays at the reply address. */
+TEST(envelope_sender_uses_bounce_address)
+{
+    struct world w;
+    inbox_extra = "bounce-address=\"bounces@mx.example.test\"";
+    int r = world_new(&w, "verp-bounce", HB "\n" FRESH, NULL);
+    inbox_extra = "";
+    CHECK_OK(r);
+    set_newest(&w, "2026-11-30T20:00:00Z");
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-02T06:00:00Z", NULL)); /* fresh: Degraded, a notice */
+    char tok[32];
+    CHECK_OK(alert_token_for(&w, "alert-opened", "ops@example.test", tok));
+    char *m = find_mail(&w, "X-Ackbeat-Notice: alert-opened", "To: ops@example.test");
+    char want[128];
+    snprintf(want, sizeof want, "Return-Path: <bounces+%s@mx.example.test>\n", tok);
+    CHECK(m != NULL && strncmp(m, want, strlen(want)) == 0);
+    snprintf(want, sizeof want, "Reply-To: heartbeat+%s@example.test", tok);
+    CHECK_CONTAINS(m, want);
+    ab_free(m);
+    int verp, plain, bad;
+    check_envelopes(&w, "bounces@mx.example.test", &verp, &plain, &bad);
+    CHECK_INT(bad, 0);
+    CHECK_INT(verp, 3); /* two requests, one alert notice */
+    /* Recovery: the resolved notice has no token: the plain address. */
+    set_newest(&w, "2026-12-02T07:00:00Z");
+    CHECK_OK(tick(&w, "2026-12-02T08:00:00Z", NULL));
+    m = find_mail(&w, "X-Ackbeat-Notice: alert-resolved", "To: ops@example.test");
+    CHECK(m != NULL && strncmp(m, "Return-Path: <bounces@mx.example.test>\n", 39) == 0);
+    ab_free(m);
     world_free(&w);
 }
