@@ -27,11 +27,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_inbox: %s\n", em.text);
         return 1;
     }
-    static const char *const pings[] = {"nightly-backup"};
+    static const struct inbox_ping pings[] = {{"nightly-backup", "nbk7q2x9w4m3k8p5v6"}};
     struct cfg_inbox ib = {.enabled = 1, .url = argv[2], .username = argv[3],
                            .tls = CFG_TLS_NONE, .timeout = 60,
                            .reply_address = "heartbeat@example.test"};
-    struct inbox_env env = {.password = argv[4], .ping_names = pings, .nping = 1};
+    struct inbox_env env = {.password = argv[4], .pings = pings, .npings = 1};
     struct inbox_poll_stats s;
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);

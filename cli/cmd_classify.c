@@ -3,7 +3,8 @@
  * show how the inbox watcher sees each message, so a person can tell why
  * a reply was or was not counted.  One line per message:
  *
- *   FILE class=ack token=T from=ADDR bounced=- issued=yes
+ *   FILE class=ack token=T from=ADDR bounced=- issued=yes [failure="..."]
+ *        [unverified="..."] reason="..."
  *
  * With -c the state database says whether the token was issued (yes/no),
  * and the config gives the reply address, ack-from domains and ping
@@ -54,9 +55,16 @@ static void print_one(const char *file, const struct inbox_verdict *v, int have_
            v->token[0] ? v->token : "-", v->from ? v->from : "-");
     for (size_t i = 0; i < v->nbounced; i++)
         printf("%s%s", i ? "," : "", v->bounced[i].addr);
-    printf("%s issued=%s%s\n", v->nbounced ? "" : "-",
+    printf("%s issued=%s%s", v->nbounced ? "" : "-",
            !have_db ? "unknown" : v->issued == 1 ? "yes" : "no",
            v->klass == INBOX_BOUNCE && v->delay ? " note=delay" : "");
+    if (v->klass == INBOX_BOUNCE && v->inferred)
+        printf(" inferred=yes");
+    if (v->bounce_line)
+        printf(" failure=\"%s\"", v->bounce_line);
+    if (v->untrusted)
+        printf(" unverified=\"%s\"", v->untrusted);
+    printf(" reason=\"%s\"\n", v->reason ? v->reason : "");
 }
 
 int cmd_classify(int argc, char **argv)
@@ -83,8 +91,11 @@ int cmd_classify(int argc, char **argv)
     int rc = EXIT_OK;
     cfg *c = NULL;
     store *st = NULL;
-    const char **pings = NULL;
-    struct inbox_rules rules = {.reply_address = reply};
+    struct inbox_ping *pings = NULL;
+    size_t npings = 0;
+    struct inbox_rules rules;
+    inbox_rules_init(&rules, NULL, NULL, 0, NULL, AB_TIME_NONE);
+    rules.reply_address = reply;
     if (config) {
         if (!(c = cli_load_config(config)))
             return EXIT_USAGE;
@@ -92,19 +103,21 @@ int cmd_classify(int argc, char **argv)
             cfg_free(c);
             return EXIT_FAIL;
         }
-        const struct cfg_inbox *ib = &cfg_global(c)->inbox;
-        if (!rules.reply_address)
-            rules.reply_address = ib->reply_address;
-        rules.ack_from = ib->ack_from;
-        rules.nack_from = ib->nack_from;
-        size_t n = cfg_check_count(c);
-        pings = ab_calloc(n ? n : 1, sizeof *pings);
-        for (size_t i = 0; pings && i < n; i++)
-            if (cfg_check_at(c, i)->kind == CFG_PING)
-                pings[rules.nping++] = cfg_check_at(c, i)->name;
-        rules.ping_names = pings;
-        rules.issued = inbox_store_issued;
-        rules.issued_ud = st;
+        ab_errmsg pem = {{0}};
+        if (inbox_pings_of(c, &pings, &npings, &pem) != AB_OK) {
+            cli_err("classify", "%s", pem.text);
+            store_close(st);
+            cfg_free(c);
+            return EXIT_FAIL;
+        }
+        struct cli_opts o;
+        memset(&o, 0, sizeof o);
+        ab_time now;
+        if (cli_now(&o, &now) < 0)
+            now = AB_TIME_NONE;
+        inbox_rules_init(&rules, &cfg_global(c)->inbox, pings, npings, st, now);
+        if (reply)
+            rules.reply_address = reply;
     }
     for (int i = optind; i < argc; i++) {
         ab_buf b;

@@ -259,6 +259,7 @@ int cmd_run(int argc, char **argv)
     if (rc)
         return rc;
     eng_set_started(env.e, wall(offset));
+    eng_set_stamp_now(env.e, o.now_arg != NULL);
     main_thread = pthread_self();
     web_o = (struct web_opts){.now = web_clock, .now_ud = &offset, .wake = web_wake,
                               .template_dir = cli_template_dir(), .started = wall(offset)};

@@ -47,6 +47,7 @@ int cmd_tick(int argc, char **argv)
     eng_set_send(env.e, !no_send);
     struct eng_tick_stats s;
     ab_errmsg em = {{0}};
+    eng_set_stamp_now(env.e, o.now_arg != NULL);
     if (eng_tick(env.e, now, &s, &em) != AB_OK) {
         fprintf(stderr, "ackbeat tick: %s\n", em.text);
         rc = EXIT_FAIL;

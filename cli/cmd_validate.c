@@ -63,6 +63,21 @@ int cmd_validate(int argc, char **argv)
         }
         chk_ctx_free(ctx);
     }
+    /* What run will read at start or first use: without this, validate
+     * passed and run then exited over an unset variable. */
+    ab_buf serr, swarn;
+    ab_buf_init(&serr, 1 << 16);
+    ab_buf_init(&swarn, 1 << 16);
+    if (cfg_secrets_probe(c, &serr, &swarn))
+        bad = 1;
+    fputs(ab_buf_str(&serr), stderr);
+    fputs(ab_buf_str(&swarn), stderr);
+    ab_buf_free(&serr);
+    ab_buf_free(&swarn);
+    const struct cfg_inbox *ib = &cfg_global(c)->inbox;
+    if (ib->enabled && !ib->authserv_id)
+        fprintf(stderr, "%s: warning: <inbox> has no authserv-id=: a forged From: "
+                        "cannot be told from a real one\n", path);
     if (!bad) {
         char summary[512];
         cfg_summary(c, summary, sizeof summary);

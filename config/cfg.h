@@ -33,6 +33,8 @@ typedef struct cfg cfg;
 struct cfg_secret {
     const char *file; /* absolute path; the first line is the secret */
     const char *env;  /* environment variable name */
+    const char *attr; /* the attribute that named it, e.g. "password-env" */
+    int line;         /* where, for messages */
 };
 
 /* A resolved list of email addresses (groups and people expanded). */
@@ -283,5 +285,14 @@ void cfg_summary(const cfg *c, char *buf, size_t len);
  */
 enum ab_err cfg_secret_read(const struct cfg_secret *s, char **out,
                             ab_errmsg *em) AB_MUST_CHECK;
+
+/*
+ * For `validate`: can every secret the config names be read now, as
+ * `run` will need to?  An unset variable, a missing or unreadable file is
+ * one "FILE:LINE: ..." line in errs; a file that group or others may read
+ * is one "FILE:LINE: warning: ..." line in warns.  Returns the number of
+ * errors.  Reads no secret's value.
+ */
+size_t cfg_secrets_probe(const cfg *c, ab_buf *errs, ab_buf *warns);
 
 #endif

@@ -37,7 +37,9 @@ static void build_mail(struct cfg_builder *b, xmlNode *n)
     cfg_bool(b, n, "insecure", &m->insecure);
     m->helo = cfg_attr(b, n, "helo");
     cfg_duration(b, n, "timeout", &m->timeout);
-    cfg_duration(b, n, "max-age", &m->max_age);
+    if (cfg_duration(b, n, "max-age", &m->max_age) && m->max_age <= 0)
+        cfg_err(b, n, "mail: max-age must be positive (0 would mean: keep retrying "
+                      "for ever)");
     m->retry = 60;
     cfg_duration(b, n, "retry", &m->retry);
     if (m->retry < 1)
@@ -80,12 +82,21 @@ static void build_inbox(struct cfg_builder *b, xmlNode *n)
     in->ca_file = cfg_path_resolve(b, cfg_attr(b, n, "ca-file"));
     cfg_bool(b, n, "insecure", &in->insecure);
     in->tls = parse_tls(cfg_attr(b, n, "tls"));
-    cfg_duration(b, n, "poll", &in->poll);
+    if (cfg_duration(b, n, "poll", &in->poll) && in->poll <= 0)
+        cfg_err(b, n, "inbox: poll must be positive");
     cfg_duration(b, n, "timeout", &in->timeout);
     in->move_to = cfg_attr(b, n, "move-to");
     in->reply_address = cfg_attr(b, n, "reply-address");
     in->bounce_address = cfg_attr(b, n, "bounce-address");
     in->ack_from = cfg_split(b, cfg_attr(b, n, "ack-from"), &in->nack_from);
+    in->authserv_id = cfg_attr(b, n, "authserv-id");
+    /* RFC 8601 2.5: the authserv-id is a value (a host name, in practice);
+     * a space or ';' would make it never match a header. */
+    if (in->authserv_id && (!*in->authserv_id ||
+                            in->authserv_id[strcspn(in->authserv_id, " \t;()\"\r\n")]))
+        cfg_err(b, n, "inbox: authserv-id=\"%s\" must be one word, the name your MX "
+                      "writes first in Authentication-Results (e.g. mx.example.org)",
+                in->authserv_id);
     if (in->url) {
         if (has_prefix(in->url, "maildir:")) {
             const char *abs = cfg_path_resolve(b, in->url + 8);

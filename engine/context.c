@@ -13,27 +13,41 @@ static void set_str(json_t *o, const char *k, const char *v)
         json_object_set_new(o, k, json_string(v));
 }
 
-static void set_time(json_t *o, const char *k, ab_time t)
+/*
+ * Times as the person the mail is for reads them ("Sunday 8 November
+ * 2026, 08:00 CST", in their timezone= or the site's), with the ISO UTC
+ * form beside as KEY_iso for templates that compute with it.  zone is
+ * taken from the context's recipient (ctx_zone).
+ */
+static void set_time_in(json_t *o, const char *k, ab_time t, const char *zone)
 {
-    char buf[AB_ISO_LEN];
-    if (t != AB_TIME_NONE)
-        json_object_set_new(o, k, json_string(ab_time_format(t, buf, sizeof buf)));
+    char buf[AB_HUMAN_LEN], key[64];
+    if (t == AB_TIME_NONE)
+        return;
+    json_object_set_new(o, k, json_string(ab_time_human(t, zone, buf, sizeof buf)));
+    snprintf(key, sizeof key, "%s_iso", k);
+    json_object_set_new(o, key, json_string(ab_time_format(t, buf, sizeof buf)));
 }
 
-/* "2d 3h", "45m", "10s": the two largest units, for people. */
+/* "2 days 3 hours", "45 minutes": the two largest units, for people. */
 static void human_age(int64_t secs, char *buf, size_t len)
 {
-    if (secs < 0)
-        secs = 0;
-    int64_t d = secs / 86400, h = secs % 86400 / 3600, m = secs % 3600 / 60;
-    if (d)
-        snprintf(buf, len, "%lldd %lldh", (long long)d, (long long)h);
-    else if (h)
-        snprintf(buf, len, "%lldh %lldm", (long long)h, (long long)m);
-    else if (m)
-        snprintf(buf, len, "%lldm", (long long)m);
-    else
-        snprintf(buf, len, "%llds", (long long)secs);
+    ab_duration_human(secs < 0 ? 0 : secs, buf, len);
+}
+
+/* A link into the web pages when <web base-url> is set, else nothing. */
+static void set_link(eng *e, json_t *o, const char *fmt, const char *arg)
+{
+    const char *base = cfg_global(e->c)->web.base_url;
+    if (!base || !*base)
+        return;
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        bl--;
+    char url[2048], path[1024];
+    snprintf(path, sizeof path, fmt, arg);
+    snprintf(url, sizeof url, "%.*s%s", (int)bl, base, path);
+    json_object_set_new(o, "url", json_string(url));
 }
 
 json_t *eng_ctx_base(eng *e, const char *email, ab_time now)
@@ -44,7 +58,7 @@ json_t *eng_ctx_base(eng *e, const char *email, ab_time now)
     set_str(site, "name", g->name);
     set_str(site, "url", g->web.base_url);
     json_object_set_new(root, "site", site);
-    set_time(root, "now", now);
+    set_time_in(root, "now", now, eng_zone_for(e->c, email));
     json_t *ab = json_object();
     set_str(ab, "version", AB_VERSION);
     json_object_set_new(root, "ackbeat", ab);
@@ -75,12 +89,26 @@ static json_t *number(double v)
     return json_real(v);
 }
 
+/* A value as people read it: a freshness check's is an age ("3 days 4
+ * hours"), any other a number with grouped digits ("1,009,800"). */
+static void set_value(json_t *o, const struct cfg_check *k, double v)
+{
+    char buf[AB_HUMAN_LEN];
+    json_object_set_new(o, "value_raw", number(v));
+    if (k->kind == CFG_FRESHNESS && v >= 0 && v < 9e15)
+        ab_duration_human((int64_t)v, buf, sizeof buf);
+    else
+        ab_number_human(v, buf, sizeof buf);
+    json_object_set_new(o, "value", json_string(buf));
+}
+
 json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
                       const struct store_alert *a, const char *email, ab_time now)
 {
     json_t *root = eng_ctx_base(e, email, now);
+    const char *zone = eng_zone_for(e->c, email);
     json_t *al = json_object();
-    char age[64];
+    char age[AB_HUMAN_LEN], id[32];
     json_object_set_new(al, "id", json_integer(a->id));
     json_object_set_new(al, "priority", json_integer(a->priority));
     set_str(al, "priority_name", priority_name(a->priority));
@@ -89,15 +117,17 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     int resolved = a->resolved != AB_TIME_NONE;
     set_str(al, "status", resolved ? "Healthy" : store_status_name(a->status));
     set_str(al, "previous_status", resolved ? store_status_name(a->status) : "Healthy");
-    set_time(al, "opened", a->opened);
+    set_time_in(al, "opened", a->opened, zone);
     human_age(now - a->opened, age, sizeof age);
     set_str(al, "age", age);
     json_object_set_new(al, "level", json_integer(a->level));
     /* The number of this notice, counting it. */
     json_object_set_new(al, "notify_count",
                         json_integer(a->notify_count + (a->resolved == AB_TIME_NONE)));
-    set_time(al, "resolved", a->resolved);
+    set_time_in(al, "resolved", a->resolved, zone);
     set_str(al, "held_by", a->held_by);
+    snprintf(id, sizeof id, "%lld", (long long)a->id);
+    set_link(e, al, "/alerts#alert-%s", id);
     json_object_set_new(root, "alert", al);
 
     json_t *ck = json_object();
@@ -107,6 +137,7 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     set_str(ck, "type", k->type);
     set_str(ck, "source", k->source ? k->source->name : NULL);
     set_str(ck, "description", k->description);
+    set_link(e, ck, "/checks/%s", k->name);
     json_object_set_new(root, "check", ck);
 
     /* The latest run's results, so a notice says what was seen. */
@@ -115,7 +146,7 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     struct store_run *run = NULL;
     if (store_run_last(e->st, k->name, &run, NULL) == AB_OK) {
         json_t *rn = json_object();
-        set_time(rn, "started", run->started);
+        set_time_in(rn, "started", run->started, zone);
         json_object_set_new(rn, "execution_ms", json_integer(run->execution_ms));
         json_object_set_new(root, "run", rn);
         for (size_t i = 0; i < run->nresults; i++) {
@@ -124,7 +155,7 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
             set_str(it, "item", r->item);
             set_str(it, "status", store_status_name(r->status));
             if (r->has_value)
-                json_object_set_new(it, "value", number(r->value));
+                set_value(it, k, r->value);
             set_str(it, "message", r->message);
             /* A list of one unnamed item says nothing the result does not. */
             if (run->nresults > 1 || (r->item && *r->item))
@@ -135,7 +166,7 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
                 set_str(result, "item", r->item);
                 set_str(result, "status", store_status_name(r->status));
                 if (r->has_value)
-                    json_object_set_new(result, "value", number(r->value));
+                    set_value(result, k, r->value);
                 set_str(result, "message", r->message);
             }
         }
@@ -158,7 +189,7 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     if (store_alert_notes(e->st, a->id, 10, &ev, &nev, NULL) == AB_OK) {
         for (size_t i = 0; i < nev; i++) {
             json_t *o = json_object();
-            set_time(o, "at", ev[i].at);
+            set_time_in(o, "at", ev[i].at, zone);
             set_str(o, "by", ev[i].by ? ev[i].by : "someone");
             set_str(o, "kind", ev[i].event);
             set_str(o, "text", ev[i].detail ? ev[i].detail : "");
@@ -177,17 +208,20 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
 json_t *eng_ctx_digest_item(eng *e, const struct cfg_check *k,
                             const struct store_alert *a, ab_time now)
 {
-    (void)e;
     json_t *o = json_object();
-    char age[64];
+    char age[AB_HUMAN_LEN], id[32];
     json_object_set_new(o, "id", json_integer(a->id));
     json_object_set_new(o, "priority", json_integer(a->priority));
     set_str(o, "status", a->resolved != AB_TIME_NONE ? "Healthy" : store_status_name(a->status));
     set_str(o, "check", a->check);
     set_str(o, "label", k ? k->label : a->check);
-    set_time(o, "opened", a->opened);
+    /* A digest goes to one person; the zone is the site's unless the
+     * caller's context says otherwise (send_group sets recipient). */
+    set_time_in(o, "opened", a->opened, cfg_global(e->c)->timezone);
     human_age(now - a->opened, age, sizeof age);
     set_str(o, "age", age);
     set_str(o, "message", a->message);
+    snprintf(id, sizeof id, "%lld", (long long)a->id);
+    set_link(e, o, "/alerts#alert-%s", id);
     return o;
 }

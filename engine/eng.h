@@ -96,6 +96,9 @@ const struct cfg_check *eng_ping_find(eng *e, const char *token);
 /* The daemon's start time: silence before a full period after it is
  * not yet a missing report. */
 void eng_set_started(eng *e, ab_time t);
+/* A command given --now: what the inbox records is stamped with the
+ * tick's now, not with the time the mail server received it. */
+void eng_set_stamp_now(eng *e, int on);
 
 /*
  * Open a heartbeat cycle now (`ackbeat send`): tokens, one email per
@@ -185,5 +188,12 @@ void eng_rcpt_words(const cfg *c, store *st, const struct store_cycle *cy,
  */
 int eng_recipient_flag(const struct store_recipient *rr, int missed_limit,
                        ab_time confirmed_at, char *buf, size_t len);
+
+/* Where a ping check with a token= is pinged: by mail at LOCAL+TOKEN@DOMAIN
+ * (LOCAL@DOMAIN: <inbox reply-address>), over HTTP at /ping/TOKEN (after
+ * <web base-url> when set).  Each returns 1 with buf filled, or 0 (buf "")
+ * when the check has no token or there is no inbox / no web. */
+int eng_ping_address(const cfg *c, const struct cfg_check *k, char *buf, size_t len);
+int eng_ping_url(const cfg *c, const struct cfg_check *k, char *buf, size_t len);
 
 #endif

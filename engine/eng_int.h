@@ -19,6 +19,7 @@ struct eng {
     int send;
     ab_time started; /* when the daemon started; AB_TIME_NONE for one-off commands */
     sched *digest;   /* the daily digest's time, or NULL when off */
+    int stamp_now;   /* inbox: record at the tick's now (--now given) */
 };
 
 /* due.c: is the check due at now?  *held is set when a maintenance

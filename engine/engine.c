@@ -118,6 +118,11 @@ void eng_set_started(eng *e, ab_time t)
     e->started = t;
 }
 
+void eng_set_stamp_now(eng *e, int on)
+{
+    e->stamp_now = on;
+}
+
 static int sched_row_cmp(const void *key, const void *elem)
 {
     return strcmp(key, ((const struct store_sched_row *)elem)->check);

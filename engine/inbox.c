@@ -48,16 +48,22 @@ enum ab_err eng_inbox_poll(eng *e, ab_time now, int force, struct eng_inbox_resu
         snprintf(res->error, sizeof res->error, "inbox password: %s", sem.text);
         return AB_OK;
     }
-    const char *pings[256];
+    struct inbox_ping *pings = NULL;
     size_t np = 0;
-    for (size_t i = 0; i < cfg_check_count(e->c) && np < 256; i++)
-        if (cfg_check_at(e->c, i)->kind == CFG_PING)
-            pings[np++] = cfg_check_at(e->c, i)->name;
-    struct inbox_env env = {.password = password, .ping_names = pings, .nping = np};
+    if ((err = inbox_pings_of(e->c, &pings, &np, em))) {
+        if (password) {
+            memset(password, 0, strlen(password));
+            ab_free(password);
+        }
+        return err;
+    }
+    struct inbox_env env = {.password = password, .pings = pings, .npings = np,
+                            .stamp_now = e->stamp_now};
     struct inbox_poll_stats ps;
     memset(&ps, 0, sizeof ps);
     ab_errmsg pem = {{0}};
     err = inbox_poll(ib, &env, e->st, now, &ps, &pem);
+    ab_free(pings);
     if (password) {
         memset(password, 0, strlen(password));
         ab_free(password);
@@ -89,9 +95,13 @@ static enum ab_err apply_one(eng *e, const struct store_reply_cmd *c, ab_time no
     const char *cmd = find_cmd(c->detail);
     if (!cmd || !c->token)
         return AB_OK;
-    if (strstr(c->detail, "; unverified")) {
-        ab_log(AB_LOG_WARN, "reply command from %s ignored: not an allowed sender",
-               c->from_addr ? c->from_addr : "?");
+    const char *unv = strstr(c->detail, "; unverified");
+    if (unv) {
+        /* "; unverified: sender failed authentication: dmarc=fail by mx..." */
+        const char *why = unv[12] == ':' ? unv + 14 : "not an allowed sender";
+        size_t wl = strcspn(why, ";");
+        ab_log(AB_LOG_WARN, "reply command from %s ignored: %.*s",
+               c->from_addr ? c->from_addr : "?", (int)wl, why);
         return AB_OK;
     }
     int64_t cycle_id, alert_id;

@@ -10,8 +10,16 @@
  * OOF-generated mail); then subjects that vacation and help-desk systems
  * use, in the languages our users write in.
  *
- * Precedence: bulk or list alone is NOT a marker: mailing lists add it to
- * the real, human replies that travel through them.
+ * Ticket systems (RT, OTRS, Zendesk, Jira Service Management, ...) answer
+ * with "[rt.example #1234] AutoReply: ..." or "your request has been
+ * received": their tag in brackets is stripped before the subject is
+ * read, and their own headers (X-RT-Ticket, X-OTRS-*, X-Zendesk-*...)
+ * together with Precedence: bulk mark the mail as theirs.
+ *
+ * Precedence: bulk or list alone is NOT a marker when the mail came
+ * through a mailing list (List-Id, List-Post, ...): lists add it to the
+ * real, human replies that travel through them.  Without any list header
+ * nobody's mail client writes it; responders and ticket systems do.
  */
 #include "inbox/inbox_int.h"
 
@@ -82,10 +90,24 @@ static int reply_prefix(const char *s)
     return 0;
 }
 
+/* Past leading "[rt.example #1234]" / "[Ticket#2026120110000012]" tags. */
+static const char *skip_tags(const char *s)
+{
+    for (;;) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s != '[')
+            return s;
+        const char *e = strchr(s, ']');
+        if (!e || e - s > 80)
+            return s;
+        s = e + 1;
+    }
+}
+
 static int subject_marker(const char *s)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
+    s = skip_tags(s);
     for (size_t i = 0; i < sizeof subject_starts / sizeof *subject_starts; i++)
         if (inbox_starts_with_ci(s, subject_starts[i]))
             return 1;
@@ -118,6 +140,27 @@ static int body_marker(const char *text)
     return 0;
 }
 
+/* Headers only ticket and help-desk systems write. */
+static int ticket_headers(const struct inbox_msg *m)
+{
+    static const char *const pfx[] = {"X-RT-", "RT-Ticket", "RT-Originator", "X-OTRS-",
+                                      "X-Zendesk-", "X-Freshdesk-", "X-Kayako-",
+                                      "X-JSD-", "X-ServiceNow-", "X-Helpdesk",
+                                      "X-Ticket-", "X-Request-Tracker"};
+    for (size_t i = 0; i < m->nheaders; i++)
+        for (size_t k = 0; k < sizeof pfx / sizeof *pfx; k++)
+            if (inbox_starts_with_ci(m->headers[i].name, pfx[k]))
+                return 1;
+    return 0;
+}
+
+static int from_list(const struct inbox_msg *m)
+{
+    return inbox_msg_header(m, "List-Id") || inbox_msg_header(m, "List-Post") ||
+           inbox_msg_header(m, "List-Unsubscribe") || inbox_msg_header(m, "Mailing-List") ||
+           inbox_msg_header(m, "X-Mailing-List");
+}
+
 int inbox_autoreply_detect(const struct inbox_msg *m, const char **why)
 {
     const char *v;
@@ -125,6 +168,12 @@ int inbox_autoreply_detect(const struct inbox_msg *m, const char **why)
         *why = "Auto-Submitted header";
         return 1;
     }
+    return inbox_autoreply_marked(m, why);
+}
+
+int inbox_autoreply_marked(const struct inbox_msg *m, const char **why)
+{
+    const char *v;
     if ((v = inbox_msg_header(m, "X-Autoreply")) && strcasecmp(v, "no") != 0) {
         *why = "X-Autoreply header";
         return 1;
@@ -144,6 +193,16 @@ int inbox_autoreply_detect(const struct inbox_msg *m, const char **why)
             *why = "Precedence header";
             return 1;
         }
+        if ((inbox_starts_with_ci(v, "bulk") || inbox_starts_with_ci(v, "list")) &&
+            !from_list(m)) {
+            *why = ticket_headers(m) ? "ticket system's automatic answer"
+                                     : "Precedence: bulk without a mailing list";
+            return 1;
+        }
+    }
+    if (ticket_headers(m) && subject_marker(m->subject)) {
+        *why = "ticket system's automatic answer";
+        return 1;
     }
     if ((v = inbox_msg_header(m, "X-Auto-Response-Suppress")) &&
         (inbox_strcasestr(v, "all") || inbox_strcasestr(v, "oof")) &&

@@ -2,35 +2,59 @@
  * classify.c - what a parsed message means to ackbeat.
  *
  * Order of the decision, and why:
- *   1. bounce (bounce.c): a DSN also carries Auto-Submitted and quotes
- *      the heartbeat with its token, so it must be caught first;
- *   2. ping: mail to LOCAL+NAME@DOMAIN for a ping check; before the
- *      auto-reply test because cron and backup jobs mark their mail
- *      Auto-Submitted: auto-generated (RFC 3834), and that is the ping;
- *   3. auto-reply (autoreply.c): never an acknowledgement, but recorded
+ *   1. machine reports (machine.c): DMARC, TLS and ARF reports are about
+ *      mail, not answers to it, whatever tokens they quote;
+ *   2. bounce (bounce.c): a DSN also carries Auto-Submitted and quotes
+ *      the heartbeat with its token, so it must be caught before the
+ *      auto-reply test.  Its token comes from the VERP address it was
+ *      sent back to, the returned heartbeat, or its text; failing those,
+ *      for a bounce that names one of our recipients, the token that was
+ *      live for that address on the bounce's date (marked inferred).  A
+ *      plain-text "bounce" that names nothing of ours is unrelated:
+ *      anyone can write "Undelivered Mail";
+ *   3. ping: mail to LOCAL+TOKEN@DOMAIN with a ping check's secret token,
+ *      before the auto-reply test because cron and backup jobs mark their
+ *      mail Auto-Submitted: auto-generated (RFC 3834), and that is the
+ *      ping.  A check's name in the address is not enough: names are not
+ *      secret;
+ *   4. the token, looked for in DESIGN.md's order: the thread
+ *      (In-Reply-To, References <hb.TOKEN@...>, then a quoted
+ *      "Reference: hb.TOKEN" line), the plus address the reply was sent
+ *      to (a client's autocomplete may offer last month's), the subject,
+ *      the new text of the reply, then the quoted text.  The first
+ *      candidate that was issued wins;
+ *   5. mail that answers nothing: a copy of ackbeat's own message, or a
+ *      system's mail (cron output, Auto-Submitted: auto-generated) that
+ *      is neither threaded on a heartbeat nor sent to a plus address, is
+ *      unrelated whatever tokens it lists; so is any message that names
+ *      several issued tokens without answering one (a forwarded digest,
+ *      a log): a reply acknowledges one heartbeat;
+ *   6. auto-reply (autoreply.c): never an acknowledgement, but recorded
  *      against its token;
- *   4. the token, looked for in DESIGN.md's order: the plus address the
- *      reply was sent to, In-Reply-To/References <hb.TOKEN@...>, the
- *      subject, the new text of the reply, then the quoted text.  The
- *      first candidate that was issued wins: an ack.  A candidate in a
- *      place only ackbeat writes (plus address, hb. message id, the
- *      "Reference: hb." line, the subject) that was never issued makes
- *      the message forged.  A bare 26-letter word in free text that was
- *      never issued is ignored: signatures and tracking codes have them.
+ *   7. an ack of the issued token; a candidate in a place only ackbeat
+ *      writes (plus address, hb. message id, the "Reference: hb." line,
+ *      the subject) that was never issued makes the message forged.  A
+ *      bare 26-letter word in free text that was never issued is
+ *      ignored: signatures and tracking codes have them.
+ *
+ * A From: header is only believed as far as our own MX's
+ * Authentication-Results allows (authres.c): when it says the sender
+ * failed, the acknowledgement is recorded unverified (it confirms
+ * nothing) and reply commands in it are not obeyed.
  *
  * Reply commands (dismiss, snooze 2d, note TEXT) are read from the first
  * line of the new text; whether to obey is the engine's call, helped by
- * verdict.verified (the sender is the recipient or an ack-from domain).
+ * verdict.verified.
  */
 #include "inbox/inbox_int.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/ab_mem.h"
 
-#define MAX_CANDS 16
 #define EXCERPT_LINES 3
 #define EXCERPT_MAX 300
 
@@ -44,7 +68,7 @@ const char *inbox_class_name(enum inbox_class c)
 const char *inbox_via_name(enum inbox_via v)
 {
     static const char *const n[] = {"none", "plus", "thread", "subject",
-                                    "body", "quote", "returned"};
+                                    "body", "quote", "returned", "inferred"};
     return (unsigned)v < sizeof n / sizeof *n ? n[v] : "none";
 }
 
@@ -52,114 +76,6 @@ const char *inbox_cmd_name(enum inbox_cmd c)
 {
     static const char *const n[] = {"", "dismiss", "snooze", "note"};
     return (unsigned)c < sizeof n / sizeof *n ? n[c] : "";
-}
-
-struct cand {
-    char tok[AB_TOKEN_LEN + 1];
-    enum inbox_via via;
-    int strong;
-};
-
-struct cands {
-    struct cand v[MAX_CANDS];
-    size_t n;
-    enum inbox_via via;  /* for the scan callback */
-    const char *text;    /* for the scan callback: where to look for "hb." */
-    size_t text_len;
-};
-
-static void add_cand(struct cands *c, const char *tok, enum inbox_via via, int strong)
-{
-    for (size_t i = 0; i < c->n; i++)
-        if (strcmp(c->v[i].tok, tok) == 0) {
-            c->v[i].strong |= strong;
-            return;
-        }
-    if (c->n >= MAX_CANDS)
-        return;
-    memcpy(c->v[c->n].tok, tok, AB_TOKEN_LEN + 1);
-    c->v[c->n].via = via;
-    c->v[c->n].strong = strong;
-    c->n++;
-}
-
-/* Is the token written the way ackbeat writes it: "hb.TOKEN" or
- * "+TOKEN@"?  Looks at every occurrence in the scanned text. */
-static int written_by_us(const char *text, size_t len, const char *tok)
-{
-    for (size_t i = 0; i + AB_TOKEN_LEN <= len; i++) {
-        if (strncasecmp(text + i, tok, AB_TOKEN_LEN) != 0)
-            continue;
-        if (i >= 3 && strncasecmp(text + i - 3, "hb.", 3) == 0)
-            return 1;
-        if (i >= 1 && text[i - 1] == '+')
-            return 1;
-    }
-    return 0;
-}
-
-static int scan_cb(const char *tok, void *ud)
-{
-    struct cands *c = ud;
-    int strong = c->via == INBOX_VIA_SUBJECT || c->via == INBOX_VIA_RETURNED ||
-                 written_by_us(c->text, c->text_len, tok);
-    add_cand(c, tok, c->via, strong);
-    return c->n >= MAX_CANDS;
-}
-
-static void scan(struct cands *c, const char *text, size_t len, enum inbox_via via)
-{
-    c->via = via;
-    c->text = text;
-    c->text_len = len;
-    ab_token_scan(text, len, scan_cb, c);
-}
-
-/* "hb.TOKEN@domain" -> TOKEN */
-static void msgid_cand(struct cands *c, const char *id, enum inbox_via via)
-{
-    if (!id || !inbox_starts_with_ci(id, "hb."))
-        return;
-    const char *t = id + 3;
-    if (strlen(t) < AB_TOKEN_LEN + 1 || t[AB_TOKEN_LEN] != '@')
-        return;
-    char tok[AB_TOKEN_LEN + 1];
-    for (size_t i = 0; i < AB_TOKEN_LEN; i++)
-        tok[i] = (char)tolower((unsigned char)t[i]);
-    tok[AB_TOKEN_LEN] = '\0';
-    if (ab_token_valid(tok, AB_TOKEN_LEN))
-        add_cand(c, tok, via, 1);
-}
-
-/* Split reply_address into LOCAL and DOMAIN; 0 if it has no '@'. */
-static int split_reply(const char *ra, char *local, size_t ll, const char **domain)
-{
-    const char *at = ra ? strrchr(ra, '@') : NULL;
-    if (!at || (size_t)(at - ra) >= ll)
-        return 0;
-    memcpy(local, ra, (size_t)(at - ra));
-    local[at - ra] = '\0';
-    *domain = at + 1;
-    return 1;
-}
-
-/* If addr is LOCAL+X@DOMAIN, the X (borrowed into buf), else NULL. */
-static const char *plus_part(const char *addr, const char *local, const char *domain,
-                             char *buf, size_t blen)
-{
-    size_t ll = strlen(local);
-    const char *at = strrchr(addr, '@');
-    if (!at || strcasecmp(at + 1, domain) != 0)
-        return NULL;
-    if ((size_t)(at - addr) <= ll + 1 || strncasecmp(addr, local, ll) != 0 ||
-        addr[ll] != '+')
-        return NULL;
-    size_t xl = (size_t)(at - addr) - ll - 1;
-    if (xl >= blen)
-        return NULL;
-    memcpy(buf, addr + ll + 1, xl);
-    buf[xl] = '\0';
-    return buf;
 }
 
 static const char *domain_of(const char *addr)
@@ -251,53 +167,6 @@ static void command(struct inbox_verdict *v, const char *text, size_t len)
     }
 }
 
-/* Look the candidates up; fill v for the first issued one.  Returns via
- * *hit: 1 issued, 0 none issued (v->token = first strong, if any). */
-static enum ab_err resolve(const struct cands *c, const struct inbox_rules *r,
-                           struct inbox_verdict *v, int *hit, ab_errmsg *em)
-{
-    *hit = 0;
-    if (!r->issued) {
-        for (size_t i = 0; i < c->n; i++)
-            if (c->v[i].strong) {
-                memcpy(v->token, c->v[i].tok, sizeof v->token);
-                v->via = c->v[i].via;
-                v->issued = -1;
-                *hit = 1;
-                return AB_OK;
-            }
-        return AB_OK;
-    }
-    for (size_t i = 0; i < c->n; i++) {
-        int found = 0;
-        struct inbox_issued is;
-        memset(&is, 0, sizeof is);
-        enum ab_err e = r->issued(r->issued_ud, c->v[i].tok, &found, &is, em);
-        if (e)
-            return e;
-        if (found) {
-            memcpy(v->token, c->v[i].tok, sizeof v->token);
-            v->via = c->v[i].via;
-            v->issued = 1;
-            v->cycle_id = is.cycle_id;
-            v->alert_id = is.alert_id;
-            is.recipient[sizeof is.recipient - 1] = '\0';
-            if (!(v->recipient = ab_strdup(is.recipient)))
-                return ab_fail(em, AB_ENOMEM, "out of memory");
-            *hit = 1;
-            return AB_OK;
-        }
-    }
-    for (size_t i = 0; i < c->n; i++)
-        if (c->v[i].strong) {
-            memcpy(v->token, c->v[i].tok, sizeof v->token);
-            v->via = c->v[i].via;
-            v->issued = 0;
-            return AB_OK;
-        }
-    return AB_OK;
-}
-
 static enum ab_err set_reason(struct inbox_verdict *v, const char *why, ab_errmsg *em)
 {
     ab_free(v->reason);
@@ -305,109 +174,213 @@ static enum ab_err set_reason(struct inbox_verdict *v, const char *why, ab_errms
     return v->reason ? AB_OK : ab_fail(em, AB_ENOMEM, "out of memory");
 }
 
+static enum ab_err take(struct inbox_verdict *v, const struct inbox_cand *c, ab_errmsg *em)
+{
+    memcpy(v->token, c->tok, sizeof v->token);
+    v->via = c->via;
+    v->issued = c->issued;
+    v->cycle_id = c->is.cycle_id;
+    v->alert_id = c->is.alert_id;
+    if (c->issued == 1 && !(v->recipient = ab_strdup(c->is.recipient)))
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    return AB_OK;
+}
+
+/* A candidate that counts: issued, or (without a lookup) strong. */
+static int usable(const struct inbox_cand *c)
+{
+    return c->issued == 1 || (c->issued == -1 && c->strong);
+}
+
+/* Does the message answer a heartbeat directly: threaded on it, or sent
+ * to its plus address? */
+static int answers(const struct inbox_cand *c)
+{
+    return c->via == INBOX_VIA_THREAD || c->via == INBOX_VIA_PLUS;
+}
+
+/* A message ackbeat itself sent (a copy, a forward of the outbox): its
+ * own Message-ID at the reply domain. */
+static int own_message(const struct inbox_msg *m, const struct inbox_rules *r)
+{
+    const char *id = m->message_id;
+    const char *ra = r->reply_address ? strrchr(r->reply_address, '@') : NULL;
+    const char *at = id ? strrchr(id, '@') : NULL;
+    if (!id || !ra || !at || strcasecmp(at + 1, ra + 1) != 0)
+        return 0;
+    return inbox_starts_with_ci(id, "hb.") || inbox_starts_with_ci(id, "ackbeat.");
+}
+
+/* Mail to LOCAL+TOKEN@DOMAIN with a ping check's secret token. */
+static const struct inbox_ping *ping_of(const struct inbox_msg *m,
+                                        const struct inbox_rules *r)
+{
+    const char *bases[2] = {r->reply_address, r->bounce_address};
+    char *const *lists[2] = {m->rcpts, m->envelope};
+    size_t ns[2] = {m->nrcpts, m->nenvelope};
+    for (int b = 0; b < 2; b++)
+        for (int l = 0; l < 2 && bases[b]; l++)
+            for (size_t i = 0; i < ns[l]; i++) {
+                char x[INBOX_ADDR_MAX];
+                const char *px = inbox_plus_part(lists[l][i], bases[b], x, sizeof x);
+                for (size_t k = 0; px && k < r->npings; k++)
+                    if (r->pings[k].token && *r->pings[k].token &&
+                        strcasecmp(px, r->pings[k].token) == 0)
+                        return &r->pings[k];
+            }
+    return NULL;
+}
+
+/* Gather the token candidates of a reply, most believed first. */
+static void reply_cands(struct inbox_cands *c, const struct inbox_msg *m,
+                        const struct inbox_rules *r, size_t nl)
+{
+    size_t tl = strlen(m->text);
+    inbox_cands_msgid(c, m->in_reply_to, INBOX_VIA_THREAD);
+    for (size_t i = m->nreferences; i-- > 0;)
+        inbox_cands_msgid(c, m->references[i], INBOX_VIA_THREAD);
+    /* The quoted "Reference: hb.TOKEN" line is the thread too: it is the
+     * heartbeat the person had in front of them. */
+    inbox_cands_refs(c, m->text + nl, tl - nl, INBOX_VIA_QUOTE);
+    inbox_cands_refs(c, m->text, nl, INBOX_VIA_BODY);
+    if (r->reply_address)
+        inbox_cands_plus(c, m, r->reply_address);
+    if (r->bounce_address)
+        inbox_cands_plus(c, m, r->bounce_address);
+    inbox_cands_scan(c, m->subject, strlen(m->subject), INBOX_VIA_SUBJECT);
+    inbox_cands_scan(c, m->text, nl, INBOX_VIA_BODY);
+    inbox_cands_scan(c, m->text + nl, tl - nl, INBOX_VIA_QUOTE);
+}
+
+static enum ab_err classify_ack(const struct inbox_msg *m, const struct inbox_rules *r,
+                                struct inbox_verdict *v, size_t nl, ab_errmsg *em)
+{
+    enum ab_err e;
+    v->klass = INBOX_ACK;
+    v->verified = v->issued == 1 && v->from &&
+                  (strcasecmp(v->from, v->recipient) == 0 || allowed_domain(r, v->from));
+    if (r->authserv_id && v->auth < 0) {
+        char why[300];
+        snprintf(why, sizeof why, "sender failed authentication: %s",
+                 v->untrusted ? v->untrusted : "?");
+        ab_free(v->untrusted);
+        if (!(v->untrusted = ab_strdup(why)))
+            return ab_fail(em, AB_ENOMEM, "out of memory");
+        v->verified = 0;
+    }
+    if (!(v->excerpt = excerpt(m->text, nl)))
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    command(v, m->text, nl);
+    const char *as = v->issued != 1              ? "reply with a token (issuance unknown)"
+                     : v->untrusted && v->alert_id ? "reply to an alert's notice from a "
+                                                     "sender that failed authentication"
+                     : v->untrusted                ? "reply from a sender that failed "
+                                                     "authentication"
+                     : v->alert_id && v->verified  ? "reply to an alert's notice"
+                     : v->alert_id ? "reply to an alert's notice from another address"
+                     : v->verified ? "reply with an issued token"
+                                   : "reply from another address";
+    if ((e = set_reason(v, as, em)))
+        return e;
+    return AB_OK;
+}
+
 enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *r,
                            struct inbox_verdict *v, ab_errmsg *em)
 {
     enum ab_err e = AB_OK;
     struct inbox_bounce b;
-    struct cands c;
+    struct inbox_cands c = {0};
+    const char *why;
     memset(v, 0, sizeof *v);
-    memset(&c, 0, sizeof c);
+    memset(&b, 0, sizeof b);
     v->issued = -1;
     if (m->from_addr && !(v->from = ab_strdup(m->from_addr)))
         return ab_fail(em, AB_ENOMEM, "out of memory");
+    char auth_why[256];
+    v->auth = inbox_authres(m, r->authserv_id, auth_why, sizeof auth_why);
+    if (v->auth < 0 && !(v->untrusted = ab_strdup(auth_why)))
+        return ab_fail(em, AB_ENOMEM, "out of memory");
 
-    /* 1. bounce */
+    /* 1. reports about mail */
+    if (inbox_machine_report(m, &why)) {
+        v->klass = INBOX_UNRELATED;
+        return set_reason(v, why, em);
+    }
+
+    /* 2. bounce */
     if ((e = inbox_bounce_detect(m, &b)))
         return ab_fail(em, e, "out of memory");
     if (b.is_bounce) {
-        v->klass = INBOX_BOUNCE;
-        v->delay = b.delay;
-        v->bounced = b.rcpts;
-        v->nbounced = b.nrcpts;
-        b.rcpts = NULL;
-        b.nrcpts = 0;
-        if ((e = set_reason(v, b.reason, em)))
-            goto out;
-        msgid_cand(&c, m->returned_message_id, INBOX_VIA_RETURNED);
-        if (m->returned)
-            scan(&c, m->returned, strlen(m->returned), INBOX_VIA_RETURNED);
-        scan(&c, m->text, strlen(m->text), INBOX_VIA_RETURNED);
-        int hit;
-        e = resolve(&c, r, v, &hit, em);
+        e = inbox_classify_bounce(m, r, &b, v, em);
         goto out;
     }
 
-    /* 2. ping, and the plus-address token candidates */
-    char local[INBOX_ADDR_MAX];
-    const char *domain = NULL;
-    if (split_reply(r->reply_address, local, sizeof local, &domain)) {
-        char **lists[2] = {m->rcpts, m->envelope};
-        size_t ns[2] = {m->nrcpts, m->nenvelope};
-        for (int l = 0; l < 2; l++)
-            for (size_t i = 0; i < ns[l]; i++) {
-                char x[INBOX_ADDR_MAX];
-                const char *px = plus_part(lists[l][i], local, domain, x, sizeof x);
-                if (!px)
-                    continue;
-                for (size_t k = 0; k < r->nping; k++)
-                    if (r->ping_names[k] && strcasecmp(px, r->ping_names[k]) == 0) {
-                        v->klass = INBOX_PING;
-                        if (!(v->ping = ab_strdup(r->ping_names[k])))
-                            e = ab_fail(em, AB_ENOMEM, "out of memory");
-                        else
-                            e = set_reason(v, "sent to the ping address", em);
-                        goto out;
-                    }
-                char tok[AB_TOKEN_LEN + 1];
-                size_t xl = strlen(px);
-                if (xl == AB_TOKEN_LEN) {
-                    for (size_t k = 0; k < xl; k++)
-                        tok[k] = (char)tolower((unsigned char)px[k]);
-                    tok[xl] = '\0';
-                    if (ab_token_valid(tok, xl))
-                        add_cand(&c, tok, INBOX_VIA_PLUS, 1);
-                }
-            }
+    /* 3. ping */
+    const struct inbox_ping *ping = ping_of(m, r);
+    if (ping) {
+        v->klass = INBOX_PING;
+        if (!(v->ping = ab_strdup(ping->name)))
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+        else
+            e = set_reason(v, "sent to the ping address", em);
+        goto out;
     }
 
-    /* 4 (gathered before 3: an auto-reply is recorded against its token) */
-    msgid_cand(&c, m->in_reply_to, INBOX_VIA_THREAD);
-    for (size_t i = m->nreferences; i-- > 0;)
-        msgid_cand(&c, m->references[i], INBOX_VIA_THREAD);
-    scan(&c, m->subject, strlen(m->subject), INBOX_VIA_SUBJECT);
-    size_t tl = strlen(m->text);
+    /* 4. the token (gathered before the auto-reply test: an auto-reply
+     * is recorded against its token) */
     size_t nl = inbox_new_text_len(m->text);
-    scan(&c, m->text, nl, INBOX_VIA_BODY);
-    scan(&c, m->text + nl, tl - nl, INBOX_VIA_QUOTE);
-    int hit = 0;
-    if ((e = resolve(&c, r, v, &hit, em)))
+    reply_cands(&c, m, r, nl);
+    if ((e = inbox_cands_lookup(&c, r, em)))
+        goto out;
+    const struct inbox_cand *pick = NULL, *forged = NULL;
+    size_t nusable = 0;
+    int answered = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        if (usable(&c.v[i])) {
+            nusable++;
+            if (!pick)
+                pick = &c.v[i];
+            answered |= answers(&c.v[i]);
+        } else if (c.v[i].strong && !forged) {
+            forged = &c.v[i];
+        }
+    }
+
+    /* 5. mail that answers nothing */
+    if (!answered && own_message(m, r)) {
+        v->klass = INBOX_UNRELATED;
+        e = set_reason(v, "a copy of a message ackbeat sent", em);
+        goto out;
+    }
+    const char *arwhy;
+    int sys = answered ? 0 : inbox_system_mail(m, &why);
+    if (sys == 2 || (sys == 1 && !inbox_autoreply_marked(m, &arwhy))) {
+        v->klass = INBOX_UNRELATED;
+        e = set_reason(v, why, em);
+        goto out;
+    }
+    if (!answered && nusable > 1) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "names %zu issued tokens without answering one", nusable);
+        v->klass = INBOX_UNRELATED;
+        e = set_reason(v, msg, em);
+        goto out;
+    }
+    if ((pick && (e = take(v, pick, em))) || (!pick && forged && (e = take(v, forged, em))))
         goto out;
 
-    /* 3. auto-reply */
-    const char *why;
+    /* 6. auto-reply */
     if (inbox_autoreply_detect(m, &why)) {
         v->klass = INBOX_AUTOREPLY;
         e = set_reason(v, why, em);
         goto out;
     }
 
-    if (hit) {
-        v->klass = INBOX_ACK;
-        v->verified = v->issued == 1 && v->from &&
-                      (strcasecmp(v->from, v->recipient) == 0 || allowed_domain(r, v->from));
-        if (!(v->excerpt = excerpt(m->text, nl))) {
-            e = ab_fail(em, AB_ENOMEM, "out of memory");
-            goto out;
-        }
-        command(v, m->text, nl);
-        const char *as = v->issued != 1   ? "reply with a token (issuance unknown)"
-                          : v->alert_id && v->verified ? "reply to an alert's notice"
-                          : v->alert_id ? "reply to an alert's notice from another address"
-                          : v->verified ? "reply with an issued token"
-                                        : "reply from another address";
-        e = set_reason(v, as, em);
-    } else if (v->token[0]) {
+    /* 7. ack, forged, unrelated */
+    if (pick) {
+        e = classify_ack(m, r, v, nl, em);
+    } else if (forged) {
         v->klass = INBOX_FORGED;
         e = set_reason(v, "token was never issued", em);
     } else {
@@ -415,6 +388,7 @@ enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *
         e = set_reason(v, "no token", em);
     }
 out:
+    inbox_cands_free(&c);
     inbox_bounce_free(&b);
     return e;
 }
@@ -433,5 +407,6 @@ void inbox_verdict_free(struct inbox_verdict *v)
     ab_free(v->excerpt);
     ab_free(v->reason);
     ab_free(v->note);
+    ab_free(v->untrusted);
     memset(v, 0, sizeof *v);
 }

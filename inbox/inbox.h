@@ -134,6 +134,7 @@ enum inbox_via {
     INBOX_VIA_BODY,     /* the new text of the reply */
     INBOX_VIA_QUOTE,    /* only in the quoted heartbeat */
     INBOX_VIA_RETURNED, /* a bounce's returned message */
+    INBOX_VIA_INFERRED, /* a bounce naming our recipient: the token live then */
 };
 const char *inbox_via_name(enum inbox_via v); /* "plus", "thread"... */
 
@@ -164,15 +165,42 @@ typedef enum ab_err (*inbox_issued_fn)(void *ud, const char *token, int *found,
 enum ab_err inbox_store_issued(void *ud, const char *token, int *found,
                                struct inbox_issued *out, ab_errmsg *em);
 
+/*
+ * The heartbeat token that was live for addr at time at: the newest one
+ * issued to that address no later than at (a little clock skew allowed).
+ * For bounces that name a recipient of ours but neither return the
+ * heartbeat nor arrive at its VERP address.  Sets *found and, when found,
+ * token and *out.  Errors only for a failed lookup.
+ */
+typedef enum ab_err (*inbox_issued_to_fn)(void *ud, const char *addr, ab_time at,
+                                          int *found, char token[AB_TOKEN_LEN + 1],
+                                          struct inbox_issued *out, ab_errmsg *em);
+/* The lookup over the state database: ud is the store. */
+enum ab_err inbox_store_issued_to(void *ud, const char *addr, ab_time at, int *found,
+                                  char token[AB_TOKEN_LEN + 1],
+                                  struct inbox_issued *out, ab_errmsg *em);
+
+/* A ping check that can be pinged by mail to LOCAL+TOKEN@DOMAIN. */
+struct inbox_ping {
+    const char *name;  /* the check */
+    const char *token; /* its secret token (cfg_check.ping_token) */
+};
+
 /* What the classifier needs to know; all borrowed. */
 struct inbox_rules {
     const char *reply_address;   /* LOCAL@DOMAIN; NULL: no plus matching */
+    const char *bounce_address;  /* the VERP base when not reply_address; may be NULL */
+    const char *authserv_id;     /* our MX's Authentication-Results id; NULL:
+                                    a From: cannot be checked */
     const char *const *ack_from; /* domains allowed to acknowledge for others */
     size_t nack_from;
-    const char *const *ping_names; /* names of ping checks */
-    size_t nping;
+    const struct inbox_ping *pings; /* ping checks with a token */
+    size_t npings;
     inbox_issued_fn issued;      /* NULL: issuance unknown (classify w/o -c) */
     void *issued_ud;
+    inbox_issued_to_fn issued_to; /* NULL: no inferred bounces */
+    void *issued_to_ud;
+    ab_time now;                 /* for a bounce without a Date: */
 };
 
 /* One address a bounce names (bounce.c).  Strings owned by the holder. */
@@ -185,6 +213,20 @@ struct inbox_bounced {
                        "mailbox full"), or NULL when the bounce says nothing */
 };
 
+/* The configuration model (config/cfg.h). */
+typedef struct cfg cfg;
+
+/* The ping checks of c that have a token; *out (ab_free it) borrows the
+ * names and tokens from c. */
+enum ab_err inbox_pings_of(const cfg *c, struct inbox_ping **out, size_t *n,
+                           ab_errmsg *em) AB_MUST_CHECK;
+/* The rules of mailbox ib (may be NULL: no plus addresses, no
+ * authentication), with the store's token lookups when st is given;
+ * everything borrowed. */
+void inbox_rules_init(struct inbox_rules *r, const struct cfg_inbox *ib,
+                      const struct inbox_ping *pings, size_t npings, store *st,
+                      ab_time now);
+
 /* The classification of one message.  Strings owned; inbox_verdict_free(). */
 struct inbox_verdict {
     enum inbox_class klass;
@@ -196,7 +238,13 @@ struct inbox_verdict {
     char *recipient;     /* the token's recipient ("for"), when issued */
     char *from;          /* the sender ("by"), may be NULL */
     int verified;        /* ack/command: from is the recipient, or its
-                            domain is in ack_from */
+                            domain is in ack_from, and our MX did not
+                            say the sender failed authentication */
+    int auth;            /* our MX's verdict on the sender: 1 pass,
+                            -1 fail, 0 unknown (inbox_rules.authserv_id) */
+    char *untrusted;     /* ack: why the sender is not believed ("sender
+                            failed authentication: dmarc=fail by mx..."),
+                            or NULL */
     struct inbox_bounced *bounced; /* bounce: failed (or, when delay,
                                       delayed) recipients, in order */
     size_t nbounced;
@@ -236,7 +284,10 @@ struct inbox_command {
     int64_t cycle_id;    /* the heartbeat answered, or 0 */
     int64_t alert_id;    /* the alert answered, or 0 */
     char *from;
-    int allowed;         /* from the recipient or an ack-from domain */
+    int allowed;         /* from the recipient or an ack-from domain, and
+                            not failed by our MX's authentication */
+    char *untrusted;     /* why not allowed when the sender failed
+                            authentication, else NULL */
     char *message_id;
 };
 
@@ -255,8 +306,11 @@ void inbox_poll_stats_free(struct inbox_poll_stats *s);
 /* What inbox_poll needs beyond the <inbox> element; all borrowed. */
 struct inbox_env {
     const char *password;  /* read by the caller with cfg_secret_read(); may be NULL */
-    const char *const *ping_names;
-    size_t nping;
+    const struct inbox_ping *pings;
+    size_t npings;
+    int stamp_now;          /* record everything at the poll's now (a
+                               command given --now), not at the time the
+                               server received it */
     inbox_issued_fn issued; /* NULL: the store's tokens table */
     void *issued_ud;
     size_t batch;           /* messages per UID FETCH; 0: 500 */

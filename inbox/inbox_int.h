@@ -47,11 +47,93 @@ enum ab_err inbox_bounce_detect(const struct inbox_msg *m, struct inbox_bounce *
 void inbox_bounce_free(struct inbox_bounce *b);
 /* Free the members of one inbox_bounced. */
 void inbox_bounced_clear(struct inbox_bounced *r);
+/* bounce_text.c, for bounce.c: the bounces written as prose.  Each
+ * returns AB_OK or AB_ENOMEM. */
+enum ab_err inbox_bounce_text(const struct inbox_msg *m, struct inbox_bounce *b);
+/* Add addr (n bytes, "<>" and quotes trimmed, lower-cased) unless it is
+ * there already; *idx (may be NULL) is its index, or -1 when not valid. */
+enum ab_err inbox_bounce_add(struct inbox_bounce *b, const char *addr, size_t n,
+                             long *idx);
+/* Recipients found in the prose of a DSN's text part lend what their
+ * DSN block lacks: the forwarding original, the reason, the status. */
+enum ab_err inbox_bounce_text_fill(const struct inbox_msg *m, struct inbox_bounce *b);
+/* Diagnostic text as one short line (see bounce_text.c), or NULL. */
+enum ab_err inbox_bounce_oneline(const char *s, size_t n, int strip_type, char **out);
+/* The first enhanced status code "5.1.1" in s, or NULL (*out). */
+enum ab_err inbox_bounce_status_in(const char *s, char **out);
 
 /* ---- autoreply.c: RFC 3834 and vendor markers ---- */
 
 /* Non-zero when m is an automatic reply; *why names the marker (static). */
 int inbox_autoreply_detect(const struct inbox_msg *m, const char **why);
+/* The same without the Auto-Submitted header: the markers only replies
+ * carry (a responder's subject, vendor headers, Precedence). */
+int inbox_autoreply_marked(const struct inbox_msg *m, const char **why);
+
+/* ---- candidates.c: the tokens a message might be about ---- */
+
+struct inbox_cand {
+    char tok[AB_TOKEN_LEN + 1];
+    enum inbox_via via;  /* where it was first found */
+    int strong;          /* written where only ackbeat writes tokens */
+    int issued;          /* after inbox_cands_lookup: 1, 0, -1 unknown */
+    struct inbox_issued is; /* when issued */
+};
+/* A growable list, zero-initialised; in the order added = believed. */
+struct inbox_cands {
+    struct inbox_cand *v;
+    size_t n, cap;
+    int nomem; /* an add failed: inbox_cands_lookup reports AB_ENOMEM */
+};
+void inbox_cands_add(struct inbox_cands *c, const char *tok, enum inbox_via via,
+                     int strong);
+void inbox_cands_free(struct inbox_cands *c);
+/* Every well-formed token in text (strong when written "hb."/"+...@",
+ * or always for the subject and a returned message). */
+void inbox_cands_scan(struct inbox_cands *c, const char *text, size_t len,
+                      enum inbox_via via);
+/* Only tokens written "hb.TOKEN" (the reference line), all strong. */
+void inbox_cands_refs(struct inbox_cands *c, const char *text, size_t len,
+                      enum inbox_via via);
+/* The token of a "hb.TOKEN@domain" message id. */
+void inbox_cands_msgid(struct inbox_cands *c, const char *id, enum inbox_via via);
+/* Tokens in plus addresses LOCAL+TOKEN@DOMAIN of base (To, Cc and the
+ * envelope headers). */
+void inbox_cands_plus(struct inbox_cands *c, const struct inbox_msg *m, const char *base);
+/* If addr is LOCAL+X@DOMAIN for base LOCAL@DOMAIN, X (in buf), else NULL. */
+const char *inbox_plus_part(const char *addr, const char *base, char *buf, size_t blen);
+/* Ask r->issued about every candidate (nothing when r->issued is NULL). */
+enum ab_err inbox_cands_lookup(struct inbox_cands *c, const struct inbox_rules *r,
+                               ab_errmsg *em) AB_MUST_CHECK;
+
+/* ---- classify_bounce.c: a bounce's token and who it flags ---- */
+
+/* Fill v (class, token, via, issued, recipient, bounce_line, inferred)
+ * for the bounce b of m; takes b's recipients into v.  Sets v->klass to
+ * INBOX_UNRELATED for a look-alike that names nothing of ours. */
+enum ab_err inbox_classify_bounce(const struct inbox_msg *m, const struct inbox_rules *r,
+                                  struct inbox_bounce *b, struct inbox_verdict *v,
+                                  ab_errmsg *em) AB_MUST_CHECK;
+
+/* ---- authres.c: our MX's Authentication-Results (RFC 8601) ---- */
+
+/*
+ * The sender's authentication by our own MX: 1 pass, -1 fail, 0 unknown
+ * (no authserv_id configured, or no header of that authserv-id).  why
+ * (whylen bytes, always written) says what decided it, for the log and
+ * the message's detail: "dmarc=fail by mx.example.org".
+ */
+int inbox_authres(const struct inbox_msg *m, const char *authserv_id, char *why,
+                  size_t whylen);
+
+/* ---- machine.c: reports and system mail, not replies ---- */
+
+/* A report about mail (DMARC aggregate, TLS-RPT, ARF); *why is static. */
+int inbox_machine_report(const struct inbox_msg *m, const char **why);
+/* Mail a machine wrote on its own: 2 for cron output or a system
+ * account's mail, 1 for Auto-Submitted: auto-generated alone (which some
+ * responders use too), 0 otherwise; *why is static. */
+int inbox_system_mail(const struct inbox_msg *m, const char **why);
 
 /* ---- imapresp.c: streaming scanner of IMAP responses (RFC 3501 4.3) ---- */
 

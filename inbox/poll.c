@@ -50,6 +50,7 @@ struct ctx {
     const struct inbox_rules *rules;
     const char *key;
     ab_time now;
+    int stamp_now;
     struct pending *p;
     size_t n, cap;
     struct inbox_poll_stats *stats;
@@ -98,6 +99,51 @@ enum ab_err inbox_store_issued(void *ud, const char *token, int *found,
     return AB_OK;
 }
 
+enum ab_err inbox_store_issued_to(void *ud, const char *addr, ab_time at, int *found,
+                                  char token[AB_TOKEN_LEN + 1],
+                                  struct inbox_issued *out, ab_errmsg *em)
+{
+    int64_t cid;
+    char *rcpt = NULL;
+    enum ab_err e = store_token_live_for(ud, addr, at, token, &cid, &rcpt, em);
+    *found = 0;
+    if (e == AB_ENOTFOUND)
+        return AB_OK;
+    if (e)
+        return e;
+    *found = 1;
+    memset(out, 0, sizeof *out);
+    out->cycle_id = cid;
+    snprintf(out->recipient, sizeof out->recipient, "%s", rcpt ? rcpt : "");
+    ab_free(rcpt);
+    return AB_OK;
+}
+
+/* The one place the rules of a mailbox are read off its <inbox>, for the
+ * poller and `ackbeat classify` alike. */
+void inbox_rules_init(struct inbox_rules *r, const struct cfg_inbox *ib,
+                      const struct inbox_ping *pings, size_t npings, store *st,
+                      ab_time now)
+{
+    memset(r, 0, sizeof *r);
+    if (ib) {
+        r->reply_address = ib->reply_address;
+        r->bounce_address = ib->bounce_address;
+        r->authserv_id = ib->authserv_id;
+        r->ack_from = ib->ack_from;
+        r->nack_from = ib->nack_from;
+    }
+    r->pings = pings;
+    r->npings = npings;
+    if (st) {
+        r->issued = inbox_store_issued;
+        r->issued_ud = st;
+        r->issued_to = inbox_store_issued_to;
+        r->issued_to_ud = st;
+    }
+    r->now = now;
+}
+
 /* A Message-ID for mail that has none, stable across re-reads. */
 static char *synthetic_id(const char *data, size_t len)
 {
@@ -119,7 +165,10 @@ static char *make_detail(const struct inbox_verdict *v)
     if (!e && v->via)
         e = ab_buf_printf(&b, "; via=%s", inbox_via_name(v->via));
     if (!e && v->klass == INBOX_ACK && v->issued == 1 && !v->verified)
-        e = ab_buf_printf(&b, "; unverified");
+        e = v->untrusted ? ab_buf_printf(&b, "; unverified: %s", v->untrusted)
+                         : ab_buf_printf(&b, "; unverified");
+    if (!e && v->klass == INBOX_BOUNCE && v->bounce_line)
+        e = ab_buf_printf(&b, "; %s%s", v->bounce_line, v->inferred ? " (inferred)" : "");
     if (!e && v->cmd == INBOX_CMD_DISMISS)
         e = ab_buf_puts(&b, "; cmd=dismiss");
     else if (!e && v->cmd == INBOX_CMD_SNOOZE)
@@ -147,7 +196,12 @@ static enum ab_err on_message(void *ud, const struct inbox_fetched *f, ab_errmsg
     struct pending *p = &c->p[c->n];
     memset(p, 0, sizeof *p);
     p->uid = f->uid;
-    p->received = f->received != AB_TIME_NONE ? f->received : c->now;
+    /* When the server got it, so that a reply read late still counts as
+     * on time; never later than the poll itself (a clock ahead, or a
+     * run simulated with --now, which stamps everything with its now). */
+    p->received = f->received != AB_TIME_NONE && !c->stamp_now && f->received < c->now
+                      ? f->received
+                      : c->now;
     c->stats->fetched++;
     if (f->full_len > f->len)
         ab_log(AB_LOG_WARN, "inbox %s: message %llu is %zu bytes; only the first %zu are read",
@@ -210,10 +264,12 @@ static enum ab_err add_command(struct inbox_poll_stats *s, const struct pending 
     c->alert_id = p->v.alert_id;
     c->allowed = p->v.verified;
     c->note = ab_strdup(p->v.note);
+    c->untrusted = ab_strdup(p->v.untrusted);
     c->from = ab_strdup(p->v.from);
     c->message_id = ab_strdup(p->message_id);
     s->ncmds++;
-    if ((p->v.note && !c->note) || (p->v.from && !c->from) || !c->message_id)
+    if ((p->v.note && !c->note) || (p->v.from && !c->from) || !c->message_id ||
+        (p->v.untrusted && !c->untrusted))
         return ab_fail(em, AB_ENOMEM, "out of memory");
     return AB_OK;
 }
@@ -347,16 +403,15 @@ enum ab_err inbox_poll(const struct cfg_inbox *ib, const struct inbox_env *env,
     if (!ops)
         return ab_fail(em, AB_ECONFIG, "inbox URL %s: use imap://, imaps:// or maildir:",
                        ib->url ? ib->url : "(none)");
-    struct inbox_rules rules = {
-        .reply_address = ib->reply_address,
-        .ack_from = ib->ack_from,
-        .nack_from = ib->nack_from,
-        .ping_names = env ? env->ping_names : NULL,
-        .nping = env ? env->nping : 0,
-        .issued = env && env->issued ? env->issued : inbox_store_issued,
-        .issued_ud = env && env->issued ? env->issued_ud : st,
-    };
-    struct ctx c = {.rules = &rules, .key = key, .now = now, .stats = stats};
+    struct inbox_rules rules;
+    inbox_rules_init(&rules, ib, env ? env->pings : NULL, env ? env->npings : 0, st, now);
+    if (env && env->issued) {
+        rules.issued = env->issued;
+        rules.issued_ud = env->issued_ud;
+        rules.issued_to = NULL; /* a test's own tokens: nothing to infer from */
+    }
+    struct ctx c = {.rules = &rules, .key = key, .now = now, .stats = stats,
+                    .stamp_now = env && env->stamp_now};
     void *h = NULL;
     enum ab_err e = ops->open(ib, env ? env->password : NULL, &h, em);
     if (!e)
@@ -379,6 +434,7 @@ void inbox_poll_stats_free(struct inbox_poll_stats *s)
         return;
     for (size_t i = 0; i < s->ncmds; i++) {
         ab_free(s->cmds[i].note);
+        ab_free(s->cmds[i].untrusted);
         ab_free(s->cmds[i].from);
         ab_free(s->cmds[i].message_id);
     }

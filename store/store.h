@@ -664,6 +664,13 @@ enum ab_err store_token_owner(store *st, const char *token, int64_t *cycle_id,
                               int64_t *alert_id, char **recipient,
                               ab_errmsg *em) AB_MUST_CHECK;
 
+/* The heartbeat token that was live for addr at time at: the newest one
+ * issued to it no later than at (an hour of clock skew allowed).
+ * *recipient: ab_free.  AB_ENOTFOUND when there is none. */
+enum ab_err store_token_live_for(store *st, const char *addr, ab_time at,
+                                 char token[AB_TOKEN_LEN + 1], int64_t *cycle_id,
+                                 char **recipient, ab_errmsg *em) AB_MUST_CHECK;
+
 /* ===== web queries (store/webq.c) === */
 
 /* The inbox over every mailbox read so far (for metrics and the status

@@ -103,3 +103,43 @@ enum ab_err store_token_owner(store *st, const char *token, int64_t *cycle_id,
         return e;
     return store_alert_token_lookup(st, token, alert_id, recipient, em);
 }
+
+/* Bounces come back minutes to days after the heartbeat; the bounce's
+ * Date: is the reporting MTA's clock, which may run a little behind. */
+#define LIVE_SKEW 3600
+
+enum ab_err store_token_live_for(store *st, const char *addr, ab_time at,
+                                 char token[AB_TOKEN_LEN + 1], int64_t *cycle_id,
+                                 char **recipient, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    *recipient = NULL;
+    *cycle_id = 0;
+    enum ab_err e = store_prepare(st,
+                                  "SELECT token, cycle_id, recipient FROM tokens "
+                                  "WHERE recipient = ?1 COLLATE NOCASE AND issued <= ?2 "
+                                  "ORDER BY issued DESC, rowid DESC LIMIT 1",
+                                  &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, addr, -1, SQLITE_STATIC);
+    store_bind_time(s, 2, at + LIVE_SKEW);
+    int rc = store_step(st, s);
+    if (rc == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        if (!t || strlen(t) != AB_TOKEN_LEN) {
+            e = ab_fail(em, AB_ENOTFOUND, "no readable token for %s", addr);
+        } else {
+            memcpy(token, t, AB_TOKEN_LEN + 1);
+            *cycle_id = sqlite3_column_int64(s, 1);
+            if (!(*recipient = store_column_dup(s, 2)))
+                e = ab_fail(em, AB_ENOMEM, "out of memory");
+        }
+    } else if (rc == SQLITE_DONE) {
+        e = ab_fail(em, AB_ENOTFOUND, "no token was sent to %s by then", addr);
+    } else {
+        e = store_dberr(st, em, "token for recipient");
+    }
+    sqlite3_finalize(s);
+    return e;
+}

@@ -32,3 +32,4 @@ $(B)/tests/test_mailer_smtp: | $(B)/tests/helpers/fake_smtp
 test_engine_MODS := engine checks inbox mailer config templates schedules store common
 test_inbox_utf7_MODS := inbox common
 test_engine_ping_MODS := engine checks inbox mailer config templates schedules store common
+test_config_hardening_MODS := config schedules common

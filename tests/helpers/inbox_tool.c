@@ -7,7 +7,7 @@
  *        one inbox_poll(); prints "fetched=N ack=N ... duplicates=N
  *        last_uid=N uidvalidity=N rescan=N"; reply address
  *        heartbeat@example.test, ack-from state-a.example, ping check
- *        "nightly-backup"; imap:// without TLS, imaps:// with CA
+ *        "nightly-backup" with token nbk7q2x9w4m3k8p5v6; imap:// without TLS, imaps:// with CA
  *   inbox_tool query DB SQL                     print the first column
  *
  * AB_TEST_CRASH_AFTER_FETCH=kill makes poll kill itself between fetch and
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
         rc = issue(st, db, argv[3], argv[4], argv[5]);
     } else if (strcmp(argv[1], "poll") == 0 && argc >= 6) {
         static const char *const ack_from[] = {"state-a.example"};
-        static const char *const pings[] = {"nightly-backup"};
+        static const struct inbox_ping pings[] = {{"nightly-backup", "nbk7q2x9w4m3k8p5v6"}};
         struct cfg_inbox ib = {
             .enabled = 1,
             .url = argv[3],
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
             .nack_from = 1,
         };
         const char *b = getenv("INBOX_TOOL_BATCH");
-        struct inbox_env env = {.password = argv[5], .ping_names = pings, .nping = 1,
+        struct inbox_env env = {.password = argv[5], .pings = pings, .npings = 1,
                                 .batch = b ? strtoul(b, NULL, 10) : 0};
         struct inbox_poll_stats s;
         enum ab_err e = inbox_poll(&ib, &env, st, (ab_time)time(NULL), &s, &em);

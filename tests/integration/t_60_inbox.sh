@@ -30,7 +30,7 @@ mail=$AB_SRCDIR/tests/data/mail
 url=$ACKBEAT_STACK_IMAP_URL/$box
 
 # The corpus tokens, issued in a fresh store.
-while read -r tok cyc rcpt; do
+while read -r tok cyc rcpt _; do
 	case $tok in '#'* | '') continue ;; esac
 	[ "$cyc" = - ] && continue
 	"$tool" issue "$db" "$tok" "$cyc" "$rcpt" || not_ok "issue $tok"

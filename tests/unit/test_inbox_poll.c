@@ -207,8 +207,8 @@ TEST(maildir_end_to_end)
     struct cfg_inbox ib = {.enabled = 1, .url = url,
                            .reply_address = "heartbeat@example.test",
                            .ack_from = ack_from, .nack_from = 1};
-    const char *pings[] = {"nightly-backup"};
-    struct inbox_env env = {.ping_names = pings, .nping = 1, .batch = 3};
+    const struct inbox_ping pings[] = {{"nightly-backup", "nbk7q2x9w4m3k8p5v6"}};
+    struct inbox_env env = {.pings = pings, .npings = 1, .batch = 3};
     struct inbox_poll_stats stats;
     ab_errmsg em = {{0}};
     CHECK_OK(inbox_poll(&ib, &env, st, 1796115600, &stats, &em));
@@ -309,8 +309,8 @@ TEST(maildir_move_to_folder)
                            .reply_address = "heartbeat@example.test",
                            .ack_from = ack_from, .nack_from = 1,
                            .move_to = "Archive.Best\xc3\xa4tigt"};
-    const char *pings[] = {"nightly-backup"};
-    struct inbox_env env = {.ping_names = pings, .nping = 1, .batch = 4};
+    const struct inbox_ping pings[] = {{"nightly-backup", "nbk7q2x9w4m3k8p5v6"}};
+    struct inbox_env env = {.pings = pings, .npings = 1, .batch = 4};
     struct inbox_poll_stats stats;
     ab_errmsg em = {{0}};
     store *st = fresh_store("mv.db");

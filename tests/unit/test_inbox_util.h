@@ -80,7 +80,7 @@ static enum ab_err tu_issued(void *ud, const char *token, int *found,
 }
 
 static const char *const tu_ack_from[] = {"state-a.example"};
-static const char *const tu_pings[] = {"nightly-backup"};
+static const struct inbox_ping tu_pings[] = {{"nightly-backup", "nbk7q2x9w4m3k8p5v6"}};
 
 static const struct inbox_rules *tu_rules(void)
 {
@@ -88,8 +88,8 @@ static const struct inbox_rules *tu_rules(void)
         .reply_address = "heartbeat@example.test",
         .ack_from = tu_ack_from,
         .nack_from = 1,
-        .ping_names = tu_pings,
-        .nping = 1,
+        .pings = tu_pings,
+        .npings = 1,
         .issued = tu_issued,
     };
     return &r;
