@@ -128,14 +128,15 @@ int cmd_ack(int argc, char **argv)
 int cmd_acks(int argc, char **argv)
 {
     static const char help[] =
-        "usage: ackbeat acks [-c FILE] [CHECK]\n"
+        "usage: ackbeat acks [-c FILE] [--now T] [CHECK]\n"
         "  Heartbeat cycles, newest first: who was asked, who confirmed and\n"
         "  when, who bounced, who answered only with an auto-reply.\n";
     struct cli_opts o;
     int r = parse(argc, argv, &o, help, NULL, NULL, NULL, NULL);
     if (r)
         return r == -1 ? EXIT_OK : EXIT_USAGE;
-    if (argc - optind > 1) {
+    ab_time now; /* "waiting" or "no reply" depends on it */
+    if (argc - optind > 1 || cli_now(&o, &now) < 0) {
         fputs(help, stderr);
         return EXIT_USAGE;
     }
@@ -153,35 +154,29 @@ int cmd_acks(int argc, char **argv)
     struct store_cycle **v = NULL;
     size_t n = 0;
     ab_errmsg em = {{0}};
+    /* For people: times in the site's zone, what came back in words
+     * (engine/words.c, shared with the web and the notice). */
+    const char *zone = cfg_global(c)->timezone;
     if (st && store_cycle_list(st, check, 0, 50, &v, &n, &em) == AB_OK) {
         for (size_t i = 0; i < n; i++) {
-            char t1[AB_ISO_LEN], t2[AB_ISO_LEN];
+            char t1[AB_HUMAN_LEN], t2[AB_HUMAN_LEN];
             printf("%s cycle %lld  opened %s  deadline %s  %s  %zu/%d confirmed\n",
                    v[i]->check, (long long)v[i]->id,
-                   ab_time_format(v[i]->opened, t1, sizeof t1),
-                   ab_time_format(v[i]->deadline, t2, sizeof t2), v[i]->status,
+                   ab_time_human_short(v[i]->opened, zone, t1, sizeof t1),
+                   ab_time_human_short(v[i]->deadline, zone, t2, sizeof t2), v[i]->status,
                    v[i]->confirmed, v[i]->quorum);
             for (size_t j = 0; j < v[i]->nrcpts; j++) {
-                const struct store_cycle_rcpt *rc2 = &v[i]->rcpts[j];
-                printf("  %-32s ", rc2->address);
-                if (rc2->confirmed != AB_TIME_NONE)
-                    printf("confirmed %s%s%s", ab_time_format(rc2->confirmed, t1, sizeof t1),
-                           rc2->confirmed_by && strcasecmp(rc2->confirmed_by, rc2->address)
-                               ? " by " : "",
-                           rc2->confirmed_by && strcasecmp(rc2->confirmed_by, rc2->address)
-                               ? rc2->confirmed_by : "");
-                else if (rc2->bounced != AB_TIME_NONE)
-                    printf("bounced: %s", rc2->bounce_detail ? rc2->bounce_detail : "");
-                else if (rc2->autoreplied != AB_TIME_NONE)
-                    printf("auto-reply only");
-                else
-                    printf("no reply%s", rc2->unverified ? " (an unverified one)" : "");
-                struct store_recipient *rr = NULL;
-                if (store_recipient_get(st, rc2->address, &rr, NULL) == AB_OK) {
-                    if (rr->missed_streak >= 2)
-                        printf("  [missed %d in a row]", rr->missed_streak);
-                    store_recipient_free(rr);
-                }
+                struct eng_rcpt_words w;
+                eng_rcpt_words(c, st, v[i], &v[i]->rcpts[j], now, &w);
+                printf("  %-32s %s", v[i]->rcpts[j].address, w.word);
+                if (w.when != AB_TIME_NONE && w.state != ENG_RCPT_BOUNCED)
+                    printf(" %s", ab_time_human_short(w.when, zone, t1, sizeof t1));
+                if (w.by[0])
+                    printf(" by %s", w.by);
+                if (w.reason[0])
+                    printf(": %s", w.reason);
+                if (w.flag[0])
+                    printf("  [%s]", w.flag);
                 putchar('\n');
             }
         }
@@ -226,6 +221,7 @@ int cmd_inbox(int argc, char **argv)
         return rc;
     struct eng_inbox_result res;
     ab_errmsg em = {{0}};
+    eng_set_stamp_now(env.e, o.now_arg != NULL);
     if (eng_inbox_poll(env.e, now, 1, &res, &em) != AB_OK) {
         cli_err("inbox", "%s", em.text);
         rc = EXIT_FAIL;

@@ -7,11 +7,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/ab_mem.h"
 #include "engine/eng.h"
+
+/* The newest confirmation of address in the cycles listed, or NONE. */
+static ab_time newest_confirmation(struct store_cycle *const *v, size_t n,
+                                   const char *address)
+{
+    ab_time t = AB_TIME_NONE;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < v[i]->nrcpts; j++)
+            if (!strcasecmp(v[i]->rcpts[j].address, address) &&
+                v[i]->rcpts[j].confirmed != AB_TIME_NONE &&
+                (t == AB_TIME_NONE || v[i]->rcpts[j].confirmed > t))
+                t = v[i]->rcpts[j].confirmed;
+    return t;
+}
+
+/* An ISO time from the JSON rows, as people read it ("-" if none). */
+static void human_json_time(json_t *iso, const char *zone, char *buf, size_t len)
+{
+    ab_time t;
+    if (json_is_string(iso) && ab_time_parse(json_string_value(iso), &t) == AB_OK)
+        ab_time_human_short(t, zone, buf, len);
+    else
+        snprintf(buf, len, "-");
+}
 
 static void usage(FILE *f)
 {
@@ -71,11 +96,26 @@ int cmd_status(int argc, char **argv)
                 json_object_set_new(j, "value", json_real(r->results[0].value));
             if (r->nresults && r->results[0].message)
                 json_object_set_new(j, "message", json_string(r->results[0].message));
+            if (r->nresults && r->results[0].has_value) {
+                /* For the text table: a freshness value is an age. */
+                char hv[AB_HUMAN_LEN];
+                if (k->kind == CFG_FRESHNESS && r->results[0].value >= 0)
+                    ab_duration_human((int64_t)r->results[0].value, hv, sizeof hv);
+                else
+                    ab_number_human(r->results[0].value, hv, sizeof hv);
+                json_object_set_new(j, "value_text", json_string(hv));
+            }
             store_run_free(r);
         }
         struct store_sched_state ss;
         if (store_sched_get(st, k->name, &ss, NULL) == AB_OK)
             json_object_set_new(j, "next_run", cli_json_time(ss.next_due));
+        /* Issue 12: a ping check is pinged at its token, by mail or HTTP. */
+        char pa[1024];
+        if (eng_ping_address(c, k, pa, sizeof pa))
+            json_object_set_new(j, "ping_address", json_string(pa));
+        if (eng_ping_url(c, k, pa, sizeof pa))
+            json_object_set_new(j, "ping_url", json_string(pa));
         struct store_alert *a = NULL;
         if (store_alert_find_open(st, k->name, "", &a, NULL) == AB_OK) {
             json_t *ja = json_object();
@@ -99,19 +139,36 @@ int cmd_status(int argc, char **argv)
     json_t *flagged = json_array();
     struct store_recipient **fr = NULL;
     size_t nfr = 0;
-    if (store_recipient_flagged(st, min_missed, &fr, &nfr, NULL) == AB_OK) {
+    struct store_cycle **cy = NULL;
+    size_t ncy = 0;
+    if (store_recipient_flagged(st, min_missed, &fr, &nfr, NULL) == AB_OK &&
+        store_cycle_list(st, NULL, 0, 50, &cy, &ncy, NULL) == AB_OK) {
         for (size_t i = 0; i < nfr; i++) {
-            json_t *j = json_object();
-            json_object_set_new(j, "address", json_string(fr[i]->address));
-            json_object_set_new(j, "missed_in_a_row", json_integer(fr[i]->missed_streak));
-            json_object_set_new(j, "bounced", cli_json_time(fr[i]->bounced_at));
-            if (fr[i]->bounce_detail)
-                json_object_set_new(j, "bounce_detail", json_string(fr[i]->bounce_detail));
-            json_array_append_new(flagged, j);
-            store_recipient_free(fr[i]);
+            /* A flag clears on any newer confirmation, a phone `ack`
+             * included, before the next verdict tallies it. */
+            char why[1024], reason[768];
+            if (eng_recipient_flag(fr[i], min_missed, newest_confirmation(cy, ncy,
+                                                                        fr[i]->address),
+                                   why, sizeof why)) {
+                json_t *j = json_object();
+                json_object_set_new(j, "address", json_string(fr[i]->address));
+                json_object_set_new(j, "missed_in_a_row", json_integer(fr[i]->missed_streak));
+                json_object_set_new(j, "bounced", cli_json_time(fr[i]->bounced_at));
+                if (fr[i]->bounce_detail) {
+                    json_object_set_new(j, "bounce_detail", json_string(fr[i]->bounce_detail));
+                    eng_bounce_reason(fr[i]->bounce_detail, fr[i]->address, NULL, reason,
+                                      sizeof reason);
+                    json_object_set_new(j, "bounce_reason", json_string(reason));
+                }
+                json_object_set_new(j, "why", json_string(why));
+                json_array_append_new(flagged, j);
+            }
         }
-        ab_free(fr);
     }
+    for (size_t i = 0; i < nfr; i++)
+        store_recipient_free(fr[i]);
+    ab_free(fr);
+    store_cycle_list_free(cy, ncy);
 
     if (o.json) {
         json_t *root = json_object();
@@ -129,28 +186,46 @@ int cmd_status(int argc, char **argv)
         cli_json_print(root);
         json_decref(root);
     } else {
-        printf("%-24s %-10s %-9s %-21s %-21s %10s  %s\n", "CHECK", "KIND", "STATUS",
+        /* For people: times in the site's zone, values in words. */
+        const char *zone = cfg_global(c)->timezone;
+        printf("%-24s %-10s %-9s %-28s %-28s %16s  %s\n", "CHECK", "KIND", "STATUS",
                "LAST RUN", "NEXT RUN", "VALUE", "ALERT");
         size_t i;
         json_t *j;
         json_array_foreach(checks, i, j) {
             const char *status = json_string_value(json_object_get(j, "status"));
-            const char *last = json_string_value(json_object_get(j, "last_run"));
-            const char *next = json_string_value(json_object_get(j, "next_run"));
-            json_t *v = json_object_get(j, "value");
+            char last[AB_HUMAN_LEN], next[AB_HUMAN_LEN];
+            human_json_time(json_object_get(j, "last_run"), zone, last, sizeof last);
+            human_json_time(json_object_get(j, "next_run"), zone, next, sizeof next);
+            const char *v = json_string_value(json_object_get(j, "value_text"));
             json_t *a = json_object_get(j, "alert");
-            char val[32] = "-", al[64] = "-";
+            char val[AB_HUMAN_LEN] = "-", al[64] = "-";
             if (v)
-                snprintf(val, sizeof val, "%g", json_real_value(v));
+                snprintf(val, sizeof val, "%s", v);
             if (a)
                 snprintf(al, sizeof al, "#%lld P%lld%s",
                          (long long)json_integer_value(json_object_get(a, "id")),
                          (long long)json_integer_value(json_object_get(a, "priority")),
                          json_is_true(json_object_get(a, "dismissed")) ? " dismissed" : "");
-            printf("%-24s %-10s %-9s %-21s %-21s %10s  %s\n",
+            printf("%-24s %-10s %-9s %-28s %-28s %16s  %s\n",
                    json_string_value(json_object_get(j, "name")),
                    json_string_value(json_object_get(j, "kind")),
-                   status ? status : "-", last ? last : "-", next ? next : "-", val, al);
+                   status ? status : "-", last, next, val, al);
+        }
+        int pings = 0;
+        json_array_foreach(checks, i, j) {
+            const char *pa = json_string_value(json_object_get(j, "ping_address"));
+            const char *pu = json_string_value(json_object_get(j, "ping_url"));
+            if (!pa && !pu)
+                continue;
+            if (!pings++)
+                printf("\nping addresses:\n");
+            printf("  %-24s", json_string_value(json_object_get(j, "name")));
+            if (pa)
+                printf(" mail %s", pa);
+            if (pu)
+                printf("%s %s", pa ? "," : "", pu);
+            putchar('\n');
         }
         size_t fi;
         json_t *fj;
@@ -158,12 +233,8 @@ int cmd_status(int argc, char **argv)
             printf("\nflagged recipients (bounced, or no confirmation %d+ cycles in a row):\n",
                    min_missed);
         json_array_foreach(flagged, fi, fj) {
-            const char *bd = json_string_value(json_object_get(fj, "bounce_detail"));
-            printf("  %-32s missed %lld in a row%s%s\n",
-                   json_string_value(json_object_get(fj, "address")),
-                   (long long)json_integer_value(json_object_get(fj, "missed_in_a_row")),
-                   json_is_string(json_object_get(fj, "bounced")) ? "; bounced: " : "",
-                   json_is_string(json_object_get(fj, "bounced")) ? (bd ? bd : "yes") : "");
+            printf("  %-32s %s\n", json_string_value(json_object_get(fj, "address")),
+                   json_string_value(json_object_get(fj, "why")));
         }
         if (have_outbox)
             printf("\noutbox: %lld queued, %lld sent, %lld failed\n",

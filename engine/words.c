@@ -206,3 +206,31 @@ void eng_rcpt_words(const cfg *c, store *st, const struct store_cycle *cy,
     eng_recipient_flag(rr, k ? k->missed_limit : 2, r->confirmed, out->flag, sizeof out->flag);
     store_recipient_free(rr);
 }
+
+int eng_ping_address(const cfg *c, const struct cfg_check *k, char *buf, size_t len)
+{
+    const struct cfg_inbox *ib = &cfg_global(c)->inbox;
+    const char *at = ib->reply_address ? strrchr(ib->reply_address, '@') : NULL;
+    if (len)
+        buf[0] = '\0';
+    if (k->kind != CFG_PING || !k->ping_token || !ib->enabled || !at)
+        return 0;
+    snprintf(buf, len, "%.*s+%s%s", (int)(at - ib->reply_address), ib->reply_address,
+             k->ping_token, at);
+    return 1;
+}
+
+int eng_ping_url(const cfg *c, const struct cfg_check *k, char *buf, size_t len)
+{
+    const struct cfg_web *w = &cfg_global(c)->web;
+    if (len)
+        buf[0] = '\0';
+    if (k->kind != CFG_PING || !k->ping_token || !w->enabled)
+        return 0;
+    const char *base = w->base_url ? w->base_url : "";
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        bl--;
+    snprintf(buf, len, "%.*s/ping/%s", (int)bl, base, k->ping_token);
+    return 1;
+}
