@@ -96,15 +96,26 @@ static enum ab_err render(web *w, const struct web_request *rq,
         ab_log(AB_LOG_ERROR, "web: alerts: %s", em.text);
         return web_reply_error(w, rq, rs, 500, "The state database failed.", now);
     }
-    json_t *d = json_object(), *open = json_array(), *hist = json_array();
+    json_t *d = json_object(), *open = json_array(), *hist = json_array(),
+           *quiet = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *o = alert_obj(v[i], now);
         if (v[i]->resolved == AB_TIME_NONE)
             add_notes(w, o, v[i]->id, now);
-        json_array_append_new(v[i]->resolved == AB_TIME_NONE ? open : hist, o);
+        /* Alerts that need someone come first; dismissed ones (and
+         * snoozes still running) after them, still in priority order. */
+        int dismissed = v[i]->dismissed_at != AB_TIME_NONE &&
+                        (v[i]->dismissed_until == AB_TIME_NONE ||
+                         v[i]->dismissed_until > now);
+        json_array_append_new(v[i]->resolved != AB_TIME_NONE ? hist
+                              : dismissed                   ? quiet
+                                                            : open,
+                              o);
         store_alert_free(v[i]);
     }
     ab_free(v);
+    json_array_extend(open, quiet);
+    json_decref(quiet);
     json_object_set_new(d, "title", json_string("Alerts"));
     json_object_set_new(d, "open", open);
     json_object_set_new(d, "history", hist);

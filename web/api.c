@@ -83,6 +83,42 @@ json_t *web_json_alert(const struct store_alert *a, ab_time now)
     return j;
 }
 
+/* A heartbeat's newest cycle: each person asked and what came back, in
+ * the words `acks` uses (engine/words.c), times ISO 8601 UTC. */
+static json_t *json_cycle(web *w, const struct cfg_check *k, ab_time now)
+{
+    struct store_cycle **v = NULL;
+    size_t n = 0;
+    json_t *o = NULL;
+    if (store_cycle_list(w->st, k->name, 0, 1, &v, &n, NULL) != AB_OK || n == 0)
+        goto out;
+    const struct store_cycle *c = v[0];
+    o = json_object();
+    json_object_set_new(o, "id", json_integer(c->id));
+    json_object_set_new(o, "status", web_jstr(c->status));
+    json_object_set_new(o, "opened", web_jtime(c->opened));
+    json_object_set_new(o, "deadline", web_jtime(c->deadline));
+    json_object_set_new(o, "confirmed", json_integer((json_int_t)c->confirmed));
+    json_object_set_new(o, "quorum", json_integer(c->quorum));
+    json_t *rs = json_array();
+    for (size_t i = 0; i < c->nrcpts; i++) {
+        struct eng_rcpt_words rw;
+        eng_rcpt_words(w->c, w->st, c, &c->rcpts[i], now, &rw);
+        json_t *x = json_object();
+        json_object_set_new(x, "address", web_jstr(c->rcpts[i].address));
+        json_object_set_new(x, "state", json_string(rw.word));
+        json_object_set_new(x, "at", web_jtime(rw.when));
+        json_object_set_new(x, "by", rw.by[0] ? web_jstr(rw.by) : json_null());
+        json_object_set_new(x, "reason", rw.reason[0] ? web_jstr(rw.reason) : json_null());
+        json_object_set_new(x, "flag", rw.flag[0] ? web_jstr(rw.flag) : json_null());
+        json_array_append_new(rs, x);
+    }
+    json_object_set_new(o, "recipients", rs);
+out:
+    store_cycle_list_free(v, n);
+    return o;
+}
+
 json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
 {
     json_t *j = json_object();
@@ -119,6 +155,16 @@ json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
         json_object_set_new(ja, "dismissed", json_boolean(a->dismissed_at != AB_TIME_NONE));
         json_object_set_new(j, "alert", ja);
         store_alert_free(a);
+    }
+    char pa[1024];
+    if (eng_ping_address(w->c, k, pa, sizeof pa))
+        json_object_set_new(j, "ping_address", web_jstr(pa));
+    if (eng_ping_url(w->c, k, pa, sizeof pa))
+        json_object_set_new(j, "ping_url", web_jstr(pa));
+    if (k->kind == CFG_HEARTBEAT) {
+        json_t *cy = json_cycle(w, k, now);
+        if (cy)
+            json_object_set_new(j, "cycle", cy);
     }
     return j;
 }

@@ -32,6 +32,16 @@ static void set_exec(json_t *o, int64_t ms)
     json_object_set_new(o, "exec", json_string(buf));
 }
 
+/* A value for people: a freshness check's is an age ("3 days 4 hours"),
+ * any other a number with grouped digits ("1,009,800"). */
+static void human_value(const struct cfg_check *k, double v, char *buf, size_t len)
+{
+    if (k->kind == CFG_FRESHNESS && v >= 0 && v < 9e15)
+        ab_duration_human((int64_t)v, buf, len);
+    else
+        ab_number_human(v, buf, len);
+}
+
 /* One check as a row of the status page (and the head of its page). */
 static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *status)
 {
@@ -49,9 +59,9 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
     if (store_run_last(w->st, k->name, &r, NULL) == AB_OK) {
         web_set_time(o, "last_run", r->started, now);
         set_exec(o, r->execution_ms);
-        char v[32];
+        char v[AB_HUMAN_LEN];
         if (r->nresults && r->results[0].has_value) {
-            web_fmt_num(1, r->results[0].value, k->kind == CFG_FRESHNESS, v, sizeof v);
+            human_value(k, r->results[0].value, v, sizeof v);
             json_object_set_new(o, "value", json_string(v));
         }
         if (r->nresults && r->results[0].message)
@@ -61,8 +71,9 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
         store_run_free(r);
     }
     struct store_sched_state ss;
-    if (store_sched_get(w->st, k->name, &ss, NULL) == AB_OK && k->kind != CFG_PING &&
-        k->kind != CFG_HEARTBEAT)
+    /* A heartbeat's next run is when its next cycle opens, as `status`
+     * says; a ping check has none of its own (the job decides). */
+    if (store_sched_get(w->st, k->name, &ss, NULL) == AB_OK && k->kind != CFG_PING)
         web_set_time(o, "next_run", ss.next_due, now);
     if (k->schedule_name)
         json_object_set_new(o, "schedule", json_string(k->schedule_name));
@@ -79,8 +90,11 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
     return o;
 }
 
-/* One heartbeat cycle: who confirmed, who bounced, who only auto-replied. */
-static json_t *cycle_obj(const struct store_cycle *c, ab_time now)
+/* One heartbeat cycle: who confirmed, who bounced, who only auto-replied,
+ * in the words `acks` and the notice use (engine/words.c): the reason of
+ * a bounce, why a reply is unverified, "no reply" once the deadline has
+ * passed, and who is flagged; never the inbox's own words (via=...). */
+static json_t *cycle_obj(web *w, const struct store_cycle *c, ab_time now)
 {
     json_t *o = json_object();
     json_object_set_new(o, "check", web_jstr(c->check));
@@ -95,34 +109,23 @@ static json_t *cycle_obj(const struct store_cycle *c, ab_time now)
     json_t *rs = json_array();
     for (size_t i = 0; i < c->nrcpts; i++) {
         const struct store_cycle_rcpt *r = &c->rcpts[i];
+        struct eng_rcpt_words rw;
+        eng_rcpt_words(w->c, w->st, c, r, now, &rw);
         json_t *x = json_object();
         json_object_set_new(x, "address", web_jstr(r->address));
-        const char *state, *rcls;
-        ab_time when;
-        const char *detail = NULL;
-        if (r->confirmed != AB_TIME_NONE) {
-            state = "confirmed", rcls = "healthy", when = r->confirmed;
+        if (rw.state == ENG_RCPT_CONFIRMED)
             confirmed++;
-            if (r->confirmed_by && strcasecmp(r->confirmed_by, r->address) != 0)
-                json_object_set_new(x, "by", web_jstr(r->confirmed_by));
-            detail = r->excerpt;
-        } else if (r->bounced != AB_TIME_NONE) {
-            state = "bounced", rcls = "failing", when = r->bounced;
-            detail = r->bounce_detail;
-        } else if (r->autoreplied != AB_TIME_NONE) {
-            state = "auto-reply only", rcls = "degraded", when = r->autoreplied;
-            detail = r->autoreply_detail;
-        } else if (r->unverified) {
-            /* A reply from an address not allowed to confirm for them. */
-            state = "unverified reply", rcls = "degraded", when = AB_TIME_NONE;
-        } else {
-            state = "waiting", rcls = "unknown", when = AB_TIME_NONE;
-        }
-        json_object_set_new(x, "state", json_string(state));
-        json_object_set_new(x, "cls", json_string(rcls));
-        web_set_time(x, "when", when, now);
-        if (detail)
+        if (rw.by[0])
+            json_object_set_new(x, "by", web_jstr(rw.by));
+        json_object_set_new(x, "state", json_string(rw.word));
+        json_object_set_new(x, "cls", json_string(rw.cls));
+        web_set_time(x, "when", rw.when, now);
+        /* A confirmation shows what the person wrote; anything else why. */
+        const char *detail = rw.state == ENG_RCPT_CONFIRMED ? r->excerpt : rw.reason;
+        if (detail && *detail)
             json_object_set_new(x, "detail", web_jstr(detail));
+        if (rw.flag[0])
+            json_object_set_new(x, "flag", web_jstr(rw.flag));
         json_array_append_new(rs, x);
     }
     json_object_set_new(o, "rcpts", rs);
@@ -144,7 +147,7 @@ static json_t *cycles_json(web *w, const char *check, ab_time now)
         return arr;
     }
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, cycle_obj(v[i], now));
+        json_array_append_new(arr, cycle_obj(w, v[i], now));
     store_cycle_list_free(v, n);
     return arr;
 }
@@ -237,8 +240,8 @@ static json_t *run_row(const struct cfg_check *k, const struct store_run *r, ab_
             json_object_set_new(y, "item", web_jstr(x->item));
         set_status(y, (int)x->status);
         if (x->has_value) {
-            char v[32];
-            web_fmt_num(1, x->value, k->kind == CFG_FRESHNESS, v, sizeof v);
+            char v[AB_HUMAN_LEN];
+            human_value(k, x->value, v, sizeof v);
             json_object_set_new(y, "value", json_string(v));
         }
         if (x->message)
@@ -346,6 +349,12 @@ enum ab_err web_page_check(web *w, const struct web_request *rq,
                 json_object_set_new(p, "ok", json_boolean(ps.finish_ok));
             if (ps.via[0])
                 json_object_set_new(p, "via", json_string(ps.via));
+            /* Issue 12: where the job reports, by mail and over HTTP. */
+            char addr[1024];
+            if (eng_ping_address(w->c, k, addr, sizeof addr))
+                json_object_set_new(p, "address", web_jstr(addr));
+            if (eng_ping_url(w->c, k, addr, sizeof addr))
+                json_object_set_new(p, "url", web_jstr(addr));
             json_object_set_new(d, "ping", p);
         }
     }

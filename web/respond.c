@@ -107,6 +107,24 @@ static void add_common(web *w, json_t *d, const char *page, ab_time now)
     struct store_webq_alert_counts ac;
     if (store_webq_alert_counts(w->st, now, &ac, NULL) == AB_OK && ac.active > 0)
         json_object_set_new(d, "nav_alert_count", json_integer(ac.active));
+    /* The header's dot: red when anything fails (Failing or Offline),
+     * amber when something is Degraded, grey before any result. */
+    int worst = -1;
+    for (size_t i = 0; i < cfg_check_count(w->c); i++) {
+        int s = store_check_worst(w->st, cfg_check_at(w->c, i)->name);
+        if (s > worst)
+            worst = s;
+    }
+    const char *cls = worst < 0                  ? "unknown"
+                      : worst >= STORE_FAILING   ? "failing"
+                      : worst == STORE_DEGRADED  ? "degraded"
+                                                 : "healthy";
+    json_object_set_new(d, "site_cls", json_string(cls));
+    json_object_set_new(d, "site_state", json_string(worst < 0              ? "no results yet"
+                                                     : worst >= STORE_FAILING ? "something fails"
+                                                     : worst == STORE_DEGRADED
+                                                         ? "something is degraded"
+                                                         : "all healthy"));
 }
 
 enum ab_err web_reply_page(web *w, struct web_response *rs, int status,
