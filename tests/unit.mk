@@ -15,6 +15,7 @@ $(B)/tests/test_checks $(B)/tests/test_checks_proc: | $(patsubst %.c,$(B)/%.so,$
 test_inbox_MODS := inbox store common
 test_inbox_poll_MODS := inbox store common
 test_inbox_corpus_MODS := inbox store common
+test_inbox_trust_MODS := inbox store common
 test_mailer_MODS := mailer store config common
 test_mailer_transport_MODS := mailer store config common
 test_mailer_outbox_MODS := mailer store config common

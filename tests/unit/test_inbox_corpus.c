@@ -132,10 +132,12 @@ static int check_one(struct expect *x)
     const char *tok = v.token[0] ? v.token : "-";
     const char *line = v.bounce_line ? v.bounce_line : "";
     const char *reason = v.reason ? v.reason : "";
+    const char *untrusted = v.untrusted ? v.untrusted : "";
     int ok = strcmp(inbox_class_name(v.klass), x->klass) == 0 &&
              strcmp(tok, x->token) == 0 && strcmp(bounced, x->bounced) == 0 &&
              (strcmp(x->via, "*") == 0 || strcmp(inbox_via_name(v.via), x->via) == 0) &&
-             (!x->text[0] || strstr(line, x->text) || strstr(reason, x->text));
+             (!x->text[0] || strstr(line, x->text) || strstr(reason, x->text) ||
+              strstr(untrusted, x->text));
     if (!ok)
         t_fail(__FILE__, __LINE__,
                "%s: got class=%s token=%s bounced=%s via=%s line='%s' reason='%s'; "

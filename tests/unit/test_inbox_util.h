@@ -88,6 +88,7 @@ static const struct inbox_rules *tu_rules(void)
         .reply_address = "heartbeat@example.test",
         .ack_from = tu_ack_from,
         .nack_from = 1,
+        .authserv_id = "mx.example.test",
         .pings = tu_pings,
         .npings = 1,
         .issued = tu_issued,
