@@ -1,19 +1,24 @@
 /*
- * bounce.c - is this message a bounce, and who could not be reached?
+ * bounce.c - is this message a bounce, and who could not be reached, and
+ * why?  The entry point and the standard form; the prose layouts of MTAs
+ * and gateways that write no DSN are in bounce_text.c.
  *
- * First the standard: an RFC 3464 delivery status notification
+ * First what is not a bounce although it is a report: feedback (ARF),
+ * TLS and read-receipt reports are multipart/report too, of another
+ * report-type, and say nothing about delivery of our mail.
+ *
+ * Then the standard: an RFC 3464 delivery status notification
  * (multipart/report; report-type=delivery-status), whose per-recipient
- * fields parse.c has read: Action "failed" is a bounce, Action "delayed"
+ * fields parse.c has read.  Action "failed" is a bounce, Action "delayed"
  * only a warning (delivery is still being tried), "delivered"/"relayed"/
- * "expanded" are success notices and no bounce at all.
+ * "expanded" are success notices and no bounce at all.  Each failed
+ * recipient gets its Diagnostic-Code as the reason; where a DSN gives
+ * none, or does not name the address before forwarding, its human text
+ * part usually does (Exchange 2003 writes the reason only there, Postfix
+ * "(expanded from <...>)"), so that is read too.
  *
- * Then the layouts of MTAs that send plain text instead: Exim ("This
- * message was created automatically by mail delivery software", failed
- * addresses indented by two spaces, X-Failed-Recipients), qmail ("Hi.
- * This is the qmail-send program", "<addr>:" lines), and Exchange's older
- * NDRs ("Delivery has failed to these recipients or groups:").  A subject
- * such as "Undeliverable:" only counts when the sender is a mailer daemon:
- * a person may forward a bounce with that subject.
+ * Everything else is prose (bounce_text.c), believed only from a mail
+ * system: a person may forward a bounce, and anybody can write one.
  */
 #include "inbox/inbox_int.h"
 
@@ -23,100 +28,59 @@
 
 #include "common/ab_mem.h"
 
+/* A documented bound: a bounce naming more addresses than this is cut
+ * there (a heartbeat goes to one address; a report on 50 is plenty). */
 #define MAX_BOUNCED 50
 
-static int add_addr(struct inbox_bounce *b, const char *s, size_t n)
+enum ab_err inbox_bounce_add(struct inbox_bounce *b, const char *s, size_t n, long *idx)
 {
-    while (n && (*s == '<' || *s == '"' || *s == '\''))
+    if (idx)
+        *idx = -1;
+    while (n && (*s == '<' || *s == '"' || *s == '\'' || *s == ' '))
         s++, n--;
-    while (n && strchr(">:,.;\"')", s[n - 1]))
+    while (n && strchr(">:,.;\"') ", s[n - 1]))
         n--;
     const char *at = memchr(s, '@', n);
     if (!at || at == s || at == s + n - 1 || n >= INBOX_ADDR_MAX)
-        return 0;
+        return AB_OK;
     for (size_t i = 0; i < n; i++)
-        if (isspace((unsigned char)s[i]) || s[i] == '<' || s[i] == '>')
-            return 0;
+        if (isspace((unsigned char)s[i]) || s[i] == '<' || s[i] == '>' ||
+            (unsigned char)s[i] < 0x20)
+            return AB_OK;
     for (size_t i = 0; i < b->nrcpts; i++)
-        if (strlen(b->rcpts[i].addr) == n && strncasecmp(b->rcpts[i].addr, s, n) == 0)
-            return 0;
+        if (strlen(b->rcpts[i].addr) == n && strncasecmp(b->rcpts[i].addr, s, n) == 0) {
+            if (idx)
+                *idx = (long)i;
+            return AB_OK;
+        }
     if (b->nrcpts >= MAX_BOUNCED)
-        return 0;
+        return AB_OK;
     struct inbox_bounced *nv = ab_realloc(b->rcpts, (b->nrcpts + 1) * sizeof *nv);
     if (!nv)
-        return -1;
+        return AB_ENOMEM;
     b->rcpts = nv;
     char *a = ab_strndup(s, n);
     if (!a)
-        return -1;
+        return AB_ENOMEM;
     for (char *p = a; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     memset(&b->rcpts[b->nrcpts], 0, sizeof *b->rcpts);
-    b->rcpts[b->nrcpts++].addr = a;
-    return 0;
+    b->rcpts[b->nrcpts].addr = a;
+    if (idx)
+        *idx = (long)b->nrcpts;
+    b->nrcpts++;
+    return AB_OK;
 }
 
-/* Addresses on the lines after the line containing intro, until a line
- * containing one of the stops.  indent: the exact indentation an address
- * line has (-1: any).  Exim writes "  addr" with further detail indented
- * by four spaces. */
-static int lines_after(struct inbox_bounce *b, const char *text, const char *intro,
-                       int indent, const char *stop)
+static enum ab_err dup_into(char **dst, const char *src)
 {
-    const char *p = inbox_strcasestr(text, intro);
-    if (!p)
-        return 0;
-    p = strchr(p, '\n');
-    const char *stop_at = p && stop ? inbox_strcasestr(p, stop) : NULL;
-    while (p && *++p) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        if (stop_at && stop_at < p + len)
-            break;
-        int ind = 0;
-        while ((size_t)ind < len && p[ind] == ' ')
-            ind++;
-        if ((indent < 0 || ind == indent) && (size_t)ind < len) {
-            const char *w = p + ind;
-            size_t wl = 0;
-            while ((size_t)ind + wl < len && !isspace((unsigned char)w[wl]))
-                wl++;
-            /* "addr<mailto:addr>" (Exchange) */
-            const char *lt = memchr(w, '<', wl);
-            if (lt && lt != w)
-                wl = (size_t)(lt - w);
-            if (add_addr(b, w, wl) < 0)
-                return -1;
-        }
-        p = nl;
-    }
-    return 0;
+    if (*dst || !src || !*src)
+        return AB_OK;
+    *dst = ab_strdup(src);
+    return *dst ? AB_OK : AB_ENOMEM;
 }
 
-static int from_daemon(const struct inbox_msg *m)
-{
-    const char *f = m->from_addr;
-    return f && (inbox_starts_with_ci(f, "mailer-daemon@") ||
-                 inbox_starts_with_ci(f, "postmaster@") ||
-                 inbox_starts_with_ci(f, "mail-daemon@"));
-}
-
-static int bounce_subject(const char *s)
-{
-    static const char *const subj[] = {
-        "Undeliverable", "Undelivered Mail", "Mail delivery failed",
-        "Delivery Status Notification", "failure notice", "Returned mail",
-        "Delivery failure", "Mail System Error", "Unzustellbar",
-        "Non remis", "Non distribuable", "No se puede entregar", "Onbestelbaar",
-        "Olevererbart", "Warning: message", "Delayed Mail", "退信", "未送达"};
-    while (*s == ' ')
-        s++;
-    for (size_t i = 0; i < sizeof subj / sizeof *subj; i++)
-        if (inbox_starts_with_ci(s, subj[i]))
-            return 1;
-    return 0;
-}
-
+/* The DSN's recipients of the outcome it reports (failed, else delayed). */
 static enum ab_err from_dsn(const struct inbox_msg *m, struct inbox_bounce *b)
 {
     int failed = 0, delayed = 0;
@@ -127,67 +91,64 @@ static enum ab_err from_dsn(const struct inbox_msg *m, struct inbox_bounce *b)
         else if (strcmp(a, "delayed") == 0)
             delayed++;
     }
-    if (m->ndsn && !failed && !delayed)
+    if (!failed && !delayed)
         return AB_OK; /* a success notice (delivered/relayed/expanded) */
     b->is_bounce = 1;
-    b->delay = !failed && delayed;
+    b->delay = !failed;
     b->reason = b->delay ? "DSN: delivery delayed" : "DSN: delivery failed";
-    for (size_t i = 0; i < m->ndsn; i++) {
-        const char *a = m->dsn[i].action ? m->dsn[i].action : "";
-        if (strcmp(a, b->delay ? "delayed" : "failed") == 0 && m->dsn[i].recipient &&
-            add_addr(b, m->dsn[i].recipient, strlen(m->dsn[i].recipient)) < 0)
-            return AB_ENOMEM;
+    enum ab_err e = AB_OK;
+    for (size_t i = 0; i < m->ndsn && !e; i++) {
+        const struct inbox_dsn_rcpt *d = &m->dsn[i];
+        const char *a = d->action ? d->action : "";
+        if (strcmp(a, b->delay ? "delayed" : "failed") != 0 || !d->recipient)
+            continue;
+        long k;
+        if ((e = inbox_bounce_add(b, d->recipient, strlen(d->recipient), &k)) || k < 0)
+            continue;
+        struct inbox_bounced *r = &b->rcpts[k];
+        if (!(e = dup_into(&r->original, d->original)) &&
+            !(e = dup_into(&r->status, d->status)) && d->diagnostic && !r->reason)
+            e = inbox_bounce_oneline(d->diagnostic, strlen(d->diagnostic), 1, &r->reason);
+        if (!e && r->original && strcmp(r->original, r->addr) == 0) {
+            ab_free(r->original);
+            r->original = NULL;
+        }
     }
-    return AB_OK;
+    if (!e)
+        e = inbox_bounce_text_fill(m, b);
+    for (size_t i = 0; i < b->nrcpts && !e; i++) {
+        struct inbox_bounced *r = &b->rcpts[i];
+        /* "Status: 5.0.0" says only "failed"; the server's reply often
+         * has the precise code of the same class ("550 5.1.1 ..."). */
+        char *st = NULL;
+        if (r->status && strlen(r->status) == 5 && strcmp(r->status + 1, ".0.0") == 0 &&
+            !(e = inbox_bounce_status_in(r->reason, &st)) && st && st[0] == r->status[0] &&
+            strcmp(st + 1, ".0.0") != 0) {
+            ab_free(r->status);
+            r->status = st;
+            st = NULL;
+        }
+        ab_free(st);
+        if (!e && !r->status && r->reason)
+            e = inbox_bounce_status_in(r->reason, &r->status);
+    }
+    return e;
 }
 
 enum ab_err inbox_bounce_detect(const struct inbox_msg *m, struct inbox_bounce *b)
 {
     memset(b, 0, sizeof *b);
-    if (m->is_dsn)
-        return from_dsn(m, b);
-    const char *t = m->text;
-    int r = 0;
-    if (inbox_strcasestr(t, "created automatically by mail delivery software")) {
-        b->is_bounce = 1;
-        if (inbox_strcasestr(t, "has not yet been delivered")) {
-            b->delay = 1;
-            b->reason = "Exim: delivery delayed";
-            r = lines_after(b, t, "has not yet been delivered", 2, "----");
-        } else {
-            b->reason = "Exim: delivery failed";
-            const char *xf = inbox_msg_header(m, "X-Failed-Recipients");
-            while (xf && *xf) {
-                while (*xf == ' ' || *xf == ',')
-                    xf++;
-                size_t n = strcspn(xf, ", ");
-                if (n && add_addr(b, xf, n) < 0)
-                    return AB_ENOMEM;
-                xf += n;
-            }
-            if (!b->nrcpts)
-                r = lines_after(b, t, "address(es) failed", 2, "----");
-        }
-    } else if (inbox_strcasestr(t, "This is the qmail-send program")) {
-        b->is_bounce = 1;
-        b->reason = "qmail: delivery failed";
-        r = lines_after(b, t, "to the following addresses", 0, "--- Below this line");
-    } else if (inbox_strcasestr(t, "Delivery has failed to these recipients")) {
-        b->is_bounce = 1;
-        b->reason = "Exchange NDR: delivery failed";
-        r = lines_after(b, t, "Delivery has failed to these recipients", 0,
-                        "Diagnostic information");
-    } else if (from_daemon(m) && bounce_subject(m->subject)) {
-        b->is_bounce = 1;
-        b->delay = inbox_starts_with_ci(m->subject, "Warning: message") ||
-                   inbox_starts_with_ci(m->subject, "Delayed Mail");
-        b->reason = b->delay ? "mailer daemon: delivery delayed"
-                             : "mailer daemon: delivery failed";
-        const char *xf = inbox_msg_header(m, "X-Failed-Recipients");
-        if (xf && add_addr(b, xf, strcspn(xf, ", ")) < 0)
-            return AB_ENOMEM;
-    }
-    return r < 0 ? AB_ENOMEM : AB_OK;
+    /* Feedback, TLS and disposition reports: machine mail, no bounce. */
+    if (m->report_type && strcmp(m->report_type, "delivery-status") != 0 && !m->is_dsn)
+        return AB_OK;
+    enum ab_err e;
+    if (m->is_dsn && m->ndsn)
+        e = from_dsn(m, b);
+    else
+        e = inbox_bounce_text(m, b); /* a DSN without fields is read as prose */
+    if (e)
+        inbox_bounce_free(b);
+    return e;
 }
 
 void inbox_bounced_clear(struct inbox_bounced *r)
