@@ -96,7 +96,7 @@ enum ab_err chk_tshape_format(const struct chk_tshape *sh, const char *zone,
                               ab_time t, char *buf, size_t len,
                               ab_errmsg *em) AB_MUST_CHECK;
 
-/* Human age: "3d 4h", "5h 2m", "42s" (two largest units). */
+/* Human age: "3 days 4 hours", "5 hours 2 minutes", "42 seconds". */
 char *chk_age_format(int64_t secs, char *buf, size_t len);
 
 /* ===== SQL sources (chk_sql.c, src_*.c) =============================== */
@@ -148,12 +148,16 @@ struct chk_params {
     enum chk_bind bind;
     struct chk_tshape shape;
     const char *zone;        /* naive zone: for naive text and native binds */
+    int previous;            /* grace=: the period judged is the previous one */
+    ab_time current_start;   /* then: when the current period began */
 };
 
 /*
  * Fill p for check c at now: :now; :period_start/:period_end from the
  * check's window (now - window .. now, inclusive of now) or calendar
  * period (in c->timezone); :since = period start, else now - max_age.
+ * With c->period_grace, until the current period is that old the previous
+ * period is the one judged (p->previous, p->current_start).
  * Parameters the check cannot define are marked undefined with a reason.
  * Binding follows ts_format (AUTO: ISO text for sqlite, TIMESTAMP for
  * odbc) in the default shape "YYYY-MM-DDTHH:MM:SSZ".  AB_EINVAL for an

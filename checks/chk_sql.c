@@ -313,6 +313,18 @@ enum ab_err chk_params_init(const struct cfg_check *c, ab_time now,
                                           &p->v[CHK_P_PERIOD_END], em);
         if (e)
             return e;
+        /* grace=: "by the 5th, this month must have data".  Before that,
+         * judging this month would fail every 1st at 06:00; the month
+         * just ended is what can be judged, so judge it. */
+        ab_time start = p->v[CHK_P_PERIOD_START];
+        if (c->period_grace > 0 && now < start + c->period_grace) {
+            if ((e = chk_period_bounds(c->period, c->timezone, start - 1,
+                                       &p->v[CHK_P_PERIOD_START],
+                                       &p->v[CHK_P_PERIOD_END], em)))
+                return e;
+            p->previous = 1;
+            p->current_start = start;
+        }
     } else {
         p->undefined_why[CHK_P_PERIOD_START] = p->undefined_why[CHK_P_PERIOD_END] =
             "the check has no period or window";

@@ -329,22 +329,6 @@ enum ab_err chk_tshape_format(const struct chk_tshape *sh, const char *zone,
 
 char *chk_age_format(int64_t secs, char *buf, size_t len)
 {
-    static const struct {
-        int64_t n;
-        char c;
-    } u[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
-    if (secs < 0)
-        secs = -secs;
-    for (size_t i = 0; i < 4; i++) {
-        if (secs >= u[i].n || u[i].n == 1) {
-            int64_t a = secs / u[i].n, rest = secs % u[i].n;
-            if (i < 3 && rest / u[i + 1].n > 0)
-                snprintf(buf, len, "%lld%c %lld%c", (long long)a, u[i].c,
-                         (long long)(rest / u[i + 1].n), u[i + 1].c);
-            else
-                snprintf(buf, len, "%lld%c", (long long)a, u[i].c);
-            break;
-        }
-    }
-    return buf;
+    /* The words every message about an age uses: "3 days 4 hours". */
+    return ab_duration_human(secs < 0 ? -secs : secs, buf, len);
 }

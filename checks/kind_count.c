@@ -27,14 +27,15 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *period_word(enum cfg_period p)
+/* The period judged, in words; previous: the one before (grace=). */
+static const char *period_word(enum cfg_period p, int previous)
 {
     switch (p) {
-    case CFG_PERIOD_DAY: return "today";
-    case CFG_PERIOD_WEEK: return "this week";
-    case CFG_PERIOD_MONTH: return "this month";
-    case CFG_PERIOD_QUARTER: return "this quarter";
-    case CFG_PERIOD_YEAR: return "this year";
+    case CFG_PERIOD_DAY: return previous ? "yesterday" : "today";
+    case CFG_PERIOD_WEEK: return previous ? "last week" : "this week";
+    case CFG_PERIOD_MONTH: return previous ? "last month" : "this month";
+    case CFG_PERIOD_QUARTER: return previous ? "last quarter" : "this quarter";
+    case CFG_PERIOD_YEAR: return previous ? "last year" : "this year";
     default: return "in the period";
     }
 }
@@ -152,32 +153,32 @@ static enum ab_err ct_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
         st = STORE_FAILING;
     else if (c->has_warn_below && n < c->warn_below)
         st = STORE_DEGRADED;
-    char when[64], detail[256] = "", dur[32];
+    /* For people: "1,009,800 rows this month (at least 1)"; with grace=,
+     * before the grace ends, "12 rows last month (at least 1); this month
+     * is judged from Thursday 5 November 2026, 00:00 CST". */
+    char when[AB_HUMAN_LEN + 16], detail[512] = "", dur[AB_HUMAN_LEN], num[AB_HUMAN_LEN];
     size_t dl = 0;
-    if (c->window > 0) {
+    if (c->window > 0)
         snprintf(when, sizeof when, "in the last %s", chk_age_format(c->window, dur, sizeof dur));
-    } else {
-        struct chk_civil s;
-        ab_errmsg zem;
-        if (chk_to_civil(c->timezone, p.v[CHK_P_PERIOD_START], &s, &zem) != AB_OK)
-            memset(&s, 0, sizeof s);
-        snprintf(when, sizeof when, "%s", period_word(c->period));
-        dl += (size_t)snprintf(detail + dl, sizeof detail - dl, "since %04lld-%02d-%02d %s",
-                               (long long)s.y, s.mo, s.d,
-                               chk_zone_is_utc(c->timezone) ? "UTC" : c->timezone);
-    }
-    if (empty && dl < sizeof detail)
-        dl += (size_t)snprintf(detail + dl, sizeof detail - dl, "%sthe table is empty",
-                               dl ? "; " : "");
-    if (dl < sizeof detail && (c->has_min || c->has_warn_below))
-        dl += (size_t)snprintf(detail + dl, sizeof detail - dl, "%s", dl ? "; " : "");
-    if (dl < sizeof detail && c->has_warn_below)
-        dl += (size_t)snprintf(detail + dl, sizeof detail - dl, "warn below %g%s",
-                               c->warn_below, c->has_min ? ", " : "");
+    else
+        snprintf(when, sizeof when, "%s", period_word(c->period, p.previous));
+    if (empty)
+        dl += (size_t)snprintf(detail + dl, sizeof detail - dl, "the table is empty");
     if (dl < sizeof detail && c->has_min)
-        snprintf(detail + dl, sizeof detail - dl, "min %g", c->min);
-    e = chk_res_add(out, "", st, 1, n, NULL, "%.15g row%s %s%s%s%s", n, n == 1 ? "" : "s",
-                    when, detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
+        dl += (size_t)snprintf(detail + dl, sizeof detail - dl, "%sat least %s",
+                               dl ? "; " : "", ab_number_human(c->min, num, sizeof num));
+    if (dl < sizeof detail && c->has_warn_below)
+        dl += (size_t)snprintf(detail + dl, sizeof detail - dl, "%swarning below %s",
+                               dl ? ", " : "", ab_number_human(c->warn_below, num, sizeof num));
+    char grace[AB_HUMAN_LEN + 64] = "";
+    if (p.previous) {
+        char t[AB_HUMAN_LEN];
+        snprintf(grace, sizeof grace, "; %s is judged from %s", period_word(c->period, 0),
+                 ab_time_human(p.current_start + c->period_grace, c->timezone, t, sizeof t));
+    }
+    e = chk_res_add(out, "", st, 1, n, NULL, "%s row%s %s%s%s%s%s",
+                    ab_number_human(n, num, sizeof num), n == 1 ? "" : "s", when,
+                    detail[0] ? " (" : "", detail, detail[0] ? ")" : "", grace);
 out:
     ab_buf_free(&sql);
     return e;

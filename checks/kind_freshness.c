@@ -117,16 +117,18 @@ static enum ab_err fr_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
         st = STORE_FAILING;
     else if (c->warn_age > 0 && age > c->warn_age)
         st = STORE_DEGRADED;
-    char a[64], lim[128] = "", w[32], m[32];
+    /* For people: "newest row is 3 days 4 hours old (limit 2 days)". */
+    char a[AB_HUMAN_LEN], lim[2 * AB_HUMAN_LEN + 32] = "", w[AB_HUMAN_LEN], m[AB_HUMAN_LEN];
     chk_age_format(age, a, sizeof a);
     if (c->warn_age > 0 && c->max_age > 0)
-        snprintf(lim, sizeof lim, " (warn %s, max %s)",
+        snprintf(lim, sizeof lim, " (warning after %s, limit %s)",
                  chk_age_format(c->warn_age, w, sizeof w),
                  chk_age_format(c->max_age, m, sizeof m));
     else if (c->max_age > 0)
-        snprintf(lim, sizeof lim, " (max %s)", chk_age_format(c->max_age, m, sizeof m));
+        snprintf(lim, sizeof lim, " (limit %s)", chk_age_format(c->max_age, m, sizeof m));
     else if (c->warn_age > 0)
-        snprintf(lim, sizeof lim, " (warn %s)", chk_age_format(c->warn_age, w, sizeof w));
+        snprintf(lim, sizeof lim, " (warning after %s)",
+                 chk_age_format(c->warn_age, w, sizeof w));
     e = chk_res_add(out, "", st, 1, (double)age, NULL, "newest row is %s %s%s", a,
                     age < 0 ? "in the future" : "old", lim);
 out:

@@ -178,6 +178,8 @@ struct cfg_check {
     enum cfg_ts_format ts_format;
     const char *naive_zone;      /* zone of timestamps without offset; "UTC" */
     enum cfg_period period;      /* count */
+    int64_t period_grace;        /* count/sql grace=: before period start + this,
+                                    the previous period is judged; 0 = off */
     int64_t window;              /* count: rolling window instead of period */
     int has_min, has_warn_below;
     double min, warn_below;      /* count */

@@ -196,6 +196,28 @@ static void build_freshness(struct cfg_builder *b, xmlNode *n, struct cfg_check 
         cfg_err(b, n, "check %s: warn-age must be shorter than max-age", k->name);
 }
 
+/*
+ * grace= on a period ("by the 5th of the month, this month must have
+ * data"): until the period is that old, the previous one is judged, so a
+ * "this month" check does not fail at 06:00 on the 1st.  It must be
+ * shorter than the shortest such period, or no period would ever be
+ * judged.
+ */
+static void period_grace(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
+{
+    static const int64_t shortest[] = {0, 86400, 7 * 86400, 28 * 86400, 89 * 86400,
+                                       365 * 86400};
+    if (!cfg_duration(b, n, "grace", &k->period_grace))
+        return;
+    if (k->period == CFG_PERIOD_NONE)
+        cfg_err(b, n, "check %s: grace= needs period= (a rolling window has no start)",
+                k->name);
+    else if (k->period_grace <= 0)
+        cfg_err(b, n, "check %s: grace must be positive", k->name);
+    else if (k->period_grace >= shortest[k->period])
+        cfg_err(b, n, "check %s: grace must be shorter than the period", k->name);
+}
+
 static void build_count(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
 {
     static const char *const periods[] = {"", "day", "week", "month", "quarter", "year"};
@@ -207,6 +229,7 @@ static void build_count(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
     int has_window = cfg_duration(b, n, "window", &k->window);
     if (!p && !has_window && !xmlHasProp(n, (const xmlChar *)"window"))
         k->period = CFG_PERIOD_MONTH;
+    period_grace(b, n, k);
     k->min = 1;
     k->has_min = 1;
     cfg_number(b, n, "min", &k->min);
@@ -218,6 +241,13 @@ static void build_count(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
 static void build_sql(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
 {
     data_attrs(b, n, k);
+    /* A query may use :period_start/:period_end of a calendar period. */
+    static const char *const periods[] = {"", "day", "week", "month", "quarter", "year"};
+    const char *p = cfg_attr(b, n, "period");
+    for (int i = 1; p && i < 6; i++)
+        if (!strcmp(p, periods[i]))
+            k->period = (enum cfg_period)i;
+    period_grace(b, n, k);
     /* data_attrs demanded table/column or query; sql takes only a query. */
     k->has_warn = cfg_number(b, n, "warn", &k->warn);
     k->has_crit = cfg_number(b, n, "crit", &k->crit);
