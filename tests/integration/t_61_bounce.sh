@@ -128,6 +128,7 @@ gline=$(grep -F "$gone" <<<"$acks")
 aline=$(grep -F "alice@example.test" <<<"$acks")
 check_like "acks: gone@ bounced" "$gline" "bounced"
 check_contains "acks: ... with Postfix's reason" "$gline" "$reason"
+check_contains "acks: ... and its status code" "$gline" "5.1.1"
 check "acks: alice did not bounce" test -n "$aline"
 check_fails "acks: ... alice is not flagged bounced" grep -q "bounced" <<<"$aline"
 
@@ -137,6 +138,7 @@ diag "status flagged: $(jq -c '.flagged_recipients' <<<"$st")"
 check "status --json flags gone@" test -n "$flag"
 check_like "... as bounced" "$(jq -r '.bounced' <<<"$flag")" '^20[0-9]{2}-'
 check_contains "... with Postfix's reason" "$(jq -r '.bounce_detail // ""' <<<"$flag")" "$reason"
+check_contains "... and its status code" "$(jq -r '.bounce_detail // ""' <<<"$flag")" "5.1.1"
 check_eq "... and not alice" \
 	"$(jq -r '[.flagged_recipients[] | select(.address == "alice@example.test")] | length' <<<"$st")" 0
 done_testing
