@@ -15,6 +15,7 @@ $(B)/tests/test_checks $(B)/tests/test_checks_proc: | $(patsubst %.c,$(B)/%.so,$
 test_inbox_MODS := inbox store common
 test_inbox_poll_MODS := inbox store common
 test_inbox_corpus_MODS := inbox store common
+test_inbox_bounce_MODS := inbox store common
 test_inbox_trust_MODS := inbox store common
 test_mailer_MODS := mailer store config common
 test_mailer_transport_MODS := mailer store config common
@@ -34,3 +35,4 @@ test_engine_MODS := engine checks inbox mailer config templates schedules store 
 test_inbox_utf7_MODS := inbox common
 test_engine_ping_MODS := engine checks inbox mailer config templates schedules store common
 test_config_hardening_MODS := config schedules common
+test_engine_words_MODS := engine checks inbox mailer config templates schedules store common
