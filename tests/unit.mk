@@ -16,7 +16,6 @@ test_inbox_MODS := inbox store common
 test_inbox_poll_MODS := inbox store common
 test_inbox_corpus_MODS := inbox store common
 test_inbox_bounce_MODS := inbox store common
-test_inbox_bounce_MODS := inbox store common
 test_inbox_trust_MODS := inbox store common
 test_mailer_MODS := mailer store config common
 test_mailer_transport_MODS := mailer store config common
