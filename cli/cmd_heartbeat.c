@@ -28,6 +28,7 @@ static int parse(int argc, char **argv, struct cli_opts *o, const char *help,
                                   {extra ? extra : "-", required_argument, 0, 'x'},
                                   {extra2 ? extra2 : "--", required_argument, 0, 'y'},
                                   {0, 0, 0, 0}};
+    memset(o, 0, sizeof *o);
     o->config = cli_default_config();
     int ch;
     optind = 1;

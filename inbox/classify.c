@@ -255,7 +255,6 @@ static void reply_cands(struct inbox_cands *c, const struct inbox_msg *m,
 static enum ab_err classify_ack(const struct inbox_msg *m, const struct inbox_rules *r,
                                 struct inbox_verdict *v, size_t nl, ab_errmsg *em)
 {
-    enum ab_err e;
     v->klass = INBOX_ACK;
     v->verified = v->issued == 1 && v->from &&
                   (strcasecmp(v->from, v->recipient) == 0 || allowed_domain(r, v->from));
@@ -280,9 +279,14 @@ static enum ab_err classify_ack(const struct inbox_msg *m, const struct inbox_ru
                      : v->alert_id ? "reply to an alert's notice from another address"
                      : v->verified ? "reply with an issued token"
                                    : "reply from another address";
-    if ((e = set_reason(v, as, em)))
-        return e;
-    return AB_OK;
+    if (v->untrusted && v->issued == 1) {
+        /* say what our MX said, where people will read it */
+        char full[400];
+        const char *d = strstr(v->untrusted, ": ");
+        snprintf(full, sizeof full, "%s (%s)", as, d ? d + 2 : v->untrusted);
+        return set_reason(v, full, em);
+    }
+    return set_reason(v, as, em);
 }
 
 enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *r,
@@ -313,6 +317,11 @@ enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *
         return ab_fail(em, e, "out of memory");
     if (b.is_bounce) {
         e = inbox_classify_bounce(m, r, &b, v, em);
+        goto out;
+    }
+    if (m->is_dsn) { /* a DSN that is no failure: "delivered", "relayed" */
+        v->klass = INBOX_UNRELATED;
+        e = set_reason(v, "delivery status report of a success", em);
         goto out;
     }
 
