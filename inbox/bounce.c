@@ -1,7 +1,8 @@
 /*
  * bounce.c - is this message a bounce, and who could not be reached, and
  * why?  The entry point and the standard form; the prose layouts of MTAs
- * and gateways that write no DSN are in bounce_text.c.
+ * and gateways that write no DSN are in bounce_text.c, the reading of a
+ * failure's reason in bounce_reason.c.
  *
  * First what is not a bounce although it is a report: feedback (ARF),
  * TLS and read-receipt reports are multipart/report too, of another

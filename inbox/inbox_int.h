@@ -33,7 +33,7 @@ int inbox_starts_with_ci(const char *s, const char *prefix);
 /* Case-insensitive substring (ASCII folding, UTF-8 bytes match as is). */
 const char *inbox_strcasestr(const char *hay, const char *needle);
 
-/* ---- bounce.c: RFC 3464 DSNs and the common non-DSN layouts ---- */
+/* ---- bounce.c: is it a bounce; RFC 3464 DSNs, the found addresses ---- */
 
 struct inbox_bounce {
     int is_bounce;
@@ -47,17 +47,47 @@ enum ab_err inbox_bounce_detect(const struct inbox_msg *m, struct inbox_bounce *
 void inbox_bounce_free(struct inbox_bounce *b);
 /* Free the members of one inbox_bounced. */
 void inbox_bounced_clear(struct inbox_bounced *r);
-/* bounce_text.c, for bounce.c: the bounces written as prose.  Each
- * returns AB_OK or AB_ENOMEM. */
-enum ab_err inbox_bounce_text(const struct inbox_msg *m, struct inbox_bounce *b);
 /* Add addr (n bytes, "<>" and quotes trimmed, lower-cased) unless it is
  * there already; *idx (may be NULL) is its index, or -1 when not valid. */
 enum ab_err inbox_bounce_add(struct inbox_bounce *b, const char *addr, size_t n,
                              long *idx);
+
+/* ---- bounce_text.c: bounces written as prose, who failed ---- */
+
+/* One line of a notice (bounce_text.c splits, bounce_reason.c reads). */
+struct inbox_bline {
+    const char *p;
+    size_t n;      /* without the line end */
+    int indent;    /* leading spaces and tabs */
+};
+/* The notice: the lines of m->text above an inline returned message. */
+struct inbox_notice {
+    struct inbox_bline *v; /* owned: ab_free() */
+    size_t n;
+    size_t len;    /* bytes of m->text that are the notice */
+};
+/* For bounce.c: the bounces written as prose.  Each returns AB_OK or
+ * AB_ENOMEM. */
+enum ab_err inbox_bounce_text(const struct inbox_msg *m, struct inbox_bounce *b);
 /* Recipients found in the prose of a DSN's text part lend what their
  * DSN block lacks: the forwarding original, the reason, the status. */
 enum ab_err inbox_bounce_text_fill(const struct inbox_msg *m, struct inbox_bounce *b);
-/* Diagnostic text as one short line (see bounce_text.c), or NULL. */
+/* For bounce_reason.c.  Does p[0..n) contain one of the NULL-terminated
+ * list (ASCII case-insensitive)? */
+int inbox_bounce_any_in(const char *p, size_t n, const char *const *list);
+/* The next address in p[0..n) from *pos (advanced): its length and
+ * *start; 0 when there is none. */
+size_t inbox_bounce_next_addr(const char *p, size_t n, size_t *pos, const char **start);
+/* A line quoting headers or our own SMTP commands: never a failed
+ * address nor its reason. */
+int inbox_bounce_skip_line(const struct inbox_bline *l);
+
+/* ---- bounce_reason.c: why each address failed, as one line ---- */
+
+/* Give every recipient of b without a reason the best one of notice nt,
+ * and a status from it when it has none.  AB_OK or AB_ENOMEM. */
+enum ab_err inbox_bounce_fill_reasons(const struct inbox_notice *nt, struct inbox_bounce *b);
+/* Diagnostic text as one short line (see bounce_reason.c), or NULL. */
 enum ab_err inbox_bounce_oneline(const char *s, size_t n, int strip_type, char **out);
 /* The first enhanced status code "5.1.1" in s, or NULL (*out). */
 enum ab_err inbox_bounce_status_in(const char *s, char **out);
@@ -114,6 +144,14 @@ enum ab_err inbox_cands_lookup(struct inbox_cands *c, const struct inbox_rules *
 enum ab_err inbox_classify_bounce(const struct inbox_msg *m, const struct inbox_rules *r,
                                   struct inbox_bounce *b, struct inbox_verdict *v,
                                   ab_errmsg *em) AB_MUST_CHECK;
+
+/* ---- command.c: reply commands as people write them ---- */
+
+/* Read the command on the first line of text[0..len) (the new text of a
+ * reply) into v->cmd, snooze, until, note, cmd_unknown.  now and zone
+ * resolve "until Monday". */
+void inbox_command_parse(struct inbox_verdict *v, const char *text, size_t len,
+                         ab_time now, const char *zone);
 
 /* ---- authres.c: our MX's Authentication-Results (RFC 8601) ---- */
 
