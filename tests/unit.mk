@@ -17,9 +17,10 @@ test_inbox_poll_MODS := inbox store common
 test_inbox_corpus_MODS := inbox store common
 test_inbox_bounce_MODS := inbox store common
 test_inbox_trust_MODS := inbox store common
-test_mailer_MODS := mailer store config common
-test_mailer_transport_MODS := mailer store config common
-test_mailer_outbox_MODS := mailer store config common
+test_inbox_command_MODS := inbox store common
+test_mailer_MODS := mailer store config schedules common
+test_mailer_transport_MODS := mailer store config schedules common
+test_mailer_outbox_MODS := mailer store config schedules common
 # The mailer's transport and outbox tests start the fake SMTP server.
 $(B)/tests/test_mailer_transport $(B)/tests/test_mailer_outbox: | $(B)/tests/helpers/fake_smtp
 test_schedules_MODS := schedules common
@@ -29,7 +30,7 @@ test_sched_calendar_MODS := schedules common
 test_web_MODS := web engine checks mailer inbox templates config schedules store common
 test_web_http_MODS := web engine checks mailer inbox templates config schedules store common
 test_web_format_MODS := web engine checks mailer inbox templates config schedules store common
-test_mailer_smtp_MODS := mailer store config common
+test_mailer_smtp_MODS := mailer store config schedules common
 $(B)/tests/test_mailer_smtp: | $(B)/tests/helpers/fake_smtp
 test_engine_MODS := engine checks inbox mailer config templates schedules store common
 test_inbox_utf7_MODS := inbox common

@@ -65,7 +65,7 @@ check_contains "the poll reads the acknowledgement" "$out" "1 ack"
 acks=$("$ACKBEAT" acks -c "$conf")
 check_like "the cycle is Healthy" "$acks" "cycle [0-9]+ .* Healthy"
 check_contains "alice confirmed" "$acks" "alice@example.test"
-check_like "... with a time" "$acks" "alice@example.test +confirmed 20"
+check_like "... with a time, in the site's zone" "$acks" "alice@example.test +confirmed [A-Z][a-z]{2} [0-9]{1,2} [A-Z][a-z]{2} 20[0-9]{2} [0-9]{2}:[0-9]{2} [A-Z]"
 # Polling again counts nothing twice.
 out=$("$ACKBEAT" inbox poll -c "$conf" --now 2030-12-01T09:05:00Z 2>>"$T_DIR/poll.err")
 check_contains "a second poll finds nothing new" "$out" "0 ack"
