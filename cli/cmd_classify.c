@@ -116,6 +116,7 @@ int cmd_classify(int argc, char **argv)
         if (cli_now(&o, &now) < 0)
             now = AB_TIME_NONE;
         inbox_rules_init(&rules, &cfg_global(c)->inbox, pings, npings, st, now);
+        rules.zone = cfg_global(c)->timezone;
         if (reply)
             rules.reply_address = reply;
     }

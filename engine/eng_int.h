@@ -76,6 +76,17 @@ struct eng_email {
 enum ab_err eng_queue_email(eng *e, const struct eng_email *m, ab_time now,
                             ab_errmsg *em);
 
+/* The Message-ID of the first notice rcpt got about alert_id: the root
+ * of that person's thread about it. */
+void eng_alert_thread_id(eng *e, int64_t alert_id, const char *rcpt, char *buf, size_t len);
+
+/* answer.c: an obeyed reply command is answered, in the alert's thread,
+ * to everyone who was notified of it.  what: "Dismissed", "Snoozed until
+ * Monday 14 December 2026, 08:00 CST", "Note"; reason may be NULL. */
+enum ab_err eng_answer_command(eng *e, const struct cfg_check *k, const struct store_alert *a,
+                               const char *what, const char *by, const char *reason,
+                               ab_time now, ab_errmsg *em);
+
 /* The end of a tick: each recipient's due notices become one email. */
 enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
                               ab_errmsg *em);

@@ -1,8 +1,10 @@
 /*
  * inbox.c - the inbox step of a tick: poll the mailbox when its interval
- * has passed, then act on reply commands ("dismiss", "snooze 2d",
- * "note TEXT" on the first line of a reply to an alert's notice, or to
- * a heartbeat: then on that heartbeat's open alert).
+ * has passed, then act on reply commands ("dismiss - on leave", "snooze
+ * 2 days", "snooze until Monday", "note TEXT" on the first line of a
+ * reply to an alert's notice, or to a heartbeat: then on that
+ * heartbeat's open alert; inbox/command.c reads them), and tell everyone
+ * notified of the alert what was done (answer.c).
  *
  * A command is marked done in the same transaction that applies it, so a
  * crash in between repeats nothing and loses nothing.  Commands count
@@ -58,7 +60,8 @@ enum ab_err eng_inbox_poll(eng *e, ab_time now, int force, struct eng_inbox_resu
         return err;
     }
     struct inbox_env env = {.password = password, .pings = pings, .npings = np,
-                            .stamp_now = e->stamp_now};
+                            .stamp_now = e->stamp_now,
+                            .zone = cfg_global(e->c)->timezone};
     struct inbox_poll_stats ps;
     memset(&ps, 0, sizeof ps);
     ab_errmsg pem = {{0}};
@@ -137,18 +140,45 @@ static enum ab_err apply_one(eng *e, const struct store_reply_cmd *c, ab_time no
     if (err)
         return err;
     const char *by = c->from_addr ? c->from_addr : "email";
+    const struct cfg_check *k = cfg_check_find(e->c, a->check);
+    const char *zone = cfg_global(e->c)->timezone;
+    char what[160] = "";
+    const char *reason = NULL;
+    if (strstr(c->detail, "; not understood; cmd=")) {
+        /* Kept as a note, so people see what was asked; logged so that
+         * whoever wrote it can be told how to say it. */
+        ab_log(AB_LOG_WARN, "alert %lld: reply from %s looks like a command but is not "
+                            "one (\"%.80s\"); kept as a note",
+               (long long)a->id, by, cmd + 5);
+    }
     if (!strncmp(cmd, "dismiss", 7)) {
-        err = store_alert_dismiss(e->st, a->id, by, "dismissed by reply", AB_TIME_NONE, now, em);
-    } else if (!strncmp(cmd, "snooze:", 7)) {
-        long long secs = strtoll(cmd + 7, NULL, 10);
-        err = store_alert_dismiss(e->st, a->id, by, "snoozed by reply",
-                                  now + (secs > 0 ? secs : 86400), now, em);
+        reason = cmd[7] == ':' ? cmd + 8 : NULL;
+        err = store_alert_dismiss(e->st, a->id, by, reason ? reason : "dismissed by reply",
+                                  AB_TIME_NONE, now, em);
+        snprintf(what, sizeof what, "Dismissed");
+    } else if (!strncmp(cmd, "snooze:", 7) || !strncmp(cmd, "until:", 6)) {
+        int rel = cmd[0] == 's';
+        char *end;
+        long long v = strtoll(cmd + (rel ? 7 : 6), &end, 10);
+        ab_time until = rel ? now + (v > 0 ? v : 86400) : (ab_time)v;
+        if (until <= now)
+            until = now + 86400;
+        reason = *end == ':' ? end + 1 : NULL;
+        err = store_alert_dismiss(e->st, a->id, by, reason ? reason : "snoozed by reply",
+                                  until, now, em);
+        char when[96];
+        ab_time_human(until, zone, when, sizeof when);
+        snprintf(what, sizeof what, "Snoozed until %s", when);
     } else if (!strncmp(cmd, "note:", 5)) {
         err = store_alert_event(e->st, a->id, now, "note", by, cmd + 5, em);
+        reason = cmd + 5;
+        snprintf(what, sizeof what, "Note");
     }
     if (!err)
         ab_log(AB_LOG_INFO, "alert %lld: reply command %.60s from %s", (long long)a->id,
                cmd, by);
+    if (!err && what[0] && k)
+        err = eng_answer_command(e, k, a, what, by, reason, now, em);
     store_alert_free(a);
     return err;
 }

@@ -45,6 +45,11 @@ static void alert_msgid(char *buf, size_t len, int64_t alert_id, const char *seq
              hash_addr(rcpt), domain);
 }
 
+void eng_alert_thread_id(eng *e, int64_t alert_id, const char *rcpt, char *buf, size_t len)
+{
+    alert_msgid(buf, len, alert_id, "n1", rcpt, mail_addr_domain(cfg_global(e->c)->mail.from));
+}
+
 enum ab_err eng_queue_email(eng *e, const struct eng_email *m, ab_time now,
                             ab_errmsg *em)
 {
@@ -110,28 +115,49 @@ static ab_time not_before(eng *e, const char *rcpt, int priority, ab_time now)
     return t;
 }
 
+static enum ab_err notify_each(eng *e, const struct cfg_check *k,
+                               const struct store_alert *a, const char *message,
+                               int level, ab_time now, const char **rcpts, size_t nr,
+                               char *msgid_out, ab_errmsg *em);
+
 enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
                              const struct store_alert *a, const char *message,
                              int level, ab_time now, const char *thread_msgid,
                              char *msgid_out, ab_errmsg *em)
 {
-    const struct cfg_global *g = cfg_global(e->c);
-    const char *rcpts[256];
+    (void)thread_msgid;
+    /* As many as the config lists: a fixed array here once cut a group
+     * of 300 to 256 without a word. */
+    size_t cap = k->notify.n + k->escalate_to.n;
+    const char **rcpts = ab_calloc(cap ? cap : 1, sizeof *rcpts);
+    if (!rcpts)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
     size_t nr = 0;
-    for (size_t i = 0; i < k->notify.n && nr < 256; i++)
+    for (size_t i = 0; i < k->notify.n; i++)
         rcpts[nr++] = k->notify.v[i];
     /* An escalation adds the next level, and a heartbeat nobody confirmed
      * goes to it at once: the people asked are the ones who did not
      * answer.  Everyone told so far stays in. */
     int esc = level >= 1 || k->kind == CFG_HEARTBEAT;
-    for (size_t i = 0; esc && i < k->escalate_to.n && nr < 256; i++) {
+    for (size_t i = 0; esc && i < k->escalate_to.n; i++) {
         int dup = 0;
-        for (size_t j = 0; j < nr; j++)
-            dup |= strcasecmp(rcpts[j], k->escalate_to.v[i]) == 0;
+        for (size_t j = 0; j < k->notify.n && !dup; j++)
+            dup = strcasecmp(rcpts[j], k->escalate_to.v[i]) == 0;
         if (!dup)
             rcpts[nr++] = k->escalate_to.v[i];
     }
-    (void)thread_msgid;
+    enum ab_err err = notify_each(e, k, a, message, level, now, rcpts, nr, msgid_out, em);
+    ab_free(rcpts);
+    return err;
+}
+
+/* Record the notice for each of rcpts[0..nr-1]. */
+static enum ab_err notify_each(eng *e, const struct cfg_check *k,
+                               const struct store_alert *a, const char *message,
+                               int level, ab_time now, const char **rcpts, size_t nr,
+                               char *msgid_out, ab_errmsg *em)
+{
+    const struct cfg_global *g = cfg_global(e->c);
     if (msgid_out)
         msgid_out[0] = '\0';
     if (nr == 0) {
@@ -326,6 +352,46 @@ static int stands_alone(const struct store_notice *n)
     return !strcmp(n->message, "nobody-confirmed");
 }
 
+/* Errors that are the message's own (a template, a header value), not
+ * the database's or the machine's: retrying cannot help. */
+static int unbuildable(enum ab_err err)
+{
+    return err == AB_EINVAL || err == AB_ETEMPLATE || err == AB_ERANGE ||
+           err == AB_EPARSE || err == AB_ENOTFOUND;
+}
+
+/*
+ * One recipient's notices v[0..n-1] could not be built (why): they fail
+ * alone.  They are marked done and recorded as one failed outbox message,
+ * so `ackbeat outbox` shows them, and the flush goes on with the others.
+ */
+static enum ab_err give_up(eng *e, const struct store_notice *v, size_t n,
+                           const char *why, ab_time now, struct eng_tick_stats *stats,
+                           ab_errmsg *em)
+{
+    char reason[sizeof em->text], aid[32];
+    snprintf(reason, sizeof reason, "%s", why);
+    snprintf(aid, sizeof aid, "%lld", (long long)v[0].alert_id);
+    ab_log(AB_LOG_ERROR, "notice %s for alert %lld to %s could not be built and is "
+                         "not sent (the others go out): %s",
+           v[0].message, (long long)v[0].alert_id, v[0].rcpt, reason);
+    if (stats)
+        stats->errors++;
+    enum ab_err err = store_begin(e->st, em);
+    if (err)
+        return err;
+    for (size_t x = 0; x < n && !err; x++)
+        err = store_notice_done(e->st, v[x].id, em);
+    if (!err)
+        err = mail_outbox_unbuilt(e->st, cfg_global(e->c)->mail.from, v[0].rcpt,
+                                  v[0].message, aid, reason, now, NULL, em);
+    if (err) {
+        store_rollback(e->st);
+        return err;
+    }
+    return store_commit(e->st, em);
+}
+
 enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
                               ab_errmsg *em)
 {
@@ -378,6 +444,8 @@ enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
             store_rollback(e->st);
             if (err == AB_EEXIST) /* another process sent these */
                 err = AB_OK;
+            else if (unbuildable(err))
+                err = give_up(e, &v[i], j - i, em->text, now, stats, em);
         } else if (!(err = store_commit(e->st, em)) && stats) {
             stats->notices_queued += emails;
         }
@@ -388,6 +456,16 @@ enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
     ab_buf_free(&b.html);
     store_notices_free(v, n);
     return err;
+}
+
+/* Rows by address (case-insensitive), then alert. */
+static int by_rcpt_alert(const void *pa, const void *pb)
+{
+    const struct store_notice *a = pa, *b = pb;
+    int c = strcasecmp(a->rcpt, b->rcpt);
+    if (c)
+        return c;
+    return (a->alert_id > b->alert_id) - (a->alert_id < b->alert_id);
 }
 
 /*
@@ -418,7 +496,7 @@ enum ab_err eng_daily_digest(eng *e, ab_time now, struct eng_tick_stats *stats,
 
     struct store_alert **v = NULL;
     size_t na = 0;
-    if ((err = store_alert_list(e->st, 0, 100000, &v, &na, em)))
+    if ((err = store_alert_list(e->st, 0, 0, &v, &na, em)))
         return err;
     /* Who hears about which alert: the same lists the notices use. */
     struct store_notice *rows = NULL;
@@ -458,27 +536,21 @@ enum ab_err eng_daily_digest(eng *e, ab_time now, struct eng_tick_stats *stats,
     if (!err)
         err = store_begin(e->st, em);
     if (!err) {
-        /* One email per address, listing each alert once. */
-        for (size_t i = 0; i < nrows && !err; i++) {
-            if (!rows[i].rcpt)
-                continue;
-            struct store_notice mine[256];
-            size_t nm = 0;
-            for (size_t j = i; j < nrows && nm < 256; j++) {
-                if (!rows[j].rcpt || strcasecmp(rows[j].rcpt, rows[i].rcpt))
-                    continue;
-                int dup = 0;
-                for (size_t x = 0; x < nm; x++)
-                    dup |= mine[x].alert_id == rows[j].alert_id;
-                if (!dup)
-                    mine[nm++] = rows[j];
-                if (j != i)
-                    rows[j].rcpt = NULL;
+        /* One email per address, listing each alert once: sorted, each
+         * address's rows are one run, however many there are. */
+        if (nrows)
+            qsort(rows, nrows, sizeof *rows, by_rcpt_alert);
+        for (size_t i = 0; i < nrows && !err;) {
+            size_t j = i, nm = 0;
+            while (j < nrows && !strcasecmp(rows[j].rcpt, rows[i].rcpt)) {
+                if (!nm || rows[i + nm - 1].alert_id != rows[j].alert_id)
+                    rows[i + nm++] = rows[j];
+                j++;
             }
-            err = send_group(e, mine, nm, &b, "daily-digest", now, em);
+            err = send_group(e, &rows[i], nm, &b, "daily-digest", now, em);
             if (!err && stats)
                 stats->notices_queued++;
-            rows[i].rcpt = NULL;
+            i = j;
         }
         if (!err)
             err = store_sched_put(e->st, "~digest", &ss, em);

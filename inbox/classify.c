@@ -132,41 +132,6 @@ static char *excerpt(const char *text, size_t len)
     return r;
 }
 
-/* "dismiss", "snooze 2d", "note TEXT" on the first non-empty line. */
-static void command(struct inbox_verdict *v, const char *text, size_t len)
-{
-    const char *p = text, *end = text + len;
-    while (p < end && isspace((unsigned char)*p))
-        p++;
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
-    while (ll && isspace((unsigned char)p[ll - 1]))
-        ll--;
-    char line[512];
-    if (ll == 0 || ll >= sizeof line)
-        return;
-    memcpy(line, p, ll);
-    line[ll] = '\0';
-    if (strcasecmp(line, "dismiss") == 0 || strcasecmp(line, "dismiss.") == 0) {
-        v->cmd = INBOX_CMD_DISMISS;
-    } else if (strncasecmp(line, "snooze ", 7) == 0) {
-        int64_t secs;
-        const char *d = line + 7;
-        while (*d == ' ')
-            d++;
-        if (ab_duration_parse(d, &secs) == AB_OK && secs > 0) {
-            v->cmd = INBOX_CMD_SNOOZE;
-            v->snooze = secs;
-        }
-    } else if (strncasecmp(line, "note ", 5) == 0 && line[5]) {
-        const char *t = line + 5;
-        while (*t == ' ')
-            t++;
-        if (*t && (v->note = ab_strdup(t)))
-            v->cmd = INBOX_CMD_NOTE;
-    }
-}
-
 static enum ab_err set_reason(struct inbox_verdict *v, const char *why, ab_errmsg *em)
 {
     ab_free(v->reason);
@@ -269,7 +234,7 @@ static enum ab_err classify_ack(const struct inbox_msg *m, const struct inbox_ru
     }
     if (!(v->excerpt = excerpt(m->text, nl)))
         return ab_fail(em, AB_ENOMEM, "out of memory");
-    command(v, m->text, nl);
+    inbox_command_parse(v, m->text, nl, r->now, r->zone);
     const char *as = v->issued != 1              ? "reply with a token (issuance unknown)"
                      : v->untrusted && v->alert_id ? "reply to an alert's notice from a "
                                                      "sender that failed authentication"

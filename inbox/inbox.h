@@ -200,7 +200,8 @@ struct inbox_rules {
     void *issued_ud;
     inbox_issued_to_fn issued_to; /* NULL: no inferred bounces */
     void *issued_to_ud;
-    ab_time now;                 /* for a bounce without a Date: */
+    ab_time now;                 /* for a bounce without a Date:, and "until" */
+    const char *zone;            /* the site's zone ("snooze until Monday"); NULL: UTC */
 };
 
 /* One address a bounce names (bounce.c).  Strings owned by the holder. */
@@ -257,9 +258,13 @@ struct inbox_verdict {
     char *ping;          /* ping: the check name */
     char *excerpt;       /* ack: the first lines of the reply */
     char *reason;        /* one line: why this class */
-    enum inbox_cmd cmd;  /* ack only */
-    int64_t snooze;      /* seconds, for INBOX_CMD_SNOOZE */
-    char *note;          /* text, for INBOX_CMD_NOTE */
+    enum inbox_cmd cmd;  /* ack only (inbox/command.c has the forms) */
+    int64_t snooze;      /* seconds, for INBOX_CMD_SNOOZE "snooze 2 days" */
+    ab_time until;       /* or the end, for "snooze until Monday"; 0: none */
+    char *note;          /* the note, or the reason given with dismiss or
+                            snooze ("dismiss - Dana is on leave"), or NULL */
+    int cmd_unknown;     /* looked like a command but was not one: kept
+                            as a note (cmd NOTE) and logged */
 };
 
 /*
@@ -279,6 +284,7 @@ void inbox_verdict_free(struct inbox_verdict *v); /* members only */
 struct inbox_command {
     enum inbox_cmd cmd;
     int64_t snooze;
+    ab_time until;
     char *note;
     char token[AB_TOKEN_LEN + 1];
     int64_t cycle_id;    /* the heartbeat answered, or 0 */
@@ -314,6 +320,8 @@ struct inbox_env {
     inbox_issued_fn issued; /* NULL: the store's tokens table */
     void *issued_ud;
     size_t batch;           /* messages per UID FETCH; 0: 500 */
+    const char *zone;       /* the site's zone, for "snooze until Monday";
+                               NULL: UTC */
 };
 
 /*

@@ -169,12 +169,21 @@ static char *make_detail(const struct inbox_verdict *v)
                          : ab_buf_printf(&b, "; unverified");
     if (!e && v->klass == INBOX_BOUNCE && v->bounce_line)
         e = ab_buf_printf(&b, "; %s%s", v->bounce_line, v->inferred ? " (inferred)" : "");
+    /* The command goes last: its free text may hold anything.  The engine
+     * reads it back (engine/inbox.c): dismiss[:REASON], snooze:SECS[:REASON],
+     * until:EPOCH[:REASON], note:TEXT. */
+    const char *why = v->note ? v->note : "";
+    const char *sep = v->note ? ":" : "";
+    if (!e && v->cmd_unknown)
+        e = ab_buf_puts(&b, "; not understood");
     if (!e && v->cmd == INBOX_CMD_DISMISS)
-        e = ab_buf_puts(&b, "; cmd=dismiss");
+        e = ab_buf_printf(&b, "; cmd=dismiss%s%s", sep, why);
+    else if (!e && v->cmd == INBOX_CMD_SNOOZE && v->until)
+        e = ab_buf_printf(&b, "; cmd=until:%lld%s%s", (long long)v->until, sep, why);
     else if (!e && v->cmd == INBOX_CMD_SNOOZE)
-        e = ab_buf_printf(&b, "; cmd=snooze:%lld", (long long)v->snooze);
+        e = ab_buf_printf(&b, "; cmd=snooze:%lld%s%s", (long long)v->snooze, sep, why);
     else if (!e && v->cmd == INBOX_CMD_NOTE)
-        e = ab_buf_printf(&b, "; cmd=note:%s", v->note);
+        e = ab_buf_printf(&b, "; cmd=note:%s", why);
     (void)e; /* capped: a long note is cut, the rest is still useful */
     char *r = b.len ? ab_buf_steal(&b) : ab_strdup("");
     ab_buf_free(&b);
@@ -259,6 +268,7 @@ static enum ab_err add_command(struct inbox_poll_stats *s, const struct pending 
     memset(c, 0, sizeof *c);
     c->cmd = p->v.cmd;
     c->snooze = p->v.snooze;
+    c->until = p->v.until;
     memcpy(c->token, p->v.token, sizeof c->token);
     c->cycle_id = p->v.cycle_id;
     c->alert_id = p->v.alert_id;
@@ -300,6 +310,7 @@ static enum ab_err commit_batch(store *st, struct ctx *c, int64_t uidvalidity,
             .for_addr = v->recipient,
             .verified = v->verified,
             .excerpt = v->excerpt,
+            .has_cmd = v->cmd != INBOX_CMD_NONE,
             .bounce_line = v->bounce_line,
             .delay = v->delay,
             .ping_check = v->ping,
@@ -405,6 +416,7 @@ enum ab_err inbox_poll(const struct cfg_inbox *ib, const struct inbox_env *env,
                        ib->url ? ib->url : "(none)");
     struct inbox_rules rules;
     inbox_rules_init(&rules, ib, env ? env->pings : NULL, env ? env->npings : 0, st, now);
+    rules.zone = env ? env->zone : NULL;
     if (env && env->issued) {
         rules.issued = env->issued;
         rules.issued_ud = env->issued_ud;

@@ -194,6 +194,21 @@ enum ab_err store_inbox_record(store *st, const struct store_inbox_rec *r,
         snprintf(by, sizeof by, "%s%s", r->from_addr ? r->from_addr : "?",
                  r->verified ? "" : " (unverified)");
         e = store_alert_event(st, r->alert_id, r->received, "reply", by, r->excerpt, em);
+        /* A plain "yes, I got it" to a heartbeat alert's notice, from one
+         * of the people that heartbeat asks, is their confirmation of its
+         * newest cycle, exactly as a reply to the request would be: the
+         * notice asks them to reply, so they do. */
+        if (!e && r->verified && !r->has_cmd && r->for_addr)
+            e = run(st, "ack by notice",
+                    "INSERT OR IGNORE INTO acks(token, cycle_id, by_addr, for_addr, at, "
+                    "verified, via, excerpt, message_id) "
+                    "SELECT t.token, t.cycle_id, ?1, t.recipient, ?2, 1, 'email', ?3, ?4 "
+                    "FROM tokens t JOIN cycles c ON c.id = t.cycle_id "
+                    "WHERE c.check_name = (SELECT check_name FROM alerts WHERE id = ?5) "
+                    "AND t.recipient = ?6 COLLATE NOCASE "
+                    "ORDER BY c.opened DESC, c.id DESC LIMIT 1",
+                    "stssis", em, r->from_addr ? r->from_addr : "", r->received,
+                    r->excerpt, r->message_id, r->alert_id, r->for_addr);
     } else if (strcmp(r->klass, "ack") == 0 && r->token && r->issued) {
         /* OR IGNORE: the same reply under another Message-ID cannot
          * happen, the same one twice must not count twice. */

@@ -320,6 +320,7 @@ struct store_ping_summary {
     int finish_ok;
     int exit_code;     /* of the newest finish, -1 if not an exit ping */
     char via[16];      /* "http", "email", "cli" */
+    char detail[256];  /* the newest finish's message (cut), "" if none */
 };
 enum ab_err store_ping_summary(store *st, const char *check,
                                struct store_ping_summary *out,
@@ -623,6 +624,7 @@ struct store_inbox_rec {
     const char *for_addr;   /* the token's recipient */
     int verified;
     const char *excerpt;
+    int has_cmd;            /* the reply carries a command (dismiss, ...) */
     /* bounce: only a bounce of an issued token flags anyone, and then
      * the token's recipient (for_addr), whatever address failed */
     const char *bounce_line; /* who failed and why, for people */
@@ -663,6 +665,11 @@ enum ab_err store_alert_token_lookup(store *st, const char *token, int64_t *aler
 enum ab_err store_token_owner(store *st, const char *token, int64_t *cycle_id,
                               int64_t *alert_id, char **recipient,
                               ab_errmsg *em) AB_MUST_CHECK;
+
+/* Everyone who was sent a notice of alert_id with a reply token, in the
+ * order they were first told.  Free each string and the array. */
+enum ab_err store_alert_notified(store *st, int64_t alert_id, char ***out, size_t *n,
+                                 ab_errmsg *em) AB_MUST_CHECK;
 
 /* The heartbeat token that was live for addr at time at: the newest one
  * issued to it no later than at (an hour of clock skew allowed).

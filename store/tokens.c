@@ -143,3 +143,43 @@ enum ab_err store_token_live_for(store *st, const char *addr, ab_time at,
     sqlite3_finalize(s);
     return e;
 }
+
+enum ab_err store_alert_notified(store *st, int64_t alert_id, char ***out, size_t *n,
+                                 ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    *out = NULL;
+    *n = 0;
+    enum ab_err e = store_prepare(st,
+                                  "SELECT recipient FROM alert_tokens WHERE alert_id = ? "
+                                  "ORDER BY issued, rowid",
+                                  &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_int64(s, 1, alert_id);
+    int rc;
+    while ((rc = store_step(st, s)) == SQLITE_ROW) {
+        char **nv = ab_realloc(*out, (*n + 1) * sizeof *nv);
+        char *r = store_column_dup(s, 0);
+        if (!nv || !r) {
+            ab_free(r);
+            if (nv)
+                *out = nv;
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+            break;
+        }
+        *out = nv;
+        (*out)[(*n)++] = r;
+    }
+    if (!e && rc != SQLITE_DONE)
+        e = store_dberr(st, em, "alert recipients");
+    sqlite3_finalize(s);
+    if (e) {
+        for (size_t i = 0; i < *n; i++)
+            ab_free((*out)[i]);
+        ab_free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return e;
+}

@@ -1075,3 +1075,105 @@ TEST(envelope_sender_uses_bounce_address)
     ab_free(m);
     world_free(&w);
 }
+
+/* A reply to an alert notice of a heartbeat, as a mail client writes it. */
+static void reply_notice(struct world *w, const char *from, const char *tok,
+                         const char *body)
+{
+    char msg[4096];
+    snprintf(msg, sizeof msg,
+             "From: %s\r\nTo: heartbeat+%s@example.test\r\nSubject: Re: nobody confirmed\r\n"
+             "Message-ID: <nreply.%d@client.test>\r\n"
+             "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+             "%s\r\n\r\nBest,\r\nA\r\n\r\n> Reference: hb.%s\r\n",
+             from, tok, ++seq, body, tok);
+    deliver(w, msg);
+}
+
+#define HB_NOTIFY "<heartbeat name=\"monthly\" schedule=\"monthly\" to=\"alice bob\" " \
+                  "grace=\"7d\" quorum=\"1\" notify=\"alice\"/>"
+
+TEST(a_plain_reply_to_the_nobody_confirmed_notice_confirms)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "replynotice", HB_NOTIFY, NULL));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-08T08:01:00Z", NULL));
+    CHECK_STR(cycle_status(&w), "Failing");
+    char tok[32];
+    CHECK_OK(alert_token_for(&w, "nobody-confirmed", "alice@state-a.test", tok));
+    /* Alice, who was asked, answers the alert's notice: that is her
+     * confirmation of the cycle, exactly as a reply to the request. */
+    reply_notice(&w, "Alice <alice@state-a.test>", tok, "Yes, I got it. Sorry, I was away.");
+    struct eng_tick_stats s;
+    CHECK_OK(tick(&w, "2026-12-08T09:00:00Z", &s));
+    CHECK_STR(cycle_status(&w), "Healthy");
+    CHECK_INT(open_alerts(&w, NULL, NULL), 0);
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: alert-resolved", "To: alice@state-a.test"), 1);
+    world_free(&w);
+}
+
+TEST(a_reply_to_the_notice_from_someone_not_asked_confirms_nothing)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "replynotice2", HB_NOTIFY, NULL));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-08T08:01:00Z", NULL));
+    char tok[32];
+    CHECK_OK(alert_token_for(&w, "nobody-confirmed", "boss@example.test", tok));
+    reply_notice(&w, "boss@example.test", tok, "I will chase them.");
+    CHECK_OK(tick(&w, "2026-12-08T09:00:00Z", NULL));
+    CHECK_STR(cycle_status(&w), "Failing");
+    CHECK_INT(open_alerts(&w, NULL, NULL), 1);
+    world_free(&w);
+}
+
+TEST(an_obeyed_command_is_answered_to_everyone_notified)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "answer", HB_NOTIFY, NULL));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-08T08:01:00Z", NULL));
+    char tok[32];
+    CHECK_OK(alert_token_for(&w, "nobody-confirmed", "boss@example.test", tok));
+    reply_notice(&w, "boss@example.test", tok, "Dismiss - Dana is on leave");
+    CHECK_OK(tick(&w, "2026-12-08T09:00:00Z", NULL));
+    struct store_alert *a = NULL;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_alert_get(w.st, 1, &a, &em));
+    CHECK(a->dismissed_at != AB_TIME_NONE);
+    CHECK_STR(a->dismissed_by, "boss@example.test");
+    CHECK_STR(a->dismiss_note, "Dana is on leave");
+    store_alert_free(a);
+    /* Both people told of the alert hear who did what and why, in its thread. */
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: alert-command", NULL), 2);
+    char *m = find_mail(&w, "X-Ackbeat-Notice: alert-command", "To: alice@state-a.test");
+    CHECK(m != NULL);
+    CHECK_CONTAINS(m, "Dismissed by boss: Dana is on leave");
+    CHECK_CONTAINS(m, "In-Reply-To: <ackbeat.alert1.n1.");
+    CHECK(strstr(m, "Reply-To: heartbeat+") == NULL);
+    ab_free(m);
+    /* The next tick does not answer it again. */
+    CHECK_OK(tick(&w, "2026-12-08T09:30:00Z", NULL));
+    CHECK_INT(count_mail(&w, "X-Ackbeat-Notice: alert-command", NULL), 2);
+
+    /* "snooze until Monday" on a Tuesday, in the site's zone (UTC here). */
+    reply_notice(&w, "boss@example.test", tok, "snooze until Monday: back then");
+    CHECK_OK(tick(&w, "2026-12-08T10:00:00Z", NULL));
+    CHECK_OK(store_alert_get(w.st, 1, &a, &em));
+    CHECK_INT(a->dismissed_until, T("2026-12-14T08:00:00Z"));
+    store_alert_free(a);
+    m = find_mail(&w, "Snoozed until Monday 14 December 2026", "To: alice@state-a.test");
+    CHECK(m != NULL);
+    CHECK_CONTAINS(m, "back then");
+    ab_free(m);
+
+    /* Not a command after all: kept as a note, not obeyed. */
+    reply_notice(&w, "boss@example.test", tok, "snooze forever please");
+    CHECK_OK(tick(&w, "2026-12-08T11:00:00Z", NULL));
+    CHECK_INT(alert_notes(&w, 1, "note", "snooze forever please"), 1);
+    CHECK_OK(store_alert_get(w.st, 1, &a, &em));
+    CHECK_INT(a->dismissed_until, T("2026-12-14T08:00:00Z"));
+    store_alert_free(a);
+    world_free(&w);
+}
