@@ -101,3 +101,94 @@ enum ab_err eng_answer_command(eng *e, const struct cfg_check *k, const struct s
     ab_free(rcpts);
     return err;
 }
+
+/* "dismiss:on leave" -> "dismiss (on leave)" for the question. */
+static void command_words(const char *cmd, char *out, size_t len)
+{
+    size_t vl = strcspn(cmd, ":");
+    if (!strncmp(cmd, "until:", 6) || !strncmp(cmd, "snooze:", 7))
+        snprintf(out, len, "snooze");
+    else
+        snprintf(out, len, "%.*s", (int)vl, cmd);
+}
+
+enum ab_err eng_ask_which(eng *e, const char *to, const char *tokens, const char *cmd,
+                          ab_time now, ab_errmsg *em)
+{
+    if (!to || !*to)
+        return AB_OK;
+    json_t *ctx = eng_ctx_base(e, to, now);
+    json_t *list = json_array();
+    if (!ctx || !list) {
+        json_decref(ctx);
+        json_decref(list);
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    }
+    const char *p = tokens;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        char tok[AB_TOKEN_LEN + 1];
+        if (n == AB_TOKEN_LEN) {
+            memcpy(tok, p, n);
+            tok[n] = '\0';
+            int64_t cid, aid;
+            char *rcpt = NULL;
+            struct store_alert *a = NULL;
+            if (store_token_owner(e->st, tok, &cid, &aid, &rcpt, NULL) == AB_OK && aid &&
+                store_alert_get(e->st, aid, &a, NULL) == AB_OK) {
+                const struct cfg_check *k = cfg_check_find(e->c, a->check);
+                json_t *one = json_object();
+                char ref[64];
+                snprintf(ref, sizeof ref, "%s%s", AB_TOKEN_REF_PREFIX, tok);
+                json_object_set_new(one, "id", json_integer((json_int_t)a->id));
+                json_object_set_new(one, "label",
+                                    json_string(k && k->label ? k->label : a->check));
+                json_object_set_new(one, "reference", json_string(ref));
+                json_array_append_new(list, one);
+            }
+            store_alert_free(a);
+            ab_free(rcpt);
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    char verb[32];
+    command_words(cmd, verb, sizeof verb);
+    json_object_set_new(ctx, "alerts", list);
+    json_object_set_new(ctx, "count", json_integer((json_int_t)json_array_size(list)));
+    json_object_set_new(ctx, "command", json_string(verb));
+    ab_buf subject, text, html;
+    ab_buf_init(&subject, 0);
+    ab_buf_init(&text, 0);
+    ab_buf_init(&html, 0);
+    enum ab_err err = AB_OK;
+    if (!json_array_size(list))
+        goto out; /* nothing of theirs is open any more: nothing to ask */
+    if ((err = tpl_set_render(e->tpl, "ask-which", "subject", NULL, NULL, ctx, &subject, em)) ||
+        (err = tpl_set_render(e->tpl, "ask-which", "txt", NULL, NULL, ctx, &text, em)) ||
+        (err = tpl_set_render(e->tpl, "ask-which", "html", NULL, NULL, ctx, &html, em)))
+        goto out;
+    const struct cfg_global *g = cfg_global(e->c);
+    struct mail_header hdrs[] = {{"X-Ackbeat-Notice", "ask-which"}};
+    struct eng_email mail = {
+        .rcpt = to,
+        .subject = ab_buf_str(&subject),
+        .text = ab_buf_str(&text),
+        .html = ab_buf_str(&html),
+        .reply_to = g->inbox.enabled ? g->inbox.reply_address : NULL,
+        .headers = hdrs,
+        .nheaders = 1,
+        .kind = "ask-which",
+    };
+    err = eng_queue_email(e, &mail, now, em);
+    if (!err)
+        ab_log(AB_LOG_INFO, "reply command \"%s\" from %s names %zu alerts: asked which",
+               verb, to, json_array_size(list));
+out:
+    json_decref(ctx);
+    ab_buf_free(&subject);
+    ab_buf_free(&text);
+    ab_buf_free(&html);
+    return err;
+}

@@ -87,6 +87,11 @@ enum ab_err eng_answer_command(eng *e, const struct cfg_check *k, const struct s
                                const char *what, const char *by, const char *reason,
                                ab_time now, ab_errmsg *em);
 
+/* A reply command that names several alerts (tokens: comma-separated
+ * alert tokens) is answered with a question to its sender: which one? */
+enum ab_err eng_ask_which(eng *e, const char *to, const char *tokens, const char *cmd,
+                          ab_time now, ab_errmsg *em);
+
 /* The end of a tick: each recipient's due notices become one email. */
 enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
                               ab_errmsg *em);

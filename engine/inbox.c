@@ -96,7 +96,21 @@ static enum ab_err apply_one(eng *e, const struct store_reply_cmd *c, ab_time no
                              ab_errmsg *em)
 {
     const char *cmd = find_cmd(c->detail);
-    if (!cmd || !c->token)
+    if (!cmd)
+        return AB_OK;
+    const char *amb = strstr(c->detail, "; ambiguous:");
+    if (amb) {
+        /* A command that names several alerts is not guessed at: the
+         * sender is asked which one they meant. */
+        size_t tl = strcspn(amb + 12, ";");
+        char *toks = ab_strndup(amb + 12, tl);
+        if (!toks)
+            return ab_fail(em, AB_ENOMEM, "out of memory");
+        enum ab_err err = eng_ask_which(e, c->from_addr, toks, cmd, now, em);
+        ab_free(toks);
+        return err;
+    }
+    if (!c->token)
         return AB_OK;
     const char *unv = strstr(c->detail, "; unverified");
     if (unv) {

@@ -319,6 +319,25 @@ static enum ab_err send_group(eng *e, const struct store_notice *v, size_t n,
         const struct cfg_check *k = cfg_check_find(e->c, a->check);
         json_t *one = eng_ctx_digest_item(e, k, a, now);
         json_object_set_new(one, "notice", json_string(v[i].message));
+        /* A heartbeat's alert keeps its detail in a digest: who was
+         * asked and what came back is the whole point of it. */
+        struct store_cycle *cy = k && k->kind == CFG_HEARTBEAT ? newest_cycle(e, k->name) : NULL;
+        if (cy) {
+            eng_ctx_cycle_outcomes(e, one, k, cy);
+            json_object_set_new(one, "heartbeat_detail", json_true());
+            store_cycle_free(cy);
+        }
+        /* Each alert listed can be acted on by reply: the person's own
+         * token for it, on a reference line of its own, so that a reply
+         * quoting that line acts on that alert and no other. */
+        const struct cfg_global *g = cfg_global(e->c);
+        char token[AB_TOKEN_LEN + 1], ref[64];
+        if (g->inbox.enabled && g->inbox.reply_address && a->resolved == AB_TIME_NONE &&
+            store_alert_token(e->st, a->id, v[0].rcpt, now, token, NULL) == AB_OK) {
+            snprintf(ref, sizeof ref, "%s%s", AB_TOKEN_REF_PREFIX, token);
+            json_object_set_new(one, "reference", json_string(ref));
+            json_object_set_new(ctx, "reply_hint", json_true());
+        }
         json_array_append_new(alerts, one);
         store_alert_free(a);
     }
@@ -331,11 +350,14 @@ static enum ab_err send_group(eng *e, const struct store_notice *v, size_t n,
     if ((err = render3(e, "digest", NULL, NULL, ctx, &b->subject, &b->text, &b->html, em)))
         goto out;
     struct mail_header hdrs[] = {{"X-Ackbeat-Notice", notice}};
+    const struct cfg_global *g = cfg_global(e->c);
     struct eng_email mail = {
         .rcpt = v[0].rcpt,
         .subject = ab_buf_str(&b->subject),
         .text = ab_buf_str(&b->text),
         .html = ab_buf_str(&b->html),
+        /* replies go to the inbox, where their reference lines are read */
+        .reply_to = g->inbox.enabled ? g->inbox.reply_address : NULL,
         .headers = hdrs,
         .nheaders = 1,
         .kind = notice,

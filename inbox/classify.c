@@ -254,6 +254,43 @@ static enum ab_err classify_ack(const struct inbox_msg *m, const struct inbox_ru
     return set_reason(v, as, em);
 }
 
+/* A message naming several issued tokens without answering one: it
+ * acknowledges none.  When it is the sender's reply with a command to a
+ * digest of their alerts (the whole digest quoted), the command cannot
+ * be placed; the tokens are kept so the engine can ask which alert. */
+static enum ab_err several(const struct inbox_msg *m, const struct inbox_rules *r,
+                           struct inbox_verdict *v, const struct inbox_cands *c,
+                           size_t nusable, size_t nl, ab_errmsg *em)
+{
+    char msg[160];
+    v->klass = INBOX_UNRELATED;
+    inbox_command_parse(v, m->text, nl, r->now, r->zone);
+    int theirs = 0;
+    for (size_t i = 0; i < c->n && !theirs; i++)
+        theirs = c->v[i].issued == 1 && c->v[i].is.alert_id && v->from &&
+                 (strcasecmp(v->from, c->v[i].is.recipient) == 0 || allowed_domain(r, v->from));
+    if (v->cmd != INBOX_CMD_NONE && theirs && v->auth >= 0) {
+        ab_buf b;
+        ab_buf_init(&b, 0);
+        for (size_t i = 0; i < c->n; i++)
+            if (c->v[i].issued == 1 && c->v[i].is.alert_id &&
+                ab_buf_printf(&b, "%s%s", b.len ? "," : "", c->v[i].tok) != AB_OK) {
+                ab_buf_free(&b);
+                return ab_fail(em, AB_ENOMEM, "out of memory");
+            }
+        v->ambiguous = b.len ? ab_buf_steal(&b) : NULL;
+        ab_buf_free(&b);
+        snprintf(msg, sizeof msg, "a command naming %zu alerts without answering one: "
+                                  "asked which", nusable);
+        return set_reason(v, msg, em);
+    }
+    v->cmd = INBOX_CMD_NONE;
+    ab_free(v->note);
+    v->note = NULL;
+    snprintf(msg, sizeof msg, "names %zu issued tokens without answering one", nusable);
+    return set_reason(v, msg, em);
+}
+
 enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *r,
                            struct inbox_verdict *v, ab_errmsg *em)
 {
@@ -335,10 +372,7 @@ enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *
         goto out;
     }
     if (!answered && nusable > 1) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "names %zu issued tokens without answering one", nusable);
-        v->klass = INBOX_UNRELATED;
-        e = set_reason(v, msg, em);
+        e = several(m, r, v, &c, nusable, nl, em);
         goto out;
     }
     if ((pick && (e = take(v, pick, em))) || (!pick && forged && (e = take(v, forged, em))))
@@ -382,5 +416,6 @@ void inbox_verdict_free(struct inbox_verdict *v)
     ab_free(v->reason);
     ab_free(v->note);
     ab_free(v->untrusted);
+    ab_free(v->ambiguous);
     memset(v, 0, sizeof *v);
 }

@@ -265,6 +265,10 @@ struct inbox_verdict {
                             snooze ("dismiss - Dana is on leave"), or NULL */
     int cmd_unknown;     /* looked like a command but was not one: kept
                             as a note (cmd NOTE) and logged */
+    char *ambiguous;     /* a command in a reply naming several alerts of
+                            the sender's and answering none (a whole
+                            digest quoted): their tokens, comma-separated,
+                            for the engine to ask which; class unrelated */
 };
 
 /*

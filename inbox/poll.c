@@ -176,6 +176,8 @@ static char *make_detail(const struct inbox_verdict *v)
     const char *sep = v->note ? ":" : "";
     if (!e && v->cmd_unknown)
         e = ab_buf_puts(&b, "; not understood");
+    if (!e && v->ambiguous)
+        e = ab_buf_printf(&b, "; ambiguous:%s", v->ambiguous);
     if (!e && v->cmd == INBOX_CMD_DISMISS)
         e = ab_buf_printf(&b, "; cmd=dismiss%s%s", sep, why);
     else if (!e && v->cmd == INBOX_CMD_SNOOZE && v->until)

@@ -468,7 +468,8 @@ enum ab_err store_reply_cmds_pending(store *st, struct store_reply_cmd **out,
     sqlite3_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT id, token, from_addr, detail, received FROM inbox_messages "
-            "WHERE cmd_done = 0 AND class = 'ack' AND detail LIKE '%cmd=%' ORDER BY id",
+            "WHERE cmd_done = 0 AND (class = 'ack' OR detail LIKE '%; ambiguous:%') "
+            "AND detail LIKE '%cmd=%' ORDER BY id",
         &s, em);
     if (e)
         return e;

@@ -1177,3 +1177,89 @@ TEST(an_obeyed_command_is_answered_to_everyone_notified)
     store_alert_free(a);
     world_free(&w);
 }
+
+/* The reference lines of a digest, in order: "Reference: hb.TOKEN". */
+static int digest_refs(const char *m, char toks[][32], int max)
+{
+    int n = 0;
+    const char *p = m;
+    while (n < max && (p = strstr(p, "Reference: hb."))) {
+        if (sscanf(p, "Reference: hb.%26[a-z2-7]", toks[n]) == 1)
+            n++;
+        p += 14;
+    }
+    return n;
+}
+
+TEST(every_alert_in_a_digest_can_be_acted_on_by_reply)
+{
+    struct world w;
+    CHECK_OK(world_new_a(&w, "digestreply", TWO_BAD, NULL, "digest-at=\"08:00\""));
+    CHECK_OK(tick(&w, "2026-12-01T07:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    char *m = find_mail(&w, "X-Ackbeat-Notice: daily-digest", "To: ops@example.test");
+    CHECK(m != NULL);
+    char toks[4][32];
+    CHECK_INT(digest_refs(m, toks, 4), 2); /* one reference line per alert */
+    CHECK(strcmp(toks[0], toks[1]) != 0);
+    CHECK_CONTAINS(m, "Reply-To: heartbeat@example.test");
+    ab_free(m);
+
+    /* The whole digest quoted under "dismiss": nothing is guessed, the
+     * sender is asked which. */
+    char msg[4096];
+    snprintf(msg, sizeof msg,
+             "From: ops@example.test\r\nTo: heartbeat@example.test\r\n"
+             "Subject: Re: open alerts\r\nMessage-ID: <dg1@client.test>\r\n\r\n"
+             "dismiss\r\n\r\n> Reference: hb.%s\r\n> Reference: hb.%s\r\n",
+             toks[0], toks[1]);
+    deliver(&w, msg);
+    CHECK_OK(tick(&w, "2026-12-01T08:10:00Z", NULL));
+    struct store_alert **v = NULL;
+    size_t n = 0;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_alert_list(w.st, 0, 10, &v, &n, &em));
+    CHECK_INT(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        CHECK_INT(v[i]->dismissed_at, AB_TIME_NONE);
+        store_alert_free(v[i]);
+    }
+    ab_free(v);
+    m = find_mail(&w, "X-Ackbeat-Notice: ask-which", "To: ops@example.test");
+    CHECK(m != NULL);
+    CHECK_CONTAINS(m, "names 2 alerts");
+    ab_free(m);
+
+    /* Quoting one line acts on that alert, and only on it. */
+    snprintf(msg, sizeof msg,
+             "From: ops@example.test\r\nTo: heartbeat@example.test\r\n"
+             "Subject: Re: open alerts\r\nMessage-ID: <dg2@client.test>\r\n\r\n"
+             "snooze 2 days - vendor\r\n\r\n> Reference: hb.%s\r\n", toks[1]);
+    deliver(&w, msg);
+    CHECK_OK(tick(&w, "2026-12-01T08:20:00Z", NULL));
+    CHECK_OK(store_alert_list(w.st, 0, 10, &v, &n, &em));
+    int snoozed = 0;
+    for (size_t i = 0; i < n; i++) {
+        snoozed += v[i]->dismissed_until == T("2026-12-03T08:20:00Z");
+        store_alert_free(v[i]);
+    }
+    ab_free(v);
+    CHECK_INT(snoozed, 1);
+    world_free(&w);
+}
+
+TEST(a_heartbeat_alert_in_a_digest_keeps_its_detail)
+{
+    struct world w;
+    CHECK_OK(world_new_a(&w, "digesthb", HB, NULL, "digest-at=\"09:00\""));
+    CHECK_OK(tick(&w, "2026-12-01T08:00:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-08T08:01:00Z", NULL));
+    CHECK_OK(tick(&w, "2026-12-08T09:00:00Z", NULL));
+    char *m = find_mail(&w, "X-Ackbeat-Notice: daily-digest", "To: ops@example.test");
+    CHECK(m != NULL);
+    CHECK_CONTAINS(m, "alice@state-a.test");
+    CHECK_CONTAINS(m, "bob@state-b.test");
+    CHECK_CONTAINS(m, "no reply");
+    ab_free(m);
+    world_free(&w);
+}
