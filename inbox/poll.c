@@ -44,6 +44,7 @@ struct pending {
     ab_time received;
     struct inbox_verdict v;
     char *detail;
+    char *bounce_line; /* the verdict's, marked when inferred; or NULL */
 };
 
 struct ctx {
@@ -241,6 +242,13 @@ static enum ab_err on_message(void *ud, const struct inbox_fetched *f, ab_errmsg
     if (!p->message_id)
         p->message_id = synthetic_id(f->data, f->len);
     p->detail = make_detail(&p->v);
+    /* An inferred bounce says so wherever its reason is shown. */
+    if (p->v.klass == INBOX_BOUNCE && p->v.inferred && p->v.bounce_line) {
+        size_t n = strlen(p->v.bounce_line) + 64;
+        if ((p->bounce_line = ab_malloc(n)))
+            snprintf(p->bounce_line, n, "%s (inferred from the address and date)",
+                     p->v.bounce_line);
+    }
     c->n++; /* owned by the batch from here on */
     if (!p->message_id || !p->detail)
         return ab_fail(em, AB_ENOMEM, "out of memory");
@@ -255,6 +263,7 @@ static void batch_clear(struct ctx *c)
         inbox_verdict_free(&c->p[i].v);
         ab_free(c->p[i].message_id);
         ab_free(c->p[i].detail);
+        ab_free(c->p[i].bounce_line);
     }
     c->n = 0;
 }
@@ -313,7 +322,7 @@ static enum ab_err commit_batch(store *st, struct ctx *c, int64_t uidvalidity,
             .verified = v->verified,
             .excerpt = v->excerpt,
             .has_cmd = v->cmd != INBOX_CMD_NONE,
-            .bounce_line = v->bounce_line,
+            .bounce_line = p->bounce_line ? p->bounce_line : v->bounce_line,
             .delay = v->delay,
             .ping_check = v->ping,
         };
