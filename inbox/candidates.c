@@ -177,3 +177,16 @@ enum ab_err inbox_cands_lookup(struct inbox_cands *c, const struct inbox_rules *
     }
     return AB_OK;
 }
+
+enum ab_err inbox_cand_take(struct inbox_verdict *v, const struct inbox_cand *c,
+                            ab_errmsg *em)
+{
+    memcpy(v->token, c->tok, sizeof v->token);
+    v->via = c->via;
+    v->issued = c->issued;
+    v->cycle_id = c->is.cycle_id;
+    v->alert_id = c->is.alert_id;
+    if (c->issued == 1 && !(v->recipient = ab_strdup(c->is.recipient)))
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    return AB_OK;
+}

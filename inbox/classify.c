@@ -139,18 +139,6 @@ static enum ab_err set_reason(struct inbox_verdict *v, const char *why, ab_errms
     return v->reason ? AB_OK : ab_fail(em, AB_ENOMEM, "out of memory");
 }
 
-static enum ab_err take(struct inbox_verdict *v, const struct inbox_cand *c, ab_errmsg *em)
-{
-    memcpy(v->token, c->tok, sizeof v->token);
-    v->via = c->via;
-    v->issued = c->issued;
-    v->cycle_id = c->is.cycle_id;
-    v->alert_id = c->is.alert_id;
-    if (c->issued == 1 && !(v->recipient = ab_strdup(c->is.recipient)))
-        return ab_fail(em, AB_ENOMEM, "out of memory");
-    return AB_OK;
-}
-
 /* A candidate that counts: issued, or (without a lookup) strong. */
 static int usable(const struct inbox_cand *c)
 {
@@ -375,7 +363,8 @@ enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *
         e = several(m, r, v, &c, nusable, nl, em);
         goto out;
     }
-    if ((pick && (e = take(v, pick, em))) || (!pick && forged && (e = take(v, forged, em))))
+    if ((pick && (e = inbox_cand_take(v, pick, em))) ||
+        (!pick && forged && (e = inbox_cand_take(v, forged, em))))
         goto out;
 
     /* 6. auto-reply */

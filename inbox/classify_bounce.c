@@ -76,19 +76,6 @@ static enum ab_err bounce_line(struct inbox_verdict *v, const char *recipient,
     return v->bounce_line ? AB_OK : ab_fail(em, AB_ENOMEM, "out of memory");
 }
 
-static enum ab_err take_issued(struct inbox_verdict *v, const struct inbox_cand *c,
-                               ab_errmsg *em)
-{
-    memcpy(v->token, c->tok, sizeof v->token);
-    v->via = c->via;
-    v->issued = c->issued;
-    v->cycle_id = c->is.cycle_id;
-    v->alert_id = c->is.alert_id;
-    if (c->issued == 1 && !(v->recipient = ab_strdup(c->is.recipient)))
-        return ab_fail(em, AB_ENOMEM, "out of memory");
-    return AB_OK;
-}
-
 /* The token live for one of the failed addresses at the bounce's date. */
 static enum ab_err infer(const struct inbox_msg *m, const struct inbox_rules *r,
                          struct inbox_verdict *v, int *found, ab_errmsg *em)
@@ -110,7 +97,7 @@ static enum ab_err infer(const struct inbox_msg *m, const struct inbox_rules *r,
             if (*found) {
                 c.issued = 1;
                 c.via = INBOX_VIA_INFERRED;
-                if ((e = take_issued(v, &c, em)))
+                if ((e = inbox_cand_take(v, &c, em)))
                     return e;
                 v->inferred = 1;
             }
@@ -149,7 +136,7 @@ enum ab_err inbox_classify_bounce(const struct inbox_msg *m, const struct inbox_
     for (size_t i = 0; i < c.n && !pick; i++)
         if (c.v[i].strong) /* never issued: shown, flags nobody */
             pick = &c.v[i];
-    if (pick && (e = take_issued(v, pick, em)))
+    if (pick && (e = inbox_cand_take(v, pick, em)))
         goto out;
     int inferred = 0;
     if (v->issued != 1 && !v->token[0] && (e = infer(m, r, v, &inferred, em)))

@@ -132,6 +132,10 @@ void inbox_cands_msgid(struct inbox_cands *c, const char *id, enum inbox_via via
 void inbox_cands_plus(struct inbox_cands *c, const struct inbox_msg *m, const char *base);
 /* If addr is LOCAL+X@DOMAIN for base LOCAL@DOMAIN, X (in buf), else NULL. */
 const char *inbox_plus_part(const char *addr, const char *base, char *buf, size_t blen);
+/* The verdict is about candidate c: its token, where it was found, and
+ * (when issued) its cycle or alert and recipient. */
+enum ab_err inbox_cand_take(struct inbox_verdict *v, const struct inbox_cand *c,
+                            ab_errmsg *em) AB_MUST_CHECK;
 /* Ask r->issued about every candidate (nothing when r->issued is NULL). */
 enum ab_err inbox_cands_lookup(struct inbox_cands *c, const struct inbox_rules *r,
                                ab_errmsg *em) AB_MUST_CHECK;
