@@ -54,7 +54,7 @@ int cmd_alerts(int argc, char **argv)
     size_t n = 0;
     ab_errmsg em = {{0}};
     int rc = EXIT_OK;
-    if (store_alert_list(st, all, 10000, &v, &n, &em) != AB_OK) {
+    if (store_alert_list(st, all, 0, &v, &n, &em) != AB_OK) {
         cli_err("alerts", "%s", em.text);
         rc = EXIT_FAIL;
     }

@@ -210,7 +210,7 @@ int cmd_report(int argc, char **argv)
                                  has_value, value, message, now, &em);
     if (err) {
         cli_err("report", "%s", em.text);
-        rc = err == AB_ENOTFOUND ? EXIT_USAGE : EXIT_FAIL;
+        rc = err == AB_ENOTFOUND || err == AB_EINVAL ? EXIT_USAGE : EXIT_FAIL;
     } else {
         printf("%s: recorded %s\n", argv[optind], store_status_name((enum store_status)s));
     }

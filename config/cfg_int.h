@@ -90,8 +90,13 @@ void cfg_err(struct cfg_builder *b, const xmlNode *n, const char *fmt, ...)
 void cfg_errl(struct cfg_builder *b, int line, const char *fmt, ...)
     AB_PRINTF(3, 4);
 
-/* An attribute's value, copied into the arena (NULL if absent). */
+/* An attribute's value, copied into the arena (NULL if absent).  A value
+ * with a control character (CR, LF, tab, ...) is also reported. */
 const char *cfg_attr(struct cfg_builder *b, xmlNode *n, const char *name);
+/* 1 if v (may be NULL) has no control character; else reports
+ * "ELEMENT: what holds a control character" once at n's line, returns 0. */
+int cfg_one_line(struct cfg_builder *b, const xmlNode *n, const char *what,
+                 const char *v);
 /* The trimmed text of a child element (NULL if absent). */
 const char *cfg_child_text(struct cfg_builder *b, xmlNode *n, const char *name,
                            xmlNode **found);

@@ -83,14 +83,21 @@ static const struct cfg_source *find_source(cfg *c, const char *name)
 
 /* SQL identifiers we generate queries from: plain or dotted names only,
  * so that nothing from the config is ever pasted into SQL as code. */
+/* NAME or NAME.NAME (schema.table, table.column), NAME a plain SQL name:
+ * "a.b.c", "a..b" or "a." used to pass and fail only at the query. */
 static int is_identifier(const char *s)
 {
-    if (!s || !*s || !(isalpha((unsigned char)*s) || *s == '_'))
-        return 0;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.')
+    for (int parts = 1; s && parts <= 2; parts++) {
+        if (!(isalpha((unsigned char)*s) || *s == '_'))
             return 0;
-    return 1;
+        while (isalnum((unsigned char)*s) || *s == '_')
+            s++;
+        if (*s == '\0')
+            return 1;
+        if (*s++ != '.')
+            return 0;
+    }
+    return 0;
 }
 
 static void common_attrs(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
@@ -191,6 +198,9 @@ static void build_freshness(struct cfg_builder *b, xmlNode *n, struct cfg_check 
     data_attrs(b, n, k);
     if (!cfg_duration(b, n, "max-age", &k->max_age) && !xmlHasProp(n, (const xmlChar *)"max-age"))
         cfg_err(b, n, "check %s: freshness needs max-age=", k->name);
+    else if (k->max_age <= 0 && xmlHasProp(n, (const xmlChar *)"max-age"))
+        cfg_err(b, n, "check %s: max-age must be positive (0 would never be fresh)",
+                k->name);
     cfg_duration(b, n, "warn-age", &k->warn_age);
     if (k->warn_age && k->max_age && k->warn_age >= k->max_age)
         cfg_err(b, n, "check %s: warn-age must be shorter than max-age", k->name);
@@ -227,6 +237,8 @@ static void build_count(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
         if (!strcmp(p, periods[i]))
             k->period = (enum cfg_period)i;
     int has_window = cfg_duration(b, n, "window", &k->window);
+    if (has_window && k->window <= 0)
+        cfg_err(b, n, "check %s: window must be positive", k->name);
     if (!p && !has_window && !xmlHasProp(n, (const xmlChar *)"window"))
         k->period = CFG_PERIOD_MONTH;
     period_grace(b, n, k);
@@ -344,6 +356,7 @@ static void build_assembly(struct cfg_builder *b, xmlNode *n, struct cfg_check *
 {
     xmlNode *cn;
     k->label = cfg_child_text(b, n, "Label", NULL);
+    cfg_one_line(b, n, "<Label>", k->label); /* shown in subjects */
     k->plugin_file = cfg_path_resolve(b, cfg_child_text(b, n, "AssemblyFile", NULL));
     k->plugin_arg = cfg_child_text(b, n, "Argument", NULL);
     k->type = "Information";

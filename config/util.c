@@ -134,6 +134,34 @@ int cfg_is(const xmlNode *n, const char *name)
            strcmp((const char *)n->name, name) == 0;
 }
 
+/* The first control character (C0 or DEL) in s, or NULL. */
+static const char *control_char(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return s;
+    return NULL;
+}
+
+int cfg_one_line(struct cfg_builder *b, const xmlNode *n, const char *what,
+                 const char *v)
+{
+    const char *cc = v ? control_char(v) : NULL;
+    if (!cc)
+        return 1;
+    /* Once per value: an attribute read twice is one mistake. */
+    char msg[300], line[1024];
+    snprintf(msg, sizeof msg, "%s: %s holds a control character (0x%02x, e.g. a line "
+                              "break written as &#10;): values may not have them",
+             (const char *)n->name, what, (unsigned)(unsigned char)*cc);
+    snprintf(line, sizeof line, "%s:%d: %s", b->c->path, (int)xmlGetLineNo(n), msg);
+    for (size_t i = 0; i < b->ndiags; i++)
+        if (!strcmp(b->diags[i].msg, line))
+            return 0;
+    cfg_err(b, n, "%s", msg);
+    return 0;
+}
+
 const char *cfg_attr(struct cfg_builder *b, xmlNode *n, const char *name)
 {
     xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
@@ -141,8 +169,16 @@ const char *cfg_attr(struct cfg_builder *b, xmlNode *n, const char *name)
         return NULL;
     const char *r = cfg_strdup(b->c, (const char *)v);
     xmlFree(v);
-    if (!r)
+    if (!r) {
         b->oom = 1;
+        return NULL;
+    }
+    /* No attribute needs a control character, and many reach a mail
+     * header (display=, from-name=, names): a line break written as
+     * &#10; there used to pass validate and then stop every notice. */
+    char what[128];
+    snprintf(what, sizeof what, "%s=", name);
+    cfg_one_line(b, n, what, r);
     return r;
 }
 
@@ -337,6 +373,8 @@ void cfg_secret_attrs(struct cfg_builder *b, xmlNode *n, const char *file_attr,
                 file_attr, env_attr);
     out->file = cfg_path_resolve(b, f);
     out->env = e;
+    out->attr = e ? env_attr : file_attr;
+    out->line = (int)xmlGetLineNo(n);
     /* A password written into the config would end up in backups and
      * version control; refuse it outright. */
     if (xmlHasProp(n, (const xmlChar *)"password"))

@@ -358,6 +358,12 @@ enum ab_err eng_report(eng *e, const char *check, const char *item,
     const struct cfg_check *k = cfg_check_find(e->c, check);
     if (!k)
         return ab_fail(em, AB_ENOTFOUND, "no check named \"%s\"", check);
+    /* A ping check is one item with no value: say so rather than drop
+     * what was given. */
+    if (k->kind == CFG_PING && ((item && *item) || has_value))
+        return ab_fail(em, AB_EINVAL, "check %s is a ping check: it has no items or "
+                                      "values (--item and --value are for the other "
+                                      "kinds; --message is recorded)", check);
     if (k->kind == CFG_PING)
         /* For a ping check a report is a finish ping: Healthy is success. */
         return eng_ping(e, check, status == STORE_HEALTHY ? STORE_PING_SUCCESS

@@ -378,7 +378,7 @@ enum ab_err eng_follow_up(eng *e, ab_time now, struct eng_tick_stats *stats,
 {
     struct store_alert **v = NULL;
     size_t n = 0;
-    enum ab_err err = store_alert_list(e->st, 0, 100000, &v, &n, em);
+    enum ab_err err = store_alert_list(e->st, 0, 0, &v, &n, em);
     if (err)
         return err;
     for (size_t i = 0; i < n && !err; i++) {

@@ -104,11 +104,13 @@ static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
         if (!ps->finish_ok) {
             r->status = STORE_FAILING;
             if (ps->exit_code > 0)
-                snprintf(msg, len, "reported exit code %d at %s", ps->exit_code,
-                         ab_time_format(ps->last_finish, t, sizeof t));
+                snprintf(msg, len, "reported exit code %d at %s%s%s", ps->exit_code,
+                         ab_time_format(ps->last_finish, t, sizeof t),
+                         ps->detail[0] ? ": " : "", ps->detail);
             else
-                snprintf(msg, len, "reported failure at %s",
-                         ab_time_format(ps->last_finish, t, sizeof t));
+                snprintf(msg, len, "reported failure at %s%s%s",
+                         ab_time_format(ps->last_finish, t, sizeof t),
+                         ps->detail[0] ? ": " : "", ps->detail);
             return SAYS_REPORTED;
         }
         ab_time since = listening_since(e, k, ps->last_finish, now, period + k->ping_grace);
@@ -121,9 +123,11 @@ static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
             return SAYS_SILENT;
         }
         r->status = STORE_HEALTHY;
-        snprintf(msg, len, "last report %s via %s",
+        /* The job's own words, when it sent some (`report --message`, a
+         * ping's body): recorded, so shown. */
+        snprintf(msg, len, "last report %s via %s%s%s",
                  ab_time_format(ps->last_finish, t, sizeof t),
-                 ps->via[0] ? ps->via : "?");
+                 ps->via[0] ? ps->via : "?", ps->detail[0] ? ": " : "", ps->detail);
         return SAYS_REPORTED;
     }
     /* Never heard from: only after a full period of listening. */
@@ -161,7 +165,7 @@ static enum ab_err evaluate_ping(eng *e, const struct cfg_check *k, ab_time now,
     if ((err = store_ping_summary(e->st, k->name, &ps, em)))
         return err;
     struct store_result r = {0};
-    char msg[256];
+    char msg[512];
     int says = ping_status(e, k, now, &ps, &r, msg, sizeof msg);
     if (says == SAYS_NOTHING)
         return AB_OK;

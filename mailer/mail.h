@@ -273,6 +273,15 @@ enum ab_err mail_outbox_put(store *st, const struct mail_msg_spec *spec,
                             int64_t *id, char *msgid_out,
                             ab_errmsg *em) AB_MUST_CHECK;
 
+/*
+ * Record, as a failed outbox message to rcpt, a message that could not be
+ * built (error says why): shown by `ackbeat outbox`, never sent.  kind and
+ * ref as for mail_outbox_put.  *id may be NULL.
+ */
+enum ab_err mail_outbox_unbuilt(store *st, const char *sender, const char *rcpt,
+                                const char *kind, const char *ref, const char *error,
+                                ab_time now, int64_t *id, ab_errmsg *em) AB_MUST_CHECK;
+
 struct mail_drain_stats {
     size_t attempted;    /* messages tried */
     size_t sent;         /* messages now sent (every recipient accepted) */

@@ -321,7 +321,8 @@ enum ab_err store_alert_list(store *st, int include_closed, size_t limit,
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
+    /* 0: all of them (SQLite reads a negative LIMIT as none). */
+    sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)limit : -1);
     void *v;
     e = store_collect(st, s, sizeof **out, alert_row, alert_clear, &v, n, em, "alert list");
     *out = v;

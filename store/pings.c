@@ -51,8 +51,8 @@ enum ab_err store_ping_summary(store *st, const char *check,
     out->exit_code = -1;
     enum ab_err e = store_prepare(
         st, "SELECT (SELECT max(at) FROM pings WHERE check_name = ?1 AND kind = 'start'),"
-            " f.at, f.kind, f.exit_code, f.via FROM (SELECT 1) LEFT JOIN "
-            "(SELECT at, kind, exit_code, via FROM pings WHERE check_name = ?1 "
+            " f.at, f.kind, f.exit_code, f.via, f.detail FROM (SELECT 1) LEFT JOIN "
+            "(SELECT at, kind, exit_code, via, detail FROM pings WHERE check_name = ?1 "
             " AND kind <> 'start' ORDER BY at DESC, id DESC LIMIT 1) f",
         &s, em);
     if (e)
@@ -68,6 +68,8 @@ enum ab_err store_ping_summary(store *st, const char *check,
                                   (strcmp(kind, "exit") == 0 && out->exit_code == 0));
         const char *via = (const char *)sqlite3_column_text(s, 4);
         snprintf(out->via, sizeof out->via, "%s", via ? via : "");
+        const char *detail = (const char *)sqlite3_column_text(s, 5);
+        snprintf(out->detail, sizeof out->detail, "%s", detail ? detail : "");
     } else {
         e = store_dberr(st, em, "ping summary");
     }
