@@ -30,6 +30,8 @@ int cli_now(const struct cli_opts *o, ab_time *out);
 
 /* Install the stderr log sink; level from --log-level or the config. */
 void cli_log_init(const char *level);
+/* Stamp log lines in this zone from now on (NULL: UTC). */
+void cli_log_zone(const char *zone);
 
 /* Load the config, printing every error to stderr.  NULL on failure. */
 cfg *cli_load_config(const char *path);

@@ -222,6 +222,7 @@ static void reload_config(struct cli_env *env, const char *path)
         ab_log(AB_LOG_ERROR, "reload: %s; the web server is stopped", em.text);
     cfg_free(env->c);
     env->c = fresh;
+    cli_log_zone(cfg_global(fresh)->timezone);
     char sum[512];
     cfg_summary(fresh, sum, sizeof sum);
     ab_log(AB_LOG_INFO, "reloaded: %s", sum);

@@ -83,6 +83,7 @@ int cmd_web(int argc, char **argv)
     cli_log_init(cfg_global(c)->log_level && !getenv("ACKBEAT_LOG_LEVEL")
                      ? cfg_global(c)->log_level
                      : getenv("ACKBEAT_LOG_LEVEL"));
+    cli_log_zone(cfg_global(c)->timezone);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -28,6 +28,10 @@ int cli_now(const struct cli_opts *o, ab_time *out)
     return 0;
 }
 
+/* The zone log lines are stamped in: a copy, as a reload frees the config
+ * it came from; "" (UTC) until a config is loaded. */
+static char log_zone[128];
+
 static void stderr_sink(enum ab_log_level lvl, const char *line, void *ud)
 {
     (void)ud;
@@ -38,9 +42,22 @@ static void stderr_sink(enum ab_log_level lvl, const char *line, void *ud)
         fprintf(stderr, "<%d>%s\n", prio[lvl], line);
         return;
     }
-    char ts[AB_ISO_LEN];
-    ab_time_format((ab_time)time(NULL), ts, sizeof ts);
-    fprintf(stderr, "%s %-5s %s\n", ts, ab_log_level_name(lvl), line);
+    /* The site's wall clock, as the people who read the log live by it:
+     * "2026-12-06 14:00:05 CST". */
+    ab_time now = (ab_time)time(NULL);
+    char abbr[16];
+    ab_time l = now + ab_zone_offset(log_zone, now, abbr, sizeof abbr);
+    int64_t days = l / 86400 - (l % 86400 < 0), secs = l - days * 86400, y;
+    unsigned mo, d;
+    ab_civil_from_days(days, &y, &mo, &d);
+    fprintf(stderr, "%04lld-%02u-%02u %02d:%02d:%02d %s %-5s %s\n", (long long)y, mo, d,
+            (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60), abbr,
+            ab_log_level_name(lvl), line);
+}
+
+void cli_log_zone(const char *zone)
+{
+    snprintf(log_zone, sizeof log_zone, "%s", zone ? zone : "");
 }
 
 void cli_log_init(const char *level)
@@ -150,6 +167,7 @@ int cli_env_open(const char *config, struct cli_env *env)
     cli_log_init(cfg_global(env->c)->log_level && !getenv("ACKBEAT_LOG_LEVEL")
                      ? cfg_global(env->c)->log_level
                      : getenv("ACKBEAT_LOG_LEVEL"));
+    cli_log_zone(cfg_global(env->c)->timezone);
     env->st = cli_open_store(env->c);
     if (!env->st) {
         cli_env_close(env);
