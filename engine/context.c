@@ -113,10 +113,17 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     json_object_set_new(al, "priority", json_integer(a->priority));
     set_str(al, "priority_name", priority_name(a->priority));
     /* A resolved notice reports the new state; the alert row keeps the
-     * bad status it had, which becomes the previous one. */
+     * bad status it had, which becomes the previous one.  An open alert's
+     * previous status is the one before its latest change ("was
+     * Degraded"); an alert on a check never seen Healthy has none and is
+     * new (alert.new), never a made-up "was Healthy". */
     int resolved = a->resolved != AB_TIME_NONE;
     set_str(al, "status", resolved ? "Healthy" : store_status_name(a->status));
-    set_str(al, "previous_status", resolved ? store_status_name(a->status) : "Healthy");
+    if (resolved)
+        set_str(al, "previous_status", store_status_name(a->status));
+    else if (a->previous_status && strcmp(a->previous_status, store_status_name(a->status)))
+        set_str(al, "previous_status", a->previous_status);
+    json_object_set_new(al, "new", json_boolean(!resolved && !a->previous_status));
     set_time_in(al, "opened", a->opened, zone);
     human_age(now - a->opened, age, sizeof age);
     set_str(al, "age", age);

@@ -46,6 +46,14 @@ enum ab_err eng_evaluate(eng *e, const struct cfg_check *k,
                          const struct store_result *res, size_t n,
                          int64_t run_id, ab_time now,
                          struct eng_tick_stats *stats, ab_errmsg *em);
+/* One heartbeat verdict about cycle_id, stored as run_id: news of its own
+ * even when the status stays (another cycle failed, a held verdict was
+ * decided), so people are told and a plain dismissal, which covered the
+ * cycle it was given on, ends; a snooze keeps its end time. */
+enum ab_err eng_evaluate_verdict(eng *e, const struct cfg_check *k,
+                                 const struct store_result *r, int64_t run_id,
+                                 int64_t cycle_id, ab_time now,
+                                 struct eng_tick_stats *stats, ab_errmsg *em);
 /* Repeats, escalations and expired snoozes of open alerts. */
 enum ab_err eng_follow_up(eng *e, ab_time now, struct eng_tick_stats *stats,
                           ab_errmsg *em);

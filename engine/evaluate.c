@@ -14,6 +14,14 @@
  *  - the check's parent (depends-on) is itself not Healthy: the parent's
  *    alert speaks for both;
  *  - the alert is dismissed or snoozed.
+ *
+ * A dismissal silences the news it was given on, not the check: an alert
+ * is one episode (open until the check recovers), and a heartbeat's each
+ * cycle is news of its own, so a plain dismissal ends when the next
+ * cycle's verdict comes in (or a held verdict is decided).  A snooze
+ * (dismissed until T) keeps its end time.  Worse news (Degraded to
+ * Failing, a priority rising) ends either, and is announced as worse
+ * ("alert-worse"), not as a routine repeat.
  */
 #include "engine/eng_int.h"
 
@@ -54,6 +62,15 @@ static int is_dismissed(const struct store_alert *a, ab_time now)
     if (a->dismissed_at == AB_TIME_NONE)
         return 0;
     return a->dismissed_until == AB_TIME_NONE || now < a->dismissed_until;
+}
+
+/* The first notice of an alert: a heartbeat nobody confirmed says so with
+ * its own detailed message (queued as such, so it is never folded into
+ * a digest without its detail). */
+static const char *opened_message(const struct cfg_check *k, const struct store_alert *a)
+{
+    return k->kind == CFG_HEARTBEAT && a->status == STORE_FAILING ? "nobody-confirmed"
+                                                                  : "alert-opened";
 }
 
 static int flapping(eng *e, const struct store_check_state *cs, ab_time now);
@@ -228,10 +245,46 @@ static char *record_flip(const char *flips, ab_time now, int *count)
     return ab_buf_steal(&b);
 }
 
+/*
+ * News about an alert that stays open: worse (ends any dismissal), or a
+ * heartbeat verdict about cycle_id (ends a plain dismissal: its episode
+ * is over).  Tells people unless something holds the notices.
+ */
+static enum ab_err announce(eng *e, const struct cfg_check *k, struct store_alert *a,
+                            int worse, int64_t cycle_id, ab_time now,
+                            struct eng_tick_stats *stats, ab_errmsg *em)
+{
+    enum ab_err err;
+    const char *parent = NULL;
+    if (a->dismissed_at != AB_TIME_NONE && (worse || a->dismissed_until == AB_TIME_NONE)) {
+        char why[300];
+        if (worse)
+            snprintf(why, sizeof why, "worse: now %s, was %s", store_status_name(a->status),
+                     a->previous_status ? a->previous_status : "?");
+        else
+            snprintf(why, sizeof why, "a new verdict (cycle %lld) ends the dismissal",
+                     (long long)cycle_id);
+        if ((err = store_alert_undismiss(e->st, a->id, em)) ||
+            (err = store_alert_event(e->st, a->id, now, "reopened", NULL, why, em)))
+            return err;
+        a->dismissed_at = AB_TIME_NONE;
+        a->dismissed_until = AB_TIME_NONE;
+    }
+    if (held_reason(e, k, a, now, &parent))
+        return AB_OK;
+    const char *message = a->notify_count == 0 ? opened_message(k, a)
+                          : worse               ? "alert-worse"
+                          : k->kind == CFG_HEARTBEAT && a->status == STORE_FAILING
+                              ? "nobody-confirmed"
+                              : "alert-repeated";
+    return send_notice(e, k, a, message, a->level, now, stats, em);
+}
+
+/* cycle_id: the heartbeat cycle a verdict is about (news of its own), or 0. */
 static enum ab_err evaluate_item(eng *e, const struct cfg_check *k,
                                  const struct store_result *r, int64_t run_id,
-                                 ab_time now, struct eng_tick_stats *stats,
-                                 ab_errmsg *em)
+                                 int64_t cycle_id, ab_time now,
+                                 struct eng_tick_stats *stats, ab_errmsg *em)
 {
     struct store_check_state *cs = NULL;
     struct store_alert *a = NULL;
@@ -306,7 +359,12 @@ static enum ab_err evaluate_item(eng *e, const struct cfg_check *k,
                 err = AB_OK;
                 goto out;
             }
-            if (err || (err = store_alert_get(e->st, id, &a, em)))
+            /* "was Healthy" only if it ever was: a first run says new. */
+            int seen = 1;
+            if (err || (err = store_alert_seen_healthy(e->st, k->name, item, &seen, em)) ||
+                (!seen && (err = store_alert_set_previous(e->st, id, NULL, em))) ||
+                (cycle_id && (err = store_alert_set_cycle(e->st, id, cycle_id, em))) ||
+                (err = store_alert_get(e->st, id, &a, em)))
                 goto out;
             if (stats)
                 stats->alerts_opened++;
@@ -316,28 +374,27 @@ static enum ab_err evaluate_item(eng *e, const struct cfg_check *k,
             if (parent)
                 err = store_alert_set_held(e->st, a->id, parent, em);
             if (!err && !why)
-                err = send_notice(e, k, a, "alert-opened", 0, now, stats, em);
+                err = send_notice(e, k, a, opened_message(k, a), 0, now, stats, em);
         } else {
-            int worse = prio < a->priority;
-            if (a->status != cs->status || (msg && (!a->message || strcmp(a->message, msg))))
+            /* Worse: a more urgent priority, or a worse status at the same
+             * priority (priority= fixed): Degraded to Failing is news. */
+            int worse = prio < a->priority || (prio == a->priority && cs->status > a->status);
+            if (a->status != cs->status || (msg && (!a->message || strcmp(a->message, msg)))) {
                 if ((err = store_alert_set_status(e->st, a->id, prio, cs->status, msg, em)))
                     goto out;
-            if (worse) {
-                /* Worse news ends a dismissal: people must hear of it. */
-                if (a->dismissed_at != AB_TIME_NONE) {
-                    if ((err = store_alert_undismiss(e->st, a->id, em)) ||
-                        (err = store_alert_event(e->st, a->id, now, "reopened", NULL,
-                                                 "status got worse", em)))
-                        goto out;
-                    a->dismissed_at = AB_TIME_NONE;
+                if (a->status != cs->status) {
+                    ab_free(a->previous_status);
+                    a->previous_status = ab_strdup(store_status_name(a->status));
                 }
-                a->status = cs->status;
-                a->priority = prio;
-                if (!held_reason(e, k, a, now, &parent))
-                    err = send_notice(e, k, a, a->notify_count ? "alert-repeated"
-                                                               : "alert-opened",
-                                      a->level, now, stats, em);
             }
+            if (cycle_id && cycle_id != a->cycle_id &&
+                (err = store_alert_set_cycle(e->st, a->id, cycle_id, em)))
+                goto out;
+            a->status = cs->status;
+            a->priority = prio;
+            a->cycle_id = cycle_id ? cycle_id : a->cycle_id;
+            if (worse || cycle_id)
+                err = announce(e, k, a, worse, cycle_id, now, stats, em);
         }
     } else if (a) {
         if ((err = store_alert_resolve(e->st, a->id, now, em))) {
@@ -369,8 +426,16 @@ enum ab_err eng_evaluate(eng *e, const struct cfg_check *k,
 {
     enum ab_err err = AB_OK;
     for (size_t i = 0; i < n && !err; i++)
-        err = evaluate_item(e, k, &res[i], run_id, now, stats, em);
+        err = evaluate_item(e, k, &res[i], run_id, 0, now, stats, em);
     return err;
+}
+
+enum ab_err eng_evaluate_verdict(eng *e, const struct cfg_check *k,
+                                 const struct store_result *r, int64_t run_id,
+                                 int64_t cycle_id, ab_time now,
+                                 struct eng_tick_stats *stats, ab_errmsg *em)
+{
+    return evaluate_item(e, k, r, run_id, cycle_id, now, stats, em);
 }
 
 enum ab_err eng_follow_up(eng *e, ab_time now, struct eng_tick_stats *stats,
@@ -386,6 +451,7 @@ enum ab_err eng_follow_up(eng *e, ab_time now, struct eng_tick_stats *stats,
         const struct cfg_check *k = cfg_check_find(e->c, a->check);
         if (!k || strcmp(a->kind, "check") != 0)
             continue; /* removed from the config, or not ours to follow */
+        int snooze_ended = 0;
         if (a->dismissed_at != AB_TIME_NONE && a->dismissed_until != AB_TIME_NONE &&
             now >= a->dismissed_until) {
             /* A snooze ran out: notices resume with a repeat right away. */
@@ -395,13 +461,14 @@ enum ab_err eng_follow_up(eng *e, ab_time now, struct eng_tick_stats *stats,
                 break;
             a->dismissed_at = AB_TIME_NONE;
             a->last_notified = AB_TIME_NONE;
+            snooze_ended = 1;
         }
         const char *parent = NULL;
         if (held_reason(e, k, a, now, &parent))
             continue;
         if (a->notify_count == 0) {
             /* Held when it opened (maintenance, dependency): send it now. */
-            err = send_notice(e, k, a, "alert-opened", 0, now, stats, em);
+            err = send_notice(e, k, a, opened_message(k, a), 0, now, stats, em);
             continue;
         }
         if (k->escalate_after > 0 && a->level == 0 && k->escalate_to.n &&
@@ -409,8 +476,10 @@ enum ab_err eng_follow_up(eng *e, ab_time now, struct eng_tick_stats *stats,
             err = send_notice(e, k, a, "alert-escalated", 1, now, stats, em);
             continue;
         }
-        if (k->repeat > 0 &&
-            (a->last_notified == AB_TIME_NONE || now - a->last_notified >= k->repeat))
+        /* A snooze is "tell me again later": its end is a notice even
+         * for a check that does not repeat. */
+        if (snooze_ended || (k->repeat > 0 && (a->last_notified == AB_TIME_NONE ||
+                                               now - a->last_notified >= k->repeat)))
             err = send_notice(e, k, a, "alert-repeated", a->level, now, stats, em);
     }
     for (size_t i = 0; i < n; i++)

@@ -10,11 +10,16 @@
  *  - reminder time: those who have not confirmed (and did not bounce) get
  *    a reminder, once;
  *  - deadline passed without quorum: Failing and a "nobody confirmed"
- *    alert, unless the inbox could not be read lately: then the verdict is
- *    held and the alert says the inbox is unreadable (Offline: we could
- *    not tell), because "nobody replied" would be a guess.
+ *    alert, once the inbox has been read after the deadline (a reply the
+ *    server got in time counts, however late it is read).  If the inbox
+ *    cannot be read, the verdict is held and the alert says the inbox is
+ *    unreadable (Offline: we could not tell), because "nobody replied"
+ *    would be a guess; it is decided, and its notice sent, at the first
+ *    good read after that.
  * Every verdict is stored as a run of the heartbeat check, so alerts,
- * repeats, escalation and dismissal work as for any check.
+ * repeats, escalation and dismissal work as for any check; each verdict
+ * is news about its own cycle (engine/evaluate.c: a dismissal of last
+ * month's cycle does not silence this month's).
  */
 #include "engine/eng_int.h"
 
@@ -271,10 +276,11 @@ out:
     return err;
 }
 
-/* Store a verdict as a run of the heartbeat check and evaluate it. */
-static enum ab_err record(eng *e, const struct cfg_check *k, enum store_status status,
-                          const char *msg, double value, ab_time now,
-                          struct eng_tick_stats *stats, ab_errmsg *em)
+/* Store cycle c's verdict as a run of the heartbeat check and evaluate
+ * it: each verdict is news about its own cycle. */
+static enum ab_err record(eng *e, const struct cfg_check *k, const struct store_cycle *c,
+                          enum store_status status, const char *msg, double value,
+                          ab_time now, struct eng_tick_stats *stats, ab_errmsg *em)
 {
     int64_t rid;
     struct store_result r = {.item = "", .status = status, .has_value = 1,
@@ -283,11 +289,18 @@ static enum ab_err record(eng *e, const struct cfg_check *k, enum store_status s
     if (!err)
         err = store_run_complete(e->st, rid, 0, 0, &r, 1, NULL, em);
     if (!err)
-        err = eng_evaluate(e, k, &r, 1, rid, now, stats, em);
+        err = eng_evaluate_verdict(e, k, &r, rid, c->id, now, stats, em);
     return err;
 }
 
-static int inbox_readable(eng *e, ab_time now, ab_time *last_ok)
+/* Can the verdict on a cycle whose deadline has passed be given? */
+enum hb_inbox {
+    HB_READ_SINCE, /* read after the deadline: every reply in time is counted */
+    HB_READ_SOON,  /* read fine lately, not since the deadline: the next poll */
+    HB_UNREADABLE, /* the last read failed, or there was none lately: held */
+};
+
+static enum hb_inbox hb_inbox_view(eng *e, ab_time deadline, ab_time now, ab_time *last_ok)
 {
     const struct cfg_inbox *ib = &cfg_global(e->c)->inbox;
     char key[1024];
@@ -295,11 +308,29 @@ static int inbox_readable(eng *e, ab_time now, ab_time *last_ok)
     struct store_inbox_state s;
     *last_ok = AB_TIME_NONE;
     if (store_inbox_state_get(e->st, key, &s, NULL) != AB_OK)
-        return 0;
+        return HB_UNREADABLE;
+    int failing = s.last_error != NULL;
     ab_free(s.last_error);
     *last_ok = s.last_ok;
+    if (s.last_ok == AB_TIME_NONE)
+        return HB_UNREADABLE;
+    /* A reply the server got before the deadline is only seen by a read
+     * after it: a verdict from an older read would miss it. */
+    if (s.last_ok >= deadline)
+        return HB_READ_SINCE;
     int64_t margin = ib->poll > 60 ? ib->poll : 60;
-    return s.last_ok != AB_TIME_NONE && now - s.last_ok <= ib->poll + margin;
+    return !failing && now - s.last_ok <= ib->poll + margin ? HB_READ_SOON
+                                                            : HB_UNREADABLE;
+}
+
+/* Did quorum arrive by the deadline (by the times the replies were
+ * received, not read)? */
+static int in_time(const struct store_cycle *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->nrcpts; i++)
+        n += c->rcpts[i].confirmed != AB_TIME_NONE && c->rcpts[i].confirmed <= c->deadline;
+    return n >= needed(c);
 }
 
 static void list_people(const struct store_cycle *c, int (*pick)(const struct store_cycle_rcpt *),
@@ -347,12 +378,14 @@ static enum ab_err evaluate_cycle(eng *e, const struct cfg_check *k, struct stor
         if (err)
             return err;
         list_people(c, is_confirmed, who, sizeof who);
+        /* Late by when the replies came, not by when they were read: a
+         * reply received in time and read after a held verdict is not. */
         snprintf(msg, sizeof msg, "cycle %lld confirmed by %s%s", (long long)c->id, who,
-                 open ? "" : " (late)");
+                 in_time(c) ? "" : " (late)");
         if (open && (err = tally(e, c, now, em)))
             return err;
         ab_log(AB_LOG_INFO, "heartbeat %s: %s", k->name, msg);
-        return record(e, k, STORE_HEALTHY, msg, (double)c->confirmed, now, stats, em);
+        return record(e, k, c, STORE_HEALTHY, msg, (double)c->confirmed, now, stats, em);
     }
     if (!open)
         return AB_OK;
@@ -380,7 +413,10 @@ static enum ab_err evaluate_cycle(eng *e, const struct cfg_check *k, struct stor
     }
     /* Past the deadline without quorum. */
     ab_time last_ok;
-    if (!inbox_readable(e, now, &last_ok)) {
+    enum hb_inbox iv = hb_inbox_view(e, c->deadline, now, &last_ok);
+    if (iv == HB_READ_SOON)
+        return AB_OK; /* decided after the next read */
+    if (iv == HB_UNREADABLE) {
         char t[AB_ISO_LEN];
         snprintf(msg, sizeof msg,
                  "cannot read the inbox (last successful read %s): the verdict on "
@@ -393,7 +429,7 @@ static enum ab_err evaluate_cycle(eng *e, const struct cfg_check *k, struct stor
         if (err == AB_EEXIST)
             return AB_OK;
         ab_log(AB_LOG_WARN, "heartbeat %s: %s", k->name, msg);
-        return err ? err : record(e, k, STORE_OFFLINE, msg, 0, now, stats, em);
+        return err ? err : record(e, k, c, STORE_OFFLINE, msg, 0, now, stats, em);
     }
     err = store_cycle_verdict(e->st, c->id, "Failing", now, em);
     if (err == AB_EEXIST)
@@ -418,7 +454,7 @@ static enum ab_err evaluate_cycle(eng *e, const struct cfg_check *k, struct stor
     if (who[0] && o < sizeof msg)
         snprintf(msg + o, sizeof msg - o, "; auto-reply only: %s", who);
     ab_log(AB_LOG_WARN, "heartbeat %s: %s", k->name, msg);
-    return record(e, k, STORE_FAILING, msg, (double)c->confirmed, now, stats, em);
+    return record(e, k, c, STORE_FAILING, msg, (double)c->confirmed, now, stats, em);
 }
 
 enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stats,

@@ -243,9 +243,14 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs
         err = ab_fail(em, AB_ENOMEM, "out of memory");
         goto out;
     }
-    /* For a heartbeat: who was asked and what came back; the first
-     * notice of a failed cycle is "nobody confirmed". */
-    if (k->kind == CFG_HEARTBEAT && (cycle = newest_cycle(e, k->name))) {
+    /* For a heartbeat: who was asked and what came back in the cycle the
+     * alert's latest verdict is about (the newest one may be a later,
+     * still open cycle); the first notice of a failed cycle is "nobody
+     * confirmed". */
+    if (k->kind == CFG_HEARTBEAT && a->cycle_id > 0 &&
+        store_cycle_get(e->st, a->cycle_id, &cycle, NULL) != AB_OK)
+        cycle = NULL;
+    if (k->kind == CFG_HEARTBEAT && (cycle || (cycle = newest_cycle(e, k->name)))) {
         eng_ctx_cycle_outcomes(e, ctx, k, cycle);
         if (!strcmp(message, "alert-opened") && a->status == STORE_FAILING)
             message = "nobody-confirmed";

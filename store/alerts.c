@@ -18,7 +18,7 @@
     "id, check_name, item, kind, priority, status, message, opened, "     \
     "last_notified, notify_count, level, resolved, resolved_notified, "   \
     "dismissed_at, dismissed_by, dismiss_note, dismissed_until, held_by, " \
-    "thread_msgid"
+    "thread_msgid, previous_status, cycle_id"
 
 void store_alert_free(struct store_alert *a)
 {
@@ -32,6 +32,7 @@ void store_alert_free(struct store_alert *a)
     ab_free(a->dismiss_note);
     ab_free(a->held_by);
     ab_free(a->thread_msgid);
+    ab_free(a->previous_status);
     ab_free(a);
 }
 
@@ -60,7 +61,10 @@ static struct store_alert *from_row(sqlite3_stmt *s)
     a->dismissed_until = store_column_time(s, 16);
     a->held_by = store_column_dup(s, 17);
     a->thread_msgid = store_column_dup(s, 18);
-    if (!a->check || !a->item || !a->kind) {
+    a->previous_status = store_column_dup(s, 19);
+    a->cycle_id = sqlite3_column_int64(s, 20);
+    if (!a->check || !a->item || !a->kind ||
+        (sqlite3_column_type(s, 19) != SQLITE_NULL && !a->previous_status)) {
         store_alert_free(a);
         return NULL;
     }
@@ -168,8 +172,12 @@ enum ab_err store_alert_set_status(store *st, int64_t id, int priority,
                                    ab_errmsg *em)
 {
     sqlite3_stmt *s;
+    /* The status it leaves becomes the previous one, so that worse news
+     * can say "now Failing, was Degraded"; a new message alone keeps it. */
     enum ab_err e = store_prepare(
-        st, "UPDATE alerts SET priority = ?, status = ?, message = ? WHERE id = ?",
+        st, "UPDATE alerts SET previous_status = CASE WHEN status <> ?2 THEN status "
+            "ELSE previous_status END, priority = ?1, status = ?2, message = ?3 "
+            "WHERE id = ?4",
         &s, em);
     if (e)
         return e;
@@ -178,6 +186,58 @@ enum ab_err store_alert_set_status(store *st, int64_t id, int priority,
     sqlite3_bind_text(s, 3, message, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, id);
     return update(st, s, NULL, em, "alert status");
+}
+
+enum ab_err store_alert_set_previous(store *st, int64_t id, const char *previous,
+                                     ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(st, "UPDATE alerts SET previous_status = ? WHERE id = ?",
+                                  &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, previous, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, id);
+    return update(st, s, NULL, em, "alert previous status");
+}
+
+enum ab_err store_alert_set_cycle(store *st, int64_t id, int64_t cycle_id, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(st, "UPDATE alerts SET cycle_id = ? WHERE id = ?", &s, em);
+    if (e)
+        return e;
+    if (cycle_id > 0)
+        sqlite3_bind_int64(s, 1, cycle_id);
+    else
+        sqlite3_bind_null(s, 1);
+    sqlite3_bind_int64(s, 2, id);
+    return update(st, s, NULL, em, "alert cycle");
+}
+
+enum ab_err store_alert_seen_healthy(store *st, const char *check, const char *item,
+                                     int *yes, ab_errmsg *em)
+{
+    /* A Healthy result, or an alert of it that resolved (its results may
+     * be past <state keep> already). */
+    sqlite3_stmt *s;
+    *yes = 0;
+    enum ab_err e = store_prepare(
+        st, "SELECT EXISTS (SELECT 1 FROM results r JOIN runs u ON u.id = r.run_id "
+            "WHERE u.check_name = ?1 AND r.item = ?2 AND r.status = 'Healthy') "
+            "OR EXISTS (SELECT 1 FROM alerts WHERE check_name = ?1 AND item = ?2 "
+            "AND resolved IS NOT NULL)",
+        &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, item ? item : "", -1, SQLITE_STATIC);
+    if (store_step(st, s) == SQLITE_ROW)
+        *yes = sqlite3_column_int(s, 0);
+    else
+        e = store_dberr(st, em, "alert seen healthy");
+    sqlite3_finalize(s);
+    return e;
 }
 
 enum ab_err store_alert_claim_notify(store *st, int64_t id, int expect_count,

@@ -230,6 +230,15 @@ const char *const store_migrations_sql[] = {
     "  recipient TEXT NOT NULL COLLATE NOCASE,"
     "  issued TEXT NOT NULL,"
     "  UNIQUE (alert_id, recipient));",
+
+    /* 5 -> 6: an alert's lifecycle.  previous_status is the status before
+     * its latest change, so worse news says "now Failing, was Degraded";
+     * NULL when it opened on a check never seen Healthy ("new", not "was
+     * Healthy"); alerts from before read 'Healthy', as they always did.
+     * cycle_id is the heartbeat cycle its latest verdict is about: each
+     * cycle is an episode of its own, and its notice shows that cycle. */
+    "ALTER TABLE alerts ADD COLUMN previous_status TEXT DEFAULT 'Healthy';"
+    "ALTER TABLE alerts ADD COLUMN cycle_id INTEGER;",
 };
 
 const int store_migrations_count =

@@ -30,7 +30,7 @@ typedef struct store store;
 /* ===== core (store/store.c) ========================================== */
 
 /* The newest schema version this binary knows. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /*
  * Open (creating if needed) the database at path, switch it to WAL, and
@@ -198,6 +198,9 @@ struct store_alert {
     ab_time dismissed_until; /* AB_TIME_NONE: until resolved */
     char *held_by;        /* parent check holding it, or NULL */
     char *thread_msgid;   /* Message-ID of the first notice */
+    char *previous_status; /* the status before its latest change; NULL when
+                              it opened on a check never seen Healthy */
+    int64_t cycle_id;     /* heartbeat: the cycle its latest verdict is about; 0 */
 };
 void store_alert_free(struct store_alert *a);
 
@@ -214,10 +217,21 @@ enum ab_err store_alert_find_open(store *st, const char *check, const char *item
                                   struct store_alert **out, ab_errmsg *em) AB_MUST_CHECK;
 enum ab_err store_alert_get(store *st, int64_t id, struct store_alert **out,
                             ab_errmsg *em) AB_MUST_CHECK;
-/* A worse or better status while it stays open. */
+/* A worse or better status while it stays open (the status it leaves
+ * becomes previous_status). */
 enum ab_err store_alert_set_status(store *st, int64_t id, int priority,
                                    enum store_status status, const char *message,
                                    ab_errmsg *em) AB_MUST_CHECK;
+/* The status before the alert (NULL: none, the check was never seen
+ * Healthy); set_status keeps it as the status before each change. */
+enum ab_err store_alert_set_previous(store *st, int64_t id, const char *previous,
+                                     ab_errmsg *em) AB_MUST_CHECK;
+/* The heartbeat cycle the alert's latest verdict is about (0: none). */
+enum ab_err store_alert_set_cycle(store *st, int64_t id, int64_t cycle_id,
+                                  ab_errmsg *em) AB_MUST_CHECK;
+/* Was check/item ever seen Healthy: a Healthy result, or a resolved alert? */
+enum ab_err store_alert_seen_healthy(store *st, const char *check, const char *item,
+                                     int *yes, ab_errmsg *em) AB_MUST_CHECK;
 /*
  * Claim the right to send notification number expect_count + 1: succeeds
  * only if nobody else has since (compare-and-set on notify_count), else

@@ -37,3 +37,4 @@ test_inbox_utf7_MODS := inbox common
 test_engine_ping_MODS := engine checks inbox mailer config templates schedules store common
 test_config_hardening_MODS := config schedules common
 test_engine_words_MODS := engine checks inbox mailer config templates schedules store common
+test_engine_lifecycle_MODS := engine checks inbox mailer config templates schedules store common

@@ -633,8 +633,8 @@ TEST(replies_to_alert_notices_act_on_the_alert)
     reply_alert(&w, "Ops <ops@example.test>", tok, "note vendor feed late, fix Friday");
     CHECK_OK(tick(&w, "2026-12-02T07:00:00Z", NULL));
     CHECK_INT(alert_notes(&w, 1, "note", "vendor feed late, fix Friday"), 1);
-    CHECK_OK(tick(&w, "2026-12-03T06:00:00Z", NULL)); /* Failing: notice 2 */
-    m = find_mail(&w, "X-Ackbeat-Notice: alert-repeated", "To: ops@example.test");
+    CHECK_OK(tick(&w, "2026-12-03T06:00:00Z", NULL)); /* Failing: notice 2, worse */
+    m = find_mail(&w, "X-Ackbeat-Notice: alert-worse", "To: ops@example.test");
     CHECK(m != NULL);
     CHECK_CONTAINS(m, "vendor feed late, fix Friday");
     char ref[64];
