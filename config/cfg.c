@@ -157,6 +157,7 @@ enum ab_err cfg_load(const char *path, cfg **out, ab_buf *errors)
         goto report;
     }
     b.root = root;
+    cfg_tidy_text(&b, root);
     cfg_build_global(&b, root);
     for (xmlNode *k = root->children; k; k = k->next)
         if (cfg_is(k, "Schedules"))

@@ -156,6 +156,11 @@ int cfg_index_init(cfg *c, size_t n);
 long cfg_index_add(cfg *c, size_t i);
 void cfg_index_free(cfg *c);
 
+/* --- tidy.c ------------------------------------------------------------ */
+/* In elements that hold elements: drop indentation made of Unicode spaces
+ * (NBSP from a web page), report real text there (element, line, text). */
+void cfg_tidy_text(struct cfg_builder *b, xmlNode *root);
+
 /* --- schema.c ---------------------------------------------------------- */
 /* Validate doc against the embedded schema; errors to b, except on lines
  * that already have an error from the builder (those say it better). */
