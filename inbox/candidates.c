@@ -102,13 +102,14 @@ void inbox_cands_refs(struct inbox_cands *c, const char *text, size_t len,
     ab_token_scan(text, len, scan_cb, &s);
 }
 
-/* "hb.TOKEN@domain" -> TOKEN */
+/* "hb.TOKEN@domain" (a request) or "hb.TOKEN.reminder@domain" (its
+ * reminder) -> TOKEN */
 void inbox_cands_msgid(struct inbox_cands *c, const char *id, enum inbox_via via)
 {
     if (!id || !inbox_starts_with_ci(id, "hb."))
         return;
     const char *t = id + 3;
-    if (strlen(t) < AB_TOKEN_LEN + 1 || t[AB_TOKEN_LEN] != '@')
+    if (strlen(t) < AB_TOKEN_LEN + 1 || (t[AB_TOKEN_LEN] != '@' && t[AB_TOKEN_LEN] != '.'))
         return;
     char tok[AB_TOKEN_LEN + 1];
     for (size_t i = 0; i < AB_TOKEN_LEN; i++)

@@ -276,3 +276,17 @@ TEST(a_bounce_that_names_nothing_of_ours_flags_nobody)
     CHECK_STR(inbox_class_name(v.klass), "unrelated");
     inbox_verdict_free(&v);
 }
+
+TEST(a_reply_to_the_reminder_is_threaded_on_its_heartbeat)
+{
+    struct inbox_verdict v;
+    /* only In-Reply-To, to the reminder's own Message-ID */
+    CHECK(classify("From: carol@state-a.example\nTo: heartbeat@example.test\n"
+                   "In-Reply-To: <hb." T9 ".reminder@example.test>\nSubject: Re: reminder\n\n"
+                   "done\n",
+                   tu_rules(), &v) == 0);
+    CHECK_STR(inbox_class_name(v.klass), "ack");
+    CHECK_STR(v.token, T9);
+    CHECK_STR(inbox_via_name(v.via), "thread");
+    inbox_verdict_free(&v);
+}
