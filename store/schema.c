@@ -237,8 +237,8 @@ const char *const store_migrations_sql[] = {
      * Healthy"); alerts from before read 'Healthy', as they always did.
      * cycle_id is the heartbeat cycle its latest verdict is about: each
      * cycle is an episode of its own, and its notice shows that cycle. */
-    "ALTER TABLE alerts ADD COLUMN previous_status TEXT DEFAULT 'Healthy';"
-    "ALTER TABLE alerts ADD COLUMN cycle_id INTEGER;",
+    ("ALTER TABLE alerts ADD COLUMN previous_status TEXT DEFAULT 'Healthy';"
+     "ALTER TABLE alerts ADD COLUMN cycle_id INTEGER;"),
 };
 
 const int store_migrations_count =
