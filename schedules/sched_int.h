@@ -88,6 +88,9 @@ struct sched_seg {
     long idx;         /* -1 .. n-1 */
 };
 
+/* libical's set-up (errors not fatal), once per process: call before any
+ * libical use.  In sched_zone.c, the lowest file that uses libical. */
+void sched_ical_init(void);
 /* The shared table for an IANA name (cached for the process). */
 enum ab_err sched_zone_get(const char *name, const sched_zone **out,
                            ab_errmsg *em);
@@ -167,7 +170,6 @@ void sched_rr_free(struct sched_rr *rr);
 enum ab_err sched_rr_next(const struct sched_rr *rr, sched_lt after,
                           sched_lt bound, sched_lt *out);
 sched_lt sched_rr_dtstart(const struct sched_rr *rr);
-void sched_ical_init(void);
 
 /* ---- BYSETPOS below MONTHLY (sched_setpos.c) ---------------------------- */
 

@@ -24,7 +24,6 @@
  *     them from the set of each period (a week, a day, an hour, a minute).
  */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -48,19 +47,6 @@ struct sched_rr {
     short setpos[ICAL_BY_SETPOS_SIZE]; /* BYSETPOS we apply (see top) */
     int nsetpos;
 };
-
-static pthread_once_t ical_once = PTHREAD_ONCE_INIT;
-
-static void ical_setup(void)
-{
-    /* A library must never abort the daemon on bad input. */
-    icalerror_set_errors_are_fatal(0);
-}
-
-void sched_ical_init(void)
-{
-    pthread_once(&ical_once, ical_setup);
-}
 
 /* ---- parsing with messages that name the part at fault ------------------ */
 

@@ -25,6 +25,24 @@
 #include "common/ab_mem.h"
 #include "schedules/sched_int.h"
 
+/*
+ * libical's process-wide set-up.  It lives here, in the lowest file that
+ * uses libical, so that sched_rrule.c and sched_calendar.c call down into
+ * it (sched_rrule.c already needs zones: a loop otherwise).
+ */
+static pthread_once_t ical_once = PTHREAD_ONCE_INIT;
+
+static void ical_setup(void)
+{
+    /* A library must never abort the daemon on bad input. */
+    icalerror_set_errors_are_fatal(0);
+}
+
+void sched_ical_init(void)
+{
+    pthread_once(&ical_once, ical_setup);
+}
+
 /* Observances are expanded up to here; the last offset holds after. */
 #define SCHED_ZONE_END_YEAR 2200
 

@@ -69,8 +69,13 @@ struct tpl {
 void *tpl_arena_alloc(struct tpl *t, size_t n);
 char *tpl_arena_strndup(struct tpl *t, const char *s, size_t n);
 
-/* A space or a tab: what counts as indentation. */
-int tpl_is_blank(char c);
+/* A space or a tab: what counts as indentation.  Inline, because the
+ * tree builder and the renderer both ask and neither should call the
+ * other for it. */
+static inline int tpl_is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
 
 /* tpl_map.c: string keys (copied) to pointers (not owned unless free_val). */
 struct tpl_map_slot {

@@ -1,48 +1,14 @@
 /*
  * tpl_parse.c - compiles Mustache source into a node tree (see tpl_int.h):
  * the scanner, which finds tags under the current delimiters.  What each
- * tag means, and the whitespace rules, live in tpl_tags.c.
+ * tag means, and the whitespace rules, live in tpl_tags.c, which this file
+ * calls and which never calls back (its line numbers and error messages
+ * are its own, so the two files do not form a loop).
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "common/ab_mem.h"
 #include "templates/tpl_parse.h"
-
-int tpl_is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-unsigned tpl_line_at(struct tpl_parser *p, size_t pos)
-{
-    while (p->line_pos < pos) {
-        if (p->src[p->line_pos++] == '\n')
-            p->line_no++;
-    }
-    while (p->line_pos > pos) {
-        if (p->src[--p->line_pos] == '\n')
-            p->line_no--;
-    }
-    return p->line_no;
-}
-
-enum ab_err tpl_perr(struct tpl_parser *p, size_t pos, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return ab_fail(p->em, AB_ETEMPLATE, "%s:%u: %s", p->t->name,
-                   tpl_line_at(p, pos), msg);
-}
-
-enum ab_err tpl_oom(struct tpl_parser *p)
-{
-    return ab_fail(p->em, AB_ENOMEM, "%s: out of memory", p->t->name);
-}
 
 static const void *find(const char *hay, size_t hlen, const char *nd,
                         size_t nlen)

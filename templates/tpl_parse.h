@@ -1,7 +1,9 @@
 /*
  * tpl_parse.h - templates/ private: the parser's state, shared by the
- * scanner (tpl_parse.c: finds tags, tracks lines and delimiters) and the
- * tree builder (tpl_tags.c: what each tag does, and the whitespace rules).
+ * scanner (tpl_parse.c: finds tags under the current delimiters) and the
+ * tree builder (tpl_tags.c: what each tag does, the whitespace rules, line
+ * numbers and error messages).  The scanner calls the tree builder, never
+ * the other way round.
  */
 #ifndef AB_TPL_PARSE_H
 #define AB_TPL_PARSE_H
@@ -56,7 +58,7 @@ static inline void tpl_trim(const char **s, size_t *n)
         (*n)--;
 }
 
-/* tpl_parse.c */
+/* tpl_tags.c: positions and errors (the scanner calls these too) */
 unsigned tpl_line_at(struct tpl_parser *p, size_t pos);
 /* "NAME:LINE: what", AB_ETEMPLATE */
 enum ab_err tpl_perr(struct tpl_parser *p, size_t pos, const char *fmt, ...)

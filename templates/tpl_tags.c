@@ -17,12 +17,50 @@
  *    the place where it is expanded is added back when rendering.  That is
  *    the "strip prefix" each frame carries; nested blocks strip relative to
  *    their enclosing block.
+ *
+ * It also keeps the parser's line numbers and makes its error messages
+ * ("NAME:LINE: what"), for itself and for the scanner (tpl_parse.c).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/ab_mem.h"
 #include "templates/tpl_parse.h"
+
+/* ---- where in the source, and errors that say so ------------------------
+ * Here rather than in the scanner: both files report errors, and the
+ * scanner already calls this file, so this file must not call back. */
+
+unsigned tpl_line_at(struct tpl_parser *p, size_t pos)
+{
+    while (p->line_pos < pos) {
+        if (p->src[p->line_pos++] == '\n')
+            p->line_no++;
+    }
+    while (p->line_pos > pos) {
+        if (p->src[--p->line_pos] == '\n')
+            p->line_no--;
+    }
+    return p->line_no;
+}
+
+enum ab_err tpl_perr(struct tpl_parser *p, size_t pos, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ab_fail(p->em, AB_ETEMPLATE, "%s:%u: %s", p->t->name,
+                   tpl_line_at(p, pos), msg);
+}
+
+enum ab_err tpl_oom(struct tpl_parser *p)
+{
+    return ab_fail(p->em, AB_ENOMEM, "%s: out of memory", p->t->name);
+}
+
 
 /*
  * Only blanks between the start of pos's line and pos?  *ls is that line
