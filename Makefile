@@ -19,6 +19,7 @@ BINDIR    ?= $(PREFIX)/bin
 DATADIR   ?= $(PREFIX)/share/ackbeat
 MANDIR    ?= $(PREFIX)/share/man
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
+SYSLIBDIR ?= $(PREFIX)/lib
 CC        ?= cc
 SAN       ?=
 FUZZ_TIME ?= 60
@@ -213,6 +214,27 @@ lint: $(LIBS)
 symbols: $(LIBS)
 	@scripts/check-symbols $(B)
 
+# --- the Debian package ----------------------------------------------------
+# make deb: the .deb of commit DEB_FROM (default HEAD: what a fresh clone
+# has), built in a copy ($(B)/deb/src) so that debian/rules' clean never
+# touches the tree's own build folders; DEB_FROM=worktree packages the
+# tracked files as they are in the work tree.  Outside a git checkout
+# (a tarball) the folder itself is copied.  The package, the build log and
+# lintian's report land in $(B)/deb.
+DEB_FROM ?= HEAD
+.PHONY: deb
+deb:
+	@scripts/install-deps package
+	rm -rf $(B)/deb
+	mkdir -p $(B)/deb/src
+	if [ ! -e .git ]; then tar -cf - --exclude=./build --exclude=./ackbeat . | tar -xf - -C $(B)/deb/src; \
+	elif [ "$(DEB_FROM)" = worktree ]; then git ls-files -z | xargs -0 tar -cf - | tar -xf - -C $(B)/deb/src; \
+	else git archive --format=tar "$(DEB_FROM)" | tar -xf - -C $(B)/deb/src; fi
+	cd $(B)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b -j$$(nproc) >../build.log 2>&1 || \
+	    { tail -n 40 ../build.log; exit 1; }
+	lintian --fail-on error,warning $(B)/deb/ackbeat_*.deb | tee $(B)/deb/lintian.txt
+	@ls $(B)/deb/*.deb
+
 # --- install -------------------------------------------------------------
 install: $(B)/ackbeat
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates/default \
@@ -227,6 +249,13 @@ install: $(B)/ackbeat
 	sed 's|/usr/bin/ackbeat|$(BINDIR)/ackbeat|g' systemd/ackbeat.service \
 	    > $(DESTDIR)$(UNITDIR)/ackbeat.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/ackbeat.service
+	# What the Debian package does at install, for a site to run after
+	# this (README, "Running it as a service"): the ackbeat user, its
+	# 0700 state folder, and an example configuration to start from.
+	install -d $(DESTDIR)$(SYSLIBDIR)/sysusers.d $(DESTDIR)$(SYSLIBDIR)/tmpfiles.d
+	install -m 644 debian/ackbeat.sysusers $(DESTDIR)$(SYSLIBDIR)/sysusers.d/ackbeat.conf
+	install -m 644 debian/ackbeat.tmpfiles $(DESTDIR)$(SYSLIBDIR)/tmpfiles.d/ackbeat.conf
+	install -m 644 debian/ackbeat.xml $(DESTDIR)$(DATADIR)/ackbeat.xml.example
 
 clean:
 	rm -rf build ackbeat
