@@ -259,6 +259,14 @@ int cmd_run(int argc, char **argv)
     int rc = cli_env_open(o.config, &env);
     if (rc)
         return rc;
+    /* One daemon per state database: a second would send every notice
+     * again. */
+    ab_errmsg lem = {{0}};
+    if (store_lock_daemon(env.st, &lem) != AB_OK) {
+        fprintf(stderr, "ackbeat run: %s\n", lem.text);
+        cli_env_close(&env);
+        return EXIT_FAIL;
+    }
     eng_set_started(env.e, wall(offset));
     eng_set_stamp_now(env.e, o.now_arg != NULL);
     main_thread = pthread_self();
@@ -290,6 +298,14 @@ int cmd_run(int argc, char **argv)
         struct eng_tick_stats s;
         ab_errmsg em = {{0}};
         memset(&s, 0, sizeof s);
+        /* A state file deleted or replaced under us: writing on would
+         * lose everything at exit.  Stop; systemd restarts us on the new
+         * one. */
+        if (store_check_file(env.st, &em) != AB_OK) {
+            ab_log(AB_LOG_ERROR, "%s", em.text);
+            rc = EXIT_FAIL;
+            break;
+        }
         cli_selfwatch_tick(self, env.c, env.st, now);
         int failed = eng_tick(env.e, now, &s, &em) != AB_OK;
         if (failed)
@@ -326,5 +342,5 @@ int cmd_run(int argc, char **argv)
     web_free(web_srv);
     web_srv = NULL;
     cli_env_close(&env);
-    return EXIT_OK;
+    return rc;
 }

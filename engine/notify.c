@@ -38,16 +38,23 @@ static unsigned hash_addr(const char *s)
     return h;
 }
 
-static void alert_msgid(char *buf, size_t len, int64_t alert_id, const char *seq,
-                        const char *rcpt, const char *domain)
+/* With the database's random part (store_msgid_salt), so that a new
+ * database never reuses an id: providers drop a repeated one as a
+ * duplicate.  A database that predates it keeps its ids, and threads. */
+static void alert_msgid(eng *e, char *buf, size_t len, int64_t alert_id, const char *seq,
+                        const char *rcpt)
 {
-    snprintf(buf, len, "<ackbeat.alert%lld.%s.%08x@%s>", (long long)alert_id, seq,
-             hash_addr(rcpt), domain);
+    const char *domain = mail_addr_domain(cfg_global(e->c)->mail.from);
+    char salt[32] = "";
+    if (store_msgid_salt(e->st, salt, sizeof salt, NULL) != AB_OK)
+        salt[0] = '\0';
+    snprintf(buf, len, "<ackbeat.alert%lld.%s%s%s.%08x@%s>", (long long)alert_id, seq,
+             salt[0] ? "." : "", salt, hash_addr(rcpt), domain);
 }
 
 void eng_alert_thread_id(eng *e, int64_t alert_id, const char *rcpt, char *buf, size_t len)
 {
-    alert_msgid(buf, len, alert_id, "n1", rcpt, mail_addr_domain(cfg_global(e->c)->mail.from));
+    alert_msgid(e, buf, len, alert_id, "n1", rcpt);
 }
 
 enum ab_err eng_queue_email(eng *e, const struct eng_email *m, ab_time now,
@@ -183,7 +190,7 @@ static enum ab_err notify_each(eng *e, const struct cfg_check *k,
             return err;
     }
     if (msgid_out)
-        alert_msgid(msgid_out, 256, a->id, "n1", rcpts[0], mail_addr_domain(g->mail.from));
+        alert_msgid(e, msgid_out, 256, a->id, "n1", rcpts[0]);
     return AB_OK;
 }
 
@@ -279,10 +286,9 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs
     if ((err = render3(e, message, k->name, cfg_check_kind_name(k->kind), ctx, &b->subject,
                        &b->text, &b->html, em)))
         goto out;
-    const char *domain = mail_addr_domain(g->mail.from);
     char msgid[256], root[256], aid[32];
-    alert_msgid(msgid, sizeof msgid, a->id, n->seq, n->rcpt, domain);
-    alert_msgid(root, sizeof root, a->id, "n1", n->rcpt, domain);
+    alert_msgid(e, msgid, sizeof msgid, a->id, n->seq, n->rcpt);
+    alert_msgid(e, root, sizeof root, a->id, "n1", n->rcpt);
     int first = !strcmp(n->seq, "n1");
     snprintf(aid, sizeof aid, "%lld", (long long)a->id);
     struct mail_header hdrs[] = {{"X-Ackbeat-Check", k->name},

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include <string.h>
+#include <unistd.h>
 
 #include "common/ab_mem.h"
 
@@ -190,6 +191,16 @@ static enum ab_err migrate(store *st, ab_errmsg *em)
      * the old version intact rather than a schema no version describes. */
     if ((e = store_exec(st, "BEGIN IMMEDIATE", em)))
         return e;
+    /* Read again under the write lock: processes started together on a
+     * new file all saw version 0, and the ones that waited for the lock
+     * would run the migrations a second time ("table meta already
+     * exists"). */
+    if ((e = pragma_int(st, "PRAGMA user_version", &version, em))) {
+        store_rollback(st);
+        return e;
+    }
+    if (version >= store_migrations_count)
+        return store_exec(st, "COMMIT", em);
     for (int v = version; v < store_migrations_count; v++) {
         char *err = NULL;
         if (sqlite3_exec(st->db, store_migrations_sql[v], NULL, NULL, &err) !=
@@ -218,11 +229,14 @@ enum ab_err store_open(const char *path, store **out, ab_errmsg *em)
     if (!st)
         return ab_fail(em, AB_ENOMEM, "out of memory");
     st->fail_after = -1;
+    st->lock_fd = -1;
     st->path = ab_strdup(path);
     if (!st->path) {
         e = ab_fail(em, AB_ENOMEM, "out of memory");
         goto out;
     }
+    if ((e = store_file_prepare(path, em)))
+        goto out;
     int rc = sqlite3_open_v2(path, &st->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                  SQLITE_OPEN_NOMUTEX,
@@ -239,11 +253,21 @@ enum ab_err store_open(const char *path, store **out, ab_errmsg *em)
     int version;
     if ((e = pragma_int(st, "PRAGMA user_version", &version, em)))
         goto out;
-    if ((e = store_exec(st, "PRAGMA journal_mode = WAL", em)) ||
+    /* Switching a new file to WAL needs it alone, and SQLite does not
+     * wait for that through the busy handler: processes started together
+     * got "database is locked" here.  Wait as the busy timeout would. */
+    for (int waited = 0;; waited += 10) {
+        e = store_exec(st, "PRAGMA journal_mode = WAL", em);
+        if (e != AB_EBUSY || waited >= BUSY_TIMEOUT_MS)
+            break;
+        sqlite3_sleep(10);
+    }
+    if (e ||
         (e = store_exec(st, "PRAGMA synchronous = FULL", em)) ||
         (e = store_exec(st, "PRAGMA foreign_keys = ON", em)))
         goto out;
-    if ((e = migrate(st, em)))
+    if ((e = migrate(st, em)) || (e = store_salt_init(st, em)) ||
+        (e = store_file_remember(st, em)))
         goto out;
     *out = st;
     st = NULL;
@@ -260,6 +284,10 @@ void store_close(store *st)
         sqlite3_finalize(st->cache[i].stmt);
     if (st->db)
         sqlite3_close_v2(st->db);
+    /* After SQLite's close: closing any descriptor of the file drops the
+     * process's POSIX locks on it, SQLite's included. */
+    if (st->lock_fd >= 0)
+        close(st->lock_fd);
     ab_free(st->path);
     ab_free(st);
 }

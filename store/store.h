@@ -40,6 +40,25 @@ typedef struct store store;
 enum ab_err store_open(const char *path, store **out, ab_errmsg *em) AB_MUST_CHECK;
 void store_close(store *st);
 
+/*
+ * The file under a running daemon: AB_ESTORE, saying which, when the
+ * database at the opened path was deleted or replaced since store_open
+ * (device and inode compared).  Cheap: one stat(2); call it every tick.
+ */
+enum ab_err store_check_file(store *st, ab_errmsg *em) AB_MUST_CHECK;
+/*
+ * One daemon per database: an advisory lock held until store_close (or
+ * the process's death).  AB_EBUSY with a clear message when another
+ * process holds it.  One-shot commands do not take it.
+ */
+enum ab_err store_lock_daemon(store *st, ab_errmsg *em) AB_MUST_CHECK;
+/*
+ * This database's random Message-ID part (hex, "" for a database that
+ * sent alert notices before it had one).  out has len bytes (>= 16).
+ */
+enum ab_err store_msgid_salt(store *st, char *out, size_t len,
+                             ab_errmsg *em) AB_MUST_CHECK;
+
 /* The schema version of the open database. */
 int store_schema_version(store *st);
 

@@ -38,3 +38,4 @@ test_engine_ping_MODS := engine checks inbox mailer config templates schedules s
 test_config_hardening_MODS := config schedules common
 test_engine_words_MODS := engine checks inbox mailer config templates schedules store common
 test_engine_lifecycle_MODS := engine checks inbox mailer config templates schedules store common
+test_store_guard_MODS := store common

@@ -4,7 +4,8 @@
  * digest, 10,000 ping checks are each judged and each alerted on.  And
  * one notice that cannot be built fails alone: reported, in the outbox
  * as failed, while the others go out.  A report to a ping check keeps
- * its message and refuses an item or a value.
+ * its message and refuses an item or a value.  Two new databases never
+ * give one Message-ID.
  *
  * (An alert to a group of 300 once reached 256 of them: a fixed array in
  * the notifier.)  The mail goes to a Maildir; the tests count files.
@@ -308,4 +309,37 @@ TEST(a_report_to_a_ping_check_keeps_its_message_and_refuses_an_item)
     CHECK_CONTAINS(a->message, "tape jammed");
     store_alert_free(a);
     world_free(&w);
+}
+
+/* The first notice's Message-ID in a fresh world named name. */
+static int first_msgid(const char *name, char *out, size_t len)
+{
+    struct world w;
+    if (world_new(&w, name, "    <person name=\"ops\" email=\"ops@example.test\"/>\n",
+                  "notify=\"ops\"",
+                  "    <sql name=\"q\" source=\"db\" crit=\"5\" direction=\"below\">"
+                  "<query>SELECT 1</query></sql>\n"))
+        return -1;
+    struct eng_tick_stats s;
+    struct store_outbox_entry *v = NULL;
+    size_t n = 0;
+    int rc = tick(&w, "2026-12-01T07:00:00Z", &s) || store_outbox_list(w.st, 1, 0, &v, &n, NULL) ||
+             n != 1;
+    if (!rc)
+        snprintf(out, len, "%s", v[0].message_id);
+    store_outbox_list_free(v, n);
+    world_free(&w);
+    return rc ? -1 : 0;
+}
+
+TEST(a_new_database_never_reuses_a_message_id)
+{
+    char a[256], b[256];
+    CHECK_OK(first_msgid("msgid-a", a, sizeof a));
+    CHECK_OK(first_msgid("msgid-b", b, sizeof b));
+    /* Same alert number, notice and recipient: before, both were
+     * <ackbeat.alert1.n1.HASH@example.test>. */
+    CHECK_CONTAINS(a, "<ackbeat.alert1.n1.");
+    CHECK_CONTAINS(b, "<ackbeat.alert1.n1.");
+    CHECK(strcmp(a, b) != 0);
 }
