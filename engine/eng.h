@@ -130,6 +130,42 @@ enum ab_err eng_dismiss(eng *e, int64_t alert_id, const char *by,
                         const char *note, ab_time until, ab_time now,
                         ab_errmsg *em) AB_MUST_CHECK;
 
+/* ---- what /metrics reads (engine/metrics.c) --------------------------------
+ * One read of everything the metrics page shows, so that web/ asks the
+ * engine and never the store. */
+struct eng_check_metrics {
+    const struct cfg_check *k; /* borrowed from the config */
+    int status;                /* worst debounced status of its items; -1: none yet */
+    int has_run;               /* a completed run exists: */
+    ab_time last_run;          /*   its start */
+    int64_t exec_ms;           /*   its execution time */
+    int has_value;
+    double value;              /* its first item's value */
+    int64_t runs_total;        /* completed runs ever (retention folded in) */
+};
+struct eng_cycle_metrics {
+    const struct cfg_check *k; /* the heartbeat check, borrowed */
+    size_t asked, confirmed, bounced;
+    int quorum;
+};
+struct eng_metrics {
+    struct eng_check_metrics *checks; /* config order */
+    size_t nchecks;
+    struct eng_cycle_metrics *cycles; /* the newest open cycle of each heartbeat */
+    size_t ncycles;
+    struct store_metric_counts counts; /* pings, inbox classes, mail sent/failed */
+    int have_alerts;
+    struct store_webq_alert_counts alerts;
+    int have_outbox;
+    struct store_outbox_counts outbox;
+    int have_inbox;                    /* an <inbox> is configured and was read */
+    struct store_webq_inbox inbox;     /* inbox.last_error is owned */
+};
+/* Fill *out as of now; free with eng_metrics_free (also after an error). */
+enum ab_err eng_metrics_read(eng *e, ab_time now, struct eng_metrics *out,
+                             ab_errmsg *em) AB_MUST_CHECK;
+void eng_metrics_free(struct eng_metrics *m);
+
 /* ---- what people read (engine/words.c) ------------------------------------
  * One wording for what came back from a person asked, shared by `acks`,
  * `status`, the web and the "nobody confirmed" notice, so that they never

@@ -578,18 +578,30 @@ enum ab_err store_outbox_counts(store *st, struct store_outbox_counts *out,
 enum ab_err store_outbox_purge(store *st, ab_time before, int64_t *deleted, ab_errmsg *em)
 {
     sqlite3_stmt *s;
-    /* outbox_rcpts rows go with their message (ON DELETE CASCADE). */
-    enum ab_err e = store_prepare(st,
-                                  "DELETE FROM outbox WHERE status != 'queued' "
-                                  "AND created < ?",
-                                  &s, em);
+    /* The sent and failed totals of /metrics must not drop with the
+     * messages: fold them in, in the same transaction as the delete. */
+    enum ab_err e = store_begin(st, em);
     if (e)
         return e;
+    if ((e = store_metric_fold_mail(st, before, em)))
+        goto fail;
+    /* outbox_rcpts rows go with their message (ON DELETE CASCADE). */
+    e = store_prepare(st,
+                      "DELETE FROM outbox WHERE status != 'queued' "
+                      "AND created < ?",
+                      &s, em);
+    if (e)
+        goto fail;
     store_bind_time(s, 1, before);
     if (store_step(st, s) != SQLITE_DONE)
         e = store_dberr(st, em, "outbox purge");
     else if (deleted)
         *deleted = sqlite3_changes(st->db);
     sqlite3_finalize(s);
+    if (e)
+        goto fail;
+    return store_commit(st, em);
+fail:
+    store_rollback(st);
     return e;
 }

@@ -29,6 +29,10 @@ enum ab_err store_purge_history(store *st, ab_time before, int64_t *deleted,
     enum ab_err e = store_begin(st, em);
     if (e)
         return e;
+    /* /metrics' counters must not drop with the history they count. */
+    if ((e = store_metric_fold_runs(st, before, em)) ||
+        (e = store_metric_fold_pings(st, before, em)))
+        goto fail;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         sqlite3_stmt *s;
         if ((e = store_prepare(st, steps[i], &s, em)))

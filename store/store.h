@@ -737,4 +737,30 @@ enum ab_err store_webq_alert_counts(store *st, ab_time now,
                                     struct store_webq_alert_counts *out,
                                     ab_errmsg *em) AB_MUST_CHECK;
 
+/* ---- totals for /metrics' counters (metrics.c) ------------------------------
+ * Never decreasing: what retention purges is folded into meta first. */
+struct store_count {
+    char *name;  /* check, inbox class, or mail status */
+    char *sub;   /* pings: the kind ("start", "success", "fail", "exit"); else NULL */
+    int64_t n;
+};
+struct store_metric_counts {
+    struct store_count *runs;   /* completed runs per check, by name */
+    size_t nruns;
+    struct store_count *pings;  /* pings per check and kind */
+    size_t npings;
+    struct store_count *inbox;  /* inbox messages per class */
+    size_t ninbox;
+    int64_t mail_sent, mail_failed; /* outgoing mail, per recipient */
+};
+/* Fill *out (free with store_metric_counts_free, also after an error). */
+enum ab_err store_metric_counts(store *st, struct store_metric_counts *out,
+                                ab_errmsg *em) AB_MUST_CHECK;
+void store_metric_counts_free(struct store_metric_counts *c);
+/* Called by the purges, in their transaction, just before they delete:
+ * add what they are about to delete to the folded totals. */
+enum ab_err store_metric_fold_runs(store *st, ab_time before, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_metric_fold_pings(store *st, ab_time before, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_metric_fold_mail(store *st, ab_time before, ab_errmsg *em) AB_MUST_CHECK;
+
 #endif
