@@ -200,6 +200,7 @@ struct mail_envelope {
                      * (sendmail: may read them with -t) */
     const char *data;            /* CRLF message */
     size_t len;
+    const char *message_id;      /* may be NULL; maildir: names the file by it */
 };
 
 /* The outcome for one recipient. */

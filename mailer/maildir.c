@@ -7,8 +7,16 @@
  * Delivery follows the Maildir rules so that a reader never sees half a
  * message: write tmp/NAME, fsync it, then link it into new/NAME (atomic,
  * and refuses to overwrite) and fsync new/ so the name survives a power
- * cut, then remove tmp/NAME.  NAME is TIME.M<usec>P<pid>Q<n>R<random>.HOST,
- * unique per host without relying on the clock alone.
+ * cut, then remove tmp/NAME.
+ *
+ * NAME comes from the message's Message-ID (ab<64-bit hash>.HOST), so
+ * that the retry after a crash between the delivery and the outbox's
+ * "sent" finds the file (in new/, or in cur/ where a reader moved it,
+ * NAME:2,FLAGS) and does not deliver a second copy.  Without a
+ * Message-ID it is TIME.M<usec>P<pid>Q<n>R<random>.HOST, unique per host
+ * without relying on the clock alone.  Our tmp/ leftovers of a crash
+ * (ab*, older than a minute, so not a write in progress) are removed when
+ * the transport opens.
  *
  * A Maildir has no recipients: the one file is the delivery for all of
  * them.  It starts with "Return-Path: <SENDER>", the envelope sender, as
@@ -18,6 +26,7 @@
  */
 #include "mailer/mail_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -107,17 +116,113 @@ static int fsync_dir(const char *dir)
     return r;
 }
 
+/* FNV-1a, 64 bits: a file name per Message-ID. */
+static uint64_t hash64(const char *s)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* Is NAME in new/, or NAME or NAME:2,... in cur/? */
+static int delivered(const struct maildir *m, const char *name)
+{
+    char p[4096];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/new/%s", m->path, name);
+    if (stat(p, &sb) == 0)
+        return 1;
+    snprintf(p, sizeof p, "%s/cur", m->path);
+    DIR *d = opendir(p);
+    size_t n = strlen(name);
+    int found = 0;
+    struct dirent *de;
+    while (d && !found && (de = readdir(d)))
+        found = !strncmp(de->d_name, name, n) && (de->d_name[n] == '\0' || de->d_name[n] == ':');
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Remove our tmp/ files left by a crash: named ab*, not touched for a
+ * minute (a delivery in progress takes milliseconds). */
+static void clean_tmp(const struct maildir *m)
+{
+    char dir[4096], p[4400];
+    snprintf(dir, sizeof dir, "%s/tmp", m->path);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    time_t now = time(NULL);
+    while (d && (de = readdir(d))) {
+        struct stat sb;
+        if (strncmp(de->d_name, "ab", 2) != 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && now - sb.st_mtime > 60)
+            unlink(p);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Deliver the one file of message_id into new/, unless it is there. */
+static enum ab_err deliver_once(struct maildir *m, const char *message_id,
+                                const char *data, size_t len, ab_errmsg *em)
+{
+    char name[512], tmp[4096], dst[4096], dir[4096];
+    snprintf(name, sizeof name, "ab%016llx.%s", (unsigned long long)hash64(message_id),
+             m->host);
+    if (delivered(m, name))
+        return AB_OK; /* the crash came after the delivery: not twice */
+    snprintf(tmp, sizeof tmp, "%s/tmp/%s", m->path, name);
+    snprintf(dst, sizeof dst, "%s/new/%s", m->path, name);
+    /* O_TRUNC: a leftover of a crash under the same name is rewritten. */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return ab_fail(em, AB_EIO, "maildir: cannot create %s: %s", tmp, strerror(errno));
+    int w = write_all(fd, data, len) < 0 || fsync(fd) < 0;
+    int err = errno;
+    if (close(fd) < 0 && !w) {
+        w = 1;
+        err = errno;
+    }
+    if (w) {
+        unlink(tmp);
+        return ab_fail(em, AB_EIO, "maildir: writing %s: %s", tmp, strerror(err));
+    }
+    int r = link(tmp, dst);
+    if (r < 0 && errno == EEXIST)
+        r = 0; /* delivered meanwhile: the same message */
+    if (r < 0 && (errno == EPERM || errno == ENOTSUP || errno == EXDEV))
+        r = rename(tmp, dst);
+    err = errno;
+    unlink(tmp);
+    if (r < 0)
+        return ab_fail(em, AB_EIO, "maildir: cannot move %s into new/: %s", name,
+                       strerror(err));
+    snprintf(dir, sizeof dir, "%s/new", m->path);
+    if (fsync_dir(dir) < 0)
+        return ab_fail(em, AB_EIO, "maildir: fsync %s: %s", dir, strerror(errno));
+    return AB_OK;
+}
+
 /* Deliver one file into new/. */
-static enum ab_err deliver(struct maildir *m, const char *data, size_t len,
-                           ab_errmsg *em)
+static enum ab_err deliver(struct maildir *m, const char *message_id, const char *data,
+                           size_t len, ab_errmsg *em)
 {
     char name[512], tmp[4096], dst[4096], dir[4096];
     if (!m->ready) {
         enum ab_err e = ab_maildir_make(m->path, em);
         if (e)
             return e;
+        clean_tmp(m);
         m->ready = 1;
     }
+    if (message_id && *message_id)
+        return deliver_once(m, message_id, data, len, em);
     for (int tries = 0; tries < 5; tries++) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -190,7 +295,7 @@ static enum ab_err md_send(void *state, const struct mail_envelope *env,
         mail_crlf_to_lf(&lf, env->data, env->len) != AB_OK)
         e = ab_fail(msg, AB_ENOMEM, "out of memory");
     else
-        e = deliver(m, lf.data ? lf.data : "", lf.len, msg);
+        e = deliver(m, env->message_id, lf.data ? lf.data : "", lf.len, msg);
     ab_buf_free(&lf);
     if (e) {
         mail_results_set(res, env->nrcpts, AB_ETEMPFAIL, "%s", msg->text);

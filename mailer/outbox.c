@@ -152,6 +152,7 @@ static enum ab_err attempt(struct drain *d, int64_t id, int force, ab_errmsg *em
                 .all_rcpts = n == m->nrcpts_total,
                 .data = m->body,
                 .len = m->len,
+                .message_id = m->message_id,
             };
             ab_errmsg msg;
             msg.text[0] = 0;

@@ -39,3 +39,4 @@ test_config_hardening_MODS := config schedules common
 test_engine_words_MODS := engine checks inbox mailer config templates schedules store common
 test_engine_lifecycle_MODS := engine checks inbox mailer config templates schedules store common
 test_store_guard_MODS := store common
+test_mailer_maildir_once_MODS := mailer store config common

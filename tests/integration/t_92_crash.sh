@@ -22,6 +22,9 @@
 # answers every token as soon as it appears in the state database, through
 # Postfix into heartbeat's INBOX, which the daemon polls every second.
 #
+# Then the maildir: transport, ticks killed while they deliver: no
+# message twice (the closing note gives duplicates per transport).
+#
 # First, one deterministic case of the same promise: `ackbeat tick` is
 # killed right after a heartbeat's fire time is recorded as taken (its cycle
 # has 300 recipients, past the 256 where cycles were once cut short); the
@@ -146,6 +149,35 @@ check_eq "a kill after the fire time is taken still leaves one whole cycle ($NF 
 	"$(fq "SELECT count(*) || ' ' || (SELECT count(*) FROM tokens) || ' ' || (SELECT count(*) FROM outbox) FROM cycles")" \
 	"1 $NF $NF"
 check_eq "its state database is intact" "$(fq 'PRAGMA integrity_check')" ok
+
+# --- the maildir: transport, killed while it delivers ---------------------
+# Those NF emails go out through maildir:out, by ticks that are SIGKILLed
+# at random moments, KILLS times, each restarted; then one tick to the end.
+# The file is named by the Message-ID, so a retry after a kill between
+# the delivery and the outbox's "sent" adds no copy: none may be there.
+mkills=0
+for i in $(seq 1 "$KILLS"); do
+	"$ACKBEAT" tick -c "$F/ackbeat.xml" --now 2030-06-01T08:00:40Z >>"$F/md.out" 2>&1 &
+	mpid=$!
+	ms=$((20 + RANDOM % 200))
+	sleep "0.$(printf '%03d' "$ms")"
+	if alive "$mpid"; then
+		kill -9 "$mpid"
+		mkills=$((mkills + 1))
+	fi
+	wait "$mpid" 2>/dev/null
+done
+"$ACKBEAT" tick -c "$F/ackbeat.xml" --now 2030-06-01T08:00:50Z >>"$F/md.out" 2>&1
+cat "$F"/out/new/* "$F"/out/cur/* 2>/dev/null | grep -i '^message-id:' | tr -d '\r' | sort >"$F/md.ids"
+mtotal=$(wc -l <"$F/md.ids")
+mdistinct=$(sort -u "$F/md.ids" | wc -l)
+mdups=$((mtotal - mdistinct))
+diag "maildir: $NF sent, $mtotal delivered, $mdups duplicate(s) after $mkills kills mid-delivery"
+check_eq "maildir: every email delivered" "$mdistinct" "$NF"
+check_eq "maildir: no email delivered twice after $mkills SIGKILLs" "$mdups" 0
+check_eq "maildir: nothing left in tmp/" "$(find "$F/out/tmp" -type f | wc -l)" 0
+check_eq "maildir: the outbox has everything sent" \
+	"$(fq "SELECT count(*) FROM outbox WHERE status != 'sent'")" 0
 
 # --- the daemon on a clock that goes on across restarts -------------------
 off=$((T0 - $(date +%s)))
@@ -319,6 +351,7 @@ diag "heartbeats: $want sent, $total delivered, $dups duplicate(s) (at-least-onc
 diag "$(uniq -d -c "$T_DIR/alice.ids" | head -n 5)"
 check "no heartbeat arrived more often than there were kills" \
 	test "$(uniq -c "$T_DIR/alice.ids" | awk 'BEGIN{m=0} $1>m{m=$1} END{print m}')" -le $((kills + 1))
+check "SMTP: at most one duplicate per kill" test "$dups" -le "$kills"
 
 # --- every reply recorded exactly once --------------------------------------
 nsent=$(wc -l <"$T_DIR/replies.sent")
@@ -344,5 +377,6 @@ check_eq "every cycle is Healthy" "$(q "SELECT group_concat(DISTINCT status) FRO
 # --- the logs ----------------------------------------------------------------
 check_fails "no corruption, database or sanitizer error in the daemon's log" \
 	grep -qiE 'malformed|corrupt|database is locked|disk I/O|AddressSanitizer|runtime error' "$T_DIR/run.err"
+diag "duplicates per transport: smtp $dups after $kills SIGKILLs (at most one per kill), maildir $mdups after $mkills (none)"
 diag "daemon log: $(grep -c 'mail: sent' "$T_DIR/run.err") sends, $(grep -c 'cycle .* opened' "$T_DIR/run.err") cycle(s) opened, $(grep -c 'message(s) read' "$T_DIR/run.err") inbox reads"
 done_testing
