@@ -390,6 +390,28 @@ TEST(count_query_and_empty_table)
     chk_ctx_free(ctx);
 }
 
+/* grace= on an sql check with a period: :period_start and :period_end are
+ * the previous period's until the grace ends. */
+TEST(sql_grace_binds_the_previous_period_until_it_ends)
+{
+    struct cfg_source s = src_sqlite("edges", edges_db());
+    chk_ctx *ctx = chk_ctx_new();
+    struct cfg_check c = mkcheck("monthly-sql", CFG_SQL, &s);
+    c.query = "SELECT count(*) FROM iso WHERE ts >= :period_start AND ts < :period_end";
+    c.period = CFG_PERIOD_MONTH;
+    c.timezone = "America/Los_Angeles";
+    c.naive_zone = "America/Los_Angeles";
+    c.has_crit = 1;
+    c.crit = 3;
+    c.direction = CFG_BELOW;
+    c.period_grace = 4 * 86400;
+    /* November had 3 rows: not below 3 */
+    EXPECT(ctx, &c, T("2026-12-01T14:00:00Z"), STORE_HEALTHY, "value 3");
+    /* past the grace, December's single row is judged */
+    EXPECT(ctx, &c, T("2026-12-05T08:00:00Z"), STORE_FAILING, "value 1");
+    chk_ctx_free(ctx);
+}
+
 /* ---- sql ------------------------------------------------------------- */
 
 TEST(sql_thresholds_both_directions)

@@ -247,3 +247,60 @@ TEST(bounce_address)
         ab_buf_free(&errs);
     }
 }
+
+/* authserv-id= is one word, the name our MX writes first in its
+ * Authentication-Results header. */
+TEST(authserv_id)
+{
+    ab_buf errs;
+    enum ab_err e;
+    cfg *c = load_inbox("auth-ok.xml", "authserv-id=\"mx.example.test\"", &errs, &e);
+    CHECK_OK(e);
+    CHECK_STR(cfg_global(c)->inbox.authserv_id, "mx.example.test");
+    cfg_free(c);
+    ab_buf_free(&errs);
+    c = load_inbox("auth-bad.xml", "authserv-id=\"mx.example.test; dmarc=pass\"", &errs, &e);
+    CHECK(e != AB_OK);
+    CHECK_CONTAINS(ab_buf_str(&errs), "auth-bad.xml:5: inbox: authserv-id=");
+    CHECK_CONTAINS(ab_buf_str(&errs), "must be one word");
+    cfg_free(c);
+    ab_buf_free(&errs);
+}
+
+/* grace= needs a calendar period, and must be shorter than it. */
+static enum ab_err load_check(const char *name, const char *check, ab_buf *errs)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", t_tmpdir(), name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return AB_EIO;
+    fprintf(f, "<ackbeat name=\"g\" timezone=\"UTC\">\n"
+               "  <state path=\"state.db\"/>\n"
+               "  <sources><sqlite name=\"db\" path=\"d.db\"/></sources>\n"
+               "  <checks>\n    %s\n  </checks>\n</ackbeat>\n",
+            check);
+    fclose(f);
+    cfg *c = NULL;
+    ab_buf_init(errs, 1 << 16);
+    enum ab_err e = cfg_load(path, &c, errs);
+    cfg_free(c);
+    return e;
+}
+
+TEST(grace_needs_a_period_shorter_than_it)
+{
+    ab_buf errs;
+    CHECK_OK(load_check("g-ok.xml", "<count name=\"m\" source=\"db\" table=\"t\" column=\"ts\" "
+                                    "period=\"month\" min=\"1\" grace=\"4d\"/>", &errs));
+    ab_buf_free(&errs);
+    CHECK(load_check("g-nop.xml", "<count name=\"m\" source=\"db\" table=\"t\" column=\"ts\" "
+                                  "window=\"30d\" min=\"1\" grace=\"4d\"/>", &errs) != AB_OK);
+    CHECK_CONTAINS(ab_buf_str(&errs), "g-nop.xml:5:");
+    CHECK_CONTAINS(ab_buf_str(&errs), "grace= needs period=");
+    ab_buf_free(&errs);
+    CHECK(load_check("g-long.xml", "<count name=\"w\" source=\"db\" table=\"t\" column=\"ts\" "
+                                   "period=\"week\" min=\"1\" grace=\"8d\"/>", &errs) != AB_OK);
+    CHECK_CONTAINS(ab_buf_str(&errs), "grace must be shorter than the period");
+    ab_buf_free(&errs);
+}
