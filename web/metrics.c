@@ -22,11 +22,11 @@
 
 #define CT_PROM "text/plain; version=0.0.4; charset=utf-8"
 
-/* A label value: backslash, double quote and newline escaped. */
+/* A label value: backslash, double quote and newline escaped (NULL: ""). */
 static enum ab_err put_label(ab_buf *b, const char *s)
 {
     enum ab_err e = AB_OK;
-    for (; *s && !e; s++) {
+    for (; s && *s && !e; s++) {
         if (*s == '\\')
             e = ab_buf_puts(b, "\\\\");
         else if (*s == '"')
