@@ -10,8 +10,23 @@
 #include "config/cfg_int.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "common/ab_mem.h"
+
+/* "Weekdays" and "Weekend" stand for their days (kind to seed 002 files,
+ * and what ackbeat.conf(5) showed); NULL for anything else. */
+static const char *const *day_group(const char *day)
+{
+    static const char *const weekdays[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                           "Friday", NULL};
+    static const char *const weekend[] = {"Saturday", "Sunday", NULL};
+    if (!strcasecmp(day, "Weekdays"))
+        return weekdays;
+    if (!strcasecmp(day, "Weekend"))
+        return weekend;
+    return NULL;
+}
 
 static void add_window_rule(struct cfg_builder *b, sched_window *w, xmlNode *rule,
                             enum sched_window_kind kind)
@@ -30,7 +45,8 @@ static void add_window_rule(struct cfg_builder *b, sched_window *w, xmlNode *rul
     ab_errmsg em = {{0}};
     int d, bad = 0;
     int32_t secs;
-    if (sched_parse_day(day, &d, &em) != AB_OK) {
+    const char *const *group = day_group(day);
+    if (!group && sched_parse_day(day, &d, &em) != AB_OK) {
         cfg_err(b, dn, "%s: %s", (const char *)rule->name, em.text);
         bad = 1;
     }
@@ -44,7 +60,12 @@ static void add_window_rule(struct cfg_builder *b, sched_window *w, xmlNode *rul
     }
     if (bad)
         return;
-    if (sched_window_add(w, kind, day, start, end, &em) != AB_OK) {
+    for (size_t i = 0; group && group[i]; i++)
+        if (sched_window_add(w, kind, group[i], start, end, &em) != AB_OK) {
+            cfg_err(b, rule, "%s: %s", (const char *)rule->name, em.text);
+            return;
+        }
+    if (!group && sched_window_add(w, kind, day, start, end, &em) != AB_OK) {
         /* Point at the element the detail is about when we can tell. */
         xmlNode *at = rule;
         if (strstr(em.text, "DayOfWeek"))

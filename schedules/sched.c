@@ -254,6 +254,20 @@ static enum ab_err raw_next_any(const sched *s, ab_time t, ab_time limit,
     struct sched_seg g;
     sched_zone_seg_at(s->zone, t + 1, &g);
     sched_lt lmin = t + 1 + g.off;
+    if (g.start == t + 1 && g.prev_off < g.off) {
+        /* t is the last second before a spring-forward gap: a slot whose
+         * wall time the gap skips fires at the gap's end, which is t + 1.
+         * Starting from t + 1's own wall time would step over the gap's
+         * wall times and lose the day (found by an independent oracle:
+         * "30 2 * * *" in Berlin from 2026-03-29T00:59:59Z gave 03-30). */
+        sched_lt S;
+        if (slot_next(s, g.start + g.prev_off, lmin - 1, &S) == AB_OK) {
+            if (g.start > limit)
+                return AB_ENOTFOUND;
+            *out = g.start;
+            return AB_OK;
+        }
+    }
     if (!both && g.start != INT64_MIN && g.prev_off > g.off) {
         /* In a fold's second pass: those wall times have been seen. */
         sched_lt seen = g.start + g.prev_off;

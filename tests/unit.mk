@@ -40,3 +40,4 @@ test_engine_words_MODS := engine checks inbox mailer config templates schedules 
 test_engine_lifecycle_MODS := engine checks inbox mailer config templates schedules store common
 test_store_guard_MODS := store common
 test_mailer_maildir_once_MODS := mailer store config common
+test_sched_gap_MODS := schedules common

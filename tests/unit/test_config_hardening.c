@@ -172,3 +172,43 @@ TEST(secrets_run_will_need_are_probed)
     ab_buf_free(&e2);
     ab_buf_free(&w2);
 }
+
+TEST(weekdays_and_weekend_stand_for_their_days)
+{
+    /* As ackbeat.conf(5) showed: validate used to refuse it. */
+    cfg *c;
+    ab_buf errs;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/week.xml", t_tmpdir());
+    f = fopen(path, "w");
+    CHECK(f != NULL);
+    fputs("<ackbeat name=\"t\" timezone=\"UTC\">\n"
+          "  <Schedules><EventScheduleObject><EventSchedule>Office</EventSchedule><Provisions>\n"
+          "    <ScheduleProvision><DayOfWeek>Weekdays</DayOfWeek><StartTime>08:00</StartTime>"
+          "<EndTime>18:00</EndTime></ScheduleProvision>\n"
+          "  </Provisions><Exclusions>\n"
+          "    <ScheduleExclusion><DayOfWeek>weekend</DayOfWeek><StartTime>00:00</StartTime>"
+          "<EndTime>23:59</EndTime></ScheduleExclusion>\n"
+          "  </Exclusions></EventScheduleObject></Schedules>\n"
+          "  <checks><ping name=\"p\" period=\"1d\" schedule=\"Office\"/></checks>\n"
+          "</ackbeat>\n", f);
+    fclose(f);
+    ab_buf_init(&errs, 1 << 16);
+    enum ab_err e = cfg_load(path, &c, &errs);
+    if (e)
+        printf("    %s", ab_buf_str(&errs));
+    CHECK_OK(e);
+    ab_buf_free(&errs);
+    const struct cfg_check *k = cfg_check_find(c, "p");
+    CHECK(k && k->schedule);
+    ab_time t;
+    CHECK_OK(ab_time_parse("2026-12-04T09:00:00Z", &t)); /* a Friday */
+    CHECK(sched_allowed(k->schedule, t, NULL));
+    CHECK_OK(ab_time_parse("2026-12-05T09:00:00Z", &t)); /* Saturday */
+    CHECK(!sched_allowed(k->schedule, t, NULL));
+    CHECK_OK(ab_time_parse("2026-12-07T07:00:00Z", &t)); /* Monday, too early */
+    CHECK(!sched_allowed(k->schedule, t, NULL));
+    CHECK_OK(ab_time_parse("2026-12-07T17:00:00Z", &t));
+    CHECK(sched_allowed(k->schedule, t, NULL));
+    cfg_free(c);
+}
