@@ -90,6 +90,11 @@ void cfg_err(struct cfg_builder *b, const xmlNode *n, const char *fmt, ...)
 void cfg_errl(struct cfg_builder *b, int line, const char *fmt, ...)
     AB_PRINTF(3, 4);
 
+/* command="..." as words, quoted as a POSIX shell quotes (argv.c); NULL,
+ * or what is wrong ("a ' is not closed"). *argv is NULL-terminated, in
+ * the arena. */
+const char *cfg_split_words(struct cfg_builder *b, const char *s, const char *const **argv,
+                            size_t *argc);
 /* An attribute's value, copied into the arena (NULL if absent).  A value
  * with a control character (CR, LF, tab, ...) is also reported. */
 const char *cfg_attr(struct cfg_builder *b, xmlNode *n, const char *name);

@@ -294,9 +294,15 @@ static void build_command(struct cfg_builder *b, xmlNode *n, struct cfg_check *k
     if (cmd && nargs)
         cfg_err(b, n, "check %s: give command= or <arg> elements, not both", k->name);
     if (cmd) {
-        /* Without a shell, command= is split on spaces: no quoting. */
+        /* Without a shell, command= is split into words with the shell's
+         * quoting ('...', "...", \) and nothing else of it. */
         size_t cnt;
-        const char *const *v = cfg_split(b, cmd, &cnt);
+        const char *const *v;
+        const char *why = cfg_split_words(b, cmd, &v, &cnt);
+        if (why) {
+            cfg_err(b, n, "check %s: command=: %s", k->name, why);
+            return;
+        }
         k->argv = v;
         k->argc = cnt;
     } else {

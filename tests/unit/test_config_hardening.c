@@ -212,3 +212,27 @@ TEST(weekdays_and_weekend_stand_for_their_days)
     CHECK(sched_allowed(k->schedule, t, NULL));
     cfg_free(c);
 }
+
+TEST(command_takes_shell_quoting_without_a_shell)
+{
+    cfg *c;
+    ab_buf errs;
+    CHECK_OK(load("", "",
+                  "    <command name=\"c\" command=\"'/opt/my tools/check' --name &quot;a b&quot; "
+                  "plain\\ word 'it''s' &quot;q\\&quot;d&quot; $HOME\"/>\n", &c, &errs));
+    ab_buf_free(&errs);
+    const struct cfg_check *k = cfg_check_find(c, "c");
+    CHECK(k != NULL);
+    CHECK_INT(k->argc, 7);
+    CHECK_STR(k->argv[0], "/opt/my tools/check");
+    CHECK_STR(k->argv[1], "--name");
+    CHECK_STR(k->argv[2], "a b");
+    CHECK_STR(k->argv[3], "plain word");
+    CHECK_STR(k->argv[4], "its");
+    CHECK_STR(k->argv[5], "q\"d");
+    CHECK_STR(k->argv[6], "$HOME"); /* no shell: nothing is expanded */
+    CHECK(k->argv[7] == NULL);
+    cfg_free(c);
+    CHECK(refused("", "", "    <command name=\"c\" command=\"/bin/echo 'open\"/>\n", 10,
+                  "command=: a ' is not closed"));
+}
