@@ -14,6 +14,43 @@
 #include "common/ab_mem.h"
 #include "engine/eng.h"
 
+/* One alert for people: in the site's zone, durations in words, and
+ * who dismissed it, until when and why.
+ *   #12   P2 Failing  orders-fresh  open 3 days 4 hours, since Sun 1 Dec 2026 06:00 CST
+ *         last notice Mon 2 Dec 2026 06:00 CST (3 sent)
+ *         dismissed by bo@example.org on ..., until ...: Dana is on leave */
+static void print_alert(const cfg *c, const struct store_alert *a, ab_time now)
+{
+    const char *zone = cfg_global(c)->timezone;
+    char age[64], since[64], t[64], t2[64];
+    ab_duration_human(((a->resolved != AB_TIME_NONE ? a->resolved : now) - a->opened) / 60 * 60,
+                      age, sizeof age);
+    ab_time_human_short(a->opened, zone, since, sizeof since);
+    printf("#%-5lld P%d %-8s %-24s %s %s, since %s%s\n", (long long)a->id, a->priority,
+           store_status_name(a->status), a->check,
+           a->resolved != AB_TIME_NONE ? "was open" : "open", age, since,
+           a->held_by ? "  (held)" : "");
+    if (a->last_notified != AB_TIME_NONE)
+        printf("       last notice %s (%d sent)\n",
+               ab_time_human_short(a->last_notified, zone, t, sizeof t), a->notify_count);
+    else
+        printf("       no notice sent yet\n");
+    if (a->resolved != AB_TIME_NONE)
+        printf("       resolved %s\n", ab_time_human_short(a->resolved, zone, t, sizeof t));
+    if (a->dismissed_at != AB_TIME_NONE) {
+        printf("       %s by %s on %s", a->dismissed_until != AB_TIME_NONE ? "snoozed" : "dismissed",
+               a->dismissed_by ? a->dismissed_by : "?",
+               ab_time_human_short(a->dismissed_at, zone, t, sizeof t));
+        if (a->dismissed_until != AB_TIME_NONE)
+            printf(", until %s", ab_time_human_short(a->dismissed_until, zone, t2, sizeof t2));
+        if (a->dismiss_note && *a->dismiss_note)
+            printf(": %s", a->dismiss_note);
+        printf("\n");
+    }
+    if (a->message)
+        printf("       %s\n", a->message);
+}
+
 int cmd_alerts(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
@@ -79,24 +116,12 @@ int cmd_alerts(int argc, char **argv)
             json_object_set_new(j, "dismissed_at", cli_json_time(a->dismissed_at));
             json_object_set_new(j, "dismissed_by", a->dismissed_by ? json_string(a->dismissed_by) : json_null());
             json_object_set_new(j, "dismissed_until", cli_json_time(a->dismissed_until));
+            json_object_set_new(j, "dismiss_note",
+                                a->dismiss_note ? json_string(a->dismiss_note) : json_null());
             json_object_set_new(j, "held_by", a->held_by ? json_string(a->held_by) : json_null());
             json_array_append_new(arr, j);
         } else {
-            char age[32], last[AB_ISO_LEN] = "-";
-            ab_duration_format(((a->resolved != AB_TIME_NONE ? a->resolved : now) -
-                                a->opened) / 60 * 60,
-                               age, sizeof age);
-            if (a->last_notified != AB_TIME_NONE)
-                ab_time_format(a->last_notified, last, sizeof last);
-            printf("#%-5lld P%d %-8s %-24s age %-8s notified %s (%d)%s%s%s%s\n",
-                   (long long)a->id, a->priority, store_status_name(a->status),
-                   a->check, age, last, a->notify_count,
-                   a->resolved != AB_TIME_NONE ? "  resolved" : "",
-                   a->dismissed_at != AB_TIME_NONE ? "  dismissed by " : "",
-                   a->dismissed_at != AB_TIME_NONE && a->dismissed_by ? a->dismissed_by : "",
-                   a->held_by ? "  held" : "");
-            if (a->message)
-                printf("       %s\n", a->message);
+            print_alert(c, a, now);
         }
         store_alert_free(a);
     }
@@ -176,10 +201,10 @@ int cmd_dismiss(int argc, char **argv)
         cli_err("dismiss", "%s", em.text);
         rc = err == AB_ENOTFOUND || err == AB_EINVAL ? EXIT_USAGE : EXIT_FAIL;
     } else {
-        char t[AB_ISO_LEN];
+        char t[64];
         if (until != AB_TIME_NONE)
             printf("alert %lld snoozed by %s until %s\n", id, by,
-                   ab_time_format(until, t, sizeof t));
+                   ab_time_human(until, cfg_global(env.c)->timezone, t, sizeof t));
         else
             printf("alert %lld dismissed by %s\n", id, by);
     }
