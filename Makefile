@@ -25,7 +25,9 @@ SAN       ?=
 FUZZ_TIME ?= 60
 
 PKGS := libxml-2.0 libcurl sqlite3 libical odbc gmime-3.0 libmicrohttpd \
-        jansson libsystemd
+        jansson libsystemd libcrypto
+# DKIM signing (mailer/dkim.c); the key checks call OpenSSL directly.
+PKGS += opendkim libcrypto
 
 ifeq ($(SAN),1)
 B := build/san
@@ -36,9 +38,10 @@ B := build
 SANFLAGS :=
 endif
 
-# Modules, lowest layer last (the order only matters for reading: the link
-# uses a group so archives may refer to each other).
-MODULES := web engine checks inbox mailer config store templates schedules common
+# Modules, lowest layer last.  The link takes the archives in this order
+# and needs no --start-group: an archive only calls archives after it
+# (docs/layers holds the arrows, and make lint checks them).
+MODULES := web engine channels checks inbox mailer config store templates schedules common
 
 WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
           -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
@@ -68,8 +71,7 @@ ackbeat: $(B)/ackbeat
 
 $(B)/ackbeat: $(CLI_OBJS) $(LIBS)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) -Wl,--start-group $(LIBS) \
-	    -Wl,--end-group $(LDLIBS_ALL) -rdynamic
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(LIBS) $(LDLIBS_ALL) -rdynamic
 
 define MODULE_RULE
 $(B)/lib$(1).a: $(call mod_objs,$(1))
@@ -102,22 +104,23 @@ $(B)/%.o: %.c
 
 # --- tests ---------------------------------------------------------------
 # tests/unit/test_NAME.c -> $(B)/tests/test_NAME.  By default a test links
-# every module; a test may narrow that with test_NAME_MODS in tests/unit.mk.
+# every module; a test may narrow that with test_NAME_MODS in tests/unit.mk
+# (in any order: the link takes them in MODULES order).
 -include tests/unit.mk
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 HARNESS    := $(B)/tests/unit/harness.o
 TEST_HELPER_BINS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
+unit_mods = $(filter $(or $($(1)_MODS),$(MODULES)),$(MODULES))
 define UNIT_RULE
 $(B)/tests/$(1): $(B)/tests/unit/$(1).o $(HARNESS) \
-    $(foreach m,$(or $($(1)_MODS),$(MODULES)),$(B)/lib$(m).a)
+    $(foreach m,$(call unit_mods,$(1)),$(B)/lib$(m).a)
 	@mkdir -p $$(@D)
 	@$(if $(Q),echo "  LINK    $$@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $$@ $(B)/tests/unit/$(1).o $(HARNESS) \
-	    -Wl,--start-group \
-	    $(foreach m,$(or $($(1)_MODS),$(MODULES)),$(B)/lib$(m).a) \
-	    -Wl,--end-group $(LDLIBS_ALL) -rdynamic
+	    $(foreach m,$(call unit_mods,$(1)),$(B)/lib$(m).a) \
+	    $(LDLIBS_ALL) -rdynamic
 endef
 $(foreach t,$(patsubst tests/unit/%.c,%,$(UNIT_SRCS)),$(eval $(call UNIT_RULE,$(t))))
 
@@ -131,7 +134,7 @@ $(B)/tests/helpers/inbox_tool: tests/helpers/inbox_tool.c $(INBOX_TOOL_LIBS)
 OUTBOX_TOOL_LIBS := $(B)/libmailer.a $(B)/libstore.a $(B)/libconfig.a $(B)/libcommon.a
 $(B)/tests/helpers/outbox_tool: tests/helpers/outbox_tool.c $(OUTBOX_TOOL_LIBS)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--start-group $(OUTBOX_TOOL_LIBS) -Wl,--end-group $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(OUTBOX_TOOL_LIBS) $(LDLIBS_ALL)
 
 $(B)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
@@ -163,8 +166,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/bench_*.c))
 $(B)/bench/%: bench/%.c $(LIBS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group \
-	    $(LDLIBS_ALL) -rdynamic
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDLIBS_ALL) -rdynamic
 
 bench: deps-test
 	@scripts/install-deps bench
@@ -176,8 +178,7 @@ bench: deps-test
 $(B)/tests/soak/soak_driver: tests/soak/soak_driver.c $(LIBS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group \
-	    $(LDLIBS_ALL) -rdynamic
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDLIBS_ALL) -rdynamic
 soak: $(B)/ackbeat $(B)/tests/soak/soak_driver
 	@B=$(B) tests/soak/run
 
@@ -213,27 +214,6 @@ lint: $(LIBS)
 
 symbols: $(LIBS)
 	@scripts/check-symbols $(B)
-
-# --- the Debian package ----------------------------------------------------
-# make deb: the .deb of commit DEB_FROM (default HEAD: what a fresh clone
-# has), built in a copy ($(B)/deb/src) so that debian/rules' clean never
-# touches the tree's own build folders; DEB_FROM=worktree packages the
-# tracked files as they are in the work tree.  Outside a git checkout
-# (a tarball) the folder itself is copied.  The package, the build log and
-# lintian's report land in $(B)/deb.
-DEB_FROM ?= HEAD
-.PHONY: deb
-deb:
-	@scripts/install-deps package
-	rm -rf $(B)/deb
-	mkdir -p $(B)/deb/src
-	if [ ! -e .git ]; then tar -cf - --exclude=./build --exclude=./ackbeat . | tar -xf - -C $(B)/deb/src; \
-	elif [ "$(DEB_FROM)" = worktree ]; then git ls-files -z | xargs -0 tar -cf - | tar -xf - -C $(B)/deb/src; \
-	else git archive --format=tar "$(DEB_FROM)" | tar -xf - -C $(B)/deb/src; fi
-	cd $(B)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b -j$$(nproc) >../build.log 2>&1 || \
-	    { tail -n 40 ../build.log; exit 1; }
-	lintian --fail-on error,warning $(B)/deb/ackbeat_*.deb | tee $(B)/deb/lintian.txt
-	@ls $(B)/deb/*.deb
 
 # --- install -------------------------------------------------------------
 install: $(B)/ackbeat
