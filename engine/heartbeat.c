@@ -416,13 +416,16 @@ static enum ab_err evaluate_cycle(eng *e, const struct cfg_check *k, struct stor
     enum hb_inbox iv = hb_inbox_view(e, c->deadline, now, &last_ok);
     if (iv == HB_READ_SOON)
         return AB_OK; /* decided after the next read */
+    const char *zone = cfg_global(e->c)->timezone;
+    char asked[64];
+    ab_time_human(c->opened, zone, asked, sizeof asked);
     if (iv == HB_UNREADABLE) {
-        char t[AB_ISO_LEN];
+        char t[64];
         snprintf(msg, sizeof msg,
                  "cannot read the inbox (last successful read %s): the verdict on "
-                 "cycle %lld is held until replies can be counted",
-                 last_ok == AB_TIME_NONE ? "never" : ab_time_format(last_ok, t, sizeof t),
-                 (long long)c->id);
+                 "the request of %s is held until replies can be counted",
+                 last_ok == AB_TIME_NONE ? "never" : ab_time_human(last_ok, zone, t, sizeof t),
+                 asked);
         if (!strcmp(c->status, "Held"))
             return AB_OK;
         err = store_cycle_verdict(e->st, c->id, "Held", now, em);
@@ -437,8 +440,11 @@ static enum ab_err evaluate_cycle(eng *e, const struct cfg_check *k, struct stor
     if (err || (err = tally(e, c, now, em)))
         return err;
     size_t o = (size_t)snprintf(msg, sizeof msg,
-                                "nobody confirmed receipt of cycle %lld: %zu of %zu needed",
-                                (long long)c->id, c->confirmed, needed(c));
+                                c->confirmed ? "not enough confirmations of the request of %s: "
+                                               "%zu of %zu needed"
+                                             : "nobody confirmed the request of %s: "
+                                               "%zu of %zu needed",
+                                asked, c->confirmed, needed(c));
     /* Who bounced, with why: the alert's message is what `alerts`, the
      * web and a digest show of it. */
     for (size_t i = 0, nb = 0; i < c->nrcpts && o < sizeof msg; i++) {

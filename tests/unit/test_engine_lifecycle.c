@@ -650,7 +650,7 @@ TEST(first_run_failing_is_new)
     CHECK_STR(queued(&w), "alert-opened>ops");
     char *m = last_mail(&w, "alert-opened", "ops@example.test");
     CHECK_CONTAINS(m, "Subject: Failing, new\r\n");
-    CHECK(status_line(m, "Status:    Failing"));
+    CHECK(status_line(m, "Status:    Failing (new)")); /* the default details say so */
     ab_free(m);
     struct store_alert *a = open_alert(&w);
     CHECK(a && a->previous_status == NULL);
