@@ -95,6 +95,10 @@ struct cfg_web {
     struct cfg_secret token;         /* bearer token for actions */
     const char *user;                /* basic auth user, may be NULL */
     struct cfg_secret password_hash; /* crypt(3) hash for basic auth */
+    const char *const *allowed_hosts; /* more Host names pages answer */
+    size_t nallowed_hosts;
+    unsigned per_client;     /* connections per client address; 0 = no limit */
+    int64_t request_timeout; /* seconds to receive a whole request */
 };
 
 /* <alerting>: defaults for every check's alert policy. */

@@ -141,6 +141,14 @@ static void build_web(struct cfg_builder *b, xmlNode *n)
     w->user = cfg_attr(b, n, "user");
     cfg_secret_attrs(b, n, "password-hash-file", "password-hash-env",
                      &w->password_hash);
+    w->allowed_hosts = cfg_split(b, cfg_attr(b, n, "allowed-hosts"), &w->nallowed_hosts);
+    int per = 32;
+    cfg_int(b, n, "max-conns-per-client", 0, 100000, &per);
+    w->per_client = (unsigned)per;
+    w->request_timeout = 10;
+    if (cfg_duration(b, n, "request-timeout", &w->request_timeout) &&
+        (w->request_timeout < 1 || w->request_timeout > 3600))
+        cfg_err(b, n, "web: request-timeout must be between 1s and 1h");
     if (w->listen) {
         const char *colon = strrchr(w->listen, ':');
         char *end = NULL;

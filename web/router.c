@@ -105,6 +105,11 @@ enum ab_err web_handle(web *w, const struct web_request *rq, struct web_response
 
     if (n >= 2 && is(seg[0], "ping"))
         return web_ping(w, rq, rs, seg + 1, n - 1, now);
+    /* Everything below shows or changes state: not for a rebound name
+     * (host.c). */
+    if (!(n == 1 && is(seg[0], "healthz")) && !web_host_allowed(w, rq->host))
+        return web_reply_text(rs, 421, "misdirected request: this server does not answer "
+                                       "for that Host (see <web allowed-hosts=>)\n");
     if (n >= 1 && is(seg[0], "api"))
         return web_api(w, rq, rs, seg + 1, n - 1, now);
 

@@ -14,8 +14,10 @@
  *
  * Limits: bodies past max_body are refused with 413 as soon as the
  * Content-Length says so (or when the chunks pass the cap), clients that
- * say nothing for `timeout` seconds are disconnected, at most max_conns
- * connections are open at once.
+ * say nothing for `timeout` seconds are disconnected, a request must be
+ * in whole within <web request-timeout> (deadline.c), at most max_conns
+ * connections are open at once and at most <web max-conns-per-client>
+ * from one address, so that slow clients cannot take every slot.
  */
 #include "web/web_int.h"
 
@@ -181,6 +183,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return MHD_NO; /* out of memory: drop the connection */
     }
     ab_log(AB_LOG_DEBUG, "web: %s %s %d", method, url, rs.status);
+    /* Received: a kept-alive connection's next request starts the clock
+     * again from here. */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci)
+        web_deadline_start(w->dl, (int)ci->connect_fd);
     enum MHD_Result ret = send_response(conn, &rs);
     web_response_free(&rs);
     return ret;
@@ -198,6 +206,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     ab_buf_free(&r->body);
     ab_free(r);
     *con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)socket_context;
+    web *w = cls;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        web_deadline_start(w->dl, (int)ci->connect_fd);
+    else
+        web_deadline_end(w->dl, (int)ci->connect_fd);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -256,13 +279,23 @@ enum ab_err web_listen(web *w, ab_errmsg *em)
     pthread_sigmask(SIG_BLOCK, &all, &old);
     unsigned conns = w->o.max_conns ? w->o.max_conns : WEB_DEFAULT_MAX_CONNS;
     unsigned timeout = w->o.timeout ? w->o.timeout : WEB_DEFAULT_TIMEOUT;
+    const struct cfg_web *cw = &cfg_global(w->c)->web;
+    unsigned per_client = cw->enabled ? cw->per_client : 32;
+    if (!w->dl && !(w->dl = web_deadline_new(cw->enabled ? cw->request_timeout : 10))) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (ai)
+            freeaddrinfo(ai);
+        return ab_fail(em, AB_ENOMEM, "web: cannot start the request-timeout watch");
+    }
     if (w->listen_fd >= 0)
         w->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w,
                                 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
                                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket)w->listen_fd,
                                 MHD_OPTION_CONNECTION_LIMIT, conns,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
                                 MHD_OPTION_CONNECTION_TIMEOUT, timeout,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+                                MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
                                 MHD_OPTION_END);
     else
         w->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w,
@@ -270,12 +303,18 @@ enum ab_err web_listen(web *w, ab_errmsg *em)
                                 MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                                 MHD_OPTION_LISTEN_BACKLOG_SIZE, 511u,
                                 MHD_OPTION_CONNECTION_LIMIT, conns,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
                                 MHD_OPTION_CONNECTION_TIMEOUT, timeout,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+                                MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
                                 MHD_OPTION_END);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (ai)
         freeaddrinfo(ai);
+    if (!w->d) {
+        web_deadline_free(w->dl);
+        w->dl = NULL;
+    }
     if (!w->d)
         return ab_fail(em, AB_EIO, "web: cannot listen on %s (in use, or not an "
                                    "address of this machine)", listen);
@@ -303,6 +342,8 @@ int web_server_stop(web *w, int keep_socket)
         fd = (int)MHD_quiesce_daemon(w->d);
     MHD_stop_daemon(w->d); /* joins the thread */
     w->d = NULL;
+    web_deadline_free(w->dl);
+    w->dl = NULL;
     w->port = 0;
     return fd;
 }

@@ -34,10 +34,22 @@ struct web {
     struct MHD_Daemon *d;     /* NULL when not listening */
     unsigned port;
     int listen_fd;            /* the socket handed over by a reload, -1 */
+    struct web_deadline *dl;  /* request-timeout watch while listening */
 };
+
+/* deadline.c: shut a connection whose request is not in after limit
+ * seconds.  start() (again) when a request begins, end() when the
+ * connection closes.  _new: NULL on failure; _free(NULL) does nothing. */
+struct web_deadline *web_deadline_new(int64_t limit);
+void web_deadline_free(struct web_deadline *d);
+void web_deadline_start(struct web_deadline *d, int fd);
+void web_deadline_end(struct web_deadline *d, int fd);
 
 /* The address to listen on: the override of web_opts, else <web listen>. */
 const char *web_listen_addr(const web *w);
+/* Does a page or the API answer for this Host header (NULL: none sent)?
+ * host.c has the rule. */
+int web_host_allowed(const web *w, const char *host_header);
 
 /* Stop serving (joins the thread).  With keep_socket, the listening
  * socket is kept open and returned (the caller owns it), else -1. */
