@@ -64,6 +64,11 @@ struct cfg_mail {
     int64_t timeout;       /* seconds per SMTP transaction */
     int64_t max_age;       /* give up on a message after this long (seconds) */
     int64_t retry;         /* first retry delay; doubles up to 1h (default 60) */
+    /* DKIM signing (mailer/dkim.c): all three or none.  NULL: not signed. */
+    const char *dkim_domain;   /* d=, the signing domain */
+    const char *dkim_selector; /* s=, the key is at SELECTOR._domainkey.DOMAIN */
+    const char *dkim_key;      /* absolute path of the PEM RSA private key */
+    int dkim_line;             /* the <mail> line, for messages */
 };
 
 /* <inbox>: where replies arrive.  enabled == 0 when absent. */
@@ -297,7 +302,8 @@ enum ab_err cfg_secret_read(const struct cfg_secret *s, char **out,
  * `run` will need to?  An unset variable, a missing or unreadable file is
  * one "FILE:LINE: ..." line in errs; a file that group or others may read
  * is one "FILE:LINE: warning: ..." line in warns.  Returns the number of
- * errors.  Reads no secret's value.
+ * errors.  Reads no secret's value, except <mail dkim-key=>, which is
+ * parsed to tell that it is an RSA private key.
  */
 size_t cfg_secrets_probe(const cfg *c, ab_buf *errs, ab_buf *warns);
 

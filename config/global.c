@@ -24,6 +24,54 @@ static int has_prefix(const char *s, const char *p)
     return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* A DKIM d= or s= value: dot-separated labels of letters, digits and
+ * hyphens (RFC 6376 3.1, 3.5), so that nothing else lands in the
+ * DKIM-Signature field or the DNS name a verifier looks up. */
+static int dkim_name_ok(const char *v)
+{
+    size_t label = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p == '.') {
+            if (!label)
+                return 0;
+            label = 0;
+        } else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                   (*p >= '0' && *p <= '9') || *p == '-' || *p == '_') {
+            if (++label > 63)
+                return 0;
+        } else {
+            return 0;
+        }
+    }
+    return label > 0;
+}
+
+static void build_dkim(struct cfg_builder *b, xmlNode *n, struct cfg_mail *m)
+{
+    const char *dom = cfg_attr(b, n, "dkim-domain");
+    const char *sel = cfg_attr(b, n, "dkim-selector");
+    const char *key = cfg_attr(b, n, "dkim-key");
+    m->dkim_line = (int)xmlGetLineNo(n);
+    if (!dom && !sel && !key)
+        return;
+    if (!dom || !sel || !key) {
+        cfg_err(b, n, "mail: dkim-domain=, dkim-selector= and dkim-key= go together "
+                      "(%s missing)", !dom ? "dkim-domain=" : !sel ? "dkim-selector=" :
+                                                                      "dkim-key=");
+        return;
+    }
+    if (!dkim_name_ok(dom))
+        cfg_err(b, n, "mail: dkim-domain=\"%s\" is not a domain name", dom);
+    else if (!dkim_name_ok(sel))
+        cfg_err(b, n, "mail: dkim-selector=\"%s\" must be letters, digits, '-' and "
+                      "'.'-separated labels", sel);
+    else {
+        m->dkim_domain = dom;
+        m->dkim_selector = sel;
+        m->dkim_key = cfg_path_resolve(b, key);
+    }
+}
+
 static void build_mail(struct cfg_builder *b, xmlNode *n)
 {
     struct cfg_mail *m = &b->c->g.mail;
@@ -70,6 +118,7 @@ static void build_mail(struct cfg_builder *b, xmlNode *n)
     }
     if ((m->password.file || m->password.env) && !m->username)
         cfg_err(b, n, "mail: a password is given but no username");
+    build_dkim(b, n, m);
 }
 
 static void build_inbox(struct cfg_builder *b, xmlNode *n)

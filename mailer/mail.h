@@ -243,6 +243,38 @@ const char *mail_transport_describe(const mail_transport *t);
 /* Close the connection (SMTP QUIT) and free.  NULL is a no-op. */
 void mail_transport_free(mail_transport *t);
 
+/* ===== DKIM signing (RFC 6376) ====================================== */
+
+/*
+ * A signer for <mail dkim-domain= dkim-selector= dkim-key=>: RSA-SHA256,
+ * relaxed/relaxed, over From, To, Subject, Date, Message-ID, Reply-To,
+ * In-Reply-To, References, MIME-Version, Content-Type and Auto-Submitted
+ * (those present; From and Subject once more, so an added one breaks it).
+ * The outbox drain signs every message just before the transport sends
+ * it, so every transport carries the signed bytes.
+ */
+typedef struct mail_dkim mail_dkim;
+
+/*
+ * Read and check mc->dkim_key (an unencrypted PEM RSA private key of at
+ * least 1024 bits).  *out is NULL (and AB_OK) when mc has no dkim-domain.
+ * AB_ECONFIG naming the key file when it cannot be read or is not such a
+ * key.  mc is borrowed for the life of the handle.
+ */
+enum ab_err mail_dkim_new(const struct cfg_mail *mc, mail_dkim **out,
+                          ab_errmsg *em) AB_MUST_CHECK;
+
+/*
+ * out (reset) gets the CRLF message msg with a DKIM-Signature field
+ * prepended, t= set to when: the same message, key and when give the
+ * same bytes.  AB_EINVAL if libopendkim cannot sign it.
+ */
+enum ab_err mail_dkim_sign(mail_dkim *d, const char *msg, size_t len, ab_time when,
+                           ab_buf *out, ab_errmsg *em) AB_MUST_CHECK;
+
+/* NULL is a no-op.  The key is wiped from memory. */
+void mail_dkim_free(mail_dkim *d);
+
 /* ===== the outbox ==================================================== */
 
 /* Default for cfg_mail.max_age <= 0: give up after two days. */

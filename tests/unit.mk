@@ -19,6 +19,7 @@ test_inbox_bounce_MODS := inbox store common
 test_inbox_trust_MODS := inbox store common
 test_inbox_command_MODS := inbox store common
 test_mailer_MODS := mailer store config schedules common
+test_mailer_dkim_MODS := mailer store config schedules common
 test_mailer_transport_MODS := mailer store config schedules common
 test_mailer_outbox_MODS := mailer store config schedules common
 # The mailer's transport and outbox tests start the fake SMTP server.
