@@ -120,7 +120,13 @@ static enum ab_err render(web *w, const struct web_request *rq,
     json_object_set_new(d, "open", open);
     json_object_set_new(d, "history", hist);
     json_object_set_new(d, "open_count", json_integer(ac.open));
-    if (web_auth_configured(w)) {
+    /* The form only where a browser can authorize it: basic auth (it asks
+     * for the password and sends the form again).  A bearer token it
+     * cannot send, so with token auth alone the form is not shown (it
+     * used to be, and every dismiss failed with 401). */
+    if (web_auth_configured(w) && !(w->pw_hash && cfg_global(w->c)->web.user))
+        json_object_set_new(d, "token_only", json_true());
+    if (w->pw_hash && cfg_global(w->c)->web.user) {
         char *tok = web_csrf_token(w, now);
         json_object_set_new(d, "can_act", json_true());
         json_object_set_new(d, "csrf", json_string(tok ? tok : ""));

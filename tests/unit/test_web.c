@@ -615,3 +615,18 @@ TEST(wakes_the_daemon_when_mail_is_due)
     web_free(w);
     cfg_free(c);
 }
+
+/* With a bearer token only, a browser cannot authorize the dismiss form:
+ * it is not shown (it was, and every dismiss failed with 401), the page
+ * says how to dismiss instead, and the API takes the token. */
+TEST(dismiss_form_not_shown_with_token_auth_only)
+{
+    struct fx f;
+    CHECK(fx_open(&f, "tokenonly", 2) == 0);
+    CHECK_INT(GET(f.w, "/alerts", &f.rs), 200);
+    CHECK(!strstr(f.rs.body, "<form"));
+    CHECK_CONTAINS(f.rs.body, "a browser cannot send the token");
+    CHECK_INT(POSTJ(f.w, "/report/backup", "{\"status\":\"Healthy\"}", "Bearer " TW_TOKEN,
+                    &f.rs), 200);
+    fx_close(&f);
+}

@@ -82,8 +82,9 @@ static inline const char *tw_setup(const char *name, int auth)
              "    <heartbeat name=\"monthly\" to=\"kim\" grace=\"7d\"/>\n"
              "  </checks>\n"
              "</ackbeat>\n",
-             auth ? "token-file=\"token\" user=\"" TW_USER "\" password-hash-file=\"pw.hash\""
-                  : "");
+             auth == 2 ? "token-file=\"token\"" /* a bearer token only */
+             : auth    ? "token-file=\"token\" user=\"" TW_USER "\" password-hash-file=\"pw.hash\""
+                       : "");
     tw_write(tw_path(dir, "ackbeat.xml"), xml);
     return dir;
 }
