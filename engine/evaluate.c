@@ -464,7 +464,12 @@ enum ab_err eng_follow_up(eng *e, ab_time now, struct eng_tick_stats *stats,
             snooze_ended = 1;
         }
         const char *parent = NULL;
-        if (held_reason(e, k, a, now, &parent))
+        const char *why = held_reason(e, k, a, now, &parent);
+        /* The parent recovered: the "held by" label goes (it stayed for
+         * as long as the alert was open). */
+        if (!parent && a->held_by && (err = store_alert_set_held(e->st, a->id, NULL, em)))
+            break;
+        if (why)
             continue;
         if (a->notify_count == 0) {
             /* Held when it opened (maintenance, dependency): send it now. */

@@ -5,7 +5,8 @@
  * one notice that cannot be built fails alone: reported, in the outbox
  * as failed, while the others go out.  A report to a ping check keeps
  * its message and refuses an item or a value.  Two new databases never
- * give one Message-ID.
+ * give one Message-ID.  A dependent check's "held by" label goes when its
+ * parent recovers.
  *
  * (An alert to a group of 300 once reached 256 of them: a fixed array in
  * the notifier.)  The mail goes to a Maildir; the tests count files.
@@ -13,6 +14,7 @@
 #include "harness.h"
 
 #include <dirent.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,4 +344,43 @@ TEST(a_new_database_never_reuses_a_message_id)
     CHECK_CONTAINS(a, "<ackbeat.alert1.n1.");
     CHECK_CONTAINS(b, "<ackbeat.alert1.n1.");
     CHECK(strcmp(a, b) != 0);
+}
+
+static int sql(struct world *w, const char *q)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/data.db", w->dir);
+    sqlite3 *db;
+    if (sqlite3_open(p, &db) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_exec(db, q, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+TEST(held_label_clears_when_the_parent_recovers)
+{
+    struct world w;
+    CHECK_OK(world_new(&w, "held", "    <person name=\"ops\" email=\"ops@example.test\"/>\n",
+                       "notify=\"ops\"",
+                       "    <sql name=\"parent\" source=\"db\" crit=\"1\" direction=\"below\">"
+                       "<query>SELECT count(*) FROM p</query></sql>\n"
+                       "    <sql name=\"child\" source=\"db\" crit=\"1\" direction=\"below\" "
+                       "depends-on=\"parent\"><query>SELECT count(*) FROM c</query></sql>\n"));
+    CHECK_OK(sql(&w, "CREATE TABLE p(x); CREATE TABLE c(x)"));
+    struct eng_tick_stats s;
+    CHECK_OK(tick(&w, "2026-12-01T00:00:00Z", &s));
+    struct store_alert *a = NULL;
+    CHECK_OK(store_alert_find_open(w.st, "child", "", &a, NULL));
+    CHECK_STR(a->held_by, "parent");
+    store_alert_free(a);
+    /* The parent recovers; the child is still failing. */
+    CHECK_OK(sql(&w, "INSERT INTO p VALUES (1)"));
+    CHECK_OK(tick(&w, "2026-12-01T00:05:00Z", &s));
+    CHECK(store_alert_find_open(w.st, "parent", "", &a, NULL) != AB_OK);
+    CHECK_OK(store_alert_find_open(w.st, "child", "", &a, NULL));
+    CHECK(a->held_by == NULL);
+    CHECK(a->notify_count >= 1); /* and its notice went out */
+    store_alert_free(a);
+    world_free(&w);
 }
