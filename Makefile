@@ -6,7 +6,8 @@
 #   make demo         run the embedded demo (SQLite state, demo DB, Maildir)
 #   make bench        run the benchmarks, figures beside their baselines
 #   make fuzz         run each libFuzzer target for FUZZ_TIME seconds (clang)
-#   make lint         cppcheck, banned functions, exported-symbol prefixes
+#   make lint         cppcheck, banned functions, exported-symbol prefixes,
+#                     module layers and call loops (scripts/check-layers)
 #   make install      honours PREFIX and DESTDIR
 #
 # Each top-level folder is one module and builds into build/lib<module>.a;
@@ -211,6 +212,8 @@ lint: $(LIBS)
 	@! grep -nE '\b($(BANNED))\s*\(' $(foreach m,$(MODULES) cli,$(m)/*.c $(m)/*.h) \
 	    2>/dev/null || { echo "lint: banned function used (see above)"; exit 1; }
 	@scripts/check-symbols $(B)
+	@scripts/check-layers
+	@scripts/check-layers --loops $(B)
 
 symbols: $(LIBS)
 	@scripts/check-symbols $(B)
