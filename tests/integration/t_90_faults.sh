@@ -80,7 +80,11 @@ cat >"$T_DIR/ackbeat.xml" <<EOF2
 $loadchecks  </checks>
 </ackbeat>
 EOF2
-check "the config validates" "$ACKBEAT" validate -c "$T_DIR/ackbeat.xml"
+# validate probes the secrets run will read: give it the same environment.
+check "the config validates" env T90_IMAP_PASS="$ACKBEAT_STACK_PASSWORD_heartbeat" \
+	"$ACKBEAT" validate -c "$T_DIR/ackbeat.xml"
+check_fails "... and without the password variable it does not" env -u T90_IMAP_PASS \
+	"$ACKBEAT" validate -c "$T_DIR/ackbeat.xml"
 
 T90_IMAP_PASS=$ACKBEAT_STACK_PASSWORD_heartbeat "$ACKBEAT" run -c "$T_DIR/ackbeat.xml" \
 	>"$T_DIR/run.out" 2>"$T_DIR/run.err" &
