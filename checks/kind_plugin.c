@@ -211,6 +211,12 @@ static int pl_parse(const char *buf, size_t len, struct pl_info *info,
             return 0;
         }
     }
+    /* Items past the cap are dropped, but not in silence: the check says
+     * how many there were, as an item of its own. */
+    if (out && nitems > PL_MAX_ITEMS && !*e)
+        *e = chk_res_add(out, "~more-items", STORE_DEGRADED, 0, 0, NULL,
+                         "the plugin reported %zu items; only the first %d are kept",
+                         nitems, PL_MAX_ITEMS);
     return 1;
 }
 

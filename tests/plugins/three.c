@@ -2,7 +2,8 @@
  * three.c - test plugin: reports three items (seed 001: one result per
  * child heartbeat), and prints to stdout, which ackbeat must ignore.
  * arg "fail" makes invoke() return 7 after two items; arg "exit" calls
- * exit(0) before finishing; arg "bad" reports an invalid status.
+ * exit(0) before finishing; arg "bad" reports an invalid status; arg
+ * "many" reports 1500 items, past the host's cap of 1000.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,17 @@ static int invoke(const char *arg, ackbeat_report_fn report, void *rctx)
     fflush(stdout);
     if (arg && strcmp(arg, "exit") == 0)
         exit(0);
+    if (arg && strcmp(arg, "many") == 0) {
+        char name[32];
+        for (int i = 0; i < 1500; i++) {
+            snprintf(name, sizeof name, "i%04d", i);
+            it.item = name;
+            it.status = ACKBEAT_HEALTHY;
+            it.message = "ok";
+            report(rctx, &it);
+        }
+        return 0;
+    }
     it.item = "alpha";
     it.status = ACKBEAT_HEALTHY;
     it.has_value = 1;

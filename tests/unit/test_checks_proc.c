@@ -372,6 +372,21 @@ TEST(plugin_three_items)
     chk_ctx_free(ctx);
 }
 
+/* Past the cap of 1000 items the rest are dropped, and the check says so. */
+TEST(plugin_items_past_the_cap_are_reported)
+{
+    chk_ctx *ctx = chk_ctx_new();
+    struct cfg_check c = plugin_check(plugin("tests/plugins", "three"), "many");
+    struct chk_outcome *o = run(ctx, &c, NOW);
+    CHECK(o);
+    CHECK_INT(o->nresults, 1001);
+    const struct store_result *m = item(o, "~more-items");
+    CHECK(m && m->status == STORE_DEGRADED);
+    CHECK_CONTAINS(m->message, "reported 1500 items; only the first 1000 are kept");
+    chk_outcome_free(o);
+    chk_ctx_free(ctx);
+}
+
 TEST(plugin_failures_are_offline)
 {
     chk_ctx *ctx = chk_ctx_new();
