@@ -4,7 +4,9 @@
  *
  * Queued and failed messages, oldest first, with attempts, the next
  * attempt, the last error, and each recipient's state; --all adds the
- * newest sent ones.  --now only affects the ages shown.
+ * newest sent ones.  --now only affects the ages shown.  Notices for
+ * channels (webhook, ntfy, slack, matrix, command) follow, as
+ * "deliveries", with the same states.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -77,6 +79,45 @@ static void entry_text(const struct store_outbox_entry *x, ab_time now)
         printf("       last error: %s\n", x->last_error);
 }
 
+static json_t *delivery_json(const struct store_delivery *d)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(d->id));
+    json_object_set_new(j, "status", json_string(store_outbox_status_name(d->status)));
+    json_object_set_new(j, "channel", json_string(d->channel));
+    json_object_set_new(j, "kind", json_string(d->kind));
+    json_object_set_new(j, "ref", jstr(d->ref));
+    json_object_set_new(j, "txn", json_string(d->txn));
+    json_object_set_new(j, "summary", jstr(d->summary));
+    json_object_set_new(j, "created", cli_json_time(d->created));
+    json_object_set_new(j, "attempts", json_integer(d->attempts));
+    json_object_set_new(j, "next_attempt", d->status == STORE_OUTBOX_QUEUED
+                                               ? cli_json_time(d->next_attempt)
+                                               : json_null());
+    json_object_set_new(j, "sent_at", cli_json_time(d->sent_at));
+    json_object_set_new(j, "last_error", jstr(d->last_error));
+    return j;
+}
+
+static void delivery_text(const struct store_delivery *d, ab_time now)
+{
+    char when[AB_ISO_LEN] = "-", age[32];
+    ab_duration_format((now - d->created) / 60 * 60, age, sizeof age);
+    if (d->status == STORE_OUTBOX_QUEUED)
+        ab_time_format(d->next_attempt, when, sizeof when);
+    else if (d->sent_at != AB_TIME_NONE)
+        ab_time_format(d->sent_at, when, sizeof when);
+    const char *label = d->status == STORE_OUTBOX_QUEUED ? "  next "
+                        : d->status == STORE_OUTBOX_SENT ? "  sent "
+                                                         : "";
+    printf("channel #%-5lld %-6s %-14s to %-12s alert %-5s age %-7s attempts %d%s%s\n",
+           (long long)d->id, store_outbox_status_name(d->status), d->kind, d->channel,
+           d->ref ? d->ref : "-", age, d->attempts, label, label[0] ? when : "");
+    printf("       %s\n", d->summary ? d->summary : "");
+    if (d->last_error && d->status != STORE_OUTBOX_SENT)
+        printf("       last error: %s\n", d->last_error);
+}
+
 int cmd_outbox(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
@@ -124,8 +165,11 @@ int cmd_outbox(int argc, char **argv)
     struct store_outbox_entry *v = NULL;
     size_t n = 0;
     struct store_outbox_counts cnt;
+    struct store_delivery **dv = NULL;
+    size_t nd = 0;
     if (store_outbox_counts(st, &cnt, &em) != AB_OK ||
-        store_outbox_list(st, all, all ? ALL_LIMIT : 0, &v, &n, &em) != AB_OK) {
+        store_outbox_list(st, all, all ? ALL_LIMIT : 0, &v, &n, &em) != AB_OK ||
+        store_delivery_list(st, all, all ? ALL_LIMIT : 0, &dv, &nd, &em) != AB_OK) {
         cli_err("outbox", "%s", em.text);
         rc = EXIT_FAIL;
         goto out;
@@ -144,6 +188,10 @@ int cmd_outbox(int argc, char **argv)
         for (size_t i = 0; i < n; i++)
             json_array_append_new(arr, entry_json(&v[i]));
         json_object_set_new(root, "messages", arr);
+        json_t *da = json_array();
+        for (size_t i = 0; i < nd; i++)
+            json_array_append_new(da, delivery_json(dv[i]));
+        json_object_set_new(root, "deliveries", da);
         cli_json_print(root);
         json_decref(root);
     } else {
@@ -155,8 +203,20 @@ int cmd_outbox(int argc, char **argv)
         printf("%s%lld queued%s%s%s, %lld failed, %lld sent\n", n ? "\n" : "",
                (long long)cnt.queued, age[0] ? " (oldest " : "", age, age[0] ? ")" : "",
                (long long)cnt.failed, (long long)cnt.sent);
+        if (nd) {
+            printf("\n");
+            size_t q = 0, f = 0;
+            for (size_t i = 0; i < nd; i++) {
+                delivery_text(dv[i], now);
+                q += dv[i]->status == STORE_OUTBOX_QUEUED;
+                f += dv[i]->status == STORE_OUTBOX_FAILED;
+            }
+            printf("\nchannels: %zu queued, %zu failed%s\n", q, f,
+                   all ? ", the rest sent" : "");
+        }
     }
 out:
+    store_deliveries_free(dv, nd);
     store_outbox_list_free(v, n);
     store_close(st);
     cfg_free(c);

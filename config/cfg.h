@@ -115,6 +115,28 @@ struct cfg_alerting {
     struct cfg_addrs notify;      /* level 0 */
     struct cfg_addrs escalate_to; /* level 1 */
     const char *digest_at;  /* "HH:MM" local daily digest, NULL = off */
+    const char *fallback;   /* "channel:NAME" told when mail fails; NULL = none */
+    int64_t fallback_after; /* how long mail must fail first (default 10 min) */
+};
+
+/*
+ * A channel: a named endpoint in <recipients> beside people (webhook,
+ * ntfy, slack, matrix, command), usable wherever a person or group is.
+ * In a resolved list (struct cfg_addrs) it appears as CFG_CHANNEL_PREFIX
+ * NAME, which is never an email address (no '@'); cfg_channel_of() tells
+ * the two apart.
+ */
+#define CFG_CHANNEL_PREFIX "channel:"
+struct cfg_channel {
+    const char *name;
+    const char *kind;        /* the element: "webhook", "ntfy", "slack", "matrix", "command" */
+    const char *url;         /* webhook, ntfy, slack: where to POST; matrix: the homeserver */
+    const char *room;        /* matrix: the room id or alias */
+    struct cfg_secret secret; /* webhook: secret-env (the HMAC key); ntfy, matrix: token-env */
+    const char *template_path; /* webhook: a Mustache body (absolute), may be NULL */
+    const char *run;         /* command: "/path/prog arg ...", split on spaces, no shell */
+    int64_t timeout;         /* seconds per attempt (timeout=, default 10) */
+    int line;
 };
 
 /* A person; quiet hours are a schedule during which they are not mailed. */
@@ -275,6 +297,14 @@ const struct cfg_source *cfg_source_at(const cfg *c, size_t i);
 size_t cfg_person_count(const cfg *c);
 const struct cfg_person *cfg_person_at(const cfg *c, size_t i);
 const struct cfg_person *cfg_person_by_email(const cfg *c, const char *email);
+
+/* Channels, in config order. */
+size_t cfg_channel_count(const cfg *c);
+const struct cfg_channel *cfg_channel_at(const cfg *c, size_t i);
+const struct cfg_channel *cfg_channel_find(const cfg *c, const char *name);
+/* The channel a resolved list entry names ("channel:NAME"), or NULL for
+ * an email address. */
+const struct cfg_channel *cfg_channel_of(const cfg *c, const char *rcpt);
 
 size_t cfg_maintenance_count(const cfg *c);
 const struct cfg_maintenance *cfg_maintenance_at(const cfg *c, size_t i);

@@ -43,6 +43,8 @@ struct cfg {
 
     struct cfg_person *people;
     size_t npeople;
+    struct cfg_channel *channels; /* recipients.c */
+    size_t nchannels;
     struct cfg_source *sources;
     size_t nsources;
     struct cfg_check *checks;

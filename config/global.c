@@ -249,6 +249,16 @@ static void build_alerting(struct cfg_builder *b, xmlNode *n)
     cfg_bool(b, n, "quiet-bypass-p1", &a->quiet_bypass_p1);
     cfg_resolve_addrs(b, n, "notify", &a->notify);
     cfg_resolve_addrs(b, n, "escalate-to", &a->escalate_to);
+    /* The fallback is a channel told when mail itself fails. */
+    struct cfg_addrs fb = {0};
+    cfg_resolve_addrs(b, n, "fallback", &fb);
+    if (fb.n == 1 && cfg_channel_of(b->c, fb.v[0]))
+        a->fallback = fb.v[0];
+    else if (fb.n)
+        cfg_err(b, n, "alerting: fallback= must name one channel (webhook, ntfy, slack, "
+                      "matrix or command): mail is what it stands in for");
+    a->fallback_after = 600;
+    cfg_duration(b, n, "fallback-after", &a->fallback_after);
     a->digest_at = cfg_attr(b, n, "digest-at");
     if (a->digest_at) {
         const char *d = a->digest_at;

@@ -104,6 +104,18 @@ enum ab_err eng_ask_which(eng *e, const char *to, const char *tokens, const char
 enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
                               ab_errmsg *em);
 
+/* channel.c: one notice to a channel recipient ("channel:NAME") becomes
+ * a delivery, inside the caller's transaction. */
+enum ab_err eng_channel_notice(eng *e, const struct store_notice *n, ab_time now,
+                               ab_errmsg *em);
+/* Has mail been failing for alerting/@fallback-after (a fallback set)? */
+int eng_mail_failing(eng *e, ab_time now);
+/* Open or resolve the "mail delivery is failing" alert, telling the
+ * fallback channel; once per tick, after the outbox drain. */
+enum ab_err eng_mail_fallback(eng *e, ab_time now, ab_errmsg *em);
+/* Send the channel deliveries that are due (when sending is on). */
+void eng_channels_drain(eng *e, ab_time now, struct eng_tick_stats *stats);
+
 /* retention.c: once a day, delete history past <state keep>. */
 enum ab_err eng_retention(eng *e, ab_time now, ab_errmsg *em);
 

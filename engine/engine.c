@@ -307,6 +307,11 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
             return ab_fail(em, err, "%s", fem.text);
     }
     drain(e, now, stats);
+    if (eng_mail_fallback(e, now, &fem) != AB_OK) {
+        ab_log(AB_LOG_ERROR, "mail fallback: %s", fem.text);
+        stats->errors++;
+    }
+    eng_channels_drain(e, now, stats);
     if (eng_retention(e, now, &fem) != AB_OK) {
         ab_log(AB_LOG_ERROR, "retention: %s", fem.text);
         stats->errors++;

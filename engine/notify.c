@@ -135,7 +135,7 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
     (void)thread_msgid;
     /* As many as the config lists: a fixed array here once cut a group
      * of 300 to 256 without a word. */
-    size_t cap = k->notify.n + k->escalate_to.n;
+    size_t cap = k->notify.n + k->escalate_to.n + 1;
     const char **rcpts = ab_calloc(cap ? cap : 1, sizeof *rcpts);
     if (!rcpts)
         return ab_fail(em, AB_ENOMEM, "out of memory");
@@ -152,6 +152,15 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
             dup = strcasecmp(rcpts[j], k->escalate_to.v[i]) == 0;
         if (!dup)
             rcpts[nr++] = k->escalate_to.v[i];
+    }
+    /* While mail is failing, the fallback channel hears it too. */
+    const char *fb = cfg_global(e->c)->alerting.fallback;
+    if (fb && eng_mail_failing(e, now)) {
+        int dup = 0;
+        for (size_t j = 0; j < nr && !dup; j++)
+            dup = strcmp(rcpts[j], fb) == 0;
+        if (!dup)
+            rcpts[nr++] = fb;
     }
     enum ab_err err = notify_each(e, k, a, message, level, now, rcpts, nr, msgid_out, em);
     ab_free(rcpts);
@@ -173,7 +182,10 @@ static enum ab_err notify_each(eng *e, const struct cfg_check *k,
                k->name, message, (long long)a->id);
         return AB_OK;
     }
-    if (!g->mail.from)
+    int emails = 0;
+    for (size_t i = 0; i < nr; i++)
+        emails += !cfg_channel_of(e->c, rcpts[i]);
+    if (emails && !g->mail.from)
         return ab_fail(em, AB_ECONFIG, "no <mail from=...> configured");
     char seq[32];
     if (!strcmp(message, "alert-resolved"))
@@ -189,7 +201,7 @@ static enum ab_err notify_each(eng *e, const struct cfg_check *k,
         if (err)
             return err;
     }
-    if (msgid_out)
+    if (msgid_out && g->mail.from)
         alert_msgid(e, msgid_out, 256, a->id, "n1", rcpts[0]);
     return AB_OK;
 }
@@ -447,11 +459,16 @@ enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
         if ((err = store_begin(e->st, em)))
             break;
         size_t grouped = 0, emails = 0;
+        /* A channel takes each notice on its own: no digest. */
+        int chan = cfg_channel_of(e->c, v[i].rcpt) != NULL ||
+                   !strncmp(v[i].rcpt, CFG_CHANNEL_PREFIX, strlen(CFG_CHANNEL_PREFIX));
         for (size_t x = i; x < j && !err; x++) {
             err = store_notice_done(e->st, v[x].id, em);
             if (err)
                 break;
-            if (stands_alone(&v[x]) || j - i == 1) {
+            if (chan) {
+                err = eng_channel_notice(e, &v[x], now, em);
+            } else if (stands_alone(&v[x]) || j - i == 1) {
                 err = send_single(e, &v[x], &b, now, em);
                 emails++;
             } else {
@@ -544,6 +561,8 @@ enum ab_err eng_daily_digest(eng *e, ab_time now, struct eng_tick_stats *stats,
             if (pass && !esc)
                 break;
             for (size_t j = 0; j < l->n; j++) {
+                if (cfg_channel_of(e->c, l->v[j]))
+                    continue; /* a digest is an email */
                 if (nrows == cap) {
                     size_t nc = cap ? cap * 2 : 16;
                     struct store_notice *p = ab_realloc(rows, nc * sizeof *p);

@@ -239,6 +239,29 @@ const char *const store_migrations_sql[] = {
      * cycle is an episode of its own, and its notice shows that cycle. */
     ("ALTER TABLE alerts ADD COLUMN previous_status TEXT DEFAULT 'Healthy';"
      "ALTER TABLE alerts ADD COLUMN cycle_id INTEGER;"),
+
+    /* 6 -> 7: notices for channels (webhook, ntfy, slack, matrix,
+     * command), kept as the outbox keeps mail: stored first, retried,
+     * sent once.  A table of their own, not outbox rows: a channel has
+     * no envelope, no recipients and no Message-ID; (channel, txn) is
+     * its idempotency key. */
+    "CREATE TABLE deliveries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  created TEXT NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  kind TEXT NOT NULL DEFAULT '',"
+    "  ref TEXT,"
+    "  txn TEXT NOT NULL,"
+    "  summary TEXT,"
+    "  body BLOB NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'queued'"
+    "    CHECK (status IN ('queued','sent','failed')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt TEXT NOT NULL,"
+    "  last_error TEXT,"
+    "  sent_at TEXT,"
+    "  UNIQUE (channel, txn));"
+    "CREATE INDEX deliveries_due ON deliveries(status, next_attempt);",
 };
 
 const int store_migrations_count =

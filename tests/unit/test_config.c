@@ -105,7 +105,7 @@ TEST(every_mistake_is_reported_with_its_line)
     CHECK_CONTAINS(t, "carrier-pigeon");
     CHECK_CONTAINS(t, "password= is not allowed");
     CHECK_CONTAINS(t, "bad.xml:4: inbox: reply-address=\"beat+x@example.test\" must not contain '+'");
-    CHECK_CONTAINS(t, "\"mallory\" is not a person, a group or an email address");
+    CHECK_CONTAINS(t, "\"mallory\" is not a person, a group, a channel or an email address");
     CHECK_CONTAINS(t, "Funday");
     CHECK_CONTAINS(t, "25:00:00");
     CHECK_CONTAINS(t, "bad.xml:21: schedule bad-rrule");
