@@ -54,10 +54,10 @@ static const char *const sign_hdrs[] = {
     "from", "to", "subject", "date", "message-id", "reply-to", "in-reply-to",
     "references", "mime-version", "content-type", "auto-submitted", NULL,
 };
-/* Signed once more than they occur, so that a From: or Subject: added on
- * the way (a second one) breaks the signature instead of being shown by
- * readers that pick the wrong one (RFC 6376 8.15). */
-static const char *const oversign_hdrs[] = {"from", "subject", NULL};
+/* No oversigning (RFC 6376 8.15): Debian's libopendkim 2.11 writes freed
+ * memory into h= when DKIM_OPTS_OVERSIGNHDRS is set (seen under valgrind:
+ * "h=From:\xd4i\xa5..."), which no verifier accepts.  A From: added on
+ * the way is still caught by DMARC's single-From rule at the receiver. */
 
 /* The passphrase callback: never prompt (a daemon has no terminal, and
  * OpenSSL's default one reads from /dev/tty).  An encrypted key fails. */
@@ -151,13 +151,11 @@ enum ab_err mail_dkim_new(const struct cfg_mail *mc, mail_dkim **out, ab_errmsg 
         e = ab_fail(em, AB_ENOMEM, "mail: DKIM: libopendkim could not start");
         goto fail;
     }
-    /* libopendkim takes each list as the char ** itself (and its size)
+    /* libopendkim takes the list as the char ** itself (and its size)
      * and keeps its own copy. */
-    const char *const *sh = sign_hdrs, *const *oh = oversign_hdrs;
+    const char *const *sh = sign_hdrs;
     if (dkim_options(d->lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, (void *)(uintptr_t)sh,
-                     sizeof sh) != DKIM_STAT_OK ||
-        dkim_options(d->lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS, (void *)(uintptr_t)oh,
-                     sizeof oh) != DKIM_STAT_OK) {
+                     sizeof sh) != DKIM_STAT_OK) {
         e = ab_fail(em, AB_ECONFIG, "mail: DKIM: libopendkim refused the header list");
         goto fail;
     }
