@@ -102,6 +102,8 @@ enum ab_err web_handle(web *w, const struct web_request *rq, struct web_response
         return web_reply_error(w, rq, rs, 404, "no such page", now);
     if (rq->body_too_large)
         return web_reply_error(w, rq, rs, 413, "request body too large", now);
+    if (rq->args_too_many)
+        return web_reply_error(w, rq, rs, 400, "too many query arguments", now);
 
     if (n >= 2 && is(seg[0], "ping"))
         return web_ping(w, rq, rs, seg + 1, n - 1, now);

@@ -57,6 +57,7 @@ static size_t max_body(const web *w)
 struct args {
     struct web_kv kv[WEB_MAX_ARGS];
     size_t n;
+    int too_many; /* refused with 400, never dropped in silence */
 };
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -68,6 +69,8 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
         a->kv[a->n].key = key;
         a->kv[a->n].value = value;
         a->n++;
+    } else {
+        a->too_many = 1;
     }
     return MHD_YES;
 }
@@ -176,6 +179,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         .body = r->body.data ? r->body.data : "",
         .body_len = r->body.len,
         .body_too_large = r->too_large,
+        .args_too_many = a.too_many,
     };
     struct web_response rs = {0};
     if (web_handle(w, &rq, &rs) != AB_OK) {

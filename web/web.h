@@ -125,6 +125,7 @@ struct web_request {
     const char *body;          /* NUL-terminated as well */
     size_t body_len;
     int body_too_large;        /* the body went past max_body and was dropped */
+    int args_too_many;         /* more query arguments than are kept (16): 400 */
 };
 
 struct web_response {

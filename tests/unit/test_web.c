@@ -540,6 +540,13 @@ TEST(body_too_large_and_not_utf8)
                              .body_too_large = 1, .body = ""};
     CHECK_OK(web_handle(f.w, &rq, &f.rs));
     CHECK_INT(f.rs.status, 413);
+    /* More query arguments than are kept: refused, not silently cut. */
+    web_response_free(&f.rs);
+    memset(&f.rs, 0, sizeof f.rs);
+    struct web_request many = {.method = "GET", .path = "/api/checks", .args_too_many = 1,
+                               .body = ""};
+    CHECK_OK(web_handle(f.w, &many, &f.rs));
+    CHECK_INT(f.rs.status, 400);
     /* A message that is not UTF-8 still shows (with U+FFFD). */
     store *st;
     CHECK_OK(store_open(tw_path(f.dir, "state.db"), &st, NULL));
