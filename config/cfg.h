@@ -106,6 +106,14 @@ struct cfg_web {
     int64_t request_timeout; /* seconds to receive a whole request */
 };
 
+/* An escalation level (<alerting><level after= notify=/>): who is told
+ * too once an alert has been open for after.  Level numbers start at 1. */
+struct cfg_level {
+    int64_t after;            /* since the alert opened */
+    struct cfg_addrs notify;  /* added to everyone told at the levels below */
+    int line;
+};
+
 /* <alerting>: defaults for every check's alert policy. */
 struct cfg_alerting {
     int64_t repeat;         /* re-notify every; 0 = never */
@@ -115,6 +123,10 @@ struct cfg_alerting {
     struct cfg_addrs notify;      /* level 0 */
     struct cfg_addrs escalate_to; /* level 1 */
     const char *digest_at;  /* "HH:MM" local daily digest, NULL = off */
+    /* Levels 1..nlevels in order of after; escalate-after/escalate-to
+     * are the shorthand for one (and mirror levels[0] when given). */
+    const struct cfg_level *levels;
+    size_t nlevels;
     const char *fallback;   /* "channel:NAME" told when mail fails; NULL = none */
     int64_t fallback_after; /* how long mail must fail first (default 10 min) */
 };

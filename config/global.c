@@ -249,6 +249,38 @@ static void build_alerting(struct cfg_builder *b, xmlNode *n)
     cfg_bool(b, n, "quiet-bypass-p1", &a->quiet_bypass_p1);
     cfg_resolve_addrs(b, n, "notify", &a->notify);
     cfg_resolve_addrs(b, n, "escalate-to", &a->escalate_to);
+    /* Escalation levels, each since the alert opened, climbing. */
+    size_t nl = 0;
+    for (xmlNode *k = n->children; k; k = k->next)
+        nl += cfg_is(k, "level");
+    if (nl) {
+        struct cfg_level *lv = cfg_alloc(b->c, nl * sizeof *lv);
+        if (!lv) {
+            b->oom = 1;
+            return;
+        }
+        if (cfg_attr(b, n, "escalate-after") || cfg_attr(b, n, "escalate-to"))
+            cfg_err(b, n, "alerting: give <level> elements or escalate-after=/escalate-to= "
+                          "(the shorthand for one level), not both");
+        size_t i = 0;
+        for (xmlNode *k = n->children; k; k = k->next) {
+            if (!cfg_is(k, "level"))
+                continue;
+            lv[i].line = (int)xmlGetLineNo(k);
+            cfg_duration(b, k, "after", &lv[i].after);
+            cfg_resolve_addrs(b, k, "notify", &lv[i].notify);
+            if (lv[i].after <= 0)
+                cfg_err(b, k, "level %zu: after= must be more than 0", i + 1);
+            else if (i && lv[i].after <= lv[i - 1].after)
+                cfg_err(b, k, "level %zu: after= must be later than level %zu's", i + 1, i);
+            i++;
+        }
+        a->levels = lv;
+        a->nlevels = nl;
+        /* Level 1 is what escalate-after/escalate-to always meant. */
+        a->escalate_after = lv[0].after;
+        a->escalate_to = lv[0].notify;
+    }
     /* The fallback is a channel told when mail itself fails. */
     struct cfg_addrs fb = {0};
     cfg_resolve_addrs(b, n, "fallback", &fb);

@@ -74,8 +74,8 @@ static void fill_notice(eng *e, const struct store_alert *a, const char *message
     n->resolved = resolved ? (a->resolved != AB_TIME_NONE ? a->resolved : now) : AB_TIME_NONE;
 }
 
-/* Who was told before a notice at level: the recipients of the levels
- * below it (config order, borrowed from the config). */
+/* Who was told before a notice at level: everyone of the levels below
+ * it (levels.c; borrowed from the config). */
 struct told {
     const char **v;
     size_t n;
@@ -85,13 +85,10 @@ static void told_before(eng *e, const struct store_alert *a, int level, struct t
 {
     memset(t, 0, sizeof *t);
     const struct cfg_check *k = cfg_check_find(e->c, a->check);
-    if (!k || level < 1 || !k->notify.n)
-        return;
-    t->v = ab_calloc(k->notify.n, sizeof *t->v);
-    if (!t->v)
-        return;
-    for (size_t i = 0; i < k->notify.n; i++)
-        t->v[t->n++] = k->notify.v[i];
+    if (!k || level < 1 || eng_level_rcpts(e, k, 0, level - 1, &t->v, &t->n) != AB_OK) {
+        t->v = NULL;
+        t->n = 0;
+    }
 }
 
 enum ab_err eng_channel_notice(eng *e, const struct store_notice *sn, ab_time now,

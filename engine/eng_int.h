@@ -116,6 +116,22 @@ enum ab_err eng_mail_fallback(eng *e, ab_time now, ab_errmsg *em);
 /* Send the channel deliveries that are due (when sending is on). */
 void eng_channels_drain(eng *e, ab_time now, struct eng_tick_stats *stats);
 
+/* levels.c: escalation levels.  Level 0 is notify=, 1 escalate-to=,
+ * 2.. <alerting>'s further <level>s. */
+int eng_level_count(eng *e, const struct cfg_check *k);
+/* Who a level adds (NULL past the last). */
+const struct cfg_addrs *eng_level_notify(eng *e, const struct cfg_check *k, int level);
+/* A level's after= (0: never climbs to it). */
+int64_t eng_level_after(eng *e, const struct cfg_check *k, int level);
+/* The highest level a's climb has reached by now (a->level if none more). */
+int eng_level_due(eng *e, const struct cfg_check *k, const struct store_alert *a, ab_time now);
+/* Everyone of levels from..to, unique, borrowed from the config; *out is
+ * the caller's (ab_free).  AB_ENOMEM. */
+enum ab_err eng_level_rcpts(eng *e, const struct cfg_check *k, int from, int to,
+                            const char ***out, size_t *n);
+/* "ops, boss": who levels 0..level-1 told, by person or channel name. */
+void eng_level_told_text(eng *e, const struct cfg_check *k, int level, char *buf, size_t len);
+
 /* retention.c: once a day, delete history past <state keep>. */
 enum ab_err eng_retention(eng *e, ab_time now, ab_errmsg *em);
 

@@ -476,9 +476,14 @@ enum ab_err eng_follow_up(eng *e, ab_time now, struct eng_tick_stats *stats,
             err = send_notice(e, k, a, opened_message(k, a), 0, now, stats, em);
             continue;
         }
-        if (k->escalate_after > 0 && a->level == 0 && k->escalate_to.n &&
-            now - a->opened >= k->escalate_after) {
-            err = send_notice(e, k, a, "alert-escalated", 1, now, stats, em);
+        /* The climb (levels.c): to the highest level now due, unless
+         * someone has dismissed or snoozed the alert since it opened. */
+        int next = eng_level_due(e, k, a, now), stopped = 0;
+        if (next > a->level &&
+            (err = store_alert_climb_stopped(e->st, a->id, &stopped, em)))
+            break;
+        if (next > a->level && !stopped) {
+            err = send_notice(e, k, a, "alert-escalated", next, now, stats, em);
             continue;
         }
         /* A snooze is "tell me again later": its end is a notice even

@@ -133,26 +133,25 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
                              char *msgid_out, ab_errmsg *em)
 {
     (void)thread_msgid;
-    /* As many as the config lists: a fixed array here once cut a group
-     * of 300 to 256 without a word. */
-    size_t cap = k->notify.n + k->escalate_to.n + 1;
-    const char **rcpts = ab_calloc(cap ? cap : 1, sizeof *rcpts);
-    if (!rcpts)
+    /* Everyone of levels 0..level (levels.c): as many as the config
+     * lists (a fixed array here once cut a group of 300 to 256 without a
+     * word), and one more slot for the fallback.  A heartbeat nobody
+     * confirmed goes to level 1 at once: the people asked are the ones
+     * who did not answer.  Everyone told so far stays in. */
+    int upto = level >= 1 ? level : k->kind == CFG_HEARTBEAT ? 1 : 0;
+    const char **lv = NULL;
+    size_t nlv = 0;
+    if (eng_level_rcpts(e, k, 0, upto, &lv, &nlv) != AB_OK)
         return ab_fail(em, AB_ENOMEM, "out of memory");
-    size_t nr = 0;
-    for (size_t i = 0; i < k->notify.n; i++)
-        rcpts[nr++] = k->notify.v[i];
-    /* An escalation adds the next level, and a heartbeat nobody confirmed
-     * goes to it at once: the people asked are the ones who did not
-     * answer.  Everyone told so far stays in. */
-    int esc = level >= 1 || k->kind == CFG_HEARTBEAT;
-    for (size_t i = 0; esc && i < k->escalate_to.n; i++) {
-        int dup = 0;
-        for (size_t j = 0; j < k->notify.n && !dup; j++)
-            dup = strcasecmp(rcpts[j], k->escalate_to.v[i]) == 0;
-        if (!dup)
-            rcpts[nr++] = k->escalate_to.v[i];
+    const char **rcpts = ab_calloc(nlv + 1, sizeof *rcpts);
+    if (!rcpts) {
+        ab_free(lv);
+        return ab_fail(em, AB_ENOMEM, "out of memory");
     }
+    size_t nr = nlv;
+    if (nlv)
+        memcpy(rcpts, lv, nlv * sizeof *rcpts);
+    ab_free(lv);
     /* While mail is failing, the fallback channel hears it too. */
     const char *fb = cfg_global(e->c)->alerting.fallback;
     if (fb && eng_mail_failing(e, now)) {
@@ -276,6 +275,14 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs
     }
     /* Render with the notice's own number, not the count since. */
     json_t *al = json_object_get(ctx, "alert");
+    /* An escalation says its level and who was told before it. */
+    char told[1024];
+    eng_level_told_text(e, k, n->level, told, sizeof told);
+    if (al && n->level >= 1) {
+        json_object_set_new(al, "level", json_integer(n->level));
+        if (told[0])
+            json_object_set_new(al, "told_before", json_string(told));
+    }
     if (al && n->seq[0] == 'n')
         json_object_set_new(al, "notify_count", json_integer(strtol(n->seq + 1, NULL, 10)));
     /* While the alert is open, the notice carries the recipient's token
@@ -555,12 +562,10 @@ enum ab_err eng_daily_digest(eng *e, ab_time now, struct eng_tick_stats *stats,
         const struct cfg_check *k = cfg_check_find(e->c, v[i]->check);
         if (!k || v[i]->dismissed_at != AB_TIME_NONE)
             continue;
-        int esc = v[i]->level >= 1 || k->kind == CFG_HEARTBEAT;
-        for (size_t pass = 0; pass < 2; pass++) {
-            const struct cfg_addrs *l = pass ? &k->escalate_to : &k->notify;
-            if (pass && !esc)
-                break;
-            for (size_t j = 0; j < l->n; j++) {
+        int upto = v[i]->level >= 1 ? v[i]->level : k->kind == CFG_HEARTBEAT ? 1 : 0;
+        for (int pass = 0; pass <= upto; pass++) {
+            const struct cfg_addrs *l = eng_level_notify(e, k, pass);
+            for (size_t j = 0; l && j < l->n; j++) {
                 if (cfg_channel_of(e->c, l->v[j]))
                     continue; /* a digest is an email */
                 if (nrows == cap) {

@@ -816,4 +816,9 @@ enum ab_err store_delivery_list(store *st, int all, size_t limit,
 enum ab_err store_mail_failing_since(store *st, ab_time *since, char **last_error,
                                      ab_errmsg *em) AB_MUST_CHECK;
 
+/* Was alert id ever dismissed or snoozed (store/climb.c)?  Its
+ * escalation climbs no further once it was. */
+enum ab_err store_alert_climb_stopped(store *st, int64_t id, int *yes,
+                                      ab_errmsg *em) AB_MUST_CHECK;
+
 #endif
