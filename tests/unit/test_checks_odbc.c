@@ -271,7 +271,7 @@ TEST(pg_freshness_all_column_types)
     c.max_age = 2 * 86400;
     EXPECT(ctx, &c, T("2026-12-02T08:00:00Z"), STORE_HEALTHY, "newest row is 1 day old");
     c.warn_age = 12 * 3600;
-    EXPECT(ctx, &c, T("2026-12-02T08:00:00Z"), STORE_DEGRADED, "(warn 12h, max 2d)");
+    EXPECT(ctx, &c, T("2026-12-02T08:00:00Z"), STORE_DEGRADED, "(warning after 12 hours, limit 2 days)");
     EXPECT(ctx, &c, T("2026-12-04T08:00:00Z"), STORE_FAILING, "newest row is 3 days old");
     c.table = q("%s.empty");
     EXPECT(ctx, &c, T(NOW), STORE_FAILING, "is empty");
