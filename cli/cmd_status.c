@@ -126,6 +126,15 @@ int cmd_status(int argc, char **argv)
             json_object_set_new(j, "alert", ja);
             store_alert_free(a);
         }
+        /* Issue 18: a silence or a pause shows wherever the check does. */
+        int64_t sid = eng_silenced(st, k, "", now);
+        if (sid)
+            json_object_set_new(j, "silenced_by", json_integer(sid));
+        ab_time pu = AB_TIME_NONE;
+        if (eng_paused(st, k->name, now, &pu)) {
+            json_object_set_new(j, "paused", json_true());
+            json_object_set_new(j, "paused_until", cli_json_time(pu));
+        }
         json_array_append_new(checks, j);
     }
     struct store_outbox_counts oc = {0};
@@ -207,10 +216,17 @@ int cmd_status(int argc, char **argv)
                          (long long)json_integer_value(json_object_get(a, "id")),
                          (long long)json_integer_value(json_object_get(a, "priority")),
                          json_is_true(json_object_get(a, "dismissed")) ? " dismissed" : "");
-            printf("%-24s %-10s %-9s %-28s %-28s %16s  %s\n",
+            char extra[96] = "";
+            json_t *sb = json_object_get(j, "silenced_by");
+            if (json_is_true(json_object_get(j, "paused")))
+                snprintf(extra, sizeof extra, " (paused)");
+            else if (sb)
+                snprintf(extra, sizeof extra, " (silenced by #%lld)",
+                         (long long)json_integer_value(sb));
+            printf("%-24s %-10s %-9s %-28s %-28s %16s  %s%s\n",
                    json_string_value(json_object_get(j, "name")),
                    json_string_value(json_object_get(j, "kind")),
-                   status ? status : "-", last, next, val, al);
+                   status ? status : "-", last, next, val, al, extra);
         }
         int pings = 0;
         json_array_foreach(checks, i, j) {

@@ -22,6 +22,9 @@ struct cli_command {
 
 int cmd_next(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
+int cmd_silence(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
 int cmd_send_test(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_ack(int argc, char **argv);

@@ -193,6 +193,8 @@ enum cfg_direction { CFG_ABOVE, CFG_BELOW }; /* bad when value is above/below */
 struct cfg_check {
     const char *name;        /* [A-Za-z0-9._-]+, unique */
     const char *label;       /* human title; defaults to name */
+    const char *const *tags; /* tags= (silences and badges match them) */
+    size_t ntags;
     enum cfg_check_kind kind;
     int line;
     const char *type;        /* "Information" or "Action" (seed 001) */

@@ -135,6 +135,9 @@ static void common_attrs(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
     cfg_resolve_addrs(b, n, "notify", &k->notify);
     cfg_resolve_addrs(b, n, "escalate-to", &k->escalate_to);
     k->depends_on = cfg_attr(b, n, "depends-on");
+    const char *tags = cfg_attr(b, n, "tags");
+    if (tags)
+        k->tags = cfg_split(b, tags, &k->ntags);
     k->description = cfg_child_text(b, n, "description", NULL);
 
     xmlNode *sn;

@@ -232,4 +232,25 @@ int eng_recipient_flag(const struct store_recipient *rr, int missed_limit,
 int eng_ping_address(const cfg *c, const struct cfg_check *k, char *buf, size_t len);
 int eng_ping_url(const cfg *c, const struct cfg_check *k, char *buf, size_t len);
 
+/* ---- silences and pauses (engine/silence.c) --------------------------------
+ * These read the store only, so the CLI and the web can ask without an
+ * engine.  A silence drops the notices of the alerts it matches while it
+ * is active (the check still runs and records); a pause stops the check
+ * altogether. */
+
+/* Does silence s match check k's item at now (window, glob, item, tag)? */
+int eng_silence_matches(const struct store_silence *s, const struct cfg_check *k,
+                        const char *item, ab_time now);
+/* The id of the first silence matching k/item at now, or 0. */
+int64_t eng_silenced(store *st, const struct cfg_check *k, const char *item, ab_time now);
+/* Is check paused at now?  *until (may be NULL) gets its end
+ * (AB_TIME_NONE: until resumed). */
+int eng_paused(store *st, const char *check, ab_time now, ab_time *until);
+/* One matcher "check=GLOB", "item=ITEM" or "tag=TAG" into s (its strings
+ * are s's: store_silences_free).  AB_EINVAL naming the matcher. */
+enum ab_err eng_silence_parse(const char *arg, struct store_silence *s,
+                              ab_errmsg *em) AB_MUST_CHECK;
+/* "check=orders-* tag=finance" for listings. */
+void eng_silence_describe(const struct store_silence *s, char *buf, size_t len);
+
 #endif

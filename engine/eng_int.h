@@ -132,6 +132,11 @@ enum ab_err eng_level_rcpts(eng *e, const struct cfg_check *k, int from, int to,
 /* "ops, boss": who levels 0..level-1 told, by person or channel name. */
 void eng_level_told_text(eng *e, const struct cfg_check *k, int level, char *buf, size_t len);
 
+/* silence.c: is a notice about a to be dropped now (the check paused,
+ * or a silence matching it)?  Logs why. */
+int eng_notices_held(eng *e, const struct cfg_check *k, const struct store_alert *a,
+                     const char *message, ab_time now);
+
 /* retention.c: once a day, delete history past <state keep>. */
 enum ab_err eng_retention(eng *e, ab_time now, ab_errmsg *em);
 

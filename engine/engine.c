@@ -161,6 +161,14 @@ static enum ab_err run_and_evaluate(eng *e, const struct cfg_check *k, ab_time n
     return err;
 }
 
+static int paused_now(const struct store_pause *v, size_t n, const char *check)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i].check, check))
+            return 1;
+    return 0;
+}
+
 static void drain(eng *e, ab_time now, struct eng_tick_stats *stats)
 {
     const struct cfg_mail *m = &cfg_global(e->c)->mail;
@@ -218,6 +226,10 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
      * query per check per tick was most of a quiet tick's cost. */
     struct store_sched_row *rows = NULL;
     size_t nrows = 0;
+    struct store_pause *pauses = NULL;
+    size_t npauses = 0;
+    if (store_pause_list(e->st, now, &pauses, &npauses, NULL) != AB_OK)
+        npauses = 0;
     {
         ab_errmsg lem = {{0}};
         enum ab_err lerr = store_sched_all(e->st, &rows, &nrows, &lem);
@@ -227,6 +239,9 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
     for (size_t i = 0; i < cfg_check_count(e->c); i++) {
         const struct cfg_check *k = cfg_check_at(e->c, i);
         if (!runs_as_check(k))
+            continue;
+        /* A paused check does not run (silence.c). */
+        if (npauses && paused_now(pauses, npauses, k->name))
             continue;
         int due = 0, held = 0;
         struct store_sched_state later;
@@ -261,6 +276,7 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
              * run checks whose results cannot be kept. */
             if (err == AB_ESTORE || err == AB_EBUSY) {
                 store_sched_rows_free(rows, nrows);
+                store_pauses_free(pauses, npauses);
                 ab_fail(em, err, "%s", cem.text);
                 return err;
             }
@@ -270,6 +286,7 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
         }
     }
     store_sched_rows_free(rows, nrows);
+    store_pauses_free(pauses, npauses);
     if (batch) {
         ab_errmsg bem = {{0}};
         enum ab_err berr = store_commit(e->st, &bem);

@@ -469,7 +469,7 @@ enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stat
     enum ab_err err = AB_OK;
     for (size_t i = 0; i < cfg_check_count(e->c) && !err; i++) {
         const struct cfg_check *k = cfg_check_at(e->c, i);
-        if (k->kind != CFG_HEARTBEAT)
+        if (k->kind != CFG_HEARTBEAT || eng_paused(e->st, k->name, now, NULL))
             continue;
         int due = 0, held = 0;
         /* The fire time is taken in the transaction that opens its cycle

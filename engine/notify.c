@@ -133,6 +133,13 @@ enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
                              char *msgid_out, ab_errmsg *em)
 {
     (void)thread_msgid;
+    /* Paused or silenced: claimed, recorded in the alert's history, not
+     * sent (silence.c). */
+    if (eng_notices_held(e, k, a, message, now)) {
+        if (msgid_out)
+            msgid_out[0] = '\0';
+        return AB_OK;
+    }
     /* Everyone of levels 0..level (levels.c): as many as the config
      * lists (a fixed array here once cut a group of 300 to 256 without a
      * word), and one more slot for the fallback.  A heartbeat nobody

@@ -194,7 +194,7 @@ enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
     enum ab_err err = AB_OK;
     for (size_t i = 0; i < cfg_check_count(e->c) && !err; i++) {
         const struct cfg_check *k = cfg_check_at(e->c, i);
-        if (k->kind == CFG_PING)
+        if (k->kind == CFG_PING && !eng_paused(e->st, k->name, now, NULL))
             err = evaluate_ping(e, k, now, stats, em);
     }
     return err;

@@ -262,6 +262,27 @@ const char *const store_migrations_sql[] = {
     "  sent_at TEXT,"
     "  UNIQUE (channel, txn));"
     "CREATE INDEX deliveries_due ON deliveries(status, next_attempt);",
+
+    /* 7 -> 8: silences set ahead of time (Alertmanager's: matchers on
+     * check name glob, item and tag, a start and an end, who and why),
+     * and paused checks (until NULL: until resumed). */
+    "CREATE TABLE silences ("
+    "  id INTEGER PRIMARY KEY,"
+    "  check_glob TEXT,"
+    "  item TEXT,"
+    "  tag TEXT,"
+    "  starts TEXT NOT NULL,"
+    "  ends TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  comment TEXT,"
+    "  created TEXT NOT NULL,"
+    "  expired TEXT);"
+    "CREATE TABLE paused ("
+    "  check_name TEXT PRIMARY KEY,"
+    "  until TEXT,"
+    "  by_whom TEXT NOT NULL,"
+    "  note TEXT,"
+    "  at TEXT NOT NULL);",
 };
 
 const int store_migrations_count =

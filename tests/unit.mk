@@ -44,3 +44,4 @@ test_mailer_maildir_once_MODS := mailer store config common
 test_sched_gap_MODS := schedules common
 test_channels_MODS := channels mailer config templates schedules store common
 test_engine_levels_MODS := engine channels checks inbox mailer config templates schedules store common
+test_engine_silence_MODS := engine channels checks inbox mailer config templates schedules store common
