@@ -1,5 +1,5 @@
 // fuzz-sources: config/*.c schedules/*.c common/*.c build/fuzz/ackbeat_rng.c
-// fuzz-pkgs: libxml-2.0 libical
+// fuzz-pkgs: libxml-2.0 libical libcrypto
 /*
  * fuzz_config.c - libFuzzer target for the config loader: cfg_load() on
  * arbitrary bytes, so the XML parse, the RelaxNG validation and every

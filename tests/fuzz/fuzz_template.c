@@ -1,5 +1,5 @@
 // fuzz-sources: templates/*.c common/*.c
-// fuzz-pkgs: jansson
+// fuzz-pkgs: jansson libical
 /*
  * fuzz_template.c - libFuzzer target: compile and render arbitrary
  * Mustache against a fixed JSON context, in every escaping mode.
