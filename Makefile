@@ -218,6 +218,27 @@ lint: $(LIBS)
 symbols: $(LIBS)
 	@scripts/check-symbols $(B)
 
+# --- the Debian package ----------------------------------------------------
+# make deb: the .deb of commit DEB_FROM (default HEAD: what a fresh clone
+# has), built in a copy ($(B)/deb/src) so that debian/rules' clean never
+# touches the tree's own build folders; DEB_FROM=worktree packages the
+# tracked files as they are in the work tree.  Outside a git checkout
+# (a tarball) the folder itself is copied.  The package, the build log and
+# lintian's report land in $(B)/deb.
+DEB_FROM ?= HEAD
+.PHONY: deb
+deb:
+	@scripts/install-deps package
+	rm -rf $(B)/deb
+	mkdir -p $(B)/deb/src
+	if [ ! -e .git ]; then tar -cf - --exclude=./build --exclude=./ackbeat . | tar -xf - -C $(B)/deb/src; \
+	elif [ "$(DEB_FROM)" = worktree ]; then git ls-files -z | xargs -0 tar -cf - | tar -xf - -C $(B)/deb/src; \
+	else git archive --format=tar "$(DEB_FROM)" | tar -xf - -C $(B)/deb/src; fi
+	cd $(B)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b -j$$(nproc) >../build.log 2>&1 || \
+	    { tail -n 40 ../build.log; exit 1; }
+	lintian --fail-on error,warning $(B)/deb/ackbeat_*.deb | tee $(B)/deb/lintian.txt
+	@ls $(B)/deb/*.deb
+
 # --- install -------------------------------------------------------------
 install: $(B)/ackbeat
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates/default \
