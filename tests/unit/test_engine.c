@@ -22,6 +22,7 @@
 #include "config/cfg.h"
 #include "engine/eng.h"
 #include "store/store.h"
+#include "test_engine_util.h"
 
 struct world {
     char dir[512];
@@ -29,47 +30,6 @@ struct world {
     store *st;
     eng *e;
 };
-
-static ab_time T(const char *iso)
-{
-    ab_time t = 0;
-    if (ab_time_parse(iso, &t) != AB_OK)
-        abort();
-    return t;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        abort();
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    ab_buf b;
-    ab_buf_init(&b, 1 << 24);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (ab_buf_append(&b, chunk, n))
-            break;
-    fclose(f);
-    return ab_buf_steal(&b);
-}
-
-static const char *templates(void)
-{
-    static char p[1024];
-    const char *root = getenv("AB_SRCDIR");
-    snprintf(p, sizeof p, "%s/templates/default", root ? root : ".");
-    return p;
-}
 
 /* A fresh world: config with the given checks, its own folder. */
 static int world_new_a(struct world *w, const char *name, const char *checks,
@@ -88,7 +48,7 @@ static int world_new_a(struct world *w, const char *name, const char *checks,
 {
     memset(w, 0, sizeof *w);
     snprintf(w->dir, sizeof w->dir, "%s/%s", t_tmpdir(), name);
-    char path[1024], cmd[2048];
+    char cmd[2048];
     snprintf(cmd, sizeof cmd, "mkdir -p %s/inbox/new %s/inbox/cur %s/inbox/tmp", w->dir,
              w->dir, w->dir);
     if (system(cmd) != 0)
@@ -121,24 +81,9 @@ static int world_new_a(struct world *w, const char *name, const char *checks,
         ab_buf_free(&x);
         return -1;
     }
-    snprintf(path, sizeof path, "%s/ackbeat.xml", w->dir);
-    write_file(path, ab_buf_str(&x));
+    int r = te_open(w->dir, ab_buf_str(&x), &w->c, &w->st, &w->e);
     ab_buf_free(&x);
-    ab_buf errs;
-    ab_buf_init(&errs, 1 << 16);
-    if (cfg_load(path, &w->c, &errs) != AB_OK) {
-        printf("%s", ab_buf_str(&errs));
-        ab_buf_free(&errs);
-        return -1;
-    }
-    ab_buf_free(&errs);
-    ab_errmsg em = {{0}};
-    if (store_open(cfg_global(w->c)->state_path, &w->st, &em) != AB_OK ||
-        eng_new(w->c, w->st, templates(), &w->e, &em) != AB_OK) {
-        printf("%s\n", em.text);
-        return -1;
-    }
-    return 0;
+    return r;
 }
 
 static void world_free(struct world *w)

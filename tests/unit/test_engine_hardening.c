@@ -25,6 +25,7 @@
 #include "config/cfg.h"
 #include "engine/eng.h"
 #include "store/store.h"
+#include "test_engine_util.h"
 
 #define MANY 10000
 
@@ -34,22 +35,6 @@ struct world {
     store *st;
     eng *e;
 };
-
-static ab_time T(const char *iso)
-{
-    ab_time t = 0;
-    if (ab_time_parse(iso, &t) != AB_OK)
-        abort();
-    return t;
-}
-
-static const char *templates(void)
-{
-    static char p[1024];
-    const char *root = getenv("AB_SRCDIR");
-    snprintf(p, sizeof p, "%s/templates/default", root ? root : ".");
-    return p;
-}
 
 /* Where the worlds live: tens of thousands of messages and transactions
  * are fsync-bound on disk (two minutes here), so on tmpfs when there is
@@ -98,30 +83,9 @@ static int world_new(struct world *w, const char *name, const char *recipients,
         ab_buf_free(&x);
         return -1;
     }
-    snprintf(path, sizeof path, "%s/ackbeat.xml", w->dir);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        ab_buf_free(&x);
-        return -1;
-    }
-    fputs(ab_buf_str(&x), f);
-    fclose(f);
+    int r = te_open(w->dir, ab_buf_str(&x), &w->c, &w->st, &w->e);
     ab_buf_free(&x);
-    ab_buf errs;
-    ab_buf_init(&errs, 1 << 16);
-    if (cfg_load(path, &w->c, &errs) != AB_OK) {
-        printf("%.2000s", ab_buf_str(&errs));
-        ab_buf_free(&errs);
-        return -1;
-    }
-    ab_buf_free(&errs);
-    ab_errmsg em = {{0}};
-    if (store_open(cfg_global(w->c)->state_path, &w->st, &em) != AB_OK ||
-        eng_new(w->c, w->st, templates(), &w->e, &em) != AB_OK) {
-        printf("%s\n", em.text);
-        return -1;
-    }
-    return 0;
+    return r;
 }
 
 static void world_free(struct world *w)

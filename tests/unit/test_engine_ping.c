@@ -19,29 +19,13 @@
 #include "config/cfg.h"
 #include "engine/eng.h"
 #include "store/store.h"
+#include "test_engine_util.h"
 
 struct world {
     cfg *c;
     store *st;
     eng *e;
 };
-
-static ab_time T(const char *iso)
-{
-    ab_time t = 0;
-    if (ab_time_parse(iso, &t) != AB_OK)
-        abort();
-    return t;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        abort();
-    fputs(text, f);
-    fclose(f);
-}
 
 /* A calendar of VEVENT lines (DTSTART, DTEND, RRULE...) in dir. */
 static const char *calendar(const char *dir, const char *event)
@@ -66,7 +50,7 @@ static int world_new(struct world *w, const char *name, const char *event,
                      const char *covers)
 {
     memset(w, 0, sizeof *w);
-    char dir[600], path[700];
+    char dir[600];
     snprintf(dir, sizeof dir, "%s/%s", t_tmpdir(), name);
     mkdir(dir, 0700);
     char maint[1400] = "";
@@ -87,25 +71,8 @@ static int world_new(struct world *w, const char *name, const char *event,
              "    <ping name=\"other\" period=\"1d\" grace=\"1h\"/>\n"
              "  </checks>\n</ackbeat>\n",
              maint);
-    snprintf(path, sizeof path, "%s/ackbeat.xml", dir);
-    write_file(path, xml);
-    ab_buf errs;
-    ab_buf_init(&errs, 1 << 16);
-    if (cfg_load(path, &w->c, &errs) != AB_OK) {
-        printf("%s", ab_buf_str(&errs));
-        ab_buf_free(&errs);
+    if (te_open(dir, xml, &w->c, &w->st, &w->e) != 0)
         return -1;
-    }
-    ab_buf_free(&errs);
-    ab_errmsg em = {{0}};
-    const char *root = getenv("AB_SRCDIR");
-    char tpl[1024];
-    snprintf(tpl, sizeof tpl, "%s/templates/default", root ? root : ".");
-    if (store_open(cfg_global(w->c)->state_path, &w->st, &em) != AB_OK ||
-        eng_new(w->c, w->st, tpl, &w->e, &em) != AB_OK) {
-        printf("%s\n", em.text);
-        return -1;
-    }
     eng_set_send(w->e, 0);
     return 0;
 }
