@@ -156,6 +156,13 @@ json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
         json_object_set_new(j, "alert", ja);
         store_alert_free(a);
     }
+    /* Issue 18: a silence or a pause shows wherever the check does. */
+    int64_t sid = eng_silenced(w->st, k, "", now);
+    json_object_set_new(j, "silenced_by", sid ? json_integer(sid) : json_null());
+    ab_time pu = AB_TIME_NONE;
+    int paused = eng_paused(w->st, k->name, now, &pu);
+    json_object_set_new(j, "paused", json_boolean(paused));
+    json_object_set_new(j, "paused_until", paused ? web_jtime(pu) : json_null());
     char pa[1024];
     if (eng_ping_address(w->c, k, pa, sizeof pa))
         json_object_set_new(j, "ping_address", web_jstr(pa));

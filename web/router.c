@@ -112,8 +112,13 @@ enum ab_err web_handle(web *w, const struct web_request *rq, struct web_response
     if (!(n == 1 && is(seg[0], "healthz")) && !web_host_allowed(w, rq->host))
         return web_reply_text(rs, 421, "misdirected request: this server does not answer "
                                        "for that Host (see <web allowed-hosts=>)\n");
-    if (n >= 1 && is(seg[0], "api"))
+    if (n >= 1 && is(seg[0], "api")) {
+        /* Silences and pauses first (api_silence.c), the rest in api.c. */
+        enum ab_err e;
+        if (web_api_silence_route(w, rq, rs, seg + 1, n - 1, now, &e))
+            return e;
         return web_api(w, rq, rs, seg + 1, n - 1, now);
+    }
 
     if (n == 0) {
         if (!get)

@@ -156,6 +156,13 @@ enum ab_err web_dismiss(web *w, int64_t id, const char *by, const char *note,
                         size_t msglen);
 /* After an action: wake the daemon if the outbox has mail due. */
 void web_after_action(web *w, ab_time now);
+
+/* api_silence.c: /api/silences..., and /api/checks/NAME/pause|resume. */
+json_t *web_json_silence(const struct store_silence *s, ab_time now);
+/* Answers /api/silences... and /api/checks/NAME/pause|resume (seg after
+ * "api"): returns 1 with *out set, or 0 when the path is not one of them. */
+int web_api_silence_route(web *w, const struct web_request *rq, struct web_response *rs,
+                          char **seg, size_t n, ab_time now, enum ab_err *out);
 enum ab_err web_api(web *w, const struct web_request *rq, struct web_response *rs,
                     char **seg, size_t nseg, ab_time now);
 enum ab_err web_ping(web *w, const struct web_request *rq, struct web_response *rs,
