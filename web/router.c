@@ -107,6 +107,9 @@ enum ab_err web_handle(web *w, const struct web_request *rq, struct web_response
 
     if (n >= 2 && is(seg[0], "ping"))
         return web_ping(w, rq, rs, seg + 1, n - 1, now);
+    /* Badges are embedded in other sites' pages (README files): any Host. */
+    if (n >= 2 && is(seg[0], "badge"))
+        return web_badge(w, rq, rs, seg + 1, n - 1, now);
     /* Everything below shows or changes state: not for a rebound name
      * (host.c). */
     if (!(n == 1 && is(seg[0], "healthz")) && !web_host_allowed(w, rq->host))

@@ -107,6 +107,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct web_res
     }
     if (rs->no_store)
         MHD_add_response_header(r, "Cache-Control", "no-store");
+    else if (rs->cache_control)
+        MHD_add_response_header(r, "Cache-Control", rs->cache_control);
     if (rs->location)
         MHD_add_response_header(r, "Location", rs->location);
     if (rs->www_authenticate)

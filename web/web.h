@@ -137,6 +137,7 @@ struct web_response {
     const char *www_authenticate; /* for 401; static or NULL */
     const char *allow;         /* for 405; static or NULL */
     int no_store;              /* Cache-Control: no-store */
+    const char *cache_control; /* otherwise this Cache-Control; static or NULL */
 };
 
 /*

@@ -159,6 +159,10 @@ void web_after_action(web *w, ab_time now);
 
 /* api_silence.c: /api/silences..., and /api/checks/NAME/pause|resume. */
 json_t *web_json_silence(const struct store_silence *s, ab_time now);
+/* badge.c: GET /badge/CHECK.svg and /badge/tag/TAG.svg (seg after "badge"). */
+enum ab_err web_badge(web *w, const struct web_request *rq, struct web_response *rs,
+                      char **seg, size_t n, ab_time now);
+
 /* Answers /api/silences... and /api/checks/NAME/pause|resume (seg after
  * "api"): returns 1 with *out set, or 0 when the path is not one of them. */
 int web_api_silence_route(web *w, const struct web_request *rq, struct web_response *rs,

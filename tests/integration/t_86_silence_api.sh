@@ -3,6 +3,7 @@
 # (issue 18): a silence added with the bearer token, listed, shown on the
 # check (silenced_by), expired; a check paused with --until and resumed;
 # POSTs without the token refused.  And the same state through the CLI.
+# Then the SVG badges, per check and per tag, with their cache header.
 . "$AB_SRCDIR/tests/integration/lib.sh"
 [ -x "$ACKBEAT" ] || skip_all "no binary at $ACKBEAT"
 command -v curl >/dev/null || skip_all "curl is not installed"
@@ -70,4 +71,17 @@ check "the CLI pauses too" "$ACKBEAT" pause -c ackbeat.xml disk --by kim --until
 check_eq "and the API sees it" "$(curl -s "$URL/api/checks/disk" | j 'd["paused"]')" True
 check "and resumes" "$ACKBEAT" resume -c ackbeat.xml disk
 check_fails "an unknown check is refused" "$ACKBEAT" pause -c ackbeat.xml nosuch --by kim
+# --- badges ---------------------------------------------------------------
+"$ACKBEAT" tick -c ackbeat.xml >/dev/null 2>&1
+hdr=$(curl -s -D - -o badge.svg "$URL/badge/orders-eu.svg")
+check_like "a check's badge is SVG" "$hdr" 'Content-Type: image/svg\+xml'
+check_like "cached for a minute" "$hdr" 'Cache-Control: max-age=60, public'
+check_contains "it says up" "$(cat badge.svg)" '<title>orders-eu: up</title>'
+check_contains "in green" "$(cat badge.svg)" 'fill="#4c1"'
+check "it is well-formed XML" python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' badge.svg
+check_contains "the tag's badge" "$(curl -s "$URL/badge/tag/finance.svg")" '<title>finance: up</title>'
+"$ACKBEAT" pause -c ackbeat.xml orders-eu --by kim >/dev/null
+check_contains "a paused check's badge says so" "$(curl -s "$URL/badge/orders-eu.svg")" '<title>orders-eu: paused</title>'
+check_eq "an unknown check: 404" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/badge/nosuch.svg")" 404
+check_eq "an unknown tag: 404" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/badge/tag/nosuch.svg")" 404
 done_testing
