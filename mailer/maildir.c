@@ -175,9 +175,14 @@ static enum ab_err deliver_once(struct maildir *m, const char *message_id,
     char name[512], tmp[4096], dst[4096], dir[4096];
     snprintf(name, sizeof name, "ab%016llx.%s", (unsigned long long)hash64(message_id),
              m->host);
-    if (delivered(m, name))
-        return AB_OK; /* the crash came after the delivery: not twice */
     snprintf(tmp, sizeof tmp, "%s/tmp/%s", m->path, name);
+    if (delivered(m, name)) {
+        /* The crash came after the delivery: not twice.  A crash between
+         * the link into new/ and the unlink left tmp/NAME, this very
+         * message's own file: it goes now, not a minute later. */
+        unlink(tmp);
+        return AB_OK;
+    }
     snprintf(dst, sizeof dst, "%s/new/%s", m->path, name);
     /* O_TRUNC: a leftover of a crash under the same name is rewritten. */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -110,3 +110,30 @@ TEST(maildir_removes_its_own_tmp_leftovers_at_open)
     snprintf(p, sizeof p, "%s/tmp/%s", dir, names[2]);
     CHECK(access(p, F_OK) == 0); /* another writer's: kept */
 }
+
+/* Killed between the link into new/ and the unlink of tmp/: the retry
+ * finds the message delivered and removes its tmp/ twin at once. */
+TEST(maildir_retry_after_a_kill_past_the_link_leaves_no_tmp_twin)
+{
+    char dir[600], url[700], sub[800], p[1400];
+    snprintf(dir, sizeof dir, "%s/twin", t_tmpdir());
+    snprintf(url, sizeof url, "maildir:%s", dir);
+    CHECK_OK(send_one(url, "<twin@example.test>"));
+    snprintf(sub, sizeof sub, "%s/new", dir);
+    DIR *d = opendir(sub);
+    CHECK(d != NULL);
+    struct dirent *de;
+    char name[600] = "";
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.')
+            snprintf(name, sizeof name, "%s", de->d_name);
+    closedir(d);
+    CHECK(name[0]);
+    char from[1400];
+    snprintf(from, sizeof from, "%s/%s", sub, name);
+    snprintf(p, sizeof p, "%s/tmp/%s", dir, name);
+    CHECK(link(from, p) == 0); /* the state a kill right after link() leaves */
+    CHECK_OK(send_one(url, "<twin@example.test>"));
+    CHECK(access(p, F_OK) != 0);
+    CHECK_INT(count(sub), 1);
+}
