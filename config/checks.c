@@ -358,6 +358,11 @@ static void build_ping(struct cfg_builder *b, xmlNode *n, struct cfg_check *k)
                       "(it is the only protection of /ping/TOKEN)", k->name);
     if (k->ping_period <= 0 && xmlHasProp(n, (const xmlChar *)"period"))
         cfg_err(b, n, "check %s: period must be positive", k->name);
+    /* Without a period the report is expected at each fire time of its
+     * schedule (a cron ping, issue 18). */
+    if (!xmlHasProp(n, (const xmlChar *)"period") && !xmlHasProp(n, (const xmlChar *)"schedule"))
+        cfg_err(b, n, "check %s: a ping needs period= or schedule= (when it is expected)",
+                k->name);
 }
 
 /* Seed 002's <HeartbeatAssembly>: a plugin check in element form. */

@@ -77,6 +77,20 @@ static const char *counted_from(ab_time since, ab_time heard, char *buf, size_t 
 
 enum { SAYS_NOTHING = 0, SAYS_REPORTED, SAYS_SILENT };
 
+/* A ping check with schedule= and no period= expects its report at the
+ * schedule's first fire time after heard (counted from the daemon's start
+ * when that is later, so a restart pages nobody for a gap it did not
+ * hear).  Returns 1 with *expect set for such a check, else 0. */
+static int cron_expect(eng *e, const struct cfg_check *k, ab_time heard, ab_time *expect)
+{
+    if (!k->schedule || k->ping_period > 0)
+        return 0;
+    ab_time from = heard;
+    if (e->started != AB_TIME_NONE && e->started > from)
+        from = e->started;
+    return sched_next(k->schedule, from, expect) == AB_OK;
+}
+
 /* The status the pings say at now: SAYS_NOTHING when there is nothing to
  * say yet, SAYS_SILENT when the verdict is drawn from missing pings. */
 static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
@@ -113,6 +127,26 @@ static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
                          ps->detail[0] ? ": " : "", ps->detail);
             return SAYS_REPORTED;
         }
+        /* On a cron schedule (issue 18), as Healthchecks' cron checks: the
+         * report is expected at the first fire time after the last one,
+         * and late once that plus grace has passed. */
+        ab_time expect;
+        if (cron_expect(e, k, ps->last_finish, &expect)) {
+            if (now <= expect + k->ping_grace) {
+                r->status = STORE_HEALTHY;
+                snprintf(msg, len, "last report %s via %s%s%s",
+                         ab_time_format(ps->last_finish, t, sizeof t),
+                         ps->via[0] ? ps->via : "?", ps->detail[0] ? ": " : "", ps->detail);
+                return SAYS_REPORTED;
+            }
+            char due[AB_HUMAN_LEN];
+            r->status = STORE_OFFLINE;
+            snprintf(msg, len, "no report since %s (expected at %s by its schedule, grace %s)",
+                     ab_time_format(ps->last_finish, t, sizeof t),
+                     ab_time_human(expect, k->timezone ? k->timezone : "UTC", due, sizeof due),
+                     ab_duration_format(k->ping_grace, d, sizeof d));
+            return SAYS_SILENT;
+        }
         ab_time since = listening_since(e, k, ps->last_finish, now, period + k->ping_grace);
         if (now > since + period + k->ping_grace) {
             r->status = STORE_OFFLINE;
@@ -135,6 +169,17 @@ static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
     ab_time seen = now;
     if (store_sched_get(e->st, k->name, &ss, NULL) == AB_OK)
         seen = ss.first_seen;
+    ab_time expect;
+    if (cron_expect(e, k, seen, &expect)) {
+        if (now <= expect + k->ping_grace)
+            return SAYS_NOTHING;
+        char due[AB_HUMAN_LEN];
+        r->status = STORE_OFFLINE;
+        snprintf(msg, len, "never reported (expected at %s by its schedule, grace %s)",
+                 ab_time_human(expect, k->timezone ? k->timezone : "UTC", due, sizeof due),
+                 ab_duration_format(k->ping_grace, d, sizeof d));
+        return SAYS_SILENT;
+    }
     ab_time since = listening_since(e, k, seen, now, period + k->ping_grace);
     if (now > since + period + k->ping_grace) {
         r->status = STORE_OFFLINE;

@@ -45,3 +45,4 @@ test_sched_gap_MODS := schedules common
 test_channels_MODS := channels mailer config templates schedules store common
 test_engine_levels_MODS := engine channels checks inbox mailer config templates schedules store common
 test_engine_silence_MODS := engine channels checks inbox mailer config templates schedules store common
+test_engine_cronping_MODS := engine channels checks inbox mailer config templates schedules store common
