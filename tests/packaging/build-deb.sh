@@ -89,19 +89,10 @@ fi
 [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
 
 check "ackbeat --version" bash -c "/usr/bin/ackbeat --version | grep -q '^ackbeat [0-9]'"
-# The shipped config names /etc/ackbeat/smtp.pass, which the operator
-# writes: validate says so (run would fail to read it) until it exists.
-/usr/bin/ackbeat validate -c /etc/ackbeat/ackbeat.xml >"$work/validate.out" 2>&1
-rc=$?
-if [ "$rc" = 2 ]; then ok "validate on the shipped config names the missing password file (exit 2)"; else not_ok "validate on the shipped config exits 2, not $rc"; fi
-check "... as FILE:LINE" grep -q '^/etc/ackbeat/ackbeat.xml:[0-9]*: password-file="/etc/ackbeat/smtp.pass"' "$work/validate.out"
-made_pass=
-if [ ! -e /etc/ackbeat/smtp.pass ]; then
-    install -m 640 /dev/null /etc/ackbeat/smtp.pass && echo placeholder >/etc/ackbeat/smtp.pass
-    made_pass=1
-fi
-check "ackbeat validate -c /etc/ackbeat/ackbeat.xml (the shipped config, password file written)" /usr/bin/ackbeat validate -c /etc/ackbeat/ackbeat.xml
-[ -n "$made_pass" ] && rm -f /etc/ackbeat/smtp.pass
+# As shipped the config is valid and harmless (mail into a Maildir, the
+# SMTP example commented out): validate accepts it as it is.
+check "ackbeat validate -c /etc/ackbeat/ackbeat.xml (the shipped config)" \
+    /usr/bin/ackbeat validate -c /etc/ackbeat/ackbeat.xml
 check "the ackbeat system user exists" getent passwd ackbeat
 check "it is a system user from sysusers.d" bash -c "test -f /usr/lib/sysusers.d/ackbeat.conf && [ \"\$(id -u ackbeat)\" -lt 1000 ]"
 check "/var/lib/ackbeat belongs to ackbeat, mode 0700" bash -c "[ \"\$(stat -c %U:%G:%a /var/lib/ackbeat)\" = ackbeat:ackbeat:700 ]"
