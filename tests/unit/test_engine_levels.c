@@ -17,22 +17,7 @@
 #include "engine/eng.h"
 #include "store/store.h"
 #include "tests/unit/harness.h"
-
-static ab_time T(const char *iso)
-{
-    ab_time t = 0;
-    if (ab_time_parse(iso, &t) != AB_OK)
-        abort();
-    return t;
-}
-
-static const char *templates(void)
-{
-    static char p[1024];
-    const char *root = getenv("AB_SRCDIR");
-    snprintf(p, sizeof p, "%s/templates/default", root ? root : ".");
-    return p;
-}
+#include "test_engine_util.h"
 
 struct world {
     cfg *c;
@@ -61,26 +46,7 @@ static int world_new(struct world *w, const char *name, const char *alerting)
              "</ackbeat>\n",
              db, dir, name, alerting);
     snprintf(path, sizeof path, "%s/%s.xml", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fputs(xml, f);
-    fclose(f);
-    ab_buf errs;
-    ab_buf_init(&errs, 1 << 16);
-    if (cfg_load(path, &w->c, &errs) != AB_OK) {
-        printf("%s", ab_buf_str(&errs));
-        ab_buf_free(&errs);
-        return -1;
-    }
-    ab_buf_free(&errs);
-    ab_errmsg em = {{0}};
-    if (store_open(cfg_global(w->c)->state_path, &w->st, &em) != AB_OK ||
-        eng_new(w->c, w->st, templates(), &w->e, &em) != AB_OK) {
-        printf("%s\n", em.text);
-        return -1;
-    }
-    return 0;
+    return te_open_path(path, xml, &w->c, &w->st, &w->e);
 }
 
 static void world_free(struct world *w)

@@ -62,15 +62,14 @@ static __attribute__((unused)) const char *templates(void)
 }
 
 /*
- * Write xml as DIR/ackbeat.xml, load it, open its state and an engine on
- * the default templates.  0 on success; -1 with the errors printed.
- * The caller frees *c, *st and *e (eng_free, store_close, cfg_free).
+ * Write xml as the config file path, load it, open its state and an
+ * engine on the default templates.  0 on success; -1 with the errors
+ * printed.  The caller frees *c, *st and *e (eng_free, store_close,
+ * cfg_free).
  */
-static __attribute__((unused)) int te_open(const char *dir, const char *xml, cfg **c,
-                                           store **st, eng **e)
+static __attribute__((unused)) int te_open_path(const char *path, const char *xml, cfg **c,
+                                                store **st, eng **e)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/ackbeat.xml", dir);
     write_file(path, xml);
     ab_buf errs;
     ab_buf_init(&errs, 1 << 16);
@@ -87,6 +86,15 @@ static __attribute__((unused)) int te_open(const char *dir, const char *xml, cfg
         return -1;
     }
     return 0;
+}
+
+/* The same with the config file DIR/ackbeat.xml. */
+static __attribute__((unused)) int te_open(const char *dir, const char *xml, cfg **c,
+                                           store **st, eng **e)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/ackbeat.xml", dir);
+    return te_open_path(path, xml, c, st, e);
 }
 
 #endif
