@@ -27,7 +27,14 @@
 #include "store/store.h"
 #include "test_engine_util.h"
 
-#define MANY 10000
+/* 10,000 as the issue asks; under valgrind (tests/run-all sets
+ * AB_UNDER_VALGRIND) 300, still past the old fixed 256, so that the
+ * leak check finishes in seconds rather than a quarter of an hour. */
+static int many(void)
+{
+    return getenv("AB_UNDER_VALGRIND") ? 300 : 10000;
+}
+#define MANY many()
 
 struct world {
     char dir[512];
@@ -189,11 +196,12 @@ TEST(ten_thousand_ping_checks_are_each_judged)
     ab_free(v);
     CHECK_INT(n, MANY);
     /* The last of them reports again: its alert alone resolves. */
-    CHECK_OK(eng_ping(w.e, "job09999", STORE_PING_SUCCESS, 0, "cli", NULL,
+    snprintf(name, sizeof name, "job%05d", MANY - 1);
+    CHECK_OK(eng_ping(w.e, name, STORE_PING_SUCCESS, 0, "cli", NULL,
                       T("2026-12-02T04:00:00Z"), &em));
     CHECK_OK(tick(&w, "2026-12-02T04:01:00Z", &s));
     struct store_alert *a = NULL;
-    CHECK(store_alert_find_open(w.st, "job09999", "", &a, NULL) != AB_OK);
+    CHECK(store_alert_find_open(w.st, name, "", &a, NULL) != AB_OK);
     CHECK_OK(store_alert_find_open(w.st, "job00000", "", &a, NULL));
     store_alert_free(a);
     world_free(&w);
