@@ -9,7 +9,7 @@
  * (chan_int.h), as mail transports are.
  *
  * Two steps, as mail has.  chan_queue() builds the body a channel sends
- * and stores it (store/deliveries.c) inside the caller's transaction, so
+ * and stores it (store/store_deliveries.c) inside the caller's transaction, so
  * it commits with the decision to notify.  chan_drain() sends what is
  * due, over libcurl or to the command, marks it sent once the endpoint
  * accepted it, and retries the rest with the mail outbox's backoff until

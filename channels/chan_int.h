@@ -9,7 +9,7 @@
 #include "channels/chan.h"
 
 /* One kind of channel.  Adding a kind is a file with one of these and a
- * line in kinds.c (and its element in config/ackbeat.rng). */
+ * line in chan_kinds.c (and its element in config/ackbeat.rng). */
 struct chan_kind {
     const char *name; /* the config element */
     /* The stored body, from the notice and its canonical JSON. */
@@ -27,13 +27,13 @@ extern const struct chan_kind chan_kind_slack;
 extern const struct chan_kind chan_kind_matrix;
 extern const struct chan_kind chan_kind_command;
 
-/* kinds.c: the kind called name, or NULL. */
+/* chan_kinds.c: the kind called name, or NULL. */
 const struct chan_kind *chan_kind_find(const char *name);
 
-/* payload.c: the notice as a JSON object (caller json_decref's). */
+/* chan_payload.c: the notice as a JSON object (caller json_decref's). */
 json_t *chan_notice_object(const struct chan_notice *n);
 
-/* http.c: one request.  A 2xx is AB_OK; 408, 429, 5xx and transport
+/* chan_http.c: one request.  A 2xx is AB_OK; 408, 429, 5xx and transport
  * failures AB_ETEMPFAIL; other statuses AB_EPERMFAIL.  em names the URL
  * without its query (tokens sometimes travel there) and the status. */
 struct chan_http_req {
@@ -47,7 +47,7 @@ struct chan_http_req {
 };
 enum ab_err chan_http(const struct chan_http_req *r, ab_errmsg *em);
 
-/* secret.c: the channel's secret (secret-env/token-env), or *out NULL
+/* chan_secret.c: the channel's secret (secret-env/token-env), or *out NULL
  * when none is configured.  AB_EPERMFAIL naming the variable when it is
  * configured but unset.  Caller frees with ab_free. */
 enum ab_err chan_secret(const struct cfg_channel *ch, char **out, ab_errmsg *em);

@@ -8,8 +8,8 @@
  *   chk_time.c      time zones (libical), periods, timestamp text
  *   chk_sql.c       what the SQL kinds share: timeouts, parameters,
  *                   identifier quoting, running a query on a source
- *   src_sqlite.c    the sqlite source
- *   src_odbc.c      the odbc source
+ *   chk_src_sqlite.c    the sqlite source
+ *   chk_src_odbc.c      the odbc source
  *   chk_proc.c      child processes: fork/exec, capture, timeout, kill
  *   chk_nagios.c    Nagios plugin output: message, perfdata, ranges
  *   kind_*.c        one file per check kind

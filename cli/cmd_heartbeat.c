@@ -156,7 +156,7 @@ int cmd_acks(int argc, char **argv)
     size_t n = 0;
     ab_errmsg em = {{0}};
     /* For people: times in the site's zone, what came back in words
-     * (engine/words.c, shared with the web and the notice). */
+     * (engine/eng_words.c, shared with the web and the notice). */
     const char *zone = cfg_global(c)->timezone;
     if (st && store_cycle_list(st, check, 0, 50, &v, &n, &em) == AB_OK) {
         for (size_t i = 0; i < n; i++) {

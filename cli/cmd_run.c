@@ -41,7 +41,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "cli/selfwatch.h"
+#include "cli/cli_selfwatch.h"
 #include "common/ab_log.h"
 #include "engine/eng.h"
 #include "web/web.h"

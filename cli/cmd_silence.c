@@ -6,7 +6,7 @@
  *   ackbeat pause [-c FILE] CHECK --by PERSON [--until T] [--note TEXT] [--now T]
  *   ackbeat resume [-c FILE] CHECK [--now T]
  * T is an ISO time or a duration from now (30d).  A MATCHER is
- * check=GLOB, item=ITEM or tag=TAG (engine/silence.c).
+ * check=GLOB, item=ITEM or tag=TAG (engine/eng_silence.c).
  */
 #include <getopt.h>
 #include <jansson.h>

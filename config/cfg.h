@@ -64,7 +64,7 @@ struct cfg_mail {
     int64_t timeout;       /* seconds per SMTP transaction */
     int64_t max_age;       /* give up on a message after this long (seconds) */
     int64_t retry;         /* first retry delay; doubles up to 1h (default 60) */
-    /* DKIM signing (mailer/dkim.c): all three or none.  NULL: not signed. */
+    /* DKIM signing (mailer/mail_dkim.c): all three or none.  NULL: not signed. */
     const char *dkim_domain;   /* d=, the signing domain */
     const char *dkim_selector; /* s=, the key is at SELECTOR._domainkey.DOMAIN */
     const char *dkim_key;      /* absolute path of the PEM RSA private key */

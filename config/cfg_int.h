@@ -43,7 +43,7 @@ struct cfg {
 
     struct cfg_person *people;
     size_t npeople;
-    struct cfg_channel *channels; /* recipients.c */
+    struct cfg_channel *channels; /* cfg_recipients.c */
     size_t nchannels;
     struct cfg_source *sources;
     size_t nsources;
@@ -81,7 +81,7 @@ struct cfg_builder {
     size_t ngroups;
 };
 
-/* --- util.c ------------------------------------------------------------ */
+/* --- cfg_util.c ------------------------------------------------------------ */
 void *cfg_alloc(cfg *c, size_t n);                 /* zeroed; NULL on OOM */
 const char *cfg_strdup(cfg *c, const char *s);    /* NULL stays NULL */
 void cfg_arena_free(cfg *c);
@@ -92,7 +92,7 @@ void cfg_err(struct cfg_builder *b, const xmlNode *n, const char *fmt, ...)
 void cfg_errl(struct cfg_builder *b, int line, const char *fmt, ...)
     AB_PRINTF(3, 4);
 
-/* command="..." as words, quoted as a POSIX shell quotes (argv.c); NULL,
+/* command="..." as words, quoted as a POSIX shell quotes (cfg_argv.c); NULL,
  * or what is wrong ("a ' is not closed"). *argv is NULL-terminated, in
  * the arena. */
 const char *cfg_split_words(struct cfg_builder *b, const char *s, const char *const **argv,
@@ -133,16 +133,16 @@ void cfg_secret_attrs(struct cfg_builder *b, xmlNode *n, const char *file_attr,
 /* Split a space/comma separated list into the arena. */
 const char *const *cfg_split(struct cfg_builder *b, const char *list, size_t *n);
 
-/* --- recipients.c ------------------------------------------------------ */
+/* --- cfg_recipients.c ------------------------------------------------------ */
 void cfg_build_recipients(struct cfg_builder *b, xmlNode *recipients);
 /* Expand names of people and groups and literal addresses into addresses. */
 void cfg_resolve_addrs(struct cfg_builder *b, xmlNode *n, const char *attr,
                        struct cfg_addrs *out);
 
-/* --- global.c ---------------------------------------------------------- */
+/* --- cfg_global.c ---------------------------------------------------------- */
 void cfg_build_global(struct cfg_builder *b, xmlNode *root);
 
-/* --- schedules.c ------------------------------------------------------- */
+/* --- cfg_schedules.c ------------------------------------------------------- */
 void cfg_build_windows(struct cfg_builder *b, xmlNode *schedules);
 void cfg_build_schedule(struct cfg_builder *b, xmlNode *n);
 void cfg_build_maintenance(struct cfg_builder *b, xmlNode *n);
@@ -151,11 +151,11 @@ void cfg_build_maintenance(struct cfg_builder *b, xmlNode *n);
 const sched *cfg_find_schedule(struct cfg_builder *b, const char *name);
 void cfg_check_people_quiet(struct cfg_builder *b);
 
-/* --- checks.c ---------------------------------------------------------- */
+/* --- cfg_checks.c ---------------------------------------------------------- */
 void cfg_build_sources(struct cfg_builder *b, xmlNode *sources);
 void cfg_build_checks(struct cfg_builder *b, xmlNode *checks);
 
-/* --- index.c ---------------------------------------------------------- */
+/* --- cfg_index.c ---------------------------------------------------------- */
 /* Size the index for n checks (checks not yet added).  0 or AB_ENOMEM. */
 int cfg_index_init(cfg *c, size_t n);
 /* Add c->checks[i] by name; returns the index of an earlier check with
@@ -163,12 +163,12 @@ int cfg_index_init(cfg *c, size_t n);
 long cfg_index_add(cfg *c, size_t i);
 void cfg_index_free(cfg *c);
 
-/* --- tidy.c ------------------------------------------------------------ */
+/* --- cfg_tidy.c ------------------------------------------------------------ */
 /* In elements that hold elements: drop indentation made of Unicode spaces
  * (NBSP from a web page), report real text there (element, line, text). */
 void cfg_tidy_text(struct cfg_builder *b, xmlNode *root);
 
-/* --- schema.c ---------------------------------------------------------- */
+/* --- cfg_schema.c ---------------------------------------------------------- */
 /* Validate doc against the embedded schema; errors to b, except on lines
  * that already have an error from the builder (those say it better). */
 void cfg_validate_schema(struct cfg_builder *b, xmlDoc *doc);

@@ -130,7 +130,7 @@ enum ab_err eng_dismiss(eng *e, int64_t alert_id, const char *by,
                         const char *note, ab_time until, ab_time now,
                         ab_errmsg *em) AB_MUST_CHECK;
 
-/* ---- what /metrics reads (engine/metrics.c) --------------------------------
+/* ---- what /metrics reads (engine/eng_metrics.c) --------------------------------
  * One read of everything the metrics page shows, so that web/ asks the
  * engine and never the store. */
 struct eng_check_metrics {
@@ -166,7 +166,7 @@ enum ab_err eng_metrics_read(eng *e, ab_time now, struct eng_metrics *out,
                              ab_errmsg *em) AB_MUST_CHECK;
 void eng_metrics_free(struct eng_metrics *m);
 
-/* ---- what people read (engine/words.c) ------------------------------------
+/* ---- what people read (engine/eng_words.c) ------------------------------------
  * One wording for what came back from a person asked, shared by `acks`,
  * `status`, the web and the "nobody confirmed" notice, so that they never
  * disagree.  These read the config and the store only (a view may have no
@@ -232,7 +232,7 @@ int eng_recipient_flag(const struct store_recipient *rr, int missed_limit,
 int eng_ping_address(const cfg *c, const struct cfg_check *k, char *buf, size_t len);
 int eng_ping_url(const cfg *c, const struct cfg_check *k, char *buf, size_t len);
 
-/* ---- silences and pauses (engine/silence.c) --------------------------------
+/* ---- silences and pauses (engine/eng_silence.c) --------------------------------
  * These read the store only, so the CLI and the web can ask without an
  * engine.  A silence drops the notices of the alerts it matches while it
  * is active (the check still runs and records); a pause stops the check

@@ -22,7 +22,7 @@ struct eng {
     int stamp_now;   /* inbox: record at the tick's now (--now given) */
 };
 
-/* due.c: is the check due at now?  *held is set when a maintenance
+/* eng_due.c: is the check due at now?  *held is set when a maintenance
  * window covers it.  The schedule bookkeeping is written at once, except
  * when the check is due and later is not NULL: then it is returned in
  * *later for the caller to store (store_sched_put) with the run. */
@@ -36,12 +36,12 @@ enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
 /* The check's next fire time after now (AB_TIME_NONE: every tick). */
 ab_time eng_next_fire(eng *e, const struct cfg_check *k, ab_time now);
 
-/* run.c: execute (or reuse from cache) and record one run. */
+/* eng_run.c: execute (or reuse from cache) and record one run. */
 enum ab_err eng_execute(eng *e, const struct cfg_check *k, ab_time now,
                         const char *trigger, struct chk_outcome **out,
                         int64_t *run_id, int *cached, ab_errmsg *em);
 
-/* evaluate.c: fold a run's results into state and alerts. */
+/* eng_evaluate.c: fold a run's results into state and alerts. */
 enum ab_err eng_evaluate(eng *e, const struct cfg_check *k,
                          const struct store_result *res, size_t n,
                          int64_t run_id, ab_time now,
@@ -58,7 +58,7 @@ enum ab_err eng_evaluate_verdict(eng *e, const struct cfg_check *k,
 enum ab_err eng_follow_up(eng *e, ab_time now, struct eng_tick_stats *stats,
                           ab_errmsg *em);
 
-/* notify.c: render a notice about an alert and queue it, inside the
+/* eng_notify.c: render a notice about an alert and queue it, inside the
  * caller's transaction.  message is the template name (alert-opened...). */
 enum ab_err eng_notify_alert(eng *e, const struct cfg_check *k,
                              const struct store_alert *a, const char *message,
@@ -88,7 +88,7 @@ enum ab_err eng_queue_email(eng *e, const struct eng_email *m, ab_time now,
  * of that person's thread about it. */
 void eng_alert_thread_id(eng *e, int64_t alert_id, const char *rcpt, char *buf, size_t len);
 
-/* answer.c: an obeyed reply command is answered, in the alert's thread,
+/* eng_answer.c: an obeyed reply command is answered, in the alert's thread,
  * to everyone who was notified of it.  what: "Dismissed", "Snoozed until
  * Monday 14 December 2026, 08:00 CST", "Note"; reason may be NULL. */
 enum ab_err eng_answer_command(eng *e, const struct cfg_check *k, const struct store_alert *a,
@@ -104,7 +104,7 @@ enum ab_err eng_ask_which(eng *e, const char *to, const char *tokens, const char
 enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
                               ab_errmsg *em);
 
-/* channel.c: one notice to a channel recipient ("channel:NAME") becomes
+/* eng_channel.c: one notice to a channel recipient ("channel:NAME") becomes
  * a delivery, inside the caller's transaction. */
 enum ab_err eng_channel_notice(eng *e, const struct store_notice *n, ab_time now,
                                ab_errmsg *em);
@@ -116,7 +116,7 @@ enum ab_err eng_mail_fallback(eng *e, ab_time now, ab_errmsg *em);
 /* Send the channel deliveries that are due (when sending is on). */
 void eng_channels_drain(eng *e, ab_time now, struct eng_tick_stats *stats);
 
-/* levels.c: escalation levels.  Level 0 is notify=, 1 escalate-to=,
+/* eng_levels.c: escalation levels.  Level 0 is notify=, 1 escalate-to=,
  * 2.. <alerting>'s further <level>s. */
 int eng_level_count(eng *e, const struct cfg_check *k);
 /* Who a level adds (NULL past the last). */
@@ -132,19 +132,19 @@ enum ab_err eng_level_rcpts(eng *e, const struct cfg_check *k, int from, int to,
 /* "ops, boss": who levels 0..level-1 told, by person or channel name. */
 void eng_level_told_text(eng *e, const struct cfg_check *k, int level, char *buf, size_t len);
 
-/* silence.c: is a notice about a to be dropped now (the check paused,
+/* eng_silence.c: is a notice about a to be dropped now (the check paused,
  * or a silence matching it)?  Logs why. */
 int eng_notices_held(eng *e, const struct cfg_check *k, const struct store_alert *a,
                      const char *message, ab_time now);
 
-/* retention.c: once a day, delete history past <state keep>. */
+/* eng_retention.c: once a day, delete history past <state keep>. */
 enum ab_err eng_retention(eng *e, ab_time now, ab_errmsg *em);
 
 /* The daily digest, when alerting/@digest-at is due. */
 enum ab_err eng_daily_digest(eng *e, ab_time now, struct eng_tick_stats *stats,
                              ab_errmsg *em);
 
-/* context.c: the template data for a notice (caller json_decref's). */
+/* eng_context.c: the template data for a notice (caller json_decref's). */
 json_t *eng_ctx_base(eng *e, const char *email, ab_time now);
 json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
                       const struct store_alert *a, const char *email, ab_time now);
@@ -152,11 +152,11 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
 json_t *eng_ctx_digest_item(eng *e, const struct cfg_check *k,
                             const struct store_alert *a, ab_time now);
 
-/* ping.c: the dead man's switch of ping checks, once per tick. */
+/* eng_ping.c: the dead man's switch of ping checks, once per tick. */
 enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
                            ab_errmsg *em);
 
-/* heartbeat.c: heartbeat cycles, once per tick. */
+/* eng_heartbeat.c: heartbeat cycles, once per tick. */
 enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
                                 ab_errmsg *em);
 /* Add heartbeat, cycle, asked, bounced, autoreplied, confirmed, quorum. */

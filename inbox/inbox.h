@@ -32,7 +32,7 @@
  * are decoded.
  */
 /* The <inbox> element of the configuration model (config/cfg.h); only
- * poll.c looks inside it, so parsing and classifying need no config. */
+ * inbox_poll.c looks inside it, so parsing and classifying need no config. */
 struct cfg_inbox;
 
 #define INBOX_MAX_MESSAGE ((size_t)16 << 20)
@@ -41,7 +41,7 @@ struct cfg_inbox;
 #define INBOX_MAX_HEADERS 500
 #define INBOX_ADDR_MAX 320 /* RFC 5321 path limit, rounded up */
 
-/* ===== parsing (inbox/parse.c) ======================================== */
+/* ===== parsing (inbox/inbox_parse.c) ======================================== */
 
 struct inbox_header {
     char *name;
@@ -53,7 +53,7 @@ struct inbox_dsn_rcpt {
     char *recipient;  /* Final-Recipient (or Original-Recipient) address */
     char *original;   /* Original-Recipient when there is a Final-Recipient
                          too (the address before forwarding), or NULL */
-    int recipient_final; /* parse.c's: recipient came from Final-Recipient */
+    int recipient_final; /* inbox_parse.c's: recipient came from Final-Recipient */
     char *action;     /* "failed", "delayed", "delivered", "relayed", "expanded" */
     char *status;     /* "5.1.1" */
     char *diagnostic; /* Diagnostic-Code text, may be NULL */
@@ -80,7 +80,7 @@ struct inbox_msg {
     ab_time date;        /* AB_TIME_NONE when absent or unparsable */
     struct inbox_header *headers; /* top-level headers, in order */
     size_t nheaders;
-    char *text;          /* the best text part as plain text (see parse.c) */
+    char *text;          /* the best text part as plain text (see inbox_parse.c) */
     int text_from_html;
     /* multipart/report: its report-type, lower-cased ("delivery-status",
      * "feedback-report", "tlsrpt", "disposition-notification"), or NULL */
@@ -111,7 +111,7 @@ void inbox_msg_free(struct inbox_msg *m);
 /* The first top-level header called name (case-insensitive), or NULL. */
 const char *inbox_msg_header(const struct inbox_msg *m, const char *name);
 
-/* ===== classifying (inbox/classify.c) ================================= */
+/* ===== classifying (inbox/inbox_classify.c) ================================= */
 
 enum inbox_class {
     INBOX_UNRELATED = 0,
@@ -204,7 +204,7 @@ struct inbox_rules {
     const char *zone;            /* the site's zone ("snooze until Monday"); NULL: UTC */
 };
 
-/* One address a bounce names (bounce.c).  Strings owned by the holder. */
+/* One address a bounce names (inbox_bounce.c).  Strings owned by the holder. */
 struct inbox_bounced {
     char *addr;     /* the address that failed (or is delayed), lower-cased */
     char *original; /* the address first written to, when the failure was
@@ -258,7 +258,7 @@ struct inbox_verdict {
     char *ping;          /* ping: the check name */
     char *excerpt;       /* ack: the first lines of the reply */
     char *reason;        /* one line: why this class */
-    enum inbox_cmd cmd;  /* ack only (inbox/command.c has the forms) */
+    enum inbox_cmd cmd;  /* ack only (inbox/inbox_command.c has the forms) */
     int64_t snooze;      /* seconds, for INBOX_CMD_SNOOZE "snooze 2 days" */
     ab_time until;       /* or the end, for "snooze until Monday"; 0: none */
     char *note;          /* the note, or the reason given with dismiss or
@@ -281,7 +281,7 @@ enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *
                            struct inbox_verdict *out, ab_errmsg *em) AB_MUST_CHECK;
 void inbox_verdict_free(struct inbox_verdict *v); /* members only */
 
-/* ===== polling (inbox/poll.c) ========================================= */
+/* ===== polling (inbox/inbox_poll.c) ========================================= */
 
 /* A reply command for the engine to act on (it also stays in
  * inbox_messages.detail as "cmd=..." so a crash loses none). */

@@ -11,7 +11,7 @@
 #include "common/ab_buf.h"
 #include "inbox/inbox.h"
 
-/* ---- text.c: plain text from HTML, RFC 3676, quotes, charsets ---- */
+/* ---- inbox_text.c: plain text from HTML, RFC 3676, quotes, charsets ---- */
 
 /* HTML to plain text; lines inside <blockquote> get "> ".  Caller frees. */
 char *inbox_html_to_text(const char *html, size_t len);
@@ -33,7 +33,7 @@ int inbox_starts_with_ci(const char *s, const char *prefix);
 /* Case-insensitive substring (ASCII folding, UTF-8 bytes match as is). */
 const char *inbox_strcasestr(const char *hay, const char *needle);
 
-/* ---- bounce.c: is it a bounce; RFC 3464 DSNs, the found addresses ---- */
+/* ---- inbox_bounce.c: is it a bounce; RFC 3464 DSNs, the found addresses ---- */
 
 struct inbox_bounce {
     int is_bounce;
@@ -52,9 +52,9 @@ void inbox_bounced_clear(struct inbox_bounced *r);
 enum ab_err inbox_bounce_add(struct inbox_bounce *b, const char *addr, size_t n,
                              long *idx);
 
-/* ---- bounce_text.c: bounces written as prose, who failed ---- */
+/* ---- inbox_bounce_text.c: bounces written as prose, who failed ---- */
 
-/* One line of a notice (bounce_text.c splits, bounce_reason.c reads). */
+/* One line of a notice (inbox_bounce_text.c splits, inbox_bounce_reason.c reads). */
 struct inbox_bline {
     const char *p;
     size_t n;      /* without the line end */
@@ -66,13 +66,13 @@ struct inbox_notice {
     size_t n;
     size_t len;    /* bytes of m->text that are the notice */
 };
-/* For bounce.c: the bounces written as prose.  Each returns AB_OK or
+/* For inbox_bounce.c: the bounces written as prose.  Each returns AB_OK or
  * AB_ENOMEM. */
 enum ab_err inbox_bounce_text(const struct inbox_msg *m, struct inbox_bounce *b);
 /* Recipients found in the prose of a DSN's text part lend what their
  * DSN block lacks: the forwarding original, the reason, the status. */
 enum ab_err inbox_bounce_text_fill(const struct inbox_msg *m, struct inbox_bounce *b);
-/* For bounce_reason.c.  Does p[0..n) contain one of the NULL-terminated
+/* For inbox_bounce_reason.c.  Does p[0..n) contain one of the NULL-terminated
  * list (ASCII case-insensitive)? */
 int inbox_bounce_any_in(const char *p, size_t n, const char *const *list);
 /* The next address in p[0..n) from *pos (advanced): its length and
@@ -82,17 +82,17 @@ size_t inbox_bounce_next_addr(const char *p, size_t n, size_t *pos, const char *
  * address nor its reason. */
 int inbox_bounce_skip_line(const struct inbox_bline *l);
 
-/* ---- bounce_reason.c: why each address failed, as one line ---- */
+/* ---- inbox_bounce_reason.c: why each address failed, as one line ---- */
 
 /* Give every recipient of b without a reason the best one of notice nt,
  * and a status from it when it has none.  AB_OK or AB_ENOMEM. */
 enum ab_err inbox_bounce_fill_reasons(const struct inbox_notice *nt, struct inbox_bounce *b);
-/* Diagnostic text as one short line (see bounce_reason.c), or NULL. */
+/* Diagnostic text as one short line (see inbox_bounce_reason.c), or NULL. */
 enum ab_err inbox_bounce_oneline(const char *s, size_t n, int strip_type, char **out);
 /* The first enhanced status code "5.1.1" in s, or NULL (*out). */
 enum ab_err inbox_bounce_status_in(const char *s, char **out);
 
-/* ---- autoreply.c: RFC 3834 and vendor markers ---- */
+/* ---- inbox_autoreply.c: RFC 3834 and vendor markers ---- */
 
 /* Non-zero when m is an automatic reply; *why names the marker (static). */
 int inbox_autoreply_detect(const struct inbox_msg *m, const char **why);
@@ -100,7 +100,7 @@ int inbox_autoreply_detect(const struct inbox_msg *m, const char **why);
  * carry (a responder's subject, vendor headers, Precedence). */
 int inbox_autoreply_marked(const struct inbox_msg *m, const char **why);
 
-/* ---- candidates.c: the tokens a message might be about ---- */
+/* ---- inbox_candidates.c: the tokens a message might be about ---- */
 
 struct inbox_cand {
     char tok[AB_TOKEN_LEN + 1];
@@ -140,7 +140,7 @@ enum ab_err inbox_cand_take(struct inbox_verdict *v, const struct inbox_cand *c,
 enum ab_err inbox_cands_lookup(struct inbox_cands *c, const struct inbox_rules *r,
                                ab_errmsg *em) AB_MUST_CHECK;
 
-/* ---- classify_bounce.c: a bounce's token and who it flags ---- */
+/* ---- inbox_classify_bounce.c: a bounce's token and who it flags ---- */
 
 /* Fill v (class, token, via, issued, recipient, bounce_line, inferred)
  * for the bounce b of m; takes b's recipients into v.  Sets v->klass to
@@ -149,7 +149,7 @@ enum ab_err inbox_classify_bounce(const struct inbox_msg *m, const struct inbox_
                                   struct inbox_bounce *b, struct inbox_verdict *v,
                                   ab_errmsg *em) AB_MUST_CHECK;
 
-/* ---- command.c: reply commands as people write them ---- */
+/* ---- inbox_command.c: reply commands as people write them ---- */
 
 /* Read the command on the first line of text[0..len) (the new text of a
  * reply) into v->cmd, snooze, until, note, cmd_unknown.  now and zone
@@ -157,7 +157,7 @@ enum ab_err inbox_classify_bounce(const struct inbox_msg *m, const struct inbox_
 void inbox_command_parse(struct inbox_verdict *v, const char *text, size_t len,
                          ab_time now, const char *zone);
 
-/* ---- authres.c: our MX's Authentication-Results (RFC 8601) ---- */
+/* ---- inbox_authres.c: our MX's Authentication-Results (RFC 8601) ---- */
 
 /*
  * The sender's authentication by our own MX: 1 pass, -1 fail, 0 unknown
@@ -168,7 +168,7 @@ void inbox_command_parse(struct inbox_verdict *v, const char *text, size_t len,
 int inbox_authres(const struct inbox_msg *m, const char *authserv_id, char *why,
                   size_t whylen);
 
-/* ---- machine.c: reports and system mail, not replies ---- */
+/* ---- inbox_machine.c: reports and system mail, not replies ---- */
 
 /* A report about mail (DMARC aggregate, TLS-RPT, ARF); *why is static. */
 int inbox_machine_report(const struct inbox_msg *m, const char **why);
@@ -177,7 +177,7 @@ int inbox_machine_report(const struct inbox_msg *m, const char **why);
  * responders use too), 0 otherwise; *why is static. */
 int inbox_system_mail(const struct inbox_msg *m, const char **why);
 
-/* ---- imapresp.c: streaming scanner of IMAP responses (RFC 3501 4.3) ---- */
+/* ---- inbox_imapresp.c: streaming scanner of IMAP responses (RFC 3501 4.3) ---- */
 
 /*
  * One complete response: its text with every literal replaced by "{}"
@@ -218,7 +218,7 @@ ab_time inbox_imap_date(const char *s);
 /* Format a sorted UID list as a sequence set ("1:5,7"). */
 enum ab_err inbox_imap_uidset(const uint64_t *uids, size_t n, ab_buf *out);
 
-/* ---- readers: imap.c, maildir.c ---- */
+/* ---- readers: inbox_imap.c, inbox_maildir.c ---- */
 
 /* One message as a reader hands it over; borrowed for the callback. */
 struct inbox_fetched {
@@ -253,7 +253,7 @@ extern const struct inbox_reader_ops inbox_reader_imap;
 extern const struct inbox_reader_ops inbox_reader_imaps;
 extern const struct inbox_reader_ops inbox_reader_maildir;
 
-/* ---- utf7.c: IMAP mailbox names, modified UTF-7 (RFC 3501 5.1.3) ---- */
+/* ---- inbox_utf7.c: IMAP mailbox names, modified UTF-7 (RFC 3501 5.1.3) ---- */
 
 /*
  * A UTF-8 mailbox name (as configured) in modified UTF-7 (as sent to the

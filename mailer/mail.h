@@ -11,7 +11,7 @@
  *               sendmail: (pipe to sendmail(8)), maildir:PATH (a file per
  *               message).  One transport handle = one batch: the SMTP
  *               connection is reused for every message sent through it.
- *   the outbox  every message is stored first (store/outbox.c) and
+ *   the outbox  every message is stored first (store/store_outbox.c) and
  *               mail_outbox_drain() sends what is due, marks recipients
  *               sent only after the server accepted them, and retries the
  *               rest with exponential backoff until the configured

@@ -3,7 +3,7 @@
  * shared between the files of the module.
  *
  * A transport backend is one file that defines one const struct
- * mail_transport_ops and adds it to the table in transport.c; nothing
+ * mail_transport_ops and adds it to the table in mail_transport.c; nothing
  * else knows which backends exist.
  */
 #ifndef AB_MAIL_INT_H

@@ -86,7 +86,7 @@ enum ab_err store_meta_get(store *st, const char *key, char **value,
 enum ab_err store_meta_set(store *st, const char *key, const char *value,
                            ab_errmsg *em) AB_MUST_CHECK;
 
-/* ===== runs and results (store/runs.c) ================================ */
+/* ===== runs and results (store/store_runs.c) ================================ */
 
 enum store_status {
     STORE_HEALTHY = 0,
@@ -144,7 +144,7 @@ enum ab_err store_run_history(store *st, const char *check, size_t limit,
                               struct store_run ***out, size_t *n,
                               ab_errmsg *em) AB_MUST_CHECK;
 
-/* ===== check state between ticks (store/checkstate.c) ================ */
+/* ===== check state between ticks (store/store_checkstate.c) ================ */
 
 /* The engine's memory of one check item: debouncing and flapping. */
 struct store_check_state {
@@ -195,7 +195,7 @@ enum ab_err store_sched_all(store *st, struct store_sched_row **out, size_t *n,
                             ab_errmsg *em) AB_MUST_CHECK;
 void store_sched_rows_free(struct store_sched_row *v, size_t n);
 
-/* ===== alerts (store/alerts.c) ======================================== */
+/* ===== alerts (store/store_alerts.c) ======================================== */
 
 struct store_alert {
     int64_t id;
@@ -277,7 +277,7 @@ enum ab_err store_alert_set_held(store *st, int64_t id, const char *held_by,
 enum ab_err store_alert_list(store *st, int include_closed, size_t limit,
                              struct store_alert ***out, size_t *n,
                              ab_errmsg *em) AB_MUST_CHECK;
-/* A notice waiting to be emailed (store/notices.c). */
+/* A notice waiting to be emailed (store/store_notices.c). */
 struct store_notice {
     int64_t id;
     ab_time created;
@@ -319,7 +319,7 @@ enum ab_err store_alert_notes(store *st, int64_t id, size_t limit,
                               ab_errmsg *em) AB_MUST_CHECK;
 void store_alert_notes_free(struct store_alert_ev *v, size_t n);
 
-/* ===== retention (store/retention.c) ================================== */
+/* ===== retention (store/store_retention.c) ================================== */
 
 /*
  * Delete history older than `before`: complete runs and their results
@@ -331,7 +331,7 @@ void store_alert_notes_free(struct store_alert_ev *v, size_t n);
 enum ab_err store_purge_history(store *st, ab_time before, int64_t *deleted,
                                 ab_errmsg *em) AB_MUST_CHECK;
 
-/* ===== pings from jobs that report in (store/pings.c) ================= */
+/* ===== pings from jobs that report in (store/store_pings.c) ================= */
 
 enum store_ping_kind {
     STORE_PING_START = 0,   /* the job started */
@@ -359,7 +359,7 @@ enum ab_err store_ping_summary(store *st, const char *check,
                                struct store_ping_summary *out,
                                ab_errmsg *em) AB_MUST_CHECK;
 
-/* ===== heartbeat cycles, tokens, acknowledgements (store/cycles.c) ==== */
+/* ===== heartbeat cycles, tokens, acknowledgements (store/store_cycles.c) ==== */
 
 /* One person asked in a cycle, and what came back. */
 struct store_cycle_rcpt {
@@ -421,7 +421,7 @@ enum ab_err store_ack_manual(store *st, const char *token, const char *by,
                              const char *note, ab_time at, int64_t *cycle_id,
                              ab_errmsg *em) AB_MUST_CHECK;
 
-/* The newest unverified acknowledgement of token (store/unverified.c):
+/* The newest unverified acknowledgement of token (store/store_unverified.c):
  * who sent it and the inbox's note on its message (*detail may be NULL:
  * a manual one).  Caller ab_free's both.  AB_ENOTFOUND when none. */
 enum ab_err store_ack_unverified(store *st, const char *token, char **by, char **detail,
@@ -462,13 +462,13 @@ enum ab_err store_reply_cmds_pending(store *st, struct store_reply_cmd **out,
                                      size_t *n, ab_errmsg *em) AB_MUST_CHECK;
 enum ab_err store_reply_cmd_done(store *st, int64_t id, ab_errmsg *em) AB_MUST_CHECK;
 
-/* ===== outbox (store/outbox.c) ======================================== */
+/* ===== outbox (store/store_outbox.c) ======================================== */
 
 /*
  * Every outgoing message is stored here before it is sent, with one row
  * per recipient.  A message is 'queued' while any recipient is; then
  * 'sent' when all were accepted, or 'failed' when any was refused for
- * good or the message grew too old.  The mailer (mailer/outbox.c)
+ * good or the message grew too old.  The mailer (mailer/mail_outbox.c)
  * decides; these functions only record.
  */
 enum store_outbox_status {
@@ -609,7 +609,7 @@ enum ab_err store_outbox_counts(store *st, struct store_outbox_counts *out,
 enum ab_err store_outbox_purge(store *st, ab_time before, int64_t *deleted,
                                ab_errmsg *em) AB_MUST_CHECK;
 
-/* ===== inbox progress and seen messages (store/inbox.c) =============== */
+/* ===== inbox progress and seen messages (store/store_inbox.c) =============== */
 
 /* Where reading a mailbox stands (inbox_state).  uidvalidity -1: never read. */
 struct store_inbox_state {
@@ -676,7 +676,7 @@ struct store_inbox_rec {
 enum ab_err store_inbox_record(store *st, const struct store_inbox_rec *rec,
                                int *dup, ab_errmsg *em) AB_MUST_CHECK;
 
-/* ===== tokens (store/tokens.c) ======================================== */
+/* ===== tokens (store/store_tokens.c) ======================================== */
 
 /* A heartbeat's token: its cycle and recipient (*recipient: ab_free).
  * AB_ENOTFOUND when token was never issued. */
@@ -711,7 +711,7 @@ enum ab_err store_token_live_for(store *st, const char *addr, ab_time at,
                                  char token[AB_TOKEN_LEN + 1], int64_t *cycle_id,
                                  char **recipient, ab_errmsg *em) AB_MUST_CHECK;
 
-/* ===== web queries (store/webq.c) === */
+/* ===== web queries (store/store_webq.c) === */
 
 /* The inbox over every mailbox read so far (for metrics and the status
  * page): how many, the newest successful read and attempt (AB_TIME_NONE
@@ -737,7 +737,7 @@ enum ab_err store_webq_alert_counts(store *st, ab_time now,
                                     struct store_webq_alert_counts *out,
                                     ab_errmsg *em) AB_MUST_CHECK;
 
-/* ---- totals for /metrics' counters (metrics.c) ------------------------------
+/* ---- totals for /metrics' counters (store_metrics.c) ------------------------------
  * Never decreasing: what retention purges is folded into meta first. */
 struct store_count {
     char *name;  /* check, inbox class, or mail status */
@@ -763,7 +763,7 @@ enum ab_err store_metric_fold_runs(store *st, ab_time before, ab_errmsg *em) AB_
 enum ab_err store_metric_fold_pings(store *st, ab_time before, ab_errmsg *em) AB_MUST_CHECK;
 enum ab_err store_metric_fold_mail(store *st, ab_time before, ab_errmsg *em) AB_MUST_CHECK;
 
-/* ===== channel deliveries (store/deliveries.c) ==========================
+/* ===== channel deliveries (store/store_deliveries.c) ==========================
  * A notice for a channel (webhook, ntfy, slack, matrix, command) waits
  * here as the outbox's mail does: stored first, in the transaction that
  * decides it, then sent by the channels' drain, retried with backoff,
@@ -809,19 +809,19 @@ enum ab_err store_delivery_list(store *st, int all, size_t limit,
                                 struct store_delivery ***out, size_t *n,
                                 ab_errmsg *em) AB_MUST_CHECK;
 
-/* Is mail failing (store/deliveries.c, for the channel fallback)?  The
+/* Is mail failing (store/store_deliveries.c, for the channel fallback)?  The
  * creation time of the oldest queued outbox message that has been tried
  * at least once and is still queued, or AB_TIME_NONE when there is none
  * (mail flows); *last_error (may be NULL; caller frees) its last error. */
 enum ab_err store_mail_failing_since(store *st, ab_time *since, char **last_error,
                                      ab_errmsg *em) AB_MUST_CHECK;
 
-/* Was alert id ever dismissed or snoozed (store/climb.c)?  Its
+/* Was alert id ever dismissed or snoozed (store/store_climb.c)?  Its
  * escalation climbs no further once it was. */
 enum ab_err store_alert_climb_stopped(store *st, int64_t id, int *yes,
                                       ab_errmsg *em) AB_MUST_CHECK;
 
-/* ===== silences and pauses (store/silences.c) ==========================
+/* ===== silences and pauses (store/store_silences.c) ==========================
  * A silence matches alerts by check name (a glob), item and tag; each
  * matcher NULL matches anything.  It is active from starts until ends,
  * or until expired (set by `silence expire`). */

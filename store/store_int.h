@@ -23,14 +23,14 @@ struct store {
     char *path;
     long fail_after; /* test seam: < 0 off */
     int depth;       /* open store_begin() levels; > 1 are savepoints */
-    /* The file as opened (guard.c): its identity, and the daemon's lock. */
+    /* The file as opened (store_guard.c): its identity, and the daemon's lock. */
     dev_t dev;
     ino_t ino;
     int guarded;     /* a real file: dev and ino are set */
     int lock_fd;     /* flock(2) held by store_lock_daemon, -1 if none */
 };
 
-/* guard.c: before opening, the folder (0700) and file (0600) made if
+/* store_guard.c: before opening, the folder (0700) and file (0600) made if
  * missing; after, the file's identity remembered; the Message-ID salt
  * created in a database that has no alerts yet. */
 enum ab_err store_file_prepare(const char *path, ab_errmsg *em);

@@ -37,7 +37,7 @@ struct web {
     struct web_deadline *dl;  /* request-timeout watch while listening */
 };
 
-/* deadline.c: shut a connection whose request is not in after limit
+/* web_deadline.c: shut a connection whose request is not in after limit
  * seconds.  start() (again) when a request begins, end() when the
  * connection closes.  _new: NULL on failure; _free(NULL) does nothing. */
 struct web_deadline *web_deadline_new(int64_t limit);
@@ -48,14 +48,14 @@ void web_deadline_end(struct web_deadline *d, int fd);
 /* The address to listen on: the override of web_opts, else <web listen>. */
 const char *web_listen_addr(const web *w);
 /* Does a page or the API answer for this Host header (NULL: none sent)?
- * host.c has the rule. */
+ * web_host.c has the rule. */
 int web_host_allowed(const web *w, const char *host_header);
 
 /* Stop serving (joins the thread).  With keep_socket, the listening
  * socket is kept open and returned (the caller owns it), else -1. */
 int web_server_stop(web *w, int keep_socket);
 
-/* ---- responses (respond.c) --------------------------------------------- */
+/* ---- responses (web_respond.c) --------------------------------------------- */
 
 /* Each fills rs (freeing what it held) and returns AB_OK or AB_ENOMEM. */
 enum ab_err web_reply_text(struct web_response *rs, int status, const char *text);
@@ -72,7 +72,7 @@ enum ab_err web_reply_error(web *w, const struct web_request *rq,
                             struct web_response *rs, int status,
                             const char *message, ab_time now);
 
-/* ---- auth and CSRF (auth.c) --------------------------------------------- */
+/* ---- auth and CSRF (web_auth.c) --------------------------------------------- */
 
 /* Constant-time equality of two byte strings (lengths may differ). */
 int web_ct_equal(const web *w, const char *a, size_t alen, const char *b,
@@ -94,7 +94,7 @@ int web_action_allowed(web *w, const struct web_request *rq,
 /* Is tok a token web_csrf_token made within WEB_CSRF_TTL before now? */
 int web_csrf_valid(web *w, const char *tok, ab_time now);
 
-/* ---- small helpers (util.c) ---------------------------------------------- */
+/* ---- small helpers (web_util.c) ---------------------------------------------- */
 
 /* The value of query argument key, or NULL. */
 const char *web_arg(const struct web_request *rq, const char *key);
@@ -128,7 +128,7 @@ void web_fmt_num(int has, double v, int seconds, char *buf, size_t len);
  * from now) or an ISO time in the future.  0 on success, -1 if neither. */
 int web_parse_until(const char *s, ab_time now, ab_time *until);
 
-/* ---- pages (pages.c, alerts.c) ------------------------------------------ */
+/* ---- pages (web_pages.c, web_alerts.c) ------------------------------------------ */
 
 enum ab_err web_page_status(web *w, const struct web_request *rq,
                             struct web_response *rs, ab_time now);
@@ -140,7 +140,7 @@ enum ab_err web_page_alerts(web *w, const struct web_request *rq,
 enum ab_err web_form_dismiss(web *w, const struct web_request *rq,
                              struct web_response *rs, const char *id, ab_time now);
 
-/* ---- JSON API, pings, reports (api.c, ingest.c) -------------------------- */
+/* ---- JSON API, pings, reports (web_api.c, web_ingest.c) -------------------------- */
 
 json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now);
 json_t *web_json_alert(const struct store_alert *a, ab_time now);
@@ -157,9 +157,9 @@ enum ab_err web_dismiss(web *w, int64_t id, const char *by, const char *note,
 /* After an action: wake the daemon if the outbox has mail due. */
 void web_after_action(web *w, ab_time now);
 
-/* api_silence.c: /api/silences..., and /api/checks/NAME/pause|resume. */
+/* web_api_silence.c: /api/silences..., and /api/checks/NAME/pause|resume. */
 json_t *web_json_silence(const struct store_silence *s, ab_time now);
-/* badge.c: GET /badge/CHECK.svg and /badge/tag/TAG.svg (seg after "badge"). */
+/* web_badge.c: GET /badge/CHECK.svg and /badge/tag/TAG.svg (seg after "badge"). */
 enum ab_err web_badge(web *w, const struct web_request *rq, struct web_response *rs,
                       char **seg, size_t n, ab_time now);
 
@@ -176,11 +176,11 @@ enum ab_err web_report(web *w, const struct web_request *rq,
 /* Parse an alert id ("12"); 0 when it is not one. */
 int64_t web_parse_id(const char *s);
 
-/* ---- metrics (metrics.c) -------------------------------------------------- */
+/* ---- metrics (web_metrics.c) -------------------------------------------------- */
 
 enum ab_err web_metrics(web *w, struct web_response *rs, ab_time now);
 
-/* ---- the chart (svg.c) ----------------------------------------------------- */
+/* ---- the chart (web_svg.c) ----------------------------------------------------- */
 
 /* A threshold drawn across the value chart ("warn", "crit", "min"...). */
 struct web_mark {

@@ -1,4 +1,4 @@
-// fuzz-sources: inbox/[abct]*.c inbox/machine.c inbox/parse.c common/*.c
+// fuzz-sources: inbox/inbox_a*.c inbox/inbox_bounce*.c inbox/inbox_c*.c inbox/inbox_text.c inbox/inbox_machine.c inbox/inbox_parse.c common/*.c
 // fuzz-pkgs: gmime-3.0 libical
 /*
  * fuzz_mime.c - libFuzzer target: the whole inbox path on arbitrary bytes,

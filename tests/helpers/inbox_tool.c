@@ -11,7 +11,7 @@
  *   inbox_tool query DB SQL                     print the first column
  *
  * AB_TEST_CRASH_AFTER_FETCH=kill makes poll kill itself between fetch and
- * store (see inbox/poll.c).  Exit 0 ok, 1 failure, 2 usage.
+ * store (see inbox/inbox_poll.c).  Exit 0 ok, 1 failure, 2 usage.
  */
 #include <sqlite3.h>
 #include <stdio.h>

@@ -19,7 +19,7 @@
 #include "harness.h"
 
 /*
- * The checks archive calls cfg_secret_read (config/secret.c) for ODBC
+ * The checks archive calls cfg_secret_read (config/cfg_secret.c) for ODBC
  * passwords.  These tests do not link config/, so a weak stand-in reads
  * the environment variable or the first line of the file; when config/
  * is linked, its definition wins.

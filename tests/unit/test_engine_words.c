@@ -1,7 +1,7 @@
 /*
  * test_engine_words.c - the words `acks`, `status`, the web and the
  * "nobody confirmed" notice use for what came back from a person asked
- * (engine/words.c): exact text, since that is what people read.
+ * (engine/eng_words.c): exact text, since that is what people read.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * test_inbox_command.c - reply commands as people write them
- * (inbox/command.c): verbs in any case, reasons after a dash, colon or
+ * (inbox/inbox_command.c): verbs in any case, reasons after a dash, colon or
  * comma, durations in words, "until" a day in the site's zone, and a
  * line that looks like a command but is not kept as a note.
  */

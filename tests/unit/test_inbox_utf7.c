@@ -1,5 +1,5 @@
 /*
- * test_inbox_utf7.c - IMAP mailbox names in modified UTF-7 (inbox/utf7.c,
+ * test_inbox_utf7.c - IMAP mailbox names in modified UTF-7 (inbox/inbox_utf7.c,
  * RFC 3501 5.1.3): the RFC's own example, '&' alone and in runs, the
  * BASE64 padding of 1, 2 and 3 UTF-16 units, characters outside the BMP
  * as surrogate pairs, round trips, and invalid input on both sides

@@ -1,5 +1,5 @@
 /*
- * test_mailer_dkim.c - DKIM signing (mailer/dkim.c, RFC 6376) checked by
+ * test_mailer_dkim.c - DKIM signing (mailer/mail_dkim.c, RFC 6376) checked by
  * an independent verifier: python3-dkim (tests/data/dkim/verify.py), with
  * the public key handed to it directly, no DNS.  The keys are made at
  * test time with openssl(1).

@@ -1,0 +1,114 @@
+/*
+ * chan_drain.c - sending the channel deliveries that are due, recording each
+ * outcome in its own transaction, and retrying with the mail outbox's
+ * backoff (mail_backoff: doubling from retry, capped, with jitter) until
+ * max_age after the delivery was queued.
+ *
+ * Each delivery is attempted on its own: one webhook down does not hold
+ * up a Matrix room.  One drain at a time (the daemon), as for mail.
+ */
+#include "channels/chan_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/ab_log.h"
+#include "common/ab_mem.h"
+#include "mailer/mail.h"
+
+static uint32_t jitter(void)
+{
+    uint32_t r = 0;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+        r = UINT32_MAX / 2;
+    return r;
+}
+
+static enum ab_err attempt(store *st, const cfg *c, int64_t id, ab_time now, int64_t retry,
+                           int64_t max_age, struct chan_drain_stats *s, ab_errmsg *em)
+{
+    struct store_delivery *d = NULL;
+    enum ab_err e = store_delivery_get(st, id, &d, em);
+    if (e)
+        return e == AB_ENOTFOUND ? AB_OK : e;
+    if (d->status != STORE_OUTBOX_QUEUED)
+        goto out;
+    s->attempted++;
+    const struct cfg_channel *ch = cfg_channel_find(c, d->channel);
+    const struct chan_kind *k = ch ? chan_kind_find(ch->kind) : NULL;
+    ab_errmsg why = {{0}};
+    enum ab_err r;
+    if (!k)
+        r = ab_fail(&why, AB_EPERMFAIL, "channel %s is no longer in the config", d->channel);
+    else
+        r = k->send(ch, d, &why);
+    if (r != AB_OK && r != AB_EPERMFAIL)
+        r = AB_ETEMPFAIL;
+    enum store_outbox_status to = STORE_OUTBOX_SENT;
+    ab_time next = AB_TIME_NONE;
+    char err[700];
+    snprintf(err, sizeof err, "%s", why.text);
+    if (r == AB_EPERMFAIL) {
+        to = STORE_OUTBOX_FAILED;
+    } else if (r == AB_ETEMPFAIL) {
+        ab_time expires = d->created + (max_age > 0 ? max_age : MAIL_DEFAULT_MAX_AGE);
+        if (now >= expires) {
+            char age[32];
+            ab_duration_format(now - d->created, age, sizeof age);
+            snprintf(err, sizeof err, "gave up after %d attempts in %s: %s", d->attempts + 1,
+                     age, why.text);
+            to = STORE_OUTBOX_FAILED;
+        } else {
+            to = STORE_OUTBOX_QUEUED;
+            next = now + mail_backoff(retry, d->attempts + 1, jitter());
+            if (next > expires)
+                next = expires;
+        }
+    }
+    e = store_delivery_record(st, id, to, now, next, r == AB_OK ? NULL : err, em);
+    if (e == AB_ENOTFOUND) {
+        e = AB_OK; /* settled by someone else meanwhile */
+        goto out;
+    }
+    if (e)
+        goto out;
+    switch (to) {
+    case STORE_OUTBOX_SENT:
+        s->sent++;
+        ab_log(AB_LOG_INFO, "channel %s: sent %s (%s)", d->channel, d->txn, d->kind);
+        break;
+    case STORE_OUTBOX_FAILED:
+        s->failed++;
+        snprintf(s->last_error.text, sizeof s->last_error.text, "%s", err);
+        ab_log(AB_LOG_ERROR, "channel %s: giving up on %s: %s", d->channel, d->txn, err);
+        break;
+    case STORE_OUTBOX_QUEUED: {
+        s->deferred++;
+        snprintf(s->last_error.text, sizeof s->last_error.text, "%s", err);
+        char when[AB_ISO_LEN];
+        ab_log(AB_LOG_WARN, "channel %s: %s deferred until %s: %s", d->channel, d->txn,
+               ab_time_format(next, when, sizeof when), err);
+        break;
+    }
+    }
+out:
+    store_delivery_free(d);
+    return e;
+}
+
+enum ab_err chan_drain(store *st, const cfg *c, ab_time now, int64_t retry, int64_t max_age,
+                       struct chan_drain_stats *stats, ab_errmsg *em)
+{
+    struct chan_drain_stats local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    int64_t *ids = NULL;
+    size_t n = 0;
+    enum ab_err e = store_delivery_due(st, now, &ids, &n, em);
+    for (size_t i = 0; !e && i < n; i++)
+        e = attempt(st, c, ids[i], now, retry, max_age, stats, em);
+    ab_free(ids);
+    return e;
+}

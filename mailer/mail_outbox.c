@@ -1,0 +1,331 @@
+/*
+ * mail_outbox.c - draining the outbox: send what is due, record what the
+ * server said, schedule retries with exponential backoff and jitter, and
+ * give up after the configured maximum age.
+ *
+ * The delivery promise is at-least-once.  A message is stored (with all
+ * its recipients, in one transaction) before anything is sent, and a
+ * recipient is marked sent only after the server accepted it, in the
+ * transaction that records the attempt.  A process killed between the
+ * server's acceptance and that commit sends the message again when it
+ * restarts: a duplicate, never a loss.  Recipients refused for good are
+ * marked failed with the server's reply and do not hold back the others;
+ * recipients that failed temporarily keep the message queued.
+ *
+ * One outbox should be drained by one process at a time (the daemon);
+ * two drains at once would send a message twice, and record it once.
+ */
+#include "mailer/mail_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/ab_log.h"
+#include "common/ab_mem.h"
+#include "config/cfg.h"
+
+int64_t mail_backoff(int64_t base, int attempts, uint32_t rnd)
+{
+    if (base <= 0)
+        base = MAIL_BACKOFF_BASE;
+    for (int i = 1; i < attempts && base < MAIL_BACKOFF_CAP; i++)
+        base *= 2;
+    if (base > MAIL_BACKOFF_CAP)
+        base = MAIL_BACKOFF_CAP;
+    /* [0.8, 1.2] x base: the low bound plus up to 40 % from rnd. */
+    int64_t lo = base * 4 / 5, span = base * 2 / 5;
+    return lo + (int64_t)(((uint64_t)span * rnd + UINT32_MAX / 2) / UINT32_MAX);
+}
+
+static uint32_t jitter_rnd(void)
+{
+    uint32_t r = 0;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+        r = UINT32_MAX / 2; /* no jitter beats no retry */
+    return r;
+}
+
+enum ab_err mail_outbox_put(store *st, const struct mail_msg_spec *spec,
+                            const char *kind, const char *ref, ab_time now,
+                            int64_t *id, char *msgid_out, ab_errmsg *em)
+{
+    ab_buf b;
+    ab_buf_init(&b, 0);
+    char msgid[MAIL_MSGID_MAX];
+    const char **rcpts = NULL;
+    /* The envelope sender is stored, not written into the message: the
+     * drain hands it to the transport as MAIL FROM, and whoever makes the
+     * final delivery records it as Return-Path (RFC 5321 4.4). */
+    const char *sender = spec->envelope_from ? spec->envelope_from : spec->from;
+    enum ab_err e = mail_msg_build(spec, &b, msgid, em);
+    if (!e)
+        e = mail_addr_check("envelope sender", sender, em);
+    if (e)
+        goto out;
+    rcpts = ab_calloc(spec->nto, sizeof *rcpts);
+    if (!rcpts) {
+        e = ab_fail(em, AB_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < spec->nto; i++)
+        rcpts[i] = spec->to[i].addr;
+    e = store_outbox_put(st, b.data, b.len, msgid, sender, rcpts, spec->nto,
+                         kind, ref, spec->subject, now, id, em);
+    if (!e && msgid_out)
+        memcpy(msgid_out, msgid, strlen(msgid) + 1);
+out:
+    ab_free(rcpts);
+    ab_buf_free(&b);
+    return e;
+}
+
+/* A drain in progress. */
+struct drain {
+    store *st;
+    const struct cfg_mail *mc;
+    ab_time now;
+    store_outbox_batch *batch; /* statements kept prepared */
+    mail_transport *t;         /* opened on the first message */
+    mail_dkim *dkim;           /* opened with it; NULL: messages go unsigned */
+    ab_buf signed_msg;         /* the message being sent, signed */
+    int opened;
+    char session_error[512];   /* set once the transport has failed */
+    struct mail_drain_stats *stats;
+};
+
+static void note_error(struct drain *d, const char *fmt, const char *text)
+{
+    snprintf(d->stats->last_error.text, sizeof d->stats->last_error.text, fmt, text);
+}
+
+/* Open the transport on first use; a failure to open counts as a
+ * session failure, so the messages show why they are not leaving. */
+static enum ab_err ensure_transport(struct drain *d, ab_errmsg *em)
+{
+    if (d->opened)
+        return AB_OK;
+    d->opened = 1;
+    ab_errmsg msg;
+    msg.text[0] = 0;
+    enum ab_err e = mail_transport_open(d->mc, d->now, &d->t, &msg);
+    /* The DKIM key is read here, once per batch: a key that went missing
+     * or bad since the config was loaded defers the batch, like a
+     * transport that cannot open, rather than sending unsigned mail. */
+    if (!e && (e = mail_dkim_new(d->mc, &d->dkim, &msg)) != AB_OK) {
+        mail_transport_free(d->t);
+        d->t = NULL;
+    }
+    if (e) {
+        snprintf(d->session_error, sizeof d->session_error, "%s", msg.text);
+        ab_log(AB_LOG_ERROR, "mail: %s", msg.text);
+        ab_fail(em, e, "%s", msg.text);
+    }
+    return e;
+}
+
+static enum ab_err attempt(struct drain *d, int64_t id, int force, ab_errmsg *em)
+{
+    struct store_outbox_msg *m = NULL;
+    struct mail_rcpt_result *res = NULL;
+    struct store_outbox_rcpt_update *up = NULL;
+    enum ab_err e = store_outbox_batch_get(d->batch, id, &m, em);
+    if (e)
+        return e;
+    if (m->status != STORE_OUTBOX_QUEUED) {
+        e = force ? ab_fail(em, AB_ENOTFOUND, "outbox: message %lld is %s, not queued",
+                            (long long)id, store_outbox_status_name(m->status))
+                  : AB_OK;
+        goto out;
+    }
+    size_t n = m->nrcpts;
+    res = ab_calloc(n ? n : 1, sizeof *res);
+    up = ab_calloc(n ? n : 1, sizeof *up);
+    if (!res || !up) {
+        e = ab_fail(em, AB_ENOMEM, "out of memory");
+        goto out;
+    }
+    d->stats->attempted++;
+
+    if (n > 0) {
+        if (!d->session_error[0])
+            (void)ensure_transport(d, NULL);
+        if (d->session_error[0]) {
+            /* The transport is down: record why, without trying again. */
+            mail_results_set(res, n, AB_ETEMPFAIL, "%s", d->session_error);
+        } else {
+            struct mail_envelope env = {
+                .sender = m->sender,
+                .rcpts = (const char *const *)m->rcpts,
+                .nrcpts = n,
+                .all_rcpts = n == m->nrcpts_total,
+                .data = m->body,
+                .len = m->len,
+                .message_id = m->message_id,
+            };
+            ab_errmsg msg;
+            msg.text[0] = 0;
+            /* Signed here, just before the transport, so that smtp,
+             * sendmail and maildir all carry the signed bytes; t= is the
+             * time the message was stored, so every retry sends the same
+             * bytes (mail_dkim.c). */
+            if (d->dkim && mail_dkim_sign(d->dkim, m->body, m->len, m->created,
+                                          &d->signed_msg, &msg) != AB_OK) {
+                /* Not sent unsigned; kept for a retry until max-age. */
+                mail_results_set(res, n, AB_ETEMPFAIL, "%s", msg.text);
+            } else {
+                if (d->dkim) {
+                    env.data = d->signed_msg.data;
+                    env.len = d->signed_msg.len;
+                }
+                if (mail_transport_send(d->t, &env, res, &msg) != AB_OK) {
+                    snprintf(d->session_error, sizeof d->session_error, "%s", msg.text);
+                    ab_log(AB_LOG_WARN, "mail: %s; deferring the rest of this batch",
+                           msg.text);
+                }
+            }
+        }
+    }
+
+    const char *first_error = NULL;
+    int any_temp = 0;
+    for (size_t i = 0; i < n; i++) {
+        up[i].rcpt = m->rcpts[i];
+        up[i].error = res[i].detail[0] ? res[i].detail : NULL;
+        switch (res[i].err) {
+        case AB_OK:
+            up[i].status = STORE_OUTBOX_SENT;
+            break;
+        case AB_EPERMFAIL:
+            up[i].status = STORE_OUTBOX_FAILED;
+            break;
+        default:
+            up[i].status = STORE_OUTBOX_QUEUED;
+            any_temp = 1;
+            break;
+        }
+        if (res[i].err != AB_OK && !first_error)
+            first_error = res[i].detail;
+    }
+
+    struct store_outbox_attempt a = {
+        .rcpts = up,
+        .nrcpts = n,
+        .now = d->now,
+        .next_attempt = AB_TIME_NONE,
+        .error = first_error,
+    };
+    char gave_up[700];
+    if (any_temp) {
+        int64_t max_age = d->mc->max_age > 0 ? d->mc->max_age : MAIL_DEFAULT_MAX_AGE;
+        ab_time expires = m->created + max_age;
+        if (d->now >= expires) {
+            char age[32];
+            ab_duration_format(d->now - m->created, age, sizeof age);
+            snprintf(gave_up, sizeof gave_up, "gave up after %d attempts in %s: %s",
+                     m->attempts + 1, age, first_error ? first_error : "?");
+            a.give_up = 1;
+            a.error = gave_up;
+        } else {
+            ab_time next = d->now + mail_backoff(d->mc->retry, m->attempts + 1, jitter_rnd());
+            a.next_attempt = next < expires ? next : expires;
+        }
+    }
+
+    enum store_outbox_status now_status;
+    e = store_outbox_batch_record(d->batch, id, &a, &now_status, em);
+    if (e == AB_ENOTFOUND && !force) {
+        e = AB_OK; /* settled by someone else meanwhile */
+        goto out;
+    }
+    if (e)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        if (res[i].err == AB_OK)
+            d->stats->rcpt_sent++;
+        else if (res[i].err == AB_EPERMFAIL || a.give_up)
+            d->stats->rcpt_failed++;
+    }
+    switch (now_status) {
+    case STORE_OUTBOX_SENT:
+        d->stats->sent++;
+        ab_log(AB_LOG_INFO, "mail: sent %s (%s)", m->message_id,
+               m->kind && *m->kind ? m->kind : "mail");
+        break;
+    case STORE_OUTBOX_FAILED:
+        d->stats->failed++;
+        note_error(d, "%s", a.error ? a.error : "failed");
+        ab_log(AB_LOG_ERROR, "mail: giving up on %s: %s", m->message_id,
+               a.error ? a.error : "?");
+        break;
+    case STORE_OUTBOX_QUEUED: {
+        d->stats->deferred++;
+        note_error(d, "%s", a.error ? a.error : "deferred");
+        char when[AB_ISO_LEN];
+        ab_time_format(a.next_attempt, when, sizeof when);
+        ab_log(AB_LOG_WARN, "mail: %s deferred until %s: %s", m->message_id, when,
+               a.error ? a.error : "?");
+        break;
+    }
+    }
+out:
+    ab_free(res);
+    ab_free(up);
+    store_outbox_msg_free(m);
+    return e;
+}
+
+static enum ab_err drain_init(struct drain *d, store *st, const struct cfg_mail *mc,
+                              ab_time now, struct mail_drain_stats *stats, ab_errmsg *em)
+{
+    memset(d, 0, sizeof *d);
+    memset(stats, 0, sizeof *stats);
+    d->st = st;
+    d->mc = mc;
+    d->now = now;
+    d->stats = stats;
+    ab_buf_init(&d->signed_msg, 0);
+    return store_outbox_batch_new(st, &d->batch, em);
+}
+
+/* A transport that could not even be opened is a configuration problem
+ * the caller should hear about, on top of what the messages record. */
+static enum ab_err drain_finish(struct drain *d, enum ab_err e, ab_errmsg *em)
+{
+    mail_transport_free(d->t);
+    mail_dkim_free(d->dkim);
+    ab_buf_free(&d->signed_msg);
+    store_outbox_batch_free(d->batch);
+    if (!e && d->opened && !d->t)
+        return ab_fail(em, AB_ECONFIG, "%s", d->session_error);
+    return e;
+}
+
+enum ab_err mail_outbox_drain(store *st, const struct cfg_mail *mc, ab_time now,
+                              size_t limit, struct mail_drain_stats *stats,
+                              ab_errmsg *em)
+{
+    struct mail_drain_stats local;
+    struct drain d;
+    enum ab_err e = drain_init(&d, st, mc, now, stats ? stats : &local, em);
+    int64_t *ids = NULL;
+    size_t n = 0;
+    if (!e)
+        e = store_outbox_due(st, now, limit, &ids, &n, em);
+    for (size_t i = 0; !e && i < n; i++)
+        e = attempt(&d, ids[i], 0, em);
+    ab_free(ids);
+    return drain_finish(&d, e, em);
+}
+
+enum ab_err mail_outbox_send_one(store *st, const struct cfg_mail *mc, int64_t id,
+                                 ab_time now, struct mail_drain_stats *stats,
+                                 ab_errmsg *em)
+{
+    struct mail_drain_stats local;
+    struct drain d;
+    enum ab_err e = drain_init(&d, st, mc, now, stats ? stats : &local, em);
+    if (!e)
+        e = attempt(&d, id, 1, em);
+    return drain_finish(&d, e, em);
+}

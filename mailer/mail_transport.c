@@ -1,0 +1,170 @@
+/*
+ * mail_transport.c - choosing a transport backend by URL, and the helpers the
+ * backends share.
+ *
+ * The backends are const vtables (mail_int.h) listed in one table here;
+ * adding a transport is adding a file and a line.
+ */
+#include "mailer/mail_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/ab_mem.h"
+#include "config/cfg.h"
+
+static const struct mail_transport_ops *const backends[] = {
+    &mail_smtp_ops,
+    &mail_smtps_ops,
+    &mail_sendmail_ops,
+    &mail_maildir_ops,
+};
+
+struct mail_transport {
+    const struct mail_transport_ops *ops;
+    void *state;
+    char describe[256];
+};
+
+/* What to show in logs: the URL up to any query (which could one day
+ * hold options a user considers private); credentials are never in it
+ * because the backends refuse a URL with a userinfo part. */
+static void describe_url(char *dst, size_t n, const char *url)
+{
+    size_t len = strcspn(url, "?#");
+    const char *sep = strstr(url, "://");
+    if (sep && (size_t)(sep - url) < len) {
+        /* scheme://user:password@host... : drop the userinfo */
+        const char *auth = sep + 3;
+        size_t alen = strcspn(auth, "/?#");
+        const char *at = memchr(auth, '@', alen);
+        if (at) {
+            char tmp[512];
+            snprintf(tmp, sizeof tmp, "%.*s%.*s", (int)(auth - url), url,
+                     (int)(len - (size_t)(at + 1 - url)), at + 1);
+            mail_oneline(dst, n, tmp, sizeof tmp);
+            return;
+        }
+    }
+    mail_oneline(dst, n, url, len);
+}
+
+enum ab_err mail_transport_open(const struct cfg_mail *mc, ab_time now,
+                                mail_transport **out, ab_errmsg *em)
+{
+    *out = NULL;
+    const char *url = mc ? mc->transport : NULL;
+    if (!url || !*url)
+        return ab_fail(em, AB_ECONFIG, "mail transport: not configured");
+    const struct mail_transport_ops *ops = NULL;
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+        if (strncmp(url, backends[i]->prefix, strlen(backends[i]->prefix)) == 0)
+            ops = backends[i];
+    if (!ops) {
+        char shown[128];
+        describe_url(shown, sizeof shown, url);
+        return ab_fail(em, AB_ECONFIG,
+                       "mail transport '%s': unknown kind (smtp://, smtps://, "
+                       "sendmail:, maildir:)",
+                       shown);
+    }
+    mail_transport *t = ab_calloc(1, sizeof *t);
+    if (!t)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    t->ops = ops;
+    describe_url(t->describe, sizeof t->describe, url);
+    enum ab_err e = ops->open(mc, url, now, &t->state, em);
+    if (e) {
+        ab_free(t);
+        return e;
+    }
+    *out = t;
+    return AB_OK;
+}
+
+enum ab_err mail_transport_send(mail_transport *t, const struct mail_envelope *env,
+                                struct mail_rcpt_result *res, ab_errmsg *em)
+{
+    mail_results_set(res, env->nrcpts, AB_ETEMPFAIL, "not attempted");
+    if (env->nrcpts == 0)
+        return AB_OK;
+    ab_errmsg bad;
+    enum ab_err e = mail_addr_check("sender", env->sender, &bad);
+    for (size_t i = 0; !e && i < env->nrcpts; i++)
+        e = mail_addr_check("recipient", env->rcpts[i], &bad);
+    if (e) {
+        /* A stored message with a bad address will never go out; that
+         * is about the message, not the transport. */
+        mail_results_set(res, env->nrcpts, AB_EPERMFAIL, "%s", bad.text);
+        return AB_OK;
+    }
+    return t->ops->send(t->state, env, res, em);
+}
+
+const char *mail_transport_describe(const mail_transport *t)
+{
+    return t ? t->describe : "";
+}
+
+void mail_transport_free(mail_transport *t)
+{
+    if (!t)
+        return;
+    t->ops->close(t->state);
+    ab_free(t);
+}
+
+/* ---- helpers shared by the backends ------------------------------ */
+
+enum ab_err mail_crlf_to_lf(ab_buf *out, const char *data, size_t len)
+{
+    size_t start = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (data[i] == '\r' && data[i + 1] == '\n') {
+            enum ab_err e = ab_buf_append(out, data + start, i - start);
+            if (e)
+                return e;
+            start = i + 1; /* keep the \n */
+        }
+    }
+    return ab_buf_append(out, data + start, len - start);
+}
+
+void mail_results_set(struct mail_rcpt_result *res, size_t n, enum ab_err err,
+                      const char *fmt, ...)
+{
+    char text[sizeof res[0].detail];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    for (size_t i = 0; i < n; i++) {
+        res[i].err = err;
+        memcpy(res[i].detail, text, sizeof text);
+    }
+}
+
+void mail_oneline(char *dst, size_t n, const char *text, size_t len)
+{
+    size_t j = 0;
+    int space = 1; /* drops leading white space too */
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < len && text[i] && j + 1 < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 32 || c == 127) {
+            if (!space)
+                dst[j++] = ' ';
+            space = 1;
+            continue;
+        }
+        if (c == ' ' && space)
+            continue;
+        dst[j++] = (char)c;
+        space = c == ' ';
+    }
+    while (j > 0 && dst[j - 1] == ' ')
+        j--;
+    dst[j] = 0;
+}

@@ -1,0 +1,364 @@
+/*
+ * web_pages.c - the data behind the status page and a check's page.  Each
+ * function gathers what the page shows into a JSON object and hands it
+ * to web/pages/NAME.html.mustache; the templates decide how it looks.
+ */
+#include "web/web_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/ab_log.h"
+#include "common/ab_mem.h"
+
+#define CYCLES_ON_STATUS 10
+#define RUNS_ON_CHECK 60
+
+static void set_status(json_t *o, int s)
+{
+    json_object_set_new(o, "status", json_string(s < 0 ? "No data"
+                                                       : store_status_name((enum store_status)s)));
+    json_object_set_new(o, "cls", json_string(web_status_class(s)));
+}
+
+static void set_exec(json_t *o, int64_t ms)
+{
+    char buf[32];
+    if (ms < 1000)
+        snprintf(buf, sizeof buf, "%lld ms", (long long)ms);
+    else
+        snprintf(buf, sizeof buf, "%.1f s", (double)ms / 1000.0);
+    json_object_set_new(o, "exec", json_string(buf));
+}
+
+/* A value for people: a freshness check's is an age ("3 days 4 hours"),
+ * any other a number with grouped digits ("1,009,800"). */
+static void human_value(const struct cfg_check *k, double v, char *buf, size_t len)
+{
+    if (k->kind == CFG_FRESHNESS && v >= 0 && v < 9e15)
+        ab_duration_human((int64_t)v, buf, len);
+    else
+        ab_number_human(v, buf, len);
+}
+
+/* One check as a row of the status page (and the head of its page). */
+static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *status)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(k->name));
+    const char *label = k->label ? k->label : k->name;
+    json_object_set_new(o, "label", web_jstr(label));
+    if (strcmp(label, k->name) != 0)
+        json_object_set_new(o, "show_label", json_true());
+    json_object_set_new(o, "kind", json_string(cfg_check_kind_name(k->kind)));
+    int s = store_check_worst(w->st, k->name);
+    *status = s;
+    set_status(o, s);
+    struct store_run *r = NULL;
+    if (store_run_last(w->st, k->name, &r, NULL) == AB_OK) {
+        web_set_time(o, "last_run", r->started, now);
+        set_exec(o, r->execution_ms);
+        char v[AB_HUMAN_LEN];
+        if (r->nresults && r->results[0].has_value) {
+            human_value(k, r->results[0].value, v, sizeof v);
+            json_object_set_new(o, "value", json_string(v));
+        }
+        if (r->nresults && r->results[0].message)
+            json_object_set_new(o, "message", web_jstr(r->results[0].message));
+        if (r->nresults > 1)
+            json_object_set_new(o, "nitems", json_integer((json_int_t)r->nresults));
+        store_run_free(r);
+    }
+    struct store_sched_state ss;
+    /* A heartbeat's next run is when its next cycle opens, as `status`
+     * says; a ping check has none of its own (the job decides). */
+    if (store_sched_get(w->st, k->name, &ss, NULL) == AB_OK && k->kind != CFG_PING)
+        web_set_time(o, "next_run", ss.next_due, now);
+    if (k->schedule_name)
+        json_object_set_new(o, "schedule", json_string(k->schedule_name));
+    struct store_alert *a = NULL;
+    if (store_alert_find_open(w->st, k->name, "", &a, NULL) == AB_OK) {
+        json_t *ja = json_object();
+        json_object_set_new(ja, "id", json_integer(a->id));
+        json_object_set_new(ja, "priority", json_integer(a->priority));
+        if (a->dismissed_at != AB_TIME_NONE)
+            json_object_set_new(ja, "dismissed", json_true());
+        json_object_set_new(o, "alert", ja);
+        store_alert_free(a);
+    }
+    return o;
+}
+
+/* One heartbeat cycle: who confirmed, who bounced, who only auto-replied,
+ * in the words `acks` and the notice use (engine/eng_words.c): the reason of
+ * a bounce, why a reply is unverified, "no reply" once the deadline has
+ * passed, and who is flagged; never the inbox's own words (via=...). */
+static json_t *cycle_obj(web *w, const struct store_cycle *c, ab_time now)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "check", web_jstr(c->check));
+    json_object_set_new(o, "status", web_jstr(c->status));
+    const char *cls = strcmp(c->status, "Healthy") == 0   ? "healthy"
+                      : strcmp(c->status, "Failing") == 0 ? "failing"
+                                                          : "pending";
+    json_object_set_new(o, "cls", json_string(cls));
+    web_set_time(o, "opened", c->opened, now);
+    web_set_time(o, "deadline", c->deadline, now);
+    size_t confirmed = 0;
+    json_t *rs = json_array();
+    for (size_t i = 0; i < c->nrcpts; i++) {
+        const struct store_cycle_rcpt *r = &c->rcpts[i];
+        struct eng_rcpt_words rw;
+        eng_rcpt_words(w->c, w->st, c, r, now, &rw);
+        json_t *x = json_object();
+        json_object_set_new(x, "address", web_jstr(r->address));
+        if (rw.state == ENG_RCPT_CONFIRMED)
+            confirmed++;
+        if (rw.by[0])
+            json_object_set_new(x, "by", web_jstr(rw.by));
+        json_object_set_new(x, "state", json_string(rw.word));
+        json_object_set_new(x, "cls", json_string(rw.cls));
+        web_set_time(x, "when", rw.when, now);
+        /* A confirmation shows what the person wrote; anything else why. */
+        const char *detail = rw.state == ENG_RCPT_CONFIRMED ? r->excerpt : rw.reason;
+        if (detail && *detail)
+            json_object_set_new(x, "detail", web_jstr(detail));
+        if (rw.flag[0])
+            json_object_set_new(x, "flag", web_jstr(rw.flag));
+        json_array_append_new(rs, x);
+    }
+    json_object_set_new(o, "rcpts", rs);
+    json_object_set_new(o, "confirmed", json_integer((json_int_t)confirmed));
+    json_object_set_new(o, "total", json_integer((json_int_t)c->nrcpts));
+    json_object_set_new(o, "quorum", json_integer(c->quorum > 0 ? c->quorum
+                                                                : (int)c->nrcpts));
+    return o;
+}
+
+static json_t *cycles_json(web *w, const char *check, ab_time now)
+{
+    struct store_cycle **v = NULL;
+    size_t n = 0;
+    ab_errmsg em = {{0}};
+    json_t *arr = json_array();
+    if (store_cycle_list(w->st, check, 0, CYCLES_ON_STATUS, &v, &n, &em) != AB_OK) {
+        ab_log(AB_LOG_WARN, "web: heartbeat cycles: %s", em.text);
+        return arr;
+    }
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, cycle_obj(w, v[i], now));
+    store_cycle_list_free(v, n);
+    return arr;
+}
+
+static void add_outbox_inbox(web *w, json_t *d, ab_time now)
+{
+    struct store_outbox_counts oc;
+    if (store_outbox_counts(w->st, &oc, NULL) == AB_OK) {
+        json_t *o = json_object();
+        json_object_set_new(o, "queued", json_integer(oc.queued));
+        json_object_set_new(o, "sent", json_integer(oc.sent));
+        json_object_set_new(o, "failed", json_integer(oc.failed));
+        if (oc.queued)
+            web_set_time(o, "oldest", oc.oldest_queued, now);
+        json_object_set_new(d, "outbox", o);
+    }
+    if (!cfg_global(w->c)->inbox.enabled)
+        return;
+    struct store_webq_inbox ib;
+    json_t *o = json_object();
+    if (store_webq_inbox(w->st, &ib, NULL) == AB_OK) {
+        web_set_time(o, "last_ok", ib.last_ok, now);
+        if (ib.last_error)
+            json_object_set_new(o, "error", web_jstr(ib.last_error));
+        ab_free(ib.last_error);
+    }
+    json_object_set_new(d, "inbox", o);
+}
+
+enum ab_err web_page_status(web *w, const struct web_request *rq,
+                            struct web_response *rs, ab_time now)
+{
+    (void)rq;
+    json_t *d = json_object(), *checks = json_array();
+    int count[5] = {0}; /* unknown, healthy, degraded, failing, offline */
+    for (size_t i = 0; i < cfg_check_count(w->c); i++) {
+        int s;
+        json_array_append_new(checks, check_row(w, cfg_check_at(w->c, i), now, &s));
+        count[s + 1]++;
+    }
+    json_object_set_new(d, "title", json_string("Status"));
+    json_object_set_new(d, "checks", checks);
+    json_t *sum = json_array();
+    static const char *const words[] = {"No data", "Healthy", "Degraded", "Failing",
+                                        "Offline"};
+    for (int i = 1; i < 5; i++) {
+        json_t *x = json_object();
+        json_object_set_new(x, "n", json_integer(count[i]));
+        json_object_set_new(x, "word", json_string(words[i]));
+        json_object_set_new(x, "cls", json_string(web_status_class(i - 1)));
+        json_array_append_new(sum, x);
+    }
+    if (count[0]) {
+        json_t *x = json_object();
+        json_object_set_new(x, "n", json_integer(count[0]));
+        json_object_set_new(x, "word", json_string(words[0]));
+        json_object_set_new(x, "cls", json_string("unknown"));
+        json_array_append_new(sum, x);
+    }
+    json_object_set_new(d, "summary", sum);
+    int bad = count[3] + count[4] + count[2];
+    json_object_set_new(d, "headline", json_string(bad == 0 && count[1] > 0
+                                                       ? "All checks healthy"
+                                                   : bad == 0 ? "Waiting for first results"
+                                                   : bad == 1 ? "1 check needs attention"
+                                                              : "Checks need attention"));
+    json_object_set_new(d, "headline_cls", json_string(bad ? (count[3] + count[4] ? "failing" : "degraded")
+                                                           : "healthy"));
+    json_object_set_new(d, "cycles", cycles_json(w, NULL, now));
+    add_outbox_inbox(w, d, now);
+    return web_reply_page(w, rs, 200, "status", d, now);
+}
+
+static json_t *run_row(const struct cfg_check *k, const struct store_run *r, ab_time now)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(r->id));
+    web_set_time(o, "started", r->started, now);
+    json_object_set_new(o, "trigger", web_jstr(r->trigger));
+    set_exec(o, r->execution_ms);
+    if (r->from_cache)
+        json_object_set_new(o, "cache", json_true());
+    if (r->remedy_note)
+        json_object_set_new(o, "remedy", web_jstr(r->remedy_note));
+    json_t *res = json_array();
+    for (size_t i = 0; i < r->nresults; i++) {
+        const struct store_result *x = &r->results[i];
+        json_t *y = json_object();
+        if (x->item && *x->item)
+            json_object_set_new(y, "item", web_jstr(x->item));
+        set_status(y, (int)x->status);
+        if (x->has_value) {
+            char v[AB_HUMAN_LEN];
+            human_value(k, x->value, v, sizeof v);
+            json_object_set_new(y, "value", json_string(v));
+        }
+        if (x->message)
+            json_object_set_new(y, "message", web_jstr(x->message));
+        json_array_append_new(res, y);
+    }
+    json_object_set_new(o, "results", res);
+    return o;
+}
+
+/* The thresholds a check's value is judged by, in the value's units. */
+static size_t thresholds(const struct cfg_check *k, struct web_mark *m)
+{
+    size_t n = 0;
+    switch (k->kind) {
+    case CFG_SQL:
+        if (k->has_warn)
+            m[n++] = (struct web_mark){"warn", k->warn, 0};
+        if (k->has_crit)
+            m[n++] = (struct web_mark){"crit", k->crit, 1};
+        break;
+    case CFG_COUNT:
+        if (k->has_warn_below)
+            m[n++] = (struct web_mark){"warn below", k->warn_below, 0};
+        if (k->has_min)
+            m[n++] = (struct web_mark){"min", k->min, 1};
+        break;
+    case CFG_FRESHNESS:
+        if (k->warn_age > 0)
+            m[n++] = (struct web_mark){"warn age", (double)k->warn_age, 0};
+        if (k->max_age > 0)
+            m[n++] = (struct web_mark){"max age", (double)k->max_age, 1};
+        break;
+    default:
+        break;
+    }
+    return n;
+}
+
+enum ab_err web_page_check(web *w, const struct web_request *rq,
+                           struct web_response *rs, const char *name, ab_time now)
+{
+    const struct cfg_check *k = cfg_check_find(w->c, name);
+    if (!k)
+        return web_reply_error(w, rq, rs, 404, "There is no check of that name.", now);
+    int s;
+    json_t *d = json_object();
+    json_t *c = check_row(w, k, now, &s);
+    if (k->description)
+        json_object_set_new(c, "description", web_jstr(k->description));
+    json_object_set_new(d, "check", c);
+    json_object_set_new(d, "title", json_string(k->name));
+
+    struct store_run **v = NULL;
+    size_t n = 0;
+    ab_errmsg em = {{0}};
+    if (store_run_history(w->st, k->name, RUNS_ON_CHECK, &v, &n, &em) != AB_OK) {
+        json_decref(d);
+        ab_log(AB_LOG_ERROR, "web: runs of %s: %s", k->name, em.text);
+        return web_reply_error(w, rq, rs, 500, "The state database failed.", now);
+    }
+    struct web_mark marks[2];
+    size_t nm = thresholds(k, marks);
+    ab_buf svg;
+    ab_buf_init(&svg, 1u << 20);
+    struct web_chart how = {.marks = marks, .nmarks = nm,
+                            .seconds = k->kind == CFG_FRESHNESS};
+    if (web_svg_chart(&svg, v, n, &how) == AB_OK && svg.len)
+        json_object_set_new(d, "chart", json_string(ab_buf_str(&svg)));
+    ab_buf_free(&svg);
+    json_t *runs = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(runs, run_row(k, v[i], now));
+        store_run_free(v[i]);
+    }
+    ab_free(v);
+    json_object_set_new(d, "runs", runs);
+
+    /* Items with their debounced state (a check may watch many). */
+    struct store_check_state **cs = NULL;
+    size_t ncs = 0;
+    if (store_check_state_list(w->st, k->name, &cs, &ncs, NULL) == AB_OK) {
+        json_t *items = json_array();
+        for (size_t i = 0; i < ncs; i++) {
+            json_t *x = json_object();
+            json_object_set_new(x, "item", web_jstr(*cs[i]->item ? cs[i]->item : "(check)"));
+            set_status(x, (int)cs[i]->status);
+            web_set_time(x, "since", cs[i]->since, now);
+            json_array_append_new(items, x);
+            store_check_state_free(cs[i]);
+        }
+        ab_free(cs);
+        if (ncs > 1)
+            json_object_set_new(d, "items", items);
+        else
+            json_decref(items);
+    }
+    if (k->kind == CFG_PING) {
+        struct store_ping_summary ps;
+        if (store_ping_summary(w->st, k->name, &ps, NULL) == AB_OK) {
+            json_t *p = json_object();
+            web_set_time(p, "start", ps.last_start, now);
+            web_set_time(p, "finish", ps.last_finish, now);
+            if (ps.last_finish != AB_TIME_NONE)
+                json_object_set_new(p, "ok", json_boolean(ps.finish_ok));
+            if (ps.via[0])
+                json_object_set_new(p, "via", json_string(ps.via));
+            /* Issue 12: where the job reports, by mail and over HTTP. */
+            char addr[1024];
+            if (eng_ping_address(w->c, k, addr, sizeof addr))
+                json_object_set_new(p, "address", web_jstr(addr));
+            if (eng_ping_url(w->c, k, addr, sizeof addr))
+                json_object_set_new(p, "url", web_jstr(addr));
+            json_object_set_new(d, "ping", p);
+        }
+    }
+    if (k->kind == CFG_HEARTBEAT)
+        json_object_set_new(d, "cycles", cycles_json(w, k->name, now));
+    return web_reply_page(w, rs, 200, "check", d, now);
+}
