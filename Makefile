@@ -7,7 +7,8 @@
 #   make bench        run the benchmarks, figures beside their baselines
 #   make fuzz         run each libFuzzer target for FUZZ_TIME seconds (clang)
 #   make lint         cppcheck, banned functions, exported-symbol prefixes,
-#                     module layers and call loops (scripts/check-layers)
+#                     module layers and call loops (scripts/check-layers),
+#                     function and file lengths (scripts/check-funcs)
 #   make install      honours PREFIX and DESTDIR
 #
 # Each top-level folder is one module and builds into build/lib<module>.a;
@@ -214,6 +215,7 @@ lint: $(LIBS)
 	@scripts/check-symbols $(B)
 	@scripts/check-layers
 	@scripts/check-layers --loops $(B)
+	@scripts/check-funcs
 
 symbols: $(LIBS)
 	@scripts/check-symbols $(B)
