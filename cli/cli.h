@@ -8,19 +8,70 @@
 #ifndef AB_CLI_H
 #define AB_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "common/ab_time.h"
 #include "config/cfg.h"
 #include "store/store.h"
 
-/* Options most commands share, filled by cli_parse_common(). */
+/* Options most commands share, filled by cli_opts_parse(). */
 struct cli_opts {
     const char *config;   /* -c FILE */
     const char *now_arg;  /* --now T, NULL = the clock */
     int json;             /* --json */
     int help;             /* --help */
+    int argi;             /* argv index of the first operand (optind) */
 };
+
+/* ---- the shared options (cli_opts.c) --------------------------------------- */
+
+/* Which shared options a command takes; --help (-h) it always takes. */
+enum {
+    CLI_OPT_CONFIG = 1 << 0,          /* -c, --config FILE; default cli_default_config() */
+    CLI_OPT_CONFIG_OPTIONAL = 1 << 1, /* -c, --config FILE; NULL when not given */
+    CLI_OPT_NOW = 1 << 2,             /* --now T (read it with cli_now) */
+    CLI_OPT_JSON = 1 << 3,            /* --json */
+};
+
+/* "Go on": what cli_opts_parse and a command's option callback return
+ * when nothing ended the command.  Every other value is an exit code. */
+#define CLI_GO_ON (-1)
+
+/* A command's own option, as getopt_long gave it (key: the struct
+ * option's val or the short letter; arg: optarg).  Returns CLI_GO_ON, or
+ * an exit code after printing why (EXIT_USAGE for a bad value). */
+typedef int (*cli_opt_fn)(void *ud, int key, const char *arg);
+
+struct cli_spec {
+    const char *cmd;           /* "run": for messages */
+    unsigned shared;           /* CLI_OPT_* */
+    /* The command's own long options, {0}-terminated (NULL: none), and
+     * its short ones in getopt's syntax ("t:d:p:"; NULL: none).  Their
+     * values must not be 'c' or 'h'; long-only ones use 256 and up. */
+    const struct option *own;
+    const char *own_short;
+    cli_opt_fn fn;             /* gets the own options; NULL: none */
+    void *ud;
+    /* The usage, printed to stdout for --help and to stderr after a bad
+     * option (getopt_long has named it): usage() when set, else help. */
+    void (*usage)(FILE *f);
+    const char *help;
+    int quiet_usage;           /* a bad option prints no usage */
+};
+
+/*
+ * Parse argv (argv[0] the command's name) by sp into *o, which is reset
+ * first.  Returns CLI_GO_ON with o->argi the first operand, or the exit
+ * code to return now: EXIT_OK after --help (usage printed), EXIT_USAGE
+ * after a bad option, the callback's code when it ended the command.
+ */
+int cli_opts_parse(int argc, char **argv, const struct cli_spec *sp, struct cli_opts *o);
+
+/* Take the global --log-level LEVEL (or --log-level=LEVEL) out of argv
+ * wherever it stands, into $ACKBEAT_LOG_LEVEL; returns the new argc
+ * (argv[argc] is NULL again). */
+int cli_opts_global(int argc, char **argv);
 
 /*
  * The current time: --now when given (ISO 8601), else the wall clock.

@@ -2,7 +2,9 @@
  * main.c - entry point: global options, the command table, dispatch.
  *
  * Everything a test would want to call lives in the modules; this file
- * only picks the command.  Log routing is set up in cli/log.c.
+ * only picks the command.  The global --log-level is taken out of argv by
+ * cli_opts.c, which parses the options the commands share; log routing is
+ * set up in cli_util.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,28 +54,10 @@ static void usage(FILE *f)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
-/* --log-level LEVEL may stand anywhere; take it out before dispatch. */
-static int take_log_level(int argc, char **argv)
-{
-    int o = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
-            setenv("ACKBEAT_LOG_LEVEL", argv[++i], 1);
-            continue;
-        }
-        if (strncmp(argv[i], "--log-level=", 12) == 0) {
-            setenv("ACKBEAT_LOG_LEVEL", argv[i] + 12, 1);
-            continue;
-        }
-        argv[o++] = argv[i];
-    }
-    argv[o] = NULL;
-    return o;
-}
-
 int main(int argc, char **argv)
 {
-    argc = take_log_level(argc, argv);
+    /* --log-level may stand anywhere: out before dispatch. */
+    argc = cli_opts_global(argc, argv);
     /* Plugins run in a fresh copy of this program, never in a fork of a
      * process that may have threads (the web server). */
     char self[4096];
