@@ -30,9 +30,9 @@
 #include <stdint.h>
 
 #include "common/ab_err.h"
+#include "common/ab_status.h"
 #include "common/ab_time.h"
 #include "config/cfg.h"
-#include "store/store.h"
 
 typedef struct chk_ctx chk_ctx;
 

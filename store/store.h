@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "common/ab_err.h"
+#include "common/ab_status.h"
 #include "common/ab_time.h"
 #include "common/ab_token.h"
 
@@ -88,24 +89,8 @@ enum ab_err store_meta_set(store *st, const char *key, const char *value,
 
 /* ===== runs and results (store/store_runs.c) ================================ */
 
-enum store_status {
-    STORE_HEALTHY = 0,
-    STORE_DEGRADED = 1,
-    STORE_FAILING = 2,
-    STORE_OFFLINE = 3,
-};
-const char *store_status_name(enum store_status s); /* "Healthy"... */
-int store_status_parse(const char *s);              /* -1 if unknown; case-insensitive */
-
-/* One item's result, as a check produced it (seed 001 HeartbeatResult). */
-struct store_result {
-    const char *item;    /* "" for a check with a single item */
-    enum store_status status;
-    int has_value;
-    double value;
-    const char *message; /* may be NULL */
-    const char *perfdata;/* raw perfdata text, may be NULL */
-};
+/* The statuses and struct ab_result (the old names store_status and
+ * store_result still work) are common/ab_status.h's. */
 
 /* Start a run (status Pending).  type is "Information" or "Action";
  * trigger is "schedule", "manual", "report" or "cache". */
@@ -114,7 +99,7 @@ enum ab_err store_run_begin(store *st, const char *check, const char *type,
                             int64_t *run_id, ab_errmsg *em) AB_MUST_CHECK;
 /* Store the results and mark the run Complete, in one transaction. */
 enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
-                               int from_cache, const struct store_result *res,
+                               int from_cache, const struct ab_result *res,
                                size_t nres, const char *remedy_note,
                                ab_errmsg *em) AB_MUST_CHECK;
 
@@ -129,7 +114,7 @@ struct store_run {
     int64_t execution_ms;
     int from_cache;
     char *remedy_note;
-    struct store_result *results; /* strings owned by the run */
+    struct ab_result *results; /* strings owned by the run */
     size_t nresults;
 };
 void store_run_free(struct store_run *r);
@@ -150,7 +135,7 @@ enum ab_err store_run_history(store *st, const char *check, size_t limit,
 struct store_check_state {
     char *check;
     char *item;
-    enum store_status status; /* the status alerts are based on */
+    enum ab_status status; /* the status alerts are based on */
     ab_time since;            /* when status last changed */
     int bad_streak;           /* consecutive non-Healthy results */
     int good_streak;          /* consecutive Healthy results */
@@ -170,7 +155,7 @@ enum ab_err store_check_state_list(store *st, const char *check,
                                    ab_errmsg *em) AB_MUST_CHECK;
 
 /* The worst debounced status over a check's items, as an enum
- * store_status; -1 when the check has no state yet (or on error). */
+ * ab_status; -1 when the check has no state yet (or on error). */
 int store_check_worst(store *st, const char *check);
 
 /* When a check was first seen and last fired, and when it is next due. */
@@ -203,7 +188,7 @@ struct store_alert {
     char *item;
     char *kind;           /* "check", "heartbeat", "inbox", "flapping" */
     int priority;         /* 1 highest */
-    enum store_status status;
+    enum ab_status status;
     char *message;
     ab_time opened;
     ab_time last_notified; /* AB_TIME_NONE if never */
@@ -229,7 +214,7 @@ void store_alert_free(struct store_alert *a);
  */
 enum ab_err store_alert_open(store *st, const char *check, const char *item,
                              const char *kind, int priority,
-                             enum store_status status, const char *message,
+                             enum ab_status status, const char *message,
                              ab_time now, int64_t *id, ab_errmsg *em) AB_MUST_CHECK;
 /* The open alert of check/item, or AB_ENOTFOUND. */
 enum ab_err store_alert_find_open(store *st, const char *check, const char *item,
@@ -239,7 +224,7 @@ enum ab_err store_alert_get(store *st, int64_t id, struct store_alert **out,
 /* A worse or better status while it stays open (the status it leaves
  * becomes previous_status). */
 enum ab_err store_alert_set_status(store *st, int64_t id, int priority,
-                                   enum store_status status, const char *message,
+                                   enum ab_status status, const char *message,
                                    ab_errmsg *em) AB_MUST_CHECK;
 /* The status before the alert (NULL: none, the check was never seen
  * Healthy); set_status keeps it as the status before each change. */

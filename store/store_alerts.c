@@ -46,8 +46,8 @@ static struct store_alert *from_row(sqlite3_stmt *s)
     a->item = store_column_dup(s, 2);
     a->kind = store_column_dup(s, 3);
     a->priority = sqlite3_column_int(s, 4);
-    int st = store_status_parse((const char *)sqlite3_column_text(s, 5));
-    a->status = st < 0 ? STORE_OFFLINE : (enum store_status)st;
+    int st = ab_status_parse((const char *)sqlite3_column_text(s, 5));
+    a->status = st < 0 ? AB_OFFLINE : (enum ab_status)st;
     a->message = store_column_dup(s, 6);
     a->opened = store_column_time(s, 7);
     a->last_notified = store_column_time(s, 8);
@@ -93,7 +93,7 @@ static enum ab_err one(store *st, sqlite3_stmt *s, struct store_alert **out,
 
 enum ab_err store_alert_open(store *st, const char *check, const char *item,
                              const char *kind, int priority,
-                             enum store_status status, const char *message,
+                             enum ab_status status, const char *message,
                              ab_time now, int64_t *id, ab_errmsg *em)
 {
     sqlite3_stmt *s;
@@ -107,7 +107,7 @@ enum ab_err store_alert_open(store *st, const char *check, const char *item,
     sqlite3_bind_text(s, 2, item ? item : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 4, priority);
-    sqlite3_bind_text(s, 5, store_status_name(status), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, ab_status_name(status), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, message, -1, SQLITE_STATIC);
     store_bind_time(s, 7, now);
     int rc = store_step(st, s);
@@ -168,7 +168,7 @@ static enum ab_err update(store *st, sqlite3_stmt *s, int *changed, ab_errmsg *e
 }
 
 enum ab_err store_alert_set_status(store *st, int64_t id, int priority,
-                                   enum store_status status, const char *message,
+                                   enum ab_status status, const char *message,
                                    ab_errmsg *em)
 {
     sqlite3_stmt *s;
@@ -182,7 +182,7 @@ enum ab_err store_alert_set_status(store *st, int64_t id, int priority,
     if (e)
         return e;
     sqlite3_bind_int(s, 1, priority);
-    sqlite3_bind_text(s, 2, store_status_name(status), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, ab_status_name(status), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, message, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, id);
     return update(st, s, NULL, em, "alert status");

@@ -29,8 +29,8 @@ static struct store_check_state *state_from_row(sqlite3_stmt *s)
         return NULL;
     c->check = store_column_dup(s, 0);
     c->item = store_column_dup(s, 1);
-    int st = store_status_parse((const char *)sqlite3_column_text(s, 2));
-    c->status = st < 0 ? STORE_OFFLINE : (enum store_status)st;
+    int st = ab_status_parse((const char *)sqlite3_column_text(s, 2));
+    c->status = st < 0 ? AB_OFFLINE : (enum ab_status)st;
     c->since = store_column_time(s, 3);
     c->bad_streak = sqlite3_column_int(s, 4);
     c->good_streak = sqlite3_column_int(s, 5);
@@ -83,7 +83,7 @@ enum ab_err store_check_state_put(store *st, const struct store_check_state *c,
         return e;
     sqlite3_bind_text(s, 1, c->check, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, c->item ? c->item : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, store_status_name(c->status), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, ab_status_name(c->status), -1, SQLITE_STATIC);
     store_bind_time(s, 4, c->since);
     sqlite3_bind_int(s, 5, c->bad_streak);
     sqlite3_bind_int(s, 6, c->good_streak);

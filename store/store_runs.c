@@ -9,25 +9,8 @@
 #include "store/store_int.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "common/ab_mem.h"
-
-static const char *const status_names[] = {"Healthy", "Degraded", "Failing",
-                                           "Offline"};
-
-const char *store_status_name(enum store_status s)
-{
-    return (unsigned)s < 4 ? status_names[s] : "Offline";
-}
-
-int store_status_parse(const char *s)
-{
-    for (int i = 0; i < 4; i++)
-        if (s && strcasecmp(s, status_names[i]) == 0)
-            return i;
-    return -1;
-}
 
 enum ab_err store_run_begin(store *st, const char *check, const char *type,
                             const char *trigger, ab_time started,
@@ -53,7 +36,7 @@ enum ab_err store_run_begin(store *st, const char *check, const char *type,
 }
 
 enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
-                               int from_cache, const struct store_result *res,
+                               int from_cache, const struct ab_result *res,
                                size_t nres, const char *remedy_note,
                                ab_errmsg *em)
 {
@@ -88,7 +71,7 @@ enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
         sqlite3_reset(ins);
         sqlite3_bind_int64(ins, 1, run_id);
         sqlite3_bind_text(ins, 2, res[i].item ? res[i].item : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 3, store_status_name(res[i].status), -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, ab_status_name(res[i].status), -1, SQLITE_STATIC);
         if (res[i].has_value)
             sqlite3_bind_double(ins, 4, res[i].value);
         else
@@ -142,7 +125,7 @@ static enum ab_err load_results(store *st, struct store_run *r, ab_errmsg *em)
     while ((rc = store_step(st, s)) == SQLITE_ROW) {
         if (r->nresults == cap) {
             size_t ncap = cap ? cap * 2 : 4;
-            struct store_result *p = ab_realloc(r->results, ncap * sizeof *p);
+            struct ab_result *p = ab_realloc(r->results, ncap * sizeof *p);
             if (!p) {
                 e = ab_fail(em, AB_ENOMEM, "out of memory");
                 goto out;
@@ -150,11 +133,11 @@ static enum ab_err load_results(store *st, struct store_run *r, ab_errmsg *em)
             r->results = p;
             cap = ncap;
         }
-        struct store_result *res = &r->results[r->nresults++];
+        struct ab_result *res = &r->results[r->nresults++];
         memset(res, 0, sizeof *res);
         res->item = store_column_dup(s, 0);
-        int status = store_status_parse((const char *)sqlite3_column_text(s, 1));
-        res->status = status < 0 ? STORE_OFFLINE : (enum store_status)status;
+        int status = ab_status_parse((const char *)sqlite3_column_text(s, 1));
+        res->status = status < 0 ? AB_OFFLINE : (enum ab_status)status;
         res->has_value = sqlite3_column_type(s, 2) != SQLITE_NULL;
         res->value = sqlite3_column_double(s, 2);
         res->message = store_column_dup(s, 3);
