@@ -13,7 +13,7 @@
 
 #include "common/ab_time.h"
 #include "config/cfg.h"
-#include "store/store.h"
+#include "engine/eng.h"
 
 /* Options most commands share, filled by cli_opts_parse(). */
 struct cli_opts {
@@ -87,8 +87,10 @@ void cli_log_zone(const char *zone);
 /* Load the config, printing every error to stderr.  NULL on failure. */
 cfg *cli_load_config(const char *path);
 
-/* Open the state database named by the config, printing errors. */
-store *cli_open_store(const cfg *c);
+/* An engine on the state database named by the config, for reading it
+ * and its small writes (eng_open with ENG_OPEN_VIEW), printing errors.
+ * NULL on failure; eng_free closes it. */
+eng *cli_open_view(const cfg *c);
 
 /* Default config path: $ACKBEAT_CONFIG, else /etc/ackbeat/ackbeat.xml. */
 const char *cli_default_config(void);
@@ -100,10 +102,10 @@ const char *cli_default_config(void);
  */
 const char *cli_template_dir(void);
 
-/* Everything a command that acts needs: config, state, engine. */
+/* Everything a command that acts needs: config, and the engine that owns
+ * the state. */
 struct cli_env {
     cfg *c;
-    store *st;
     struct eng *e;
 };
 /* Load all three (printing errors); returns EXIT_OK or the exit code. */

@@ -10,7 +10,7 @@
 
 #include "common/ab_time.h"
 #include "config/cfg.h"
-#include "store/store.h"
+#include "engine/eng.h"
 
 struct cli_selfwatch;
 
@@ -22,10 +22,11 @@ void cli_selfwatch_free(struct cli_selfwatch *w); /* NULL: no-op */
 /*
  * Once per tick, before the engine's tick (so that the daily message is
  * sent by that tick's drain): ping the URL if one is configured (a
- * failure is logged, once per outage, and nothing else), and queue the
- * daily message when its time has come and it is not in the outbox yet.
- * c is the current model (it may change between calls, on reload).
+ * failure is logged, once per outage, and nothing else), and have the
+ * engine queue the daily message when its time has come and it is not in
+ * the outbox yet (eng_selfwatch_daily).  c is the current model (it may
+ * change between calls, on reload); e is the daemon's engine, on c.
  */
-void cli_selfwatch_tick(struct cli_selfwatch *w, const cfg *c, store *st, ab_time now);
+void cli_selfwatch_tick(struct cli_selfwatch *w, const cfg *c, eng *e, ab_time now);
 
 #endif

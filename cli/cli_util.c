@@ -1,5 +1,7 @@
 /*
  * cli_util.c - the clock, the log sink, loading config and state for commands.
+ * The state is always opened by the engine (eng_open): cli/ never holds
+ * the store itself.
  */
 #include "cli/cli.h"
 
@@ -92,15 +94,15 @@ cfg *cli_load_config(const char *path)
     return c;
 }
 
-store *cli_open_store(const cfg *c)
+eng *cli_open_view(const cfg *c)
 {
-    store *st = NULL;
+    eng *e = NULL;
     ab_errmsg em = {{0}};
-    if (store_open(cfg_global(c)->state_path, &st, &em) != AB_OK) {
+    if (eng_open(c, NULL, ENG_OPEN_VIEW, &e, &em) != AB_OK) {
         fprintf(stderr, "ackbeat: %s\n", em.text);
         return NULL;
     }
-    return st;
+    return e;
 }
 
 const char *cli_default_config(void)
@@ -168,24 +170,21 @@ int cli_env_open(const char *config, struct cli_env *env)
                      ? cfg_global(env->c)->log_level
                      : getenv("ACKBEAT_LOG_LEVEL"));
     cli_log_zone(cfg_global(env->c)->timezone);
-    env->st = cli_open_store(env->c);
-    if (!env->st) {
-        cli_env_close(env);
-        return EXIT_FAIL;
-    }
     ab_errmsg em = {{0}};
-    if (eng_new(env->c, env->st, cli_template_dir(), &env->e, &em) != AB_OK) {
+    enum ab_err err = eng_open(env->c, cli_template_dir(), 0, &env->e, &em);
+    if (err) {
         fprintf(stderr, "ackbeat: %s\n", em.text);
         cli_env_close(env);
-        return EXIT_USAGE;
+        /* A database that cannot be opened is a failure; templates that
+         * do not load are a bad config. */
+        return err == AB_ECONFIG ? EXIT_USAGE : EXIT_FAIL;
     }
     return EXIT_OK;
 }
 
 void cli_env_close(struct cli_env *env)
 {
-    eng_free(env->e);
-    store_close(env->st);
+    eng_free(env->e); /* and the state it opened */
     cfg_free(env->c);
     memset(env, 0, sizeof *env);
 }

@@ -27,7 +27,7 @@ static void print_alert(const cfg *c, const struct store_alert *a, ab_time now)
                       age, sizeof age);
     ab_time_human_short(a->opened, zone, since, sizeof since);
     printf("#%-5lld P%d %-8s %-24s %s %s, since %s%s\n", (long long)a->id, a->priority,
-           store_status_name(a->status), a->check,
+           eng_status_name(a->status), a->check,
            a->resolved != AB_TIME_NONE ? "was open" : "open", age, since,
            a->held_by ? "  (held)" : "");
     if (a->last_notified != AB_TIME_NONE)
@@ -49,6 +49,33 @@ static void print_alert(const cfg *c, const struct store_alert *a, ab_time now)
     }
     if (a->message)
         printf("       %s\n", a->message);
+}
+
+/* One alert as `alerts --json` shows it. */
+static json_t *alert_json(const struct store_alert *a, ab_time now)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(a->id));
+    json_object_set_new(j, "check", json_string(a->check));
+    json_object_set_new(j, "item", json_string(a->item));
+    json_object_set_new(j, "kind", json_string(a->kind));
+    json_object_set_new(j, "priority", json_integer(a->priority));
+    json_object_set_new(j, "status", json_string(eng_status_name(a->status)));
+    json_object_set_new(j, "message", a->message ? json_string(a->message) : json_null());
+    json_object_set_new(j, "opened", cli_json_time(a->opened));
+    json_object_set_new(j, "age_seconds", json_integer(now - a->opened));
+    json_object_set_new(j, "last_notified", cli_json_time(a->last_notified));
+    json_object_set_new(j, "notify_count", json_integer(a->notify_count));
+    json_object_set_new(j, "level", json_integer(a->level));
+    json_object_set_new(j, "resolved", cli_json_time(a->resolved));
+    json_object_set_new(j, "dismissed_at", cli_json_time(a->dismissed_at));
+    json_object_set_new(j, "dismissed_by",
+                        a->dismissed_by ? json_string(a->dismissed_by) : json_null());
+    json_object_set_new(j, "dismissed_until", cli_json_time(a->dismissed_until));
+    json_object_set_new(j, "dismiss_note",
+                        a->dismiss_note ? json_string(a->dismiss_note) : json_null());
+    json_object_set_new(j, "held_by", a->held_by ? json_string(a->held_by) : json_null());
+    return j;
 }
 
 int cmd_alerts(int argc, char **argv)
@@ -82,8 +109,8 @@ int cmd_alerts(int argc, char **argv)
     cfg *c = cli_load_config(o.config);
     if (!c)
         return EXIT_USAGE;
-    store *st = cli_open_store(c);
-    if (!st) {
+    eng *e = cli_open_view(c);
+    if (!e) {
         cfg_free(c);
         return EXIT_FAIL;
     }
@@ -91,48 +118,25 @@ int cmd_alerts(int argc, char **argv)
     size_t n = 0;
     ab_errmsg em = {{0}};
     int rc = EXIT_OK;
-    if (store_alert_list(st, all, 0, &v, &n, &em) != AB_OK) {
+    if (eng_view_alerts(e, all, 0, &v, &n, &em) != AB_OK) {
         cli_err("alerts", "%s", em.text);
         rc = EXIT_FAIL;
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
-        struct store_alert *a = v[i];
-        if (o.json) {
-            json_t *j = json_object();
-            json_object_set_new(j, "id", json_integer(a->id));
-            json_object_set_new(j, "check", json_string(a->check));
-            json_object_set_new(j, "item", json_string(a->item));
-            json_object_set_new(j, "kind", json_string(a->kind));
-            json_object_set_new(j, "priority", json_integer(a->priority));
-            json_object_set_new(j, "status", json_string(store_status_name(a->status)));
-            json_object_set_new(j, "message", a->message ? json_string(a->message) : json_null());
-            json_object_set_new(j, "opened", cli_json_time(a->opened));
-            json_object_set_new(j, "age_seconds", json_integer(now - a->opened));
-            json_object_set_new(j, "last_notified", cli_json_time(a->last_notified));
-            json_object_set_new(j, "notify_count", json_integer(a->notify_count));
-            json_object_set_new(j, "level", json_integer(a->level));
-            json_object_set_new(j, "resolved", cli_json_time(a->resolved));
-            json_object_set_new(j, "dismissed_at", cli_json_time(a->dismissed_at));
-            json_object_set_new(j, "dismissed_by", a->dismissed_by ? json_string(a->dismissed_by) : json_null());
-            json_object_set_new(j, "dismissed_until", cli_json_time(a->dismissed_until));
-            json_object_set_new(j, "dismiss_note",
-                                a->dismiss_note ? json_string(a->dismiss_note) : json_null());
-            json_object_set_new(j, "held_by", a->held_by ? json_string(a->held_by) : json_null());
-            json_array_append_new(arr, j);
-        } else {
-            print_alert(c, a, now);
-        }
-        store_alert_free(a);
+        if (o.json)
+            json_array_append_new(arr, alert_json(v[i], now));
+        else
+            print_alert(c, v[i], now);
     }
-    ab_free(v);
+    eng_view_alerts_free(v, n);
     if (o.json) {
         cli_json_print(arr);
     } else if (n == 0 && rc == EXIT_OK) {
         printf("no %salerts\n", all ? "" : "open ");
     }
     json_decref(arr);
-    store_close(st);
+    eng_free(e);
     cfg_free(c);
     return rc;
 }

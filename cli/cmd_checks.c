@@ -19,7 +19,7 @@ static void print_results(const struct store_result *r, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         printf("  %-16s %-8s", r[i].item && *r[i].item ? r[i].item : "(check)",
-               store_status_name(r[i].status));
+               eng_status_name(r[i].status));
         if (r[i].has_value)
             printf(" value=%g", r[i].value);
         if (r[i].message)
@@ -67,7 +67,7 @@ int cmd_run_check(int argc, char **argv)
         rc = err == AB_ENOTFOUND || err == AB_EINVAL ? EXIT_USAGE : EXIT_FAIL;
     } else {
         printf("%s: %s (run %lld, %lld ms)\n", argv[optind],
-               store_status_name(out->status), (long long)run_id,
+               eng_status_name(out->status), (long long)run_id,
                (long long)out->execution_ms);
         print_results(out->results, out->nresults);
         if (out->remedy_note)
@@ -121,13 +121,13 @@ int cmd_history(int argc, char **argv)
         cfg_free(c);
         return EXIT_USAGE;
     }
-    store *st = cli_open_store(c);
+    eng *e = cli_open_view(c);
     int rc = EXIT_FAIL;
-    if (st) {
+    if (e) {
         struct store_run **v = NULL;
         size_t n = 0;
         ab_errmsg em = {{0}};
-        if (store_run_history(st, argv[optind], (size_t)limit, &v, &n, &em) == AB_OK) {
+        if (eng_view_runs(e, argv[optind], (size_t)limit, &v, &n, &em) == AB_OK) {
             for (size_t i = 0; i < n; i++) {
                 char t[AB_ISO_LEN];
                 printf("run %lld  %s  %-11s %-8s %-9s %6lld ms%s\n", (long long)v[i]->id,
@@ -137,14 +137,13 @@ int cmd_history(int argc, char **argv)
                 print_results(v[i]->results, v[i]->nresults);
                 if (v[i]->remedy_note)
                     printf("  %s\n", v[i]->remedy_note);
-                store_run_free(v[i]);
             }
-            ab_free(v);
+            eng_view_runs_free(v, n);
             rc = EXIT_OK;
         } else {
             cli_err("history", "%s", em.text);
         }
-        store_close(st);
+        eng_free(e);
     }
     cfg_free(c);
     return rc;
@@ -192,7 +191,7 @@ int cmd_report(int argc, char **argv)
         }
     }
     ab_time now;
-    int s = status ? store_status_parse(status) : -1;
+    int s = status ? eng_status_parse(status) : -1;
     if (optind != argc - 1 || s < 0 || cli_now(&o, &now) < 0) {
         cli_err("report", s < 0 && status ? "--status must be Healthy, Degraded, "
                                             "Failing or Offline"
@@ -212,7 +211,7 @@ int cmd_report(int argc, char **argv)
         cli_err("report", "%s", em.text);
         rc = err == AB_ENOTFOUND || err == AB_EINVAL ? EXIT_USAGE : EXIT_FAIL;
     } else {
-        printf("%s: recorded %s\n", argv[optind], store_status_name((enum store_status)s));
+        printf("%s: recorded %s\n", argv[optind], eng_status_name(s));
     }
     cli_env_close(&env);
     return rc;

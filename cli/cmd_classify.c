@@ -90,7 +90,8 @@ int cmd_classify(int argc, char **argv)
     }
     int rc = EXIT_OK;
     cfg *c = NULL;
-    store *st = NULL;
+    eng *view = NULL;
+    store *st = NULL; /* the engine's, for the inbox's rules */
     struct inbox_ping *pings = NULL;
     size_t npings = 0;
     struct inbox_rules rules;
@@ -99,14 +100,15 @@ int cmd_classify(int argc, char **argv)
     if (config) {
         if (!(c = cli_load_config(config)))
             return EXIT_USAGE;
-        if (!(st = cli_open_store(c))) {
+        if (!(view = cli_open_view(c))) {
             cfg_free(c);
             return EXIT_FAIL;
         }
+        st = eng_state(view);
         ab_errmsg pem = {{0}};
         if (inbox_pings_of(c, &pings, &npings, &pem) != AB_OK) {
             cli_err("classify", "%s", pem.text);
-            store_close(st);
+            eng_free(view);
             cfg_free(c);
             return EXIT_FAIL;
         }
@@ -151,8 +153,7 @@ int cmd_classify(int argc, char **argv)
         ab_buf_free(&b);
     }
     ab_free(pings);
-    if (st)
-        store_close(st);
+    eng_free(view);
     cfg_free(c);
     return rc;
 }

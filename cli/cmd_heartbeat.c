@@ -111,7 +111,7 @@ int cmd_ack(int argc, char **argv)
         return rc;
     int64_t cycle = 0;
     ab_errmsg em = {{0}};
-    enum ab_err err = store_ack_manual(env.st, token, by, note, now, &cycle, &em);
+    enum ab_err err = eng_ack_manual(env.e, token, by, note, now, &cycle, &em);
     if (err) {
         cli_err("ack", "%s", em.text);
         rc = err == AB_ENOTFOUND ? EXIT_USAGE : EXIT_FAIL;
@@ -150,7 +150,7 @@ int cmd_acks(int argc, char **argv)
         cfg_free(c);
         return EXIT_USAGE;
     }
-    store *st = cli_open_store(c);
+    eng *e = cli_open_view(c);
     int rc = EXIT_FAIL;
     struct store_cycle **v = NULL;
     size_t n = 0;
@@ -158,7 +158,7 @@ int cmd_acks(int argc, char **argv)
     /* For people: times in the site's zone, what came back in words
      * (engine/eng_words.c, shared with the web and the notice). */
     const char *zone = cfg_global(c)->timezone;
-    if (st && store_cycle_list(st, check, 0, 50, &v, &n, &em) == AB_OK) {
+    if (e && eng_view_cycles(e, check, 0, 50, &v, &n, &em) == AB_OK) {
         for (size_t i = 0; i < n; i++) {
             char t1[AB_HUMAN_LEN], t2[AB_HUMAN_LEN];
             printf("%s cycle %lld  opened %s  deadline %s  %s  %zu/%d confirmed\n",
@@ -168,7 +168,7 @@ int cmd_acks(int argc, char **argv)
                    v[i]->confirmed, v[i]->quorum);
             for (size_t j = 0; j < v[i]->nrcpts; j++) {
                 struct eng_rcpt_words w;
-                eng_rcpt_words(c, st, v[i], &v[i]->rcpts[j], now, &w);
+                eng_view_rcpt_words(e, v[i], &v[i]->rcpts[j], now, &w);
                 printf("  %-32s %s", v[i]->rcpts[j].address, w.word);
                 if (w.when != AB_TIME_NONE && w.state != ENG_RCPT_BOUNCED)
                     printf(" %s", ab_time_human_short(w.when, zone, t1, sizeof t1));
@@ -183,12 +183,12 @@ int cmd_acks(int argc, char **argv)
         }
         if (n == 0)
             printf("no heartbeat cycles yet\n");
-        store_cycle_list_free(v, n);
+        eng_view_cycles_free(v, n);
         rc = EXIT_OK;
-    } else if (st) {
+    } else if (e) {
         cli_err("acks", "%s", em.text);
     }
-    store_close(st);
+    eng_free(e);
     cfg_free(c);
     return rc;
 }

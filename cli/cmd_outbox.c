@@ -15,7 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "mailer/mail.h"
+#include "engine/eng.h"
 
 /* With --all, at most this many messages (the newest). */
 #define ALL_LIMIT 1000
@@ -29,7 +29,7 @@ static json_t *entry_json(const struct store_outbox_entry *x)
 {
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(x->id));
-    json_object_set_new(j, "status", json_string(store_outbox_status_name(x->status)));
+    json_object_set_new(j, "status", json_string(eng_outbox_status_name(x->status)));
     json_object_set_new(j, "message_id", json_string(x->message_id));
     json_object_set_new(j, "kind", jstr(x->kind));
     json_object_set_new(j, "ref", jstr(x->ref));
@@ -45,7 +45,7 @@ static json_t *entry_json(const struct store_outbox_entry *x)
     for (size_t i = 0; i < x->nrcpts; i++) {
         json_t *r = json_object();
         json_object_set_new(r, "address", json_string(x->rcpts[i].rcpt));
-        json_object_set_new(r, "status", json_string(store_outbox_status_name(x->rcpts[i].status)));
+        json_object_set_new(r, "status", json_string(eng_outbox_status_name(x->rcpts[i].status)));
         json_object_set_new(r, "last_error", jstr(x->rcpts[i].last_error));
         json_array_append_new(rc, r);
     }
@@ -65,12 +65,12 @@ static void entry_text(const struct store_outbox_entry *x, ab_time now)
                         : x->status == STORE_OUTBOX_SENT ? "  sent "
                                                          : "";
     printf("#%-5lld %-6s %-9s %-24s age %-7s attempts %d%s%s\n", (long long)x->id,
-           store_outbox_status_name(x->status), x->kind && *x->kind ? x->kind : "mail",
+           eng_outbox_status_name(x->status), x->kind && *x->kind ? x->kind : "mail",
            x->ref ? x->ref : "-", age, x->attempts, label, label[0] ? when : "");
     printf("       %s  %s\n", x->message_id, x->subject ? x->subject : "");
     for (size_t i = 0; i < x->nrcpts; i++)
         printf("       to %s: %s%s%s\n", x->rcpts[i].rcpt,
-               store_outbox_status_name(x->rcpts[i].status),
+               eng_outbox_status_name(x->rcpts[i].status),
                x->rcpts[i].last_error && x->rcpts[i].status != STORE_OUTBOX_SENT ? ": " : "",
                x->rcpts[i].last_error && x->rcpts[i].status != STORE_OUTBOX_SENT
                    ? x->rcpts[i].last_error
@@ -83,7 +83,7 @@ static json_t *delivery_json(const struct store_delivery *d)
 {
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(d->id));
-    json_object_set_new(j, "status", json_string(store_outbox_status_name(d->status)));
+    json_object_set_new(j, "status", json_string(eng_outbox_status_name(d->status)));
     json_object_set_new(j, "channel", json_string(d->channel));
     json_object_set_new(j, "kind", json_string(d->kind));
     json_object_set_new(j, "ref", jstr(d->ref));
@@ -111,11 +111,60 @@ static void delivery_text(const struct store_delivery *d, ab_time now)
                         : d->status == STORE_OUTBOX_SENT ? "  sent "
                                                          : "";
     printf("channel #%-5lld %-6s %-14s to %-12s alert %-5s age %-7s attempts %d%s%s\n",
-           (long long)d->id, store_outbox_status_name(d->status), d->kind, d->channel,
+           (long long)d->id, eng_outbox_status_name(d->status), d->kind, d->channel,
            d->ref ? d->ref : "-", age, d->attempts, label, label[0] ? when : "");
     printf("       %s\n", d->summary ? d->summary : "");
     if (d->last_error && d->status != STORE_OUTBOX_SENT)
         printf("       last error: %s\n", d->last_error);
+}
+
+/* `outbox --json`: the counts, the mail, the channel deliveries. */
+static void print_json(const struct eng_outbox_view *v, ab_time now)
+{
+    const struct store_outbox_counts *cnt = &v->counts;
+    json_t *root = json_object(), *arr = json_array(), *jc = json_object();
+    json_object_set_new(jc, "queued", json_integer(cnt->queued));
+    json_object_set_new(jc, "failed", json_integer(cnt->failed));
+    json_object_set_new(jc, "sent", json_integer(cnt->sent));
+    json_object_set_new(jc, "oldest_queued", cli_json_time(cnt->oldest_queued));
+    json_object_set_new(jc, "oldest_queued_age_seconds",
+                        cnt->oldest_queued == AB_TIME_NONE
+                            ? json_null()
+                            : json_integer(now - cnt->oldest_queued));
+    json_object_set_new(root, "counts", jc);
+    for (size_t i = 0; i < v->nmsgs; i++)
+        json_array_append_new(arr, entry_json(&v->msgs[i]));
+    json_object_set_new(root, "messages", arr);
+    json_t *da = json_array();
+    for (size_t i = 0; i < v->ndeliveries; i++)
+        json_array_append_new(da, delivery_json(v->deliveries[i]));
+    json_object_set_new(root, "deliveries", da);
+    cli_json_print(root);
+    json_decref(root);
+}
+
+/* For people: each message, the counts, then the channel deliveries. */
+static void print_text(const struct eng_outbox_view *v, int all, ab_time now)
+{
+    const struct store_outbox_counts *cnt = &v->counts;
+    for (size_t i = 0; i < v->nmsgs; i++)
+        entry_text(&v->msgs[i], now);
+    char age[32] = "";
+    if (cnt->oldest_queued != AB_TIME_NONE)
+        ab_duration_format((now - cnt->oldest_queued) / 60 * 60, age, sizeof age);
+    printf("%s%lld queued%s%s%s, %lld failed, %lld sent\n", v->nmsgs ? "\n" : "",
+           (long long)cnt->queued, age[0] ? " (oldest " : "", age, age[0] ? ")" : "",
+           (long long)cnt->failed, (long long)cnt->sent);
+    if (!v->ndeliveries)
+        return;
+    printf("\n");
+    size_t q = 0, f = 0;
+    for (size_t i = 0; i < v->ndeliveries; i++) {
+        delivery_text(v->deliveries[i], now);
+        q += v->deliveries[i]->status == STORE_OUTBOX_QUEUED;
+        f += v->deliveries[i]->status == STORE_OUTBOX_FAILED;
+    }
+    printf("\nchannels: %zu queued, %zu failed%s\n", q, f, all ? ", the rest sent" : "");
 }
 
 int cmd_outbox(int argc, char **argv)
@@ -155,70 +204,24 @@ int cmd_outbox(int argc, char **argv)
     cfg *c = cli_load_config(o.config);
     if (!c)
         return EXIT_USAGE;
-    store *st = cli_open_store(c);
-    if (!st) {
+    eng *e = cli_open_view(c);
+    if (!e) {
         cfg_free(c);
         return EXIT_FAIL;
     }
     int rc = EXIT_OK;
     ab_errmsg em = {{0}};
-    struct store_outbox_entry *v = NULL;
-    size_t n = 0;
-    struct store_outbox_counts cnt;
-    struct store_delivery **dv = NULL;
-    size_t nd = 0;
-    if (store_outbox_counts(st, &cnt, &em) != AB_OK ||
-        store_outbox_list(st, all, all ? ALL_LIMIT : 0, &v, &n, &em) != AB_OK ||
-        store_delivery_list(st, all, all ? ALL_LIMIT : 0, &dv, &nd, &em) != AB_OK) {
+    struct eng_outbox_view v;
+    if (eng_view_outbox(e, all, all ? ALL_LIMIT : 0, &v, &em) != AB_OK) {
         cli_err("outbox", "%s", em.text);
         rc = EXIT_FAIL;
-        goto out;
-    }
-    if (o.json) {
-        json_t *root = json_object(), *arr = json_array(), *jc = json_object();
-        json_object_set_new(jc, "queued", json_integer(cnt.queued));
-        json_object_set_new(jc, "failed", json_integer(cnt.failed));
-        json_object_set_new(jc, "sent", json_integer(cnt.sent));
-        json_object_set_new(jc, "oldest_queued", cli_json_time(cnt.oldest_queued));
-        json_object_set_new(jc, "oldest_queued_age_seconds",
-                            cnt.oldest_queued == AB_TIME_NONE
-                                ? json_null()
-                                : json_integer(now - cnt.oldest_queued));
-        json_object_set_new(root, "counts", jc);
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, entry_json(&v[i]));
-        json_object_set_new(root, "messages", arr);
-        json_t *da = json_array();
-        for (size_t i = 0; i < nd; i++)
-            json_array_append_new(da, delivery_json(dv[i]));
-        json_object_set_new(root, "deliveries", da);
-        cli_json_print(root);
-        json_decref(root);
+    } else if (o.json) {
+        print_json(&v, now);
     } else {
-        for (size_t i = 0; i < n; i++)
-            entry_text(&v[i], now);
-        char age[32] = "";
-        if (cnt.oldest_queued != AB_TIME_NONE)
-            ab_duration_format((now - cnt.oldest_queued) / 60 * 60, age, sizeof age);
-        printf("%s%lld queued%s%s%s, %lld failed, %lld sent\n", n ? "\n" : "",
-               (long long)cnt.queued, age[0] ? " (oldest " : "", age, age[0] ? ")" : "",
-               (long long)cnt.failed, (long long)cnt.sent);
-        if (nd) {
-            printf("\n");
-            size_t q = 0, f = 0;
-            for (size_t i = 0; i < nd; i++) {
-                delivery_text(dv[i], now);
-                q += dv[i]->status == STORE_OUTBOX_QUEUED;
-                f += dv[i]->status == STORE_OUTBOX_FAILED;
-            }
-            printf("\nchannels: %zu queued, %zu failed%s\n", q, f,
-                   all ? ", the rest sent" : "");
-        }
+        print_text(&v, all, now);
     }
-out:
-    store_deliveries_free(dv, nd);
-    store_outbox_list_free(v, n);
-    store_close(st);
+    eng_view_outbox_free(&v);
+    eng_free(e);
     cfg_free(c);
     return rc;
 }

@@ -262,7 +262,7 @@ int cmd_run(int argc, char **argv)
     /* One daemon per state database: a second would send every notice
      * again. */
     ab_errmsg lem = {{0}};
-    if (store_lock_daemon(env.st, &lem) != AB_OK) {
+    if (eng_lock_daemon(env.e, &lem) != AB_OK) {
         fprintf(stderr, "ackbeat run: %s\n", lem.text);
         cli_env_close(&env);
         return EXIT_FAIL;
@@ -301,12 +301,12 @@ int cmd_run(int argc, char **argv)
         /* A state file deleted or replaced under us: writing on would
          * lose everything at exit.  Stop; systemd restarts us on the new
          * one. */
-        if (store_check_file(env.st, &em) != AB_OK) {
+        if (eng_check_state_file(env.e, &em) != AB_OK) {
             ab_log(AB_LOG_ERROR, "%s", em.text);
             rc = EXIT_FAIL;
             break;
         }
-        cli_selfwatch_tick(self, env.c, env.st, now);
+        cli_selfwatch_tick(self, env.c, env.e, now);
         int failed = eng_tick(env.e, now, &s, &em) != AB_OK;
         if (failed)
             ab_log(AB_LOG_ERROR, "tick: %s", em.text);

@@ -60,11 +60,13 @@ int cmd_send_test(int argc, char **argv)
         return EXIT_USAGE;
     const struct cfg_global *g = cfg_global(c);
     cli_log_init(g->log_level);
-    store *st = cli_open_store(c);
-    if (!st) {
+    eng *view = cli_open_view(c);
+    if (!view) {
         cfg_free(c);
         return EXIT_FAIL;
     }
+    /* The mailer records in the state the engine opened. */
+    store *st = eng_state(view);
     const struct cfg_mail *mc = &g->mail;
     int rc = EXIT_FAIL;
 
@@ -121,7 +123,7 @@ int cmd_send_test(int argc, char **argv)
                stats.last_error.text[0] ? stats.last_error.text : em.text);
     }
 out:
-    store_close(st);
+    eng_free(view);
     cfg_free(c);
     return rc;
 }

@@ -94,7 +94,7 @@ static int silence_add(int argc, char **argv, struct args *a, ab_time now)
                               .expired = AB_TIME_NONE};
     int rc = EXIT_USAGE;
     ab_errmsg em = {{0}};
-    store *st = NULL;
+    eng *e = NULL;
     cfg *c = NULL;
     if (optind + 1 >= argc || !a->until || !a->by) {
         cli_err("silence", "usage: ackbeat silence add [-c FILE] MATCHER... --until T "
@@ -115,12 +115,12 @@ static int silence_add(int argc, char **argv, struct args *a, ab_time now)
     }
     s.created_by = (char *)a->by;
     s.comment = (char *)a->note;
-    if (!(c = cli_load_config(a->o.config)) || !(st = cli_open_store(c))) {
+    if (!(c = cli_load_config(a->o.config)) || !(e = cli_open_view(c))) {
         rc = EXIT_FAIL;
         goto out;
     }
     int64_t id = 0;
-    if (store_silence_add(st, &s, &id, &em) != AB_OK) {
+    if (eng_silence_add(e, &s, &id, &em) != AB_OK) {
         cli_err("silence", "%s", em.text);
         rc = EXIT_FAIL;
         goto out;
@@ -138,9 +138,32 @@ out:
     ab_free(s.check_glob);
     ab_free(s.item);
     ab_free(s.tag);
-    store_close(st);
+    eng_free(e);
     cfg_free(c);
     return rc;
+}
+
+/* `silence list --json`. */
+static void print_json(const struct store_silence *v, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = json_object();
+        json_object_set_new(j, "id", json_integer(v[i].id));
+        json_object_set_new(j, "check",
+                            v[i].check_glob ? json_string(v[i].check_glob) : json_null());
+        json_object_set_new(j, "item", v[i].item ? json_string(v[i].item) : json_null());
+        json_object_set_new(j, "tag", v[i].tag ? json_string(v[i].tag) : json_null());
+        json_object_set_new(j, "starts", cli_json_time(v[i].starts));
+        json_object_set_new(j, "ends", cli_json_time(v[i].ends));
+        json_object_set_new(j, "expired", cli_json_time(v[i].expired));
+        json_object_set_new(j, "created_by", json_string(v[i].created_by));
+        json_object_set_new(j, "comment",
+                            v[i].comment ? json_string(v[i].comment) : json_null());
+        json_array_append_new(arr, j);
+    }
+    cli_json_print(arr);
+    json_decref(arr);
 }
 
 static int silence_list_or_expire(int argc, char **argv, struct args *a, ab_time now,
@@ -163,15 +186,15 @@ static int silence_list_or_expire(int argc, char **argv, struct args *a, ab_time
     cfg *c = cli_load_config(a->o.config);
     if (!c)
         return EXIT_USAGE;
-    store *st = cli_open_store(c);
-    if (!st) {
+    eng *e = cli_open_view(c);
+    if (!e) {
         cfg_free(c);
         return EXIT_FAIL;
     }
     int rc = EXIT_OK;
     ab_errmsg em = {{0}};
     if (expire) {
-        enum ab_err err = store_silence_expire(st, id, now, &em);
+        enum ab_err err = eng_silence_expire(e, id, now, &em);
         if (err) {
             cli_err("silence", "%s", em.text);
             rc = err == AB_ENOTFOUND ? EXIT_USAGE : EXIT_FAIL;
@@ -181,35 +204,20 @@ static int silence_list_or_expire(int argc, char **argv, struct args *a, ab_time
     } else {
         struct store_silence *v = NULL;
         size_t n = 0;
-        if (store_silence_list(st, a->all, now, &v, &n, &em) != AB_OK) {
+        if (eng_view_silences(e, a->all, now, &v, &n, &em) != AB_OK) {
             cli_err("silence", "%s", em.text);
             rc = EXIT_FAIL;
         } else if (a->o.json) {
-            json_t *arr = json_array();
-            for (size_t i = 0; i < n; i++) {
-                json_t *j = json_object();
-                json_object_set_new(j, "id", json_integer(v[i].id));
-                json_object_set_new(j, "check", v[i].check_glob ? json_string(v[i].check_glob) : json_null());
-                json_object_set_new(j, "item", v[i].item ? json_string(v[i].item) : json_null());
-                json_object_set_new(j, "tag", v[i].tag ? json_string(v[i].tag) : json_null());
-                json_object_set_new(j, "starts", cli_json_time(v[i].starts));
-                json_object_set_new(j, "ends", cli_json_time(v[i].ends));
-                json_object_set_new(j, "expired", cli_json_time(v[i].expired));
-                json_object_set_new(j, "created_by", json_string(v[i].created_by));
-                json_object_set_new(j, "comment", v[i].comment ? json_string(v[i].comment) : json_null());
-                json_array_append_new(arr, j);
-            }
-            cli_json_print(arr);
-            json_decref(arr);
+            print_json(v, n);
         } else {
             for (size_t i = 0; i < n; i++)
                 print_silence(&v[i], cfg_global(c)->timezone, now);
             if (!n)
                 printf("no silences\n");
         }
-        store_silences_free(v, n);
+        eng_view_silences_free(v, n);
     }
-    store_close(st);
+    eng_free(e);
     cfg_free(c);
     return rc;
 }
@@ -273,14 +281,14 @@ static int pause_or_resume(int argc, char **argv, int pause)
         cfg_free(c);
         return EXIT_USAGE;
     }
-    store *st = cli_open_store(c);
-    if (!st) {
+    eng *e = cli_open_view(c);
+    if (!e) {
         cfg_free(c);
         return EXIT_FAIL;
     }
     ab_errmsg em = {{0}};
-    enum ab_err err = pause ? store_pause_set(st, check, until, a.by, a.note, now, &em)
-                            : store_pause_clear(st, check, &em);
+    enum ab_err err = pause ? eng_pause(e, check, until, a.by, a.note, now, &em)
+                            : eng_resume(e, check, &em);
     int rc = EXIT_OK;
     if (err) {
         cli_err(cmd, "%s", em.text);
@@ -294,7 +302,7 @@ static int pause_or_resume(int argc, char **argv, int pause)
     } else {
         printf("check %s resumed\n", check);
     }
-    store_close(st);
+    eng_free(e);
     cfg_free(c);
     return rc;
 }

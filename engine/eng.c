@@ -86,6 +86,8 @@ void eng_free(eng *e)
     tpl_set_free(e->tpl);
     sched_free(e->digest);
     ab_free(e->template_dir);
+    if (e->own_st)
+        store_close(e->st);
     ab_free(e);
 }
 

@@ -253,4 +253,191 @@ enum ab_err eng_silence_parse(const char *arg, struct store_silence *s,
 /* "check=orders-* tag=finance" for listings. */
 void eng_silence_describe(const struct store_silence *s, char *buf, size_t len);
 
+/* ---- the read model: what the CLI, the pages, the API and /metrics show ----
+ * (engine/eng_view*.c).  cli/ and web/ never read the store: they open an
+ * engine and format what these give them.  The store's row types (struct
+ * store_run, store_alert, ...) are the view's types; each is freed by
+ * the eng_view_*_free named beside it. */
+
+/* How eng_open opens the state. */
+enum eng_open_flags {
+    ENG_OPEN_VIEW = 1, /* read and small writes only (silences, pauses, acks,
+                          dismissals without notices): no templates are
+                          loaded, so a view never fails on them; do not tick */
+};
+/*
+ * Open the state database the config names (<ackbeat state=>) and an
+ * engine that owns it (eng_free closes it).  template_dir as eng_new.
+ * On failure em holds the store's own words ("state.db: ..."), or, with
+ * AB_ECONFIG (which opening the store never returns), why the templates
+ * or the digest's schedule did not load while the state did.
+ */
+enum ab_err eng_open(const cfg *c, const char *template_dir, int flags, eng **out,
+                     ab_errmsg *em) AB_MUST_CHECK;
+/* One daemon per database (store_lock_daemon): AB_EBUSY naming the holder. */
+enum ab_err eng_lock_daemon(eng *e, ab_errmsg *em) AB_MUST_CHECK;
+/* AB_ESTORE when the state file was deleted or replaced since it opened. */
+enum ab_err eng_check_state_file(eng *e, ab_errmsg *em) AB_MUST_CHECK;
+/* The store itself, borrowed, for the commands that are a thin face on a
+ * module that records (send-test: the mailer's outbox; classify: the
+ * inbox's rules).  The views never need it. */
+store *eng_state(eng *e);
+
+/* "Healthy", "Degraded", "Failing", "Offline" (anything else: "Offline"),
+ * and back, case-insensitive (-1: none of them). */
+const char *eng_status_name(int s);
+int eng_status_parse(const char *s);
+/* "queued", "sent", "failed". */
+const char *eng_outbox_status_name(int s);
+
+/* One check as every view shows it (engine/eng_view_checks.c). */
+struct eng_check_view {
+    const struct cfg_check *k;  /* borrowed from the config */
+    int status;                 /* worst debounced status of its items; -1: none yet */
+    struct store_run *last;     /* newest complete run, or NULL */
+    int has_sched;              /* the check was seen: */
+    ab_time next_run;           /*   when it is next due (AB_TIME_NONE: unknown) */
+    struct store_alert *alert;  /* the open alert of the check itself, or NULL */
+    int64_t silenced_by;        /* the first silence matching it now, or 0 */
+    int paused;                 /* paused now, */
+    ab_time paused_until;       /*   until then (AB_TIME_NONE: until resumed) */
+};
+/* Fill *out as of now.  Each part is best effort: what cannot be read is
+ * left empty (as for a check never run).  Free with eng_view_check_free. */
+void eng_view_check(eng *e, const struct cfg_check *k, ab_time now,
+                    struct eng_check_view *out);
+void eng_view_check_free(struct eng_check_view *v);
+/* The worst debounced status of a check, -1 when none yet. */
+int eng_view_status(eng *e, const char *check);
+/* Is check paused at now (*until may be NULL)?  The id of the first
+ * silence matching k/item at now, or 0. */
+int eng_view_paused(eng *e, const char *check, ab_time now, ab_time *until);
+int64_t eng_view_silenced(eng *e, const struct cfg_check *k, const char *item,
+                          ab_time now);
+
+/* Up to limit runs of check, newest first (*out: eng_view_runs_free). */
+enum ab_err eng_view_runs(eng *e, const char *check, size_t limit, struct store_run ***out,
+                          size_t *n, ab_errmsg *em) AB_MUST_CHECK;
+void eng_view_runs_free(struct store_run **v, size_t n);
+/* Every item of check with its debounced state (eng_view_items_free). */
+enum ab_err eng_view_items(eng *e, const char *check, struct store_check_state ***out,
+                           size_t *n, ab_errmsg *em) AB_MUST_CHECK;
+void eng_view_items_free(struct store_check_state **v, size_t n);
+/* A ping check's newest start and finish. */
+enum ab_err eng_view_ping(eng *e, const char *check, struct store_ping_summary *out,
+                          ab_errmsg *em) AB_MUST_CHECK;
+
+/* Heartbeat cycles and people (engine/eng_view_people.c). */
+/* Cycles newest first: of check (NULL: all), open_only as
+ * store_cycle_list; free with eng_view_cycles_free. */
+enum ab_err eng_view_cycles(eng *e, const char *check, int open_only, size_t limit,
+                            struct store_cycle ***out, size_t *n,
+                            ab_errmsg *em) AB_MUST_CHECK;
+void eng_view_cycles_free(struct store_cycle **v, size_t n);
+/* eng_rcpt_words with this engine's config and state. */
+void eng_view_rcpt_words(eng *e, const struct store_cycle *cy,
+                         const struct store_cycle_rcpt *r, ab_time now,
+                         struct eng_rcpt_words *out);
+/* One flagged address (bounced, or no confirmation min_missed cycles in
+ * a row, with no confirmation since), as `status` lists them. */
+struct eng_flagged {
+    char *address;
+    int missed_in_a_row;
+    ab_time bounced;            /* AB_TIME_NONE if it never bounced */
+    char *bounce_detail;        /* as stored, or NULL */
+    char *bounce_reason;        /* eng_bounce_reason of it, or NULL */
+    char *why;                  /* "missed 2 in a row", "bounced: 550 ..." */
+};
+struct eng_flagged_view {
+    int min_missed;             /* the smallest missed-limit= of the heartbeats */
+    struct eng_flagged *v;
+    size_t n;
+};
+/* Fill *out (empty when the state cannot be read); eng_view_flagged_free. */
+void eng_view_flagged(eng *e, struct eng_flagged_view *out);
+void eng_view_flagged_free(struct eng_flagged_view *f);
+/* A confirmation taken by other means (`ackbeat ack`): see store_ack_manual. */
+enum ab_err eng_ack_manual(eng *e, const char *token, const char *by, const char *note,
+                           ab_time now, int64_t *cycle_id, ab_errmsg *em) AB_MUST_CHECK;
+
+/* Alerts, the outbox, the inbox (engine/eng_view_alerts.c). */
+/* As store_alert_list; free with eng_view_alerts_free. */
+enum ab_err eng_view_alerts(eng *e, int include_closed, size_t limit,
+                            struct store_alert ***out, size_t *n,
+                            ab_errmsg *em) AB_MUST_CHECK;
+void eng_view_alerts_free(struct store_alert **v, size_t n);
+/* One alert (AB_ENOTFOUND); free with eng_view_alert_free. */
+enum ab_err eng_view_alert(eng *e, int64_t id, struct store_alert **out,
+                           ab_errmsg *em) AB_MUST_CHECK;
+void eng_view_alert_free(struct store_alert *a);
+/* What people said about an alert, the newest limit, oldest first. */
+enum ab_err eng_view_alert_notes(eng *e, int64_t id, size_t limit,
+                                 struct store_alert_ev **out, size_t *n,
+                                 ab_errmsg *em) AB_MUST_CHECK;
+void eng_view_alert_notes_free(struct store_alert_ev *v, size_t n);
+enum ab_err eng_view_alert_counts(eng *e, ab_time now, struct store_webq_alert_counts *out,
+                                  ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err eng_view_outbox_counts(eng *e, struct store_outbox_counts *out,
+                                   ab_errmsg *em) AB_MUST_CHECK;
+/* `ackbeat outbox`: the counts, the queued and failed mail (all: sent
+ * too; limit > 0: the newest limit), and the channel deliveries alike. */
+struct eng_outbox_view {
+    struct store_outbox_counts counts;
+    struct store_outbox_entry *msgs;
+    size_t nmsgs;
+    struct store_delivery **deliveries;
+    size_t ndeliveries;
+};
+enum ab_err eng_view_outbox(eng *e, int all, size_t limit, struct eng_outbox_view *out,
+                            ab_errmsg *em) AB_MUST_CHECK;
+void eng_view_outbox_free(struct eng_outbox_view *v); /* also after an error */
+/* Is some mail due to be sent at now (worth waking the daemon for)? */
+int eng_view_outbox_due(eng *e, ab_time now);
+/* The inbox over every mailbox read; free inbox->last_error (ab_free). */
+enum ab_err eng_view_inbox(eng *e, struct store_webq_inbox *out,
+                           ab_errmsg *em) AB_MUST_CHECK;
+
+/* Writes the views trigger (engine/eng_view_write.c). */
+/* A ping over HTTP or a report of several items, each in one
+ * transaction with all it leads to: recorded whole or not at all. */
+enum ab_err eng_ping_atomic(eng *e, const char *check, enum store_ping_kind kind,
+                            int exit_code, const char *via, const char *detail,
+                            ab_time now, ab_errmsg *em) AB_MUST_CHECK;
+struct eng_report_item {
+    const char *item;
+    enum store_status status;
+    int has_value;
+    double value;
+    const char *message;
+};
+enum ab_err eng_report_atomic(eng *e, const char *check, const struct eng_report_item *v,
+                              size_t n, ab_time now, ab_errmsg *em) AB_MUST_CHECK;
+/* Silences (store_silence_add, _list, _expire) and pauses. */
+enum ab_err eng_silence_add(eng *e, const struct store_silence *s, int64_t *id,
+                            ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err eng_view_silences(eng *e, int all, ab_time now, struct store_silence **out,
+                              size_t *n, ab_errmsg *em) AB_MUST_CHECK;
+void eng_view_silences_free(struct store_silence *v, size_t n);
+enum ab_err eng_silence_expire(eng *e, int64_t id, ab_time now,
+                               ab_errmsg *em) AB_MUST_CHECK;
+/* Pause check until (AB_TIME_NONE: until resumed); resume: AB_ENOTFOUND
+ * when it was not paused. */
+enum ab_err eng_pause(eng *e, const char *check, ab_time until, const char *by,
+                      const char *note, ab_time now, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err eng_resume(eng *e, const char *check, ab_errmsg *em) AB_MUST_CHECK;
+
+/* ---- the self-watch's daily message (engine/eng_selfwatch.c) ----------------
+ * <watchdog admin=... daily="HH:MM"/>: a plain "still alive" message to
+ * the admins once a day through the outbox, so that a silent ackbeat is
+ * itself a signal.  Its Message-ID comes from its fire time, so a restart
+ * never sends one day's message twice and a missed one follows. */
+typedef struct eng_selfwatch eng_selfwatch;
+/* started: the daemon's start, for the uptime.  NULL: out of memory. */
+eng_selfwatch *eng_selfwatch_new(ab_time started);
+void eng_selfwatch_free(eng_selfwatch *w);
+/* Queue the day's message when its time has come at now and it is not in
+ * the outbox yet (host: this machine's name, for the text).  Failures
+ * are logged; the next call retries. */
+void eng_selfwatch_daily(eng_selfwatch *w, eng *e, const char *host, ab_time now);
+
 #endif

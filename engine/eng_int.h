@@ -20,6 +20,7 @@ struct eng {
     ab_time started; /* when the daemon started; AB_TIME_NONE for one-off commands */
     sched *digest;   /* the daily digest's time, or NULL when off */
     int stamp_now;   /* inbox: record at the tick's now (--now given) */
+    int own_st;      /* st is ours (eng_open): eng_free closes it */
 };
 
 /* eng_due.c: is the check due at now?  *held is set when a maintenance

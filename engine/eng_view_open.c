@@ -1,0 +1,77 @@
+/*
+ * eng_view_open.c - an engine that opens its own state: what a command or
+ * the web server starts from, so that neither cli/ nor web/ ever holds
+ * the store.  Also the few names of stored values the views print.
+ *
+ * A view engine (ENG_OPEN_VIEW) loads no templates: `status` or `alerts`
+ * must answer on a machine whose templates are broken, which is exactly
+ * when someone runs them.
+ */
+#include "engine/eng_int.h"
+
+#include "common/ab_mem.h"
+
+static enum ab_err view_engine(const cfg *c, store *st, eng **out, ab_errmsg *em)
+{
+    eng *e = ab_calloc(1, sizeof *e);
+    if (!e)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    e->c = c;
+    e->st = st;
+    e->send = 0; /* a view never drains the outbox */
+    e->started = AB_TIME_NONE;
+    *out = e;
+    return AB_OK;
+}
+
+enum ab_err eng_open(const cfg *c, const char *template_dir, int flags, eng **out,
+                     ab_errmsg *em)
+{
+    *out = NULL;
+    store *st = NULL;
+    enum ab_err err = store_open(cfg_global(c)->state_path, &st, em);
+    if (err)
+        return err;
+    eng *e = NULL;
+    if (flags & ENG_OPEN_VIEW)
+        err = view_engine(c, st, &e, em);
+    else if (eng_new(c, st, template_dir, &e, em) != AB_OK)
+        err = AB_ECONFIG; /* the state is fine: the templates or the digest are not */
+    if (err) {
+        store_close(st);
+        return err;
+    }
+    e->own_st = 1;
+    *out = e;
+    return AB_OK;
+}
+
+enum ab_err eng_lock_daemon(eng *e, ab_errmsg *em)
+{
+    return store_lock_daemon(e->st, em);
+}
+
+enum ab_err eng_check_state_file(eng *e, ab_errmsg *em)
+{
+    return store_check_file(e->st, em);
+}
+
+store *eng_state(eng *e)
+{
+    return e->st;
+}
+
+const char *eng_status_name(int s)
+{
+    return store_status_name((enum store_status)s);
+}
+
+int eng_status_parse(const char *s)
+{
+    return store_status_parse(s);
+}
+
+const char *eng_outbox_status_name(int s)
+{
+    return store_outbox_status_name((enum store_outbox_status)s);
+}
