@@ -255,34 +255,12 @@ static enum ab_err check_lines(const char *s, size_t n, ab_errmsg *em)
     return AB_OK;
 }
 
-enum ab_err mail_msg_build(const struct mail_msg_spec *spec, ab_buf *out,
-                           char *msgid_out, ab_errmsg *em)
+/* The header fields after Date:, in the order they are written: the
+ * addresses, the subject, the id and threading, then the caller's own. */
+static void set_headers(GMimeMessage *m, const struct mail_msg_spec *spec,
+                        const char *msgid)
 {
-    enum ab_err e = check_spec(spec, em);
-    if (e)
-        return e;
-    pthread_once(&gmime_once, gmime_start);
-
-    char msgid[MAIL_MSGID_MAX];
-    if (spec->message_id) {
-        snprintf(msgid, sizeof msgid, "%s", spec->message_id);
-    } else if ((e = mail_msgid_new(spec->from, msgid, em))) {
-        return e;
-    }
-
-    GMimeMessage *m = g_mime_message_new(TRUE);
     GMimeObject *obj = GMIME_OBJECT(m);
-    GMimeFormatOptions *fo = NULL;
-    char *text = NULL;
-
-    GDateTime *date = g_date_time_new_from_unix_utc(spec->date);
-    if (!date) {
-        e = ab_fail(em, AB_EINVAL, "Date: out of range");
-        goto out;
-    }
-    g_mime_message_set_date(m, date);
-    g_date_time_unref(date);
-
     add_mailbox(g_mime_message_get_from(m), spec->from_name, spec->from);
     for (size_t i = 0; i < spec->nto; i++)
         add_mailbox(g_mime_message_get_to(m), spec->to[i].name, spec->to[i].addr);
@@ -307,36 +285,70 @@ enum ab_err mail_msg_build(const struct mail_msg_spec *spec, ab_buf *out,
     for (size_t i = 0; i < spec->nheaders; i++)
         g_mime_object_append_header(obj, spec->headers[i].name,
                                     spec->headers[i].value, "utf-8");
+}
 
+/* The body: the plain text alone, or it and the HTML as alternatives. */
+static enum ab_err set_body(GMimeMessage *m, const struct mail_msg_spec *spec,
+                            ab_errmsg *em)
+{
     GMimeTextPart *tp = text_part("plain", spec->text, em);
-    if (!tp) {
-        e = AB_ENOMEM;
-        goto out;
-    }
-    if (spec->html) {
-        GMimeTextPart *hp = text_part("html", spec->html, em);
-        if (!hp) {
-            g_object_unref(tp);
-            e = AB_ENOMEM;
-            goto out;
-        }
-        /* RFC 2046 5.1.4: alternatives in increasing order of
-         * preference, so plain text first. */
-        GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
-        g_mime_multipart_add(alt, GMIME_OBJECT(tp));
-        g_mime_multipart_add(alt, GMIME_OBJECT(hp));
-        g_object_unref(tp);
-        g_object_unref(hp);
-        g_mime_message_set_mime_part(m, GMIME_OBJECT(alt));
-        g_object_unref(alt);
-    } else {
+    if (!tp)
+        return AB_ENOMEM;
+    if (!spec->html) {
         g_mime_message_set_mime_part(m, GMIME_OBJECT(tp));
         g_object_unref(tp);
+        return AB_OK;
     }
+    GMimeTextPart *hp = text_part("html", spec->html, em);
+    if (!hp) {
+        g_object_unref(tp);
+        return AB_ENOMEM;
+    }
+    /* RFC 2046 5.1.4: alternatives in increasing order of preference, so
+     * plain text first. */
+    GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+    g_mime_multipart_add(alt, GMIME_OBJECT(tp));
+    g_mime_multipart_add(alt, GMIME_OBJECT(hp));
+    g_object_unref(tp);
+    g_object_unref(hp);
+    g_mime_message_set_mime_part(m, GMIME_OBJECT(alt));
+    g_object_unref(alt);
+    return AB_OK;
+}
+
+enum ab_err mail_msg_build(const struct mail_msg_spec *spec, ab_buf *out,
+                           char *msgid_out, ab_errmsg *em)
+{
+    enum ab_err e = check_spec(spec, em);
+    if (e)
+        return e;
+    pthread_once(&gmime_once, gmime_start);
+
+    char msgid[MAIL_MSGID_MAX];
+    if (spec->message_id) {
+        snprintf(msgid, sizeof msgid, "%s", spec->message_id);
+    } else if ((e = mail_msgid_new(spec->from, msgid, em))) {
+        return e;
+    }
+
+    GMimeMessage *m = g_mime_message_new(TRUE);
+    GMimeFormatOptions *fo = NULL;
+    char *text = NULL;
+
+    GDateTime *date = g_date_time_new_from_unix_utc(spec->date);
+    if (!date) {
+        e = ab_fail(em, AB_EINVAL, "Date: out of range");
+        goto out;
+    }
+    g_mime_message_set_date(m, date);
+    g_date_time_unref(date);
+    set_headers(m, spec, msgid);
+    if ((e = set_body(m, spec, em)))
+        goto out;
 
     fo = g_mime_format_options_clone(NULL);
     g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
-    text = g_mime_object_to_string(obj, fo);
+    text = g_mime_object_to_string(GMIME_OBJECT(m), fo);
     if (!text) {
         e = ab_fail(em, AB_ENOMEM, "cannot serialise the message");
         goto out;

@@ -124,6 +124,134 @@ static enum ab_err ensure_transport(struct drain *d, ab_errmsg *em)
     return e;
 }
 
+/* Hand m's n recipients to the transport, signed when DKIM is on; res
+ * holds each recipient's outcome. */
+static void send_msg(struct drain *d, const struct store_outbox_msg *m, size_t n,
+                     struct mail_rcpt_result *res)
+{
+    if (!d->session_error[0])
+        (void)ensure_transport(d, NULL);
+    if (d->session_error[0]) {
+        /* The transport is down: record why, without trying again. */
+        mail_results_set(res, n, AB_ETEMPFAIL, "%s", d->session_error);
+        return;
+    }
+    struct mail_envelope env = {
+        .sender = m->sender,
+        .rcpts = (const char *const *)m->rcpts,
+        .nrcpts = n,
+        .all_rcpts = n == m->nrcpts_total,
+        .data = m->body,
+        .len = m->len,
+        .message_id = m->message_id,
+    };
+    ab_errmsg msg;
+    msg.text[0] = 0;
+    /* Signed here, just before the transport, so that smtp, sendmail and
+     * maildir all carry the signed bytes; t= is the time the message was
+     * stored, so every retry sends the same bytes (mail_dkim.c). */
+    if (d->dkim && mail_dkim_sign(d->dkim, m->body, m->len, m->created,
+                                  &d->signed_msg, &msg) != AB_OK) {
+        /* Not sent unsigned; kept for a retry until max-age. */
+        mail_results_set(res, n, AB_ETEMPFAIL, "%s", msg.text);
+        return;
+    }
+    if (d->dkim) {
+        env.data = d->signed_msg.data;
+        env.len = d->signed_msg.len;
+    }
+    if (mail_transport_send(d->t, &env, res, &msg) != AB_OK) {
+        snprintf(d->session_error, sizeof d->session_error, "%s", msg.text);
+        ab_log(AB_LOG_WARN, "mail: %s; deferring the rest of this batch", msg.text);
+    }
+}
+
+/* Each recipient's new status from its result; returns the first error
+ * (NULL: none) and sets *any_temp when a recipient stays queued. */
+static const char *rcpt_updates(const struct store_outbox_msg *m, size_t n,
+                                const struct mail_rcpt_result *res,
+                                struct store_outbox_rcpt_update *up, int *any_temp)
+{
+    const char *first_error = NULL;
+    *any_temp = 0;
+    for (size_t i = 0; i < n; i++) {
+        up[i].rcpt = m->rcpts[i];
+        up[i].error = res[i].detail[0] ? res[i].detail : NULL;
+        switch (res[i].err) {
+        case AB_OK:
+            up[i].status = STORE_OUTBOX_SENT;
+            break;
+        case AB_EPERMFAIL:
+            up[i].status = STORE_OUTBOX_FAILED;
+            break;
+        default:
+            up[i].status = STORE_OUTBOX_QUEUED;
+            *any_temp = 1;
+            break;
+        }
+        if (res[i].err != AB_OK && !first_error)
+            first_error = res[i].detail;
+    }
+    return first_error;
+}
+
+/* A message with recipients still queued: the next attempt after the
+ * backoff, but no later than max-age, or give up once that has passed
+ * (a->error then points at gave_up, of size n). */
+static void plan_retry(const struct drain *d, const struct store_outbox_msg *m,
+                       struct store_outbox_attempt *a, char *gave_up, size_t n)
+{
+    int64_t max_age = d->mc->max_age > 0 ? d->mc->max_age : MAIL_DEFAULT_MAX_AGE;
+    ab_time expires = m->created + max_age;
+    if (d->now >= expires) {
+        char age[32];
+        ab_duration_format(d->now - m->created, age, sizeof age);
+        snprintf(gave_up, n, "gave up after %d attempts in %s: %s", m->attempts + 1,
+                 age, a->error ? a->error : "?");
+        a->give_up = 1;
+        a->error = gave_up;
+    } else {
+        ab_time next = d->now + mail_backoff(d->mc->retry, m->attempts + 1, jitter_rnd());
+        a->next_attempt = next < expires ? next : expires;
+    }
+}
+
+/* Count and log what the recorded attempt made of the message. */
+static void note_outcome(struct drain *d, const struct store_outbox_msg *m,
+                         const struct mail_rcpt_result *res,
+                         const struct store_outbox_attempt *a,
+                         enum store_outbox_status now_status)
+{
+    for (size_t i = 0; i < a->nrcpts; i++) {
+        if (res[i].err == AB_OK)
+            d->stats->rcpt_sent++;
+        else if (res[i].err == AB_EPERMFAIL || a->give_up)
+            d->stats->rcpt_failed++;
+    }
+    switch (now_status) {
+    case STORE_OUTBOX_SENT:
+        d->stats->sent++;
+        ab_log(AB_LOG_INFO, "mail: sent %s (%s)", m->message_id,
+               m->kind && *m->kind ? m->kind : "mail");
+        break;
+    case STORE_OUTBOX_FAILED:
+        d->stats->failed++;
+        note_error(d, "%s", a->error ? a->error : "failed");
+        ab_log(AB_LOG_ERROR, "mail: giving up on %s: %s", m->message_id,
+               a->error ? a->error : "?");
+        break;
+    case STORE_OUTBOX_QUEUED: {
+        d->stats->deferred++;
+        note_error(d, "%s", a->error ? a->error : "deferred");
+        char when[AB_ISO_LEN];
+        ab_time_format(a->next_attempt, when, sizeof when);
+        ab_log(AB_LOG_WARN, "mail: %s deferred until %s: %s", m->message_id, when,
+               a->error ? a->error : "?");
+        break;
+    }
+    }
+}
+
 static enum ab_err attempt(struct drain *d, int64_t id, int force, ab_errmsg *em)
 {
     struct store_outbox_msg *m = NULL;
@@ -146,91 +274,20 @@ static enum ab_err attempt(struct drain *d, int64_t id, int force, ab_errmsg *em
         goto out;
     }
     d->stats->attempted++;
+    if (n > 0)
+        send_msg(d, m, n, res);
 
-    if (n > 0) {
-        if (!d->session_error[0])
-            (void)ensure_transport(d, NULL);
-        if (d->session_error[0]) {
-            /* The transport is down: record why, without trying again. */
-            mail_results_set(res, n, AB_ETEMPFAIL, "%s", d->session_error);
-        } else {
-            struct mail_envelope env = {
-                .sender = m->sender,
-                .rcpts = (const char *const *)m->rcpts,
-                .nrcpts = n,
-                .all_rcpts = n == m->nrcpts_total,
-                .data = m->body,
-                .len = m->len,
-                .message_id = m->message_id,
-            };
-            ab_errmsg msg;
-            msg.text[0] = 0;
-            /* Signed here, just before the transport, so that smtp,
-             * sendmail and maildir all carry the signed bytes; t= is the
-             * time the message was stored, so every retry sends the same
-             * bytes (mail_dkim.c). */
-            if (d->dkim && mail_dkim_sign(d->dkim, m->body, m->len, m->created,
-                                          &d->signed_msg, &msg) != AB_OK) {
-                /* Not sent unsigned; kept for a retry until max-age. */
-                mail_results_set(res, n, AB_ETEMPFAIL, "%s", msg.text);
-            } else {
-                if (d->dkim) {
-                    env.data = d->signed_msg.data;
-                    env.len = d->signed_msg.len;
-                }
-                if (mail_transport_send(d->t, &env, res, &msg) != AB_OK) {
-                    snprintf(d->session_error, sizeof d->session_error, "%s", msg.text);
-                    ab_log(AB_LOG_WARN, "mail: %s; deferring the rest of this batch",
-                           msg.text);
-                }
-            }
-        }
-    }
-
-    const char *first_error = NULL;
-    int any_temp = 0;
-    for (size_t i = 0; i < n; i++) {
-        up[i].rcpt = m->rcpts[i];
-        up[i].error = res[i].detail[0] ? res[i].detail : NULL;
-        switch (res[i].err) {
-        case AB_OK:
-            up[i].status = STORE_OUTBOX_SENT;
-            break;
-        case AB_EPERMFAIL:
-            up[i].status = STORE_OUTBOX_FAILED;
-            break;
-        default:
-            up[i].status = STORE_OUTBOX_QUEUED;
-            any_temp = 1;
-            break;
-        }
-        if (res[i].err != AB_OK && !first_error)
-            first_error = res[i].detail;
-    }
-
+    int any_temp;
     struct store_outbox_attempt a = {
         .rcpts = up,
         .nrcpts = n,
         .now = d->now,
         .next_attempt = AB_TIME_NONE,
-        .error = first_error,
+        .error = rcpt_updates(m, n, res, up, &any_temp),
     };
     char gave_up[700];
-    if (any_temp) {
-        int64_t max_age = d->mc->max_age > 0 ? d->mc->max_age : MAIL_DEFAULT_MAX_AGE;
-        ab_time expires = m->created + max_age;
-        if (d->now >= expires) {
-            char age[32];
-            ab_duration_format(d->now - m->created, age, sizeof age);
-            snprintf(gave_up, sizeof gave_up, "gave up after %d attempts in %s: %s",
-                     m->attempts + 1, age, first_error ? first_error : "?");
-            a.give_up = 1;
-            a.error = gave_up;
-        } else {
-            ab_time next = d->now + mail_backoff(d->mc->retry, m->attempts + 1, jitter_rnd());
-            a.next_attempt = next < expires ? next : expires;
-        }
-    }
+    if (any_temp)
+        plan_retry(d, m, &a, gave_up, sizeof gave_up);
 
     enum store_outbox_status now_status;
     e = store_outbox_batch_record(d->batch, id, &a, &now_status, em);
@@ -238,36 +295,8 @@ static enum ab_err attempt(struct drain *d, int64_t id, int force, ab_errmsg *em
         e = AB_OK; /* settled by someone else meanwhile */
         goto out;
     }
-    if (e)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        if (res[i].err == AB_OK)
-            d->stats->rcpt_sent++;
-        else if (res[i].err == AB_EPERMFAIL || a.give_up)
-            d->stats->rcpt_failed++;
-    }
-    switch (now_status) {
-    case STORE_OUTBOX_SENT:
-        d->stats->sent++;
-        ab_log(AB_LOG_INFO, "mail: sent %s (%s)", m->message_id,
-               m->kind && *m->kind ? m->kind : "mail");
-        break;
-    case STORE_OUTBOX_FAILED:
-        d->stats->failed++;
-        note_error(d, "%s", a.error ? a.error : "failed");
-        ab_log(AB_LOG_ERROR, "mail: giving up on %s: %s", m->message_id,
-               a.error ? a.error : "?");
-        break;
-    case STORE_OUTBOX_QUEUED: {
-        d->stats->deferred++;
-        note_error(d, "%s", a.error ? a.error : "deferred");
-        char when[AB_ISO_LEN];
-        ab_time_format(a.next_attempt, when, sizeof when);
-        ab_log(AB_LOG_WARN, "mail: %s deferred until %s: %s", m->message_id, when,
-               a.error ? a.error : "?");
-        break;
-    }
-    }
+    if (!e)
+        note_outcome(d, m, res, &a, now_status);
 out:
     ab_free(res);
     ab_free(up);

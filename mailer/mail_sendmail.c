@@ -181,33 +181,13 @@ static int reap(pid_t pid, long deadline, int *status)
     }
 }
 
-static enum ab_err sm_send(void *state, const struct mail_envelope *env,
-                           struct mail_rcpt_result *res, ab_errmsg *em)
+/* sendmail's command line for env: -t for every recipient, else the
+ * remaining ones after "--".  NULL when out of memory; free with ab_free. */
+static const char **sm_argv(const struct sendmail *s, const struct mail_envelope *env)
 {
-    struct sendmail *s = state;
-    enum ab_err e = AB_OK;
-    ab_errmsg local = {{0}};
-    ab_errmsg *m = em ? em : &local; /* the text also goes into res */
-    int in[2] = {-1, -1}, out[2] = {-1, -1};
-    const char **argv = NULL;
-    ab_buf lf;
-    ab_buf_init(&lf, 0);
-    posix_spawn_file_actions_t fa;
-    int fa_ok = 0;
-    char keep[OUTPUT_KEEP];
-    size_t kept = 0;
-    char said[OUTPUT_KEEP];
-
-    if (mail_crlf_to_lf(&lf, env->data, env->len) != AB_OK) {
-        e = ab_fail(m, AB_ENOMEM, "out of memory");
-        mail_results_set(res, env->nrcpts, AB_ETEMPFAIL, "%s", "out of memory");
-        goto out;
-    }
-    argv = ab_calloc(env->nrcpts + 8, sizeof *argv);
-    if (!argv) {
-        e = ab_fail(m, AB_ENOMEM, "out of memory");
-        goto out;
-    }
+    const char **argv = ab_calloc(env->nrcpts + 8, sizeof *argv);
+    if (!argv)
+        return NULL;
     size_t a = 0;
     argv[a++] = s->path;
     argv[a++] = "-i";
@@ -221,21 +201,53 @@ static enum ab_err sm_send(void *state, const struct mail_envelope *env,
             argv[a++] = env->rcpts[i];
     }
     argv[a] = NULL;
+    return argv;
+}
 
+/* What became of one run of sendmail. */
+struct sm_run {
+    int pr;                 /* pump(): 0, -1 timed out, else an errno */
+    int killed;             /* reap(): 0, 1 killed at the deadline, -1 error */
+    int status;             /* as waitpid() left it */
+    char keep[OUTPUT_KEEP]; /* the start of what it said */
+    size_t kept;
+};
+
+/* The child's stdin from in[0], stdout and stderr to out[1], and nothing
+ * else of ours (the state database, sockets) leaking into it. */
+static int sm_actions(posix_spawn_file_actions_t *fa, const int in[2], const int out[2])
+{
+    if (posix_spawn_file_actions_init(fa) != 0)
+        return -1;
+    posix_spawn_file_actions_adddup2(fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(fa, out[1], 2);
+    posix_spawn_file_actions_addclosefrom_np(fa, 3);
+    return 0;
+}
+
+/*
+ * Start sendmail with argv, write the message (LF line ends) to it and
+ * wait for it, filling *run.  AB_OK when it ran (its exit status is yet
+ * to be judged); AB_ETEMPFAIL when the transport failed (no pipe, cannot
+ * start); AB_ENOMEM; m says why.
+ */
+static enum ab_err sm_run_child(const struct sendmail *s, const char **argv,
+                                const ab_buf *lf, struct sm_run *run, ab_errmsg *m)
+{
+    enum ab_err e = AB_OK;
+    int in[2] = {-1, -1}, out[2] = {-1, -1};
+    posix_spawn_file_actions_t fa;
+    int fa_ok = 0;
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
         e = ab_fail(m, AB_ETEMPFAIL, "sendmail: pipe: %s", strerror(errno));
-        goto fail_transport;
+        goto out;
     }
-    if (posix_spawn_file_actions_init(&fa) != 0) {
+    if (sm_actions(&fa, in, out) != 0) {
         e = ab_fail(m, AB_ENOMEM, "out of memory");
         goto out;
     }
     fa_ok = 1;
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 2);
-    /* Nothing else of ours (the state database, sockets) leaks into it. */
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 
     /* A child that exits without reading would raise SIGPIPE on our
      * write and kill the daemon; block it in this thread while we write
@@ -252,7 +264,7 @@ static enum ab_err sm_send(void *state, const struct mail_envelope *env,
         pthread_sigmask(SIG_SETMASK, &old_set, NULL);
         e = ab_fail(m, AB_ETEMPFAIL, "sendmail: cannot run %s: %s", s->path,
                     strerror(rc));
-        goto fail_transport;
+        goto out;
     }
     close(in[0]);
     in[0] = -1;
@@ -260,10 +272,10 @@ static enum ab_err sm_send(void *state, const struct mail_envelope *env,
     out[1] = -1;
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     long deadline = mono_ms() + s->timeout_ms;
-    int pr = pump(in[1], out[0], lf.data ? lf.data : "", lf.len, keep, &kept, deadline);
+    run->pr = pump(in[1], out[0], lf->data ? lf->data : "", lf->len, run->keep,
+                   &run->kept, deadline);
     in[1] = -1; /* pump closed it */
-    int status = 0;
-    int killed = reap(pid, pr < 0 ? 0 : deadline, &status);
+    run->killed = reap(pid, run->pr < 0 ? 0 : deadline, &run->status);
 
     struct timespec zero = {0, 0};
     if (!sigismember(&old_set, SIGPIPE)) {
@@ -273,31 +285,43 @@ static enum ab_err sm_send(void *state, const struct mail_envelope *env,
             sigtimedwait(&pipe_set, NULL, &zero);
     }
     pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+out:
+    if (fa_ok)
+        posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < 2; i++) {
+        if (in[i] >= 0)
+            close(in[i]);
+        if (out[i] >= 0)
+            close(out[i]);
+    }
+    return e;
+}
 
-    mail_oneline(said, sizeof said, keep, kept);
-    if (pr < 0 || killed == 1) {
-        e = ab_fail(m, AB_ETEMPFAIL, "sendmail: %s did not finish within %ld s",
-                    s->path, s->timeout_ms / 1000);
-        goto fail_transport;
-    }
-    if (pr > 0 || killed < 0) {
-        e = ab_fail(m, AB_ETEMPFAIL, "sendmail: talking to %s: %s", s->path,
-                    strerror(pr > 0 ? pr : errno));
-        goto fail_transport;
-    }
-    if (WIFSIGNALED(status)) {
-        e = ab_fail(m, AB_ETEMPFAIL, "sendmail: %s killed by signal %d%s%s",
-                    s->path, WTERMSIG(status), said[0] ? ": " : "", said);
-        goto fail_transport;
-    }
-    int code = WEXITSTATUS(status);
+/* Judge a finished run: the recipients' results from sendmail's exit
+ * status (AB_OK), or AB_ETEMPFAIL with m saying why the transport
+ * failed (timeout, killed, cannot execute). */
+static enum ab_err sm_verdict(const struct sendmail *s, const struct mail_envelope *env,
+                              const struct sm_run *run, struct mail_rcpt_result *res,
+                              ab_errmsg *m)
+{
+    char said[OUTPUT_KEEP];
+    mail_oneline(said, sizeof said, run->keep, run->kept);
+    if (run->pr < 0 || run->killed == 1)
+        return ab_fail(m, AB_ETEMPFAIL, "sendmail: %s did not finish within %ld s",
+                       s->path, s->timeout_ms / 1000);
+    if (run->pr > 0 || run->killed < 0)
+        return ab_fail(m, AB_ETEMPFAIL, "sendmail: talking to %s: %s", s->path,
+                       strerror(run->pr > 0 ? run->pr : errno));
+    if (WIFSIGNALED(run->status))
+        return ab_fail(m, AB_ETEMPFAIL, "sendmail: %s killed by signal %d%s%s", s->path,
+                       WTERMSIG(run->status), said[0] ? ": " : "", said);
+    int code = WEXITSTATUS(run->status);
     if (code == 126 || code == 127) {
         /* The shell convention for "could not execute": posix_spawn
          * reports exec failures itself on glibc, but not everywhere
          * (valgrind, older libcs), and then the child exits 127. */
-        e = ab_fail(m, AB_ETEMPFAIL, "sendmail: cannot run %s (exit %d)%s%s", s->path,
-                    code, said[0] ? ": " : "", said);
-        goto fail_transport;
+        return ab_fail(m, AB_ETEMPFAIL, "sendmail: cannot run %s (exit %d)%s%s",
+                       s->path, code, said[0] ? ": " : "", said);
     }
     if (code == 0) {
         mail_results_set(res, env->nrcpts, AB_OK, "%s", "");
@@ -308,20 +332,42 @@ static enum ab_err sm_send(void *state, const struct mail_envelope *env,
         mail_results_set(res, env->nrcpts, r, "sendmail exited with %d%s%s", code,
                          said[0] ? ": " : "", said);
     }
-    goto out;
+    return AB_OK;
+}
 
-fail_transport:
-    mail_results_set(res, env->nrcpts, AB_ETEMPFAIL, "%s", m->text);
-    e = AB_ETEMPFAIL;
-out:
-    if (fa_ok)
-        posix_spawn_file_actions_destroy(&fa);
-    for (int i = 0; i < 2; i++) {
-        if (in[i] >= 0)
-            close(in[i]);
-        if (out[i] >= 0)
-            close(out[i]);
+static enum ab_err sm_send(void *state, const struct mail_envelope *env,
+                           struct mail_rcpt_result *res, ab_errmsg *em)
+{
+    struct sendmail *s = state;
+    enum ab_err e = AB_OK;
+    ab_errmsg local = {{0}};
+    ab_errmsg *m = em ? em : &local; /* the text also goes into res */
+    const char **argv = NULL;
+    ab_buf lf;
+    ab_buf_init(&lf, 0);
+
+    if (mail_crlf_to_lf(&lf, env->data, env->len) != AB_OK) {
+        e = ab_fail(m, AB_ENOMEM, "out of memory");
+        mail_results_set(res, env->nrcpts, AB_ETEMPFAIL, "%s", "out of memory");
+        goto out;
     }
+    argv = sm_argv(s, env);
+    if (!argv) {
+        e = ab_fail(m, AB_ENOMEM, "out of memory");
+        goto out;
+    }
+    struct sm_run run = {0};
+    e = sm_run_child(s, argv, &lf, &run, m);
+    if (e == AB_ENOMEM)
+        goto out;
+    if (!e)
+        e = sm_verdict(s, env, &run, res, m);
+    if (e) {
+        /* The transport failed: every recipient waits for a retry. */
+        mail_results_set(res, env->nrcpts, AB_ETEMPFAIL, "%s", m->text);
+        e = AB_ETEMPFAIL;
+    }
+out:
     ab_free(argv);
     ab_buf_free(&lf);
     return e;

@@ -272,57 +272,30 @@ static void smtp_close(void *state)
         }                                                                     \
     } while (0)
 
-static enum ab_err open_common(const struct cfg_mail *mc, const char *url,
-                               int implicit_tls, void **state, ab_errmsg *em)
+/* CURLOPT_USE_SSL for tls=: STARTTLS required, never, or if offered. */
+static long use_ssl_for(enum cfg_tls tls)
 {
-    enum ab_err e = AB_OK;
-    char *password = NULL;
-    pthread_once(&curl_once, curl_start);
-    if (curl_init_rc != CURLE_OK)
-        return ab_fail(em, AB_EIO, "libcurl initialisation failed: %s",
-                       curl_easy_strerror(curl_init_rc));
-    struct smtp *s = ab_calloc(1, sizeof *s);
-    if (!s)
-        return ab_fail(em, AB_ENOMEM, "out of memory");
-    const char *auth;
-    if ((e = parse_url(s, mc, url, implicit_tls, &auth, em)))
-        goto out;
-
-    long use_ssl;
-    switch (mc->tls) {
-    case CFG_TLS_REQUIRED: use_ssl = CURLUSESSL_ALL; break;
-    case CFG_TLS_NONE: use_ssl = CURLUSESSL_NONE; break;
+    switch (tls) {
+    case CFG_TLS_REQUIRED: return CURLUSESSL_ALL;
+    case CFG_TLS_NONE: return CURLUSESSL_NONE;
     case CFG_TLS_OPPORTUNISTIC:
     case CFG_TLS_AUTO:
-    default: use_ssl = CURLUSESSL_TRY; break;
+    default: return CURLUSESSL_TRY;
     }
-    if (implicit_tls && mc->tls == CFG_TLS_NONE) {
-        e = ab_fail(em, AB_ECONFIG, "mail transport %s: smtps:// is always TLS; "
-                    "tls=\"none\" contradicts it", s->where);
-        goto out;
-    }
+}
 
-    if (mc->username && *mc->username) {
-        if ((e = cfg_secret_read(&mc->password, &password, em)))
-            goto out;
-        if (!password) {
-            e = ab_fail(em, AB_ECONFIG, "mail: username '%s' given but no "
-                        "password-file or password-env", mc->username);
-            goto out;
-        }
-    }
-
-    s->curl = curl_easy_init();
-    if (!s->curl) {
-        e = ab_fail(em, AB_ENOMEM, "libcurl: cannot create a handle");
-        goto out;
-    }
+/* Every option of s's libcurl handle: the URL, TLS, the login when a
+ * password was read, the timeouts, and the callbacks. */
+static enum ab_err set_options(struct smtp *s, const struct cfg_mail *mc,
+                               const char *password, const char *auth, ab_errmsg *em)
+{
+    enum ab_err e = AB_OK;
     long timeout = mc->timeout > 0 ? (long)mc->timeout : DEFAULT_TIMEOUT;
     SETOPT(CURLOPT_CURLU, s->url);
     SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     SETOPT(CURLOPT_NOSIGNAL, 1L);
     SETOPT(CURLOPT_ERRORBUFFER, s->errbuf);
-    SETOPT(CURLOPT_USE_SSL, use_ssl);
+    SETOPT(CURLOPT_USE_SSL, use_ssl_for(mc->tls));
     SETOPT(CURLOPT_SSL_VERIFYPEER, mc->insecure ? 0L : 1L);
     SETOPT(CURLOPT_SSL_VERIFYHOST, mc->insecure ? 0L : 2L);
     if (mc->ca_file)
@@ -349,6 +322,48 @@ static enum ab_err open_common(const struct cfg_mail *mc, const char *url,
     SETOPT(CURLOPT_DEBUGFUNCTION, debug_cb);
     SETOPT(CURLOPT_DEBUGDATA, s);
     SETOPT(CURLOPT_VERBOSE, 1L);
+out:
+    return e;
+}
+
+static enum ab_err open_common(const struct cfg_mail *mc, const char *url,
+                               int implicit_tls, void **state, ab_errmsg *em)
+{
+    enum ab_err e = AB_OK;
+    char *password = NULL;
+    pthread_once(&curl_once, curl_start);
+    if (curl_init_rc != CURLE_OK)
+        return ab_fail(em, AB_EIO, "libcurl initialisation failed: %s",
+                       curl_easy_strerror(curl_init_rc));
+    struct smtp *s = ab_calloc(1, sizeof *s);
+    if (!s)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    const char *auth;
+    if ((e = parse_url(s, mc, url, implicit_tls, &auth, em)))
+        goto out;
+    if (implicit_tls && mc->tls == CFG_TLS_NONE) {
+        e = ab_fail(em, AB_ECONFIG, "mail transport %s: smtps:// is always TLS; "
+                    "tls=\"none\" contradicts it", s->where);
+        goto out;
+    }
+
+    if (mc->username && *mc->username) {
+        if ((e = cfg_secret_read(&mc->password, &password, em)))
+            goto out;
+        if (!password) {
+            e = ab_fail(em, AB_ECONFIG, "mail: username '%s' given but no "
+                        "password-file or password-env", mc->username);
+            goto out;
+        }
+    }
+
+    s->curl = curl_easy_init();
+    if (!s->curl) {
+        e = ab_fail(em, AB_ENOMEM, "libcurl: cannot create a handle");
+        goto out;
+    }
+    if ((e = set_options(s, mc, password, auth, em)))
+        goto out;
     *state = s;
     s = NULL;
 out:
