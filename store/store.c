@@ -1,6 +1,8 @@
 /*
- * store.c - opening the state database, migrations, transactions, and the
- * statement helpers the other store/ files share.
+ * store.c - opening and closing the state database, migrations, and
+ * transactions.  The statement helpers are store_sql.c's, the file's
+ * guard store_guard.c's and the meta table store_meta.c's: this file
+ * calls them and none of them calls back.
  *
  * Durability settings: WAL with synchronous=NORMAL would lose the last
  * transactions on power loss; FULL makes a committed "sent" or "ack"
@@ -10,153 +12,12 @@
 #include "store/store_int.h"
 
 #include <stdio.h>
-
 #include <string.h>
 #include <unistd.h>
 
 #include "common/ab_mem.h"
 
 #define BUSY_TIMEOUT_MS 10000
-
-enum ab_err store_dberr(store *st, ab_errmsg *em, const char *what)
-{
-    int code = sqlite3_extended_errcode(st->db);
-    ab_fail(em, AB_ESTORE, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
-    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
-        return AB_EBUSY;
-    return AB_ESTORE;
-}
-
-enum ab_err store_prepare(store *st, const char *sql, sqlite3_stmt **out,
-                          ab_errmsg *em)
-{
-    if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK) {
-        *out = NULL;
-        return store_dberr(st, em, "prepare");
-    }
-    return AB_OK;
-}
-
-enum ab_err store_prepare_cached(store *st, const char *sql, sqlite3_stmt **out,
-                                 ab_errmsg *em)
-{
-    for (int i = 0; i < st->ncache; i++)
-        if (st->cache[i].sql == sql) {
-            *out = st->cache[i].stmt;
-            return AB_OK;
-        }
-    enum ab_err e = store_prepare(st, sql, out, em);
-    if (e || st->ncache == STORE_STMT_CACHE)
-        return e; /* a full cache is a bug in the caller count, not fatal */
-    st->cache[st->ncache].sql = sql;
-    st->cache[st->ncache].stmt = *out;
-    st->ncache++;
-    return AB_OK;
-}
-
-void store_release(store *st, sqlite3_stmt *s)
-{
-    for (int i = 0; i < st->ncache; i++)
-        if (st->cache[i].stmt == s) {
-            /* Reset at once: a statement left stepping holds its read
-             * snapshot and would keep the WAL from being checkpointed. */
-            sqlite3_reset(s);
-            sqlite3_clear_bindings(s);
-            return;
-        }
-    sqlite3_finalize(s); /* the cache was full: it was never kept */
-}
-
-int store_step(store *st, sqlite3_stmt *stmt)
-{
-    if (st->fail_after >= 0) {
-        if (st->fail_after == 0)
-            return SQLITE_IOERR;
-        st->fail_after--;
-    }
-    return sqlite3_step(stmt);
-}
-
-enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em)
-{
-    sqlite3_stmt *s;
-    enum ab_err e = store_prepare(st, sql, &s, em);
-    if (e)
-        return e;
-    int rc = store_step(st, s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        e = store_dberr(st, em, sql);
-    sqlite3_finalize(s);
-    return e;
-}
-
-enum ab_err store_collect(store *st, sqlite3_stmt *stmt, size_t elem_size,
-                          int (*row)(sqlite3_stmt *s, void *elem),
-                          void (*clear)(void *elem), void **out, size_t *n,
-                          ab_errmsg *em, const char *what)
-{
-    char *v = NULL;
-    size_t cnt = 0, cap = 0;
-    enum ab_err e = AB_OK;
-    int rc;
-    *out = NULL;
-    *n = 0;
-    while ((rc = store_step(st, stmt)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            char *p = ab_realloc(v, ncap * elem_size);
-            if (!p) {
-                e = ab_fail(em, AB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            v = p;
-            cap = ncap;
-        }
-        void *slot = v + cnt * elem_size;
-        memset(slot, 0, elem_size);
-        cnt++;
-        if (row(stmt, slot)) {
-            e = ab_fail(em, AB_ENOMEM, "out of memory");
-            goto fail;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        e = store_dberr(st, em, what);
-        goto fail;
-    }
-    *out = v;
-    *n = cnt;
-    return AB_OK;
-fail:
-    for (size_t i = 0; clear && i < cnt; i++)
-        clear(v + i * elem_size);
-    ab_free(v);
-    return e;
-}
-
-int store_bind_time(sqlite3_stmt *s, int idx, ab_time t)
-{
-    if (t == AB_TIME_NONE)
-        return sqlite3_bind_null(s, idx);
-    char buf[AB_ISO_LEN];
-    ab_time_format(t, buf, sizeof buf);
-    return sqlite3_bind_text(s, idx, buf, -1, SQLITE_TRANSIENT);
-}
-
-ab_time store_column_time(sqlite3_stmt *s, int col)
-{
-    const unsigned char *txt = sqlite3_column_text(s, col);
-    ab_time t;
-    if (!txt || ab_time_parse((const char *)txt, &t) != AB_OK)
-        return AB_TIME_NONE;
-    return t;
-}
-
-char *store_column_dup(sqlite3_stmt *s, int col)
-{
-    const unsigned char *txt = sqlite3_column_text(s, col);
-    return txt ? ab_strdup((const char *)txt) : NULL;
-}
 
 static enum ab_err pragma_int(store *st, const char *sql, int *out, ab_errmsg *em)
 {
@@ -376,43 +237,4 @@ enum ab_err store_integrity_check(store *st, ab_errmsg *em)
 void store_fail_after(store *st, long n)
 {
     st->fail_after = n;
-}
-
-enum ab_err store_meta_get(store *st, const char *key, char **value,
-                           ab_errmsg *em)
-{
-    sqlite3_stmt *s;
-    *value = NULL;
-    enum ab_err e = store_prepare(st, "SELECT value FROM meta WHERE key = ?", &s, em);
-    if (e)
-        return e;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    int rc = store_step(st, s);
-    if (rc == SQLITE_ROW) {
-        *value = store_column_dup(s, 0);
-        if (!*value)
-            e = ab_fail(em, AB_ENOMEM, "out of memory");
-    } else if (rc != SQLITE_DONE) {
-        e = store_dberr(st, em, "meta get");
-    }
-    sqlite3_finalize(s);
-    return e;
-}
-
-enum ab_err store_meta_set(store *st, const char *key, const char *value,
-                           ab_errmsg *em)
-{
-    sqlite3_stmt *s;
-    enum ab_err e = store_prepare(
-        st, "INSERT INTO meta(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        &s, em);
-    if (e)
-        return e;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-    if (store_step(st, s) != SQLITE_DONE)
-        e = store_dberr(st, em, "meta set");
-    sqlite3_finalize(s);
-    return e;
 }

@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -123,26 +122,4 @@ enum ab_err store_lock_daemon(store *st, ab_errmsg *em)
     }
     st->lock_fd = fd;
     return AB_OK;
-}
-
-enum ab_err store_msgid_salt(store *st, char *out, size_t len, ab_errmsg *em)
-{
-    char *v = NULL;
-    enum ab_err e = store_meta_get(st, "msgid-salt", &v, em);
-    if (e)
-        return e;
-    snprintf(out, len, "%s", v ? v : "");
-    ab_free(v);
-    return AB_OK;
-}
-
-enum ab_err store_salt_init(store *st, ab_errmsg *em)
-{
-    /* A database that already sent alert notices keeps its Message-IDs
-     * as they were (threads stay whole); a new one gets a random part, so
-     * that a fresh database never reuses an id a provider has seen. */
-    return store_exec(st,
-                      "INSERT OR IGNORE INTO meta(key, value) SELECT 'msgid-salt', "
-                      "lower(hex(randomblob(6))) WHERE NOT EXISTS (SELECT 1 FROM alerts)",
-                      em);
 }

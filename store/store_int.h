@@ -31,15 +31,18 @@ struct store {
 };
 
 /* store_guard.c: before opening, the folder (0700) and file (0600) made if
- * missing; after, the file's identity remembered; the Message-ID salt
- * created in a database that has no alerts yet. */
+ * missing; after, the file's identity remembered. */
 enum ab_err store_file_prepare(const char *path, ab_errmsg *em);
 enum ab_err store_file_remember(store *st, ab_errmsg *em);
+/* store_meta.c: the Message-ID salt created in a database that has no
+ * alerts yet. */
 enum ab_err store_salt_init(store *st, ab_errmsg *em);
 
 /* The migrations, oldest first; migrations[i] takes version i to i+1. */
 extern const char *const store_migrations_sql[];
 extern const int store_migrations_count;
+
+/* The statement helpers (store_sql.c), which call nothing else in store/. */
 
 /* Prepare sql; on failure fill em with SQLite's message. */
 enum ab_err store_prepare(store *st, const char *sql, sqlite3_stmt **out,

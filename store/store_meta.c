@@ -1,0 +1,74 @@
+/*
+ * store_meta.c - the meta table: small bookkeeping values (the last tick,
+ * the start-up time, the folded metric totals) and this database's
+ * Message-ID salt.
+ *
+ * The salt is made once, when store_open() finds a database that has
+ * sent no alert notice yet; store_msgid_salt() reads it back.
+ */
+#include "store/store_int.h"
+
+#include <stdio.h>
+
+#include "common/ab_mem.h"
+
+enum ab_err store_meta_get(store *st, const char *key, char **value,
+                           ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    *value = NULL;
+    enum ab_err e = store_prepare(st, "SELECT value FROM meta WHERE key = ?", &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    int rc = store_step(st, s);
+    if (rc == SQLITE_ROW) {
+        *value = store_column_dup(s, 0);
+        if (!*value)
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+    } else if (rc != SQLITE_DONE) {
+        e = store_dberr(st, em, "meta get");
+    }
+    sqlite3_finalize(s);
+    return e;
+}
+
+enum ab_err store_meta_set(store *st, const char *key, const char *value,
+                           ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(
+        st, "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+    if (store_step(st, s) != SQLITE_DONE)
+        e = store_dberr(st, em, "meta set");
+    sqlite3_finalize(s);
+    return e;
+}
+
+enum ab_err store_msgid_salt(store *st, char *out, size_t len, ab_errmsg *em)
+{
+    char *v = NULL;
+    enum ab_err e = store_meta_get(st, "msgid-salt", &v, em);
+    if (e)
+        return e;
+    snprintf(out, len, "%s", v ? v : "");
+    ab_free(v);
+    return AB_OK;
+}
+
+enum ab_err store_salt_init(store *st, ab_errmsg *em)
+{
+    /* A database that already sent alert notices keeps its Message-IDs
+     * as they were (threads stay whole); a new one gets a random part, so
+     * that a fresh database never reuses an id a provider has seen. */
+    return store_exec(st,
+                      "INSERT OR IGNORE INTO meta(key, value) SELECT 'msgid-salt', "
+                      "lower(hex(randomblob(6))) WHERE NOT EXISTS (SELECT 1 FROM alerts)",
+                      em);
+}

@@ -1,0 +1,154 @@
+/*
+ * store_sql.c - the statement helpers every other store/ file shares:
+ * preparing (and keeping hot statements prepared), stepping through the
+ * fault-injection seam, errors in words, collecting rows into an array,
+ * and instants as ISO text.
+ *
+ * It calls nothing else in store/, so that every file may call it and
+ * no two files call each other through it.
+ */
+#include "store/store_int.h"
+
+#include <string.h>
+
+#include "common/ab_mem.h"
+
+enum ab_err store_dberr(store *st, ab_errmsg *em, const char *what)
+{
+    int code = sqlite3_extended_errcode(st->db);
+    ab_fail(em, AB_ESTORE, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+        return AB_EBUSY;
+    return AB_ESTORE;
+}
+
+enum ab_err store_prepare(store *st, const char *sql, sqlite3_stmt **out,
+                          ab_errmsg *em)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK) {
+        *out = NULL;
+        return store_dberr(st, em, "prepare");
+    }
+    return AB_OK;
+}
+
+enum ab_err store_prepare_cached(store *st, const char *sql, sqlite3_stmt **out,
+                                 ab_errmsg *em)
+{
+    for (int i = 0; i < st->ncache; i++)
+        if (st->cache[i].sql == sql) {
+            *out = st->cache[i].stmt;
+            return AB_OK;
+        }
+    enum ab_err e = store_prepare(st, sql, out, em);
+    if (e || st->ncache == STORE_STMT_CACHE)
+        return e; /* a full cache is a bug in the caller count, not fatal */
+    st->cache[st->ncache].sql = sql;
+    st->cache[st->ncache].stmt = *out;
+    st->ncache++;
+    return AB_OK;
+}
+
+void store_release(store *st, sqlite3_stmt *s)
+{
+    for (int i = 0; i < st->ncache; i++)
+        if (st->cache[i].stmt == s) {
+            /* Reset at once: a statement left stepping holds its read
+             * snapshot and would keep the WAL from being checkpointed. */
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            return;
+        }
+    sqlite3_finalize(s); /* the cache was full: it was never kept */
+}
+
+int store_step(store *st, sqlite3_stmt *stmt)
+{
+    if (st->fail_after >= 0) {
+        if (st->fail_after == 0)
+            return SQLITE_IOERR;
+        st->fail_after--;
+    }
+    return sqlite3_step(stmt);
+}
+
+enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(st, sql, &s, em);
+    if (e)
+        return e;
+    int rc = store_step(st, s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        e = store_dberr(st, em, sql);
+    sqlite3_finalize(s);
+    return e;
+}
+
+enum ab_err store_collect(store *st, sqlite3_stmt *stmt, size_t elem_size,
+                          int (*row)(sqlite3_stmt *s, void *elem),
+                          void (*clear)(void *elem), void **out, size_t *n,
+                          ab_errmsg *em, const char *what)
+{
+    char *v = NULL;
+    size_t cnt = 0, cap = 0;
+    enum ab_err e = AB_OK;
+    int rc;
+    *out = NULL;
+    *n = 0;
+    while ((rc = store_step(st, stmt)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            char *p = ab_realloc(v, ncap * elem_size);
+            if (!p) {
+                e = ab_fail(em, AB_ENOMEM, "out of memory");
+                goto fail;
+            }
+            v = p;
+            cap = ncap;
+        }
+        void *slot = v + cnt * elem_size;
+        memset(slot, 0, elem_size);
+        cnt++;
+        if (row(stmt, slot)) {
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        e = store_dberr(st, em, what);
+        goto fail;
+    }
+    *out = v;
+    *n = cnt;
+    return AB_OK;
+fail:
+    for (size_t i = 0; clear && i < cnt; i++)
+        clear(v + i * elem_size);
+    ab_free(v);
+    return e;
+}
+
+int store_bind_time(sqlite3_stmt *s, int idx, ab_time t)
+{
+    if (t == AB_TIME_NONE)
+        return sqlite3_bind_null(s, idx);
+    char buf[AB_ISO_LEN];
+    ab_time_format(t, buf, sizeof buf);
+    return sqlite3_bind_text(s, idx, buf, -1, SQLITE_TRANSIENT);
+}
+
+ab_time store_column_time(sqlite3_stmt *s, int col)
+{
+    const unsigned char *txt = sqlite3_column_text(s, col);
+    ab_time t;
+    if (!txt || ab_time_parse((const char *)txt, &t) != AB_OK)
+        return AB_TIME_NONE;
+    return t;
+}
+
+char *store_column_dup(sqlite3_stmt *s, int col)
+{
+    const unsigned char *txt = sqlite3_column_text(s, col);
+    return txt ? ab_strdup((const char *)txt) : NULL;
+}
