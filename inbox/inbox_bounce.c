@@ -2,7 +2,10 @@
  * inbox_bounce.c - is this message a bounce, and who could not be reached, and
  * why?  The entry point and the standard form; the prose layouts of MTAs
  * and gateways that write no DSN are in inbox_bounce_text.c, the reading of a
- * failure's reason in inbox_bounce_reason.c.
+ * failure's reason in inbox_bounce_reason.c, the list of failed addresses
+ * in inbox_bounce_rcpts.c.  The calls go one way: this file calls the
+ * prose reader and the reason reader, those call the notice's lines
+ * (inbox_bounce_notice.c) and the list, and nothing calls back up.
  *
  * First what is not a bounce although it is a report: feedback (ARF),
  * TLS and read-receipt reports are multipart/report too, of another
@@ -23,55 +26,9 @@
  */
 #include "inbox/inbox_int.h"
 
-#include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/ab_mem.h"
-
-/* A documented bound: a bounce naming more addresses than this is cut
- * there (a heartbeat goes to one address; a report on 50 is plenty). */
-#define MAX_BOUNCED 50
-
-enum ab_err inbox_bounce_add(struct inbox_bounce *b, const char *s, size_t n, long *idx)
-{
-    if (idx)
-        *idx = -1;
-    while (n && (*s == '<' || *s == '"' || *s == '\'' || *s == ' '))
-        s++, n--;
-    while (n && strchr(">:,.;\"') ", s[n - 1]))
-        n--;
-    const char *at = memchr(s, '@', n);
-    if (!at || at == s || at == s + n - 1 || n >= INBOX_ADDR_MAX)
-        return AB_OK;
-    for (size_t i = 0; i < n; i++)
-        if (isspace((unsigned char)s[i]) || s[i] == '<' || s[i] == '>' ||
-            (unsigned char)s[i] < 0x20)
-            return AB_OK;
-    for (size_t i = 0; i < b->nrcpts; i++)
-        if (strlen(b->rcpts[i].addr) == n && strncasecmp(b->rcpts[i].addr, s, n) == 0) {
-            if (idx)
-                *idx = (long)i;
-            return AB_OK;
-        }
-    if (b->nrcpts >= MAX_BOUNCED)
-        return AB_OK;
-    struct inbox_bounced *nv = ab_realloc(b->rcpts, (b->nrcpts + 1) * sizeof *nv);
-    if (!nv)
-        return AB_ENOMEM;
-    b->rcpts = nv;
-    char *a = ab_strndup(s, n);
-    if (!a)
-        return AB_ENOMEM;
-    for (char *p = a; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    memset(&b->rcpts[b->nrcpts], 0, sizeof *b->rcpts);
-    b->rcpts[b->nrcpts].addr = a;
-    if (idx)
-        *idx = (long)b->nrcpts;
-    b->nrcpts++;
-    return AB_OK;
-}
 
 static enum ab_err dup_into(char **dst, const char *src)
 {
@@ -150,21 +107,4 @@ enum ab_err inbox_bounce_detect(const struct inbox_msg *m, struct inbox_bounce *
     if (e)
         inbox_bounce_free(b);
     return e;
-}
-
-void inbox_bounced_clear(struct inbox_bounced *r)
-{
-    ab_free(r->addr);
-    ab_free(r->original);
-    ab_free(r->status);
-    ab_free(r->reason);
-    memset(r, 0, sizeof *r);
-}
-
-void inbox_bounce_free(struct inbox_bounce *b)
-{
-    for (size_t i = 0; i < b->nrcpts; i++)
-        inbox_bounced_clear(&b->rcpts[i]);
-    ab_free(b->rcpts);
-    memset(b, 0, sizeof *b);
 }

@@ -1,6 +1,6 @@
 /*
  * inbox_bounce_reason.c - why a bounced address failed, as one short line, read
- * from the notice lines inbox_bounce_text.c split off (and, through
+ * from the notice lines inbox_bounce_notice.c split off (and, through
  * inbox_bounce_oneline, from a DSN's Diagnostic-Code).
  *
  * The reason is the line near the address that looks most like a

@@ -33,7 +33,7 @@ int inbox_starts_with_ci(const char *s, const char *prefix);
 /* Case-insensitive substring (ASCII folding, UTF-8 bytes match as is). */
 const char *inbox_strcasestr(const char *hay, const char *needle);
 
-/* ---- inbox_bounce.c: is it a bounce; RFC 3464 DSNs, the found addresses ---- */
+/* ---- inbox_bounce.c: is it a bounce; RFC 3464 DSNs ---- */
 
 struct inbox_bounce {
     int is_bounce;
@@ -44,6 +44,9 @@ struct inbox_bounce {
                            "DSN: delivery failed", "Exim: delivery delayed" */
 };
 enum ab_err inbox_bounce_detect(const struct inbox_msg *m, struct inbox_bounce *b);
+
+/* ---- inbox_bounce_rcpts.c: the addresses a bounce names ---- */
+
 void inbox_bounce_free(struct inbox_bounce *b);
 /* Free the members of one inbox_bounced. */
 void inbox_bounced_clear(struct inbox_bounced *r);
@@ -52,9 +55,10 @@ void inbox_bounced_clear(struct inbox_bounced *r);
 enum ab_err inbox_bounce_add(struct inbox_bounce *b, const char *addr, size_t n,
                              long *idx);
 
-/* ---- inbox_bounce_text.c: bounces written as prose, who failed ---- */
+/* ---- inbox_bounce_notice.c: a notice's lines, their addresses ---- */
 
-/* One line of a notice (inbox_bounce_text.c splits, inbox_bounce_reason.c reads). */
+/* One line of a notice (inbox_bounce_notice.c splits, inbox_bounce_text.c
+ * and inbox_bounce_reason.c read). */
 struct inbox_bline {
     const char *p;
     size_t n;      /* without the line end */
@@ -66,14 +70,12 @@ struct inbox_notice {
     size_t n;
     size_t len;    /* bytes of m->text that are the notice */
 };
-/* For inbox_bounce.c: the bounces written as prose.  Each returns AB_OK or
- * AB_ENOMEM. */
-enum ab_err inbox_bounce_text(const struct inbox_msg *m, struct inbox_bounce *b);
-/* Recipients found in the prose of a DSN's text part lend what their
- * DSN block lacks: the forwarding original, the reason, the status. */
-enum ab_err inbox_bounce_text_fill(const struct inbox_msg *m, struct inbox_bounce *b);
-/* For inbox_bounce_reason.c.  Does p[0..n) contain one of the NULL-terminated
- * list (ASCII case-insensitive)? */
+/* Split text into the lines of its notice, up to an inline returned
+ * message (nt->len says how far); nt->v is the caller's to ab_free(), also
+ * on AB_ENOMEM. */
+enum ab_err inbox_bounce_notice_split(const char *text, struct inbox_notice *nt);
+/* Does p[0..n) contain one of the NULL-terminated list (ASCII
+ * case-insensitive)? */
 int inbox_bounce_any_in(const char *p, size_t n, const char *const *list);
 /* The next address in p[0..n) from *pos (advanced): its length and
  * *start; 0 when there is none. */
@@ -81,6 +83,15 @@ size_t inbox_bounce_next_addr(const char *p, size_t n, size_t *pos, const char *
 /* A line quoting headers or our own SMTP commands: never a failed
  * address nor its reason. */
 int inbox_bounce_skip_line(const struct inbox_bline *l);
+
+/* ---- inbox_bounce_text.c: bounces written as prose, who failed ---- */
+
+/* For inbox_bounce.c: the bounces written as prose.  Each returns AB_OK or
+ * AB_ENOMEM. */
+enum ab_err inbox_bounce_text(const struct inbox_msg *m, struct inbox_bounce *b);
+/* Recipients found in the prose of a DSN's text part lend what their
+ * DSN block lacks: the forwarding original, the reason, the status. */
+enum ab_err inbox_bounce_text_fill(const struct inbox_msg *m, struct inbox_bounce *b);
 
 /* ---- inbox_bounce_reason.c: why each address failed, as one line ---- */
 
