@@ -16,6 +16,8 @@
  *   cc -O2 -std=c17 -D_GNU_SOURCE -I. bench/bench_templates.c \
  *       build/libtemplates.a build/libcommon.a -ljansson -o build/bench_templates
  *   build/bench_templates [seconds-per-variant, default 1]
+ *   build/bench_templates --renders N [compiled|reparse|snprintf]
+ *       N messages of one variant and nothing else, for callgrind
  *
  * Ends with BENCH lines: BENCH templates <metric> <value> <baseline> <ratio>.
  */
@@ -269,8 +271,15 @@ struct result {
 int main(int argc, char **argv)
 {
     root = getenv("AB_SRCDIR") ? getenv("AB_SRCDIR") : ".";
-    if (argc > 1 && atof(argv[1]) > 0)
+    long renders = 0;
+    const char *variant = "compiled";
+    if (argc > 2 && strcmp(argv[1], "--renders") == 0) {
+        renders = strtol(argv[2], NULL, 10);
+        if (argc > 3)
+            variant = argv[3];
+    } else if (argc > 1 && atof(argv[1]) > 0) {
         budget = atof(argv[1]);
+    }
     read_sources();
 
     char path[1024], dir[1024];
@@ -300,8 +309,24 @@ int main(int argc, char **argv)
     }
     static char fbuf[1 << 16];
 
-    struct result compiled, reparse, flo;
     render_compiled(set, data, &out); /* warm the cache */
+    if (renders) {
+        /* A fixed amount of work, for valgrind --tool=callgrind: the
+         * difference between two counts is the cost of the extra renders,
+         * free of start-up and of the timer. */
+        for (long i = 0; i < renders; i++) {
+            if (strcmp(variant, "compiled") == 0)
+                render_compiled(set, data, &out);
+            else if (strcmp(variant, "reparse") == 0)
+                render_naive(data, &out);
+            else if (strcmp(variant, "snprintf") == 0)
+                render_floor(fp, fbuf, sizeof fbuf);
+            else
+                die(variant, "unknown variant (compiled, reparse, snprintf)");
+        }
+        goto out;
+    }
+    struct result compiled, reparse, flo;
     TIME_LOOP(compiled, render_compiled(set, data, &out));
     TIME_LOOP(reparse, render_naive(data, &out));
     TIME_LOOP(flo, render_floor(fp, fbuf, sizeof fbuf));
@@ -323,6 +348,7 @@ int main(int argc, char **argv)
     printf("BENCH templates alert_opened_msgs_per_s_vs_snprintf %.0f %.0f %.3f\n",
            compiled.per_s, flo.per_s, compiled.per_s / flo.per_s);
 
+out:
     for (int p = 0; p < 3; p++)
         ab_free(fp[p].fmt);
     for (size_t i = 0; i < nsrc; i++) {

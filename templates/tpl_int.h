@@ -10,6 +10,7 @@
 #define AB_TPL_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "templates/tpl.h"
 
@@ -23,10 +24,22 @@ enum tpl_node_type {
     TPL_N_BLOCK,    /* {{$x}}...{{/x}}: kids holds the default content */
 };
 
+/* One part of a dotted name, with what the renderer's lookup memo
+ * (tpl_ctx.c) would otherwise compute on every lookup. */
+struct tpl_part {
+    const char *s;       /* NUL-terminated */
+    size_t len;
+    uint32_t hash;       /* tpl_part_hash(s, len) */
+    /* The first 16 bytes, zero-padded: for a part of at most 16 bytes,
+     * equal words and lengths are equal strings, two compares instead of
+     * a memcmp. */
+    uint64_t head[2];
+};
+
 /* A name as written, split at dots; "." is nparts == 0. */
 struct tpl_name {
     const char *full;    /* as written, for messages and partial names */
-    const char **parts;  /* NUL-terminated parts */
+    const struct tpl_part *parts;
     size_t nparts;
 };
 
@@ -76,6 +89,57 @@ static inline int tpl_is_blank(char c)
 {
     return c == ' ' || c == '\t';
 }
+
+/* FNV-1a: a part's hash, made once when the template is compiled. */
+static inline uint32_t tpl_part_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/*
+ * tpl_ctx.c: the data side of a render.  The stack of contexts names are
+ * looked up through (innermost last), and a memo of (object, key) ->
+ * value lookups made during this render: the data does not change while
+ * it renders, and the default messages ask for the same few names (and,
+ * for every dotted name, its first part in the same root object) many
+ * times over.  The memo is a cache of fixed size that stops remembering
+ * when its slots are taken; how big the data or template is changes only
+ * how often it helps.
+ */
+#define TPL_MEMO_SLOTS 512 /* a power of two */
+#define TPL_STACK_INLINE 16
+struct tpl_memo_slot {
+    const json_t *obj;
+    const struct tpl_part *key;
+    const json_t *val;  /* NULL: the object has no such key */
+};
+struct tpl_ctx {
+    const json_t **stack;  /* inline until it outgrows it */
+    size_t sp, cap;
+    const json_t *inline_stack[TPL_STACK_INLINE];
+    uint64_t used[TPL_MEMO_SLOTS / 64];  /* which memo slots are filled */
+    struct tpl_memo_slot memo[TPL_MEMO_SLOTS];
+};
+void tpl_ctx_init(struct tpl_ctx *c);
+void tpl_ctx_free(struct tpl_ctx *c);
+/* AB_ENOMEM when the stack cannot grow. */
+enum ab_err tpl_ctx_push(struct tpl_ctx *c, const json_t *v) AB_MUST_CHECK;
+static inline void tpl_ctx_pop(struct tpl_ctx *c)
+{
+    c->sp--;
+}
+/* The innermost context, or NULL when there is none. */
+static inline const json_t *tpl_ctx_top(const struct tpl_ctx *c)
+{
+    return c->sp ? c->stack[c->sp - 1] : NULL;
+}
+/* What nm names (borrowed from the data), or NULL when nothing. */
+const json_t *tpl_ctx_lookup(struct tpl_ctx *c, const struct tpl_name *nm);
 
 /* tpl_map.c: string keys (copied) to pointers (not owned unless free_val). */
 struct tpl_map_slot {

@@ -2,19 +2,32 @@
  * tpl_map.c - a small string-keyed hash map for the template set's caches
  * (open addressing, linear probing; keys are copied, values are not).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "common/ab_mem.h"
 #include "templates/tpl_int.h"
 
+/*
+ * Eight bytes at a time, each word mixed in with a multiply, and the
+ * result folded so that its high bits reach the low ones the table uses.
+ * Keys are file names with the check and kind folders ("alert-details.
+ * html.mustache\0orders-fresh\0freshness"), looked up a dozen times per
+ * message: a byte at a time (FNV-1a, as before) was most of the lookup.
+ */
 static size_t hash(const char *k, size_t n)
 {
-    size_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)k[i];
-        h *= 1099511628211ull;
+    const uint64_t mul = 0x9e3779b97f4a7c15ull;
+    uint64_t h = n * mul, w;
+    for (; n >= 8; k += 8, n -= 8) {
+        memcpy(&w, k, 8);
+        h = (h ^ w) * mul;
+        h ^= h >> 29;
     }
-    return h;
+    w = 0;
+    memcpy(&w, k, n);
+    h = (h ^ w) * mul;
+    return (size_t)(h ^ (h >> 32));
 }
 
 void tpl_map_init(struct tpl_map *m)

@@ -33,8 +33,7 @@ struct rstate {
     size_t base;       /* out->len when the render started */
     size_t max;        /* most bytes this render may add */
     ab_errmsg *em;
-    const json_t **stack;
-    size_t sp, scap;
+    struct tpl_ctx ctx;
     ab_buf ind;        /* current indentation */
     int need_indent;
     unsigned partials; /* partials and parents being expanded */
@@ -47,7 +46,8 @@ static enum ab_err render_list(struct rstate *r, const struct tpl_node *n,
 
 /* ---- output ----------------------------------------------------------- */
 
-static enum ab_err put(struct rstate *r, const char *s, size_t n)
+/* Growth, the caps and their errors: what put() leaves to ab_buf. */
+static enum ab_err put_slow(struct rstate *r, const char *s, size_t n)
 {
     if (r->out->len - r->base + n > r->max)
         return ab_fail(r->em, AB_ERANGE, "rendered output exceeds %zu bytes",
@@ -58,6 +58,26 @@ static enum ab_err put(struct rstate *r, const char *s, size_t n)
     if (e)
         return ab_fail(r->em, e, "rendered output too large for its buffer");
     return AB_OK;
+}
+
+/*
+ * A message is a few hundred short pieces, so the common case, room to
+ * spare under every cap, is copied here without a call into ab_buf.  It
+ * leaves the NUL that ab_buf keeps after its bytes to the end of the
+ * render (tpl_render writes it): nobody reads the buffer in between.
+ * There is always room for it, as ab_buf allocates one byte more than
+ * its length.
+ */
+static inline enum ab_err put(struct rstate *r, const char *s, size_t n)
+{
+    ab_buf *b = r->out;
+    if (n < b->cap - b->len && n <= b->max - b->len &&
+        n <= r->max - (b->len - r->base)) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        return AB_OK;
+    }
+    return put_slow(r, s, n);
 }
 
 static enum ab_err put_indent(struct rstate *r)
@@ -90,16 +110,61 @@ static enum ab_err put_text(struct rstate *r, const char *s, size_t n)
     return AB_OK;
 }
 
-static const char *html_entity(char c)
+/* What HTML escaping turns each byte into; most bytes stay as they are
+ * (no entry). */
+static const struct {
+    const char *s;
+    size_t n;
+} html_entity[256] = {
+    ['&'] = {"&amp;", 5}, ['<'] = {"&lt;", 4},    ['>'] = {"&gt;", 4},
+    ['"'] = {"&quot;", 6}, ['\''] = {"&#39;", 5},
+};
+
+#define BYTES_01 0x0101010101010101ull
+#define BYTES_80 0x8080808080808080ull
+
+/* Non-zero when one of the 8 bytes of v is 0 (exact, as a yes or no:
+ * Hacker's Delight, "Find First 0-Byte"). */
+static inline uint64_t has_zero_byte(uint64_t v)
 {
-    switch (c) {
-    case '&': return "&amp;";
-    case '<': return "&lt;";
-    case '>': return "&gt;";
-    case '"': return "&quot;";
-    case '\'': return "&#39;";
-    default: return NULL;
+    return (v - BYTES_01) & ~v & BYTES_80;
+}
+
+/* Does one of the 8 bytes at s need escaping?  Most values have no such
+ * byte at all, and 8 at a time is several times fewer steps than a look
+ * at each. */
+static inline int word_needs_escape(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, sizeof w);
+    return (has_zero_byte(w ^ (BYTES_01 * '&')) |
+            has_zero_byte(w ^ (BYTES_01 * '<')) |
+            has_zero_byte(w ^ (BYTES_01 * '>')) |
+            has_zero_byte(w ^ (BYTES_01 * '"')) |
+            has_zero_byte(w ^ (BYTES_01 * '\''))) != 0;
+}
+
+/* s[0..n) HTML-escaped: the runs between special bytes as they are. */
+static enum ab_err put_escaped(struct rstate *r, const char *s, size_t n)
+{
+    enum ab_err e;
+    size_t run = 0, i = 0;
+    while (i < n) {
+        if (n - i >= 8 && !word_needs_escape(s + i)) {
+            i += 8;
+            continue;
+        }
+        for (size_t end = n - i >= 8 ? i + 8 : n; i < end; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (!html_entity[c].n)
+                continue;
+            if ((e = put(r, s + run, i - run)) ||
+                (e = put(r, html_entity[c].s, html_entity[c].n)))
+                return e;
+            run = i + 1;
+        }
     }
+    return put(r, s + run, n - run);
 }
 
 /* A value: escaped in HTML mode unless raw; never sets need_indent. */
@@ -113,16 +178,27 @@ static enum ab_err put_value(struct rstate *r, const char *s, size_t n,
         return e;
     if (raw || r->o->mode != TPL_HTML)
         return put(r, s, n);
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *ent = html_entity(s[i]);
-        if (!ent)
-            continue;
-        if ((e = put(r, s + run, i - run)) || (e = put(r, ent, strlen(ent))))
-            return e;
-        run = i + 1;
-    }
-    return put(r, s + run, n - run);
+    return put_escaped(r, s, n);
+}
+
+/* An integer in decimal, as "%" JSON_INTEGER_FORMAT writes it, without
+ * printf's parsing of a format for every number of a message.  buf has
+ * room for 21 bytes; returns where the digits start (they end at buf +
+ * 21). */
+static char *format_int(json_int_t v, char *buf)
+{
+    char *p = buf + 21;
+    /* The magnitude as unsigned, which is defined for the most negative
+     * value too. */
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
+                                 : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return p;
 }
 
 /* The shortest decimal that reads back as the same double. */
@@ -151,12 +227,13 @@ static int dump_cb(const char *buf, size_t size, void *ud)
 static enum ab_err put_json(struct rstate *r, const json_t *v, int raw)
 {
     char num[64];
+    const char *digits;
     switch (json_typeof(v)) {
     case JSON_STRING:
         return put_value(r, json_string_value(v), json_string_length(v), raw);
     case JSON_INTEGER:
-        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return put_value(r, num, strlen(num), raw);
+        digits = format_int(json_integer_value(v), num);
+        return put_value(r, digits, (size_t)(num + 21 - digits), raw);
     case JSON_REAL:
         format_real(json_real_value(v), num, sizeof num);
         return put_value(r, num, strlen(num), raw);
@@ -180,42 +257,6 @@ static enum ab_err put_json(struct rstate *r, const json_t *v, int raw)
 
 /* ---- data ------------------------------------------------------------- */
 
-/*
- * "items.0": a list's item by number, as JavaScript implementations allow.
- * Templates use {{#items.0}}heading{{/items.0}} to print a heading once
- * when a list is not empty.
- */
-static const json_t *list_item(const json_t *v, const char *part)
-{
-    size_t i = 0;
-    if (!json_is_array(v) || !*part || (part[0] == '0' && part[1]))
-        return NULL;
-    for (; *part; part++) {
-        if (*part < '0' || *part > '9' || i > ((size_t)-1 - 9) / 10)
-            return NULL;
-        i = i * 10 + (size_t)(*part - '0');
-    }
-    return json_array_get(v, i);
-}
-
-static const json_t *lookup(const struct rstate *r, const struct tpl_name *nm)
-{
-    if (nm->nparts == 0)
-        return r->sp ? r->stack[r->sp - 1] : NULL;
-    const json_t *v = NULL;
-    for (size_t i = r->sp; i-- > 0;) {
-        if (json_is_object(r->stack[i]) &&
-            (v = json_object_get(r->stack[i], nm->parts[0])))
-            break;
-    }
-    /* Once the first part is found, the rest must resolve inside it: a
-     * broken chain is a miss, not a search further down the stack. */
-    for (size_t k = 1; v && k < nm->nparts; k++)
-        v = json_is_object(v) ? json_object_get(v, nm->parts[k])
-                              : list_item(v, nm->parts[k]);
-    return v;
-}
-
 static int truthy(const json_t *v)
 {
     if (!v)
@@ -233,16 +274,14 @@ static int truthy(const json_t *v)
 
 static enum ab_err push_ctx(struct rstate *r, const json_t *v)
 {
-    if (r->sp == r->scap) {
-        size_t cap = r->scap ? r->scap * 2 : 16;
-        const json_t **s = ab_realloc(r->stack, cap * sizeof *s);
-        if (!s)
-            return ab_fail(r->em, AB_ENOMEM, "out of memory while rendering");
-        r->stack = s;
-        r->scap = cap;
-    }
-    r->stack[r->sp++] = v;
+    if (tpl_ctx_push(&r->ctx, v))
+        return ab_fail(r->em, AB_ENOMEM, "out of memory while rendering");
     return AB_OK;
+}
+
+static const json_t *lookup(struct rstate *r, const struct tpl_name *nm)
+{
+    return tpl_ctx_lookup(&r->ctx, nm);
 }
 
 static enum ab_err nested(struct rstate *r, const struct tpl_node *kids,
@@ -253,7 +292,7 @@ static enum ab_err nested(struct rstate *r, const struct tpl_node *kids,
         return e;
     e = render_list(r, kids, ov);
     if (v)
-        r->sp--;
+        tpl_ctx_pop(&r->ctx);
     return e;
 }
 
@@ -434,19 +473,26 @@ enum ab_err tpl_render(const tpl *t, const json_t *data,
         o.max_depth = TPL_DEFAULT_MAX_DEPTH;
     if (!o.max_steps)
         o.max_steps = TPL_DEFAULT_MAX_STEPS;
-    memset(&r, 0, sizeof r);
+    /* Field by field, not memset: the memo in r.ctx is kilobytes that
+     * tpl_ctx_init marks empty without touching them. */
     r.o = &o;
     r.out = out;
     r.base = out->len;
     r.max = o.max_output;
     r.em = em;
+    tpl_ctx_init(&r.ctx);
     ab_buf_init(&r.ind, 0);
+    r.need_indent = 0;
+    r.partials = 0;
+    r.nesting = 0;
+    r.steps = 0;
     if (data && (e = push_ctx(&r, data)))
         goto out;
     if ((e = render_list(&r, t->root, NULL)))
         goto out;
-    /* The buffer must exist even for empty output: callers read data. */
-    if ((e = put(&r, "", 0)))
+    /* The buffer must exist even for empty output (callers read data),
+     * and put() left its NUL to be written here. */
+    if ((e = put_slow(&r, "", 0)))
         goto out;
     if (o.mode == TPL_HEADER)
         header_clean(out, r.base);
@@ -456,7 +502,7 @@ out:
         if (out->data)
             out->data[r.base] = '\0';
     }
-    ab_free(r.stack);
+    tpl_ctx_free(&r.ctx);
     ab_buf_free(&r.ind);
     return e;
 }

@@ -188,7 +188,7 @@ static enum ab_err make_name(struct tpl_parser *p, size_t pos, const char *s,
     size_t np = 1;
     for (size_t i = 0; i < n; i++)
         np += s[i] == '.';
-    const char **parts = tpl_arena_alloc(p->t, np * sizeof *parts);
+    struct tpl_part *parts = tpl_arena_alloc(p->t, np * sizeof *parts);
     char *copy = tpl_arena_strndup(p->t, s, n);
     if (!parts || !copy)
         return tpl_oom(p);
@@ -200,7 +200,11 @@ static enum ab_err make_name(struct tpl_parser *p, size_t pos, const char *s,
             *dot = '\0';
         if (!*c)
             return tpl_perr(p, pos, "empty part in dotted name '%s'", full);
-        parts[k++] = c;
+        parts[k].s = c;
+        parts[k].len = strlen(c);
+        parts[k].hash = tpl_part_hash(c, parts[k].len);
+        memcpy(parts[k].head, c, parts[k].len < 16 ? parts[k].len : 16);
+        k++;
         if (!dot)
             break;
         c = dot + 1;
