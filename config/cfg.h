@@ -129,6 +129,10 @@ struct cfg_alerting {
     size_t nlevels;
     const char *fallback;   /* "channel:NAME" told when mail fails; NULL = none */
     int64_t fallback_after; /* how long mail must fail first (default 10 min) */
+    /* The monthly report (report-to=, report-at=): mailed on the 1st at
+     * report_at ("HH:MM", site's zone) to these people; n == 0: off. */
+    struct cfg_addrs report_to;
+    const char *report_at;
 };
 
 /*

@@ -240,6 +240,14 @@ static void build_watchdog(struct cfg_builder *b, xmlNode *n)
         w->daily = "08:00";
 }
 
+/* "HH:MM" with a real hour and minute (digest-at=, report-at=). */
+static int hh_mm(const char *d)
+{
+    return strlen(d) == 5 && d[2] == ':' && d[0] >= '0' && d[0] <= '2' && d[1] >= '0' &&
+           d[1] <= '9' && d[3] >= '0' && d[3] <= '5' && d[4] >= '0' && d[4] <= '9' &&
+           (d[0] - '0') * 10 + (d[1] - '0') < 24;
+}
+
 static void build_alerting(struct cfg_builder *b, xmlNode *n)
 {
     struct cfg_alerting *a = &b->c->g.alerting;
@@ -294,12 +302,18 @@ static void build_alerting(struct cfg_builder *b, xmlNode *n)
     a->digest_at = cfg_attr(b, n, "digest-at");
     if (a->digest_at) {
         const char *d = a->digest_at;
-        int ok = strlen(d) == 5 && d[2] == ':' && d[0] >= '0' && d[0] <= '2' &&
-                 d[1] >= '0' && d[1] <= '9' && d[3] >= '0' && d[3] <= '5' &&
-                 d[4] >= '0' && d[4] <= '9' && (d[0] - '0') * 10 + (d[1] - '0') < 24;
-        if (!ok)
+        if (!hh_mm(d))
             cfg_err(b, n, "alerting: digest-at=\"%s\" must be HH:MM", d);
     }
+    /* The monthly report is an email: people and groups only. */
+    cfg_resolve_addrs(b, n, "report-to", &a->report_to);
+    a->report_at = cfg_attr(b, n, "report-at");
+    if (a->report_at && !a->report_to.n)
+        cfg_err(b, n, "alerting: report-at= needs report-to= (who gets the monthly report)");
+    if (!a->report_at)
+        a->report_at = "08:00";
+    else if (!hh_mm(a->report_at))
+        cfg_err(b, n, "alerting: report-at=\"%s\" must be HH:MM", a->report_at);
 }
 
 void cfg_build_global(struct cfg_builder *b, xmlNode *root)

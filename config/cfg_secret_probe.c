@@ -1,7 +1,8 @@
 /*
  * cfg_secret_probe.c - `validate`'s look at the secrets `run` will read: an
  * unset variable or a missing file is an error now rather than an exit
- * later, and a file every user may read is a warning.
+ * later, and a file every user may read is a warning; so is a channel's
+ * unset secret-env=/token-env=.
  *
  * Apart from cfg_secret.c, which the mailer and the sources link alone: this
  * one needs the whole model.
@@ -104,6 +105,19 @@ static size_t probe_dkim_key(const cfg *c, const struct cfg_mail *m, ab_buf *err
     return 1;
 }
 
+/* A channel's secret-env= or token-env=: run starts without it (only the
+ * channel's deliveries need it), so an unset variable is a warning, not
+ * an error; without one, the first sign was a delivery failing at 3 am. */
+static void probe_channel(const cfg *c, const struct cfg_channel *ch, ab_buf *warns)
+{
+    const struct cfg_secret *s = &ch->secret;
+    if (s->env && !getenv(s->env))
+        say(warns, "%s:%d: warning: <%s name=\"%s\"> %s=\"%s\": the environment "
+                   "variable is not set (its deliveries would fail until it is)\n",
+            cfg_path(c), s->line ? s->line : ch->line, ch->kind, ch->name,
+            s->attr ? s->attr : "secret-env", s->env);
+}
+
 size_t cfg_secrets_probe(const cfg *c, ab_buf *errs, ab_buf *warns)
 {
     const struct cfg_global *g = cfg_global(c);
@@ -114,5 +128,7 @@ size_t cfg_secrets_probe(const cfg *c, ab_buf *errs, ab_buf *warns)
                  probe_dkim_key(c, &g->mail, errs, warns);
     for (size_t i = 0; i < cfg_source_count(c); i++)
         bad += probe_one(c, &cfg_source_at(c, i)->password, errs, warns);
+    for (size_t i = 0; i < cfg_channel_count(c); i++)
+        probe_channel(c, cfg_channel_at(c, i), warns);
     return bad;
 }

@@ -167,4 +167,18 @@ void eng_ctx_cycle_outcomes(eng *e, json_t *root, const struct cfg_check *k,
 /* Priority of a status: Offline 1, Failing 2, Degraded 3 (seed 001). */
 int eng_priority(const struct cfg_check *k, enum store_status s);
 
+/* eng_report.c: the monthly report (alerting/@report-to), when its time
+ * on the 1st has come; queued once per month (bookkeeping "~report"). */
+enum ab_err eng_monthly_report(eng *e, ab_time now, struct eng_tick_stats *stats,
+                               ab_errmsg *em);
+/* The month a report fired at fire is about: [*from, *to), midnight on
+ * the 1st to midnight on the next 1st, in the site's zone. */
+enum ab_err eng_report_month(const cfg *c, ab_time fire, ab_time *from, ab_time *to,
+                             ab_errmsg *em);
+/* eng_report_data.c: add the report's figures on [from, to) to ctx
+ * (month, first_day, last_day, checks, outages, all_up, heartbeats,
+ * bounces; see templates/default/monthly-report.*). */
+enum ab_err eng_report_data(eng *e, ab_time from, ab_time to, ab_time now, json_t *ctx,
+                            ab_errmsg *em);
+
 #endif

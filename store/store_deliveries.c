@@ -254,3 +254,21 @@ enum ab_err store_mail_failing_since(store *st, ab_time *since, char **last_erro
     sqlite3_finalize(s);
     return e;
 }
+
+/* Retention, as store_outbox_purge does for mail: a queued delivery may
+ * still be sent, so only sent and failed ones go. */
+enum ab_err store_delivery_purge(store *st, ab_time before, int64_t *deleted, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(
+        st, "DELETE FROM deliveries WHERE status != 'queued' AND created < ?", &s, em);
+    if (e)
+        return e;
+    store_bind_time(s, 1, before);
+    if (store_step(st, s) != SQLITE_DONE)
+        e = store_dberr(st, em, "delivery purge");
+    else if (deleted)
+        *deleted = sqlite3_changes(st->db);
+    sqlite3_finalize(s);
+    return e;
+}

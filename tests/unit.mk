@@ -46,3 +46,5 @@ test_channels_MODS := channels mailer config templates schedules store common
 test_engine_levels_MODS := engine channels checks inbox mailer config templates schedules store common
 test_engine_silence_MODS := engine channels checks inbox mailer config templates schedules store common
 test_engine_cronping_MODS := engine channels checks inbox mailer config templates schedules store common
+test_engine_retention_MODS := engine channels checks inbox mailer config templates schedules store common
+test_engine_report_MODS := engine channels checks inbox mailer config templates schedules store common

@@ -236,3 +236,40 @@ TEST(command_takes_shell_quoting_without_a_shell)
     CHECK(refused("", "", "    <command name=\"c\" command=\"/bin/echo 'open\"/>\n", 10,
                   "command=: a ' is not closed"));
 }
+
+TEST(a_channel_secret_that_is_not_set_is_a_warning)
+{
+    cfg *c;
+    ab_buf errs, e2, w2;
+    unsetenv("AB_TEST_NO_HOOK_KEY");
+    unsetenv("AB_TEST_NO_NTFY_TOKEN");
+    CHECK_OK(load("", "    <webhook name=\"hook\" url=\"http://127.0.0.1:9/h\" "
+                  "secret-env=\"AB_TEST_NO_HOOK_KEY\"/>\n"
+                  "    <ntfy name=\"phone\" url=\"http://127.0.0.1:9/t\" "
+                  "token-env=\"AB_TEST_NO_NTFY_TOKEN\"/>\n",
+                  "", &c, &errs));
+    ab_buf_free(&errs);
+    ab_buf_init(&e2, 4096);
+    ab_buf_init(&w2, 4096);
+    /* Not an error: run starts, only the channel's deliveries need it. */
+    CHECK_INT(cfg_secrets_probe(c, &e2, &w2), 0);
+    CHECK_STR(ab_buf_str(&e2), "");
+    char want[1200];
+    snprintf(want, sizeof want, "%s:6: warning: <webhook name=\"hook\"> "
+                                "secret-env=\"AB_TEST_NO_HOOK_KEY\": the environment "
+                                "variable is not set", path);
+    CHECK_CONTAINS(ab_buf_str(&w2), want);
+    snprintf(want, sizeof want, "%s:7: warning: <ntfy name=\"phone\"> "
+                                "token-env=\"AB_TEST_NO_NTFY_TOKEN\"", path);
+    CHECK_CONTAINS(ab_buf_str(&w2), want);
+    setenv("AB_TEST_NO_HOOK_KEY", "k", 1);
+    setenv("AB_TEST_NO_NTFY_TOKEN", "t", 1);
+    ab_buf_reset(&w2);
+    CHECK_INT(cfg_secrets_probe(c, &e2, &w2), 0);
+    CHECK_STR(ab_buf_str(&w2), "");
+    unsetenv("AB_TEST_NO_HOOK_KEY");
+    unsetenv("AB_TEST_NO_NTFY_TOKEN");
+    cfg_free(c);
+    ab_buf_free(&e2);
+    ab_buf_free(&w2);
+}
