@@ -2,6 +2,11 @@
  * eng.c - the tick: what is due, run it, evaluate, follow up on open
  * alerts, drain the outbox.  And the one-off actions that go through the
  * same path (run-check, report, dismiss).
+ *
+ * The tick is a table of steps (tick_steps), each with the policy its
+ * failure follows, applied in one place: a failing step is logged and
+ * counted and the tick goes on, unless the database itself failed.  A new
+ * step is a line in the table, not another copy of the error handling.
  */
 #include "engine/eng_int.h"
 
@@ -194,146 +199,216 @@ static void drain(eng *e, ab_time now, struct eng_tick_stats *stats)
                m->transport);
 }
 
-enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
-                     ab_errmsg *em)
+/* The database itself failing: going on would do work whose results
+ * cannot be kept, so this stops a tick wherever it is met. */
+static int db_failed(enum ab_err err)
+{
+    return err == AB_ESTORE || err == AB_EBUSY;
+}
+
+/* The checks step's state from one check to the next: the bookkeeping
+ * batch and what was read once for all of them. */
+struct due_pass {
+    /* Bookkeeping of checks that are not due is written in batches, one
+     * transaction for a run of them (a commit each made the first tick
+     * with 100,000 checks take two minutes); the batch is committed
+     * before any check runs, so no lock is held during a query. */
+    int batch;
+    /* Every check's bookkeeping in one query, looked up in memory: a
+     * query per check per tick was most of a quiet tick's cost. */
+    struct store_sched_row *rows;
+    size_t nrows;
+    struct store_pause *pauses;
+    size_t npauses;
+};
+
+/* Is k due at now, and if so run and evaluate it. */
+static enum ab_err tick_check(eng *e, struct due_pass *p, const struct cfg_check *k,
+                              ab_time now, struct eng_tick_stats *stats, ab_errmsg *em)
+{
+    int due = 0, held = 0;
+    struct store_sched_state later;
+    enum ab_err err = AB_OK;
+    if (!p->batch && !(err = store_begin(e->st, em)))
+        p->batch = 1;
+    if (!err) {
+        /* bsearch(NULL, 0) is undefined, as for qsort. */
+        const struct store_sched_row *r =
+            p->nrows ? bsearch(k->name, p->rows, p->nrows, sizeof *p->rows, sched_row_cmp)
+                     : NULL;
+        err = eng_due_known(e, k, now, r ? &r->state : NULL, &due, &held, &later, em);
+    }
+    if (!err && held)
+        stats->checks_held++;
+    if (!err && due) {
+        p->batch = 0;
+        if (!(err = store_commit(e->st, em)))
+            err = run_and_evaluate(e, k, now, "schedule", stats, NULL, NULL, em);
+        /* The fire time counts as taken once its run is stored; a check
+         * that failed to run is not retried until the next. */
+        enum ab_err serr = store_sched_put(e->st, k->name, &later, em);
+        if (!err)
+            err = serr;
+    }
+    return err;
+}
+
+/* The checks that are due: a failing one is logged and counted and the
+ * others still run; only the database failing is returned. */
+static enum ab_err step_checks(eng *e, ab_time now, struct eng_tick_stats *stats,
+                               ab_errmsg *em)
+{
+    struct due_pass p = {0};
+    if (store_pause_list(e->st, now, &p.pauses, &p.npauses, NULL) != AB_OK)
+        p.npauses = 0;
+    enum ab_err err = store_sched_all(e->st, &p.rows, &p.nrows, em);
+    for (size_t i = 0; i < cfg_check_count(e->c) && !err; i++) {
+        const struct cfg_check *k = cfg_check_at(e->c, i);
+        /* A paused check does not run (eng_silence.c). */
+        if (!runs_as_check(k) || (p.npauses && paused_now(p.pauses, p.npauses, k->name)))
+            continue;
+        ab_errmsg cem = {{0}};
+        enum ab_err cerr = tick_check(e, &p, k, now, stats, &cem);
+        if (!cerr)
+            continue;
+        if (p.batch) {
+            store_rollback(e->st);
+            p.batch = 0;
+        }
+        if (db_failed(cerr)) {
+            err = ab_fail(em, cerr, "%s", cem.text);
+            break;
+        }
+        ab_log(AB_LOG_ERROR, "check %s: %s", k->name,
+               cem.text[0] ? cem.text : ab_strerror(cerr));
+        stats->errors++;
+    }
+    store_sched_rows_free(p.rows, p.nrows);
+    store_pauses_free(p.pauses, p.npauses);
+    if (!err && p.batch)
+        err = store_commit(e->st, em);
+    return err;
+}
+
+/* A mailbox that cannot be read is logged and counted here (the verdicts
+ * wait for it); only the database failing is returned. */
+static enum ab_err step_inbox(eng *e, ab_time now, struct eng_tick_stats *stats,
+                              ab_errmsg *em)
+{
+    if (!cfg_global(e->c)->inbox.enabled)
+        return AB_OK;
+    struct eng_inbox_result ir;
+    enum ab_err err = eng_inbox_poll(e, now, 0, &ir, em);
+    if (db_failed(err))
+        return err;
+    if (ir.error[0]) {
+        ab_log(AB_LOG_WARN, "inbox: %s", ir.error);
+        stats->errors++;
+    } else if (ir.polled && ir.fetched) {
+        ab_log(AB_LOG_INFO, "inbox: %zu message(s) read", ir.fetched);
+    }
+    return AB_OK;
+}
+
+static enum ab_err step_reply_commands(eng *e, ab_time now, struct eng_tick_stats *stats,
+                                       ab_errmsg *em)
+{
+    (void)stats;
+    return cfg_global(e->c)->inbox.enabled ? eng_reply_commands(e, now, em) : AB_OK;
+}
+
+/* One step, so that a digest is not built while notices fail. */
+static enum ab_err step_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
+                                ab_errmsg *em)
+{
+    enum ab_err err = eng_flush_notices(e, now, stats, em);
+    return err ? err : eng_daily_digest(e, now, stats, em);
+}
+
+static enum ab_err step_outbox(eng *e, ab_time now, struct eng_tick_stats *stats,
+                               ab_errmsg *em)
+{
+    (void)em;
+    drain(e, now, stats);
+    return AB_OK;
+}
+
+static enum ab_err step_fallback(eng *e, ab_time now, struct eng_tick_stats *stats,
+                                 ab_errmsg *em)
+{
+    (void)stats;
+    return eng_mail_fallback(e, now, em);
+}
+
+static enum ab_err step_channels(eng *e, ab_time now, struct eng_tick_stats *stats,
+                                 ab_errmsg *em)
+{
+    (void)em;
+    eng_channels_drain(e, now, stats);
+    return AB_OK;
+}
+
+static enum ab_err step_retention(eng *e, ab_time now, struct eng_tick_stats *stats,
+                                  ab_errmsg *em)
+{
+    (void)stats;
+    return eng_retention(e, now, em);
+}
+
+/* What a step's failure means for the tick. */
+enum step_policy {
+    STEP_OWN,   /* the step logs and counts its own failures; what it returns
+                 * (the database failing) stops the tick, unlogged */
+    STEP_STOPS, /* logged as "NAME: why" and counted; the database failing
+                 * stops the tick, anything else does not */
+    STEP_GOES,  /* logged and counted; the tick goes on whatever it was */
+};
+
+struct tick_step {
+    const char *name; /* in the log line of a failure */
+    enum ab_err (*run)(eng *e, ab_time now, struct eng_tick_stats *stats, ab_errmsg *em);
+    enum step_policy policy;
+};
+
+/*
+ * The tick, in order.  The inbox first: replies that arrived count before
+ * any verdict.  Notices are flushed after everything that claims them,
+ * and the outbox drained after the notices became mail; the fallback
+ * alert looks at that drain, and its channel is drained after it.
+ */
+static const struct tick_step tick_steps[] = {
+    {"inbox", step_inbox, STEP_OWN},
+    {"reply commands", step_reply_commands, STEP_GOES},
+    {"checks", step_checks, STEP_OWN},
+    {"heartbeats", eng_heartbeats_tick, STEP_STOPS},
+    {"pings", eng_pings_tick, STEP_STOPS},
+    {"alerts", eng_follow_up, STEP_STOPS},
+    {"notices", step_notices, STEP_STOPS},
+    {"monthly report", eng_monthly_report, STEP_STOPS},
+    {"outbox", step_outbox, STEP_OWN},
+    {"mail fallback", step_fallback, STEP_GOES},
+    {"channels", step_channels, STEP_OWN},
+    {"retention", step_retention, STEP_GOES},
+};
+
+enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats, ab_errmsg *em)
 {
     struct eng_tick_stats local;
     if (!stats)
         stats = &local;
     memset(stats, 0, sizeof *stats);
-    /* The inbox first: replies that arrived count before any verdict. */
-    if (cfg_global(e->c)->inbox.enabled) {
-        struct eng_inbox_result ir;
-        ab_errmsg iem = {{0}};
-        enum ab_err ierr = eng_inbox_poll(e, now, 0, &ir, &iem);
-        if (ierr == AB_ESTORE || ierr == AB_EBUSY)
-            return ab_fail(em, ierr, "%s", iem.text);
-        if (ir.error[0]) {
-            ab_log(AB_LOG_WARN, "inbox: %s", ir.error);
-            stats->errors++;
-        } else if (ir.polled && ir.fetched) {
-            ab_log(AB_LOG_INFO, "inbox: %zu message(s) read", ir.fetched);
-        }
-        if (eng_reply_commands(e, now, &iem) != AB_OK) {
-            ab_log(AB_LOG_ERROR, "reply commands: %s", iem.text);
-            stats->errors++;
-        }
-    }
-    /* Bookkeeping of checks that are not due is written in batches, one
-     * transaction for a run of them (a commit each made the first tick
-     * with 100,000 checks take two minutes); the batch is committed
-     * before any check runs, so no lock is held during a query. */
-    int batch = 0;
-    /* Every check's bookkeeping in one query, looked up in memory: a
-     * query per check per tick was most of a quiet tick's cost. */
-    struct store_sched_row *rows = NULL;
-    size_t nrows = 0;
-    struct store_pause *pauses = NULL;
-    size_t npauses = 0;
-    if (store_pause_list(e->st, now, &pauses, &npauses, NULL) != AB_OK)
-        npauses = 0;
-    {
-        ab_errmsg lem = {{0}};
-        enum ab_err lerr = store_sched_all(e->st, &rows, &nrows, &lem);
-        if (lerr)
-            return ab_fail(em, lerr, "%s", lem.text);
-    }
-    for (size_t i = 0; i < cfg_check_count(e->c); i++) {
-        const struct cfg_check *k = cfg_check_at(e->c, i);
-        if (!runs_as_check(k))
+    for (size_t i = 0; i < sizeof tick_steps / sizeof tick_steps[0]; i++) {
+        const struct tick_step *s = &tick_steps[i];
+        ab_errmsg sem = {{0}};
+        enum ab_err err = s->run(e, now, stats, &sem);
+        if (!err)
             continue;
-        /* A paused check does not run (eng_silence.c). */
-        if (npauses && paused_now(pauses, npauses, k->name))
-            continue;
-        int due = 0, held = 0;
-        struct store_sched_state later;
-        ab_errmsg cem = {{0}};
-        enum ab_err err = AB_OK;
-        if (!batch && !(err = store_begin(e->st, &cem)))
-            batch = 1;
-        if (!err) {
-            /* bsearch(NULL, 0) is undefined, as for qsort. */
-            const struct store_sched_row *r =
-                nrows ? bsearch(k->name, rows, nrows, sizeof *rows, sched_row_cmp) : NULL;
-            err = eng_due_known(e, k, now, r ? &r->state : NULL, &due, &held, &later, &cem);
-        }
-        if (!err && held)
-            stats->checks_held++;
-        if (!err && due) {
-            batch = 0;
-            if (!(err = store_commit(e->st, &cem)))
-                err = run_and_evaluate(e, k, now, "schedule", stats, NULL, NULL, &cem);
-            /* The fire time counts as taken once its run is stored; a
-             * check that failed to run is not retried until the next. */
-            enum ab_err serr = store_sched_put(e->st, k->name, &later, &cem);
-            if (!err)
-                err = serr;
-        }
-        if (err) {
-            if (batch) {
-                store_rollback(e->st);
-                batch = 0;
-            }
-            /* The database itself failing stops the tick: going on would
-             * run checks whose results cannot be kept. */
-            if (err == AB_ESTORE || err == AB_EBUSY) {
-                store_sched_rows_free(rows, nrows);
-                store_pauses_free(pauses, npauses);
-                ab_fail(em, err, "%s", cem.text);
-                return err;
-            }
-            ab_log(AB_LOG_ERROR, "check %s: %s", k->name,
-                   cem.text[0] ? cem.text : ab_strerror(err));
+        if (s->policy != STEP_OWN) {
+            ab_log(AB_LOG_ERROR, "%s: %s", s->name, sem.text);
             stats->errors++;
         }
-    }
-    store_sched_rows_free(rows, nrows);
-    store_pauses_free(pauses, npauses);
-    if (batch) {
-        ab_errmsg bem = {{0}};
-        enum ab_err berr = store_commit(e->st, &bem);
-        if (berr)
-            return ab_fail(em, berr, "%s", bem.text);
-    }
-    ab_errmsg fem = {{0}};
-    enum ab_err err = eng_heartbeats_tick(e, now, stats, &fem);
-    if (err) {
-        ab_log(AB_LOG_ERROR, "heartbeats: %s", fem.text);
-        stats->errors++;
-        if (err == AB_ESTORE || err == AB_EBUSY)
-            return ab_fail(em, err, "%s", fem.text);
-    }
-    err = eng_pings_tick(e, now, stats, &fem);
-    if (err) {
-        ab_log(AB_LOG_ERROR, "pings: %s", fem.text);
-        stats->errors++;
-        if (err == AB_ESTORE || err == AB_EBUSY)
-            return ab_fail(em, err, "%s", fem.text);
-    }
-    err = eng_follow_up(e, now, stats, &fem);
-    if (err) {
-        ab_log(AB_LOG_ERROR, "alerts: %s", fem.text);
-        stats->errors++;
-        if (err == AB_ESTORE || err == AB_EBUSY)
-            return ab_fail(em, err, "%s", fem.text);
-    }
-    if (!(err = eng_flush_notices(e, now, stats, &fem)))
-        err = eng_daily_digest(e, now, stats, &fem);
-    if (err) {
-        ab_log(AB_LOG_ERROR, "notices: %s", fem.text);
-        stats->errors++;
-        if (err == AB_ESTORE || err == AB_EBUSY)
-            return ab_fail(em, err, "%s", fem.text);
-    }
-    drain(e, now, stats);
-    if (eng_mail_fallback(e, now, &fem) != AB_OK) {
-        ab_log(AB_LOG_ERROR, "mail fallback: %s", fem.text);
-        stats->errors++;
-    }
-    eng_channels_drain(e, now, stats);
-    if (eng_retention(e, now, &fem) != AB_OK) {
-        ab_log(AB_LOG_ERROR, "retention: %s", fem.text);
-        stats->errors++;
+        if (s->policy == STEP_OWN || (s->policy == STEP_STOPS && db_failed(err)))
+            return ab_fail(em, err, "%s", sem.text);
     }
     return AB_OK;
 }
