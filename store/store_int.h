@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <sys/types.h>
 
+#include "common/ab_time.h"
 #include "store/store.h"
 
 #define STORE_STMT_CACHE 16
@@ -37,6 +38,12 @@ enum ab_err store_file_remember(store *st, ab_errmsg *em);
 /* store_meta.c: the Message-ID salt created in a database that has no
  * alerts yet. */
 enum ab_err store_salt_init(store *st, ab_errmsg *em);
+
+/* store_metrics.c, for the purges (in their transaction, just before they
+ * delete): add what they are about to delete to the folded totals. */
+enum ab_err store_metric_fold_runs(store *st, ab_time before, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_metric_fold_pings(store *st, ab_time before, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err store_metric_fold_mail(store *st, ab_time before, ab_errmsg *em) AB_MUST_CHECK;
 
 /* The migrations, oldest first; migrations[i] takes version i to i+1. */
 extern const char *const store_migrations_sql[];

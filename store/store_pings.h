@@ -1,0 +1,38 @@
+/*
+ * store_pings.h - pings from jobs that report in (store/store_pings.c):
+ * by HTTP, by email or from the command line.
+ */
+#ifndef AB_STORE_PINGS_H
+#define AB_STORE_PINGS_H
+
+#include "common/ab_err.h"
+#include "common/ab_time.h"
+#include "store/store.h"
+
+enum store_ping_kind {
+    STORE_PING_START = 0,   /* the job started */
+    STORE_PING_SUCCESS = 1, /* it finished well */
+    STORE_PING_FAIL = 2,    /* it finished badly */
+    STORE_PING_EXIT = 3,    /* it finished with an exit code */
+};
+const char *store_ping_kind_name(enum store_ping_kind k);
+enum ab_err store_ping_add(store *st, const char *check, ab_time at,
+                           enum store_ping_kind kind, int exit_code,
+                           const char *via, const char *detail,
+                           ab_errmsg *em) AB_MUST_CHECK;
+/* The newest start and the newest finish (success, fail or exit) of a
+ * check; AB_TIME_NONE when there is none.  *finish_ok tells whether the
+ * newest finish was good (success, or exit 0). */
+struct store_ping_summary {
+    ab_time last_start;
+    ab_time last_finish;
+    int finish_ok;
+    int exit_code;     /* of the newest finish, -1 if not an exit ping */
+    char via[16];      /* "http", "email", "cli" */
+    char detail[256];  /* the newest finish's message (cut), "" if none */
+};
+enum ab_err store_ping_summary(store *st, const char *check,
+                               struct store_ping_summary *out,
+                               ab_errmsg *em) AB_MUST_CHECK;
+
+#endif
