@@ -279,53 +279,14 @@ static enum ab_err several(const struct inbox_msg *m, const struct inbox_rules *
     return set_reason(v, msg, em);
 }
 
-enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *r,
-                           struct inbox_verdict *v, ab_errmsg *em)
+/* Steps 4 to 7: a message that is no report, bounce or ping, read for its
+ * token. */
+static enum ab_err classify_reply(const struct inbox_msg *m, const struct inbox_rules *r,
+                                  struct inbox_verdict *v, ab_errmsg *em)
 {
-    enum ab_err e = AB_OK;
-    struct inbox_bounce b;
+    enum ab_err e;
     struct inbox_cands c = {0};
     const char *why;
-    memset(v, 0, sizeof *v);
-    memset(&b, 0, sizeof b);
-    v->issued = -1;
-    if (m->from_addr && !(v->from = ab_strdup(m->from_addr)))
-        return ab_fail(em, AB_ENOMEM, "out of memory");
-    char auth_why[256];
-    v->auth = inbox_authres(m, r->authserv_id, auth_why, sizeof auth_why);
-    if (v->auth < 0 && !(v->untrusted = ab_strdup(auth_why)))
-        return ab_fail(em, AB_ENOMEM, "out of memory");
-
-    /* 1. reports about mail */
-    if (inbox_machine_report(m, &why)) {
-        v->klass = INBOX_UNRELATED;
-        return set_reason(v, why, em);
-    }
-
-    /* 2. bounce */
-    if ((e = inbox_bounce_detect(m, &b)))
-        return ab_fail(em, e, "out of memory");
-    if (b.is_bounce) {
-        e = inbox_classify_bounce(m, r, &b, v, em);
-        goto out;
-    }
-    if (m->is_dsn) { /* a DSN that is no failure: "delivered", "relayed" */
-        v->klass = INBOX_UNRELATED;
-        e = set_reason(v, "delivery status report of a success", em);
-        goto out;
-    }
-
-    /* 3. ping */
-    const struct inbox_ping *ping = ping_of(m, r);
-    if (ping) {
-        v->klass = INBOX_PING;
-        if (!(v->ping = ab_strdup(ping->name)))
-            e = ab_fail(em, AB_ENOMEM, "out of memory");
-        else
-            e = set_reason(v, "sent to the ping address", em);
-        goto out;
-    }
-
     /* 4. the token (gathered before the auto-reply test: an auto-reply
      * is recorded against its token) */
     size_t nl = inbox_new_text_len(m->text);
@@ -386,6 +347,56 @@ enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *
     }
 out:
     inbox_cands_free(&c);
+    return e;
+}
+
+enum ab_err inbox_classify(const struct inbox_msg *m, const struct inbox_rules *r,
+                           struct inbox_verdict *v, ab_errmsg *em)
+{
+    enum ab_err e = AB_OK;
+    struct inbox_bounce b;
+    const char *why;
+    memset(v, 0, sizeof *v);
+    memset(&b, 0, sizeof b);
+    v->issued = -1;
+    if (m->from_addr && !(v->from = ab_strdup(m->from_addr)))
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    char auth_why[256];
+    v->auth = inbox_authres(m, r->authserv_id, auth_why, sizeof auth_why);
+    if (v->auth < 0 && !(v->untrusted = ab_strdup(auth_why)))
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+
+    /* 1. reports about mail */
+    if (inbox_machine_report(m, &why)) {
+        v->klass = INBOX_UNRELATED;
+        return set_reason(v, why, em);
+    }
+
+    /* 2. bounce */
+    if ((e = inbox_bounce_detect(m, &b)))
+        return ab_fail(em, e, "out of memory");
+    if (b.is_bounce) {
+        e = inbox_classify_bounce(m, r, &b, v, em);
+        goto out;
+    }
+    if (m->is_dsn) { /* a DSN that is no failure: "delivered", "relayed" */
+        v->klass = INBOX_UNRELATED;
+        e = set_reason(v, "delivery status report of a success", em);
+        goto out;
+    }
+
+    /* 3. ping */
+    const struct inbox_ping *ping = ping_of(m, r);
+    if (ping) {
+        v->klass = INBOX_PING;
+        if (!(v->ping = ab_strdup(ping->name)))
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+        else
+            e = set_reason(v, "sent to the ping address", em);
+        goto out;
+    }
+    e = classify_reply(m, r, v, em);
+out:
     inbox_bounce_free(&b);
     return e;
 }

@@ -253,6 +253,31 @@ static void imap_close(void *h)
     ab_free(im);
 }
 
+/* curl connects and logs in (CONNECT_ONLY): the commands after that are
+ * ours, sent on its socket. */
+static void set_options(CURL *c, const struct cfg_inbox *ib, const char *password,
+                        const char *base, int timeout_ms)
+{
+    curl_easy_setopt(c, CURLOPT_URL, base);
+    curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+    if (ib->username)
+        curl_easy_setopt(c, CURLOPT_USERNAME, ib->username);
+    if (password)
+        curl_easy_setopt(c, CURLOPT_PASSWORD, password);
+    if (ib->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, ib->ca_file);
+    if (ib->insecure) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    long ssl = ib->tls == CFG_TLS_REQUIRED ? CURLUSESSL_ALL
+             : ib->tls == CFG_TLS_NONE    ? CURLUSESSL_NONE
+                                          : CURLUSESSL_TRY;
+    curl_easy_setopt(c, CURLOPT_USE_SSL, ssl);
+}
+
 static enum ab_err imap_open(const struct cfg_inbox *ib, const char *password,
                              void **h, ab_errmsg *em)
 {
@@ -297,24 +322,7 @@ static enum ab_err imap_open(const struct cfg_inbox *ib, const char *password,
         goto out;
     }
     CURL *c = im->curl;
-    curl_easy_setopt(c, CURLOPT_URL, base);
-    curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)im->timeout_ms);
-    if (ib->username)
-        curl_easy_setopt(c, CURLOPT_USERNAME, ib->username);
-    if (password)
-        curl_easy_setopt(c, CURLOPT_PASSWORD, password);
-    if (ib->ca_file)
-        curl_easy_setopt(c, CURLOPT_CAINFO, ib->ca_file);
-    if (ib->insecure) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    long ssl = ib->tls == CFG_TLS_REQUIRED ? CURLUSESSL_ALL
-             : ib->tls == CFG_TLS_NONE    ? CURLUSESSL_NONE
-                                          : CURLUSESSL_TRY;
-    curl_easy_setopt(c, CURLOPT_USE_SSL, ssl);
+    set_options(c, ib, password, base, im->timeout_ms);
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
         e = ab_fail(em, rc == CURLE_OPERATION_TIMEDOUT ? AB_ETIMEOUT : AB_EIMAP,

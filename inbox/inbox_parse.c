@@ -532,6 +532,43 @@ static void references(struct inbox_msg *m, const char *text)
     g_mime_references_free(r);
 }
 
+/* The header fields the classifier reads: From, To and Cc, the envelope
+ * recipients, Message-ID, In-Reply-To, References, Subject and Date.  -1
+ * when out of memory for an address list. */
+static int read_fields(struct inbox_msg *m, GMimeMessage *msg, GMimeHeaderList *hl)
+{
+    GMimeObject *mo = GMIME_OBJECT(msg);
+    InternetAddressList *from = g_mime_message_get_from(msg);
+    if (from && internet_address_list_length(from) > 0) {
+        InternetAddress *ia = internet_address_list_get_address(from, 0);
+        if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+            const char *a = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+            if (a && *a)
+                m->from_addr = dup_lower(a);
+        }
+        const char *nm = internet_address_get_name(ia);
+        if (nm && *nm)
+            m->from_name = ab_strdup(nm);
+    }
+    if (add_addrs(g_mime_message_get_to(msg), &m->rcpts, &m->nrcpts, 0) < 0 ||
+        add_addrs(g_mime_message_get_cc(msg), &m->rcpts, &m->nrcpts, 0) < 0 ||
+        add_header_addrs(hl, "Delivered-To", &m->envelope, &m->nenvelope) < 0 ||
+        add_header_addrs(hl, "X-Original-To", &m->envelope, &m->nenvelope) < 0 ||
+        add_header_addrs(hl, "Envelope-To", &m->envelope, &m->nenvelope) < 0)
+        return -1;
+    const char *mid = g_mime_message_get_message_id(msg);
+    if (mid && *mid)
+        m->message_id = ab_strdup(mid);
+    m->in_reply_to = first_msgid(g_mime_object_get_header(mo, "In-Reply-To"));
+    references(m, g_mime_object_get_header(mo, "References"));
+    const char *subj = g_mime_message_get_subject(msg);
+    m->subject = inbox_to_utf8(subj ? subj : "", subj ? strlen(subj) : 0, "utf-8");
+    GDateTime *dt = g_mime_message_get_date(msg);
+    if (dt)
+        m->date = g_date_time_to_unix(dt);
+    return 0;
+}
+
 enum ab_err inbox_parse(const char *data, size_t len, struct inbox_msg **out,
                         ab_errmsg *em)
 {
@@ -559,41 +596,12 @@ enum ab_err inbox_parse(const char *data, size_t len, struct inbox_msg **out,
         e = ab_fail(em, AB_EPARSE, "not a message (no header block)");
         goto out;
     }
-    GMimeObject *mo = GMIME_OBJECT(msg);
-    GMimeHeaderList *hl = g_mime_object_get_header_list(mo);
+    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
     copy_headers(m, hl);
-
-    InternetAddressList *from = g_mime_message_get_from(msg);
-    if (from && internet_address_list_length(from) > 0) {
-        InternetAddress *ia = internet_address_list_get_address(from, 0);
-        if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-            const char *a = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-            if (a && *a)
-                m->from_addr = dup_lower(a);
-        }
-        const char *nm = internet_address_get_name(ia);
-        if (nm && *nm)
-            m->from_name = ab_strdup(nm);
-    }
-    if (add_addrs(g_mime_message_get_to(msg), &m->rcpts, &m->nrcpts, 0) < 0 ||
-        add_addrs(g_mime_message_get_cc(msg), &m->rcpts, &m->nrcpts, 0) < 0 ||
-        add_header_addrs(hl, "Delivered-To", &m->envelope, &m->nenvelope) < 0 ||
-        add_header_addrs(hl, "X-Original-To", &m->envelope, &m->nenvelope) < 0 ||
-        add_header_addrs(hl, "Envelope-To", &m->envelope, &m->nenvelope) < 0) {
+    if (read_fields(m, msg, hl) < 0) {
         e = ab_fail(em, AB_ENOMEM, "out of memory");
         goto out;
     }
-    const char *mid = g_mime_message_get_message_id(msg);
-    if (mid && *mid)
-        m->message_id = ab_strdup(mid);
-    m->in_reply_to = first_msgid(g_mime_object_get_header(mo, "In-Reply-To"));
-    references(m, g_mime_object_get_header(mo, "References"));
-    const char *subj = g_mime_message_get_subject(msg);
-    m->subject = inbox_to_utf8(subj ? subj : "", subj ? strlen(subj) : 0, "utf-8");
-    GDateTime *dt = g_mime_message_get_date(msg);
-    if (dt)
-        m->date = g_date_time_to_unix(dt);
-
     walk(&w, g_mime_message_get_mime_part(msg), 0, 0);
     if (w.nomem || !m->subject) {
         e = ab_fail(em, AB_ENOMEM, "out of memory");

@@ -249,127 +249,165 @@ static int block_tag(const char *t, size_t n)
     return 0;
 }
 
+/* The converter's state: the input, where it is, and what the output
+ * needs before the next character. */
+struct h2t {
+    ab_buf b;
+    const char *h;
+    size_t len, i;
+    int quote;  /* <blockquote> depth */
+    int skip;   /* inside script, style, head or title: not text */
+    int at_bol; /* nothing written on this line yet */
+    int space;  /* whitespace seen since the last character written */
+};
+
+/* The comment, doctype or tag at s->i ('<'), stepped over, with what it
+ * means for the text: a line end, a quote level, content that is never
+ * shown.  -1 when out of memory. */
+static int h2t_tag(struct h2t *s)
+{
+    const char *h = s->h;
+    size_t len = s->len, j = s->i + 1;
+    if (j < len && h[j] == '!') { /* comment or doctype */
+        const char *e = len - j > 2 && h[j + 1] == '-' ? strstr(h + j, "-->") : NULL;
+        if (e) {
+            s->i = (size_t)(e - h) + 3;
+        } else {
+            while (s->i < len && h[s->i] != '>')
+                s->i++;
+            s->i++;
+        }
+        return 0;
+    }
+    int close = 0;
+    if (j < len && h[j] == '/') {
+        close = 1;
+        j++;
+    }
+    size_t ns = j;
+    while (j < len && isalnum((unsigned char)h[j]))
+        j++;
+    size_t nlen = j - ns;
+    const char *name = h + ns;
+    while (j < len && h[j] != '>')
+        j++;
+    s->i = j + 1;
+    if ((nlen == 6 && (strncasecmp(name, "script", 6) == 0)) ||
+        (nlen == 5 && strncasecmp(name, "style", 5) == 0) ||
+        (nlen == 4 && strncasecmp(name, "head", 4) == 0) ||
+        (nlen == 5 && strncasecmp(name, "title", 5) == 0))
+        s->skip += close ? (s->skip > 0 ? -1 : 0) : 1;
+    if (nlen == 10 && strncasecmp(name, "blockquote", 10) == 0)
+        s->quote += close ? (s->quote > 0 ? -1 : 0) : 1;
+    if (block_tag(name, nlen) && !s->at_bol) {
+        if (ab_buf_putc(&s->b, '\n') != AB_OK)
+            return -1;
+        s->at_bol = 1;
+        s->space = 0;
+    }
+    return 0;
+}
+
+/* What goes before the next character: the quote marks when it starts a
+ * line, else one space for the whitespace before it.  -1: out of memory. */
+static int h2t_lead(struct h2t *s)
+{
+    if (s->at_bol) {
+        for (int q = 0; q < s->quote && q < 16; q++)
+            if (ab_buf_putc(&s->b, '>') != AB_OK)
+                return -1;
+        if (s->quote && ab_buf_putc(&s->b, ' ') != AB_OK)
+            return -1;
+        s->at_bol = 0;
+        s->space = 0;
+    } else if (s->space) {
+        if (ab_buf_putc(&s->b, ' ') != AB_OK)
+            return -1;
+        s->space = 0;
+    }
+    return 0;
+}
+
+/* The character reference or named entity at s->i ('&'): 1 when it was
+ * one and is written (s->i is past its ';'), 0 when the '&' is plain
+ * text, -1 when out of memory. */
+static int h2t_entity(struct h2t *s)
+{
+    const char *h = s->h;
+    size_t i = s->i, j = i + 1;
+    while (j < s->len && j - i < 12 && h[j] != ';' && !isspace((unsigned char)h[j]))
+        j++;
+    if (j >= s->len || h[j] != ';')
+        return 0;
+    const char *ent = h + i + 1;
+    size_t el = j - i - 1;
+    int done = 0;
+    if (el > 1 && ent[0] == '#') {
+        char *end;
+        unsigned long cp = (ent[1] == 'x' || ent[1] == 'X') ? strtoul(ent + 2, &end, 16)
+                                                            : strtoul(ent + 1, &end, 10);
+        if (end == ent + el) {
+            if (put_codepoint(&s->b, cp == 0xA0 ? 0x20 : cp) < 0)
+                return -1;
+            done = 1;
+        }
+    } else {
+        for (size_t k = 0; k < sizeof entities / sizeof *entities; k++)
+            if (strlen(entities[k].name) == el && strncmp(entities[k].name, ent, el) == 0) {
+                if (ab_buf_puts(&s->b, entities[k].utf8) != AB_OK)
+                    return -1;
+                done = 1;
+                break;
+            }
+    }
+    if (done)
+        s->i = j + 1;
+    return done;
+}
+
 char *inbox_html_to_text(const char *h, size_t len)
 {
-    ab_buf b;
-    ab_buf_init(&b, 0);
-    int quote = 0, skip = 0, at_bol = 1, space = 0;
-    size_t i = 0;
-    while (i < len) {
-        char c = h[i];
+    struct h2t s = {.h = h, .len = len, .at_bol = 1};
+    ab_buf_init(&s.b, 0);
+    while (s.i < len) {
+        char c = h[s.i];
         if (c == '<') {
-            size_t j = i + 1;
-            int close = 0;
-            if (j < len && h[j] == '!') { /* comment or doctype */
-                const char *e = len - j > 2 && h[j + 1] == '-' ? strstr(h + j, "-->") : NULL;
-                if (e) {
-                    i = (size_t)(e - h) + 3;
-                } else {
-                    while (i < len && h[i] != '>')
-                        i++;
-                    i++;
-                }
-                continue;
-            }
-            if (j < len && h[j] == '/') {
-                close = 1;
-                j++;
-            }
-            size_t ns = j;
-            while (j < len && isalnum((unsigned char)h[j]))
-                j++;
-            size_t nlen = j - ns;
-            const char *name = h + ns;
-            while (j < len && h[j] != '>')
-                j++;
-            i = j + 1;
-            if ((nlen == 6 && (strncasecmp(name, "script", 6) == 0)) ||
-                (nlen == 5 && strncasecmp(name, "style", 5) == 0) ||
-                (nlen == 4 && strncasecmp(name, "head", 4) == 0) ||
-                (nlen == 5 && strncasecmp(name, "title", 5) == 0))
-                skip += close ? (skip > 0 ? -1 : 0) : 1;
-            if (nlen == 10 && strncasecmp(name, "blockquote", 10) == 0)
-                quote += close ? (quote > 0 ? -1 : 0) : 1;
-            if (block_tag(name, nlen) && !at_bol) {
-                if (ab_buf_putc(&b, '\n') != AB_OK)
-                    goto fail;
-                at_bol = 1;
-                space = 0;
-            }
+            if (h2t_tag(&s) < 0)
+                goto fail;
             continue;
         }
-        if (skip) {
-            i++;
+        if (s.skip) {
+            s.i++;
             continue;
         }
         if (c == '\r' || c == '\n' || c == '\t' || c == ' ') {
-            space = 1;
-            i++;
+            s.space = 1;
+            s.i++;
             continue;
         }
-        if (at_bol) {
-            for (int q = 0; q < quote && q < 16; q++)
-                if (ab_buf_putc(&b, '>') != AB_OK)
-                    goto fail;
-            if (quote && ab_buf_putc(&b, ' ') != AB_OK)
-                goto fail;
-            at_bol = 0;
-            space = 0;
-        } else if (space) {
-            if (ab_buf_putc(&b, ' ') != AB_OK)
-                goto fail;
-            space = 0;
-        }
-        if (c == '&') {
-            size_t j = i + 1;
-            while (j < len && j - i < 12 && h[j] != ';' && !isspace((unsigned char)h[j]))
-                j++;
-            if (j < len && h[j] == ';') {
-                const char *ent = h + i + 1;
-                size_t el = j - i - 1;
-                int done = 0;
-                if (el > 1 && ent[0] == '#') {
-                    char *end;
-                    unsigned long cp = (ent[1] == 'x' || ent[1] == 'X')
-                                           ? strtoul(ent + 2, &end, 16)
-                                           : strtoul(ent + 1, &end, 10);
-                    if (end == ent + el) {
-                        if (put_codepoint(&b, cp == 0xA0 ? 0x20 : cp) < 0)
-                            goto fail;
-                        done = 1;
-                    }
-                } else {
-                    for (size_t k = 0; k < sizeof entities / sizeof *entities; k++)
-                        if (strlen(entities[k].name) == el &&
-                            strncmp(entities[k].name, ent, el) == 0) {
-                            if (ab_buf_puts(&b, entities[k].utf8) != AB_OK)
-                                goto fail;
-                            done = 1;
-                            break;
-                        }
-                }
-                if (done) {
-                    i = j + 1;
-                    continue;
-                }
-            }
-        }
-        /* UTF-8 no-break space to a plain one, so words split cleanly */
-        if ((unsigned char)c == 0xC2 && i + 1 < len && (unsigned char)h[i + 1] == 0xA0) {
-            space = 1;
-            i += 2;
-            continue;
-        }
-        if (ab_buf_putc(&b, c) != AB_OK)
+        if (h2t_lead(&s) < 0)
             goto fail;
-        i++;
+        int ent = c == '&' ? h2t_entity(&s) : 0;
+        if (ent < 0)
+            goto fail;
+        if (ent)
+            continue;
+        /* UTF-8 no-break space to a plain one, so words split cleanly */
+        if ((unsigned char)c == 0xC2 && s.i + 1 < len && (unsigned char)h[s.i + 1] == 0xA0) {
+            s.space = 1;
+            s.i += 2;
+            continue;
+        }
+        if (ab_buf_putc(&s.b, c) != AB_OK)
+            goto fail;
+        s.i++;
     }
-    if (ab_buf_putc(&b, '\0') != AB_OK)
+    if (ab_buf_putc(&s.b, '\0') != AB_OK)
         goto fail;
-    b.len--;
-    return ab_buf_steal(&b);
+    s.b.len--;
+    return ab_buf_steal(&s.b);
 fail:
-    ab_buf_free(&b);
+    ab_buf_free(&s.b);
     return ab_strdup("");
 }
 
