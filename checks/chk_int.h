@@ -3,11 +3,14 @@
  * kinds) and the helpers they share.  Nothing outside checks/ includes it.
  *
  * Layout of the module, one job per file:
- *   chk.c           context, chk_run/chk_validate dispatch, Action remedy
+ *   chk.c           chk_run/chk_validate dispatch (the kinds' table),
+ *                   Action remedy
+ *   chk_ctx.c       the context: cached connections, the sources' table
  *   chk_res.c       the result list an outcome is built from
  *   chk_time.c      time zones (libical), periods, timestamp text
- *   chk_sql.c       what the SQL kinds share: timeouts, parameters,
- *                   identifier quoting, running a query on a source
+ *   chk_params.c    the named query parameters and '?' rewriting
+ *   chk_sql.c       what the SQL kinds share: timeouts, identifier
+ *                   quoting, running a query on a source
  *   chk_src_sqlite.c    the sqlite source
  *   chk_src_odbc.c      the odbc source
  *   chk_proc.c      child processes: fork/exec, capture, timeout, kill

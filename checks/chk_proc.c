@@ -158,94 +158,78 @@ static void keep_output(ab_buf *b, const char *p, size_t n, int *truncated)
         *truncated = 1;
 }
 
-enum ab_err chk_proc_run(const struct chk_proc_spec *s, struct chk_proc_res *r,
-                         ab_errmsg *em)
+/* With argv, the child writes exec's errno to errp when exec fails: then
+ * reap it and say it did not start (returns 1).  errp[1] is closed here. */
+static int exec_failed(int errp[2], pid_t pid, struct chk_proc_res *r)
 {
-    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, devnull = -1;
-    ab_buf out;
-    enum ab_err e = AB_OK;
-    int status = 0, reaped = 0, timed_out = 0;
+    close(errp[1]);
+    errp[1] = -1;
+    int er, status;
+    ssize_t n;
+    while ((n = read(errp[0], &er, sizeof er)) < 0 && errno == EINTR)
+        ;
+    if (n != (ssize_t)sizeof er)
+        return 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    r->end = CHK_PROC_NOSTART;
+    r->code = er;
+    return 1;
+}
+
+/*
+ * Read the child's output from fd into out until EOF or the deadline;
+ * once the child is gone, take only what is there, for a moment at most
+ * (a grandchild may hold the pipe open for ever, or keep writing: closing
+ * our end gives it SIGPIPE).  Returns 1 when the deadline passed; *reaped
+ * and *status say whether the child was waited for (status -1: lost).
+ */
+static int collect(int fd, pid_t pid, int64_t deadline, ab_buf *out, int *truncated,
+                   int *status, int *reaped)
+{
     int64_t drain_until = 0;
-    pid_t pid = -1;
-    memset(r, 0, sizeof *r);
-    ab_buf_init(&out, s->out_cap ? s->out_cap : CHK_OUTPUT_CAP);
-    int64_t start = chk_mono_ms();
-    int64_t deadline = start + (int64_t)(s->timeout_s > 0 ? s->timeout_s : CHK_DEFAULT_PROC_TIMEOUT) * 1000;
-
-    if (pipe2(outp, O_CLOEXEC) != 0 || (s->argv && pipe2(errp, O_CLOEXEC) != 0) ||
-        (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
-        r->end = CHK_PROC_NOSTART;
-        r->code = errno;
-        goto out;
-    }
-    pid = fork();
-    if (pid < 0) {
-        r->end = CHK_PROC_NOSTART;
-        r->code = errno;
-        goto out;
-    }
-    if (pid == 0)
-        child_main(s, devnull, outp[1], errp[1]);
-    /* Both sides set the group, so that a kill right after fork finds it. */
-    setpgid(pid, pid);
-    close(outp[1]);
-    outp[1] = -1;
-    if (s->argv) {
-        close(errp[1]);
-        errp[1] = -1;
-        int er;
-        ssize_t n;
-        while ((n = read(errp[0], &er, sizeof er)) < 0 && errno == EINTR)
-            ;
-        if (n == (ssize_t)sizeof er) {
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-            r->end = CHK_PROC_NOSTART;
-            r->code = er;
-            goto out;
-        }
-    }
-
-    /* Read until EOF; once the child is gone, take only what is there,
-     * for a moment at most (a grandchild may hold the pipe open for ever,
-     * or keep writing: closing our end gives it SIGPIPE). */
     for (;;) {
         int64_t now = chk_mono_ms();
-        if (reaped && now >= drain_until)
-            break;
-        if (now >= deadline) {
-            timed_out = 1;
-            break;
-        }
+        if (*reaped && now >= drain_until)
+            return 0;
+        if (now >= deadline)
+            return 1;
         int wait = (int)(deadline - now);
-        if (reaped)
+        if (*reaped)
             wait = 0;
         else if (wait > 100)
             wait = 100;
-        struct pollfd pfd = {outp[0], POLLIN, 0};
+        struct pollfd pfd = {fd, POLLIN, 0};
         int pr = poll(&pfd, 1, wait);
         if (pr < 0 && errno != EINTR)
-            break;
+            return 0;
         if (pr > 0) {
             char tmp[4096];
-            ssize_t n = read(outp[0], tmp, sizeof tmp);
+            ssize_t n = read(fd, tmp, sizeof tmp);
             if (n > 0)
-                keep_output(&out, tmp, (size_t)n, &r->truncated);
+                keep_output(out, tmp, (size_t)n, truncated);
             else if (n == 0 || (errno != EINTR && errno != EAGAIN))
-                break; /* EOF */
-        } else if (reaped) {
-            break;
+                return 0; /* EOF */
+        } else if (*reaped) {
+            return 0;
         }
-        if (!reaped) {
-            pid_t w = waitpid(pid, &status, WNOHANG);
+        if (!*reaped) {
+            pid_t w = waitpid(pid, status, WNOHANG);
             if (w == pid || (w < 0 && errno == ECHILD)) {
                 if (w < 0)
-                    status = -1;
-                reaped = 1;
+                    *status = -1;
+                *reaped = 1;
                 drain_until = chk_mono_ms() + 200;
             }
         }
     }
+}
+
+/* After the output is read: wait for the child (killing its group when
+ * the deadline passed) and record how it ended in r. */
+static void settle(pid_t pid, int status, int reaped, int timed_out, int64_t deadline,
+                   struct chk_proc_res *r)
+{
     if (!timed_out && !reaped) {
         /* EOF: the child closed its output; it should be ending now. */
         if (wait_until(pid, &status, deadline))
@@ -272,6 +256,43 @@ enum ab_err chk_proc_run(const struct chk_proc_spec *s, struct chk_proc_res *r,
         r->end = CHK_PROC_EXITED;
         r->code = WEXITSTATUS(status);
     }
+}
+
+enum ab_err chk_proc_run(const struct chk_proc_spec *s, struct chk_proc_res *r,
+                         ab_errmsg *em)
+{
+    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, devnull = -1;
+    ab_buf out;
+    enum ab_err e = AB_OK;
+    int status = 0, reaped = 0;
+    pid_t pid = -1;
+    memset(r, 0, sizeof *r);
+    ab_buf_init(&out, s->out_cap ? s->out_cap : CHK_OUTPUT_CAP);
+    int64_t start = chk_mono_ms();
+    int64_t deadline = start + (int64_t)(s->timeout_s > 0 ? s->timeout_s : CHK_DEFAULT_PROC_TIMEOUT) * 1000;
+
+    if (pipe2(outp, O_CLOEXEC) != 0 || (s->argv && pipe2(errp, O_CLOEXEC) != 0) ||
+        (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
+        r->end = CHK_PROC_NOSTART;
+        r->code = errno;
+        goto out;
+    }
+    pid = fork();
+    if (pid < 0) {
+        r->end = CHK_PROC_NOSTART;
+        r->code = errno;
+        goto out;
+    }
+    if (pid == 0)
+        child_main(s, devnull, outp[1], errp[1]);
+    /* Both sides set the group, so that a kill right after fork finds it. */
+    setpgid(pid, pid);
+    close(outp[1]);
+    outp[1] = -1;
+    if (s->argv && exec_failed(errp, pid, r))
+        goto out;
+    int timed_out = collect(outp[0], pid, deadline, &out, &r->truncated, &status, &reaped);
+    settle(pid, status, reaped, timed_out, deadline, r);
 out:
     r->elapsed_ms = chk_mono_ms() - start;
     for (int i = 0; i < 2; i++) {
