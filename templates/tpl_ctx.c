@@ -66,8 +66,9 @@ static const json_t *object_get(const json_t *obj, const struct tpl_part *key)
 }
 
 /* A pair not in the memo: ask jansson, and remember the answer in slot i,
- * in place of whatever pair had it. */
-static const json_t *fill(struct tpl_ctx *c, size_t i, const json_t *obj,
+ * in place of whatever pair had it.  Kept out of line so that a hit, in
+ * member(), needs no registers saved. */
+__attribute__((noinline)) static const json_t *fill(struct tpl_ctx *c, size_t i, const json_t *obj,
                           const struct tpl_part *key)
 {
     struct tpl_memo_slot *s = &c->memo[i];
@@ -79,7 +80,7 @@ static const json_t *fill(struct tpl_ctx *c, size_t i, const json_t *obj,
 }
 
 /* Keys of more than 16 bytes, whose heads matched. */
-static int same_tail(const struct tpl_part *a, const struct tpl_part *b)
+__attribute__((noinline)) static int same_tail(const struct tpl_part *a, const struct tpl_part *b)
 {
     return memcmp(a->s, b->s, a->len) == 0;
 }

@@ -32,6 +32,8 @@ struct rstate {
     ab_buf *out;
     size_t base;       /* out->len when the render started */
     size_t max;        /* most bytes this render may add */
+    size_t fast_end;   /* put() copies without ab_buf while len + n < this */
+    unsigned long max_steps;
     ab_errmsg *em;
     struct tpl_ctx ctx;
     ab_buf ind;        /* current indentation */
@@ -46,6 +48,28 @@ static enum ab_err render_list(struct rstate *r, const struct tpl_node *n,
 
 /* ---- output ----------------------------------------------------------- */
 
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/*
+ * Where put() may copy up to (exclusive): what the buffer has allocated
+ * (less the byte its NUL needs), and no further than either cap allows.
+ * 0 while nothing is allocated, so that the first put goes to ab_buf.
+ * A cap so large that one more overflows is as good as no cap here.
+ */
+static void set_fast_end(struct rstate *r)
+{
+    const ab_buf *b = r->out;
+    size_t end = b->data ? b->cap : 0;
+    if (b->max < SIZE_MAX)
+        end = min_size(end, b->max + 1);
+    if (r->max < SIZE_MAX - 1 - r->base)
+        end = min_size(end, r->base + r->max + 1);
+    r->fast_end = end;
+}
+
 /* Growth, the caps and their errors: what put() leaves to ab_buf. */
 static enum ab_err put_slow(struct rstate *r, const char *s, size_t n)
 {
@@ -57,22 +81,22 @@ static enum ab_err put_slow(struct rstate *r, const char *s, size_t n)
         return ab_fail(r->em, e, "out of memory while rendering");
     if (e)
         return ab_fail(r->em, e, "rendered output too large for its buffer");
+    set_fast_end(r);
     return AB_OK;
 }
 
 /*
  * A message is a few hundred short pieces, so the common case, room to
- * spare under every cap, is copied here without a call into ab_buf.  It
- * leaves the NUL that ab_buf keeps after its bytes to the end of the
- * render (tpl_render writes it): nobody reads the buffer in between.
- * There is always room for it, as ab_buf allocates one byte more than
- * its length.
+ * spare under every cap, is copied here with one compare and no call into
+ * ab_buf.  It leaves the NUL that ab_buf keeps after its bytes to the end
+ * of the render (tpl_render writes it): nobody reads the buffer in
+ * between.  len < fast_end always holds once the buffer exists, so the
+ * subtraction cannot wrap.
  */
 static inline enum ab_err put(struct rstate *r, const char *s, size_t n)
 {
     ab_buf *b = r->out;
-    if (n < b->cap - b->len && n <= b->max - b->len &&
-        n <= r->max - (b->len - r->base)) {
+    if (n < r->fast_end - b->len) {
         memcpy(b->data + b->len, s, n);
         b->len += n;
         return AB_OK;
@@ -130,18 +154,42 @@ static inline uint64_t has_zero_byte(uint64_t v)
     return (v - BYTES_01) & ~v & BYTES_80;
 }
 
-/* Does one of the 8 bytes at s need escaping?  Most values have no such
+/*
+ * Does one of the bytes of w need escaping?  Most values have no such
  * byte at all, and 8 at a time is several times fewer steps than a look
- * at each. */
-static inline int word_needs_escape(const char *s)
+ * at each.  (A zero byte is none of them: a short value can be padded.)
+ * Three tests cover the five: '&' (0x26) and '\'' (0x27) differ only in
+ * bit 0, '<' (0x3c) and '>' (0x3e) only in bit 1, so setting that bit
+ * in every byte makes each pair one value, and no other byte becomes it.
+ */
+static inline int word_needs_escape(uint64_t w)
+{
+    return (has_zero_byte((w | BYTES_01) ^ (BYTES_01 * '\'')) |
+            has_zero_byte((w | BYTES_01 * 2) ^ (BYTES_01 * '>')) |
+            has_zero_byte(w ^ (BYTES_01 * '"'))) != 0;
+}
+
+static inline uint64_t word_at(const char *s)
 {
     uint64_t w;
     memcpy(&w, s, sizeof w);
-    return (has_zero_byte(w ^ (BYTES_01 * '&')) |
-            has_zero_byte(w ^ (BYTES_01 * '<')) |
-            has_zero_byte(w ^ (BYTES_01 * '>')) |
-            has_zero_byte(w ^ (BYTES_01 * '"')) |
-            has_zero_byte(w ^ (BYTES_01 * '\''))) != 0;
+    return w;
+}
+
+/* Is there nothing to escape in s[0..n)?  The words of a longer value
+ * are checked in place (the last one overlapping its predecessor), a
+ * shorter one is padded with zero bytes. */
+static int nothing_to_escape(const char *s, size_t n)
+{
+    if (n < 8) {
+        uint64_t w = 0;
+        memcpy(&w, s, n);
+        return !word_needs_escape(w);
+    }
+    for (size_t i = 0; i + 8 <= n; i += 8)
+        if (word_needs_escape(word_at(s + i)))
+            return 0;
+    return !word_needs_escape(word_at(s + n - 8));
 }
 
 /* s[0..n) HTML-escaped: the runs between special bytes as they are. */
@@ -149,8 +197,10 @@ static enum ab_err put_escaped(struct rstate *r, const char *s, size_t n)
 {
     enum ab_err e;
     size_t run = 0, i = 0;
+    if (nothing_to_escape(s, n))
+        return put(r, s, n);
     while (i < n) {
-        if (n - i >= 8 && !word_needs_escape(s + i)) {
+        if (n - i >= 8 && !word_needs_escape(word_at(s + i))) {
             i += 8;
             continue;
         }
@@ -425,7 +475,7 @@ static enum ab_err render_list(struct rstate *r, const struct tpl_node *n,
         goto out;
     }
     for (; n; n = n->next) {
-        if (++r->steps > r->o->max_steps) {
+        if (++r->steps > r->max_steps) {
             e = ab_fail(r->em, AB_ETEMPLATE, "%s:%u: rendering took more than "
                         "%lu steps (runaway loop?)", n->owner->name, n->line,
                         r->o->max_steps);
@@ -480,12 +530,14 @@ enum ab_err tpl_render(const tpl *t, const json_t *data,
     r.base = out->len;
     r.max = o.max_output;
     r.em = em;
+    set_fast_end(&r);
     tpl_ctx_init(&r.ctx);
     ab_buf_init(&r.ind, 0);
     r.need_indent = 0;
     r.partials = 0;
     r.nesting = 0;
     r.steps = 0;
+    r.max_steps = o.max_steps;
     if (data && (e = push_ctx(&r, data)))
         goto out;
     if ((e = render_list(&r, t->root, NULL)))

@@ -99,12 +99,6 @@ oom:
     return ab_fail(em, AB_ENOMEM, "out of memory");
 }
 
-/* Can this check or kind name be used as a folder name? */
-static int usable_folder(const char *n)
-{
-    return n && *n && *n != '.' && !strchr(n, '/');
-}
-
 static int safe_file_name(const char *n)
 {
     if (!n || !*n || *n == '/')
@@ -147,80 +141,90 @@ static int is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Join up to three strings (NULL for none) into buf; the lengths are
- * known to fit.  Returns the length. */
-static size_t join(char *buf, const char *a, const char *b, const char *c,
-                   int nul_between)
+/*
+ * Look for file in each folder, under the check and kind folders first:
+ * the first that exists.  *out stays NULL when none does.  Returns an
+ * error only for a file that exists and cannot be read or compiled.
+ */
+static enum ab_err search(tpl_set *s, const char *file, const char *const *sub,
+                          size_t nsub, const tpl **out, ab_errmsg *em)
 {
-    size_t n = 0;
-    const char *v[3] = {a, b, c};
-    for (int i = 0; i < 3; i++) {
-        size_t k = v[i] ? strlen(v[i]) : 0;
-        memcpy(buf + n, v[i] ? v[i] : "", k);
-        n += k;
-        if (nul_between && i < 2)
-            buf[n++] = '\0';
+    ab_buf path;
+    enum ab_err e = AB_OK;
+    ab_buf_init(&path, 0);
+    for (size_t d = 0; d < s->ndirs && !*out && !e; d++) {
+        for (size_t i = 0; i <= nsub && !*out && !e; i++) {
+            ab_buf_reset(&path);
+            /* i == nsub: the folder itself, after the check and kind */
+            if (i < nsub ? ab_buf_printf(&path, "%s/%s/%s", s->dirs[d], sub[i], file)
+                         : ab_buf_printf(&path, "%s/%s", s->dirs[d], file))
+                e = ab_fail(em, AB_ENOMEM, "out of memory");
+            else if (is_file(path.data))
+                e = file_tpl(s, path.data, out, em);
+        }
     }
-    buf[n] = '\0';
-    return n;
+    ab_buf_free(&path);
+    return e;
+}
+
+/* n's length when it can be used as a folder name, else 0. */
+static size_t folder_len(const char *n)
+{
+    if (!n || !*n || *n == '.')
+        return 0;
+    size_t k = strlen(n);
+    return memchr(n, '/', k) ? 0 : k;
 }
 
 /*
- * Find file (e.g. "alert-opened.txt.mustache") for check and kind.  The
- * result, found or not, is remembered under the key "file\0sub1\0sub2":
- * a C string holds no NUL, so the fields cannot run into each other.
- * (This runs several times per message, so it builds no strings with
- * printf and allocates nothing once the cache is warm.)
+ * Find file (flen bytes, e.g. "alert-opened.txt.mustache") for check and
+ * kind.  The result, found or not, is remembered under the key
+ * "file\0sub1\0sub2": a C string holds no NUL, so the fields cannot run
+ * into each other.  (This runs a dozen times per message, so once the
+ * cache is warm it builds the key from known lengths, with no printf, and
+ * allocates nothing.)
  */
-static enum ab_err resolve(tpl_set *s, const char *file, const char *check,
-                           const char *kind, const tpl **out, ab_errmsg *em)
+static enum ab_err resolve(tpl_set *s, const char *file, size_t flen,
+                           const char *check, const char *kind,
+                           const tpl **out, ab_errmsg *em)
 {
-    const char *sub[3] = {NULL, NULL, NULL};
-    size_t nsub = 0;
+    const char *sub[2] = {NULL, NULL};
+    size_t sublen[2] = {0, 0}, nsub = 0;
+    size_t cl = folder_len(check), kl = folder_len(kind);
     char kbuf[512], *key = kbuf;
-    ab_buf path;
-    enum ab_err e = AB_OK;
+    enum ab_err e;
     *out = NULL;
-    if (usable_folder(check))
-        sub[nsub++] = check;
-    if (usable_folder(kind) && !(nsub && strcmp(kind, check) == 0))
-        sub[nsub++] = kind;
-    size_t need = strlen(file) + (sub[0] ? strlen(sub[0]) : 0) +
-                  (sub[1] ? strlen(sub[1]) : 0) + 3;
-    if (need > sizeof kbuf && !(key = ab_malloc(need)))
+    if (cl) {
+        sub[0] = check;
+        sublen[nsub++] = cl;
+    }
+    if (kl && !(cl == kl && memcmp(kind, check, kl) == 0)) {
+        sub[nsub] = kind;
+        sublen[nsub++] = kl;
+    }
+    size_t klen = flen + 1 + sublen[0] + 1 + sublen[1];
+    if (klen + 1 > sizeof kbuf && !(key = ab_malloc(klen + 1)))
         return ab_fail(em, AB_ENOMEM, "out of memory");
-    size_t klen = join(key, file, sub[0], sub[1], 1);
-    ab_buf_init(&path, 0);
+    memcpy(key, file, flen);
+    key[flen] = '\0';
+    memcpy(key + flen + 1, sub[0] ? sub[0] : "", sublen[0]);
+    key[flen + 1 + sublen[0]] = '\0';
+    memcpy(key + flen + 2 + sublen[0], sub[1] ? sub[1] : "", sublen[1]);
+    key[klen] = '\0';
     void **have = tpl_map_get(&s->lookups, key, klen);
     if (have) {
-        if (*have == &missing)
-            e = AB_ENOTFOUND;
-        else
+        e = *have == &missing ? AB_ENOTFOUND : AB_OK;
+        if (!e)
             *out = *have;
-        goto done;
+    } else if (!(e = search(s, file, sub, nsub, out, em))) {
+        if (tpl_map_put(&s->lookups, key, klen,
+                        *out ? (void *)*out : (void *)&missing))
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+        else
+            e = *out ? AB_OK : AB_ENOTFOUND;
     }
-    nsub++; /* the folder itself, after the check and kind folders */
-    for (size_t d = 0; d < s->ndirs && !*out; d++) {
-        for (size_t i = 0; i < nsub && !*out; i++) {
-            ab_buf_reset(&path);
-            if (sub[i] ? ab_buf_printf(&path, "%s/%s/%s", s->dirs[d], sub[i], file)
-                       : ab_buf_printf(&path, "%s/%s", s->dirs[d], file))
-                goto oom;
-            if (is_file(path.data) && (e = file_tpl(s, path.data, out, em)))
-                goto done;
-        }
-    }
-    if (tpl_map_put(&s->lookups, key, klen,
-                    *out ? (void *)*out : (void *)&missing))
-        goto oom;
-    e = *out ? AB_OK : AB_ENOTFOUND;
-    goto done;
-oom:
-    e = ab_fail(em, AB_ENOMEM, "out of memory");
-done:
     if (key != kbuf)
         ab_free(key);
-    ab_buf_free(&path);
     return e;
 }
 
@@ -244,14 +248,16 @@ enum ab_err tpl_set_get(tpl_set *s, const char *message, const char *part,
                         ab_errmsg *em)
 {
     char file[512];
+    size_t ml = folder_len(message), pl = folder_len(part);
     *out = NULL;
-    if (!usable_folder(message) || !usable_folder(part) ||
-        strlen(message) + strlen(part) + 11 > sizeof file)
+    if (!ml || !pl || ml + pl + 11 > sizeof file)
         return ab_fail(em, AB_EINVAL, "bad template name '%s.%s'",
                        message ? message : "", part ? part : "");
-    join(file, message, ".", part, 0);
-    memcpy(file + strlen(file), ".mustache", 10);
-    enum ab_err e = resolve(s, file, check, kind, out, em);
+    memcpy(file, message, ml);
+    file[ml] = '.';
+    memcpy(file + ml + 1, part, pl);
+    memcpy(file + ml + 1 + pl, ".mustache", 10);
+    enum ab_err e = resolve(s, file, ml + 1 + pl + 9, check, kind, out, em);
     return e == AB_ENOTFOUND ? not_found(s, file, em) : e;
 }
 
@@ -260,11 +266,13 @@ enum ab_err tpl_set_load_partial(void *scope, const char *name,
 {
     const struct tpl_set_scope *sc = scope;
     char file[512];
+    size_t n;
     *out = NULL;
-    if (!safe_file_name(name) || strlen(name) + 10 > sizeof file)
+    if (!safe_file_name(name) || (n = strlen(name)) + 10 > sizeof file)
         return AB_ENOTFOUND;
-    join(file, name, ".mustache", NULL, 0);
-    return resolve(sc->set, file, sc->check, sc->kind, out, em);
+    memcpy(file, name, n);
+    memcpy(file + n, ".mustache", 10);
+    return resolve(sc->set, file, n + 9, sc->check, sc->kind, out, em);
 }
 
 enum tpl_mode tpl_mode_for_part(const char *part)
