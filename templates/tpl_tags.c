@@ -421,6 +421,66 @@ static enum ab_err open_block(struct tpl_parser *p, struct tpl_node *n, size_t a
     return AB_OK;
 }
 
+/* {{>name}} or {{>*name}}; a standalone one indents what it expands to
+ * by the blanks left of it (ls..at). */
+static enum ab_err partial_tag(struct tpl_parser *p, size_t at, size_t end,
+                               int standalone, size_t ls, size_t rest,
+                               const char *c, size_t n)
+{
+    struct tpl_frame *f = &p->fr[p->nfr - 1];
+    struct tpl_node *node = new_node(p, TPL_N_PARTIAL, at);
+    enum ab_err e;
+    if (!node)
+        return tpl_oom(p);
+    if (n && c[0] == '*') {
+        node->dynamic = 1;
+        c++;
+        n--;
+        tpl_trim(&c, &n);
+    }
+    if ((e = make_name(p, at, c, n, node->dynamic, &node->name)) ||
+        (e = before(p, standalone, ls, at)))
+        return e;
+    node->indent = "";
+    if (standalone) {
+        node->at_bol = 1;
+        rel_indent(f, p->src + ls, at - ls, node);
+    }
+    p->pos = standalone ? rest : end;
+    if (f->kind != F_PARENT)
+        append(p, node);
+    return AB_OK;
+}
+
+/* {{<name}}: whether it stands alone is known only at its close tag, so
+ * the frame keeps the blanks to its left and where the node is linked. */
+static enum ab_err parent_tag(struct tpl_parser *p, size_t at, size_t end,
+                              const char *c, size_t n)
+{
+    struct tpl_frame *f = &p->fr[p->nfr - 1];
+    struct tpl_node *node = new_node(p, TPL_N_PARENT, at);
+    size_t ls;
+    enum ab_err e;
+    if (!node)
+        return tpl_oom(p);
+    int lc = left_clear(p, at, &ls);
+    if ((e = make_name(p, at, c, n, 0, &node->name)) ||
+        (e = before(p, lc, ls, at)))
+        return e;
+    node->indent = "";
+    struct tpl_node **link = f->tail;
+    append(p, node);
+    if ((e = push(p, F_PARENT, node)))
+        return e;
+    f = &p->fr[p->nfr - 1];
+    f->left_clear = lc;
+    f->ws_a = ls;
+    f->ws_b = at;
+    f->link = link;
+    p->pos = end;
+    return AB_OK;
+}
+
 enum ab_err tpl_tag(struct tpl_parser *p, size_t at, size_t end, char sig,
                        const char *c, size_t n)
 {
@@ -456,46 +516,9 @@ enum ab_err tpl_tag(struct tpl_parser *p, size_t at, size_t end, char sig,
         append(p, node);
         return push(p, F_SECTION, node);
     case '>':
-        if (!(node = new_node(p, TPL_N_PARTIAL, at)))
-            return tpl_oom(p);
-        if (n && c[0] == '*') {
-            node->dynamic = 1;
-            c++;
-            n--;
-            tpl_trim(&c, &n);
-        }
-        if ((e = make_name(p, at, c, n, node->dynamic, &node->name)) ||
-            (e = before(p, standalone, ls, at)))
-            return e;
-        node->indent = "";
-        if (standalone) {
-            node->at_bol = 1;
-            rel_indent(f, p->src + ls, at - ls, node);
-        }
-        p->pos = standalone ? rest : end;
-        if (f->kind != F_PARENT)
-            append(p, node);
-        return AB_OK;
-    case '<': {
-        if (!(node = new_node(p, TPL_N_PARENT, at)))
-            return tpl_oom(p);
-        int lc = left_clear(p, at, &ls);
-        if ((e = make_name(p, at, c, n, 0, &node->name)) ||
-            (e = before(p, lc, ls, at)))
-            return e;
-        node->indent = "";
-        struct tpl_node **link = f->tail;
-        append(p, node);
-        if ((e = push(p, F_PARENT, node)))
-            return e;
-        f = &p->fr[p->nfr - 1];
-        f->left_clear = lc;
-        f->ws_a = ls;
-        f->ws_b = at;
-        f->link = link;
-        p->pos = end;
-        return AB_OK;
-    }
+        return partial_tag(p, at, end, standalone, ls, rest, c, n);
+    case '<':
+        return parent_tag(p, at, end, c, n);
     case '$':
         if (!(node = new_node(p, TPL_N_BLOCK, at)))
             return tpl_oom(p);
