@@ -136,6 +136,88 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The pipes: in carries the notice, written whole before the program
+ * starts so that a program that never reads it cannot block us (or
+ * SIGPIPE us); err brings back what it says on stderr. */
+static enum ab_err open_pipes(const struct cfg_channel *ch, const struct store_delivery *d,
+                              int in[2], int err[2], ab_errmsg *em)
+{
+    if (pipe2(in, O_CLOEXEC) || pipe2(err, O_CLOEXEC | O_NONBLOCK))
+        return ab_fail(em, AB_ETEMPFAIL, "command %s: pipe: %s", ch->name, strerror(errno));
+    (void)fcntl(in[1], F_SETPIPE_SZ, (int)(d->len + 4096));
+    (void)fcntl(in[1], F_SETFL, O_NONBLOCK);
+    if (write(in[1], d->body, d->len) != (ssize_t)d->len)
+        return ab_fail(em, AB_EPERMFAIL, "command %s: the notice is too large for a pipe",
+                       ch->name);
+    close(in[1]);
+    in[1] = -1;
+    return AB_OK;
+}
+
+/* In the child: its own process group, the notice on stdin, stdout to
+ * /dev/null, stderr to the pipe; 127 when the program cannot be run. */
+static void child_exec(const struct vec *argv, const struct vec *env, int in_fd, int err_fd)
+{
+    setpgid(0, 0);
+    int null = open("/dev/null", O_WRONLY);
+    dup2(in_fd, 0);
+    if (null >= 0)
+        dup2(null, 1);
+    dup2(err_fd, 2);
+    execve(argv->v[0], argv->v, env->v);
+    _exit(127);
+}
+
+/* Wait for pid until the deadline (then kill its group), keeping what it
+ * says on err_fd, on one line, in why.  Returns 1 when it timed out. */
+static int wait_child(pid_t pid, int err_fd, int64_t deadline, char *why, size_t whysize,
+                      int *status)
+{
+    size_t wl = 0;
+    int done = 0, timed_out = 0;
+    while (!done) {
+        char buf[256];
+        ssize_t r;
+        while ((r = read(err_fd, buf, sizeof buf)) > 0)
+            for (ssize_t i = 0; i < r && wl + 1 < whysize; i++)
+                why[wl++] = buf[i] == '\n' ? ' ' : buf[i];
+        why[wl] = '\0';
+        pid_t w = waitpid(pid, status, WNOHANG);
+        if (w == pid) {
+            done = 1;
+        } else if (mono_ms() >= deadline) {
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            waitpid(pid, status, 0);
+            timed_out = done = 1;
+        } else {
+            struct timespec ts = {0, 10 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    while (wl && why[wl - 1] == ' ')
+        why[--wl] = '\0';
+    return timed_out;
+}
+
+/* Delivered (exit 0), retried, or failed for good (cannot be run). */
+static enum ab_err verdict(const struct cfg_channel *ch, const char *prog, int status,
+                           int timed_out, const char *why, ab_errmsg *em)
+{
+    if (timed_out)
+        return ab_fail(em, AB_ETEMPFAIL, "command %s: timed out after %llds", ch->name,
+                       (long long)(ch->timeout > 0 ? ch->timeout : 10));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return AB_OK;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        return ab_fail(em, AB_EPERMFAIL, "command %s: %s could not be run", ch->name, prog);
+    if (WIFEXITED(status))
+        return ab_fail(em, AB_ETEMPFAIL, "command %s: exit %d%s%s", ch->name,
+                       WEXITSTATUS(status), why[0] ? ": " : "", why);
+    return ab_fail(em, AB_ETEMPFAIL, "command %s: killed by signal %d", ch->name,
+                   WTERMSIG(status));
+}
+
 static enum ab_err send_one(const struct cfg_channel *ch, const struct store_delivery *d,
                         ab_errmsg *em)
 {
@@ -151,77 +233,22 @@ static enum ab_err send_one(const struct cfg_channel *ch, const struct store_del
         e = ab_fail(em, AB_ETEMPFAIL, "command %s: out of memory", ch->name);
         goto out;
     }
-    /* The notice is written into the pipe before the program starts, so
-     * a program that never reads it cannot block us (or SIGPIPE us). */
-    if (pipe2(in, O_CLOEXEC) || pipe2(err, O_CLOEXEC | O_NONBLOCK)) {
-        e = ab_fail(em, AB_ETEMPFAIL, "command %s: pipe: %s", ch->name, strerror(errno));
+    if ((e = open_pipes(ch, d, in, err, em)))
         goto out;
-    }
-    (void)fcntl(in[1], F_SETPIPE_SZ, (int)(d->len + 4096));
-    (void)fcntl(in[1], F_SETFL, O_NONBLOCK);
-    if (write(in[1], d->body, d->len) != (ssize_t)d->len) {
-        e = ab_fail(em, AB_EPERMFAIL, "command %s: the notice is too large for a pipe",
-                    ch->name);
-        goto out;
-    }
-    close(in[1]);
-    in[1] = -1;
     pid_t pid = fork();
     if (pid < 0) {
         e = ab_fail(em, AB_ETEMPFAIL, "command %s: fork: %s", ch->name, strerror(errno));
         goto out;
     }
-    if (pid == 0) {
-        setpgid(0, 0);
-        int null = open("/dev/null", O_WRONLY);
-        dup2(in[0], 0);
-        if (null >= 0)
-            dup2(null, 1);
-        dup2(err[1], 2);
-        execve(argv.v[0], argv.v, env.v);
-        _exit(127);
-    }
+    if (pid == 0)
+        child_exec(&argv, &env, in[0], err[1]);
     close(err[1]);
     err[1] = -1;
     char why[256] = "";
-    size_t wl = 0;
     int64_t deadline = mono_ms() + (ch->timeout > 0 ? ch->timeout : 10) * 1000;
-    int status = 0, done = 0, timed_out = 0;
-    while (!done) {
-        char buf[256];
-        ssize_t r;
-        while ((r = read(err[0], buf, sizeof buf)) > 0)
-            for (ssize_t i = 0; i < r && wl + 1 < sizeof why; i++)
-                why[wl++] = buf[i] == '\n' ? ' ' : buf[i];
-        why[wl] = '\0';
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid) {
-            done = 1;
-        } else if (mono_ms() >= deadline) {
-            kill(-pid, SIGKILL);
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            timed_out = done = 1;
-        } else {
-            struct timespec ts = {0, 10 * 1000000};
-            nanosleep(&ts, NULL);
-        }
-    }
-    while (wl && why[wl - 1] == ' ')
-        why[--wl] = '\0';
-    if (timed_out)
-        e = ab_fail(em, AB_ETEMPFAIL, "command %s: timed out after %llds", ch->name,
-                    (long long)(ch->timeout > 0 ? ch->timeout : 10));
-    else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        e = AB_OK;
-    else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        e = ab_fail(em, AB_EPERMFAIL, "command %s: %s could not be run", ch->name, argv.v[0]);
-    else if (WIFEXITED(status))
-        e = ab_fail(em, AB_ETEMPFAIL, "command %s: exit %d%s%s", ch->name,
-                    WEXITSTATUS(status), why[0] ? ": " : "", why);
-    else
-        e = ab_fail(em, AB_ETEMPFAIL, "command %s: killed by signal %d", ch->name,
-                    WTERMSIG(status));
+    int status = 0;
+    int timed_out = wait_child(pid, err[0], deadline, why, sizeof why, &status);
+    e = verdict(ch, argv.v[0], status, timed_out, why, em);
 out:
     for (int i = 0; i < 2; i++) {
         if (in[i] >= 0)

@@ -99,6 +99,105 @@ static void cross_checks(struct cfg_builder *b)
                  "ackbeat: checks notify people but there is no <mail transport=...>");
 }
 
+/* c's path, and its folder as an absolute path: relative paths in the
+ * file are relative to the file's folder, and an absolute folder keeps
+ * them stable when the daemon changes dir. */
+static enum ab_err set_paths(cfg *c, const char *path)
+{
+    c->path = ab_strdup(path);
+    char *tmp = ab_strdup(path);
+    if (!c->path || !tmp) {
+        ab_free(tmp);
+        return AB_ENOMEM;
+    }
+    char *d = dirname(tmp);
+    char *abs = realpath(d, NULL);
+    c->dir = abs ? ab_strdup(abs) : ab_strdup(d);
+    free(abs);
+    ab_free(tmp);
+    return c->dir ? AB_OK : AB_ENOMEM;
+}
+
+/* Parse the file into *doc and return its <ackbeat> root; NULL with a
+ * diagnostic in b and *e set when it cannot be read or is not ours. */
+static xmlNode *read_doc(struct cfg_builder *b, const char *path, xmlDoc **doc,
+                         enum ab_err *e)
+{
+    FILE *probe = fopen(path, "r");
+    if (!probe) {
+        cfg_errl(b, 0, "cannot read the file: %m");
+        *e = AB_EIO;
+        return NULL;
+    }
+    fclose(probe);
+
+    xmlSetStructuredErrorFunc(b, on_parse_error);
+    /* NONET: a config must never make ackbeat fetch a URL; no entity
+     * substitution either (no external entities). */
+    *doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    if (!*doc) {
+        if (b->ndiags == 0)
+            cfg_errl(b, 0, "not a well-formed XML file");
+        *e = AB_ECONFIG;
+        return NULL;
+    }
+    xmlNode *root = xmlDocGetRootElement(*doc);
+    if (!cfg_is(root, "ackbeat")) {
+        cfg_errl(b, root ? (int)xmlGetLineNo(root) : 0,
+                 "the root element must be <ackbeat>, not <%s>",
+                 root ? (const char *)root->name : "(none)");
+        *e = AB_ECONFIG;
+        return NULL;
+    }
+    return root;
+}
+
+/* Build the model from root, in the order references need (see the top
+ * of the file), then what spans sections, then the schema. */
+static void build_all(struct cfg_builder *b, xmlNode *root, xmlDoc *doc)
+{
+    b->root = root;
+    cfg_tidy_text(b, root);
+    cfg_build_global(b, root);
+    for (xmlNode *k = root->children; k; k = k->next)
+        if (cfg_is(k, "Schedules"))
+            cfg_build_windows(b, k);
+    for (xmlNode *k = root->children; k; k = k->next)
+        if (cfg_is(k, "schedule"))
+            cfg_build_schedule(b, k);
+    cfg_check_people_quiet(b);
+    for (xmlNode *k = root->children; k; k = k->next)
+        if (cfg_is(k, "sources"))
+            cfg_build_sources(b, k);
+    for (xmlNode *k = root->children; k; k = k->next)
+        if (cfg_is(k, "checks"))
+            cfg_build_checks(b, k);
+    for (xmlNode *k = root->children; k; k = k->next)
+        if (cfg_is(k, "maintenance"))
+            cfg_build_maintenance(b, k);
+    cross_checks(b);
+    cfg_validate_schema(b, doc);
+}
+
+/* The diagnostics into errors, by line, each message once; returns the
+ * load's result (AB_ECONFIG when there were any). */
+static enum ab_err report(struct cfg_builder *b, enum ab_err e, ab_buf *errors)
+{
+    if (b->oom)
+        return AB_ENOMEM;
+    if (!b->ndiags)
+        return e;
+    qsort(b->diags, b->ndiags, sizeof *b->diags, diag_cmp);
+    for (size_t i = 0; i < b->ndiags; i++) {
+        if (i && strcmp(b->diags[i].msg, b->diags[i - 1].msg) == 0)
+            continue;
+        if (ab_buf_puts(errors, b->diags[i].msg) || ab_buf_putc(errors, '\n'))
+            break;
+    }
+    return e ? e : AB_ECONFIG;
+}
+
 enum ab_err cfg_load(const char *path, cfg **out, ab_buf *errors)
 {
     enum ab_err e = AB_OK;
@@ -110,88 +209,12 @@ enum ab_err cfg_load(const char *path, cfg **out, ab_buf *errors)
     if (!c)
         return AB_ENOMEM;
     b.c = c;
-    c->path = ab_strdup(path);
-    char *tmp = ab_strdup(path);
-    if (!c->path || !tmp) {
-        ab_free(tmp);
-        e = AB_ENOMEM;
+    if ((e = set_paths(c, path)))
         goto out;
-    }
-    /* Relative paths in the file are relative to the file's folder; an
-     * absolute folder keeps them stable when the daemon changes dir. */
-    char *d = dirname(tmp);
-    char *abs = realpath(d, NULL);
-    c->dir = abs ? ab_strdup(abs) : ab_strdup(d);
-    free(abs);
-    ab_free(tmp);
-    if (!c->dir) {
-        e = AB_ENOMEM;
-        goto out;
-    }
-
-    FILE *probe = fopen(path, "r");
-    if (!probe) {
-        cfg_errl(&b, 0, "cannot read the file: %m");
-        e = AB_EIO;
-        goto report;
-    }
-    fclose(probe);
-
-    xmlSetStructuredErrorFunc(&b, on_parse_error);
-    /* NONET: a config must never make ackbeat fetch a URL; no entity
-     * substitution either (no external entities). */
-    doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
-    xmlSetStructuredErrorFunc(NULL, NULL);
-    if (!doc) {
-        if (b.ndiags == 0)
-            cfg_errl(&b, 0, "not a well-formed XML file");
-        e = AB_ECONFIG;
-        goto report;
-    }
-    xmlNode *root = xmlDocGetRootElement(doc);
-    if (!cfg_is(root, "ackbeat")) {
-        cfg_errl(&b, root ? (int)xmlGetLineNo(root) : 0,
-                 "the root element must be <ackbeat>, not <%s>",
-                 root ? (const char *)root->name : "(none)");
-        e = AB_ECONFIG;
-        goto report;
-    }
-    b.root = root;
-    cfg_tidy_text(&b, root);
-    cfg_build_global(&b, root);
-    for (xmlNode *k = root->children; k; k = k->next)
-        if (cfg_is(k, "Schedules"))
-            cfg_build_windows(&b, k);
-    for (xmlNode *k = root->children; k; k = k->next)
-        if (cfg_is(k, "schedule"))
-            cfg_build_schedule(&b, k);
-    cfg_check_people_quiet(&b);
-    for (xmlNode *k = root->children; k; k = k->next)
-        if (cfg_is(k, "sources"))
-            cfg_build_sources(&b, k);
-    for (xmlNode *k = root->children; k; k = k->next)
-        if (cfg_is(k, "checks"))
-            cfg_build_checks(&b, k);
-    for (xmlNode *k = root->children; k; k = k->next)
-        if (cfg_is(k, "maintenance"))
-            cfg_build_maintenance(&b, k);
-    cross_checks(&b);
-    cfg_validate_schema(&b, doc);
-
-report:
-    if (b.oom) {
-        e = AB_ENOMEM;
-    } else if (b.ndiags) {
-        if (!e)
-            e = AB_ECONFIG;
-        qsort(b.diags, b.ndiags, sizeof *b.diags, diag_cmp);
-        for (size_t i = 0; i < b.ndiags; i++) {
-            if (i && strcmp(b.diags[i].msg, b.diags[i - 1].msg) == 0)
-                continue;
-            if (ab_buf_puts(errors, b.diags[i].msg) || ab_buf_putc(errors, '\n'))
-                break;
-        }
-    }
+    xmlNode *root = read_doc(&b, path, &doc, &e);
+    if (root)
+        build_all(&b, root, doc);
+    e = report(&b, e, errors);
 out:
     for (size_t i = 0; i < b.ndiags; i++)
         ab_free(b.diags[i].msg);
