@@ -273,8 +273,8 @@ static void set_options(CURL *c, const struct cfg_inbox *ib, const char *passwor
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
     long ssl = ib->tls == CFG_TLS_REQUIRED ? CURLUSESSL_ALL
-             : ib->tls == CFG_TLS_NONE    ? CURLUSESSL_NONE
-                                          : CURLUSESSL_TRY;
+               : ib->tls == CFG_TLS_NONE   ? CURLUSESSL_NONE
+                                           : CURLUSESSL_TRY;
     curl_easy_setopt(c, CURLOPT_USE_SSL, ssl);
 }
 

@@ -542,7 +542,8 @@ static int read_fields(struct inbox_msg *m, GMimeMessage *msg, GMimeHeaderList *
     if (from && internet_address_list_length(from) > 0) {
         InternetAddress *ia = internet_address_list_get_address(from, 0);
         if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-            const char *a = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+            const char *a =
+                internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
             if (a && *a)
                 m->from_addr = dup_lower(a);
         }

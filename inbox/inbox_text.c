@@ -353,7 +353,8 @@ static int h2t_entity(struct h2t *s)
         }
     } else {
         for (size_t k = 0; k < sizeof entities / sizeof *entities; k++)
-            if (strlen(entities[k].name) == el && strncmp(entities[k].name, ent, el) == 0) {
+            if (strlen(entities[k].name) == el &&
+                strncmp(entities[k].name, ent, el) == 0) {
                 if (ab_buf_puts(&s->b, entities[k].utf8) != AB_OK)
                     return -1;
                 done = 1;
@@ -393,7 +394,8 @@ char *inbox_html_to_text(const char *h, size_t len)
         if (ent)
             continue;
         /* UTF-8 no-break space to a plain one, so words split cleanly */
-        if ((unsigned char)c == 0xC2 && s.i + 1 < len && (unsigned char)h[s.i + 1] == 0xA0) {
+        if ((unsigned char)c == 0xC2 && s.i + 1 < len &&
+            (unsigned char)h[s.i + 1] == 0xA0) {
             s.space = 1;
             s.i += 2;
             continue;

@@ -306,99 +306,130 @@ static sched_lt in_frame(const struct event *ev, const struct when *w)
     return sched_zone_local(ev->zone, t);
 }
 
-static enum ab_err add_event(sched_calendar *c, icalcomponent *ve, int line,
-                             ab_errmsg *em)
+/* DTSTART, then DTEND or DURATION: the event's start, its frame (zone or
+ * floating) and its wall-clock length. */
+static enum ab_err event_span(sched_calendar *c, icalcomponent *ve, int line,
+                              struct event *ev, ab_errmsg *em)
 {
     enum ab_err rc;
-    struct event ev = {0};
     struct when w;
     const char *name = c->name;
-    icalproperty *p;
-
-    p = icalcomponent_get_first_property(ve, ICAL_STATUS_PROPERTY);
-    if (p && icalproperty_get_status(p) == ICAL_STATUS_CANCELLED)
-        return AB_OK;
-    ev.line = line;
-    p = icalcomponent_get_first_property(ve, ICAL_DTSTART_PROPERTY);
+    icalproperty *p = icalcomponent_get_first_property(ve, ICAL_DTSTART_PROPERTY);
     if (!p)
         return ab_fail(em, AB_EPARSE, "%s:%d: VEVENT without DTSTART", name,
                        line);
     struct icaltimetype ds = icalproperty_get_dtstart(p);
     if ((rc = prop_when(c, p, ds, &w, em)) != AB_OK)
         return ab_failctx(em, rc, "%s:%d: DTSTART", name, line);
-    ev.start = w.l;
-    ev.zone = w.zone;
-    ev.floating = w.floating;
+    ev->start = w.l;
+    ev->zone = w.zone;
+    ev->floating = w.floating;
     int all_day = w.is_date;
 
     if ((p = icalcomponent_get_first_property(ve, ICAL_DTEND_PROPERTY))) {
         struct when e;
         if ((rc = prop_when(c, p, icalproperty_get_dtend(p), &e, em)) != AB_OK)
             return ab_failctx(em, rc, "%s:%d: DTEND", name, line);
-        ev.dur = in_frame(&ev, &e) - ev.start;
+        ev->dur = in_frame(ev, &e) - ev->start;
     } else if ((p = icalcomponent_get_first_property(ve,
                                                      ICAL_DURATION_PROPERTY))) {
-        ev.dur = icaldurationtype_as_int(icalproperty_get_duration(p));
+        ev->dur = icaldurationtype_as_int(icalproperty_get_duration(p));
     } else {
-        ev.dur = all_day ? SCHED_DAY : 0; /* RFC 5545 3.6.1 */
+        ev->dur = all_day ? SCHED_DAY : 0; /* RFC 5545 3.6.1 */
     }
-    if (ev.dur < 0)
+    if (ev->dur < 0)
         return ab_fail(em, AB_EPARSE, "%s:%d: VEVENT ends before it starts",
                        name, line);
+    return AB_OK;
+}
+
+/* The event's RRULE, if it has one, iterated from its start in its zone. */
+static enum ab_err event_rrule(sched_calendar *c, icalcomponent *ve, int line,
+                               struct event *ev, ab_errmsg *em)
+{
+    icalproperty *p = icalcomponent_get_first_property(ve, ICAL_RRULE_PROPERTY);
+    if (!p)
+        return AB_OK;
+    struct icalrecurrencetype r = icalproperty_get_rrule(p);
+    char what[64];
+    snprintf(what, sizeof what, "%s:%d: RRULE", c->name, line);
+    if (r.freq == ICAL_SECONDLY_RECURRENCE)
+        return ab_fail(em, AB_EINVAL, "%s: FREQ=SECONDLY is not supported",
+                       what);
+    return sched_rr_new(&r, ev->start, ev->zone, what, &ev->rr, em);
+}
+
+/* The event's EXDATEs, each a local start in the event's frame or a whole
+ * local day.  AB_ENOMEM without a message (add_event writes it). */
+static enum ab_err event_exdates(sched_calendar *c, icalcomponent *ve, int line,
+                                 struct event *ev, ab_errmsg *em)
+{
+    for (icalproperty *p = icalcomponent_get_first_property(ve, ICAL_EXDATE_PROPERTY);
+         p; p = icalcomponent_get_next_property(ve, ICAL_EXDATE_PROPERTY)) {
+        struct when x;
+        enum ab_err rc = prop_when(c, p, icalproperty_get_exdate(p), &x, em);
+        if (rc != AB_OK) {
+            ab_failctx(em, rc, "%s:%d: EXDATE", c->name, line);
+            return rc;
+        }
+        struct exd *nv = ab_realloc(ev->ex, (ev->nex + 1) * sizeof *nv);
+        if (!nv)
+            return AB_ENOMEM;
+        ev->ex = nv;
+        ev->ex[ev->nex].is_date = x.is_date;
+        ev->ex[ev->nex].v = x.is_date ? sched_fdiv(x.l, SCHED_DAY)
+                                      : in_frame(ev, &x);
+        ev->nex++;
+    }
+    return AB_OK;
+}
+
+/* The event's RDATEs (date-times), as local starts in the event's frame.
+ * AB_ENOMEM without a message (add_event writes it). */
+static enum ab_err event_rdates(sched_calendar *c, icalcomponent *ve, int line,
+                                struct event *ev, ab_errmsg *em)
+{
+    for (icalproperty *p = icalcomponent_get_first_property(ve, ICAL_RDATE_PROPERTY);
+         p; p = icalcomponent_get_next_property(ve, ICAL_RDATE_PROPERTY)) {
+        struct icaldatetimeperiodtype rd = icalproperty_get_rdate(p);
+        struct when x;
+        if (icaltime_is_null_time(rd.time))
+            continue; /* PERIOD values are not supported: ignored */
+        enum ab_err rc = prop_when(c, p, rd.time, &x, em);
+        if (rc != AB_OK) {
+            ab_failctx(em, rc, "%s:%d: RDATE", c->name, line);
+            return rc;
+        }
+        sched_lt *nv = ab_realloc(ev->rd, (ev->nrd + 1) * sizeof *nv);
+        if (!nv)
+            return AB_ENOMEM;
+        ev->rd = nv;
+        ev->rd[ev->nrd++] = in_frame(ev, &x);
+    }
+    return AB_OK;
+}
+
+static enum ab_err add_event(sched_calendar *c, icalcomponent *ve, int line,
+                             ab_errmsg *em)
+{
+    struct event ev = {0};
+    icalproperty *p = icalcomponent_get_first_property(ve, ICAL_STATUS_PROPERTY);
+    if (p && icalproperty_get_status(p) == ICAL_STATUS_CANCELLED)
+        return AB_OK;
+    ev.line = line;
+    enum ab_err rc = event_span(c, ve, line, &ev, em);
+    if (rc != AB_OK)
+        return rc;
 
     rc = AB_ENOMEM;
     const char *summary = icalcomponent_get_summary(ve);
     if (!(ev.summary = ab_strdup(summary ? summary : "")))
         goto out;
-    if ((p = icalcomponent_get_first_property(ve, ICAL_RRULE_PROPERTY))) {
-        struct icalrecurrencetype r = icalproperty_get_rrule(p);
-        char what[64];
-        snprintf(what, sizeof what, "%s:%d: RRULE", name, line);
-        if (r.freq == ICAL_SECONDLY_RECURRENCE) {
-            rc = ab_fail(em, AB_EINVAL, "%s: FREQ=SECONDLY is not supported",
-                         what);
-            goto out;
-        }
-        if ((rc = sched_rr_new(&r, ev.start, ev.zone, what, &ev.rr, em)) !=
-            AB_OK)
-            goto out;
-        rc = AB_ENOMEM;
-    }
-    for (p = icalcomponent_get_first_property(ve, ICAL_EXDATE_PROPERTY); p;
-         p = icalcomponent_get_next_property(ve, ICAL_EXDATE_PROPERTY)) {
-        struct when x;
-        if ((rc = prop_when(c, p, icalproperty_get_exdate(p), &x, em)) !=
-            AB_OK) {
-            ab_failctx(em, rc, "%s:%d: EXDATE", name, line);
-            goto out;
-        }
-        rc = AB_ENOMEM;
-        struct exd *nv = ab_realloc(ev.ex, (ev.nex + 1) * sizeof *nv);
-        if (!nv)
-            goto out;
-        ev.ex = nv;
-        ev.ex[ev.nex].is_date = x.is_date;
-        ev.ex[ev.nex].v = x.is_date ? sched_fdiv(x.l, SCHED_DAY)
-                                    : in_frame(&ev, &x);
-        ev.nex++;
-    }
-    for (p = icalcomponent_get_first_property(ve, ICAL_RDATE_PROPERTY); p;
-         p = icalcomponent_get_next_property(ve, ICAL_RDATE_PROPERTY)) {
-        struct icaldatetimeperiodtype rd = icalproperty_get_rdate(p);
-        struct when x;
-        if (icaltime_is_null_time(rd.time))
-            continue; /* PERIOD values are not supported: ignored */
-        if ((rc = prop_when(c, p, rd.time, &x, em)) != AB_OK) {
-            ab_failctx(em, rc, "%s:%d: RDATE", name, line);
-            goto out;
-        }
-        rc = AB_ENOMEM;
-        sched_lt *nv = ab_realloc(ev.rd, (ev.nrd + 1) * sizeof *nv);
-        if (!nv)
-            goto out;
-        ev.rd = nv;
-        ev.rd[ev.nrd++] = in_frame(&ev, &x);
-    }
+    if ((rc = event_rrule(c, ve, line, &ev, em)) != AB_OK ||
+        (rc = event_exdates(c, ve, line, &ev, em)) != AB_OK ||
+        (rc = event_rdates(c, ve, line, &ev, em)) != AB_OK)
+        goto out;
+    rc = AB_ENOMEM;
     struct event *nv = ab_realloc(c->ev, (c->nev + 1) * sizeof *nv);
     if (!nv)
         goto out;
@@ -407,7 +438,7 @@ static enum ab_err add_event(sched_calendar *c, icalcomponent *ve, int line,
     return AB_OK;
 out:
     if (rc == AB_ENOMEM)
-        ab_fail(em, rc, "%s: out of memory", name);
+        ab_fail(em, rc, "%s: out of memory", c->name);
     ab_free(ev.summary);
     sched_rr_free(ev.rr);
     ab_free(ev.ex);

@@ -73,10 +73,90 @@ static struct icalrecurrencetype ical_parse(const char *s, int *ok)
     return r;
 }
 
+/* Our own pass over the parts of buf, before libical's, so that the
+ * message can name the part at fault: each is a known NAME=VALUE.  OUT
+ * *freq (NULL when there is no FREQ) and *freq_len, its value. */
+static enum ab_err check_parts(const char *buf, const char **freq, size_t *freq_len,
+                               ab_errmsg *em)
+{
+    for (const char *p = buf; *p;) {
+        size_t len = strcspn(p, ";");
+        const char *eq = memchr(p, '=', len);
+        if (len > 0) {
+            size_t kl = eq ? (size_t)(eq - p) : len;
+            int known = 0;
+            for (size_t i = 0; i < sizeof known_parts / sizeof *known_parts;
+                 i++)
+                if (strlen(known_parts[i]) == kl &&
+                    strncasecmp(p, known_parts[i], kl) == 0)
+                    known = 1;
+            if (!eq || !known)
+                return ab_fail(em, AB_EPARSE,
+                               "rrule \"%s\": \"%.*s\" is not a rule part "
+                               "(NAME=VALUE)",
+                               buf, (int)len, p);
+            if (kl == 4 && strncasecmp(p, "FREQ", 4) == 0) {
+                *freq = eq + 1;
+                *freq_len = len - kl - 1;
+            }
+        }
+        p += len;
+        if (*p == ';')
+            p++;
+    }
+    return AB_OK;
+}
+
+/* libical refused buf as a whole: find the part it refuses on its own
+ * (each tried after FREQ, whose index in freqs is fi). */
+static enum ab_err refused_part(const char *buf, int fi, ab_errmsg *em)
+{
+    char part[1024];
+    int ok;
+    for (const char *p = buf; *p;) {
+        size_t len = strcspn(p, ";");
+        snprintf(part, sizeof part, "FREQ=%s;%.*s", freqs[fi], (int)len, p);
+        (void)ical_parse(part, &ok);
+        if (len > 0 && !ok && strncasecmp(p, "FREQ=", 5) != 0)
+            return ab_fail(em, AB_EPARSE, "rrule \"%s\": %.*s is invalid",
+                           buf, (int)len, p);
+        p += len;
+        if (*p == ';')
+            p++;
+    }
+    return ab_fail(em, AB_EPARSE,
+                   "rrule \"%s\": invalid combination of parts", buf);
+}
+
+/* What libical reads but we refuse: an INTERVAL out of range or one it
+ * would get wrong, a COUNT too large to expand. */
+static enum ab_err check_limits(const char *buf, int fi,
+                                const struct icalrecurrencetype *r, ab_errmsg *em)
+{
+    if (r->interval < 1 || r->interval > 1000)
+        return ab_fail(em, AB_ERANGE, "rrule \"%s\": INTERVAL must be 1-1000",
+                       buf);
+    /* libical 3.0 loses the INTERVAL's phase when it skips hours that
+     * BYHOUR rules out, unless the interval divides the hour (MINUTELY) or
+     * the day (HOURLY); such rules would fire at the wrong times. */
+    if (r->interval > 1 && has_by(r->by_hour) &&
+        ((r->freq == ICAL_MINUTELY_RECURRENCE && 60 % r->interval != 0) ||
+         (r->freq == ICAL_HOURLY_RECURRENCE && 24 % r->interval != 0)))
+        return ab_fail(em, AB_EINVAL,
+                       "rrule \"%s\": INTERVAL=%d with FREQ=%s and BYHOUR is "
+                       "not supported (the interval must divide %s)",
+                       buf, r->interval, freqs[fi],
+                       fi == 1 ? "60 minutes" : "24 hours");
+    if (r->count > SCHED_RR_MAX_COUNT)
+        return ab_fail(em, AB_ERANGE, "rrule \"%s\": COUNT above %d", buf,
+                       SCHED_RR_MAX_COUNT);
+    return AB_OK;
+}
+
 enum ab_err sched_rr_parse(const char *text, struct icalrecurrencetype *rule,
                            ab_errmsg *em)
 {
-    char buf[1024], part[1024];
+    char buf[1024];
     const char *freq = NULL;
     size_t freq_len = 0;
     if (!text)
@@ -95,32 +175,9 @@ enum ab_err sched_rr_parse(const char *text, struct icalrecurrencetype *rule,
         return ab_fail(em, AB_EPARSE, "rrule \"%.40s...\": too long", text);
     memcpy(buf, text, n);
     buf[n] = '\0';
-    /* Our own pass first, so the message can name the part. */
-    for (const char *p = buf; *p;) {
-        size_t len = strcspn(p, ";");
-        const char *eq = memchr(p, '=', len);
-        if (len > 0) {
-            size_t kl = eq ? (size_t)(eq - p) : len;
-            int known = 0;
-            for (size_t i = 0; i < sizeof known_parts / sizeof *known_parts;
-                 i++)
-                if (strlen(known_parts[i]) == kl &&
-                    strncasecmp(p, known_parts[i], kl) == 0)
-                    known = 1;
-            if (!eq || !known)
-                return ab_fail(em, AB_EPARSE,
-                               "rrule \"%s\": \"%.*s\" is not a rule part "
-                               "(NAME=VALUE)",
-                               buf, (int)len, p);
-            if (kl == 4 && strncasecmp(p, "FREQ", 4) == 0) {
-                freq = eq + 1;
-                freq_len = len - kl - 1;
-            }
-        }
-        p += len;
-        if (*p == ';')
-            p++;
-    }
+    enum ab_err e = check_parts(buf, &freq, &freq_len, em);
+    if (e != AB_OK)
+        return e;
     if (!freq)
         return ab_fail(em, AB_EPARSE, "rrule \"%s\": FREQ is required", buf);
     int fi = -1;
@@ -137,39 +194,10 @@ enum ab_err sched_rr_parse(const char *text, struct icalrecurrencetype *rule,
                        buf);
     int ok;
     struct icalrecurrencetype r = ical_parse(buf, &ok);
-    if (!ok) {
-        /* Find the part libical refuses on its own. */
-        for (const char *p = buf; *p;) {
-            size_t len = strcspn(p, ";");
-            snprintf(part, sizeof part, "FREQ=%s;%.*s", freqs[fi], (int)len, p);
-            (void)ical_parse(part, &ok);
-            if (len > 0 && !ok && strncasecmp(p, "FREQ=", 5) != 0)
-                return ab_fail(em, AB_EPARSE, "rrule \"%s\": %.*s is invalid",
-                               buf, (int)len, p);
-            p += len;
-            if (*p == ';')
-                p++;
-        }
-        return ab_fail(em, AB_EPARSE,
-                       "rrule \"%s\": invalid combination of parts", buf);
-    }
-    if (r.interval < 1 || r.interval > 1000)
-        return ab_fail(em, AB_ERANGE, "rrule \"%s\": INTERVAL must be 1-1000",
-                       buf);
-    /* libical 3.0 loses the INTERVAL's phase when it skips hours that
-     * BYHOUR rules out, unless the interval divides the hour (MINUTELY) or
-     * the day (HOURLY); such rules would fire at the wrong times. */
-    if (r.interval > 1 && has_by(r.by_hour) &&
-        ((r.freq == ICAL_MINUTELY_RECURRENCE && 60 % r.interval != 0) ||
-         (r.freq == ICAL_HOURLY_RECURRENCE && 24 % r.interval != 0)))
-        return ab_fail(em, AB_EINVAL,
-                       "rrule \"%s\": INTERVAL=%d with FREQ=%s and BYHOUR is "
-                       "not supported (the interval must divide %s)",
-                       buf, r.interval, freqs[fi],
-                       fi == 1 ? "60 minutes" : "24 hours");
-    if (r.count > SCHED_RR_MAX_COUNT)
-        return ab_fail(em, AB_ERANGE, "rrule \"%s\": COUNT above %d", buf,
-                       SCHED_RR_MAX_COUNT);
+    if (!ok)
+        return refused_part(buf, fi, em);
+    if ((e = check_limits(buf, fi, &r, em)) != AB_OK)
+        return e;
     *rule = r;
     return AB_OK;
 }
