@@ -190,34 +190,27 @@ static int naive_next(struct naive *n, ab_time after, ab_time *out)
 
 /* ---- main ------------------------------------------------------------------- */
 
-int main(int argc, char **argv)
-{
-    size_t nsched = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
-    size_t nyear = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
-    const size_t nbase = nsched < 1000 ? nsched : 1000, nyear_base = 12;
+/* One run: the schedules, sched_next's answers, and the timings. */
+struct run {
+    size_t nsched, nbase, ny, nyear_base;
     ab_time at, y0, y1;
-    if (ab_time_parse("2026-06-15T12:34:56Z", &at) ||
-        ab_time_parse("2026-01-01T00:00:00Z", &y0) ||
-        ab_time_parse("2027-01-01T00:00:00Z", &y1))
-        return 1;
-    make_windows();
+    sched **all;
+    ab_time *fast; /* sched_next(all[i], at) */
+    int *found;
+    long *count;   /* fires of all[i] in 2026 */
+    long fires;
+    size_t agree, yagree;
+    double t_build, t_next, t_naive, t_year, t_year_naive;
+};
 
-    double t0 = now_s();
-    sched **all = malloc(nsched * sizeof *all);
-    ab_time *fast = malloc(nsched * sizeof *fast);
-    int *found = malloc(nsched * sizeof *found);
-    if (!all || !fast || !found)
-        return 1;
-    for (size_t i = 0; i < nsched; i++)
-        all[i] = build(spec_of(i));
-    double t_build = now_s() - t0;
-
-    /* next: every schedule once. */
+/* next: every schedule once (BENCH_SCHED_DETAIL: by kind, and the slow). */
+static void time_next(struct run *r)
+{
     double by_kind[3] = {0, 0, 0};
-    t0 = now_s();
-    for (size_t i = 0; i < nsched; i++) {
+    double t0 = now_s();
+    for (size_t i = 0; i < r->nsched; i++) {
         double a = getenv("BENCH_SCHED_DETAIL") ? now_s() : 0;
-        found[i] = sched_next(all[i], at, &fast[i]) == AB_OK;
+        r->found[i] = sched_next(r->all[i], r->at, &r->fast[i]) == AB_OK;
         if (getenv("BENCH_SCHED_DETAIL")) {
             double d = now_s() - a;
             by_kind[spec_of(i).kind] += d;
@@ -227,95 +220,132 @@ int main(int argc, char **argv)
                         spec_of(i).zone, d * 1e3);
         }
     }
-    double t_next = now_s() - t0;
+    r->t_next = now_s() - t0;
     if (getenv("BENCH_SCHED_DETAIL"))
         printf("by kind: cron %.3f s, rrule %.3f s, every %.3f s\n", by_kind[0],
                by_kind[1], by_kind[2]);
+}
 
-    /* next, naive: an even sample. */
-    size_t agree = 0, step = nsched / nbase;
-    t0 = now_s();
-    for (size_t k = 0; k < nbase; k++) {
+/* next, naive: an even sample, each answer compared with sched_next's. */
+static void time_next_naive(struct run *r)
+{
+    size_t step = r->nsched / r->nbase;
+    double t0 = now_s();
+    for (size_t k = 0; k < r->nbase; k++) {
         size_t i = k * step;
         struct naive n;
         ab_time nx = 0;
         naive_init(&n, spec_of(i));
-        int f = naive_next(&n, at, &nx);
+        int f = naive_next(&n, r->at, &nx);
         naive_done(&n);
-        if (f == found[i] && (!f || nx == fast[i]))
-            agree++;
+        if (f == r->found[i] && (!f || nx == r->fast[i]))
+            r->agree++;
         else {
             char a[40], b[40];
             fprintf(stderr, "disagree #%zu: fast %s naive %s\n", i,
-                    found[i] ? ab_time_format(fast[i], a, 40) : "none",
+                    r->found[i] ? ab_time_format(r->fast[i], a, 40) : "none",
                     f ? ab_time_format(nx, b, 40) : "none");
         }
     }
-    double t_naive = now_s() - t0;
+    r->t_naive = now_s() - t0;
+}
 
-    /* year: all fire times of 2026. */
-    long fires = 0;
-    size_t ny = nyear < nsched ? nyear : nsched;
-    long *count = calloc(ny, sizeof *count);
-    t0 = now_s();
-    for (size_t i = 0; i < ny; i++) {
-        ab_time t = y0 - 1, nx;
-        while (sched_next(all[i], t, &nx) == AB_OK && nx < y1) {
-            count[i]++;
+/* year: all fire times of 2026, by sched_next and naively on a sample. */
+static void time_year(struct run *r)
+{
+    double t0 = now_s();
+    for (size_t i = 0; i < r->ny; i++) {
+        ab_time t = r->y0 - 1, nx;
+        while (sched_next(r->all[i], t, &nx) == AB_OK && nx < r->y1) {
+            r->count[i]++;
             t = nx;
         }
-        fires += count[i];
+        r->fires += r->count[i];
     }
-    double t_year = now_s() - t0;
+    r->t_year = now_s() - t0;
 
-    size_t yagree = 0, ystep = ny / nyear_base;
+    size_t ystep = r->ny / r->nyear_base;
     t0 = now_s();
-    for (size_t k = 0; k < nyear_base; k++) {
+    for (size_t k = 0; k < r->nyear_base; k++) {
         size_t i = k * ystep;
         struct naive n;
         long c = 0;
         naive_init(&n, spec_of(i));
         const sched_window *w = windows[n.p.win];
-        for (ab_time t = y0; t < y1; t += 60) {
+        for (ab_time t = r->y0; t < r->y1; t += 60) {
             sched_lt l = t + sched_zone_offset(n.zone, t);
             if (naive_rule(&n, l) && (!w || sched_win_allows(w, l)))
                 c++;
         }
         naive_done(&n);
-        yagree += c == count[i];
-        if (c != count[i])
+        r->yagree += c == r->count[i];
+        if (c != r->count[i])
             fprintf(stderr, "year disagree #%zu: fast %ld naive %ld\n", i,
-                    count[i], c);
+                    r->count[i], c);
     }
-    double t_year_naive = now_s() - t0;
+    r->t_year_naive = now_s() - t0;
+}
 
-    double us_next = t_next * 1e6 / (double)nsched;
-    double us_naive = t_naive * 1e6 / (double)nbase;
-    double us_year = t_year * 1e6 / (double)ny;
-    double us_year_naive = t_year_naive * 1e6 / (double)nyear_base;
+static void print_results(const struct run *r)
+{
+    double us_next = r->t_next * 1e6 / (double)r->nsched;
+    double us_naive = r->t_naive * 1e6 / (double)r->nbase;
+    double us_year = r->t_year * 1e6 / (double)r->ny;
+    double us_year_naive = r->t_year_naive * 1e6 / (double)r->nyear_base;
     printf("schedules: %zu built in %.2f s (cron, RRULE, every; 3 windows; "
-           "4 zones)\n", nsched, t_build);
-    printf("next fire, all %zu:        %10.2f us/schedule (%.2f s)\n", nsched,
-           us_next, t_next);
+           "4 zones)\n", r->nsched, r->t_build);
+    printf("next fire, all %zu:        %10.2f us/schedule (%.2f s)\n", r->nsched,
+           us_next, r->t_next);
     printf("next fire, naive, %zu:      %10.2f us/schedule; agree %zu/%zu\n",
-           nbase, us_naive, agree, nbase);
+           r->nbase, us_naive, r->agree, r->nbase);
     printf("year of fires, %zu:        %10.2f us/schedule (%ld fires, "
-           "%.3f us/fire)\n", ny, us_year, fires, t_year * 1e6 / (double)fires);
+           "%.3f us/fire)\n", r->ny, us_year, r->fires, r->t_year * 1e6 / (double)r->fires);
     printf("year of fires, naive, %zu:  %10.2f us/schedule; agree %zu/%zu\n",
-           nyear_base, us_year_naive, yagree, nyear_base);
+           r->nyear_base, us_year_naive, r->yagree, r->nyear_base);
     printf("BENCH sched next_fire_us_per_schedule %.2f %.2f %.4f\n", us_next,
            us_naive, us_next / us_naive);
     printf("BENCH sched year_of_fires_us_per_schedule %.1f %.1f %.4f\n",
            us_year, us_year_naive, us_year / us_year_naive);
+}
 
-    for (size_t i = 0; i < nsched; i++)
-        sched_free(all[i]);
+int main(int argc, char **argv)
+{
+    struct run r = {0};
+    r.nsched = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
+    size_t nyear = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
+    r.nbase = r.nsched < 1000 ? r.nsched : 1000;
+    r.nyear_base = 12;
+    if (ab_time_parse("2026-06-15T12:34:56Z", &r.at) ||
+        ab_time_parse("2026-01-01T00:00:00Z", &r.y0) ||
+        ab_time_parse("2027-01-01T00:00:00Z", &r.y1))
+        return 1;
+    make_windows();
+
+    double t0 = now_s();
+    r.all = malloc(r.nsched * sizeof *r.all);
+    r.fast = malloc(r.nsched * sizeof *r.fast);
+    r.found = malloc(r.nsched * sizeof *r.found);
+    if (!r.all || !r.fast || !r.found)
+        return 1;
+    for (size_t i = 0; i < r.nsched; i++)
+        r.all[i] = build(spec_of(i));
+    r.t_build = now_s() - t0;
+
+    time_next(&r);
+    time_next_naive(&r);
+    r.ny = nyear < r.nsched ? nyear : r.nsched;
+    r.count = calloc(r.ny, sizeof *r.count);
+    time_year(&r);
+    print_results(&r);
+
+    for (size_t i = 0; i < r.nsched; i++)
+        sched_free(r.all[i]);
     for (int w = 0; w < 3; w++)
         sched_window_free(windows[w]);
-    free(all);
-    free(fast);
-    free(found);
-    free(count);
+    free(r.all);
+    free(r.fast);
+    free(r.found);
+    free(r.count);
     sched_cleanup();
-    return agree == nbase && yagree == nyear_base ? 0 : 1;
+    return r.agree == r.nbase && r.yagree == r.nyear_base ? 0 : 1;
 }
