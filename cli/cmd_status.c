@@ -175,8 +175,9 @@ static void print_text(json_t *checks, json_t *flagged, int min_missed,
            "LAST RUN", "NEXT RUN", "VALUE", "ALERT");
     size_t i;
     json_t *j;
-    json_array_foreach(checks, i, j)
+    json_array_foreach(checks, i, j) {
         print_row(j, zone);
+    }
     print_pings(checks);
     if (json_array_size(flagged))
         printf("\nflagged recipients (bounced, or no confirmation %d+ cycles in a row):\n",

@@ -118,9 +118,8 @@ enum ab_err web_new(const cfg *c, const struct web_opts *opts, web **out, ab_err
     }
     if ((e = read_secrets(w, em)))
         goto out;
-    if ((e = store_open(cfg_global(c)->state_path, &w->st, em)))
-        goto out;
-    if ((e = eng_new(c, w->st, opts->template_dir, &w->e, em)))
+    /* Our own engine on our own connection to the state file. */
+    if ((e = eng_open(c, opts->template_dir, 0, &w->e, em)))
         goto out;
     /* One drainer per outbox: the daemon.  We queue and wake it. */
     eng_set_send(w->e, 0);
@@ -149,8 +148,7 @@ void web_free(web *w)
     web_server_stop(w, 0);
     if (w->listen_fd >= 0)
         close(w->listen_fd);
-    eng_free(w->e);
-    store_close(w->st);
+    eng_free(w->e); /* and the state it opened */
     tpl_set_free(w->pages);
     wipe_free(w->token);
     wipe_free(w->pw_hash);

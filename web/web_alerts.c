@@ -26,8 +26,8 @@ static void add_notes(web *w, json_t *o, int64_t id, ab_time now)
 {
     struct store_alert_ev *ev = NULL;
     size_t n = 0;
-    if (store_alert_notes(w->st, id, 10, &ev, &n, NULL) != AB_OK || n == 0) {
-        store_alert_notes_free(ev, n);
+    if (eng_view_alert_notes(w->e, id, 10, &ev, &n, NULL) != AB_OK || n == 0) {
+        eng_view_alert_notes_free(ev, n);
         return;
     }
     json_t *arr = json_array();
@@ -39,7 +39,7 @@ static void add_notes(web *w, json_t *o, int64_t id, ab_time now)
         json_object_set_new(x, "kind", web_jstr(ev[i].event));
         json_array_append_new(arr, x);
     }
-    store_alert_notes_free(ev, n);
+    eng_view_alert_notes_free(ev, n);
     json_object_set_new(o, "notes", arr);
 }
 
@@ -53,7 +53,7 @@ static json_t *alert_obj(const struct store_alert *a, ab_time now)
         json_object_set_new(o, "item", web_jstr(a->item));
     json_object_set_new(o, "kind", web_jstr(a->kind));
     json_object_set_new(o, "priority", json_integer(a->priority));
-    json_object_set_new(o, "status", json_string(store_status_name(a->status)));
+    json_object_set_new(o, "status", json_string(eng_status_name(a->status)));
     json_object_set_new(o, "cls", json_string(web_status_class((int)a->status)));
     json_object_set_new(o, "message", web_jstr(a->message));
     web_set_time(o, "opened", a->opened, now);
@@ -91,8 +91,8 @@ static enum ab_err render(web *w, const struct web_request *rq,
     ab_errmsg em = {{0}};
     struct store_alert **v = NULL;
     size_t n = 0;
-    if (store_webq_alert_counts(w->st, now, &ac, &em) != AB_OK ||
-        store_alert_list(w->st, 1, (size_t)ac.open + HISTORY_ON_PAGE, &v, &n, &em) != AB_OK) {
+    if (eng_view_alert_counts(w->e, now, &ac, &em) != AB_OK ||
+        eng_view_alerts(w->e, 1, (size_t)ac.open + HISTORY_ON_PAGE, &v, &n, &em) != AB_OK) {
         ab_log(AB_LOG_ERROR, "web: alerts: %s", em.text);
         return web_reply_error(w, rq, rs, 500, "The state database failed.", now);
     }
@@ -111,9 +111,8 @@ static enum ab_err render(web *w, const struct web_request *rq,
                               : dismissed                   ? quiet
                                                             : open,
                               o);
-        store_alert_free(v[i]);
     }
-    ab_free(v);
+    eng_view_alerts_free(v, n);
     json_array_extend(open, quiet);
     json_decref(quiet);
     json_object_set_new(d, "title", json_string("Alerts"));

@@ -49,7 +49,7 @@ json_t *web_json_run(const struct store_run *r)
         const struct store_result *x = &r->results[i];
         json_t *o = json_object();
         json_object_set_new(o, "item", web_jstr(x->item ? x->item : ""));
-        json_object_set_new(o, "status", json_string(store_status_name(x->status)));
+        json_object_set_new(o, "status", json_string(eng_status_name(x->status)));
         json_object_set_new(o, "value", x->has_value ? json_real(x->value) : json_null());
         json_object_set_new(o, "message", web_jstr(x->message));
         json_array_append_new(res, o);
@@ -66,7 +66,7 @@ json_t *web_json_alert(const struct store_alert *a, ab_time now)
     json_object_set_new(j, "item", web_jstr(a->item));
     json_object_set_new(j, "kind", web_jstr(a->kind));
     json_object_set_new(j, "priority", json_integer(a->priority));
-    json_object_set_new(j, "status", json_string(store_status_name(a->status)));
+    json_object_set_new(j, "status", json_string(eng_status_name(a->status)));
     json_object_set_new(j, "message", web_jstr(a->message));
     json_object_set_new(j, "opened", web_jtime(a->opened));
     ab_time end = a->resolved != AB_TIME_NONE ? a->resolved : now;
@@ -90,7 +90,7 @@ static json_t *json_cycle(web *w, const struct cfg_check *k, ab_time now)
     struct store_cycle **v = NULL;
     size_t n = 0;
     json_t *o = NULL;
-    if (store_cycle_list(w->st, k->name, 0, 1, &v, &n, NULL) != AB_OK || n == 0)
+    if (eng_view_cycles(w->e, k->name, 0, 1, &v, &n, NULL) != AB_OK || n == 0)
         goto out;
     const struct store_cycle *c = v[0];
     o = json_object();
@@ -103,7 +103,7 @@ static json_t *json_cycle(web *w, const struct cfg_check *k, ab_time now)
     json_t *rs = json_array();
     for (size_t i = 0; i < c->nrcpts; i++) {
         struct eng_rcpt_words rw;
-        eng_rcpt_words(w->c, w->st, c, &c->rcpts[i], now, &rw);
+        eng_view_rcpt_words(w->e, c, &c->rcpts[i], now, &rw);
         json_t *x = json_object();
         json_object_set_new(x, "address", web_jstr(c->rcpts[i].address));
         json_object_set_new(x, "state", json_string(rw.word));
@@ -115,7 +115,7 @@ static json_t *json_cycle(web *w, const struct cfg_check *k, ab_time now)
     }
     json_object_set_new(o, "recipients", rs);
 out:
-    store_cycle_list_free(v, n);
+    eng_view_cycles_free(v, n);
     return o;
 }
 
@@ -125,11 +125,12 @@ json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
     json_object_set_new(j, "name", json_string(k->name));
     json_object_set_new(j, "label", web_jstr(k->label ? k->label : k->name));
     json_object_set_new(j, "kind", json_string(cfg_check_kind_name(k->kind)));
-    int s = store_check_worst(w->st, k->name);
-    json_object_set_new(j, "status", s < 0 ? json_null()
-                                           : json_string(store_status_name((enum store_status)s)));
-    struct store_run *r = NULL;
-    if (store_run_last(w->st, k->name, &r, NULL) == AB_OK) {
+    struct eng_check_view cv;
+    eng_view_check(w->e, k, now, &cv);
+    json_object_set_new(j, "status",
+                        cv.status < 0 ? json_null() : json_string(eng_status_name(cv.status)));
+    const struct store_run *r = cv.last;
+    if (r) {
         json_object_set_new(j, "last_run", web_jtime(r->started));
         json_object_set_new(j, "last_run_age_seconds", json_integer(now - r->started));
         json_object_set_new(j, "execution_ms", json_integer(r->execution_ms));
@@ -137,32 +138,25 @@ json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
             json_object_set_new(j, "value", json_real(r->results[0].value));
         if (r->nresults && r->results[0].message)
             json_object_set_new(j, "message", web_jstr(r->results[0].message));
-        store_run_free(r);
     } else {
         json_object_set_new(j, "last_run", json_null());
     }
-    struct store_sched_state ss;
-    if (store_sched_get(w->st, k->name, &ss, NULL) == AB_OK)
-        json_object_set_new(j, "next_run", web_jtime(ss.next_due));
-    else
-        json_object_set_new(j, "next_run", json_null());
-    struct store_alert *a = NULL;
-    if (store_alert_find_open(w->st, k->name, "", &a, NULL) == AB_OK) {
+    json_object_set_new(j, "next_run", cv.has_sched ? web_jtime(cv.next_run) : json_null());
+    const struct store_alert *a = cv.alert;
+    if (a) {
         json_t *ja = json_object();
         json_object_set_new(ja, "id", json_integer(a->id));
         json_object_set_new(ja, "priority", json_integer(a->priority));
         json_object_set_new(ja, "opened", web_jtime(a->opened));
         json_object_set_new(ja, "dismissed", json_boolean(a->dismissed_at != AB_TIME_NONE));
         json_object_set_new(j, "alert", ja);
-        store_alert_free(a);
     }
     /* Issue 18: a silence or a pause shows wherever the check does. */
-    int64_t sid = eng_silenced(w->st, k, "", now);
-    json_object_set_new(j, "silenced_by", sid ? json_integer(sid) : json_null());
-    ab_time pu = AB_TIME_NONE;
-    int paused = eng_paused(w->st, k->name, now, &pu);
-    json_object_set_new(j, "paused", json_boolean(paused));
-    json_object_set_new(j, "paused_until", paused ? web_jtime(pu) : json_null());
+    json_object_set_new(j, "silenced_by",
+                        cv.silenced_by ? json_integer(cv.silenced_by) : json_null());
+    json_object_set_new(j, "paused", json_boolean(cv.paused));
+    json_object_set_new(j, "paused_until", cv.paused ? web_jtime(cv.paused_until) : json_null());
+    eng_view_check_free(&cv);
     char pa[1024];
     if (eng_ping_address(w->c, k, pa, sizeof pa))
         json_object_set_new(j, "ping_address", web_jstr(pa));
@@ -185,7 +179,7 @@ static enum ab_err api_checks(web *w, struct web_response *rs, ab_time now)
     json_object_set_new(root, "now", web_jtime(now));
     json_object_set_new(root, "checks", arr);
     struct store_outbox_counts oc;
-    if (store_outbox_counts(w->st, &oc, NULL) == AB_OK) {
+    if (eng_view_outbox_counts(w->e, &oc, NULL) == AB_OK) {
         json_t *ob = json_object();
         json_object_set_new(ob, "queued", json_integer(oc.queued));
         json_object_set_new(ob, "sent", json_integer(oc.sent));
@@ -217,16 +211,14 @@ static enum ab_err api_runs(web *w, const struct web_request *rq,
     struct store_run **v = NULL;
     size_t n = 0;
     ab_errmsg em = {{0}};
-    if (store_run_history(w->st, k->name, (size_t)limit, &v, &n, &em) != AB_OK) {
+    if (eng_view_runs(w->e, k->name, (size_t)limit, &v, &n, &em) != AB_OK) {
         ab_log(AB_LOG_ERROR, "web: runs of %s: %s", k->name, em.text);
         return web_reply_jerror(rs, 500, "the state database failed");
     }
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, web_json_run(v[i]));
-        store_run_free(v[i]);
-    }
-    ab_free(v);
+    eng_view_runs_free(v, n);
     json_t *root = json_object();
     json_object_set_new(root, "check", json_string(k->name));
     json_object_set_new(root, "runs", arr);
@@ -245,29 +237,27 @@ static enum ab_err api_alerts(web *w, const struct web_request *rq,
     struct store_alert **v = NULL;
     size_t n = 0;
     ab_errmsg em = {{0}};
-    if (store_alert_list(w->st, include_closed, (size_t)limit, &v, &n, &em) != AB_OK) {
+    if (eng_view_alerts(w->e, include_closed, (size_t)limit, &v, &n, &em) != AB_OK) {
         ab_log(AB_LOG_ERROR, "web: alerts: %s", em.text);
         return web_reply_jerror(rs, 500, "the state database failed");
     }
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, web_json_alert(v[i], now));
-        store_alert_free(v[i]);
-    }
-    ab_free(v);
+    eng_view_alerts_free(v, n);
     return web_reply_json(rs, 200, arr);
 }
 
 static enum ab_err api_alert(web *w, struct web_response *rs, int64_t id, ab_time now)
 {
     struct store_alert *a = NULL;
-    enum ab_err e = store_alert_get(w->st, id, &a, NULL);
+    enum ab_err e = eng_view_alert(w->e, id, &a, NULL);
     if (e == AB_ENOTFOUND)
         return web_reply_jerror(rs, 404, "no alert %lld", (long long)id);
     if (e)
         return web_reply_jerror(rs, 500, "the state database failed");
     json_t *j = web_json_alert(a, now);
-    store_alert_free(a);
+    eng_view_alert_free(a);
     return web_reply_json(rs, 200, j);
 }
 

@@ -49,12 +49,12 @@ static enum ab_err list(web *w, const struct web_request *rq, struct web_respons
     struct store_silence *v = NULL;
     size_t n = 0;
     ab_errmsg em = {{0}};
-    if (store_silence_list(w->st, all && !strcmp(all, "1"), now, &v, &n, &em) != AB_OK)
+    if (eng_view_silences(w->e, all && !strcmp(all, "1"), now, &v, &n, &em) != AB_OK)
         return web_reply_jerror(rs, 500, "%s", em.text);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, web_json_silence(&v[i], now));
-    store_silences_free(v, n);
+    eng_view_silences_free(v, n);
     return web_reply_json(rs, 200, arr);
 }
 
@@ -106,7 +106,7 @@ static enum ab_err add(web *w, const struct web_request *rq, struct web_response
     }
     s.created_by = (char *)by;
     s.comment = (char *)(note && *note ? note : NULL);
-    e = store_silence_add(w->st, &s, &s.id, &em);
+    e = eng_silence_add(w->e, &s, &s.id, &em);
     status = e ? 500 : 201;
 out:
     if (!e) {
@@ -130,7 +130,7 @@ static enum ab_err expire(web *w, const struct web_request *rq, struct web_respo
     if (!web_action_allowed(w, rq, rs, now))
         return AB_OK;
     ab_errmsg em = {{0}};
-    enum ab_err e = store_silence_expire(w->st, id, now, &em);
+    enum ab_err e = eng_silence_expire(w->e, id, now, &em);
     if (e)
         return web_reply_jerror(rs, e == AB_ENOTFOUND ? 404 : 500, "%s", em.text);
     ab_log(AB_LOG_INFO, "web: silence #%lld expired", (long long)id);
@@ -188,10 +188,10 @@ static enum ab_err pause_resume(web *w, const struct web_request *rq,
             return web_reply_jerror(rs, 400, "give \"by\", and \"until\" as a duration or "
                                              "an ISO 8601 time (or null: until resumed)");
         }
-        e = store_pause_set(w->st, k->name, t, by, note, now, &em);
+        e = eng_pause(w->e, k->name, t, by, note, now, &em);
         json_decref(body);
     } else {
-        e = store_pause_clear(w->st, k->name, &em);
+        e = eng_resume(w->e, k->name, &em);
     }
     if (e)
         return web_reply_jerror(rs, e == AB_ENOTFOUND ? 404 : 500, "%s", em.text);

@@ -32,9 +32,9 @@ static const struct state S_OFFLINE = {"offline", "#555", 5};
 
 static struct state check_state(web *w, const struct cfg_check *k, ab_time now)
 {
-    if (eng_paused(w->st, k->name, now, NULL))
+    if (eng_view_paused(w->e, k->name, now, NULL))
         return S_PAUSED;
-    switch (store_check_worst(w->st, k->name)) {
+    switch (eng_view_status(w->e, k->name)) {
     case STORE_HEALTHY: return S_UP;
     case STORE_DEGRADED: return S_DEGRADED;
     case STORE_FAILING: return S_FAILING;

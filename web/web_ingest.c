@@ -7,6 +7,7 @@
  *   GET|POST /ping/TOKEN/start    it started
  *   GET|POST /ping/TOKEN/fail     it finished badly
  *   GET|POST /ping/TOKEN/EXIT     it finished with exit code EXIT (0-255)
+ *   ...?rid=UUID                  of the run with this id (start and finish)
  *   POST /report/CHECK            {"status":"Failing","value":3,"message":"..."}
  *                                 or {"items":[{"item":"a","status":"Healthy"},...]}
  *
@@ -31,13 +32,10 @@ void web_after_action(web *w, ab_time now)
 {
     if (!w->o.wake)
         return;
-    int64_t *ids = NULL;
-    size_t n = 0;
     /* Only mail that is due now is worth waking the daemon for; a
      * message waiting for its retry time is not. */
-    if (store_outbox_due(w->st, now, 1, &ids, &n, NULL) == AB_OK && n > 0)
+    if (eng_view_outbox_due(w->e, now))
         w->o.wake(w->o.wake_ud);
-    ab_free(ids);
 }
 
 static const struct cfg_check *find_by_token(web *w, const char *token)
@@ -104,19 +102,18 @@ enum ab_err web_ping(web *w, const struct web_request *rq, struct web_response *
     const struct cfg_check *k = find_by_token(w, seg[0]);
     if (!k)
         return web_reply_text(rs, 404, "not found\n");
+    /* ?rid=UUID pairs a start with its finish (engine/eng_pingrun.c). */
+    const char *rid = web_arg(rq, "rid");
+    if (rid && !eng_rid_valid(rid))
+        return web_reply_text(rs, 400, "rid= must be a UUID (8-4-4-4-12 hex digits, e.g. "
+                                       "3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b), the same for "
+                                       "a run's start and its finish\n");
     char *detail = ping_detail(rq);
     ab_errmsg em = {{0}};
-    /* One transaction for the ping and everything it leads to (a run, an
-     * alert, its notice): one commit, one fsync, instead of one for each
-     * of the engine's steps; and all of it or none. */
-    enum ab_err e = store_begin(w->st, &em);
-    if (!e) {
-        e = eng_ping(w->e, k->name, kind, code, "http", detail, now, &em);
-        if (e)
-            store_rollback(w->st);
-        else
-            e = store_commit(w->st, &em);
-    }
+    /* One transaction for the ping and everything it leads to. */
+    enum ab_err e =
+        rid ? eng_ping_rid_atomic(w->e, k->name, kind, code, "http", detail, rid, now, &em)
+            : eng_ping_atomic(w->e, k->name, kind, code, "http", detail, now, &em);
     ab_free(detail);
     if (e) {
         ab_log(AB_LOG_ERROR, "web: ping %s: %s", k->name, em.text);
@@ -158,16 +155,9 @@ int web_json_body(const struct web_request *rq, struct web_response *rs, json_t 
     return 1;
 }
 
-struct item {
-    const char *item;
-    enum store_status status;
-    int has_value;
-    double value;
-    const char *message;
-};
-
 /* Validate one result object into *it; an error message or NULL. */
-static const char *parse_item(json_t *o, struct item *it, char *buf, size_t len)
+static const char *parse_item(json_t *o, struct eng_report_item *it, char *buf,
+                              size_t len)
 {
     if (!json_is_object(o))
         return "each item must be a JSON object";
@@ -187,7 +177,7 @@ static const char *parse_item(json_t *o, struct item *it, char *buf, size_t len)
     it->item = ji ? json_string_value(ji) : "";
     if (strlen(it->item) > 200 || strchr(it->item, '\n'))
         return "\"item\" must be one line of at most 200 characters";
-    int s = json_is_string(js) ? store_status_parse(json_string_value(js)) : -1;
+    int s = json_is_string(js) ? eng_status_parse(json_string_value(js)) : -1;
     if (s < 0)
         return "\"status\" must be Healthy, Degraded, Failing or Offline";
     it->status = (enum store_status)s;
@@ -210,7 +200,7 @@ enum ab_err web_report(web *w, const struct web_request *rq,
     if (!web_action_allowed(w, rq, rs, now) || !web_json_body(rq, rs, &body))
         return AB_OK;
     const struct cfg_check *k = cfg_check_find(w->c, check);
-    struct item *items = NULL;
+    struct eng_report_item *items = NULL;
     size_t n = 0;
     char buf[128];
     const char *bad = NULL;
@@ -244,26 +234,16 @@ enum ab_err web_report(web *w, const struct web_request *rq,
         return status == 404 ? web_reply_jerror(rs, 404, "no check named \"%s\"", check)
                              : web_reply_jerror(rs, 400, "%s", bad);
     }
-    json_t *out = json_array();
     ab_errmsg em = {{0}};
-    size_t done = 0;
     /* The whole report in one transaction: recorded whole or not at all. */
-    enum ab_err e = store_begin(w->st, &em);
-    for (; done < n && !e; done++) {
-        e = eng_report(w->e, k->name, items[done].item, items[done].status,
-                       items[done].has_value, items[done].value, items[done].message,
-                       now, &em);
-        if (!e) {
-            json_t *o = json_object();
-            json_object_set_new(o, "item", web_jstr(items[done].item));
-            json_object_set_new(o, "status", json_string(store_status_name(items[done].status)));
-            json_array_append_new(out, o);
-        }
+    enum ab_err e = eng_report_atomic(w->e, k->name, items, n, now, &em);
+    json_t *out = json_array();
+    for (size_t i = 0; i < n && !e; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "item", web_jstr(items[i].item));
+        json_object_set_new(o, "status", json_string(eng_status_name(items[i].status)));
+        json_array_append_new(out, o);
     }
-    if (e)
-        store_rollback(w->st);
-    else
-        e = store_commit(w->st, &em);
     ab_free(items);
     json_decref(body);
     if (e) {

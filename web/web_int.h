@@ -10,7 +10,6 @@
 
 #include "common/ab_buf.h"
 #include "engine/eng.h"
-#include "store/store.h"
 #include "templates/tpl.h"
 #include "web/web.h"
 
@@ -25,8 +24,8 @@ struct MHD_Daemon;
 struct web {
     struct web_opts o;        /* copied; strings borrowed from the caller */
     const cfg *c;             /* borrowed, immutable */
-    store *st;                /* ours: a second connection to the state file */
-    eng *e;                   /* ours, never drains the outbox */
+    eng *e;                   /* ours, on its own connection to the state file;
+                                 never drains the outbox */
     tpl_set *pages;
     char *token;              /* bearer token, NULL when none is configured */
     char *pw_hash;            /* crypt(3) hash for basic auth, NULL when none */

@@ -17,8 +17,7 @@
 
 static void set_status(json_t *o, int s)
 {
-    json_object_set_new(o, "status", json_string(s < 0 ? "No data"
-                                                       : store_status_name((enum store_status)s)));
+    json_object_set_new(o, "status", json_string(s < 0 ? "No data" : eng_status_name(s)));
     json_object_set_new(o, "cls", json_string(web_status_class(s)));
 }
 
@@ -52,11 +51,12 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
     if (strcmp(label, k->name) != 0)
         json_object_set_new(o, "show_label", json_true());
     json_object_set_new(o, "kind", json_string(cfg_check_kind_name(k->kind)));
-    int s = store_check_worst(w->st, k->name);
-    *status = s;
-    set_status(o, s);
-    struct store_run *r = NULL;
-    if (store_run_last(w->st, k->name, &r, NULL) == AB_OK) {
+    struct eng_check_view cv;
+    eng_view_check(w->e, k, now, &cv);
+    *status = cv.status;
+    set_status(o, cv.status);
+    const struct store_run *r = cv.last;
+    if (r) {
         web_set_time(o, "last_run", r->started, now);
         set_exec(o, r->execution_ms);
         char v[AB_HUMAN_LEN];
@@ -68,25 +68,23 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
             json_object_set_new(o, "message", web_jstr(r->results[0].message));
         if (r->nresults > 1)
             json_object_set_new(o, "nitems", json_integer((json_int_t)r->nresults));
-        store_run_free(r);
     }
-    struct store_sched_state ss;
     /* A heartbeat's next run is when its next cycle opens, as `status`
      * says; a ping check has none of its own (the job decides). */
-    if (store_sched_get(w->st, k->name, &ss, NULL) == AB_OK && k->kind != CFG_PING)
-        web_set_time(o, "next_run", ss.next_due, now);
+    if (cv.has_sched && k->kind != CFG_PING)
+        web_set_time(o, "next_run", cv.next_run, now);
     if (k->schedule_name)
         json_object_set_new(o, "schedule", json_string(k->schedule_name));
-    struct store_alert *a = NULL;
-    if (store_alert_find_open(w->st, k->name, "", &a, NULL) == AB_OK) {
+    const struct store_alert *a = cv.alert;
+    if (a) {
         json_t *ja = json_object();
         json_object_set_new(ja, "id", json_integer(a->id));
         json_object_set_new(ja, "priority", json_integer(a->priority));
         if (a->dismissed_at != AB_TIME_NONE)
             json_object_set_new(ja, "dismissed", json_true());
         json_object_set_new(o, "alert", ja);
-        store_alert_free(a);
     }
+    eng_view_check_free(&cv);
     return o;
 }
 
@@ -110,7 +108,7 @@ static json_t *cycle_obj(web *w, const struct store_cycle *c, ab_time now)
     for (size_t i = 0; i < c->nrcpts; i++) {
         const struct store_cycle_rcpt *r = &c->rcpts[i];
         struct eng_rcpt_words rw;
-        eng_rcpt_words(w->c, w->st, c, r, now, &rw);
+        eng_view_rcpt_words(w->e, c, r, now, &rw);
         json_t *x = json_object();
         json_object_set_new(x, "address", web_jstr(r->address));
         if (rw.state == ENG_RCPT_CONFIRMED)
@@ -142,20 +140,20 @@ static json_t *cycles_json(web *w, const char *check, ab_time now)
     size_t n = 0;
     ab_errmsg em = {{0}};
     json_t *arr = json_array();
-    if (store_cycle_list(w->st, check, 0, CYCLES_ON_STATUS, &v, &n, &em) != AB_OK) {
+    if (eng_view_cycles(w->e, check, 0, CYCLES_ON_STATUS, &v, &n, &em) != AB_OK) {
         ab_log(AB_LOG_WARN, "web: heartbeat cycles: %s", em.text);
         return arr;
     }
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, cycle_obj(w, v[i], now));
-    store_cycle_list_free(v, n);
+    eng_view_cycles_free(v, n);
     return arr;
 }
 
 static void add_outbox_inbox(web *w, json_t *d, ab_time now)
 {
     struct store_outbox_counts oc;
-    if (store_outbox_counts(w->st, &oc, NULL) == AB_OK) {
+    if (eng_view_outbox_counts(w->e, &oc, NULL) == AB_OK) {
         json_t *o = json_object();
         json_object_set_new(o, "queued", json_integer(oc.queued));
         json_object_set_new(o, "sent", json_integer(oc.sent));
@@ -168,7 +166,7 @@ static void add_outbox_inbox(web *w, json_t *d, ab_time now)
         return;
     struct store_webq_inbox ib;
     json_t *o = json_object();
-    if (store_webq_inbox(w->st, &ib, NULL) == AB_OK) {
+    if (eng_view_inbox(w->e, &ib, NULL) == AB_OK) {
         web_set_time(o, "last_ok", ib.last_ok, now);
         if (ib.last_error)
             json_object_set_new(o, "error", web_jstr(ib.last_error));
@@ -298,7 +296,7 @@ enum ab_err web_page_check(web *w, const struct web_request *rq,
     struct store_run **v = NULL;
     size_t n = 0;
     ab_errmsg em = {{0}};
-    if (store_run_history(w->st, k->name, RUNS_ON_CHECK, &v, &n, &em) != AB_OK) {
+    if (eng_view_runs(w->e, k->name, RUNS_ON_CHECK, &v, &n, &em) != AB_OK) {
         json_decref(d);
         ab_log(AB_LOG_ERROR, "web: runs of %s: %s", k->name, em.text);
         return web_reply_error(w, rq, rs, 500, "The state database failed.", now);
@@ -313,17 +311,15 @@ enum ab_err web_page_check(web *w, const struct web_request *rq,
         json_object_set_new(d, "chart", json_string(ab_buf_str(&svg)));
     ab_buf_free(&svg);
     json_t *runs = json_array();
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         json_array_append_new(runs, run_row(k, v[i], now));
-        store_run_free(v[i]);
-    }
-    ab_free(v);
+    eng_view_runs_free(v, n);
     json_object_set_new(d, "runs", runs);
 
     /* Items with their debounced state (a check may watch many). */
     struct store_check_state **cs = NULL;
     size_t ncs = 0;
-    if (store_check_state_list(w->st, k->name, &cs, &ncs, NULL) == AB_OK) {
+    if (eng_view_items(w->e, k->name, &cs, &ncs, NULL) == AB_OK) {
         json_t *items = json_array();
         for (size_t i = 0; i < ncs; i++) {
             json_t *x = json_object();
@@ -331,9 +327,8 @@ enum ab_err web_page_check(web *w, const struct web_request *rq,
             set_status(x, (int)cs[i]->status);
             web_set_time(x, "since", cs[i]->since, now);
             json_array_append_new(items, x);
-            store_check_state_free(cs[i]);
         }
-        ab_free(cs);
+        eng_view_items_free(cs, ncs);
         if (ncs > 1)
             json_object_set_new(d, "items", items);
         else
@@ -341,7 +336,7 @@ enum ab_err web_page_check(web *w, const struct web_request *rq,
     }
     if (k->kind == CFG_PING) {
         struct store_ping_summary ps;
-        if (store_ping_summary(w->st, k->name, &ps, NULL) == AB_OK) {
+        if (eng_view_ping(w->e, k->name, &ps, NULL) == AB_OK) {
             json_t *p = json_object();
             web_set_time(p, "start", ps.last_start, now);
             web_set_time(p, "finish", ps.last_finish, now);

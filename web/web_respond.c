@@ -105,13 +105,13 @@ static void add_common(web *w, json_t *d, const char *page, ab_time now)
     snprintf(key, sizeof key, "nav_%s", page);
     json_object_set_new(d, key, json_true());
     struct store_webq_alert_counts ac;
-    if (store_webq_alert_counts(w->st, now, &ac, NULL) == AB_OK && ac.active > 0)
+    if (eng_view_alert_counts(w->e, now, &ac, NULL) == AB_OK && ac.active > 0)
         json_object_set_new(d, "nav_alert_count", json_integer(ac.active));
     /* The header's dot: red when anything fails (Failing or Offline),
      * amber when something is Degraded, grey before any result. */
     int worst = -1;
     for (size_t i = 0; i < cfg_check_count(w->c); i++) {
-        int s = store_check_worst(w->st, cfg_check_at(w->c, i)->name);
+        int s = eng_view_status(w->e, cfg_check_at(w->c, i)->name);
         if (s > worst)
             worst = s;
     }

@@ -82,36 +82,15 @@ static enum ab_err label(ab_buf *b, double x, double y, const char *anchor, cons
     return e;
 }
 
-static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t n,
-                               ab_time t0, ab_time t1, const struct web_chart *how)
+/* The value panel's frame: the grid, the range's ends and the thresholds. */
+static enum ab_err value_axes(ab_buf *b, double lo, double hi, const struct web_chart *how)
 {
     const struct web_mark *marks = how->marks;
-    size_t nmarks = how->nmarks;
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; i++)
-        if (runs[i]->nresults && runs[i]->results[0].has_value &&
-            isfinite(runs[i]->results[0].value)) {
-            double v = runs[i]->results[0].value;
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-        }
     char a[32], c[32];
-    enum ab_err e;
-    if (lo > hi) /* no values: say so instead of an empty frame */
-        return label(b, W / 2, (V_TOP + V_BOT) / 2, "middle", "no values recorded");
-    /* Thresholds belong in view: a value far from them is the point. */
-    for (size_t i = 0; i < nmarks; i++)
-        if (isfinite(marks[i].value)) {
-            lo = marks[i].value < lo ? marks[i].value : lo;
-            hi = marks[i].value > hi ? marks[i].value : hi;
-        }
-    if (hi - lo < 1e-9) {
-        hi += 1;
-        lo -= 1;
-    }
     fmt_num(hi, how->seconds, a, sizeof a);
     fmt_num(lo, how->seconds, c, sizeof c);
-    e = ab_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+    enum ab_err e =
+        ab_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
                          "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>",
                       LEFT, V_TOP, W - RIGHT, V_TOP, LEFT, V_BOT, W - RIGHT, V_BOT);
     if (!e)
@@ -120,7 +99,7 @@ static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t 
         e = label(b, LEFT - 6, V_BOT + 4, "end", c);
     if (!e)
         e = label(b, LEFT, V_TOP - 6, "start", "value");
-    for (size_t i = 0; i < nmarks && !e; i++) {
+    for (size_t i = 0; i < how->nmarks && !e; i++) {
         if (!isfinite(marks[i].value))
             continue;
         double y = V_BOT - (V_BOT - V_TOP) * (marks[i].value - lo) / (hi - lo);
@@ -133,9 +112,16 @@ static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t 
         if (!e)
             e = label(b, W - RIGHT, y - 3, "end", v);
     }
-    /* The line, oldest to newest (runs come newest first). */
-    if (!e)
-        e = ab_buf_puts(b, "<polyline class=\"line\" points=\"");
+    return e;
+}
+
+/* The values: a line, oldest to newest (runs come newest first), and a
+ * dot per run in its status's colour with the time and value as title. */
+static enum ab_err value_points(ab_buf *b, struct store_run *const *runs, size_t n,
+                                ab_time t0, ab_time t1, double lo, double hi,
+                                const struct web_chart *how)
+{
+    enum ab_err e = ab_buf_puts(b, "<polyline class=\"line\" points=\"");
     for (size_t i = n; i-- > 0 && !e;) {
         const struct store_run *r = runs[i];
         if (!r->nresults || !r->results[0].has_value || !isfinite(r->results[0].value))
@@ -158,13 +144,40 @@ static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t 
         if (!e)
             e = esc(b, when);
         if (!e)
-            e = ab_buf_printf(b, " %s: ", store_status_name(r->results[0].status));
+            e = ab_buf_printf(b, " %s: ", eng_status_name(r->results[0].status));
         if (!e)
             e = esc(b, v);
         if (!e)
             e = ab_buf_puts(b, "</title></circle>");
     }
     return e;
+}
+
+static enum ab_err value_panel(ab_buf *b, struct store_run *const *runs, size_t n,
+                               ab_time t0, ab_time t1, const struct web_chart *how)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (runs[i]->nresults && runs[i]->results[0].has_value &&
+            isfinite(runs[i]->results[0].value)) {
+            double v = runs[i]->results[0].value;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+    if (lo > hi) /* no values: say so instead of an empty frame */
+        return label(b, W / 2, (V_TOP + V_BOT) / 2, "middle", "no values recorded");
+    /* Thresholds belong in view: a value far from them is the point. */
+    for (size_t i = 0; i < how->nmarks; i++)
+        if (isfinite(how->marks[i].value)) {
+            lo = how->marks[i].value < lo ? how->marks[i].value : lo;
+            hi = how->marks[i].value > hi ? how->marks[i].value : hi;
+        }
+    if (hi - lo < 1e-9) {
+        hi += 1;
+        lo -= 1;
+    }
+    enum ab_err e = value_axes(b, lo, hi, how);
+    return e ? e : value_points(b, runs, n, t0, t1, lo, hi, how);
 }
 
 static enum ab_err exec_panel(ab_buf *b, struct store_run *const *runs, size_t n,
