@@ -7,7 +7,8 @@
  * sleep for an hour or spin.  Signal handlers only set flags:
  *   SIGTERM, SIGINT  finish the current step and exit 0;
  *   SIGHUP           reload the config; keep the old one if the new one
- *                    does not validate.
+ *                    does not validate, and the old web server if the new
+ *                    <web> cannot serve (a port in use, say).
  *   SIGUSR1          sent by the web server's thread after a ping or report
  *                    queued mail: tick now so that it goes out at once.
  * Each handler also writes a byte to a pipe that the sleep polls: a
@@ -26,7 +27,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -54,6 +54,9 @@ static int wake_pipe[2] = {-1, -1};
  * it is started with; SIGUSR1 from it wakes the loop to send mail now. */
 static web *web_srv;
 static struct web_opts web_o;
+/* The model web_srv runs on when a reload could not move it to the
+ * engine's (it must outlive the server); NULL while it runs on env.c. */
+static cfg *web_model;
 static pthread_t main_thread;
 
 static void on_signal(int sig)
@@ -217,10 +220,23 @@ static void reload_config(struct cli_env *env, const char *path)
         cfg_free(fresh);
         return;
     }
-    /* The web thread is restarted on the new model before the old one goes. */
-    if (web_apply(&web_srv, fresh, &web_o, &em) != AB_OK)
-        ab_log(AB_LOG_ERROR, "reload: %s; the web server is stopped", em.text);
-    cfg_free(env->c);
+    /* The web thread is restarted on the new model before the old one
+     * goes; when it cannot be (a port in use, a token file that cannot
+     * be read), the old server serves on, on the model it was built on. */
+    enum ab_err we = web_apply(&web_srv, fresh, &web_o, &em);
+    if (we && web_srv) {
+        ab_log(AB_LOG_ERROR, "reload: %s; the web server keeps serving the "
+                             "previous configuration", em.text);
+        if (!web_model)
+            web_model = env->c;
+    } else {
+        if (we)
+            ab_log(AB_LOG_ERROR, "reload: %s; the web server is stopped", em.text);
+        cfg_free(web_model);
+        web_model = NULL;
+    }
+    if (env->c != web_model)
+        cfg_free(env->c);
     env->c = fresh;
     cli_log_zone(cfg_global(fresh)->timezone);
     char sum[512];
@@ -228,25 +244,97 @@ static void reload_config(struct cli_env *env, const char *path)
     ab_log(AB_LOG_INFO, "reloaded: %s", sum);
 }
 
+/* Wait until next (the wall clock with offset), pinging the watchdog on
+ * the way, or until a signal sets a flag.  The clock is read again after
+ * each wake: the sleep may end early (a signal) or the wall clock may
+ * have been stepped. */
+static void sleep_until(ab_time next, int64_t offset, struct watchdog *wd)
+{
+    while (!stop_flag && !reload_flag && !wake_flag) {
+        ab_time t = wall(offset);
+        if (t >= next)
+            break;
+        int64_t ms = (next - t) * 1000;
+        int64_t due = watchdog_due_ms(wd);
+        if (due <= 0) {
+            watchdog_ping(wd);
+            continue;
+        }
+        sleep_ms(due < ms ? due : ms);
+    }
+}
+
+/* One pass of the loop at now.  -1 when the daemon must stop. */
+static int tick_once(struct cli_env *env, struct cli_selfwatch *self, ab_time now,
+                     struct watchdog *wd)
+{
+    static int ready;
+    struct eng_tick_stats s;
+    ab_errmsg em = {{0}};
+    memset(&s, 0, sizeof s);
+    /* A state file deleted or replaced under us: writing on would lose
+     * everything at exit.  Stop; systemd restarts us on the new one. */
+    if (eng_check_state_file(env->e, &em) != AB_OK) {
+        ab_log(AB_LOG_ERROR, "%s", em.text);
+        return -1;
+    }
+    cli_selfwatch_tick(self, env->c, env->e, now);
+    int failed = eng_tick(env->e, now, &s, &em) != AB_OK;
+    if (failed)
+        ab_log(AB_LOG_ERROR, "tick: %s", em.text);
+    notify_status(now, &s, failed);
+    watchdog_ping(wd);
+    if (!ready) {
+        /* Ready means "has done one pass", so that `systemctl start`
+         * returns after the first checks, not before. */
+        sd_notify(0, "READY=1");
+        ready = 1;
+    }
+    return 0;
+}
+
+/* After the config and the state are open: take the daemon's lock, start
+ * the clock and the web server.  EXIT_OK, or the exit code after saying
+ * why.  *offset (--now's distance from the wall clock) is the web
+ * server's clock and must outlive it. */
+static int start_daemon(struct cli_env *env, const struct cli_opts *o,
+                        const int64_t *offset)
+{
+    /* One daemon per state database: a second would send every notice
+     * again. */
+    ab_errmsg em = {{0}};
+    if (eng_lock_daemon(env->e, &em) != AB_OK) {
+        fprintf(stderr, "ackbeat run: %s\n", em.text);
+        return EXIT_FAIL;
+    }
+    eng_set_started(env->e, wall(*offset));
+    eng_set_stamp_now(env->e, o->now_arg != NULL);
+    main_thread = pthread_self();
+    web_o = (struct web_opts){.now = web_clock, .now_ud = (void *)offset,
+                              .wake = web_wake, .template_dir = cli_template_dir(),
+                              .started = wall(*offset)};
+    if (web_apply(&web_srv, env->c, &web_o, &em) != AB_OK) {
+        fprintf(stderr, "ackbeat run: %s\n", em.text);
+        return EXIT_FAIL;
+    }
+    if (web_srv)
+        ab_log(AB_LOG_INFO, "web: listening on port %u", web_port(web_srv));
+    char sum[512];
+    cfg_summary(env->c, sum, sizeof sum);
+    ab_log(AB_LOG_INFO, "ackbeat %s running: %s", AB_VERSION, sum);
+    return EXIT_OK;
+}
+
 int cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                          {"now", required_argument, 0, 'n'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-    struct cli_opts o = {.config = cli_default_config()};
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': o.config = optarg; break;
-        case 'n': o.now_arg = optarg; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
-        }
-    }
+    const struct cli_spec sp = {.cmd = "run", .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
+                                .usage = usage};
+    struct cli_opts o;
+    int rc = cli_opts_parse(argc, argv, &sp, &o);
+    if (rc != CLI_GO_ON)
+        return rc;
     ab_time start;
-    if (optind < argc || cli_now(&o, &start) < 0) {
+    if (o.argi < argc || cli_now(&o, &start) < 0) {
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -256,91 +344,35 @@ int cmd_run(int argc, char **argv)
      * are still opening must end the daemon cleanly too (exit 0), not by
      * the signal's default action. */
     install_handlers();
-    int rc = cli_env_open(o.config, &env);
-    if (rc)
+    if ((rc = cli_env_open(o.config, &env)))
         return rc;
-    /* One daemon per state database: a second would send every notice
-     * again. */
-    ab_errmsg lem = {{0}};
-    if (eng_lock_daemon(env.e, &lem) != AB_OK) {
-        fprintf(stderr, "ackbeat run: %s\n", lem.text);
+    if ((rc = start_daemon(&env, &o, &offset))) {
         cli_env_close(&env);
-        return EXIT_FAIL;
+        return rc;
     }
-    eng_set_started(env.e, wall(offset));
-    eng_set_stamp_now(env.e, o.now_arg != NULL);
-    main_thread = pthread_self();
-    web_o = (struct web_opts){.now = web_clock, .now_ud = &offset, .wake = web_wake,
-                              .template_dir = cli_template_dir(), .started = wall(offset)};
-    ab_errmsg wem = {{0}};
-    if (web_apply(&web_srv, env.c, &web_o, &wem) != AB_OK) {
-        fprintf(stderr, "ackbeat run: %s\n", wem.text);
-        cli_env_close(&env);
-        return EXIT_FAIL;
-    }
-    if (web_srv)
-        ab_log(AB_LOG_INFO, "web: listening on port %u", web_port(web_srv));
-    char sum[512];
-    cfg_summary(env.c, sum, sizeof sum);
-    ab_log(AB_LOG_INFO, "ackbeat %s running: %s", AB_VERSION, sum);
     struct watchdog wd;
     watchdog_init(&wd);
     struct cli_selfwatch *self = cli_selfwatch_new(wall(offset));
-    int ready = 0;
-
     while (!stop_flag) {
         if (reload_flag) {
             reload_flag = 0;
             reload(&env, o.config);
         }
         wake_flag = 0;
-        ab_time now = wall(offset);
-        struct eng_tick_stats s;
-        ab_errmsg em = {{0}};
-        memset(&s, 0, sizeof s);
-        /* A state file deleted or replaced under us: writing on would
-         * lose everything at exit.  Stop; systemd restarts us on the new
-         * one. */
-        if (eng_check_state_file(env.e, &em) != AB_OK) {
-            ab_log(AB_LOG_ERROR, "%s", em.text);
+        if (tick_once(&env, self, wall(offset), &wd) < 0) {
             rc = EXIT_FAIL;
             break;
         }
-        cli_selfwatch_tick(self, env.c, env.e, now);
-        int failed = eng_tick(env.e, now, &s, &em) != AB_OK;
-        if (failed)
-            ab_log(AB_LOG_ERROR, "tick: %s", em.text);
-        notify_status(now, &s, failed);
-        watchdog_ping(&wd);
-        if (!ready) {
-            /* Ready means "has done one pass", so that `systemctl start`
-             * returns after the first checks, not before. */
-            sd_notify(0, "READY=1");
-            ready = 1;
-        }
-        if (stop_flag)
-            break;
-        ab_time next = eng_next_wakeup(env.e, wall(offset));
-        /* Re-read the clock after each wake: the sleep may end early
-         * (a signal) or the wall clock may have been stepped. */
-        while (!stop_flag && !reload_flag && !wake_flag) {
-            ab_time t = wall(offset);
-            if (t >= next)
-                break;
-            int64_t ms = (next - t) * 1000;
-            int64_t due = watchdog_due_ms(&wd);
-            if (due <= 0) {
-                watchdog_ping(&wd);
-                continue;
-            }
-            sleep_ms(due < ms ? due : ms);
-        }
+        if (!stop_flag)
+            sleep_until(eng_next_wakeup(env.e, wall(offset)), offset, &wd);
     }
     sd_notify(0, "STOPPING=1");
     ab_log(AB_LOG_INFO, "stopping");
     cli_selfwatch_free(self);
     web_free(web_srv);
     web_srv = NULL;
+    cfg_free(web_model);
+    web_model = NULL;
     cli_env_close(&env);
     return rc;
 }

@@ -5,9 +5,9 @@
  * a test's), and for tests and benchmarks of the web side by itself.
  * Pings, reports and dismissals are recorded as under `ackbeat run`, but
  * nothing is sent: notices wait in the outbox for the daemon (or `ackbeat
- * tick`).  SIGHUP reloads the config, SIGTERM/SIGINT stop.
+ * tick`).  SIGHUP reloads the config (a <web> that cannot serve, such as
+ * a port in use, leaves the previous one serving), SIGTERM/SIGINT stop.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,33 +45,103 @@ static void usage(FILE *f)
                "  <web listen>; --now T starts the clock at T.\n");
 }
 
+/* --listen ADDR:PORT, the one option of its own. */
+static int own_opt(void *listen, int key, const char *arg)
+{
+    (void)key;
+    *(const char **)listen = arg;
+    return CLI_GO_ON;
+}
+
+/*
+ * Handlers that only set flags, with the signals blocked except inside
+ * sigsuspend (waitmask), which unblocks and waits in one step: with a
+ * check of the flags and then pause(), a signal in between was lost and
+ * the server never stopped.  (The web server's threads block every
+ * signal themselves.)
+ */
+static void install_signals(sigset_t *waitmask)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    sigprocmask(SIG_BLOCK, &sigs, waitmask);
+    sigdelset(waitmask, SIGTERM);
+    sigdelset(waitmask, SIGINT);
+    sigdelset(waitmask, SIGHUP);
+}
+
+/* The first server: c's <web>, or --listen alone when c has none. */
+static enum ab_err start(const cfg *c, const struct web_opts *wo, web **w, ab_errmsg *em)
+{
+    /* web_apply stops a server whose config has no <web>: --listen
+     * alone must still serve, so build it directly then. */
+    if (cfg_global(c)->web.enabled)
+        return web_apply(w, c, wo, em);
+    enum ab_err e = web_new(c, wo, w, em);
+    if (!e && (e = web_listen(*w, em))) {
+        web_free(*w);
+        *w = NULL;
+    }
+    return e;
+}
+
+/* SIGHUP: serve path's config, or keep serving the one in *c.  -1 when
+ * nothing serves any more. */
+static int reload(const char *path, cfg **c, web **w, const struct web_opts *wo)
+{
+    cfg *fresh = cli_load_config(path);
+    if (!fresh || !cfg_global(fresh)->web.enabled) {
+        ab_log(AB_LOG_ERROR, "reload: %s not usable; keeping the old one", path);
+        cfg_free(fresh);
+        return 0;
+    }
+    ab_errmsg em = {{0}};
+    if (web_apply(w, fresh, wo, &em) != AB_OK) {
+        cfg_free(fresh);
+        if (!*w) {
+            ab_log(AB_LOG_ERROR, "reload: %s; nothing is serving any more", em.text);
+            return -1;
+        }
+        /* The old server serves on, on the old model. */
+        ab_log(AB_LOG_ERROR, "reload: %s; still serving the previous configuration",
+               em.text);
+        return 0;
+    }
+    cfg_free(*c);
+    *c = fresh;
+    ab_log(AB_LOG_INFO, "reloaded %s", path);
+    return 0;
+}
+
 int cmd_web(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                          {"now", required_argument, 0, 'n'},
-                                          {"listen", required_argument, 0, 'l'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-    struct cli_opts o = {.config = cli_default_config()};
+    static const struct option own[] = {{"listen", required_argument, 0, 'l'},
+                                        {0, 0, 0, 0}};
     const char *listen = NULL;
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': o.config = optarg; break;
-        case 'n': o.now_arg = optarg; break;
-        case 'l': listen = optarg; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
-        }
-    }
-    ab_time start;
-    if (optind < argc || cli_now(&o, &start) < 0) {
+    const struct cli_spec sp = {.cmd = "web", .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
+                                .own = own, .fn = own_opt, .ud = &listen, .usage = usage};
+    struct cli_opts o;
+    int rc = cli_opts_parse(argc, argv, &sp, &o);
+    if (rc != CLI_GO_ON)
+        return rc;
+    ab_time start_at;
+    if (o.argi < argc || cli_now(&o, &start_at) < 0) {
         usage(stderr);
         return EXIT_USAGE;
     }
     int64_t offset = 0;
-    offset = start - clock_now(&offset);
+    offset = start_at - clock_now(&offset);
     cfg *c = cli_load_config(o.config);
     if (!c)
         return EXIT_USAGE;
@@ -84,67 +154,28 @@ int cmd_web(int argc, char **argv)
                      ? cfg_global(c)->log_level
                      : getenv("ACKBEAT_LOG_LEVEL"));
     cli_log_zone(cfg_global(c)->timezone);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    /* The signals stay blocked except inside sigsuspend, which unblocks
-     * and waits in one step: with a check of the flags and then pause(),
-     * a signal in between was lost and the server never stopped.  (The
-     * web server's threads block every signal themselves.) */
-    sigset_t sigs, waitmask;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGHUP);
-    sigprocmask(SIG_BLOCK, &sigs, &waitmask);
-    sigdelset(&waitmask, SIGTERM);
-    sigdelset(&waitmask, SIGINT);
-    sigdelset(&waitmask, SIGHUP);
-
+    sigset_t waitmask;
+    install_signals(&waitmask);
     struct web_opts wo = {.now = clock_now, .now_ud = &offset, .listen = listen,
                           .template_dir = cli_template_dir()};
     web *w = NULL;
     ab_errmsg em = {{0}};
-    /* web_apply stops a server whose config has no <web>: --listen
-     * alone must still serve, so build it directly then. */
-    enum ab_err e = cfg_global(c)->web.enabled ? web_apply(&w, c, &wo, &em)
-                                               : web_new(c, &wo, &w, &em);
-    if (!e && !cfg_global(c)->web.enabled && (e = web_listen(w, &em))) {
-        web_free(w);
-        w = NULL;
-    }
-    if (e) {
+    if (start(c, &wo, &w, &em)) {
         cli_err("web", "%s", em.text);
         cfg_free(c);
         return EXIT_FAIL;
     }
     printf("ackbeat web: serving on port %u\n", web_port(w));
     fflush(stdout);
-    int rc = EXIT_OK;
+    rc = EXIT_OK;
     while (!stop_flag) {
         sigsuspend(&waitmask);
         if (reload_flag && !stop_flag) {
             reload_flag = 0;
-            cfg *fresh = cli_load_config(o.config);
-            if (!fresh || !cfg_global(fresh)->web.enabled) {
-                ab_log(AB_LOG_ERROR, "reload: %s not usable; keeping the old one", o.config);
-                cfg_free(fresh);
-                continue;
-            }
-            if (web_apply(&w, fresh, &wo, &em) != AB_OK) {
-                ab_log(AB_LOG_ERROR, "reload: %s", em.text);
-                cfg_free(fresh);
+            if (reload(o.config, &c, &w, &wo) < 0) {
                 rc = EXIT_FAIL;
-                break; /* nothing is serving any more */
+                break;
             }
-            cfg_free(c);
-            c = fresh;
-            ab_log(AB_LOG_INFO, "reloaded %s", o.config);
         }
     }
     web_free(w);

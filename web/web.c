@@ -2,18 +2,23 @@
  * web.c - building a server for a config (its own store, engine, pages,
  * secrets), freeing it, and web_apply(): what the daemon calls at start
  * and after each reload so that the server always runs on a model that
- * is alive.
+ * is alive.  A reload whose <web> cannot serve (a port in use, a token
+ * file that cannot be read) leaves the previous server serving on the
+ * previous model: a typo in a reload must not take the pages, pings and
+ * API away until the next restart.
  */
 #include "web/web_int.h"
 
 #include <crypt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/ab_log.h"
 #include "common/ab_mem.h"
 
 /* Every page the server renders; all must compile at start-up, so that
@@ -156,6 +161,72 @@ void web_free(web *w)
     ab_free(w);
 }
 
+/* Serve old's config again after a reload failed; fd: the listening
+ * socket taken back from it, or -1 to bind its address afresh.  0 when it
+ * serves. */
+static int restart_old(web *old, int fd)
+{
+    ab_errmsg em = {{0}};
+    old->listen_fd = fd;
+    if (web_listen(old, &em) == AB_OK)
+        return 0;
+    if (fd >= 0) {
+        /* The socket may be gone with the failed start: bind again. */
+        old->listen_fd = -1;
+        if (web_listen(old, &em) == AB_OK)
+            return 0;
+    }
+    ab_log(AB_LOG_ERROR, "web: the previous server cannot serve again either: %s",
+           em.text);
+    return -1;
+}
+
+/* Does "ADDR:PORT" name port? */
+static int same_port(const char *listen, unsigned port)
+{
+    const char *colon = strrchr(listen, ':');
+    char *end;
+    unsigned long p = colon ? strtoul(colon + 1, &end, 10) : 0;
+    return colon && *end == '\0' && p == port;
+}
+
+/*
+ * Move serving from old to nw (both built).  On failure em says why nw
+ * cannot serve and old serves on as before (*old_lost 0), or, when even
+ * that failed, nothing serves (*old_lost 1).
+ */
+static enum ab_err take_over(web *old, web *nw, int *old_lost, ab_errmsg *em)
+{
+    *old_lost = 0;
+    enum ab_err e;
+    if (strcmp(web_listen_addr(old), web_listen_addr(nw)) == 0) {
+        /* The same address: hand the socket over, so that no connection
+         * is refused in between. */
+        nw->listen_fd = web_server_stop(old, 1);
+        if ((e = web_listen(nw, em)) == AB_OK)
+            return AB_OK;
+        int fd = nw->listen_fd;
+        nw->listen_fd = -1;
+        *old_lost = restart_old(old, fd) != 0;
+        return e;
+    }
+    /* Another address: bind it while the old one still serves, so that a
+     * port in use leaves the old server as it was. */
+    if ((e = web_listen(nw, em)) == AB_OK)
+        return AB_OK;
+    /* The new address may overlap the old one on the same port (*:8025
+     * after 127.0.0.1:8025): once more with the old one stopped.  Any
+     * other port is taken by someone else: the old one serves on. */
+    if (!same_port(web_listen_addr(nw), web_port(old)))
+        return e;
+    web_server_stop(old, 0);
+    ab_errmsg again = {{0}};
+    if (web_listen(nw, &again) == AB_OK)
+        return AB_OK;
+    *old_lost = restart_old(old, -1) != 0;
+    return e;
+}
+
 enum ab_err web_apply(web **wp, const cfg *c, const struct web_opts *opts, ab_errmsg *em)
 {
     web *old = *wp;
@@ -164,26 +235,33 @@ enum ab_err web_apply(web **wp, const cfg *c, const struct web_opts *opts, ab_er
         *wp = NULL;
         return AB_OK;
     }
-    /* Build the new one first, while the old one serves on. */
+    /* Build the new one first, while the old one serves on: a token file
+     * that cannot be read, a page that does not compile or a state file
+     * that does not open leaves the old server serving. */
     web *nw = NULL;
     enum ab_err e = web_new(c, opts, &nw, em);
-    if (e) {
-        web_free(old);
-        *wp = NULL;
+    if (e)
         return e;
+    if (!old) {
+        if ((e = web_listen(nw, em))) {
+            web_free(nw);
+            return e;
+        }
+        *wp = nw;
+        return AB_OK;
     }
-    if (old) {
-        /* Forms rendered before the reload stay valid. */
-        memcpy(nw->key, old->key, sizeof nw->key);
-        int same = strcmp(web_listen_addr(old), web_listen_addr(nw)) == 0;
-        nw->listen_fd = web_server_stop(old, same);
-        web_free(old); /* the old model is unreferenced from here on */
-        *wp = NULL;
-    }
-    if ((e = web_listen(nw, em))) {
+    /* Forms rendered before the reload stay valid. */
+    memcpy(nw->key, old->key, sizeof nw->key);
+    int old_lost;
+    if ((e = take_over(old, nw, &old_lost, em))) {
         web_free(nw);
+        if (old_lost) {
+            web_free(old);
+            *wp = NULL;
+        }
         return e;
     }
+    web_free(old); /* the old model is unreferenced from here on */
     *wp = nw;
     return AB_OK;
 }

@@ -99,7 +99,11 @@ void web_free(web *w);
  * match config c.  c without <web>: stop and free *wp (NULL after).
  * *wp NULL: web_new + web_listen.  Otherwise restart on the new model,
  * keeping the listening socket when the address did not change.  On
- * failure *wp is NULL: nothing refers to c or to the previous model.
+ * failure (em says why: a port in use, a token file that cannot be read)
+ * nothing refers to c, and *wp is left as it was: the previous server
+ * serves on, on the previous model, which the caller must keep alive
+ * until a later web_apply succeeds or web_free.  Only when even the
+ * previous server could not serve again (logged) is *wp NULL.
  */
 enum ab_err web_apply(web **wp, const cfg *c, const struct web_opts *opts,
                       ab_errmsg *em) AB_MUST_CHECK;

@@ -1,5 +1,6 @@
 /*
- * web_host.c - which Host a page or the API answers (DNS rebinding).
+ * web_host.c - which Host a page or the API answers (DNS rebinding), and
+ * the address the server listens on, which that rule accepts.
  *
  * A web site can point its own name at 127.0.0.1 and then read our
  * status and alerts from the victim's browser: same origin, as far as
@@ -64,6 +65,17 @@ static void url_host(const char *url, char *out, size_t len)
         p = at + 1;
     }
     host_only(p, n, out, len);
+}
+
+/* Here and not in web_server.c, which listens on it: the Host rule needs
+ * it too, and web_server.c calls the router, which calls the rule (a
+ * call loop among the three files otherwise). */
+const char *web_listen_addr(const web *w)
+{
+    if (w->o.listen)
+        return w->o.listen;
+    const char *l = cfg_global(w->c)->web.listen;
+    return l ? l : "127.0.0.1:8025";
 }
 
 int web_host_allowed(const web *w, const char *host_header)

@@ -41,14 +41,6 @@ struct req {
     int too_large;
 };
 
-const char *web_listen_addr(const web *w)
-{
-    if (w->o.listen)
-        return w->o.listen;
-    const char *l = cfg_global(w->c)->web.listen;
-    return l ? l : "127.0.0.1:8025";
-}
-
 static size_t max_body(const web *w)
 {
     return w->o.max_body ? w->o.max_body : WEB_DEFAULT_MAX_BODY;

@@ -302,3 +302,73 @@ TEST(bind_failure_is_reported)
     cfg_free(c);
     srv_stop(&s);
 }
+
+/* A socket bound (and listening) on a free loopback port: "in use". */
+static int occupy(unsigned *port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 1) < 0 ||
+        getsockname(s, (struct sockaddr *)&a, &len) < 0) {
+        if (s >= 0)
+            close(s);
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
+TEST(failed_reload_keeps_the_old_server)
+{
+    struct srv s;
+    CHECK(srv_start(&s, "keep", 0, 0) == 0);
+    web *before = s.w;
+    /* A new address that is taken: the old server answers on. */
+    unsigned taken;
+    int blocker = occupy(&taken);
+    CHECK(blocker >= 0);
+    cfg *fresh = tw_config(tw_setup("keep2", 1));
+    CHECK(fresh);
+    struct web_opts o = tw_opts();
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", taken);
+    o.listen = addr;
+    ab_errmsg em = {{0}};
+    CHECK_INT(web_apply(&s.w, fresh, &o, &em), AB_EIO);
+    CHECK_CONTAINS(em.text, addr);
+    CHECK(s.w == before);
+    CHECK_INT(web_port(s.w), s.port);
+    CHECK_INT(http(s.port, "GET", "/healthz", NULL, 0, NULL, &s.r), CURLE_OK);
+    CHECK_INT(s.r.status, 200);
+    /* A token the server refuses (too short): the same, on the same
+     * address. */
+    char d[512];
+    snprintf(d, sizeof d, "%s/keep3", t_tmpdir());
+    mkdir(d, 0700);
+    tw_write(tw_path(d, "short.token"), "short\n");
+    tw_write(tw_path(d, "ackbeat.xml"),
+             "<ackbeat name=\"x\"><state path=\"state.db\"/>"
+             "<mail from=\"a@b.example\" transport=\"maildir:out\"/>"
+             "<web listen=\"127.0.0.1:18031\" token-file=\"short.token\"/></ackbeat>\n");
+    cfg *broken = tw_config(d);
+    CHECK(broken);
+    struct web_opts o2 = tw_opts();
+    CHECK(web_apply(&s.w, broken, &o2, &em) != AB_OK);
+    CHECK_CONTAINS(em.text, "at least 16 characters");
+    CHECK(s.w == before);
+    CHECK_INT(http(s.port, "GET", "/api/checks", NULL, 0, NULL, &s.r), CURLE_OK);
+    CHECK_INT(s.r.status, 200);
+    cfg_free(broken);
+    /* Once the port is free, the same reload moves the server there. */
+    close(blocker);
+    CHECK_OK(web_apply(&s.w, fresh, &o, &em));
+    CHECK_INT(web_port(s.w), taken);
+    CHECK_INT(http(taken, "GET", "/healthz", NULL, 0, NULL, &s.r), CURLE_OK);
+    CHECK_INT(s.r.status, 200);
+    CHECK(http(s.port, "GET", "/healthz", NULL, 0, NULL, &s.r) == CURLE_COULDNT_CONNECT);
+    cfg_free(s.c); /* the old model may go now */
+    s.c = fresh;
+    srv_stop(&s);
+}
