@@ -42,6 +42,9 @@ enum {
  * option's val or the short letter; arg: optarg).  Returns CLI_GO_ON, or
  * an exit code after printing why (EXIT_USAGE for a bad value). */
 typedef int (*cli_opt_fn)(void *ud, int key, const char *arg);
+/* The callback of a command whose only own option is one flag: sets the
+ * int that ud points to. */
+int cli_opts_flag(void *ud, int key, const char *arg);
 
 struct cli_spec {
     const char *cmd;           /* "run": for messages */

@@ -42,6 +42,14 @@ int cli_opts_global(int argc, char **argv)
     return o;
 }
 
+int cli_opts_flag(void *ud, int key, const char *arg)
+{
+    (void)key;
+    (void)arg;
+    *(int *)ud = 1;
+    return CLI_GO_ON;
+}
+
 static size_t count_own(const struct option *own)
 {
     size_t n = 0;

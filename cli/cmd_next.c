@@ -6,7 +6,6 @@
  *   ackbeat next -c FILE CHECK --explain --at T
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,86 +57,94 @@ static void list_one(const cfg *c, const struct cfg_check *k, ab_time now, long 
     }
 }
 
+/* What next takes besides the shared options. */
+struct next_args {
+    const char *at_arg; /* --at T */
+    long count;         /* --count N */
+    int explain;        /* --explain */
+};
+
+static int own_opt(void *ud, int key, const char *arg)
+{
+    struct next_args *a = ud;
+    switch (key) {
+    case 'x': a->explain = 1; return CLI_GO_ON;
+    case 'a': a->at_arg = arg; return CLI_GO_ON;
+    default: {
+        char *end;
+        errno = 0;
+        a->count = strtol(arg, &end, 10);
+        if (errno || *end || a->count < 1 || a->count > 10000) {
+            cli_err("next", "--count must be a number from 1 to 10000");
+            return EXIT_USAGE;
+        }
+        return CLI_GO_ON;
+    }
+    }
+}
+
+/* --explain: is at_arg allowed for k, and what decided it.  Returns the
+ * exit code: 1 when it is not allowed or held by maintenance. */
+static int explain_one(const cfg *c, const struct cfg_check *k, const char *at_arg)
+{
+    ab_time at;
+    if (ab_time_parse(at_arg, &at) != AB_OK) {
+        cli_err("next", "--at \"%s\" is not an ISO 8601 time", at_arg);
+        return EXIT_USAGE;
+    }
+    char buf[64], why[512] = "";
+    int held = cfg_in_maintenance(c, k, at, why, sizeof why);
+    if (!k->schedule) {
+        printf("%s at %s: %s: no schedule (runs on every tick)%s%s\n", k->name, at_arg,
+               held ? "blocked" : "allowed", held ? "; " : "", held ? why : "");
+        return held ? EXIT_FAIL : EXIT_OK;
+    }
+    struct sched_why w;
+    int ok = sched_allowed(k->schedule, at, &w);
+    printf("%s at %s: %s%s%s\n", k->name,
+           sched_format_local(k->schedule, at, buf, sizeof buf), w.text,
+           held ? "; but blocked by " : "", held ? why : "");
+    return !ok || held ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_next(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                          {"now", required_argument, 0, 'n'},
-                                          {"count", required_argument, 0, 'N'},
-                                          {"explain", no_argument, 0, 'x'},
-                                          {"at", required_argument, 0, 'a'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-    struct cli_opts o = {.config = cli_default_config()};
-    const char *at_arg = NULL;
-    long count = 5;
-    int explain = 0, ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': o.config = optarg; break;
-        case 'n': o.now_arg = optarg; break;
-        case 'x': explain = 1; break;
-        case 'a': at_arg = optarg; break;
-        case 'N': {
-            char *end;
-            errno = 0;
-            count = strtol(optarg, &end, 10);
-            if (errno || *end || count < 1 || count > 10000) {
-                cli_err("next", "--count must be a number from 1 to 10000");
-                return EXIT_USAGE;
-            }
-            break;
-        }
-        case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
-        }
-    }
+    static const struct option own[] = {{"count", required_argument, 0, 'N'},
+                                        {"explain", no_argument, 0, 'x'},
+                                        {"at", required_argument, 0, 'a'},
+                                        {0, 0, 0, 0}};
+    struct next_args a = {.count = 5};
+    const struct cli_spec sp = {.cmd = "next", .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
+                                .own = own, .fn = own_opt, .ud = &a, .usage = usage};
+    struct cli_opts o;
+    int rc = cli_opts_parse(argc, argv, &sp, &o);
+    if (rc != CLI_GO_ON)
+        return rc;
     ab_time now;
-    if (argc - optind > 1 || cli_now(&o, &now) < 0) {
+    if (argc - o.argi > 1 || cli_now(&o, &now) < 0) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    const char *name = optind < argc ? argv[optind] : NULL;
-    if (explain && (!name || !at_arg)) {
+    const char *name = o.argi < argc ? argv[o.argi] : NULL;
+    if (a.explain && (!name || !a.at_arg)) {
         cli_err("next", "--explain needs a CHECK and --at T");
         return EXIT_USAGE;
     }
     cfg *c = cli_load_config(o.config);
     if (!c)
         return EXIT_USAGE;
-    int rc = EXIT_OK;
+    rc = EXIT_OK;
     const struct cfg_check *k = name ? cfg_check_find(c, name) : NULL;
     if (name && !k) {
         cli_err("next", "no check named \"%s\" in %s", name, o.config);
         rc = EXIT_USAGE;
-    } else if (explain) {
-        ab_time at;
-        if (ab_time_parse(at_arg, &at) != AB_OK) {
-            cli_err("next", "--at \"%s\" is not an ISO 8601 time", at_arg);
-            rc = EXIT_USAGE;
-        } else {
-            char buf[64], why[512] = "";
-            int held = cfg_in_maintenance(c, k, at, why, sizeof why);
-            if (!k->schedule) {
-                printf("%s at %s: %s: no schedule (runs on every tick)%s%s\n", k->name, at_arg,
-                       held ? "blocked" : "allowed", held ? "; " : "", held ? why : "");
-            } else {
-                struct sched_why w;
-                int ok = sched_allowed(k->schedule, at, &w);
-                printf("%s at %s: %s%s%s\n", k->name,
-                       sched_format_local(k->schedule, at, buf, sizeof buf), w.text,
-                       held ? "; but blocked by " : "", held ? why : "");
-                if (!ok || held)
-                    rc = EXIT_FAIL;
-            }
-            if (held && !k->schedule)
-                rc = EXIT_FAIL;
-        }
+    } else if (a.explain) {
+        rc = explain_one(c, k, a.at_arg);
     } else if (k) {
-        list_one(c, k, now, count);
+        list_one(c, k, now, a.count);
     } else {
         for (size_t i = 0; i < cfg_check_count(c); i++)
-            list_one(c, cfg_check_at(c, i), now, count);
+            list_one(c, cfg_check_at(c, i), now, a.count);
     }
     cfg_free(c);
     return rc;

@@ -2,7 +2,6 @@
  * cmd_tick.c - `ackbeat tick`: one pass of all due work, then exit.
  * For cron users (run it every minute) and for tests (with --now).
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -18,30 +17,21 @@ static void usage(FILE *f)
 
 int cmd_tick(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                          {"now", required_argument, 0, 'n'},
-                                          {"no-send", no_argument, 0, 's'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-    struct cli_opts o = {.config = cli_default_config()};
-    int no_send = 0, ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': o.config = optarg; break;
-        case 'n': o.now_arg = optarg; break;
-        case 's': no_send = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
-        }
-    }
+    static const struct option own[] = {{"no-send", no_argument, 0, 's'}, {0, 0, 0, 0}};
+    int no_send = 0;
+    const struct cli_spec sp = {.cmd = "tick", .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
+                                .own = own, .fn = cli_opts_flag, .ud = &no_send, .usage = usage};
+    struct cli_opts o;
+    int rc = cli_opts_parse(argc, argv, &sp, &o);
+    if (rc != CLI_GO_ON)
+        return rc;
     ab_time now;
-    if (optind < argc || cli_now(&o, &now) < 0) {
+    if (o.argi < argc || cli_now(&o, &now) < 0) {
         usage(stderr);
         return EXIT_USAGE;
     }
     struct cli_env env;
-    int rc = cli_env_open(o.config, &env);
+    rc = cli_env_open(o.config, &env);
     if (rc)
         return rc;
     eng_set_send(env.e, !no_send);

@@ -4,7 +4,6 @@
  *
  * Exit 0 when valid, 2 when not (the daemon would refuse to start).
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -24,25 +23,19 @@ static void usage(FILE *f)
 
 int cmd_validate(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {"deep", no_argument, 0, 'd'},
-                                          {0, 0, 0, 0}};
-    const char *path = cli_default_config();
-    int ch, deep = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': path = optarg; break;
-        case 'd': deep = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        cli_err("validate", "unexpected argument \"%s\"", argv[optind]);
+    static const struct option own[] = {{"deep", no_argument, 0, 'd'}, {0, 0, 0, 0}};
+    int deep = 0;
+    const struct cli_spec sp = {.cmd = "validate", .shared = CLI_OPT_CONFIG, .own = own,
+                                .fn = cli_opts_flag, .ud = &deep, .usage = usage};
+    struct cli_opts o;
+    int rc = cli_opts_parse(argc, argv, &sp, &o);
+    if (rc != CLI_GO_ON)
+        return rc;
+    if (o.argi < argc) {
+        cli_err("validate", "unexpected argument \"%s\"", argv[o.argi]);
         return EXIT_USAGE;
     }
+    const char *path = o.config;
     cfg *c = cli_load_config(path);
     if (!c)
         return EXIT_USAGE;
