@@ -90,6 +90,22 @@ enum ab_err eng_report(eng *e, const char *check, const char *item,
 enum ab_err eng_ping(eng *e, const char *check, enum store_ping_kind kind,
                      int exit_code, const char *via, const char *detail,
                      ab_time now, ab_errmsg *em) AB_MUST_CHECK;
+/*
+ * A ping that carries a run id (Healthchecks' ?rid=, engine/eng_pingrun.c):
+ * a start and the finish with the same rid are one run; the finish's
+ * detail says how long that run took, and a run with no finish of its own
+ * within grace= makes the check Failing.  rid NULL: eng_ping.  AB_EINVAL
+ * when rid is not a UUID (em says what is wanted).  The _atomic form is
+ * one transaction with all it leads to (HTTP).
+ */
+enum ab_err eng_ping_rid(eng *e, const char *check, enum store_ping_kind kind, int exit_code,
+                         const char *via, const char *detail, const char *rid, ab_time now,
+                         ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err eng_ping_rid_atomic(eng *e, const char *check, enum store_ping_kind kind,
+                                int exit_code, const char *via, const char *detail,
+                                const char *rid, ab_time now, ab_errmsg *em) AB_MUST_CHECK;
+/* Is rid a run id (a UUID, 8-4-4-4-12 hex digits)? */
+int eng_rid_valid(const char *rid);
 /* The ping check whose token= is token (for /ping/TOKEN), or NULL. */
 const struct cfg_check *eng_ping_find(eng *e, const char *token);
 

@@ -156,6 +156,13 @@ json_t *eng_ctx_digest_item(eng *e, const struct cfg_check *k,
 /* eng_ping.c: the dead man's switch of ping checks, once per tick. */
 enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
                            ab_errmsg *em);
+/* After a ping of k was stored: judge the check and send what it leads to. */
+enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, ab_errmsg *em);
+/* eng_pingrun.c: has a run with a run id hung (started more than grace
+ * ago, no finish of its own, no finish since its deadline)?  Then 1 with
+ * r->status and msg set. */
+int eng_pingrun_hung(eng *e, const struct cfg_check *k, ab_time now, ab_time last_finish,
+                     struct store_result *r, char *msg, size_t len);
 
 /* eng_heartbeat.c: heartbeat cycles, once per tick. */
 enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stats,

@@ -101,6 +101,9 @@ static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
     int64_t period = k->ping_period > 0 ? k->ping_period : cfg_global(e->c)->tick;
     r->item = "";
     r->message = msg;
+    /* A run that hung while others went on (run ids, eng_pingrun.c). */
+    if (eng_pingrun_hung(e, k, now, ps->last_finish, r, msg, len))
+        return SAYS_SILENT;
     if (ps->last_start != AB_TIME_NONE &&
         (ps->last_finish == AB_TIME_NONE || ps->last_start > ps->last_finish)) {
         ab_time since = listening_since(e, k, ps->last_start, now, k->ping_grace);
@@ -263,8 +266,14 @@ enum ab_err eng_ping(eng *e, const char *check, enum store_ping_kind kind,
         return err;
     ab_log(AB_LOG_INFO, "ping %s: %s%s via %s", k->name, store_ping_kind_name(kind),
            kind == STORE_PING_EXIT ? "" : "", via ? via : "http");
+    return eng_ping_judge(e, k, now, em);
+}
+
+enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, ab_errmsg *em)
+{
     struct eng_tick_stats stats = {0};
-    if ((err = evaluate_ping(e, k, now, &stats, em)))
+    enum ab_err err = evaluate_ping(e, k, now, &stats, em);
+    if (err)
         return err;
     return eng_flush_notices(e, now, &stats, em);
 }

@@ -283,6 +283,12 @@ const char *const store_migrations_sql[] = {
     "  by_whom TEXT NOT NULL,"
     "  note TEXT,"
     "  at TEXT NOT NULL);",
+
+    /* 8 -> 9: a ping's run id (Healthchecks' ?rid=): a start and its
+     * finish carry the same one, so overlapping runs of one job are told
+     * apart and each run's duration is its own. */
+    "ALTER TABLE pings ADD COLUMN rid TEXT;"
+    "CREATE INDEX pings_by_rid ON pings(check_name, rid) WHERE rid IS NOT NULL;",
 };
 
 const int store_migrations_count =

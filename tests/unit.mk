@@ -48,3 +48,4 @@ test_engine_silence_MODS := engine channels checks inbox mailer config templates
 test_engine_cronping_MODS := engine channels checks inbox mailer config templates schedules store common
 test_engine_retention_MODS := engine channels checks inbox mailer config templates schedules store common
 test_engine_report_MODS := engine channels checks inbox mailer config templates schedules store common
+test_engine_pingrun_MODS := engine channels checks inbox mailer config templates schedules store common

@@ -289,6 +289,7 @@ TEST(old_database_is_migrated_forward)
     sqlite3 *db;
     CHECK(sqlite3_open(dbpath("old.db"), &db) == SQLITE_OK);
     CHECK(sqlite3_exec(db,
+                       "DROP INDEX pings_by_rid; ALTER TABLE pings DROP COLUMN rid;"
                        "DROP TABLE deliveries; DROP TABLE silences; DROP TABLE paused;"
                        "ALTER TABLE alerts DROP COLUMN previous_status;"
                        "ALTER TABLE alerts DROP COLUMN cycle_id;"

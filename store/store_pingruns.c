@@ -1,0 +1,95 @@
+/*
+ * store_pingruns.c - pings with a run id: a start and the finish that
+ * names the same id are one run of the job (Healthchecks' ?rid=).  The
+ * id is the job's own (a UUID it made); the engine checks its form.
+ */
+#include "store/store_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store_pingruns.h"
+
+enum ab_err store_ping_add_rid(store *st, const char *check, ab_time at,
+                               enum store_ping_kind kind, int exit_code, const char *via,
+                               const char *detail, const char *rid, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(
+        st, "INSERT INTO pings(check_name, at, kind, exit_code, via, detail, rid) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
+    store_bind_time(s, 2, at);
+    sqlite3_bind_text(s, 3, store_ping_kind_name(kind), -1, SQLITE_STATIC);
+    if (kind == STORE_PING_EXIT)
+        sqlite3_bind_int(s, 4, exit_code);
+    else
+        sqlite3_bind_null(s, 4);
+    sqlite3_bind_text(s, 5, via ? via : "http", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, rid, -1, SQLITE_STATIC);
+    if (store_step(st, s) != SQLITE_DONE)
+        e = store_dberr(st, em, "ping add");
+    sqlite3_finalize(s);
+    return e;
+}
+
+enum ab_err store_ping_run_start(store *st, const char *check, const char *rid,
+                                 ab_time *started, int *finished, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    *started = AB_TIME_NONE;
+    if (finished)
+        *finished = 0;
+    enum ab_err e = store_prepare(
+        st, "SELECT (SELECT min(at) FROM pings WHERE check_name = ?1 AND rid = ?2 "
+            "  AND kind = 'start'), "
+            " EXISTS (SELECT 1 FROM pings WHERE check_name = ?1 AND rid = ?2 "
+            "  AND kind <> 'start')",
+        &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, rid, -1, SQLITE_STATIC);
+    if (store_step(st, s) == SQLITE_ROW) {
+        *started = store_column_time(s, 0);
+        if (finished)
+            *finished = sqlite3_column_int(s, 1);
+    } else {
+        e = store_dberr(st, em, "ping run");
+    }
+    sqlite3_finalize(s);
+    return e;
+}
+
+enum ab_err store_ping_run_unfinished(store *st, const char *check, ab_time before,
+                                      char *rid, size_t len, ab_time *started,
+                                      ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(
+        st, "SELECT p.rid, p.at FROM pings p WHERE p.check_name = ?1 AND p.kind = 'start' "
+            "AND p.rid IS NOT NULL AND p.at <= ?2 AND NOT EXISTS (SELECT 1 FROM pings f "
+            "  WHERE f.check_name = ?1 AND f.rid = p.rid AND f.kind <> 'start') "
+            "ORDER BY p.at DESC, p.id DESC LIMIT 1",
+        &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
+    store_bind_time(s, 2, before);
+    int rc = store_step(st, s);
+    if (rc == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(s, 0);
+        snprintf(rid, len, "%s", r ? r : "");
+        *started = store_column_time(s, 1);
+    } else if (rc == SQLITE_DONE) {
+        e = AB_ENOTFOUND;
+    } else {
+        e = store_dberr(st, em, "unfinished ping runs");
+    }
+    sqlite3_finalize(s);
+    return e;
+}
