@@ -12,7 +12,6 @@
  * is not a failure) gets " note=delay" at the end.  Nothing is recorded.
  * Exit 0, or 1 when a file could not be read.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,28 +66,85 @@ static void print_one(const char *file, const struct inbox_verdict *v, int have_
     printf(" reason=\"%s\"\n", v->reason ? v->reason : "");
 }
 
+/* --reply-address ADDR, the one option of its own. */
+static int own_opt(void *reply, int key, const char *arg)
+{
+    (void)key;
+    *(const char **)reply = arg;
+    return CLI_GO_ON;
+}
+
+/* One file: read, parse, classify, print.  0, or -1 after saying why. */
+static int classify_one(const char *file, const struct inbox_rules *rules, int have_db)
+{
+    ab_buf b;
+    ab_buf_init(&b, INBOX_MAX_MESSAGE + 1);
+    if (read_file(file, &b) < 0) {
+        cli_err("classify", "%s: cannot read", file);
+        ab_buf_free(&b);
+        return -1;
+    }
+    struct inbox_msg *m = NULL;
+    struct inbox_verdict v;
+    memset(&v, 0, sizeof v);
+    ab_errmsg em = {{0}};
+    enum ab_err e = inbox_parse(b.data ? b.data : "", b.len, &m, &em);
+    if (e == AB_OK) {
+        e = inbox_classify(m, rules, &v, &em);
+    } else if (e == AB_EPARSE) {
+        v.klass = INBOX_SKIPPED;
+        e = AB_OK;
+    }
+    if (e)
+        cli_err("classify", "%s: %s", file, em.text);
+    else
+        print_one(file, &v, have_db);
+    inbox_verdict_free(&v);
+    inbox_msg_free(m);
+    ab_buf_free(&b);
+    return e ? -1 : 0;
+}
+
+/* With -c: the config, the state (through a view) and the ping checks
+ * the rules need.  EXIT_OK, or the exit code after saying why, with
+ * nothing left open. */
+static int open_config(const char *config, cfg **c, eng **view, struct inbox_ping **pings,
+                       size_t *npings)
+{
+    if (!(*c = cli_load_config(config)))
+        return EXIT_USAGE;
+    if (!(*view = cli_open_view(*c))) {
+        cfg_free(*c);
+        *c = NULL;
+        return EXIT_FAIL;
+    }
+    ab_errmsg pem = {{0}};
+    if (inbox_pings_of(*c, pings, npings, &pem) != AB_OK) {
+        cli_err("classify", "%s", pem.text);
+        eng_free(*view);
+        cfg_free(*c);
+        *view = NULL;
+        *c = NULL;
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
 int cmd_classify(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                          {"reply-address", required_argument, 0, 'r'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-    const char *config = NULL, *reply = NULL;
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': config = optarg; break;
-        case 'r': reply = optarg; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
-        }
-    }
-    if (optind >= argc) {
+    static const struct option own[] = {{"reply-address", required_argument, 0, 'r'},
+                                        {0, 0, 0, 0}};
+    const char *reply = NULL;
+    const struct cli_spec sp = {.cmd = "classify", .shared = CLI_OPT_CONFIG_OPTIONAL,
+                                .own = own, .fn = own_opt, .ud = &reply, .usage = usage};
+    struct cli_opts o;
+    int rc = cli_opts_parse(argc, argv, &sp, &o);
+    if (rc != CLI_GO_ON)
+        return rc;
+    if (o.argi >= argc) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    int rc = EXIT_OK;
     cfg *c = NULL;
     eng *view = NULL;
     store *st = NULL; /* the engine's, for the inbox's rules */
@@ -97,61 +153,22 @@ int cmd_classify(int argc, char **argv)
     struct inbox_rules rules;
     inbox_rules_init(&rules, NULL, NULL, 0, NULL, AB_TIME_NONE);
     rules.reply_address = reply;
-    if (config) {
-        if (!(c = cli_load_config(config)))
-            return EXIT_USAGE;
-        if (!(view = cli_open_view(c))) {
-            cfg_free(c);
-            return EXIT_FAIL;
-        }
+    if (o.config) {
+        if ((rc = open_config(o.config, &c, &view, &pings, &npings)))
+            return rc;
         st = eng_state(view);
-        ab_errmsg pem = {{0}};
-        if (inbox_pings_of(c, &pings, &npings, &pem) != AB_OK) {
-            cli_err("classify", "%s", pem.text);
-            eng_free(view);
-            cfg_free(c);
-            return EXIT_FAIL;
-        }
-        struct cli_opts o;
-        memset(&o, 0, sizeof o);
         ab_time now;
-        if (cli_now(&o, &now) < 0)
+        if (cli_now(NULL, &now) < 0) /* classify has no --now: the clock */
             now = AB_TIME_NONE;
         inbox_rules_init(&rules, &cfg_global(c)->inbox, pings, npings, st, now);
         rules.zone = cfg_global(c)->timezone;
         if (reply)
             rules.reply_address = reply;
     }
-    for (int i = optind; i < argc; i++) {
-        ab_buf b;
-        ab_buf_init(&b, INBOX_MAX_MESSAGE + 1);
-        if (read_file(argv[i], &b) < 0) {
-            cli_err("classify", "%s: cannot read", argv[i]);
+    rc = EXIT_OK;
+    for (int i = o.argi; i < argc; i++)
+        if (classify_one(argv[i], &rules, st != NULL) < 0)
             rc = EXIT_FAIL;
-            ab_buf_free(&b);
-            continue;
-        }
-        struct inbox_msg *m = NULL;
-        struct inbox_verdict v;
-        memset(&v, 0, sizeof v);
-        ab_errmsg em = {{0}};
-        enum ab_err e = inbox_parse(b.data ? b.data : "", b.len, &m, &em);
-        if (e == AB_OK)
-            e = inbox_classify(m, &rules, &v, &em);
-        else if (e == AB_EPARSE) {
-            v.klass = INBOX_SKIPPED;
-            e = AB_OK;
-        }
-        if (e) {
-            cli_err("classify", "%s: %s", argv[i], em.text);
-            rc = EXIT_FAIL;
-        } else {
-            print_one(argv[i], &v, st != NULL);
-        }
-        inbox_verdict_free(&v);
-        inbox_msg_free(m);
-        ab_buf_free(&b);
-    }
     ab_free(pings);
     eng_free(view);
     cfg_free(c);
