@@ -35,7 +35,7 @@ struct rstate {
     size_t fast_end;   /* put() copies without ab_buf while len + n < this */
     unsigned long max_steps;
     ab_errmsg *em;
-    struct tpl_ctx ctx;
+    struct tpl_ctx *ctx; /* names and the lookup memo (tpl_ctx.c) */
     ab_buf ind;        /* current indentation */
     int need_indent;
     unsigned partials; /* partials and parents being expanded */
@@ -324,14 +324,14 @@ static int truthy(const json_t *v)
 
 static enum ab_err push_ctx(struct rstate *r, const json_t *v)
 {
-    if (tpl_ctx_push(&r->ctx, v))
+    if (tpl_ctx_push(r->ctx, v))
         return ab_fail(r->em, AB_ENOMEM, "out of memory while rendering");
     return AB_OK;
 }
 
 static const json_t *lookup(struct rstate *r, const struct tpl_name *nm)
 {
-    return tpl_ctx_lookup(&r->ctx, nm);
+    return tpl_ctx_lookup(r->ctx, nm);
 }
 
 static enum ab_err nested(struct rstate *r, const struct tpl_node *kids,
@@ -342,7 +342,7 @@ static enum ab_err nested(struct rstate *r, const struct tpl_node *kids,
         return e;
     e = render_list(r, kids, ov);
     if (v)
-        tpl_ctx_pop(&r->ctx);
+        tpl_ctx_pop(r->ctx);
     return e;
 }
 
@@ -515,7 +515,9 @@ enum ab_err tpl_render(const tpl *t, const json_t *data,
 {
     static const struct tpl_render_opts defaults = {.mode = TPL_HTML};
     struct tpl_render_opts o = opts ? *opts : defaults;
-    struct rstate r;
+    /* Beside r, not in it: r is zeroed as it is made, and the memo is
+     * kilobytes that tpl_ctx_init marks empty without touching them. */
+    struct tpl_ctx ctx;
     enum ab_err e;
     if (!o.max_output)
         o.max_output = TPL_DEFAULT_MAX_OUTPUT;
@@ -523,21 +525,12 @@ enum ab_err tpl_render(const tpl *t, const json_t *data,
         o.max_depth = TPL_DEFAULT_MAX_DEPTH;
     if (!o.max_steps)
         o.max_steps = TPL_DEFAULT_MAX_STEPS;
-    /* Field by field, not memset: the memo in r.ctx is kilobytes that
-     * tpl_ctx_init marks empty without touching them. */
-    r.o = &o;
-    r.out = out;
-    r.base = out->len;
-    r.max = o.max_output;
-    r.em = em;
+    struct rstate r = {.o = &o, .out = out, .base = out->len,
+                       .max = o.max_output, .max_steps = o.max_steps,
+                       .em = em, .ctx = &ctx};
     set_fast_end(&r);
-    tpl_ctx_init(&r.ctx);
+    tpl_ctx_init(&ctx);
     ab_buf_init(&r.ind, 0);
-    r.need_indent = 0;
-    r.partials = 0;
-    r.nesting = 0;
-    r.steps = 0;
-    r.max_steps = o.max_steps;
     if (data && (e = push_ctx(&r, data)))
         goto out;
     if ((e = render_list(&r, t->root, NULL)))
@@ -554,7 +547,7 @@ out:
         if (out->data)
             out->data[r.base] = '\0';
     }
-    tpl_ctx_free(&r.ctx);
+    tpl_ctx_free(&ctx);
     ab_buf_free(&r.ind);
     return e;
 }
