@@ -1,6 +1,8 @@
 /*
  * eng_context.c - the data a notice's templates see (templates/README.md
- * lists every variable; keep the two in step).
+ * lists every variable; keep the two in step): the site and the person,
+ * an alert with its check, latest run and notes, a digest's line, and a
+ * heartbeat's cycle with who was asked and what came back.
  */
 #include "engine/eng_int.h"
 
@@ -231,4 +233,108 @@ json_t *eng_ctx_digest_item(eng *e, const struct cfg_check *k,
     snprintf(id, sizeof id, "%lld", (long long)a->id);
     set_link(e, o, "/alerts#alert-%s", id);
     return o;
+}
+
+/* ---- heartbeats: the cycle a notice or a request is about ---- */
+
+size_t eng_cycle_quorum(const struct store_cycle *c)
+{
+    return c->quorum > 0 ? (size_t)c->quorum : c->nrcpts;
+}
+
+/* The zone of the person a context is for (recipient.email). */
+static const char *ctx_zone(eng *e, json_t *root)
+{
+    json_t *r = json_object_get(root, "recipient");
+    return eng_zone_for(e->c, json_string_value(json_object_get(r, "email")));
+}
+
+void eng_ctx_heartbeat(eng *e, json_t *root, const struct cfg_check *k,
+                       const struct store_cycle *c)
+{
+    const char *zone = ctx_zone(e, root);
+    json_t *hb = json_object();
+    json_object_set_new(hb, "name", json_string(k->name));
+    json_object_set_new(hb, "label", json_string(k->label));
+    if (k->description)
+        json_object_set_new(hb, "description", json_string(k->description));
+    json_object_set_new(root, "heartbeat", hb);
+    json_t *cy = json_object();
+    json_object_set_new(cy, "id", json_integer(c->id));
+    set_time_in(cy, "opened", c->opened, zone);
+    set_time_in(cy, "deadline", c->deadline, zone);
+    json_object_set_new(root, "cycle", cy);
+}
+
+/* "REASON; FLAG", either part may be empty. */
+static void join(char *buf, size_t len, const char *a, const char *b)
+{
+    snprintf(buf, len, "%s%s%s", a, *a && *b ? "; " : "", b);
+}
+
+/* Everything nobody-confirmed needs: who was asked and what came back,
+ * in the words `acks` and the web use (engine/eng_words.c). */
+void eng_ctx_cycle_outcomes(eng *e, json_t *root, const struct cfg_check *k,
+                            const struct store_cycle *c)
+{
+    eng_ctx_heartbeat(e, root, k, c);
+    const char *zone = ctx_zone(e, root);
+    ab_time at = c->verdict_at != AB_TIME_NONE ? c->verdict_at : c->deadline;
+    json_t *asked = json_array(), *bounced = json_array(), *autor = json_array(),
+           *conf = json_array(), *flagged = json_array(), *unver = json_array();
+    for (size_t i = 0; i < c->nrcpts; i++) {
+        const struct store_cycle_rcpt *r = &c->rcpts[i];
+        struct eng_rcpt_words w;
+        eng_rcpt_words(e->c, e->st, c, r, at, &w);
+        const struct cfg_person *p = cfg_person_by_email(e->c, r->address);
+        json_t *a = json_object();
+        json_object_set_new(a, "email", json_string(r->address));
+        if (p)
+            json_object_set_new(a, "name", json_string(p->display ? p->display : p->name));
+        json_object_set_new(a, "outcome", json_string(w.word));
+        char detail[1600];
+        if (w.state == ENG_RCPT_CONFIRMED && w.by[0])
+            snprintf(detail, sizeof detail, "by %s", w.by);
+        else
+            join(detail, sizeof detail, w.reason, w.flag);
+        if (detail[0])
+            json_object_set_new(a, "detail", json_string(detail));
+        if (w.reason[0])
+            json_object_set_new(a, "reason", json_string(w.reason));
+        if (w.flag[0])
+            json_object_set_new(a, "flag", json_string(w.flag));
+        set_time_in(a, "at", w.when, zone);
+        json_t *x = json_object();
+        json_object_set_new(x, "email", json_string(r->address));
+        if (w.reason[0])
+            json_object_set_new(x, "detail", json_string(w.reason));
+        switch (w.state) {
+        case ENG_RCPT_CONFIRMED:
+            set_time_in(x, "at", w.when, zone);
+            if (w.by[0])
+                json_object_set_new(x, "by", json_string(w.by));
+            json_array_append_new(conf, x);
+            break;
+        case ENG_RCPT_BOUNCED: json_array_append_new(bounced, x); break;
+        case ENG_RCPT_AUTOREPLY: json_array_append_new(autor, x); break;
+        case ENG_RCPT_UNVERIFIED: json_array_append_new(unver, x); break;
+        default: json_decref(x); break;
+        }
+        /* Seed 000: people change jobs.  Say so when the signs add up. */
+        if (w.flag[0]) {
+            json_t *f = json_object();
+            json_object_set_new(f, "email", json_string(r->address));
+            json_object_set_new(f, "why", json_string(w.flag));
+            json_array_append_new(flagged, f);
+        }
+        json_array_append_new(asked, a);
+    }
+    json_object_set_new(root, "asked", asked);
+    json_object_set_new(root, "bounced", bounced);
+    json_object_set_new(root, "autoreplied", autor);
+    json_object_set_new(root, "unverified", unver);
+    json_object_set_new(root, "confirmed", conf);
+    json_object_set_new(root, "flagged", flagged);
+    json_object_set_new(root, "quorum", json_integer((json_int_t)eng_cycle_quorum(c)));
+    json_object_set_new(root, "confirmed_count", json_integer((json_int_t)c->confirmed));
 }

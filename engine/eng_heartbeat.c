@@ -32,121 +32,6 @@
 #include "inbox/inbox.h"
 #include "mailer/mail.h"
 
-/* Recipients needed for quorum: 0 in the config means all of them. */
-static size_t needed(const struct store_cycle *c)
-{
-    return c->quorum > 0 ? (size_t)c->quorum : c->nrcpts;
-}
-
-/* A time for people in zone ("Sunday 8 November 2026, 08:00 CST"), with
- * the ISO UTC form beside it as KEY_iso for templates that want it. */
-static void set_time(json_t *o, const char *k, ab_time t, const char *zone)
-{
-    char buf[AB_HUMAN_LEN], key[64];
-    if (t == AB_TIME_NONE)
-        return;
-    json_object_set_new(o, k, json_string(ab_time_human(t, zone, buf, sizeof buf)));
-    snprintf(key, sizeof key, "%s_iso", k);
-    json_object_set_new(o, key, json_string(ab_time_format(t, buf, sizeof buf)));
-}
-
-/* The zone of the person a context is for (recipient.email). */
-static const char *ctx_zone(eng *e, json_t *root)
-{
-    json_t *r = json_object_get(root, "recipient");
-    return eng_zone_for(e->c, json_string_value(json_object_get(r, "email")));
-}
-
-static void add_heartbeat(eng *e, json_t *root, const struct cfg_check *k,
-                          const struct store_cycle *c)
-{
-    const char *zone = ctx_zone(e, root);
-    json_t *hb = json_object();
-    json_object_set_new(hb, "name", json_string(k->name));
-    json_object_set_new(hb, "label", json_string(k->label));
-    if (k->description)
-        json_object_set_new(hb, "description", json_string(k->description));
-    json_object_set_new(root, "heartbeat", hb);
-    json_t *cy = json_object();
-    json_object_set_new(cy, "id", json_integer(c->id));
-    set_time(cy, "opened", c->opened, zone);
-    set_time(cy, "deadline", c->deadline, zone);
-    json_object_set_new(root, "cycle", cy);
-}
-
-/* "REASON; FLAG", either part may be empty. */
-static void join(char *buf, size_t len, const char *a, const char *b)
-{
-    snprintf(buf, len, "%s%s%s", a, *a && *b ? "; " : "", b);
-}
-
-/* Everything nobody-confirmed needs: who was asked and what came back,
- * in the words `acks` and the web use (engine/eng_words.c). */
-void eng_ctx_cycle_outcomes(eng *e, json_t *root, const struct cfg_check *k,
-                            const struct store_cycle *c)
-{
-    add_heartbeat(e, root, k, c);
-    const char *zone = ctx_zone(e, root);
-    ab_time at = c->verdict_at != AB_TIME_NONE ? c->verdict_at : c->deadline;
-    json_t *asked = json_array(), *bounced = json_array(), *autor = json_array(),
-           *conf = json_array(), *flagged = json_array(), *unver = json_array();
-    for (size_t i = 0; i < c->nrcpts; i++) {
-        const struct store_cycle_rcpt *r = &c->rcpts[i];
-        struct eng_rcpt_words w;
-        eng_rcpt_words(e->c, e->st, c, r, at, &w);
-        const struct cfg_person *p = cfg_person_by_email(e->c, r->address);
-        json_t *a = json_object();
-        json_object_set_new(a, "email", json_string(r->address));
-        if (p)
-            json_object_set_new(a, "name", json_string(p->display ? p->display : p->name));
-        json_object_set_new(a, "outcome", json_string(w.word));
-        char detail[1600];
-        if (w.state == ENG_RCPT_CONFIRMED && w.by[0])
-            snprintf(detail, sizeof detail, "by %s", w.by);
-        else
-            join(detail, sizeof detail, w.reason, w.flag);
-        if (detail[0])
-            json_object_set_new(a, "detail", json_string(detail));
-        if (w.reason[0])
-            json_object_set_new(a, "reason", json_string(w.reason));
-        if (w.flag[0])
-            json_object_set_new(a, "flag", json_string(w.flag));
-        set_time(a, "at", w.when, zone);
-        json_t *x = json_object();
-        json_object_set_new(x, "email", json_string(r->address));
-        if (w.reason[0])
-            json_object_set_new(x, "detail", json_string(w.reason));
-        switch (w.state) {
-        case ENG_RCPT_CONFIRMED:
-            set_time(x, "at", w.when, zone);
-            if (w.by[0])
-                json_object_set_new(x, "by", json_string(w.by));
-            json_array_append_new(conf, x);
-            break;
-        case ENG_RCPT_BOUNCED: json_array_append_new(bounced, x); break;
-        case ENG_RCPT_AUTOREPLY: json_array_append_new(autor, x); break;
-        case ENG_RCPT_UNVERIFIED: json_array_append_new(unver, x); break;
-        default: json_decref(x); break;
-        }
-        /* Seed 000: people change jobs.  Say so when the signs add up. */
-        if (w.flag[0]) {
-            json_t *f = json_object();
-            json_object_set_new(f, "email", json_string(r->address));
-            json_object_set_new(f, "why", json_string(w.flag));
-            json_array_append_new(flagged, f);
-        }
-        json_array_append_new(asked, a);
-    }
-    json_object_set_new(root, "asked", asked);
-    json_object_set_new(root, "bounced", bounced);
-    json_object_set_new(root, "autoreplied", autor);
-    json_object_set_new(root, "unverified", unver);
-    json_object_set_new(root, "confirmed", conf);
-    json_object_set_new(root, "flagged", flagged);
-    json_object_set_new(root, "quorum", json_integer((json_int_t)needed(c)));
-    json_object_set_new(root, "confirmed_count", json_integer((json_int_t)c->confirmed));
-}
-
 /* Render and queue one heartbeat email (request or reminder). */
 static enum ab_err queue_request(eng *e, const struct cfg_check *k,
                                  const struct store_cycle *c, const char *rcpt,
@@ -167,7 +52,7 @@ static enum ab_err queue_request(eng *e, const struct cfg_check *k,
         snprintf(remid, sizeof remid, "<hb.%s.reminder%s", token, at ? at : "@ackbeat>");
     }
     json_t *ctx = eng_ctx_base(e, rcpt, now);
-    add_heartbeat(e, ctx, k, c);
+    eng_ctx_heartbeat(e, ctx, k, c);
     char ref[64];
     snprintf(ref, sizeof ref, "%s%s", AB_TOKEN_REF_PREFIX, token);
     json_object_set_new(ctx, "token", json_string(token));
@@ -330,7 +215,7 @@ static int in_time(const struct store_cycle *c)
     size_t n = 0;
     for (size_t i = 0; i < c->nrcpts; i++)
         n += c->rcpts[i].confirmed != AB_TIME_NONE && c->rcpts[i].confirmed <= c->deadline;
-    return n >= needed(c);
+    return n >= eng_cycle_quorum(c);
 }
 
 static void list_people(const struct store_cycle *c, int (*pick)(const struct store_cycle_rcpt *),
@@ -369,7 +254,7 @@ static enum ab_err evaluate_cycle(eng *e, const struct cfg_check *k, struct stor
     enum ab_err err = AB_OK;
     char who[1024], msg[2048];
     int open = !strcmp(c->status, "Pending") || !strcmp(c->status, "Held");
-    if (c->confirmed >= needed(c)) {
+    if (c->confirmed >= eng_cycle_quorum(c)) {
         if (!strcmp(c->status, "Healthy"))
             return AB_OK;
         err = store_cycle_verdict(e->st, c->id, "Healthy", now, em);
@@ -444,7 +329,7 @@ static enum ab_err evaluate_cycle(eng *e, const struct cfg_check *k, struct stor
                                                "%zu of %zu needed"
                                              : "nobody confirmed the request of %s: "
                                                "%zu of %zu needed",
-                                asked, c->confirmed, needed(c));
+                                asked, c->confirmed, eng_cycle_quorum(c));
     /* Who bounced, with why: the alert's message is what `alerts`, the
      * web and a digest show of it. */
     for (size_t i = 0, nb = 0; i < c->nrcpts && o < sizeof msg; i++) {

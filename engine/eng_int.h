@@ -79,12 +79,16 @@ struct eng_email {
     size_t nheaders;
     const char *kind, *ref;            /* outbox bookkeeping */
 };
-/* Queue it in the outbox (inside the caller's transaction, if any),
- * From the configured sender, To the person's display name if known;
+/* eng_mail.c: queue it in the outbox (inside the caller's transaction, if
+ * any), From the configured sender, To the person's display name if known;
  * envelope sender per mail_envelope_sender() (VERP with m->token). */
 enum ab_err eng_queue_email(eng *e, const struct eng_email *m, ab_time now,
                             ab_errmsg *em);
 
+/* The Message-ID of notice seq ("n1", "n2"..., "resolved") rcpt gets
+ * about alert_id. */
+void eng_alert_msgid(eng *e, char *buf, size_t len, int64_t alert_id, const char *seq,
+                     const char *rcpt);
 /* The Message-ID of the first notice rcpt got about alert_id: the root
  * of that person's thread about it. */
 void eng_alert_thread_id(eng *e, int64_t alert_id, const char *rcpt, char *buf, size_t len);
@@ -103,6 +107,19 @@ enum ab_err eng_ask_which(eng *e, const char *to, const char *tokens, const char
 
 /* The end of a tick: each recipient's due notices become one email. */
 enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
+                              ab_errmsg *em);
+
+/* The buffers a notice email is rendered into, reused from one to the next. */
+struct eng_bufs {
+    ab_buf subject, text, html;
+};
+void eng_bufs_init(struct eng_bufs *b);
+void eng_bufs_free(struct eng_bufs *b);
+/* Several notices v[0..n-1] for one person (v[0].rcpt): one email listing
+ * them, kind notice ("digest", "daily-digest"), queued inside the caller's
+ * transaction.  Nothing is queued when none of their alerts is left. */
+enum ab_err eng_notices_email(eng *e, const struct store_notice *v, size_t n,
+                              struct eng_bufs *b, const char *notice, ab_time now,
                               ab_errmsg *em);
 
 /* eng_channel.c: one notice to a channel recipient ("channel:NAME") becomes
@@ -141,7 +158,7 @@ int eng_notices_held(eng *e, const struct cfg_check *k, const struct store_alert
 /* eng_retention.c: once a day, delete history past <state keep>. */
 enum ab_err eng_retention(eng *e, ab_time now, ab_errmsg *em);
 
-/* The daily digest, when alerting/@digest-at is due. */
+/* eng_digest.c: the daily digest, when alerting/@digest-at is due. */
 enum ab_err eng_daily_digest(eng *e, ab_time now, struct eng_tick_stats *stats,
                              ab_errmsg *em);
 
@@ -152,6 +169,14 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
 /* One alert as a digest lists it (k may be NULL if it left the config). */
 json_t *eng_ctx_digest_item(eng *e, const struct cfg_check *k,
                             const struct store_alert *a, ab_time now);
+/* Add heartbeat and cycle (its id, opened, deadline) to root. */
+void eng_ctx_heartbeat(eng *e, json_t *root, const struct cfg_check *k,
+                       const struct store_cycle *c);
+/* Add heartbeat, cycle, asked, bounced, autoreplied, confirmed, quorum. */
+void eng_ctx_cycle_outcomes(eng *e, json_t *root, const struct cfg_check *k,
+                            const struct store_cycle *c);
+/* Recipients a cycle needs for quorum: 0 in the config means all of them. */
+size_t eng_cycle_quorum(const struct store_cycle *c);
 
 /* eng_ping.c: the dead man's switch of ping checks, once per tick. */
 enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
@@ -167,9 +192,6 @@ int eng_pingrun_hung(eng *e, const struct cfg_check *k, ab_time now, ab_time las
 /* eng_heartbeat.c: heartbeat cycles, once per tick. */
 enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
                                 ab_errmsg *em);
-/* Add heartbeat, cycle, asked, bounced, autoreplied, confirmed, quorum. */
-void eng_ctx_cycle_outcomes(eng *e, json_t *root, const struct cfg_check *k,
-                            const struct store_cycle *c);
 
 /* Priority of a status: Offline 1, Failing 2, Degraded 3 (seed 001). */
 int eng_priority(const struct cfg_check *k, enum store_status s);

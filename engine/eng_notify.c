@@ -8,16 +8,11 @@
  * notices become one email (a single notice keeps its own template and
  * thread; several become one "digest" email), queued in the transaction
  * that deletes them.  A crash between the steps loses nothing and sends
- * nothing twice.
- *
- * Message-IDs are derived from the alert, the notice's number and the
- * recipient, so every notice a person gets about one alert threads under
- * the first (In-Reply-To/References point at it) without storing an id
- * per person.
+ * nothing twice.  The emails go to the outbox through eng_mail.c, which
+ * also names their Message-IDs; the daily digest is eng_digest.c.
  */
 #include "engine/eng_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,79 +22,6 @@
 #include "common/ab_mem.h"
 #include "mailer/mail.h"
 
-/* FNV-1a over the lower-cased address: short, stable, not secret. */
-static unsigned hash_addr(const char *s)
-{
-    unsigned h = 2166136261u;
-    for (; *s; s++) {
-        h ^= (unsigned char)tolower((unsigned char)*s);
-        h *= 16777619u;
-    }
-    return h;
-}
-
-/* With the database's random part (store_msgid_salt), so that a new
- * database never reuses an id: providers drop a repeated one as a
- * duplicate.  A database that predates it keeps its ids, and threads. */
-static void alert_msgid(eng *e, char *buf, size_t len, int64_t alert_id, const char *seq,
-                        const char *rcpt)
-{
-    const char *domain = mail_addr_domain(cfg_global(e->c)->mail.from);
-    char salt[32] = "";
-    if (store_msgid_salt(e->st, salt, sizeof salt, NULL) != AB_OK)
-        salt[0] = '\0';
-    snprintf(buf, len, "<ackbeat.alert%lld.%s%s%s.%08x@%s>", (long long)alert_id, seq,
-             salt[0] ? "." : "", salt, hash_addr(rcpt), domain);
-}
-
-void eng_alert_thread_id(eng *e, int64_t alert_id, const char *rcpt, char *buf, size_t len)
-{
-    alert_msgid(e, buf, len, alert_id, "n1", rcpt);
-}
-
-enum ab_err eng_queue_email(eng *e, const struct eng_email *m, ab_time now,
-                            ab_errmsg *em)
-{
-    const struct cfg_global *g = cfg_global(e->c);
-    struct mail_addr to = {m->rcpt, NULL};
-    const struct cfg_person *p = cfg_person_by_email(e->c, m->rcpt);
-    if (p && p->display)
-        to.name = p->display;
-    char fresh[MAIL_MSGID_MAX + 1];
-    const char *msgid = m->message_id;
-    if (!msgid) {
-        enum ab_err err = mail_msgid_new(g->mail.from, fresh, em);
-        if (err)
-            return err;
-        msgid = fresh;
-    }
-    /* One recipient per message, so the envelope sender can be VERP
-     * (LOCAL+TOKEN@DOMAIN at the inbox): a bounce names the token. */
-    char sender[MAIL_ADDR_MAX + 1];
-    enum ab_err err = mail_envelope_sender(&g->inbox, g->mail.from, m->token, sender, em);
-    if (err)
-        return err;
-    struct mail_msg_spec spec = {
-        .from = g->mail.from,
-        .envelope_from = sender,
-        .from_name = g->mail.from_name,
-        .to = &to,
-        .nto = 1,
-        .reply_to = m->reply_to,
-        .subject = m->subject,
-        .text = m->text,
-        .html = m->html && *m->html ? m->html : NULL,
-        .message_id = msgid,
-        .in_reply_to = m->in_reply_to,
-        .references = m->in_reply_to,
-        .headers = m->headers,
-        .nheaders = m->nheaders,
-        .date = now,
-    };
-    int64_t oid;
-    char got[MAIL_MSGID_MAX + 1];
-    return mail_outbox_put(e->st, &spec, m->kind, m->ref, now, &oid, got, em);
-}
 
 /* When rcpt may be mailed: now, or the end of their quiet hours. */
 static ab_time not_before(eng *e, const char *rcpt, int priority, ab_time now)
@@ -208,7 +130,7 @@ static enum ab_err notify_each(eng *e, const struct cfg_check *k,
             return err;
     }
     if (msgid_out && g->mail.from)
-        alert_msgid(e, msgid_out, 256, a->id, "n1", rcpts[0]);
+        eng_alert_msgid(e, msgid_out, 256, a->id, "n1", rcpts[0]);
     return AB_OK;
 }
 
@@ -240,12 +162,22 @@ static struct store_cycle *newest_cycle(eng *e, const char *check)
     return c;
 }
 
-struct bufs {
-    ab_buf subject, text, html;
-};
+void eng_bufs_init(struct eng_bufs *b)
+{
+    ab_buf_init(&b->subject, 4096);
+    ab_buf_init(&b->text, 4 << 20);
+    ab_buf_init(&b->html, 4 << 20);
+}
+
+void eng_bufs_free(struct eng_bufs *b)
+{
+    ab_buf_free(&b->subject);
+    ab_buf_free(&b->text);
+    ab_buf_free(&b->html);
+}
 
 /* One notice, one email, in its alert's thread. */
-static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs *b,
+static enum ab_err send_single(eng *e, const struct store_notice *n, struct eng_bufs *b,
                                ab_time now, ab_errmsg *em)
 {
     const struct cfg_global *g = cfg_global(e->c);
@@ -313,8 +245,8 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct bufs
                        &b->text, &b->html, em)))
         goto out;
     char msgid[256], root[256], aid[32];
-    alert_msgid(e, msgid, sizeof msgid, a->id, n->seq, n->rcpt);
-    alert_msgid(e, root, sizeof root, a->id, "n1", n->rcpt);
+    eng_alert_msgid(e, msgid, sizeof msgid, a->id, n->seq, n->rcpt);
+    eng_alert_msgid(e, root, sizeof root, a->id, "n1", n->rcpt);
     int first = !strcmp(n->seq, "n1");
     snprintf(aid, sizeof aid, "%lld", (long long)a->id);
     struct mail_header hdrs[] = {{"X-Ackbeat-Check", k->name},
@@ -342,9 +274,8 @@ out:
     return err;
 }
 
-/* Several notices for one person: one email listing them (the digest). */
-static enum ab_err send_group(eng *e, const struct store_notice *v, size_t n,
-                              struct bufs *b, const char *notice, ab_time now,
+enum ab_err eng_notices_email(eng *e, const struct store_notice *v, size_t n,
+                              struct eng_bufs *b, const char *notice, ab_time now,
                               ab_errmsg *em)
 {
     json_t *ctx = eng_ctx_base(e, v[0].rcpt, now);
@@ -459,10 +390,8 @@ enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
     enum ab_err err = store_notices_due(e->st, now, &v, &n, em);
     if (err)
         return err;
-    struct bufs b;
-    ab_buf_init(&b.subject, 4096);
-    ab_buf_init(&b.text, 4 << 20);
-    ab_buf_init(&b.html, 4 << 20);
+    struct eng_bufs b;
+    eng_bufs_init(&b);
     size_t i = 0;
     while (i < n && !err) {
         size_t j = i;
@@ -499,7 +428,7 @@ enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
                     if (!stands_alone(&v[x]))
                         g[gi++] = v[x];
                 err = gi == 1 ? send_single(e, &g[0], &b, now, em)
-                              : send_group(e, g, gi, &b, "digest", now, em);
+                              : eng_notices_email(e, g, gi, &b, "digest", now, em);
                 emails++;
                 ab_free(g);
             }
@@ -515,120 +444,7 @@ enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
         }
         i = j;
     }
-    ab_buf_free(&b.subject);
-    ab_buf_free(&b.text);
-    ab_buf_free(&b.html);
+    eng_bufs_free(&b);
     store_notices_free(v, n);
-    return err;
-}
-
-/* Rows by address (case-insensitive), then alert. */
-static int by_rcpt_alert(const void *pa, const void *pb)
-{
-    const struct store_notice *a = pa, *b = pb;
-    int c = strcasecmp(a->rcpt, b->rcpt);
-    if (c)
-        return c;
-    return (a->alert_id > b->alert_id) - (a->alert_id < b->alert_id);
-}
-
-/*
- * The daily digest (alerting/@digest-at): once a day, each person who
- * would be notified about an open alert gets one email listing all of
- * theirs.  Its time is a cron rule in the site's zone, due like a check
- * (bookkeeping under the name "~digest").
- */
-enum ab_err eng_daily_digest(eng *e, ab_time now, struct eng_tick_stats *stats,
-                             ab_errmsg *em)
-{
-    if (!e->digest)
-        return AB_OK;
-    struct store_sched_state ss;
-    enum ab_err err = store_sched_get(e->st, "~digest", &ss, em);
-    if (err == AB_ENOTFOUND) {
-        ss.first_seen = now;
-        ss.last_fire = AB_TIME_NONE;
-        ab_time n;
-        ss.next_due = sched_next(e->digest, now - 1, &n) == AB_OK ? n : AB_TIME_NONE;
-        return store_sched_put(e->st, "~digest", &ss, em);
-    }
-    if (err || ss.next_due == AB_TIME_NONE || now < ss.next_due)
-        return err;
-    ab_time n;
-    ss.last_fire = now;
-    ss.next_due = sched_next(e->digest, now, &n) == AB_OK ? n : AB_TIME_NONE;
-
-    struct store_alert **v = NULL;
-    size_t na = 0;
-    if ((err = store_alert_list(e->st, 0, 0, &v, &na, em)))
-        return err;
-    /* Who hears about which alert: the same lists the notices use. */
-    struct store_notice *rows = NULL;
-    size_t nrows = 0, cap = 0;
-    for (size_t i = 0; i < na && !err; i++) {
-        const struct cfg_check *k = cfg_check_find(e->c, v[i]->check);
-        if (!k || v[i]->dismissed_at != AB_TIME_NONE)
-            continue;
-        int upto = v[i]->level >= 1 ? v[i]->level : k->kind == CFG_HEARTBEAT ? 1 : 0;
-        for (int pass = 0; pass <= upto; pass++) {
-            const struct cfg_addrs *l = eng_level_notify(e, k, pass);
-            for (size_t j = 0; l && j < l->n; j++) {
-                if (cfg_channel_of(e->c, l->v[j]))
-                    continue; /* a digest is an email */
-                if (nrows == cap) {
-                    size_t nc = cap ? cap * 2 : 16;
-                    struct store_notice *p = ab_realloc(rows, nc * sizeof *p);
-                    if (!p) {
-                        err = ab_fail(em, AB_ENOMEM, "out of memory");
-                        break;
-                    }
-                    rows = p;
-                    cap = nc;
-                }
-                struct store_notice *r = &rows[nrows++];
-                memset(r, 0, sizeof *r);
-                r->rcpt = (char *)l->v[j];
-                r->alert_id = v[i]->id;
-                r->message = "daily digest";
-            }
-        }
-    }
-    struct bufs b;
-    ab_buf_init(&b.subject, 4096);
-    ab_buf_init(&b.text, 4 << 20);
-    ab_buf_init(&b.html, 4 << 20);
-    if (!err)
-        err = store_begin(e->st, em);
-    if (!err) {
-        /* One email per address, listing each alert once: sorted, each
-         * address's rows are one run, however many there are. */
-        if (nrows)
-            qsort(rows, nrows, sizeof *rows, by_rcpt_alert);
-        for (size_t i = 0; i < nrows && !err;) {
-            size_t j = i, nm = 0;
-            while (j < nrows && !strcasecmp(rows[j].rcpt, rows[i].rcpt)) {
-                if (!nm || rows[i + nm - 1].alert_id != rows[j].alert_id)
-                    rows[i + nm++] = rows[j];
-                j++;
-            }
-            err = send_group(e, &rows[i], nm, &b, "daily-digest", now, em);
-            if (!err && stats)
-                stats->notices_queued++;
-            i = j;
-        }
-        if (!err)
-            err = store_sched_put(e->st, "~digest", &ss, em);
-        if (err)
-            store_rollback(e->st);
-        else
-            err = store_commit(e->st, em);
-    }
-    ab_buf_free(&b.subject);
-    ab_buf_free(&b.text);
-    ab_buf_free(&b.html);
-    ab_free(rows);
-    for (size_t i = 0; i < na; i++)
-        store_alert_free(v[i]);
-    ab_free(v);
     return err;
 }
