@@ -28,7 +28,7 @@ struct cli_opts {
 
 /* Which shared options a command takes; --help (-h) it always takes. */
 enum {
-    CLI_OPT_CONFIG = 1 << 0,          /* -c, --config FILE; default cli_default_config() */
+    CLI_OPT_CONFIG = 1 << 0, /* -c, --config FILE; default cli_default_config() */
     CLI_OPT_CONFIG_OPTIONAL = 1 << 1, /* -c, --config FILE; NULL when not given */
     CLI_OPT_NOW = 1 << 2,             /* --now T (read it with cli_now) */
     CLI_OPT_JSON = 1 << 3,            /* --json */
@@ -47,20 +47,20 @@ typedef int (*cli_opt_fn)(void *ud, int key, const char *arg);
 int cli_opts_flag(void *ud, int key, const char *arg);
 
 struct cli_spec {
-    const char *cmd;           /* "run": for messages */
-    unsigned shared;           /* CLI_OPT_* */
+    const char *cmd; /* "run": for messages */
+    unsigned shared; /* CLI_OPT_* */
     /* The command's own long options, {0}-terminated (NULL: none), and
      * its short ones in getopt's syntax ("t:d:p:"; NULL: none).  Their
      * values must not be 'c' or 'h'; long-only ones use 256 and up. */
     const struct option *own;
     const char *own_short;
-    cli_opt_fn fn;             /* gets the own options; NULL: none */
+    cli_opt_fn fn; /* gets the own options; NULL: none */
     void *ud;
     /* The usage, printed to stdout for --help and to stderr after a bad
      * option (getopt_long has named it): usage() when set, else help. */
     void (*usage)(FILE *f);
     const char *help;
-    int quiet_usage;           /* a bad option prints no usage */
+    int quiet_usage; /* a bad option prints no usage */
 };
 
 /*

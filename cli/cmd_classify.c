@@ -135,8 +135,12 @@ int cmd_classify(int argc, char **argv)
     static const struct option own[] = {{"reply-address", required_argument, 0, 'r'},
                                         {0, 0, 0, 0}};
     const char *reply = NULL;
-    const struct cli_spec sp = {.cmd = "classify", .shared = CLI_OPT_CONFIG_OPTIONAL,
-                                .own = own, .fn = own_opt, .ud = &reply, .usage = usage};
+    const struct cli_spec sp = {.cmd = "classify",
+                                .shared = CLI_OPT_CONFIG_OPTIONAL,
+                                .own = own,
+                                .fn = own_opt,
+                                .ud = &reply,
+                                .usage = usage};
     struct cli_opts o;
     int rc = cli_opts_parse(argc, argv, &sp, &o);
     if (rc != CLI_GO_ON)

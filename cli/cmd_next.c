@@ -114,8 +114,12 @@ int cmd_next(int argc, char **argv)
                                         {"at", required_argument, 0, 'a'},
                                         {0, 0, 0, 0}};
     struct next_args a = {.count = 5};
-    const struct cli_spec sp = {.cmd = "next", .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
-                                .own = own, .fn = own_opt, .ud = &a, .usage = usage};
+    const struct cli_spec sp = {.cmd = "next",
+                                .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
+                                .own = own,
+                                .fn = own_opt,
+                                .ud = &a,
+                                .usage = usage};
     struct cli_opts o;
     int rc = cli_opts_parse(argc, argv, &sp, &o);
     if (rc != CLI_GO_ON)

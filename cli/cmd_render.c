@@ -153,8 +153,12 @@ int cmd_render(int argc, char **argv)
                                         {"header", no_argument, 0, O_HEADER},
                                         {0, 0, 0, 0}};
     struct render_args a = {.mode = -1};
-    const struct cli_spec sp = {.cmd = "render", .own = own, .own_short = "t:d:p:",
-                                .fn = own_opt, .ud = &a, .usage = usage};
+    const struct cli_spec sp = {.cmd = "render",
+                                .own = own,
+                                .own_short = "t:d:p:",
+                                .fn = own_opt,
+                                .ud = &a,
+                                .usage = usage};
     struct cli_opts o;
     int rc = cli_opts_parse(argc, argv, &sp, &o);
     if (rc != CLI_GO_ON)

@@ -225,8 +225,10 @@ static void reload_config(struct cli_env *env, const char *path)
      * be read), the old server serves on, on the model it was built on. */
     enum ab_err we = web_apply(&web_srv, fresh, &web_o, &em);
     if (we && web_srv) {
-        ab_log(AB_LOG_ERROR, "reload: %s; the web server keeps serving the "
-                             "previous configuration", em.text);
+        ab_log(AB_LOG_ERROR,
+               "reload: %s; the web server keeps serving the "
+               "previous configuration",
+               em.text);
         if (!web_model)
             web_model = env->c;
     } else {
@@ -310,8 +312,10 @@ static int start_daemon(struct cli_env *env, const struct cli_opts *o,
     eng_set_started(env->e, wall(*offset));
     eng_set_stamp_now(env->e, o->now_arg != NULL);
     main_thread = pthread_self();
-    web_o = (struct web_opts){.now = web_clock, .now_ud = (void *)offset,
-                              .wake = web_wake, .template_dir = cli_template_dir(),
+    web_o = (struct web_opts){.now = web_clock,
+                              .now_ud = (void *)offset,
+                              .wake = web_wake,
+                              .template_dir = cli_template_dir(),
                               .started = wall(*offset)};
     if (web_apply(&web_srv, env->c, &web_o, &em) != AB_OK) {
         fprintf(stderr, "ackbeat run: %s\n", em.text);
@@ -327,8 +331,8 @@ static int start_daemon(struct cli_env *env, const struct cli_opts *o,
 
 int cmd_run(int argc, char **argv)
 {
-    const struct cli_spec sp = {.cmd = "run", .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
-                                .usage = usage};
+    const struct cli_spec sp = {
+        .cmd = "run", .shared = CLI_OPT_CONFIG | CLI_OPT_NOW, .usage = usage};
     struct cli_opts o;
     int rc = cli_opts_parse(argc, argv, &sp, &o);
     if (rc != CLI_GO_ON)

@@ -101,9 +101,14 @@ int cmd_send_test(int argc, char **argv)
     static const struct option own[] = {{"to", required_argument, 0, 't'}, {0, 0, 0, 0}};
     const char *to = NULL;
     /* A bad option prints getopt's word only, as it always has. */
-    const struct cli_spec sp = {.cmd = "send-test", .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
-                                .own = own, .own_short = "t:", .fn = own_opt, .ud = &to,
-                                .help = help, .quiet_usage = 1};
+    const struct cli_spec sp = {.cmd = "send-test",
+                                .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
+                                .own = own,
+                                .own_short = "t:",
+                                .fn = own_opt,
+                                .ud = &to,
+                                .help = help,
+                                .quiet_usage = 1};
     struct cli_opts o;
     int rc = cli_opts_parse(argc, argv, &sp, &o);
     if (rc != CLI_GO_ON)

@@ -19,8 +19,12 @@ int cmd_tick(int argc, char **argv)
 {
     static const struct option own[] = {{"no-send", no_argument, 0, 's'}, {0, 0, 0, 0}};
     int no_send = 0;
-    const struct cli_spec sp = {.cmd = "tick", .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
-                                .own = own, .fn = cli_opts_flag, .ud = &no_send, .usage = usage};
+    const struct cli_spec sp = {.cmd = "tick",
+                                .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
+                                .own = own,
+                                .fn = cli_opts_flag,
+                                .ud = &no_send,
+                                .usage = usage};
     struct cli_opts o;
     int rc = cli_opts_parse(argc, argv, &sp, &o);
     if (rc != CLI_GO_ON)

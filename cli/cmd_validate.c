@@ -25,8 +25,12 @@ int cmd_validate(int argc, char **argv)
 {
     static const struct option own[] = {{"deep", no_argument, 0, 'd'}, {0, 0, 0, 0}};
     int deep = 0;
-    const struct cli_spec sp = {.cmd = "validate", .shared = CLI_OPT_CONFIG, .own = own,
-                                .fn = cli_opts_flag, .ud = &deep, .usage = usage};
+    const struct cli_spec sp = {.cmd = "validate",
+                                .shared = CLI_OPT_CONFIG,
+                                .own = own,
+                                .fn = cli_opts_flag,
+                                .ud = &deep,
+                                .usage = usage};
     struct cli_opts o;
     int rc = cli_opts_parse(argc, argv, &sp, &o);
     if (rc != CLI_GO_ON)

@@ -129,8 +129,12 @@ int cmd_web(int argc, char **argv)
     static const struct option own[] = {{"listen", required_argument, 0, 'l'},
                                         {0, 0, 0, 0}};
     const char *listen = NULL;
-    const struct cli_spec sp = {.cmd = "web", .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
-                                .own = own, .fn = own_opt, .ud = &listen, .usage = usage};
+    const struct cli_spec sp = {.cmd = "web",
+                                .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
+                                .own = own,
+                                .fn = own_opt,
+                                .ud = &listen,
+                                .usage = usage};
     struct cli_opts o;
     int rc = cli_opts_parse(argc, argv, &sp, &o);
     if (rc != CLI_GO_ON)
