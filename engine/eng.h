@@ -441,6 +441,10 @@ enum ab_err eng_silence_expire(eng *e, int64_t id, ab_time now,
 enum ab_err eng_pause(eng *e, const char *check, ab_time until, const char *by,
                       const char *note, ab_time now, ab_errmsg *em) AB_MUST_CHECK;
 enum ab_err eng_resume(eng *e, const char *check, ab_errmsg *em) AB_MUST_CHECK;
+/* The pauses in force at now, with by, note and until (engine/eng_pauses.c). */
+enum ab_err eng_view_pauses(eng *e, ab_time now, struct store_pause **out, size_t *n,
+                            ab_errmsg *em) AB_MUST_CHECK;
+void eng_view_pauses_free(struct store_pause *v, size_t n);
 
 /* ---- the self-watch's daily message (engine/eng_selfwatch.c) ----------------
  * <watchdog admin=... daily="HH:MM"/>: a plain "still alive" message to

@@ -138,6 +138,15 @@ enum ab_err web_page_alerts(web *w, const struct web_request *rq,
 /* POST /alerts/ID/dismiss from the form. */
 enum ab_err web_form_dismiss(web *w, const struct web_request *rq,
                              struct web_response *rs, const char *id, ab_time now);
+/* web_page_silence.c: what holds k (NULL: every check) now, silences and
+ * pauses with who, until when and why, and the forms' token, as d's
+ * "hold" (pages/hold.mustache). */
+void web_silence_data(web *w, const struct web_request *rq, json_t *d,
+                      const struct cfg_check *k, ab_time now);
+/* The forms: POST /checks/NAME/pause|resume, /silences, /silences/ID/expire.
+ * Returns 1 with *out set, or 0 when the path is not one of them. */
+int web_silence_form_route(web *w, const struct web_request *rq, struct web_response *rs,
+                           char **seg, size_t n, ab_time now, enum ab_err *out);
 
 /* ---- JSON API, pings, reports (web_api.c, web_ingest.c) -------------------------- */
 

@@ -216,6 +216,7 @@ enum ab_err web_page_status(web *w, const struct web_request *rq,
                                                            : "healthy"));
     json_object_set_new(d, "cycles", cycles_json(w, NULL, now));
     add_outbox_inbox(w, d, now);
+    web_silence_data(w, rq, d, NULL, now);
     return web_reply_page(w, rs, 200, "status", d, now);
 }
 
@@ -355,5 +356,6 @@ enum ab_err web_page_check(web *w, const struct web_request *rq,
     }
     if (k->kind == CFG_HEARTBEAT)
         json_object_set_new(d, "cycles", cycles_json(w, k->name, now));
+    web_silence_data(w, rq, d, k, now);
     return web_reply_page(w, rs, 200, "check", d, now);
 }

@@ -12,6 +12,8 @@
  *   GET  /                          status page
  *   GET  /alerts                    alert inbox
  *   POST /alerts/ID/dismiss         the inbox's form (CSRF token, auth)
+ *   POST /checks/NAME/pause|resume  the pause forms, and
+ *   POST /silences[/ID/expire]      the silence forms (web_page_silence.c)
  *   GET  /checks/NAME               a check's page
  *   GET|POST /ping/TOKEN[/start|/fail|/EXIT]
  *   POST /report/CHECK              pushed results (JSON, auth)
@@ -137,6 +139,12 @@ enum ab_err web_handle(web *w, const struct web_request *rq, struct web_response
         if (!post)
             return bad_method(w, rq, rs, "POST", now);
         return web_form_dismiss(w, rq, rs, seg[1], now);
+    }
+    {
+        /* The pause and silence forms (web_page_silence.c). */
+        enum ab_err e;
+        if (web_silence_form_route(w, rq, rs, seg, n, now, &e))
+            return e;
     }
     if (n == 2 && is(seg[0], "checks")) {
         if (!get)
