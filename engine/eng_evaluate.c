@@ -4,7 +4,9 @@
  * Per check item the engine keeps a debounced status: a bad result must
  * repeat `confirm` times before the status leaves Healthy, and a good
  * one `recover` times before it returns, which damps flapping data.  An
- * alert is open exactly while the debounced status is not Healthy.
+ * alert is open exactly while the debounced status is not Healthy.  What
+ * a result means is decided from plain facts in eng_debounce.c; this file
+ * reads those facts and carries the decision out.
  *
  * Notices (opened, repeated, escalated, resolved) are claimed with a
  * compare-and-set in the same transaction that queues the email, so a
@@ -30,16 +32,11 @@
 
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
+#include "engine/eng_debounce.h"
 
 int eng_priority(const struct cfg_check *k, enum store_status s)
 {
-    if (k->priority)
-        return k->priority;
-    switch (s) {
-    case STORE_OFFLINE: return 1;
-    case STORE_FAILING: return 2;
-    default: return 3;
-    }
+    return eng_db_priority(k->priority, s);
 }
 
 /* Is the parent of k (transitively) not Healthy?  Names it in *parent. */
@@ -57,44 +54,55 @@ static int parent_bad(eng *e, const struct cfg_check *k, const char **parent)
     return 0;
 }
 
-static int is_dismissed(const struct store_alert *a, ab_time now)
+/*
+ * Flapping: more status changes in a day than alerting/@flap-limit.
+ * While an item flaps, its own alert opens and resolves without notices,
+ * and one "flapping" alert (item "ITEM~flapping") speaks for it instead
+ * of a storm of opened/resolved emails.
+ */
+static int flapping(eng *e, const struct store_check_state *cs, ab_time now)
 {
-    if (a->dismissed_at == AB_TIME_NONE)
-        return 0;
-    return a->dismissed_until == AB_TIME_NONE || now < a->dismissed_until;
+    int limit = cfg_global(e->c)->alerting.flap_limit;
+    return limit > 0 && eng_db_recent_flips(cs->flips, now) > limit;
 }
 
-/* The first notice of an alert: a heartbeat nobody confirmed says so with
- * its own detailed message (queued as such, so it is never folded into
- * a digest without its detail). */
-static const char *opened_message(const struct cfg_check *k, const struct store_alert *a)
+/* What may hold the notices of a (NULL: one not open yet) at now, read
+ * from the config and the store.  *parent: the parent that is not
+ * Healthy, if any. */
+static void hold_facts(eng *e, const struct cfg_check *k, const struct store_alert *a,
+                       ab_time now, struct eng_db_hold *h, const char **parent)
 {
-    return k->kind == CFG_HEARTBEAT && a->status == STORE_FAILING ? "nobody-confirmed"
-                                                                  : "alert-opened";
+    memset(h, 0, sizeof *h);
+    h->maintenance = cfg_in_maintenance(e->c, k, now, NULL, 0);
+    if (a && strcmp(a->kind, "check") == 0 && cfg_global(e->c)->alerting.flap_limit > 0) {
+        struct store_check_state *cs = NULL;
+        h->flapping = store_check_state_get(e->st, k->name, a->item, &cs, NULL) == AB_OK &&
+                      flapping(e, cs, now);
+        store_check_state_free(cs);
+    }
+    h->parent_bad = parent_bad(e, k, parent);
+    h->dismissed = a && eng_db_dismissed(a->dismissed_at, a->dismissed_until, now);
 }
 
-static int flapping(eng *e, const struct store_check_state *cs, ab_time now);
-
-/* Why notices for this alert must wait, or NULL when they may go out. */
+/* Why notices for this alert must wait, or NULL when they may go out.
+ * *parent is set only when the parent is the reason. */
 static const char *held_reason(eng *e, const struct cfg_check *k,
                                const struct store_alert *a, ab_time now,
                                const char **parent)
 {
-    if (cfg_in_maintenance(e->c, k, now, NULL, 0))
-        return "maintenance";
-    if (a && strcmp(a->kind, "check") == 0 && cfg_global(e->c)->alerting.flap_limit > 0) {
-        struct store_check_state *cs = NULL;
-        int f = store_check_state_get(e->st, k->name, a->item, &cs, NULL) == AB_OK &&
-                flapping(e, cs, now);
-        store_check_state_free(cs);
-        if (f)
-            return "flapping";
-    }
-    if (parent_bad(e, k, parent))
-        return "dependency";
-    if (a && is_dismissed(a, now))
-        return "dismissed";
-    return NULL;
+    struct eng_db_hold h;
+    const char *p = NULL;
+    hold_facts(e, k, a, now, &h, &p);
+    const char *why = eng_db_held(&h);
+    if (why && !strcmp(why, "dependency"))
+        *parent = p;
+    return why;
+}
+
+/* The first notice of an alert (or of one held when it opened). */
+static const char *opened_message(const struct cfg_check *k, const struct store_alert *a)
+{
+    return eng_db_opened_message(k->kind == CFG_HEARTBEAT, a->status);
 }
 
 /* Claim and queue one notice in one transaction. */
@@ -130,43 +138,6 @@ fail:
     return err == AB_EEXIST ? AB_OK : err;
 }
 
-/* How many status changes the space-separated list holds in 24h. */
-static int recent_flips(const char *flips, ab_time now)
-{
-    int n = 0;
-    for (const char *p = flips ? flips : ""; *p;) {
-        while (*p == ' ')
-            p++;
-        size_t len = strcspn(p, " ");
-        if (!len)
-            break;
-        char one[AB_ISO_LEN];
-        snprintf(one, sizeof one, "%.*s", (int)(len < AB_ISO_LEN - 1 ? len : AB_ISO_LEN - 1), p);
-        ab_time t;
-        if (ab_time_parse(one, &t) == AB_OK && now - t < 86400)
-            n++;
-        p += len;
-    }
-    return n;
-}
-
-/*
- * Flapping: more status changes in a day than alerting/@flap-limit.
- * While an item flaps, its own alert opens and resolves without notices,
- * and one "flapping" alert (item "ITEM~flapping") speaks for it instead
- * of a storm of opened/resolved emails.
- */
-static int flapping(eng *e, const struct store_check_state *cs, ab_time now)
-{
-    int limit = cfg_global(e->c)->alerting.flap_limit;
-    return limit > 0 && recent_flips(cs->flips, now) > limit;
-}
-
-static enum ab_err send_notice(eng *e, const struct cfg_check *k,
-                               struct store_alert *a, const char *message,
-                               int level, ab_time now, struct eng_tick_stats *stats,
-                               ab_errmsg *em);
-
 static enum ab_err flap_alert(eng *e, const struct cfg_check *k,
                               const struct store_check_state *cs, int is_flapping,
                               ab_time now, struct eng_tick_stats *stats, ab_errmsg *em)
@@ -183,7 +154,7 @@ static enum ab_err flap_alert(eng *e, const struct cfg_check *k,
         int64_t id;
         snprintf(msg, sizeof msg, "changed status %d times in the last 24 hours (limit %d); "
                  "opened/resolved notices are held while it flaps",
-                 recent_flips(cs->flips, now), cfg_global(e->c)->alerting.flap_limit);
+                 eng_db_recent_flips(cs->flips, now), cfg_global(e->c)->alerting.flap_limit);
         err = store_alert_open(e->st, k->name, item, "flapping", eng_priority(k, STORE_DEGRADED),
                                STORE_DEGRADED, msg, now, &id, em);
         if (err == AB_EEXIST)
@@ -211,38 +182,24 @@ static enum ab_err flap_alert(eng *e, const struct cfg_check *k,
     return err;
 }
 
-/* Keep the flip times of the last 24 hours, space separated. */
-static char *record_flip(const char *flips, ab_time now, int *count)
+/* Which notice news about a (just opened, or worse, or a verdict) is,
+ * and whether it ends a dismissal: eng_db_notice() on what holds it. */
+static void news_notice(eng *e, const struct cfg_check *k, const struct store_alert *a,
+                        int worse, ab_time now, struct eng_db_notice *out,
+                        const char **parent)
 {
-    ab_buf b;
-    ab_buf_init(&b, 1 << 16);
-    char iso[AB_ISO_LEN];
-    *count = 0;
-    const char *p = flips ? flips : "";
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        size_t len = strcspn(p, " ");
-        if (!len)
-            break;
-        char one[AB_ISO_LEN] = "";
-        snprintf(one, sizeof one, "%.*s", (int)(len < AB_ISO_LEN - 1 ? len : AB_ISO_LEN - 1), p);
-        ab_time t;
-        if (ab_time_parse(one, &t) == AB_OK && now - t < 86400) {
-            if (ab_buf_printf(&b, "%s%s", b.len ? " " : "", one)) {
-                ab_buf_free(&b);
-                return NULL;
-            }
-            (*count)++;
-        }
-        p += len;
-    }
-    if (ab_buf_printf(&b, "%s%s", b.len ? " " : "", ab_time_format(now, iso, sizeof iso))) {
-        ab_buf_free(&b);
-        return NULL;
-    }
-    (*count)++;
-    return ab_buf_steal(&b);
+    struct eng_db_news n = {.heartbeat = k->kind == CFG_HEARTBEAT,
+                            .status = a->status,
+                            .told = a->notify_count,
+                            .worse = worse,
+                            .dismissed_at = a->dismissed_at,
+                            .dismissed_until = a->dismissed_until,
+                            .now = now};
+    const char *p = NULL;
+    hold_facts(e, k, a, now, &n.hold, &p);
+    eng_db_notice(&n, out);
+    if (out->held && !strcmp(out->held, "dependency"))
+        *parent = p;
 }
 
 /*
@@ -256,7 +213,9 @@ static enum ab_err announce(eng *e, const struct cfg_check *k, struct store_aler
 {
     enum ab_err err;
     const char *parent = NULL;
-    if (a->dismissed_at != AB_TIME_NONE && (worse || a->dismissed_until == AB_TIME_NONE)) {
+    struct eng_db_notice o;
+    news_notice(e, k, a, worse, now, &o, &parent);
+    if (o.undismiss) {
         char why[300];
         if (worse)
             snprintf(why, sizeof why, "worse: now %s, was %s", store_status_name(a->status),
@@ -270,14 +229,152 @@ static enum ab_err announce(eng *e, const struct cfg_check *k, struct store_aler
         a->dismissed_at = AB_TIME_NONE;
         a->dismissed_until = AB_TIME_NONE;
     }
-    if (held_reason(e, k, a, now, &parent))
+    if (!o.message)
         return AB_OK;
-    const char *message = a->notify_count == 0 ? opened_message(k, a)
-                          : worse               ? "alert-worse"
-                          : k->kind == CFG_HEARTBEAT && a->status == STORE_FAILING
-                              ? "nobody-confirmed"
-                              : "alert-repeated";
-    return send_notice(e, k, a, message, a->level, now, stats, em);
+    return send_notice(e, k, a, o.message, a->level, now, stats, em);
+}
+
+/* The item's stored state, or a Healthy one for its first result. */
+static enum ab_err load_state(eng *e, const struct cfg_check *k, const char *item,
+                              ab_time now, struct store_check_state **out, ab_errmsg *em)
+{
+    enum ab_err err = store_check_state_get(e->st, k->name, item, out, em);
+    if (err != AB_ENOTFOUND)
+        return err;
+    struct store_check_state *cs = ab_calloc(1, sizeof *cs);
+    if (!cs)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    cs->check = ab_strdup(k->name);
+    cs->item = ab_strdup(item);
+    cs->flips = ab_strdup("");
+    cs->status = STORE_HEALTHY;
+    cs->since = now;
+    if (!cs->check || !cs->item || !cs->flips) {
+        store_check_state_free(cs);
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    }
+    *out = cs;
+    return AB_OK;
+}
+
+/* Fold r into cs by eng_debounce() (a: the item's open alert or NULL),
+ * record a flip, and store the state.  *d is the decision. */
+static enum ab_err fold_result(eng *e, const struct cfg_check *k,
+                               struct store_check_state *cs, const struct store_result *r,
+                               const struct store_alert *a, int64_t run_id,
+                               int64_t cycle_id, ab_time now, struct eng_db_out *d,
+                               ab_errmsg *em)
+{
+    int limit = cfg_global(e->c)->alerting.flap_limit;
+    struct eng_db_in in = {
+        .before = {.status = cs->status, .good_streak = cs->good_streak,
+                   .bad_streak = cs->bad_streak},
+        .result = r->status,
+        .message = r->message,
+        .confirm = k->confirm,
+        .recover = k->recover,
+        .priority = k->priority,
+        .cycle_id = cycle_id,
+        .flips = limit > 0 ? eng_db_recent_flips(cs->flips, now) : 0,
+        .flap_limit = limit,
+    };
+    if (a)
+        in.alert = (struct eng_db_alert){.open = 1, .priority = a->priority,
+                                         .status = a->status, .message = a->message,
+                                         .told = a->notify_count};
+    eng_debounce(&in, d);
+    cs->status = d->after.status;
+    cs->good_streak = d->after.good_streak;
+    cs->bad_streak = d->after.bad_streak;
+    cs->last_run_id = run_id;
+    if (d->changed)
+        cs->since = now;
+    if (d->flipped) {
+        int count = 0;
+        char *flips = eng_db_record_flip(cs->flips, now, &count);
+        if (!flips)
+            return ab_fail(em, AB_ENOMEM, "out of memory");
+        ab_free(cs->flips);
+        cs->flips = flips;
+    }
+    return store_check_state_put(e->st, cs, em);
+}
+
+/* A new alert on check k's item: opened, and told unless held. */
+static enum ab_err open_alert(eng *e, const struct cfg_check *k, const char *item,
+                              enum store_status status, int prio, const char *msg,
+                              int64_t cycle_id, ab_time now, struct eng_tick_stats *stats,
+                              ab_errmsg *em)
+{
+    int64_t id;
+    struct store_alert *a = NULL;
+    enum ab_err err = store_alert_open(e->st, k->name, item, "check", prio, status, msg,
+                                       now, &id, em);
+    if (err == AB_EEXIST) /* another process opened it */
+        return AB_OK;
+    /* "was Healthy" only if it ever was: a first run says new. */
+    int seen = 1;
+    if (err || (err = store_alert_seen_healthy(e->st, k->name, item, &seen, em)) ||
+        (!seen && (err = store_alert_set_previous(e->st, id, NULL, em))) ||
+        (cycle_id && (err = store_alert_set_cycle(e->st, id, cycle_id, em))) ||
+        (err = store_alert_get(e->st, id, &a, em)))
+        goto out;
+    if (stats)
+        stats->alerts_opened++;
+    ab_log(AB_LOG_WARN, "alert %lld opened: %s%s%s is %s: %s", (long long)id, k->name,
+           *item ? "/" : "", item, store_status_name(status), msg);
+    const char *parent = NULL;
+    struct eng_db_notice o;
+    news_notice(e, k, a, 0, now, &o, &parent);
+    if (parent)
+        err = store_alert_set_held(e->st, a->id, parent, em);
+    if (!err && o.message)
+        err = send_notice(e, k, a, o.message, 0, now, stats, em);
+out:
+    store_alert_free(a);
+    return err;
+}
+
+/* The item's alert stays open: its new status, priority, message and
+ * cycle are stored, and news is announced. */
+static enum ab_err keep_alert(eng *e, const struct cfg_check *k, struct store_alert *a,
+                              const struct eng_db_out *d, enum store_status status,
+                              const char *msg, int64_t cycle_id, ab_time now,
+                              struct eng_tick_stats *stats, ab_errmsg *em)
+{
+    enum ab_err err;
+    if (d->update) {
+        if ((err = store_alert_set_status(e->st, a->id, d->priority, status, msg, em)))
+            return err;
+        if (a->status != status) {
+            ab_free(a->previous_status);
+            a->previous_status = ab_strdup(store_status_name(a->status));
+        }
+    }
+    if (cycle_id && cycle_id != a->cycle_id &&
+        (err = store_alert_set_cycle(e->st, a->id, cycle_id, em)))
+        return err;
+    a->status = status;
+    a->priority = d->priority;
+    a->cycle_id = cycle_id ? cycle_id : a->cycle_id;
+    return d->announce ? announce(e, k, a, d->worse, cycle_id, now, stats, em) : AB_OK;
+}
+
+/* The item is Healthy again: its alert resolves, and the people who were
+ * told it was broken hear so (tell: eng_debounce's tell_resolved). */
+static enum ab_err resolve_alert(eng *e, const struct cfg_check *k, struct store_alert *a,
+                                 int tell, ab_time now, struct eng_tick_stats *stats,
+                                 ab_errmsg *em)
+{
+    enum ab_err err = store_alert_resolve(e->st, a->id, now, em);
+    if (err)
+        return err == AB_EEXIST ? AB_OK : err;
+    if (stats)
+        stats->alerts_resolved++;
+    ab_log(AB_LOG_INFO, "alert %lld resolved: %s%s%s is Healthy again", (long long)a->id,
+           k->name, *a->item ? "/" : "", a->item);
+    a->resolved = now;
+    return tell ? send_notice(e, k, a, "alert-resolved", a->level, now, stats, em) : AB_OK;
 }
 
 /* cycle_id: the heartbeat cycle a verdict is about (news of its own), or 0. */
@@ -288,134 +385,36 @@ static enum ab_err evaluate_item(eng *e, const struct cfg_check *k,
 {
     struct store_check_state *cs = NULL;
     struct store_alert *a = NULL;
-    char *flips = NULL;
     const char *item = r->item ? r->item : "";
-    enum ab_err err = store_check_state_get(e->st, k->name, item, &cs, em);
-    if (err == AB_ENOTFOUND) {
-        cs = ab_calloc(1, sizeof *cs);
-        if (!cs)
-            return ab_fail(em, AB_ENOMEM, "out of memory");
-        cs->check = ab_strdup(k->name);
-        cs->item = ab_strdup(item);
-        cs->flips = ab_strdup("");
-        cs->status = STORE_HEALTHY;
-        cs->since = now;
-        if (!cs->check || !cs->item || !cs->flips) {
-            err = ab_fail(em, AB_ENOMEM, "out of memory");
-            goto out;
-        }
-    } else if (err) {
+    enum ab_err err = load_state(e, k, item, now, &cs, em);
+    if (err)
         return err;
-    }
-
-    enum store_status before = cs->status;
-    if (r->status == STORE_HEALTHY) {
-        cs->good_streak++;
-        cs->bad_streak = 0;
-        if (cs->good_streak >= k->recover)
-            cs->status = STORE_HEALTHY;
-    } else {
-        cs->bad_streak++;
-        cs->good_streak = 0;
-        if (cs->bad_streak >= k->confirm)
-            cs->status = r->status;
-    }
-    cs->last_run_id = run_id;
-    int flip_count = 0;
-    if ((before == STORE_HEALTHY) != (cs->status == STORE_HEALTHY)) {
-        cs->since = now;
-        flips = record_flip(cs->flips, now, &flip_count);
-        if (!flips) {
-            err = ab_fail(em, AB_ENOMEM, "out of memory");
-            goto out;
-        }
-        ab_free(cs->flips);
-        cs->flips = flips;
-        flips = NULL;
-    } else if (before != cs->status) {
-        cs->since = now;
-    }
-    if ((err = store_check_state_put(e->st, cs, em)))
-        goto out;
-    int is_flapping = flapping(e, cs, now);
-    if (cfg_global(e->c)->alerting.flap_limit > 0 &&
-        (err = flap_alert(e, k, cs, is_flapping, now, stats, em)))
-        goto out;
-
+    /* The item's own alert; the flapping one below is another item. */
     err = store_alert_find_open(e->st, k->name, item, &a, em);
     if (err && err != AB_ENOTFOUND)
         goto out;
-    err = AB_OK;
-    const char *parent = NULL;
+    struct eng_db_out d;
+    if ((err = fold_result(e, k, cs, r, a, run_id, cycle_id, now, &d, em)))
+        goto out;
+    if (cfg_global(e->c)->alerting.flap_limit > 0 &&
+        (err = flap_alert(e, k, cs, d.flapping, now, stats, em)))
+        goto out;
     const char *msg = r->message ? r->message : store_status_name(cs->status);
-
-    if (cs->status != STORE_HEALTHY) {
-        int prio = eng_priority(k, cs->status);
-        if (!a) {
-            int64_t id;
-            err = store_alert_open(e->st, k->name, item, "check", prio, cs->status,
-                                   msg, now, &id, em);
-            if (err == AB_EEXIST) { /* another process opened it */
-                err = AB_OK;
-                goto out;
-            }
-            /* "was Healthy" only if it ever was: a first run says new. */
-            int seen = 1;
-            if (err || (err = store_alert_seen_healthy(e->st, k->name, item, &seen, em)) ||
-                (!seen && (err = store_alert_set_previous(e->st, id, NULL, em))) ||
-                (cycle_id && (err = store_alert_set_cycle(e->st, id, cycle_id, em))) ||
-                (err = store_alert_get(e->st, id, &a, em)))
-                goto out;
-            if (stats)
-                stats->alerts_opened++;
-            ab_log(AB_LOG_WARN, "alert %lld opened: %s%s%s is %s: %s", (long long)id,
-                   k->name, *item ? "/" : "", item, store_status_name(cs->status), msg);
-            const char *why = held_reason(e, k, a, now, &parent);
-            if (parent)
-                err = store_alert_set_held(e->st, a->id, parent, em);
-            if (!err && !why)
-                err = send_notice(e, k, a, opened_message(k, a), 0, now, stats, em);
-        } else {
-            /* Worse: a more urgent priority, or a worse status at the same
-             * priority (priority= fixed): Degraded to Failing is news. */
-            int worse = prio < a->priority || (prio == a->priority && cs->status > a->status);
-            if (a->status != cs->status || (msg && (!a->message || strcmp(a->message, msg)))) {
-                if ((err = store_alert_set_status(e->st, a->id, prio, cs->status, msg, em)))
-                    goto out;
-                if (a->status != cs->status) {
-                    ab_free(a->previous_status);
-                    a->previous_status = ab_strdup(store_status_name(a->status));
-                }
-            }
-            if (cycle_id && cycle_id != a->cycle_id &&
-                (err = store_alert_set_cycle(e->st, a->id, cycle_id, em)))
-                goto out;
-            a->status = cs->status;
-            a->priority = prio;
-            a->cycle_id = cycle_id ? cycle_id : a->cycle_id;
-            if (worse || cycle_id)
-                err = announce(e, k, a, worse, cycle_id, now, stats, em);
-        }
-    } else if (a) {
-        if ((err = store_alert_resolve(e->st, a->id, now, em))) {
-            if (err == AB_EEXIST)
-                err = AB_OK;
-            goto out;
-        }
-        if (stats)
-            stats->alerts_resolved++;
-        ab_log(AB_LOG_INFO, "alert %lld resolved: %s%s%s is Healthy again",
-               (long long)a->id, k->name, *item ? "/" : "", item);
-        a->resolved = now;
-        /* Tell the people who were told it was broken (unless it flaps:
-         * the flapping alert speaks for it). */
-        if (a->notify_count > 0 && !is_flapping)
-            err = send_notice(e, k, a, "alert-resolved", a->level, now, stats, em);
+    switch (d.action) {
+    case ENG_DB_OPEN:
+        err = open_alert(e, k, item, cs->status, d.priority, msg, cycle_id, now, stats, em);
+        break;
+    case ENG_DB_KEEP:
+        err = keep_alert(e, k, a, &d, cs->status, msg, cycle_id, now, stats, em);
+        break;
+    case ENG_DB_RESOLVE:
+        err = resolve_alert(e, k, a, d.tell_resolved, now, stats, em);
+        break;
+    case ENG_DB_NONE: break;
     }
 out:
     store_alert_free(a);
     store_check_state_free(cs);
-    ab_free(flips);
     return err;
 }
 

@@ -49,3 +49,5 @@ test_engine_cronping_MODS := engine channels checks inbox mailer config template
 test_engine_retention_MODS := engine channels checks inbox mailer config templates schedules store common
 test_engine_report_MODS := engine channels checks inbox mailer config templates schedules store common
 test_engine_pingrun_MODS := engine channels checks inbox mailer config templates schedules store common
+# The debouncer is plain facts in, a decision out: no store to link.
+test_engine_debounce_MODS := engine common
