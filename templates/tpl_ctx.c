@@ -38,23 +38,20 @@ void tpl_ctx_free(struct tpl_ctx *c)
     c->cap = TPL_STACK_INLINE;
 }
 
-enum ab_err tpl_ctx_push(struct tpl_ctx *c, const json_t *v)
+enum ab_err tpl_ctx_grow(struct tpl_ctx *c)
 {
-    if (c->sp == c->cap) {
-        size_t cap = c->cap * 2;
-        const json_t **s;
-        if (c->stack == c->inline_stack) {
-            if ((s = ab_malloc(cap * sizeof *s)))
-                memcpy(s, c->stack, c->sp * sizeof *s);
-        } else {
-            s = ab_realloc(c->stack, cap * sizeof *s);
-        }
-        if (!s)
-            return AB_ENOMEM;
-        c->stack = s;
-        c->cap = cap;
+    size_t cap = c->cap * 2;
+    const json_t **s;
+    if (c->stack == c->inline_stack) {
+        if ((s = ab_malloc(cap * sizeof *s)))
+            memcpy(s, c->stack, c->sp * sizeof *s);
+    } else {
+        s = ab_realloc(c->stack, cap * sizeof *s);
     }
-    c->stack[c->sp++] = v;
+    if (!s)
+        return AB_ENOMEM;
+    c->stack = s;
+    c->cap = cap;
     return AB_OK;
 }
 

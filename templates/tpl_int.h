@@ -127,8 +127,18 @@ struct tpl_ctx {
 };
 void tpl_ctx_init(struct tpl_ctx *c);
 void tpl_ctx_free(struct tpl_ctx *c);
-/* AB_ENOMEM when the stack cannot grow. */
-enum ab_err tpl_ctx_push(struct tpl_ctx *c, const json_t *v) AB_MUST_CHECK;
+/* Double the stack (the slow half of tpl_ctx_push); AB_ENOMEM. */
+enum ab_err tpl_ctx_grow(struct tpl_ctx *c) AB_MUST_CHECK;
+/* Inline: every section pushes, and the stack rarely has to grow.
+ * AB_ENOMEM when it cannot. */
+static inline enum ab_err tpl_ctx_push(struct tpl_ctx *c, const json_t *v)
+{
+    enum ab_err e;
+    if (c->sp == c->cap && (e = tpl_ctx_grow(c)))
+        return e;
+    c->stack[c->sp++] = v;
+    return AB_OK;
+}
 static inline void tpl_ctx_pop(struct tpl_ctx *c)
 {
     c->sp--;

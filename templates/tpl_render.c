@@ -446,7 +446,8 @@ static enum ab_err render_node(struct rstate *r, const struct tpl_node *n,
     case TPL_N_SECTION:
         v = lookup(r, &n->name);
         if (json_is_array(v)) {
-            for (size_t i = 0; i < json_array_size(v); i++)
+            /* The data does not change while it renders: one size call. */
+            for (size_t i = 0, len = json_array_size(v); i < len; i++)
                 if ((e = nested(r, n->kids, ov, json_array_get(v, i))))
                     return e;
             return AB_OK;
