@@ -18,6 +18,7 @@
 #include "config/cfg.h"
 #include "mailer/mail.h"
 #include "store/store.h"
+#include "store/store_outbox.h"
 
 static double mono(void)
 {

@@ -26,7 +26,12 @@
 #include "common/ab_err.h"
 #include "common/ab_time.h"
 #include "config/cfg.h"
-#include "store/store.h"
+
+/* The state database's handle (store/store.h), only passed along here. */
+#ifndef AB_STORE_TYPEDEF
+#define AB_STORE_TYPEDEF
+typedef struct store store;
+#endif
 
 /* What one notice says.  Every pointer is borrowed for the call; any
  * string may be NULL (left out), times may be AB_TIME_NONE. */

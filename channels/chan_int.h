@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "channels/chan.h"
+#include "store/store_deliveries.h"
 
 /* One kind of channel.  Adding a kind is a file with one of these and a
  * line in chan_kinds.c (and its element in config/ackbeat.rng). */

@@ -21,6 +21,16 @@
 #include "common/ab_time.h"
 #include "config/cfg.h"
 #include "store/store.h"
+#include "store/store_alerts.h"
+#include "store/store_checkstate.h"
+#include "store/store_cycles.h"
+#include "store/store_deliveries.h"
+#include "store/store_metrics.h"
+#include "store/store_outbox.h"
+#include "store/store_pings.h"
+#include "store/store_runs.h"
+#include "store/store_silences.h"
+#include "store/store_web.h"
 
 typedef struct eng eng;
 

@@ -16,6 +16,7 @@
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 #include "mailer/mail.h"
+#include "store/store_tokens.h"
 
 /* "Bo Boss" for a configured person, else the address. */
 static const char *display_of(eng *e, const char *addr)

@@ -31,6 +31,7 @@
 #include "common/ab_token.h"
 #include "inbox/inbox.h"
 #include "mailer/mail.h"
+#include "store/store_inbox.h"
 
 /* Render and queue one heartbeat email (request or reminder). */
 static enum ab_err queue_request(eng *e, const struct cfg_check *k,

@@ -20,6 +20,8 @@
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 #include "inbox/inbox.h"
+#include "store/store_inbox.h"
+#include "store/store_tokens.h"
 
 enum ab_err eng_inbox_poll(eng *e, ab_time now, int force, struct eng_inbox_result *res,
                            ab_errmsg *em)

@@ -21,6 +21,7 @@
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 #include "mailer/mail.h"
+#include "store/store_tokens.h"
 
 
 /* When rcpt may be mailed: now, or the end of their quiet hours. */

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/store_report.h"
+
 static void set_str(json_t *o, const char *k, const char *v)
 {
     if (v)

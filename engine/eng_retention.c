@@ -7,6 +7,7 @@
 #include "engine/eng_int.h"
 
 #include "common/ab_log.h"
+#include "store/store_retention.h"
 
 enum ab_err eng_retention(eng *e, ab_time now, ab_errmsg *em)
 {

@@ -21,7 +21,12 @@
 #include "common/ab_err.h"
 #include "common/ab_time.h"
 #include "common/ab_token.h"
-#include "store/store.h"
+
+/* The state database's handle (store/store.h), only passed along here. */
+#ifndef AB_STORE_TYPEDEF
+#define AB_STORE_TYPEDEF
+typedef struct store store;
+#endif
 
 /*
  * Limits on untrusted input.  A message larger than INBOX_MAX_MESSAGE is

@@ -29,6 +29,8 @@
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 #include "config/cfg.h"
+#include "store/store_inbox.h"
+#include "store/store_tokens.h"
 
 #define DEFAULT_BATCH 500
 

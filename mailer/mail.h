@@ -34,7 +34,12 @@
 #include "common/ab_buf.h"
 #include "common/ab_err.h"
 #include "common/ab_time.h"
-#include "store/store.h"
+
+/* The state database's handle (store/store.h), only passed along here. */
+#ifndef AB_STORE_TYPEDEF
+#define AB_STORE_TYPEDEF
+typedef struct store store;
+#endif
 
 struct cfg_mail;  /* config/cfg.h */
 struct cfg_inbox; /* config/cfg.h */

@@ -24,6 +24,7 @@
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 #include "config/cfg.h"
+#include "store/store_outbox.h"
 
 int64_t mail_backoff(int64_t base, int attempts, uint32_t rnd)
 {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/ab_buf.h"
+#include "store/store_outbox.h"
 
 enum ab_err mail_outbox_unbuilt(store *st, const char *sender, const char *rcpt,
                                 const char *kind, const char *ref, const char *error,

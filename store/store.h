@@ -91,21 +91,4 @@ enum ab_err store_meta_get(store *st, const char *key, char **value,
 enum ab_err store_meta_set(store *st, const char *key, const char *value,
                            ab_errmsg *em) AB_MUST_CHECK;
 
-/* For the move only: until every file includes the faces it uses, this
- * header brings them all. */
-#include "store/store_alerts.h"
-#include "store/store_checkstate.h"
-#include "store/store_cycles.h"
-#include "store/store_deliveries.h"
-#include "store/store_inbox.h"
-#include "store/store_metrics.h"
-#include "store/store_outbox.h"
-#include "store/store_pings.h"
-#include "store/store_report.h"
-#include "store/store_retention.h"
-#include "store/store_runs.h"
-#include "store/store_silences.h"
-#include "store/store_tokens.h"
-#include "store/store_web.h"
-
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_alerts.h"
 
 #define ALERT_COLS                                                          \
     "id, check_name, item, kind, priority, status, message, opened, "     \

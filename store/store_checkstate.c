@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_checkstate.h"
 
 void store_check_state_free(struct store_check_state *s)
 {

@@ -3,6 +3,7 @@
  * snoozed?  An escalation stops climbing once someone has (a snooze that
  * runs out brings the repeats back at its level, not the next one).
  */
+#include "store/store_alerts.h"
 #include "store/store_int.h"
 
 enum ab_err store_alert_climb_stopped(store *st, int64_t id, int *yes, ab_errmsg *em)

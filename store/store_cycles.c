@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_alerts.h"
+#include "store/store_cycles.h"
+#include "store/store_tokens.h"
 
 static void rcpt_clear(struct store_cycle_rcpt *r)
 {

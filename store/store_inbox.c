@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_alerts.h"
+#include "store/store_inbox.h"
 
 enum ab_err store_inbox_state_get(store *st, const char *mailbox,
                                   struct store_inbox_state *out, ab_errmsg *em)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_metrics.h"
 
 static int count_row(sqlite3_stmt *s, void *elem)
 {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_alerts.h"
 
 static void notice_clear(void *p);
 

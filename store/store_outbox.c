@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_outbox.h"
 
 static const char *const status_names[] = {"queued", "sent", "failed"};
 

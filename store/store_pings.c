@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/store_pings.h"
+
 static const char *const kinds[] = {"start", "success", "fail", "exit"};
 
 const char *store_ping_kind_name(enum store_ping_kind k)

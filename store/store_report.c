@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_report.h"
 
 static void outage_clear(void *p)
 {

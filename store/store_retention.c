@@ -7,6 +7,7 @@
  * read) stay, and so does everything still open or queued.
  */
 #include "store/store_int.h"
+#include "store/store_retention.h"
 
 enum ab_err store_purge_history(store *st, ab_time before, int64_t *deleted,
                                 ab_errmsg *em)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_runs.h"
 
 enum ab_err store_run_begin(store *st, const char *check, const char *type,
                             const char *trigger, ab_time started,

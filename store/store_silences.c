@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_silences.h"
 
 static void silence_clear(void *p)
 {

@@ -14,6 +14,7 @@
 
 #include "common/ab_mem.h"
 #include "common/ab_token.h"
+#include "store/store_tokens.h"
 
 enum ab_err store_alert_token(store *st, int64_t alert_id, const char *recipient,
                               ab_time now, char token[AB_TOKEN_LEN + 1], ab_errmsg *em)

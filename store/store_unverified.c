@@ -11,6 +11,7 @@
 #include "store/store_int.h"
 
 #include "common/ab_mem.h"
+#include "store/store_cycles.h"
 
 enum ab_err store_ack_unverified(store *st, const char *token, char **by, char **detail,
                                  ab_errmsg *em)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_web.h"
 
 enum ab_err store_webq_inbox(store *st, struct store_webq_inbox *out, ab_errmsg *em)
 {

@@ -36,6 +36,7 @@
 #include "config/cfg.h"
 #include "mailer/mail.h"
 #include "store/store.h"
+#include "store/store_outbox.h"
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)

@@ -14,6 +14,8 @@
 #include "common/ab_mem.h"
 #include "config/cfg.h"
 #include "store/store.h"
+#include "store/store_deliveries.h"
+#include "store/store_outbox.h"
 #include "tests/unit/harness.h"
 
 static ab_time T(const char *iso)

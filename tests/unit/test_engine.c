@@ -22,6 +22,11 @@
 #include "config/cfg.h"
 #include "engine/eng.h"
 #include "store/store.h"
+#include "store/store_alerts.h"
+#include "store/store_cycles.h"
+#include "store/store_pings.h"
+#include "store/store_runs.h"
+#include "store/store_tokens.h"
 #include "test_engine_util.h"
 
 struct world {

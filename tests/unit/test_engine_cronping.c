@@ -13,6 +13,9 @@
 #include "config/cfg.h"
 #include "engine/eng.h"
 #include "store/store.h"
+#include "store/store_alerts.h"
+#include "store/store_checkstate.h"
+#include "store/store_pings.h"
 #include "tests/unit/harness.h"
 #include "test_engine_util.h"
 

@@ -25,6 +25,10 @@
 #include "config/cfg.h"
 #include "engine/eng.h"
 #include "store/store.h"
+#include "store/store_alerts.h"
+#include "store/store_outbox.h"
+#include "store/store_pings.h"
+#include "store/store_runs.h"
 #include "test_engine_util.h"
 
 /* 10,000 as the issue asks; under valgrind (tests/run-all sets

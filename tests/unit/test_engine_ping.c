@@ -19,6 +19,9 @@
 #include "config/cfg.h"
 #include "engine/eng.h"
 #include "store/store.h"
+#include "store/store_alerts.h"
+#include "store/store_pings.h"
+#include "store/store_runs.h"
 #include "test_engine_util.h"
 
 struct world {

@@ -16,6 +16,9 @@
 #include "config/cfg.h"
 #include "engine/eng.h"
 #include "store/store.h"
+#include "store/store_cycles.h"
+#include "store/store_inbox.h"
+#include "store/store_pings.h"
 #include "tests/unit/harness.h"
 #include "test_engine_util.h"
 

@@ -11,6 +11,8 @@
 #include "config/cfg.h"
 #include "engine/eng.h"
 #include "store/store.h"
+#include "store/store_deliveries.h"
+#include "store/store_outbox.h"
 #include "tests/unit/harness.h"
 #include "test_engine_util.h"
 

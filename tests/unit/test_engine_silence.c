@@ -14,6 +14,10 @@
 #include "config/cfg.h"
 #include "engine/eng.h"
 #include "store/store.h"
+#include "store/store_alerts.h"
+#include "store/store_outbox.h"
+#include "store/store_runs.h"
+#include "store/store_silences.h"
 #include "tests/unit/harness.h"
 #include "test_engine_util.h"
 

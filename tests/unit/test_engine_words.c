@@ -8,6 +8,7 @@
 
 #include "common/ab_time.h"
 #include "engine/eng.h"
+#include "store/store_cycles.h"
 #include "tests/unit/harness.h"
 
 TEST(bounce_reason_drops_the_word_and_the_recipients_own_address)

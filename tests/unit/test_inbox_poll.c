@@ -21,6 +21,10 @@
 #include "inbox/inbox_int.h"
 #include "test_inbox_util.h"
 
+#include "store/store.h"
+#include "store/store_inbox.h"
+#include "store/store_tokens.h"
+
 static const char *tpath(const char *name)
 {
     static char p[4][512];

@@ -23,6 +23,8 @@
 #include "mailer/mail.h"
 #include "test_mailer_fake.h"
 
+#include "store/store.h"
+
 #define T_NOW 1796112000 /* 2026-12-01T08:00:00Z */
 
 static char key_path[700], pub_path[700], verifier[4096];

@@ -15,6 +15,7 @@
 #include "harness.h"
 #include "mailer/mail.h"
 #include "store/store.h"
+#include "store/store_outbox.h"
 #include "test_mailer_fake.h"
 
 #define T_NOW 1796112000 /* 2026-12-01T08:00:00Z */

@@ -9,6 +9,11 @@
 
 #include "common/ab_mem.h"
 #include "store/store.h"
+#include "store/store_alerts.h"
+#include "store/store_checkstate.h"
+#include "store/store_retention.h"
+#include "store/store_runs.h"
+#include "store/store_tokens.h"
 
 static const char *dbpath(const char *name)
 {

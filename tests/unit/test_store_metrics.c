@@ -9,6 +9,10 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "store/store_metrics.h"
+#include "store/store_pings.h"
+#include "store/store_retention.h"
+#include "store/store_runs.h"
 
 static int64_t find(const struct store_count *v, size_t n, const char *name, const char *sub)
 {

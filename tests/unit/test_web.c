@@ -11,6 +11,8 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store/store_alerts.h"
+#include "store/store_runs.h"
 #include "test_web_util.h"
 #include "web/web_int.h"
 
