@@ -261,8 +261,7 @@ struct bench {
 };
 
 enum variant { V_COMPILED, V_REPARSE, V_SNPRINTF, NVARIANTS };
-static const char *const variant_names[NVARIANTS] = {"compiled", "reparse",
-                                                      "snprintf"};
+static const char *const variant_names[NVARIANTS] = {"compiled", "reparse", "snprintf"};
 
 static size_t render_one(struct bench *b, enum variant v)
 {
@@ -309,14 +308,15 @@ static void report(const struct result res[NVARIANTS])
     const struct result *c = &res[V_COMPILED], *r = &res[V_REPARSE],
                         *f = &res[V_SNPRINTF];
     printf("bench_templates: default alert-opened, subject + txt + html, "
-           "%zu bytes a message (best of %d rounds)\n", c->bytes, ROUNDS);
+           "%zu bytes a message (best of %d rounds)\n",
+           c->bytes, ROUNDS);
     printf("  %-34s %10s %10s %8s\n", "variant", "msgs/s", "us/msg", "bytes");
-    printf("  %-34s %10.0f %10.2f %8zu\n", "compiled once (tpl_set cache)",
-           c->per_s, 1e6 / c->per_s, c->bytes);
-    printf("  %-34s %10.0f %10.2f %8zu\n", "baseline: re-parse every render",
-           r->per_s, 1e6 / r->per_s, r->bytes);
-    printf("  %-34s %10.0f %10.2f %8zu\n", "floor: snprintf, same output",
-           f->per_s, 1e6 / f->per_s, f->bytes);
+    printf("  %-34s %10.0f %10.2f %8zu\n", "compiled once (tpl_set cache)", c->per_s,
+           1e6 / c->per_s, c->bytes);
+    printf("  %-34s %10.0f %10.2f %8zu\n", "baseline: re-parse every render", r->per_s,
+           1e6 / r->per_s, r->bytes);
+    printf("  %-34s %10.0f %10.2f %8zu\n", "floor: snprintf, same output", f->per_s,
+           1e6 / f->per_s, f->bytes);
     printf("  compiled vs re-parse: %.2fx faster; compiled vs snprintf: "
            "%.2fx of its speed; issue 17 asks for 150000 msgs/s\n",
            c->per_s / r->per_s, c->per_s / f->per_s);
@@ -343,8 +343,8 @@ static void setup(struct bench *b)
     collect(b->data);
     for (int p = 0; p < 3; p++) {
         ab_buf_reset(&b->out);
-        if (tpl_set_render(b->set, "alert-opened", parts[p], NULL, NULL,
-                           b->data, &b->out, &em))
+        if (tpl_set_render(b->set, "alert-opened", parts[p], NULL, NULL, b->data, &b->out,
+                           &em))
             die("render", em.text);
         make_floor(ab_buf_str(&b->out), &b->fp[p]);
     }

@@ -67,8 +67,8 @@ static const json_t *object_get(const json_t *obj, const struct tpl_part *key)
 /* A pair not in the memo: ask jansson, and remember the answer in slot i,
  * in place of whatever pair had it.  Kept out of line so that a hit, in
  * member(), needs no registers saved. */
-__attribute__((noinline)) static const json_t *fill(struct tpl_ctx *c, size_t i, const json_t *obj,
-                          const struct tpl_part *key)
+__attribute__((noinline)) static const json_t *
+fill(struct tpl_ctx *c, size_t i, const json_t *obj, const struct tpl_part *key)
 {
     struct tpl_memo_slot *s = &c->memo[i];
     c->used[i / 64] |= (uint64_t)1 << (i % 64);
@@ -79,7 +79,8 @@ __attribute__((noinline)) static const json_t *fill(struct tpl_ctx *c, size_t i,
 }
 
 /* Keys of more than 16 bytes, whose heads matched. */
-__attribute__((noinline)) static int same_tail(const struct tpl_part *a, const struct tpl_part *b)
+__attribute__((noinline)) static int same_tail(const struct tpl_part *a,
+                                               const struct tpl_part *b)
 {
     return memcmp(a->s, b->s, a->len) == 0;
 }
@@ -95,15 +96,14 @@ static inline const json_t *member(struct tpl_ctx *c, const json_t *obj,
 {
     /* Objects are heap blocks at least 16 bytes apart: the low bits of
      * the address carry nothing. */
-    size_t i = (key->hash ^ (size_t)((uintptr_t)obj >> 4)) &
-               (TPL_MEMO_SLOTS - 1);
+    size_t i = (key->hash ^ (size_t)((uintptr_t)obj >> 4)) & (TPL_MEMO_SLOTS - 1);
     const struct tpl_memo_slot *s = &c->memo[i];
     if (!(c->used[i / 64] & ((uint64_t)1 << (i % 64))) || s->obj != obj)
         return fill(c, i, obj, key);
     const struct tpl_part *k = s->key;
-    if (k == key || (k->len == key->len && k->head[0] == key->head[0] &&
-                     k->head[1] == key->head[1] &&
-                     (k->len <= sizeof k->head || same_tail(k, key))))
+    if (k == key ||
+        (k->len == key->len && k->head[0] == key->head[0] && k->head[1] == key->head[1] &&
+         (k->len <= sizeof k->head || same_tail(k, key))))
         return s->val;
     return fill(c, i, obj, key);
 }
@@ -132,8 +132,7 @@ const json_t *tpl_ctx_lookup(struct tpl_ctx *c, const struct tpl_name *nm)
         return tpl_ctx_top(c);
     const json_t *v = NULL;
     for (size_t i = c->sp; i-- > 0;) {
-        if (json_is_object(c->stack[i]) &&
-            (v = member(c, c->stack[i], &nm->parts[0])))
+        if (json_is_object(c->stack[i]) && (v = member(c, c->stack[i], &nm->parts[0])))
             break;
     }
     /* Once the first part is found, the rest must resolve inside it: a

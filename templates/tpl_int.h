@@ -27,9 +27,9 @@ enum tpl_node_type {
 /* One part of a dotted name, with what the renderer's lookup memo
  * (tpl_ctx.c) would otherwise compute on every lookup. */
 struct tpl_part {
-    const char *s;       /* NUL-terminated */
+    const char *s; /* NUL-terminated */
     size_t len;
-    uint32_t hash;       /* tpl_part_hash(s, len) */
+    uint32_t hash; /* tpl_part_hash(s, len) */
     /* The first 16 bytes, zero-padded: for a part of at most 16 bytes,
      * equal words and lengths are equal strings, two compares instead of
      * a memcmp. */
@@ -107,22 +107,22 @@ static inline uint32_t tpl_part_hash(const char *s, size_t n)
  * value lookups made during this render: the data does not change while
  * it renders, and the default messages ask for the same few names (and,
  * for every dotted name, its first part in the same root object) many
- * times over.  The memo is a cache of fixed size that stops remembering
- * when its slots are taken; how big the data or template is changes only
- * how often it helps.
+ * times over.  The memo is a cache of fixed size, one pair a slot, a new
+ * pair taking the slot of an old one: how big the data or the template
+ * is changes only how often it helps.
  */
 #define TPL_MEMO_SLOTS 512 /* a power of two */
 #define TPL_STACK_INLINE 16
 struct tpl_memo_slot {
     const json_t *obj;
     const struct tpl_part *key;
-    const json_t *val;  /* NULL: the object has no such key */
+    const json_t *val; /* NULL: the object has no such key */
 };
 struct tpl_ctx {
-    const json_t **stack;  /* inline until it outgrows it */
+    const json_t **stack; /* inline until it outgrows it */
     size_t sp, cap;
     const json_t *inline_stack[TPL_STACK_INLINE];
-    uint64_t used[TPL_MEMO_SLOTS / 64];  /* which memo slots are filled */
+    uint64_t used[TPL_MEMO_SLOTS / 64]; /* which memo slots are filled */
     struct tpl_memo_slot memo[TPL_MEMO_SLOTS];
 };
 void tpl_ctx_init(struct tpl_ctx *c);

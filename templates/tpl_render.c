@@ -140,7 +140,7 @@ static const struct {
     const char *s;
     size_t n;
 } html_entity[256] = {
-    ['&'] = {"&amp;", 5}, ['<'] = {"&lt;", 4},    ['>'] = {"&gt;", 4},
+    ['&'] = {"&amp;", 5},  ['<'] = {"&lt;", 4},   ['>'] = {"&gt;", 4},
     ['"'] = {"&quot;", 6}, ['\''] = {"&#39;", 5},
 };
 
@@ -240,8 +240,7 @@ static char *format_int(json_int_t v, char *buf)
     char *p = buf + 21;
     /* The magnitude as unsigned, which is defined for the most negative
      * value too. */
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
-                                 : (unsigned long long)v;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
     do {
         *--p = (char)('0' + u % 10);
         u /= 10;
@@ -526,9 +525,13 @@ enum ab_err tpl_render(const tpl *t, const json_t *data,
         o.max_depth = TPL_DEFAULT_MAX_DEPTH;
     if (!o.max_steps)
         o.max_steps = TPL_DEFAULT_MAX_STEPS;
-    struct rstate r = {.o = &o, .out = out, .base = out->len,
-                       .max = o.max_output, .max_steps = o.max_steps,
-                       .em = em, .ctx = &ctx};
+    struct rstate r = {.o = &o,
+                       .out = out,
+                       .base = out->len,
+                       .max = o.max_output,
+                       .max_steps = o.max_steps,
+                       .em = em,
+                       .ctx = &ctx};
     set_fast_end(&r);
     tpl_ctx_init(&ctx);
     ab_buf_init(&r.ind, 0);

@@ -184,9 +184,8 @@ static size_t folder_len(const char *n)
  * cache is warm it builds the key from known lengths, with no printf, and
  * allocates nothing.)
  */
-static enum ab_err resolve(tpl_set *s, const char *file, size_t flen,
-                           const char *check, const char *kind,
-                           const tpl **out, ab_errmsg *em)
+static enum ab_err resolve(tpl_set *s, const char *file, size_t flen, const char *check,
+                           const char *kind, const tpl **out, ab_errmsg *em)
 {
     const char *sub[2] = {NULL, NULL};
     size_t sublen[2] = {0, 0}, nsub = 0;
@@ -217,8 +216,7 @@ static enum ab_err resolve(tpl_set *s, const char *file, size_t flen,
         if (!e)
             *out = *have;
     } else if (!(e = search(s, file, sub, nsub, out, em))) {
-        if (tpl_map_put(&s->lookups, key, klen,
-                        *out ? (void *)*out : (void *)&missing))
+        if (tpl_map_put(&s->lookups, key, klen, *out ? (void *)*out : (void *)&missing))
             e = ab_fail(em, AB_ENOMEM, "out of memory");
         else
             e = *out ? AB_OK : AB_ENOTFOUND;

@@ -424,8 +424,8 @@ static enum ab_err open_block(struct tpl_parser *p, struct tpl_node *n, size_t a
 /* {{>name}} or {{>*name}}; a standalone one indents what it expands to
  * by the blanks left of it (ls..at). */
 static enum ab_err partial_tag(struct tpl_parser *p, size_t at, size_t end,
-                               int standalone, size_t ls, size_t rest,
-                               const char *c, size_t n)
+                               int standalone, size_t ls, size_t rest, const char *c,
+                               size_t n)
 {
     struct tpl_frame *f = &p->fr[p->nfr - 1];
     struct tpl_node *node = new_node(p, TPL_N_PARTIAL, at);
@@ -454,8 +454,8 @@ static enum ab_err partial_tag(struct tpl_parser *p, size_t at, size_t end,
 
 /* {{<name}}: whether it stands alone is known only at its close tag, so
  * the frame keeps the blanks to its left and where the node is linked. */
-static enum ab_err parent_tag(struct tpl_parser *p, size_t at, size_t end,
-                              const char *c, size_t n)
+static enum ab_err parent_tag(struct tpl_parser *p, size_t at, size_t end, const char *c,
+                              size_t n)
 {
     struct tpl_frame *f = &p->fr[p->nfr - 1];
     struct tpl_node *node = new_node(p, TPL_N_PARENT, at);
@@ -464,8 +464,7 @@ static enum ab_err parent_tag(struct tpl_parser *p, size_t at, size_t end,
     if (!node)
         return tpl_oom(p);
     int lc = left_clear(p, at, &ls);
-    if ((e = make_name(p, at, c, n, 0, &node->name)) ||
-        (e = before(p, lc, ls, at)))
+    if ((e = make_name(p, at, c, n, 0, &node->name)) || (e = before(p, lc, ls, at)))
         return e;
     node->indent = "";
     struct tpl_node **link = f->tail;
@@ -515,10 +514,8 @@ enum ab_err tpl_tag(struct tpl_parser *p, size_t at, size_t end, char sig,
         p->pos = standalone ? rest : end;
         append(p, node);
         return push(p, F_SECTION, node);
-    case '>':
-        return partial_tag(p, at, end, standalone, ls, rest, c, n);
-    case '<':
-        return parent_tag(p, at, end, c, n);
+    case '>': return partial_tag(p, at, end, standalone, ls, rest, c, n);
+    case '<': return parent_tag(p, at, end, c, n);
     case '$':
         if (!(node = new_node(p, TPL_N_BLOCK, at)))
             return tpl_oom(p);
