@@ -183,7 +183,7 @@ enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
                            ab_errmsg *em);
 /* After a ping of k was stored: judge the check and send what it leads to. */
 enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, ab_errmsg *em);
-/* eng_pingrun.c: has a run with a run id hung (started more than grace
+/* eng_pinghung.c: has a run with a run id hung (started more than grace
  * ago, no finish of its own, no finish since its deadline)?  Then 1 with
  * r->status and msg set. */
 int eng_pingrun_hung(eng *e, const struct cfg_check *k, ab_time now, ab_time last_finish,

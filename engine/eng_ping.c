@@ -101,7 +101,7 @@ static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
     int64_t period = k->ping_period > 0 ? k->ping_period : cfg_global(e->c)->tick;
     r->item = "";
     r->message = msg;
-    /* A run that hung while others went on (run ids, eng_pingrun.c). */
+    /* A run that hung while others went on (run ids, eng_pinghung.c). */
     if (eng_pingrun_hung(e, k, now, ps->last_finish, r, msg, len))
         return SAYS_SILENT;
     if (ps->last_start != AB_TIME_NONE &&

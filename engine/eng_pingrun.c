@@ -10,9 +10,10 @@
  * finish has not come within grace= is a run that hung: Failing ("run
  * 3f2b8c1e started at ... did not finish within 1h"), even when another
  * run started and finished meanwhile, which the newest-start-against-
- * newest-finish rule of eng_ping.c cannot see.  A finish pinged after that
- * deadline is news that moves the check on.  Without a rid nothing here
- * applies.
+ * newest-finish rule of eng_ping.c cannot see (that test is in
+ * eng_pinghung.c, which eng_ping.c calls: this file calls eng_ping.c).
+ * A finish pinged after that deadline is news that moves the check on.
+ * Without a rid nothing here applies.
  */
 #include "engine/eng_int.h"
 
@@ -103,24 +104,4 @@ enum ab_err eng_ping_rid_atomic(eng *e, const char *check, enum store_ping_kind 
         return err;
     }
     return store_commit(e->st, em);
-}
-
-int eng_pingrun_hung(eng *e, const struct cfg_check *k, ab_time now, ab_time last_finish,
-                     struct store_result *r, char *msg, size_t len)
-{
-    char rid[64], t[AB_ISO_LEN], d[32];
-    ab_time started;
-    if (store_ping_run_unfinished(e->st, k->name, now - k->ping_grace, rid, sizeof rid,
-                                  &started, NULL) != AB_OK)
-        return 0;
-    /* A finish after the run's deadline is newer news than the hang. */
-    if (last_finish != AB_TIME_NONE && last_finish > started + k->ping_grace)
-        return 0;
-    if (now - started <= k->ping_grace)
-        return 0;
-    r->status = STORE_FAILING;
-    snprintf(msg, len, "run %.8s started at %s but did not finish within %s", rid,
-             ab_time_format(started, t, sizeof t),
-             ab_duration_format(k->ping_grace, d, sizeof d));
-    return 1;
 }
