@@ -104,11 +104,10 @@ static void set_value(json_t *o, const struct cfg_check *k, double v)
     json_object_set_new(o, "value", json_string(buf));
 }
 
-json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
-                      const struct store_alert *a, const char *email, ab_time now)
+/* The alert itself: status, priority, times, level, the notice's number. */
+static json_t *alert_object(eng *e, const struct store_alert *a, const char *zone,
+                            ab_time now)
 {
-    json_t *root = eng_ctx_base(e, email, now);
-    const char *zone = eng_zone_for(e->c, email);
     json_t *al = json_object();
     char age[AB_HUMAN_LEN], id[32];
     json_object_set_new(al, "id", json_integer(a->id));
@@ -137,8 +136,11 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     set_str(al, "held_by", a->held_by);
     snprintf(id, sizeof id, "%lld", (long long)a->id);
     set_link(e, al, "/alerts#alert-%s", id);
-    json_object_set_new(root, "alert", al);
+    return al;
+}
 
+static json_t *check_object(eng *e, const struct cfg_check *k)
+{
     json_t *ck = json_object();
     set_str(ck, "name", k->name);
     set_str(ck, "label", k->label);
@@ -147,9 +149,23 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     set_str(ck, "source", k->source ? k->source->name : NULL);
     set_str(ck, "description", k->description);
     set_link(e, ck, "/checks/%s", k->name);
-    json_object_set_new(root, "check", ck);
+    return ck;
+}
 
-    /* The latest run's results, so a notice says what was seen. */
+static void set_result(json_t *o, const struct cfg_check *k, const struct store_result *r)
+{
+    set_str(o, "item", r->item);
+    set_str(o, "status", store_status_name(r->status));
+    if (r->has_value)
+        set_value(o, k, r->value);
+    set_str(o, "message", r->message);
+}
+
+/* The latest run's results (run, items, and result: the alert's item's),
+ * so a notice says what was seen. */
+static void add_latest_run(eng *e, json_t *root, const struct cfg_check *k,
+                           const struct store_alert *a, const char *zone)
+{
     json_t *items = json_array();
     json_t *result = json_object();
     struct store_run *run = NULL;
@@ -161,23 +177,14 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
         for (size_t i = 0; i < run->nresults; i++) {
             const struct store_result *r = &run->results[i];
             json_t *it = json_object();
-            set_str(it, "item", r->item);
-            set_str(it, "status", store_status_name(r->status));
-            if (r->has_value)
-                set_value(it, k, r->value);
-            set_str(it, "message", r->message);
+            set_result(it, k, r);
             /* A list of one unnamed item says nothing the result does not. */
             if (run->nresults > 1 || (r->item && *r->item))
                 json_array_append_new(items, it);
             else
                 json_decref(it);
-            if (strcmp(r->item ? r->item : "", a->item) == 0) {
-                set_str(result, "item", r->item);
-                set_str(result, "status", store_status_name(r->status));
-                if (r->has_value)
-                    set_value(result, k, r->value);
-                set_str(result, "message", r->message);
-            }
+            if (strcmp(r->item ? r->item : "", a->item) == 0)
+                set_result(result, k, r);
         }
         store_run_free(run);
     }
@@ -188,10 +195,13 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     }
     json_object_set_new(root, "result", result);
     json_object_set_new(root, "items", items);
+}
 
-    /* What people said about it (reply "note ...", or any reply to a
-     * notice): the promise of the reply hint is that everyone notified
-     * sees it in the next notice. */
+/* What people said about it (reply "note ...", or any reply to a notice):
+ * the promise of the reply hint is that everyone notified sees it in the
+ * next notice. */
+static json_t *notes_array(eng *e, const struct store_alert *a, const char *zone)
+{
     json_t *notes = json_array();
     struct store_alert_ev *ev = NULL;
     size_t nev = 0;
@@ -206,7 +216,18 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
         }
         store_alert_notes_free(ev, nev);
     }
-    json_object_set_new(root, "notes", notes);
+    return notes;
+}
+
+json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
+                      const struct store_alert *a, const char *email, ab_time now)
+{
+    json_t *root = eng_ctx_base(e, email, now);
+    const char *zone = eng_zone_for(e->c, email);
+    json_object_set_new(root, "alert", alert_object(e, a, zone, now));
+    json_object_set_new(root, "check", check_object(e, k));
+    add_latest_run(e, root, k, a, zone);
+    json_object_set_new(root, "notes", notes_array(e, a, zone));
     /* Off unless the notice carries a token (eng_notify.c turns it on, with
      * reply_address and reference): a digest or a resolved notice has
      * nothing a reply could act on. */

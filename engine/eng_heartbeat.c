@@ -249,102 +249,137 @@ static enum ab_err tally(eng *e, const struct store_cycle *c, ab_time now, ab_er
     return err;
 }
 
-static enum ab_err evaluate_cycle(eng *e, const struct cfg_check *k, struct store_cycle *c,
-                                  ab_time now, struct eng_tick_stats *stats, ab_errmsg *em)
+/* Pending, or Held until the inbox can be read: no verdict yet. */
+static int undecided(const struct store_cycle *c)
 {
-    enum ab_err err = AB_OK;
+    return !strcmp(c->status, "Pending") || !strcmp(c->status, "Held");
+}
+
+/* Quorum is met: the cycle is Healthy (again, after a late reply). */
+static enum ab_err verdict_healthy(eng *e, const struct cfg_check *k,
+                                   const struct store_cycle *c, ab_time now,
+                                   struct eng_tick_stats *stats, ab_errmsg *em)
+{
     char who[1024], msg[2048];
-    int open = !strcmp(c->status, "Pending") || !strcmp(c->status, "Held");
-    if (c->confirmed >= eng_cycle_quorum(c)) {
-        if (!strcmp(c->status, "Healthy"))
-            return AB_OK;
-        err = store_cycle_verdict(e->st, c->id, "Healthy", now, em);
-        if (err == AB_EEXIST)
-            return AB_OK;
-        if (err)
-            return err;
-        list_people(c, is_confirmed, who, sizeof who);
-        /* Late by when the replies came, not by when they were read: a
-         * reply received in time and read after a held verdict is not. */
-        snprintf(msg, sizeof msg, "cycle %lld confirmed by %s%s", (long long)c->id, who,
-                 in_time(c) ? "" : " (late)");
-        if (open && (err = tally(e, c, now, em)))
-            return err;
-        ab_log(AB_LOG_INFO, "heartbeat %s: %s", k->name, msg);
-        return record(e, k, c, STORE_HEALTHY, msg, (double)c->confirmed, now, stats, em);
-    }
-    if (!open)
+    if (!strcmp(c->status, "Healthy"))
         return AB_OK;
-    if (now < c->deadline) {
-        if (c->reminder_at != AB_TIME_NONE && now >= c->reminder_at && !c->reminded) {
-            if ((err = store_begin(e->st, em)))
-                return err;
-            err = store_cycle_claim_reminder(e->st, c->id, em);
-            for (size_t i = 0; i < c->nrcpts && !err; i++) {
-                const struct store_cycle_rcpt *r = &c->rcpts[i];
-                if (r->confirmed == AB_TIME_NONE && r->bounced == AB_TIME_NONE)
-                    err = queue_request(e, k, c, r->address, r->token,
-                                        "heartbeat-reminder", now, em);
-            }
-            if (err) {
-                store_rollback(e->st);
-                return err == AB_EEXIST ? AB_OK : err;
-            }
-            if ((err = store_commit(e->st, em)))
-                return err;
-            ab_log(AB_LOG_INFO, "heartbeat %s: cycle %lld reminder sent", k->name,
-                   (long long)c->id);
-        }
-        return AB_OK;
-    }
-    /* Past the deadline without quorum. */
-    ab_time last_ok;
-    enum hb_inbox iv = hb_inbox_view(e, c->deadline, now, &last_ok);
-    if (iv == HB_READ_SOON)
-        return AB_OK; /* decided after the next read */
-    const char *zone = cfg_global(e->c)->timezone;
-    char asked[64];
-    ab_time_human(c->opened, zone, asked, sizeof asked);
-    if (iv == HB_UNREADABLE) {
-        char t[64];
-        snprintf(msg, sizeof msg,
-                 "cannot read the inbox (last successful read %s): the verdict on "
-                 "the request of %s is held until replies can be counted",
-                 last_ok == AB_TIME_NONE ? "never" : ab_time_human(last_ok, zone, t, sizeof t),
-                 asked);
-        if (!strcmp(c->status, "Held"))
-            return AB_OK;
-        err = store_cycle_verdict(e->st, c->id, "Held", now, em);
-        if (err == AB_EEXIST)
-            return AB_OK;
-        ab_log(AB_LOG_WARN, "heartbeat %s: %s", k->name, msg);
-        return err ? err : record(e, k, c, STORE_OFFLINE, msg, 0, now, stats, em);
-    }
-    err = store_cycle_verdict(e->st, c->id, "Failing", now, em);
+    enum ab_err err = store_cycle_verdict(e->st, c->id, "Healthy", now, em);
     if (err == AB_EEXIST)
         return AB_OK;
-    if (err || (err = tally(e, c, now, em)))
+    if (err)
         return err;
-    size_t o = (size_t)snprintf(msg, sizeof msg,
+    list_people(c, is_confirmed, who, sizeof who);
+    /* Late by when the replies came, not by when they were read: a reply
+     * received in time and read after a held verdict is not. */
+    snprintf(msg, sizeof msg, "cycle %lld confirmed by %s%s", (long long)c->id, who,
+             in_time(c) ? "" : " (late)");
+    if (undecided(c) && (err = tally(e, c, now, em)))
+        return err;
+    ab_log(AB_LOG_INFO, "heartbeat %s: %s", k->name, msg);
+    return record(e, k, c, STORE_HEALTHY, msg, (double)c->confirmed, now, stats, em);
+}
+
+/* Reminder time: those who have not confirmed (and did not bounce) get a
+ * reminder, once, claimed in the transaction that queues them. */
+static enum ab_err remind(eng *e, const struct cfg_check *k, const struct store_cycle *c,
+                          ab_time now, ab_errmsg *em)
+{
+    if (c->reminder_at == AB_TIME_NONE || now < c->reminder_at || c->reminded)
+        return AB_OK;
+    enum ab_err err = store_begin(e->st, em);
+    if (err)
+        return err;
+    err = store_cycle_claim_reminder(e->st, c->id, em);
+    for (size_t i = 0; i < c->nrcpts && !err; i++) {
+        const struct store_cycle_rcpt *r = &c->rcpts[i];
+        if (r->confirmed == AB_TIME_NONE && r->bounced == AB_TIME_NONE)
+            err = queue_request(e, k, c, r->address, r->token, "heartbeat-reminder", now, em);
+    }
+    if (err) {
+        store_rollback(e->st);
+        return err == AB_EEXIST ? AB_OK : err;
+    }
+    if ((err = store_commit(e->st, em)))
+        return err;
+    ab_log(AB_LOG_INFO, "heartbeat %s: cycle %lld reminder sent", k->name, (long long)c->id);
+    return AB_OK;
+}
+
+/* The inbox cannot be read: the verdict is held (Offline: we could not
+ * tell), once. */
+static enum ab_err verdict_held(eng *e, const struct cfg_check *k, const struct store_cycle *c,
+                                ab_time last_ok, const char *asked, ab_time now,
+                                struct eng_tick_stats *stats, ab_errmsg *em)
+{
+    const char *zone = cfg_global(e->c)->timezone;
+    char msg[2048], t[64];
+    snprintf(msg, sizeof msg,
+             "cannot read the inbox (last successful read %s): the verdict on "
+             "the request of %s is held until replies can be counted",
+             last_ok == AB_TIME_NONE ? "never" : ab_time_human(last_ok, zone, t, sizeof t),
+             asked);
+    if (!strcmp(c->status, "Held"))
+        return AB_OK;
+    enum ab_err err = store_cycle_verdict(e->st, c->id, "Held", now, em);
+    if (err == AB_EEXIST)
+        return AB_OK;
+    ab_log(AB_LOG_WARN, "heartbeat %s: %s", k->name, msg);
+    return err ? err : record(e, k, c, STORE_OFFLINE, msg, 0, now, stats, em);
+}
+
+/* "nobody confirmed the request of ...: 0 of 2 needed; bounced: ...;
+ * auto-reply only: ...": the alert's message is what `alerts`, the web
+ * and a digest show of it. */
+static void failing_message(const struct store_cycle *c, const char *asked, char *msg,
+                            size_t len)
+{
+    char who[1024];
+    size_t o = (size_t)snprintf(msg, len,
                                 c->confirmed ? "not enough confirmations of the request of %s: "
                                                "%zu of %zu needed"
                                              : "nobody confirmed the request of %s: "
                                                "%zu of %zu needed",
                                 asked, c->confirmed, eng_cycle_quorum(c));
-    /* Who bounced, with why: the alert's message is what `alerts`, the
-     * web and a digest show of it. */
-    for (size_t i = 0, nb = 0; i < c->nrcpts && o < sizeof msg; i++) {
+    /* Who bounced, with why. */
+    for (size_t i = 0, nb = 0; i < c->nrcpts && o < len; i++) {
         const struct store_cycle_rcpt *r = &c->rcpts[i];
         if (!is_bounced(r))
             continue;
         char why[512];
         eng_bounce_reason(r->bounce_detail, r->address, NULL, why, sizeof why);
-        o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%s%s%s%s", nb++ ? ", " : "; bounced: ",
+        o += (size_t)snprintf(msg + o, len - o, "%s%s%s%s%s", nb++ ? ", " : "; bounced: ",
                               r->address, why[0] ? " (" : "", why, why[0] ? ")" : "");
     }
     list_people(c, is_autoreply, who, sizeof who);
-    if (who[0] && o < sizeof msg)
-        snprintf(msg + o, sizeof msg - o, "; auto-reply only: %s", who);
+    if (who[0] && o < len)
+        snprintf(msg + o, len - o, "; auto-reply only: %s", who);
+}
+
+static enum ab_err evaluate_cycle(eng *e, const struct cfg_check *k, struct store_cycle *c,
+                                  ab_time now, struct eng_tick_stats *stats, ab_errmsg *em)
+{
+    if (c->confirmed >= eng_cycle_quorum(c))
+        return verdict_healthy(e, k, c, now, stats, em);
+    if (!undecided(c))
+        return AB_OK;
+    if (now < c->deadline)
+        return remind(e, k, c, now, em);
+    /* Past the deadline without quorum. */
+    ab_time last_ok;
+    enum hb_inbox iv = hb_inbox_view(e, c->deadline, now, &last_ok);
+    if (iv == HB_READ_SOON)
+        return AB_OK; /* decided after the next read */
+    char asked[64];
+    ab_time_human(c->opened, cfg_global(e->c)->timezone, asked, sizeof asked);
+    if (iv == HB_UNREADABLE)
+        return verdict_held(e, k, c, last_ok, asked, now, stats, em);
+    enum ab_err err = store_cycle_verdict(e->st, c->id, "Failing", now, em);
+    if (err == AB_EEXIST)
+        return AB_OK;
+    if (err || (err = tally(e, c, now, em)))
+        return err;
+    char msg[2048];
+    failing_message(c, asked, msg, sizeof msg);
     ab_log(AB_LOG_WARN, "heartbeat %s: %s", k->name, msg);
     return record(e, k, c, STORE_FAILING, msg, (double)c->confirmed, now, stats, em);
 }
@@ -389,8 +424,7 @@ enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stat
         if ((err = store_cycle_list(e->st, k->name, 0, 12, &v, &n, em)))
             break;
         for (size_t j = 0; j < n && !err; j++) {
-            int open = !strcmp(v[j]->status, "Pending") || !strcmp(v[j]->status, "Held");
-            if (open || j == 0)
+            if (undecided(v[j]) || j == 0)
                 err = evaluate_cycle(e, k, v[j], now, stats, em);
         }
         store_cycle_list_free(v, n);

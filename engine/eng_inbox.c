@@ -94,44 +94,15 @@ static const char *find_cmd(const char *detail)
     return p ? p + 4 : NULL;
 }
 
-static enum ab_err apply_one(eng *e, const struct store_reply_cmd *c, ab_time now,
-                             ab_errmsg *em)
+/* The open alert a command acts on (the caller frees it): the one the
+ * notice was about (alert_id), or the heartbeat's (cycle_id).  AB_ENOTFOUND:
+ * none is open; AB_OK with *out NULL: the cycle is gone, nothing to say. */
+static enum ab_err command_alert(eng *e, int64_t cycle_id, int64_t alert_id,
+                                 struct store_alert **out, ab_errmsg *em)
 {
-    const char *cmd = find_cmd(c->detail);
-    if (!cmd)
-        return AB_OK;
-    const char *amb = strstr(c->detail, "; ambiguous:");
-    if (amb) {
-        /* A command that names several alerts is not guessed at: the
-         * sender is asked which one they meant. */
-        size_t tl = strcspn(amb + 12, ";");
-        char *toks = ab_strndup(amb + 12, tl);
-        if (!toks)
-            return ab_fail(em, AB_ENOMEM, "out of memory");
-        enum ab_err err = eng_ask_which(e, c->from_addr, toks, cmd, now, em);
-        ab_free(toks);
-        return err;
-    }
-    if (!c->token)
-        return AB_OK;
-    const char *unv = strstr(c->detail, "; unverified");
-    if (unv) {
-        /* "; unverified: sender failed authentication: dmarc=fail by mx..." */
-        const char *why = unv[12] == ':' ? unv + 14 : "not an allowed sender";
-        size_t wl = strcspn(why, ";");
-        ab_log(AB_LOG_WARN, "reply command from %s ignored: %.*s",
-               c->from_addr ? c->from_addr : "?", (int)wl, why);
-        return AB_OK;
-    }
-    int64_t cycle_id, alert_id;
-    char *rcpt = NULL;
-    enum ab_err err = store_token_owner(e->st, c->token, &cycle_id, &alert_id, &rcpt, em);
-    ab_free(rcpt);
-    if (err == AB_ENOTFOUND)
-        return AB_OK;
-    if (err)
-        return err;
     struct store_alert *a = NULL;
+    enum ab_err err;
+    *out = NULL;
     if (alert_id) {
         /* A reply to an alert's notice acts on that alert, as long as it
          * is open: a newer alert of the same check is news to the sender. */
@@ -148,30 +119,26 @@ static enum ab_err apply_one(eng *e, const struct store_reply_cmd *c, ab_time no
         err = store_alert_find_open(e->st, cy->check, "", &a, em);
         store_cycle_free(cy);
     }
-    if (err == AB_ENOTFOUND) {
-        ab_log(AB_LOG_INFO, "reply command \"%.40s\" from %s: no open alert to act on",
-               cmd, c->from_addr ? c->from_addr : "?");
-        return AB_OK;
-    }
-    if (err)
-        return err;
-    const char *by = c->from_addr ? c->from_addr : "email";
-    const struct cfg_check *k = cfg_check_find(e->c, a->check);
-    const char *zone = cfg_global(e->c)->timezone;
-    char what[160] = "";
-    const char *reason = NULL;
-    if (strstr(c->detail, "; not understood; cmd=")) {
-        /* Kept as a note, so people see what was asked; logged so that
-         * whoever wrote it can be told how to say it. */
-        ab_log(AB_LOG_WARN, "alert %lld: reply from %s looks like a command but is not "
-                            "one (\"%.80s\"); kept as a note",
-               (long long)a->id, by, cmd + 5);
-    }
+    if (!err)
+        *out = a;
+    return err;
+}
+
+/* Carry out cmd ("dismiss[:REASON]", "snooze:SECS[:REASON]",
+ * "until:T[:REASON]", "note:TEXT") on a, by by.  what gets what was done,
+ * for the answer ("" if nothing), *reason why. */
+static enum ab_err obey(eng *e, const struct store_alert *a, const char *cmd, const char *by,
+                        ab_time now, char *what, size_t wlen, const char **reason,
+                        ab_errmsg *em)
+{
+    enum ab_err err = AB_OK;
+    *reason = NULL;
+    what[0] = '\0';
     if (!strncmp(cmd, "dismiss", 7)) {
-        reason = cmd[7] == ':' ? cmd + 8 : NULL;
-        err = store_alert_dismiss(e->st, a->id, by, reason ? reason : "dismissed by reply",
+        *reason = cmd[7] == ':' ? cmd + 8 : NULL;
+        err = store_alert_dismiss(e->st, a->id, by, *reason ? *reason : "dismissed by reply",
                                   AB_TIME_NONE, now, em);
-        snprintf(what, sizeof what, "Dismissed");
+        snprintf(what, wlen, "Dismissed");
     } else if (!strncmp(cmd, "snooze:", 7) || !strncmp(cmd, "until:", 6)) {
         int rel = cmd[0] == 's';
         char *end;
@@ -179,17 +146,81 @@ static enum ab_err apply_one(eng *e, const struct store_reply_cmd *c, ab_time no
         ab_time until = rel ? now + (v > 0 ? v : 86400) : (ab_time)v;
         if (until <= now)
             until = now + 86400;
-        reason = *end == ':' ? end + 1 : NULL;
-        err = store_alert_dismiss(e->st, a->id, by, reason ? reason : "snoozed by reply",
+        *reason = *end == ':' ? end + 1 : NULL;
+        err = store_alert_dismiss(e->st, a->id, by, *reason ? *reason : "snoozed by reply",
                                   until, now, em);
         char when[96];
-        ab_time_human(until, zone, when, sizeof when);
-        snprintf(what, sizeof what, "Snoozed until %s", when);
+        ab_time_human(until, cfg_global(e->c)->timezone, when, sizeof when);
+        snprintf(what, wlen, "Snoozed until %s", when);
     } else if (!strncmp(cmd, "note:", 5)) {
         err = store_alert_event(e->st, a->id, now, "note", by, cmd + 5, em);
-        reason = cmd + 5;
-        snprintf(what, sizeof what, "Note");
+        *reason = cmd + 5;
+        snprintf(what, wlen, "Note");
     }
+    return err;
+}
+
+/* A command that names several alerts is not guessed at: the sender is
+ * asked which one they meant.  amb points at "; ambiguous:TOKENS". */
+static enum ab_err ask_which(eng *e, const struct store_reply_cmd *c, const char *amb,
+                             const char *cmd, ab_time now, ab_errmsg *em)
+{
+    size_t tl = strcspn(amb + 12, ";");
+    char *toks = ab_strndup(amb + 12, tl);
+    if (!toks)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    enum ab_err err = eng_ask_which(e, c->from_addr, toks, cmd, now, em);
+    ab_free(toks);
+    return err;
+}
+
+static enum ab_err apply_one(eng *e, const struct store_reply_cmd *c, ab_time now,
+                             ab_errmsg *em)
+{
+    const char *cmd = find_cmd(c->detail);
+    if (!cmd)
+        return AB_OK;
+    const char *amb = strstr(c->detail, "; ambiguous:");
+    if (amb)
+        return ask_which(e, c, amb, cmd, now, em);
+    if (!c->token)
+        return AB_OK;
+    const char *unv = strstr(c->detail, "; unverified");
+    if (unv) {
+        /* "; unverified: sender failed authentication: dmarc=fail by mx..." */
+        const char *why = unv[12] == ':' ? unv + 14 : "not an allowed sender";
+        size_t wl = strcspn(why, ";");
+        ab_log(AB_LOG_WARN, "reply command from %s ignored: %.*s",
+               c->from_addr ? c->from_addr : "?", (int)wl, why);
+        return AB_OK;
+    }
+    int64_t cycle_id, alert_id;
+    char *rcpt = NULL;
+    enum ab_err err = store_token_owner(e->st, c->token, &cycle_id, &alert_id, &rcpt, em);
+    ab_free(rcpt);
+    if (err)
+        return err == AB_ENOTFOUND ? AB_OK : err;
+    struct store_alert *a = NULL;
+    err = command_alert(e, cycle_id, alert_id, &a, em);
+    if (err == AB_ENOTFOUND) {
+        ab_log(AB_LOG_INFO, "reply command \"%.40s\" from %s: no open alert to act on",
+               cmd, c->from_addr ? c->from_addr : "?");
+        return AB_OK;
+    }
+    if (err || !a)
+        return err;
+    const char *by = c->from_addr ? c->from_addr : "email";
+    const struct cfg_check *k = cfg_check_find(e->c, a->check);
+    if (strstr(c->detail, "; not understood; cmd=")) {
+        /* Kept as a note, so people see what was asked; logged so that
+         * whoever wrote it can be told how to say it. */
+        ab_log(AB_LOG_WARN, "alert %lld: reply from %s looks like a command but is not "
+                            "one (\"%.80s\"); kept as a note",
+               (long long)a->id, by, cmd + 5);
+    }
+    char what[160];
+    const char *reason = NULL;
+    err = obey(e, a, cmd, by, now, what, sizeof what, &reason, em);
     if (!err)
         ab_log(AB_LOG_INFO, "alert %lld: reply command %.60s from %s", (long long)a->id,
                cmd, by);

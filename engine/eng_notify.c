@@ -177,45 +177,33 @@ void eng_bufs_free(struct eng_bufs *b)
     ab_buf_free(&b->html);
 }
 
-/* One notice, one email, in its alert's thread. */
-static enum ab_err send_single(eng *e, const struct store_notice *n, struct eng_bufs *b,
-                               ab_time now, ab_errmsg *em)
+/* For a heartbeat: who was asked and what came back in the cycle the
+ * alert's latest verdict is about (the newest one may be a later, still
+ * open cycle).  Returns the message to render: the first notice of a
+ * failed cycle is "nobody confirmed". */
+static const char *add_cycle(eng *e, json_t *ctx, const struct cfg_check *k,
+                             const struct store_alert *a, const char *message)
 {
-    const struct cfg_global *g = cfg_global(e->c);
-    struct store_alert *a = NULL;
     struct store_cycle *cycle = NULL;
-    json_t *ctx = NULL;
-    enum ab_err err = store_alert_get(e->st, n->alert_id, &a, em);
-    if (err)
-        return err;
-    const struct cfg_check *k = cfg_check_find(e->c, a->check);
-    if (!k) {
-        /* The check left the config: nothing to render it with. */
-        ab_log(AB_LOG_INFO, "notice for alert %lld dropped: check %s is gone",
-               (long long)a->id, a->check);
-        goto out;
-    }
-    const char *message = n->message;
-    ctx = eng_ctx_alert(e, k, a, n->rcpt, now);
-    if (!ctx) {
-        err = ab_fail(em, AB_ENOMEM, "out of memory");
-        goto out;
-    }
-    /* For a heartbeat: who was asked and what came back in the cycle the
-     * alert's latest verdict is about (the newest one may be a later,
-     * still open cycle); the first notice of a failed cycle is "nobody
-     * confirmed". */
-    if (k->kind == CFG_HEARTBEAT && a->cycle_id > 0 &&
-        store_cycle_get(e->st, a->cycle_id, &cycle, NULL) != AB_OK)
+    if (k->kind != CFG_HEARTBEAT)
+        return message;
+    if (a->cycle_id > 0 && store_cycle_get(e->st, a->cycle_id, &cycle, NULL) != AB_OK)
         cycle = NULL;
-    if (k->kind == CFG_HEARTBEAT && (cycle || (cycle = newest_cycle(e, k->name)))) {
+    if (cycle || (cycle = newest_cycle(e, k->name))) {
         eng_ctx_cycle_outcomes(e, ctx, k, cycle);
         if (!strcmp(message, "alert-opened") && a->status == STORE_FAILING)
             message = "nobody-confirmed";
     }
-    /* Render with the notice's own number, not the count since. */
+    store_cycle_free(cycle);
+    return message;
+}
+
+/* Render with the notice's own number, not the count since; an escalation
+ * says its level and who was told before it. */
+static void set_notice_number(eng *e, json_t *ctx, const struct cfg_check *k,
+                              const struct store_notice *n)
+{
     json_t *al = json_object_get(ctx, "alert");
-    /* An escalation says its level and who was told before it. */
     char told[1024];
     eng_level_told_text(e, k, n->level, told, sizeof told);
     if (al && n->level >= 1) {
@@ -225,26 +213,41 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct eng_
     }
     if (al && n->seq[0] == 'n')
         json_object_set_new(al, "notify_count", json_integer(strtol(n->seq + 1, NULL, 10)));
-    /* While the alert is open, the notice carries the recipient's token
-     * for it (Reply-To LOCAL+TOKEN@DOMAIN and a reference line), so a
-     * reply with "dismiss", "snooze 2d" or "note ..." acts on it. */
-    char reply_to[MAIL_ADDR_MAX + 1] = "", token[AB_TOKEN_LEN + 1] = "";
-    if (g->inbox.enabled && g->inbox.reply_address && a->resolved == AB_TIME_NONE &&
-        strcmp(n->message, "alert-resolved") != 0) {
-        char unused[MAIL_MSGID_MAX + 1], ref[64];
-        if ((err = store_alert_token(e->st, a->id, n->rcpt, now, token, em)) ||
-            (err = mail_heartbeat_ids(g->inbox.reply_address, token, unused, reply_to,
-                                      em)))
-            goto out;
-        snprintf(ref, sizeof ref, "%s%s", AB_TOKEN_REF_PREFIX, token);
-        json_object_set_new(ctx, "reply_hint", json_true());
-        json_object_set_new(ctx, "reply_address", json_string(reply_to));
-        json_object_set_new(ctx, "token", json_string(token));
-        json_object_set_new(ctx, "reference", json_string(ref));
-    }
-    if ((err = render3(e, message, k->name, cfg_check_kind_name(k->kind), ctx, &b->subject,
-                       &b->text, &b->html, em)))
-        goto out;
+}
+
+/* While the alert is open, the notice carries the recipient's token for
+ * it (Reply-To LOCAL+TOKEN@DOMAIN and a reference line), so a reply with
+ * "dismiss", "snooze 2d" or "note ..." acts on it.  reply_to and token
+ * stay "" when it carries none. */
+static enum ab_err add_reply_token(eng *e, json_t *ctx, const struct store_alert *a,
+                                   const struct store_notice *n, ab_time now,
+                                   char reply_to[MAIL_ADDR_MAX + 1],
+                                   char token[AB_TOKEN_LEN + 1], ab_errmsg *em)
+{
+    const struct cfg_global *g = cfg_global(e->c);
+    if (!g->inbox.enabled || !g->inbox.reply_address || a->resolved != AB_TIME_NONE ||
+        strcmp(n->message, "alert-resolved") == 0)
+        return AB_OK;
+    char unused[MAIL_MSGID_MAX + 1], ref[64];
+    enum ab_err err;
+    if ((err = store_alert_token(e->st, a->id, n->rcpt, now, token, em)) ||
+        (err = mail_heartbeat_ids(g->inbox.reply_address, token, unused, reply_to, em)))
+        return err;
+    snprintf(ref, sizeof ref, "%s%s", AB_TOKEN_REF_PREFIX, token);
+    json_object_set_new(ctx, "reply_hint", json_true());
+    json_object_set_new(ctx, "reply_address", json_string(reply_to));
+    json_object_set_new(ctx, "token", json_string(token));
+    json_object_set_new(ctx, "reference", json_string(ref));
+    return AB_OK;
+}
+
+/* The rendered notice n about a, in its thread, to the outbox. */
+static enum ab_err queue_single(eng *e, const struct cfg_check *k, const struct store_alert *a,
+                                const struct store_notice *n, const char *message,
+                                struct eng_bufs *b, const char *reply_to, const char *token,
+                                ab_time now, ab_errmsg *em)
+{
+    const struct cfg_global *g = cfg_global(e->c);
     char msgid[256], root[256], aid[32];
     eng_alert_msgid(e, msgid, sizeof msgid, a->id, n->seq, n->rcpt);
     eng_alert_msgid(e, root, sizeof root, a->id, "n1", n->rcpt);
@@ -267,10 +270,40 @@ static enum ab_err send_single(eng *e, const struct store_notice *n, struct eng_
         .kind = message,
         .ref = aid,
     };
-    err = eng_queue_email(e, &mail, now, em);
+    return eng_queue_email(e, &mail, now, em);
+}
+
+/* One notice, one email, in its alert's thread. */
+static enum ab_err send_single(eng *e, const struct store_notice *n, struct eng_bufs *b,
+                               ab_time now, ab_errmsg *em)
+{
+    struct store_alert *a = NULL;
+    json_t *ctx = NULL;
+    enum ab_err err = store_alert_get(e->st, n->alert_id, &a, em);
+    if (err)
+        return err;
+    const struct cfg_check *k = cfg_check_find(e->c, a->check);
+    if (!k) {
+        /* The check left the config: nothing to render it with. */
+        ab_log(AB_LOG_INFO, "notice for alert %lld dropped: check %s is gone",
+               (long long)a->id, a->check);
+        goto out;
+    }
+    ctx = eng_ctx_alert(e, k, a, n->rcpt, now);
+    if (!ctx) {
+        err = ab_fail(em, AB_ENOMEM, "out of memory");
+        goto out;
+    }
+    const char *message = add_cycle(e, ctx, k, a, n->message);
+    set_notice_number(e, ctx, k, n);
+    char reply_to[MAIL_ADDR_MAX + 1] = "", token[AB_TOKEN_LEN + 1] = "";
+    if ((err = add_reply_token(e, ctx, a, n, now, reply_to, token, em)) ||
+        (err = render3(e, message, k->name, cfg_check_kind_name(k->kind), ctx, &b->subject,
+                       &b->text, &b->html, em)))
+        goto out;
+    err = queue_single(e, k, a, n, message, b, reply_to, token, now, em);
 out:
     json_decref(ctx);
-    store_cycle_free(cycle);
     store_alert_free(a);
     return err;
 }

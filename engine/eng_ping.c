@@ -91,83 +91,95 @@ static int cron_expect(eng *e, const struct cfg_check *k, ab_time heard, ab_time
     return sched_next(k->schedule, from, expect) == AB_OK;
 }
 
-/* The status the pings say at now: SAYS_NOTHING when there is nothing to
- * say yet, SAYS_SILENT when the verdict is drawn from missing pings. */
-static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
-                       const struct store_ping_summary *ps, struct store_result *r,
-                       char *msg, size_t len)
+/* The last report, in the job's own words when it sent some (`report
+ * --message`, a ping's body): recorded, so shown. */
+static void last_report(const struct store_ping_summary *ps, char *msg, size_t len)
+{
+    char t[AB_ISO_LEN];
+    snprintf(msg, len, "last report %s via %s%s%s",
+             ab_time_format(ps->last_finish, t, sizeof t), ps->via[0] ? ps->via : "?",
+             ps->detail[0] ? ": " : "", ps->detail);
+}
+
+/* Started and not finished within grace: Failing (returns 1).  Running
+ * within its grace is judged by the previous finish (returns 0). */
+static int hung_start(eng *e, const struct cfg_check *k, ab_time now,
+                      const struct store_ping_summary *ps, struct store_result *r,
+                      char *msg, size_t len)
+{
+    char t[AB_ISO_LEN], d[32], c[64];
+    if (ps->last_start == AB_TIME_NONE ||
+        (ps->last_finish != AB_TIME_NONE && ps->last_start <= ps->last_finish))
+        return 0;
+    ab_time since = listening_since(e, k, ps->last_start, now, k->ping_grace);
+    if (now - since <= k->ping_grace)
+        return 0;
+    r->status = STORE_FAILING;
+    snprintf(msg, len, "started at %s but did not finish within %s%s",
+             ab_time_format(ps->last_start, t, sizeof t),
+             ab_duration_format(k->ping_grace, d, sizeof d),
+             counted_from(since, ps->last_start, c, sizeof c));
+    return 1;
+}
+
+/* The verdict of the last finish: a failure it reported, or Healthy
+ * until the next report is late. */
+static int finished_status(eng *e, const struct cfg_check *k, ab_time now,
+                           const struct store_ping_summary *ps, struct store_result *r,
+                           char *msg, size_t len)
 {
     char t[AB_ISO_LEN], d[32], c[64];
     int64_t period = k->ping_period > 0 ? k->ping_period : cfg_global(e->c)->tick;
-    r->item = "";
-    r->message = msg;
-    /* A run that hung while others went on (run ids, eng_pinghung.c). */
-    if (eng_pingrun_hung(e, k, now, ps->last_finish, r, msg, len))
-        return SAYS_SILENT;
-    if (ps->last_start != AB_TIME_NONE &&
-        (ps->last_finish == AB_TIME_NONE || ps->last_start > ps->last_finish)) {
-        ab_time since = listening_since(e, k, ps->last_start, now, k->ping_grace);
-        if (now - since > k->ping_grace) {
-            r->status = STORE_FAILING;
-            snprintf(msg, len, "started at %s but did not finish within %s%s",
-                     ab_time_format(ps->last_start, t, sizeof t),
-                     ab_duration_format(k->ping_grace, d, sizeof d),
-                     counted_from(since, ps->last_start, c, sizeof c));
-            return SAYS_SILENT;
-        }
-        /* Running, within its grace: judge by the previous finish. */
-    }
-    if (ps->last_finish != AB_TIME_NONE) {
-        if (!ps->finish_ok) {
-            r->status = STORE_FAILING;
-            if (ps->exit_code > 0)
-                snprintf(msg, len, "reported exit code %d at %s%s%s", ps->exit_code,
-                         ab_time_format(ps->last_finish, t, sizeof t),
-                         ps->detail[0] ? ": " : "", ps->detail);
-            else
-                snprintf(msg, len, "reported failure at %s%s%s",
-                         ab_time_format(ps->last_finish, t, sizeof t),
-                         ps->detail[0] ? ": " : "", ps->detail);
-            return SAYS_REPORTED;
-        }
-        /* On a cron schedule (issue 18), as Healthchecks' cron checks: the
-         * report is expected at the first fire time after the last one,
-         * and late once that plus grace has passed. */
-        ab_time expect;
-        if (cron_expect(e, k, ps->last_finish, &expect)) {
-            if (now <= expect + k->ping_grace) {
-                r->status = STORE_HEALTHY;
-                snprintf(msg, len, "last report %s via %s%s%s",
-                         ab_time_format(ps->last_finish, t, sizeof t),
-                         ps->via[0] ? ps->via : "?", ps->detail[0] ? ": " : "", ps->detail);
-                return SAYS_REPORTED;
-            }
-            char due[AB_HUMAN_LEN];
-            r->status = STORE_OFFLINE;
-            snprintf(msg, len, "no report since %s (expected at %s by its schedule, grace %s)",
-                     ab_time_format(ps->last_finish, t, sizeof t),
-                     ab_time_human(expect, k->timezone ? k->timezone : "UTC", due, sizeof due),
-                     ab_duration_format(k->ping_grace, d, sizeof d));
-            return SAYS_SILENT;
-        }
-        ab_time since = listening_since(e, k, ps->last_finish, now, period + k->ping_grace);
-        if (now > since + period + k->ping_grace) {
-            r->status = STORE_OFFLINE;
-            snprintf(msg, len, "no report since %s (expected every %s%s)",
-                     ab_time_format(ps->last_finish, t, sizeof t),
-                     ab_duration_format(period, d, sizeof d),
-                     counted_from(since, ps->last_finish, c, sizeof c));
-            return SAYS_SILENT;
-        }
-        r->status = STORE_HEALTHY;
-        /* The job's own words, when it sent some (`report --message`, a
-         * ping's body): recorded, so shown. */
-        snprintf(msg, len, "last report %s via %s%s%s",
-                 ab_time_format(ps->last_finish, t, sizeof t),
-                 ps->via[0] ? ps->via : "?", ps->detail[0] ? ": " : "", ps->detail);
+    if (!ps->finish_ok) {
+        r->status = STORE_FAILING;
+        if (ps->exit_code > 0)
+            snprintf(msg, len, "reported exit code %d at %s%s%s", ps->exit_code,
+                     ab_time_format(ps->last_finish, t, sizeof t), ps->detail[0] ? ": " : "",
+                     ps->detail);
+        else
+            snprintf(msg, len, "reported failure at %s%s%s",
+                     ab_time_format(ps->last_finish, t, sizeof t), ps->detail[0] ? ": " : "",
+                     ps->detail);
         return SAYS_REPORTED;
     }
-    /* Never heard from: only after a full period of listening. */
+    /* On a cron schedule (issue 18), as Healthchecks' cron checks: the
+     * report is expected at the first fire time after the last one, and
+     * late once that plus grace has passed. */
+    ab_time expect;
+    if (cron_expect(e, k, ps->last_finish, &expect)) {
+        if (now <= expect + k->ping_grace) {
+            r->status = STORE_HEALTHY;
+            last_report(ps, msg, len);
+            return SAYS_REPORTED;
+        }
+        char due[AB_HUMAN_LEN];
+        r->status = STORE_OFFLINE;
+        snprintf(msg, len, "no report since %s (expected at %s by its schedule, grace %s)",
+                 ab_time_format(ps->last_finish, t, sizeof t),
+                 ab_time_human(expect, k->timezone ? k->timezone : "UTC", due, sizeof due),
+                 ab_duration_format(k->ping_grace, d, sizeof d));
+        return SAYS_SILENT;
+    }
+    ab_time since = listening_since(e, k, ps->last_finish, now, period + k->ping_grace);
+    if (now > since + period + k->ping_grace) {
+        r->status = STORE_OFFLINE;
+        snprintf(msg, len, "no report since %s (expected every %s%s)",
+                 ab_time_format(ps->last_finish, t, sizeof t),
+                 ab_duration_format(period, d, sizeof d),
+                 counted_from(since, ps->last_finish, c, sizeof c));
+        return SAYS_SILENT;
+    }
+    r->status = STORE_HEALTHY;
+    last_report(ps, msg, len);
+    return SAYS_REPORTED;
+}
+
+/* Never heard from: only after a full period of listening. */
+static int never_status(eng *e, const struct cfg_check *k, ab_time now,
+                        struct store_result *r, char *msg, size_t len)
+{
+    char d[32], c[64];
+    int64_t period = k->ping_period > 0 ? k->ping_period : cfg_global(e->c)->tick;
     struct store_sched_state ss;
     ab_time seen = now;
     if (store_sched_get(e->st, k->name, &ss, NULL) == AB_OK)
@@ -187,11 +199,28 @@ static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
     if (now > since + period + k->ping_grace) {
         r->status = STORE_OFFLINE;
         snprintf(msg, len, "never reported (expected every %s%s)",
-                 ab_duration_format(period, d, sizeof d),
-                 counted_from(since, seen, c, sizeof c));
+                 ab_duration_format(period, d, sizeof d), counted_from(since, seen, c, sizeof c));
         return SAYS_SILENT;
     }
     return SAYS_NOTHING;
+}
+
+/* The status the pings say at now: SAYS_NOTHING when there is nothing to
+ * say yet, SAYS_SILENT when the verdict is drawn from missing pings. */
+static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
+                       const struct store_ping_summary *ps, struct store_result *r,
+                       char *msg, size_t len)
+{
+    r->item = "";
+    r->message = msg;
+    /* A run that hung while others went on (run ids, eng_pinghung.c). */
+    if (eng_pingrun_hung(e, k, now, ps->last_finish, r, msg, len))
+        return SAYS_SILENT;
+    if (hung_start(e, k, now, ps, r, msg, len))
+        return SAYS_SILENT;
+    if (ps->last_finish != AB_TIME_NONE)
+        return finished_status(e, k, now, ps, r, msg, len);
+    return never_status(e, k, now, r, msg, len);
 }
 
 /* Record a run when the pings' verdict changed or a new report came in. */
