@@ -6,10 +6,10 @@ test_store_MODS := store common
 test_templates_MODS := templates common
 test_mustache_spec_MODS := templates common
 test_config_MODS := config schedules common
-test_checks_MODS := checks store common
-test_checks_proc_MODS := checks store common
-test_checks_odbc_MODS := checks store common
-test_checks_time_MODS := checks store common
+test_checks_MODS := checks common
+test_checks_proc_MODS := checks common
+test_checks_odbc_MODS := checks common
+test_checks_time_MODS := checks common
 # The checks tests load the test plugins: build them first.
 $(B)/tests/test_checks $(B)/tests/test_checks_proc: | $(patsubst %.c,$(B)/%.so,$(wildcard checks/plugins/*.c tests/plugins/*.c))
 test_inbox_MODS := inbox store common

@@ -69,10 +69,10 @@ TEST(run_round_trip)
     CHECK_OK(store_open(dbpath("runs.db"), &st, &em));
     int64_t id;
     CHECK_OK(store_run_begin(st, "orders", "Information", "schedule", 1796112000, &id, &em));
-    struct store_result res[2] = {
-        {.item = "", .status = STORE_FAILING, .has_value = 1, .value = 3.5,
+    struct ab_result res[2] = {
+        {.item = "", .status = AB_FAILING, .has_value = 1, .value = 3.5,
          .message = "newest row is 3d old"},
-        {.item = "b", .status = STORE_HEALTHY},
+        {.item = "b", .status = AB_HEALTHY},
     };
     CHECK_OK(store_run_complete(st, id, 12, 0, res, 2, NULL, &em));
     /* Completing twice is refused: results are written once. */
@@ -84,7 +84,7 @@ TEST(run_round_trip)
     CHECK_INT(r->started, 1796112000);
     CHECK_INT(r->execution_ms, 12);
     CHECK_INT(r->nresults, 2);
-    CHECK_INT(r->results[0].status, STORE_FAILING);
+    CHECK_INT(r->results[0].status, AB_FAILING);
     CHECK(r->results[0].value == 3.5);
     CHECK_STR(r->results[0].message, "newest row is 3d old");
     CHECK_STR(r->results[1].item, "b");
@@ -101,9 +101,9 @@ TEST(failed_step_rolls_back_whole_run)
     CHECK_OK(store_open(dbpath("fail.db"), &st, &em));
     int64_t id;
     CHECK_OK(store_run_begin(st, "c", "Information", "schedule", 1000, &id, &em));
-    struct store_result res[3] = {{.status = STORE_HEALTHY, .item = "1"},
-                                  {.status = STORE_HEALTHY, .item = "2"},
-                                  {.status = STORE_HEALTHY, .item = "3"}};
+    struct ab_result res[3] = {{.status = AB_HEALTHY, .item = "1"},
+                                  {.status = AB_HEALTHY, .item = "2"},
+                                  {.status = AB_HEALTHY, .item = "3"}};
     /* Steps: BEGIN, UPDATE, INSERT 1, INSERT 2 fails. */
     store_fail_after(st, 3);
     CHECK(store_run_complete(st, id, 1, 0, res, 3, NULL, &em) != AB_OK);
@@ -126,7 +126,7 @@ TEST(history_newest_first)
     CHECK_OK(store_open(dbpath("hist.db"), &st, &em));
     for (int i = 0; i < 5; i++) {
         int64_t id;
-        struct store_result res = {.status = STORE_HEALTHY, .has_value = 1, .value = i};
+        struct ab_result res = {.status = AB_HEALTHY, .has_value = 1, .value = i};
         CHECK_OK(store_run_begin(st, "h", "Information", "schedule", 1000 + i * 60, &id, &em));
         CHECK_OK(store_run_complete(st, id, i, 0, &res, 1, NULL, &em));
     }
@@ -200,7 +200,7 @@ TEST(nested_transactions_are_savepoints)
     int64_t id;
     CHECK_OK(store_run_begin(st, "r", "Information", "schedule", 5, &id, &em));
     CHECK_OK(store_begin(st, &em));
-    struct store_result res = {.status = STORE_HEALTHY};
+    struct ab_result res = {.status = AB_HEALTHY};
     CHECK_OK(store_run_complete(st, id, 1, 0, &res, 1, NULL, &em));
     store_rollback(st);
     struct store_run *r;
@@ -215,10 +215,10 @@ TEST(alert_lifecycle_claims_once)
     CHECK_OK(store_open(dbpath("alerts.db"), &st, &em));
     CHECK_OK(store_open(dbpath("alerts.db"), &st2, &em)); /* a second process */
     int64_t id, id2;
-    CHECK_OK(store_alert_open(st, "orders", "", "check", 2, STORE_FAILING, "stale",
+    CHECK_OK(store_alert_open(st, "orders", "", "check", 2, AB_FAILING, "stale",
                               1000, &id, &em));
     /* The other process loses the race to open the same alert. */
-    CHECK_INT(store_alert_open(st2, "orders", "", "check", 2, STORE_FAILING,
+    CHECK_INT(store_alert_open(st2, "orders", "", "check", 2, AB_FAILING,
                                "stale", 1001, &id2, &em), AB_EEXIST);
     struct store_alert *a;
     CHECK_OK(store_alert_find_open(st2, "orders", "", &a, &em));
@@ -242,7 +242,7 @@ TEST(alert_lifecycle_claims_once)
     CHECK_INT(store_alert_claim_resolved_notice(st, id, &em), AB_EEXIST);
     CHECK_INT(store_alert_find_open(st, "orders", "", &a, &em), AB_ENOTFOUND);
     /* A new alert for the same check can open once the old one resolved. */
-    CHECK_OK(store_alert_open(st, "orders", "", "check", 1, STORE_OFFLINE, "down",
+    CHECK_OK(store_alert_open(st, "orders", "", "check", 1, AB_OFFLINE, "down",
                               4000, &id2, &em));
     struct store_alert **v;
     size_t n;
@@ -262,7 +262,7 @@ TEST(check_state_and_schedule_round_trip)
     store *st;
     ab_errmsg em = {{0}};
     CHECK_OK(store_open(dbpath("state.db"), &st, &em));
-    struct store_check_state cs = {.check = "c", .item = "", .status = STORE_DEGRADED,
+    struct store_check_state cs = {.check = "c", .item = "", .status = AB_DEGRADED,
                                    .since = 50, .bad_streak = 2, .flips = "x"};
     CHECK_OK(store_check_state_put(st, &cs, &em));
     cs.bad_streak = 3;
@@ -270,7 +270,7 @@ TEST(check_state_and_schedule_round_trip)
     struct store_check_state *got;
     CHECK_OK(store_check_state_get(st, "c", "", &got, &em));
     CHECK_INT(got->bad_streak, 3);
-    CHECK_INT(got->status, STORE_DEGRADED);
+    CHECK_INT(got->status, AB_DEGRADED);
     store_check_state_free(got);
     CHECK_INT(store_check_state_get(st, "c", "other", &got, &em), AB_ENOTFOUND);
     struct store_sched_state ss = {.first_seen = 10, .last_fire = AB_TIME_NONE,
@@ -329,7 +329,7 @@ TEST(retention_keeps_each_checks_newest_run)
     store *st;
     ab_errmsg em = {{0}};
     CHECK_OK(store_open(dbpath("keep.db"), &st, &em));
-    struct store_result res = {.status = STORE_HEALTHY};
+    struct ab_result res = {.status = AB_HEALTHY};
     int64_t id;
     for (int i = 0; i < 5; i++) { /* busy: runs every day */
         CHECK_OK(store_run_begin(st, "busy", "Information", "schedule", 1000 + i * 86400, &id, &em));
@@ -339,10 +339,10 @@ TEST(retention_keeps_each_checks_newest_run)
     CHECK_OK(store_run_begin(st, "monthly", "Information", "schedule", 500, &id, &em));
     CHECK_OK(store_run_complete(st, id, 1, 0, &res, 1, NULL, &em));
     int64_t resolved_alert;
-    CHECK_OK(store_alert_open(st, "busy", "", "check", 2, STORE_FAILING, "x", 600, &resolved_alert, &em));
+    CHECK_OK(store_alert_open(st, "busy", "", "check", 2, AB_FAILING, "x", 600, &resolved_alert, &em));
     CHECK_OK(store_alert_resolve(st, resolved_alert, 700, &em));
     int64_t open_alert;
-    CHECK_OK(store_alert_open(st, "monthly", "", "check", 2, STORE_FAILING, "y", 600, &open_alert, &em));
+    CHECK_OK(store_alert_open(st, "monthly", "", "check", 2, AB_FAILING, "y", 600, &open_alert, &em));
     int64_t n = 0;
     CHECK_OK(store_purge_history(st, 1000 + 3 * 86400, &n, &em));
     CHECK_INT(n, 3); /* days 0, 1, 2 of busy */

@@ -31,7 +31,7 @@ TEST(counts_survive_retention)
     ab_errmsg em = {{0}};
     CHECK_OK(store_open(path, &st, &em));
     const ab_time t0 = 1796112000; /* 2026-12-01T08:00:00Z */
-    struct store_result ok = {.item = "", .status = STORE_HEALTHY};
+    struct ab_result ok = {.item = "", .status = AB_HEALTHY};
     for (int i = 0; i < 5; i++) {
         int64_t id;
         CHECK_OK(store_run_begin(st, "disk", "Information", "schedule", t0 + i * 3600, &id, &em));
