@@ -14,6 +14,11 @@
 # before each sender Postfix's queue is let drain, so nobody pays for the
 # previous sender's deliveries.
 #
+# With BEFORE=PATH (another build of the driver, e.g. from the previous
+# commit), that driver is run too, in each round just before ackbeat's,
+# so a change to the mailer is measured against the old code under the
+# same load: one more line, send_msgs_per_s_vs_before.
+#
 # Usage: bench/bench_mail.sh [N] [C]        (B=build dir, default build)
 # Uses the stack of $ACKBEAT_STACK_DIR if set, else starts its own on ports
 # 48xx (tests/stack/start.sh, as root) and removes it afterwards.
@@ -82,8 +87,15 @@ settle() {
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 field() { sed -nE "s/.*$1=([0-9.]+).*/\1/p"; }
 
-: >"$work/ab" ; : >"$work/ss" ; : >"$work/curl"
+: >"$work/ab" ; : >"$work/ss" ; : >"$work/curl" ; : >"$work/before"
 for r in $(seq "$RUNS"); do
+	if [ -n "${BEFORE:-}" ]; then
+		rm -f "$work/state.db"*
+		settle
+		echo "-- run $r: the BEFORE driver's outbox, $N messages"
+		"$BEFORE" "$work/state.db" "smtp://$H:$P/bench.test" "$from" "$to" "$N" |
+			tee -a "$work/before"
+	fi
 	rm -f "$work/state.db"*
 	settle
 	echo "-- run $r: ackbeat outbox, $N messages"
@@ -125,3 +137,10 @@ awk -v n="$N" -v send="$send" -v es="$enq_s" -v ds="$drn_s" -v ss="$ss" -v cu="$
 	printf "BENCH mail store_and_send_msgs_per_s_vs_smtp_source %.0f %.0f %.2f\n", e2e, ss, e2e / ss
 	printf "BENCH mail send_msgs_per_s_vs_curl_per_message %.0f %.0f %.2f\n", send, cu, send / cu
 }'
+if [ -n "${BEFORE:-}" ]; then
+	bs=$(grep '^drain' "$work/before" | field rate | median)
+	awk -v send="$send" -v bs="$bs" -v ss="$ss" 'BEGIN {
+	printf "before: send %.0f msg/s (%.2fx smtp-source)\n", bs, bs / ss
+	printf "BENCH mail send_msgs_per_s_vs_before %.0f %.0f %.2f\n", send, bs, send / bs
+}'
+fi
