@@ -80,31 +80,25 @@ static json_t *alert_json(const struct store_alert *a, ab_time now)
 
 int cmd_alerts(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                          {"now", required_argument, 0, 'n'},
-                                          {"all", no_argument, 0, 'a'},
-                                          {"json", no_argument, 0, 'j'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-    struct cli_opts o = {.config = cli_default_config()};
-    int all = 0, ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': o.config = optarg; break;
-        case 'n': o.now_arg = optarg; break;
-        case 'a': all = 1; break;
-        case 'j': o.json = 1; break;
-        case 'h':
-            printf("usage: ackbeat alerts [-c FILE] [--all] [--json]\n"
-                   "  Open alerts by priority with age, last notification and\n"
-                   "  dismissal; --all adds resolved ones.\n");
-            return EXIT_OK;
-        default: return EXIT_USAGE;
-        }
-    }
+    static const struct option own[] = {{"all", no_argument, 0, 256}, {0, 0, 0, 0}};
+    int all = 0;
+    const struct cli_spec sp = {
+        .cmd = "alerts",
+        .shared = CLI_OPT_CONFIG | CLI_OPT_NOW | CLI_OPT_JSON,
+        .own = own,
+        .fn = cli_opts_flag,
+        .ud = &all,
+        .help = "usage: ackbeat alerts [-c FILE] [--all] [--json]\n"
+                "  Open alerts by priority with age, last notification and\n"
+                "  dismissal; --all adds resolved ones.\n",
+        .quiet_usage = 1,
+    };
+    struct cli_opts o;
+    int prc = cli_opts_parse(argc, argv, &sp, &o);
+    if (prc != CLI_GO_ON)
+        return prc;
     ab_time now;
-    if (optind < argc || cli_now(&o, &now) < 0)
+    if (o.argi < argc || cli_now(&o, &now) < 0)
         return EXIT_USAGE;
     cfg *c = cli_load_config(o.config);
     if (!c)
@@ -141,47 +135,60 @@ int cmd_alerts(int argc, char **argv)
     return rc;
 }
 
+/* dismiss's own options, by their index in its table. */
+struct dismiss_args {
+    const char *by, *note, *until;
+};
+
+static int dismiss_opt(void *ud, int key, const char *arg)
+{
+    struct dismiss_args *a = ud;
+    if (key == 256)
+        a->by = arg;
+    else if (key == 257)
+        a->note = arg;
+    else
+        a->until = arg;
+    return CLI_GO_ON;
+}
+
 int cmd_dismiss(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                          {"now", required_argument, 0, 'n'},
-                                          {"by", required_argument, 0, 'b'},
-                                          {"note", required_argument, 0, 'N'},
-                                          {"until", required_argument, 0, 'u'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-    struct cli_opts o = {.config = cli_default_config()};
-    const char *by = NULL, *note = NULL, *until_arg = NULL;
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': o.config = optarg; break;
-        case 'n': o.now_arg = optarg; break;
-        case 'b': by = optarg; break;
-        case 'N': note = optarg; break;
-        case 'u': until_arg = optarg; break;
-        case 'h':
-            printf("usage: ackbeat dismiss [-c FILE] ALERT --by PERSON [--note TEXT]\n"
-                   "                       [--until T]\n"
-                   "  Stop notifications for an alert (seed 001: Dismissed Date and\n"
-                   "  Dismissed By Person); --until T (a time or a duration such as\n"
-                   "  2d) snoozes it instead.  It re-opens if the status gets worse.\n");
-            return EXIT_OK;
-        default: return EXIT_USAGE;
-        }
-    }
+    static const struct option own[] = {{"by", required_argument, 0, 256},
+                                         {"note", required_argument, 0, 257},
+                                         {"until", required_argument, 0, 258},
+                                         {0, 0, 0, 0}};
+    struct dismiss_args da = {0};
+    const struct cli_spec sp = {
+        .cmd = "dismiss",
+        .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
+        .own = own,
+        .fn = dismiss_opt,
+        .ud = &da,
+        .help = "usage: ackbeat dismiss [-c FILE] ALERT --by PERSON [--note TEXT]\n"
+                "                       [--until T]\n"
+                "  Stop notifications for an alert (seed 001: Dismissed Date and\n"
+                "  Dismissed By Person); --until T (a time or a duration such as\n"
+                "  2d) snoozes it instead.  It re-opens if the status gets worse.\n",
+        .quiet_usage = 1,
+    };
+    struct cli_opts o;
+    int prc = cli_opts_parse(argc, argv, &sp, &o);
+    if (prc != CLI_GO_ON)
+        return prc;
+    const char *by = da.by, *note = da.note, *until_arg = da.until;
+    int argi = o.argi;
     ab_time now;
-    if (optind != argc - 1 || !by || cli_now(&o, &now) < 0) {
+    if (argi != argc - 1 || !by || cli_now(&o, &now) < 0) {
         cli_err("dismiss", "usage: ackbeat dismiss [-c FILE] ALERT --by PERSON "
                            "[--note TEXT] [--until T]");
         return EXIT_USAGE;
     }
     char *end;
     errno = 0;
-    long long id = strtoll(argv[optind], &end, 10);
+    long long id = strtoll(argv[argi], &end, 10);
     if (errno || *end || id <= 0) {
-        cli_err("dismiss", "\"%s\" is not an alert number", argv[optind]);
+        cli_err("dismiss", "\"%s\" is not an alert number", argv[argi]);
         return EXIT_USAGE;
     }
     ab_time until = AB_TIME_NONE;

@@ -17,32 +17,36 @@
 #include "engine/eng.h"
 #include "inbox/inbox.h"
 
-/* -c, --now, --help and at most one more option, for these small commands. */
+/* The values of up to two extra options, by key 256 and 257. */
+struct extra_vals {
+    const char **v[2];
+};
+
+static int extra_opt(void *ud, int key, const char *arg)
+{
+    *((struct extra_vals *)ud)->v[key - 256] = arg;
+    return CLI_GO_ON;
+}
+
+/* -c, --now, --help and at most two more options, for these small
+ * commands (cli_opts.c): 0 to go on (optind is the first operand), -1
+ * after --help, -2 after a bad option (help printed to stderr). */
 static int parse(int argc, char **argv, struct cli_opts *o, const char *help,
                  const char *extra, const char **extra_val, const char *extra2,
                  const char **extra2_val)
 {
-    const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                  {"now", required_argument, 0, 'n'},
-                                  {"help", no_argument, 0, 'h'},
-                                  {extra ? extra : "-", required_argument, 0, 'x'},
-                                  {extra2 ? extra2 : "--", required_argument, 0, 'y'},
-                                  {0, 0, 0, 0}};
-    memset(o, 0, sizeof *o);
-    o->config = cli_default_config();
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': o->config = optarg; break;
-        case 'n': o->now_arg = optarg; break;
-        case 'x': *extra_val = optarg; break;
-        case 'y': *extra2_val = optarg; break;
-        case 'h': fputs(help, stdout); return -1;
-        default: fputs(help, stderr); return -2;
-        }
-    }
-    return 0;
+    const struct option own[] = {{extra ? extra : "-", required_argument, 0, 256},
+                                 {extra2 ? extra2 : "--", required_argument, 0, 257},
+                                 {0, 0, 0, 0}};
+    struct extra_vals ev = {{extra_val, extra2_val}};
+    const struct cli_spec sp = {.cmd = argv[0],
+                                .shared = CLI_OPT_CONFIG | CLI_OPT_NOW,
+                                .own = own,
+                                .fn = extra_opt,
+                                .ud = &ev,
+                                .help = help};
+    int rc = cli_opts_parse(argc, argv, &sp, o);
+    return rc == CLI_GO_ON ? 0 : rc == EXIT_OK ? -1 : -2;
 }
 
 int cmd_send(int argc, char **argv)

@@ -167,36 +167,33 @@ static void print_text(const struct eng_outbox_view *v, int all, ab_time now)
     printf("\nchannels: %zu queued, %zu failed%s\n", q, f, all ? ", the rest sent" : "");
 }
 
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ackbeat outbox [-c FILE] [--all] [--json] [--now T]\n"
+               "  Mail waiting to be sent and mail that could not be sent,\n"
+               "  with attempts, next attempt, last error and each recipient;\n"
+               "  --all adds the newest %d sent messages.\n",
+            ALL_LIMIT);
+}
+
 int cmd_outbox(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                          {"now", required_argument, 0, 'n'},
-                                          {"all", no_argument, 0, 'a'},
-                                          {"json", no_argument, 0, 'j'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-    struct cli_opts o = {.config = cli_default_config()};
-    int all = 0, ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': o.config = optarg; break;
-        case 'n': o.now_arg = optarg; break;
-        case 'a': all = 1; break;
-        case 'j': o.json = 1; break;
-        case 'h':
-            printf("usage: ackbeat outbox [-c FILE] [--all] [--json] [--now T]\n"
-                   "  Mail waiting to be sent and mail that could not be sent,\n"
-                   "  with attempts, next attempt, last error and each recipient;\n"
-                   "  --all adds the newest %d sent messages.\n",
-                   ALL_LIMIT);
-            return EXIT_OK;
-        default: return EXIT_USAGE;
-        }
-    }
+    static const struct option own[] = {{"all", no_argument, 0, 256}, {0, 0, 0, 0}};
+    int all = 0;
+    const struct cli_spec sp = {.cmd = "outbox",
+                                .shared = CLI_OPT_CONFIG | CLI_OPT_NOW | CLI_OPT_JSON,
+                                .own = own,
+                                .fn = cli_opts_flag,
+                                .ud = &all,
+                                .usage = usage,
+                                .quiet_usage = 1};
+    struct cli_opts o;
+    int prc = cli_opts_parse(argc, argv, &sp, &o);
+    if (prc != CLI_GO_ON)
+        return prc;
     ab_time now;
-    if (optind < argc) {
-        cli_err("outbox", "unexpected argument '%s'", argv[optind]);
+    if (o.argi < argc) {
+        cli_err("outbox", "unexpected argument '%s'", argv[o.argi]);
         return EXIT_USAGE;
     }
     if (cli_now(&o, &now) < 0)

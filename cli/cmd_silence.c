@@ -34,16 +34,14 @@ static int when_arg(const char *cmd, const char *what, const char *arg, ab_time 
     return -1;
 }
 
-static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                     {"now", required_argument, 0, 'n'},
-                                     {"until", required_argument, 0, 'u'},
-                                     {"from", required_argument, 0, 'f'},
-                                     {"by", required_argument, 0, 'b'},
-                                     {"note", required_argument, 0, 'N'},
-                                     {"all", no_argument, 0, 'a'},
-                                     {"json", no_argument, 0, 'j'},
-                                     {"help", no_argument, 0, 'h'},
-                                     {0, 0, 0, 0}};
+/* The commands' own options (cli_opts.c has -c, --now, --json, --help). */
+enum { OPT_UNTIL = 256, OPT_FROM, OPT_BY, OPT_NOTE, OPT_ALL };
+static const struct option own[] = {{"until", required_argument, 0, OPT_UNTIL},
+                                    {"from", required_argument, 0, OPT_FROM},
+                                    {"by", required_argument, 0, OPT_BY},
+                                    {"note", required_argument, 0, OPT_NOTE},
+                                    {"all", no_argument, 0, OPT_ALL},
+                                    {0, 0, 0, 0}};
 
 struct args {
     struct cli_opts o;
@@ -51,27 +49,35 @@ struct args {
     int all, help;
 };
 
+static int own_opt(void *ud, int key, const char *arg)
+{
+    struct args *a = ud;
+    switch (key) {
+    case OPT_UNTIL: a->until = arg; break;
+    case OPT_FROM: a->from = arg; break;
+    case OPT_BY: a->by = arg; break;
+    case OPT_NOTE: a->note = arg; break;
+    default: a->all = 1; break;
+    }
+    return CLI_GO_ON;
+}
+
+/* 0 to go on (optind is the first operand; a->help after --help, which
+ * the caller answers), -1 after a bad option. */
 static int parse(int argc, char **argv, struct args *a)
 {
     memset(a, 0, sizeof *a);
-    a->o.config = cli_default_config();
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': a->o.config = optarg; break;
-        case 'n': a->o.now_arg = optarg; break;
-        case 'u': a->until = optarg; break;
-        case 'f': a->from = optarg; break;
-        case 'b': a->by = optarg; break;
-        case 'N': a->note = optarg; break;
-        case 'a': a->all = 1; break;
-        case 'j': a->o.json = 1; break;
-        case 'h': a->help = 1; break;
-        default: return -1;
-        }
-    }
-    return 0;
+    const struct cli_spec sp = {.cmd = argv[0],
+                                .shared = CLI_OPT_CONFIG | CLI_OPT_NOW | CLI_OPT_JSON,
+                                .own = own,
+                                .fn = own_opt,
+                                .ud = a,
+                                .help = "", /* the caller prints the help */
+                                .quiet_usage = 1};
+    int rc = cli_opts_parse(argc, argv, &sp, &a->o);
+    if (rc == EXIT_OK)
+        a->help = 1;
+    return rc == CLI_GO_ON || rc == EXIT_OK ? 0 : -1;
 }
 
 static void print_silence(const struct store_silence *s, const char *zone, ab_time now)

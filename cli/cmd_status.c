@@ -4,7 +4,6 @@
  * What it shows is the engine's view of each check (engine/eng_view*.c),
  * the one the pages and the API show too; this file only formats it.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,25 +201,15 @@ static json_t *outbox_json(const struct store_outbox_counts *oc)
 
 int cmd_status(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                          {"now", required_argument, 0, 'n'},
-                                          {"json", no_argument, 0, 'j'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-    struct cli_opts o = {.config = cli_default_config()};
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': o.config = optarg; break;
-        case 'n': o.now_arg = optarg; break;
-        case 'j': o.json = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
-        }
-    }
+    const struct cli_spec sp = {.cmd = "status",
+                                .shared = CLI_OPT_CONFIG | CLI_OPT_NOW | CLI_OPT_JSON,
+                                .usage = usage};
+    struct cli_opts o;
+    int rc = cli_opts_parse(argc, argv, &sp, &o);
+    if (rc != CLI_GO_ON)
+        return rc;
     ab_time now;
-    if (optind < argc || cli_now(&o, &now) < 0) {
+    if (o.argi < argc || cli_now(&o, &now) < 0) {
         usage(stderr);
         return EXIT_USAGE;
     }
