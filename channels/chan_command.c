@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/ab_mem.h"
+#include "store/store_deliveries.h"
 
 extern char **environ;
 

@@ -16,6 +16,7 @@
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 #include "mailer/mail.h"
+#include "store/store_deliveries.h"
 #include "store/store_outbox.h"
 
 static uint32_t jitter(void)

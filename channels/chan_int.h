@@ -7,7 +7,8 @@
 #include <jansson.h>
 
 #include "channels/chan.h"
-#include "store/store_deliveries.h"
+
+struct store_delivery; /* store/store_deliveries.h: the kinds that send include it */
 
 /* One kind of channel.  Adding a kind is a file with one of these and a
  * line in chan_kinds.c (and its element in config/ackbeat.rng). */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_deliveries.h"
 
 static enum ab_err build_body(const struct cfg_channel *ch, const struct chan_notice *n,
                          const json_t *notice, ab_buf *out, ab_errmsg *em)

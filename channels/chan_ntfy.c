@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_deliveries.h"
 
 /* The server root and the topic of url: the last path segment. */
 static int split_topic(const char *url, char *root, size_t rlen, const char **topic)

@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include "store/store_deliveries.h"
+
 enum ab_err chan_build(const struct cfg_channel *ch, const struct chan_notice *n,
                        ab_buf *out, ab_errmsg *em)
 {

@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 
+#include "store/store_deliveries.h"
+
 static enum ab_err build_body(const struct cfg_channel *ch, const struct chan_notice *n,
                          const json_t *notice, ab_buf *out, ab_errmsg *em)
 {

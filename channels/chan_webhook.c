@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/ab_mem.h"
+#include "store/store_deliveries.h"
 #include "templates/tpl.h"
 
 static enum ab_err build_body(const struct cfg_channel *ch, const struct chan_notice *n,
