@@ -418,6 +418,7 @@ static const char *const messages[][2] = {
     {"alert-escalated", "alert.json"},
     {"alert-resolved", "alert-resolved.json"},
     {"digest", "digest.json"},
+    {"monthly-report", "monthly-report.json"},
 };
 static const char *const parts[] = {"subject", "txt", "html"};
 
