@@ -28,12 +28,45 @@ struct mail_transport_ops {
     enum ab_err (*send)(void *state, const struct mail_envelope *env,
                         struct mail_rcpt_result *res, ab_errmsg *em);
     void (*close)(void *state);
+    /* Several of these may send at once, each with its own state in a
+     * thread of its own (mail_lanes.c): each is a connection of its own. */
+    int parallel;
 };
 
 extern const struct mail_transport_ops mail_smtp_ops;
 extern const struct mail_transport_ops mail_smtps_ops;
 extern const struct mail_transport_ops mail_sendmail_ops;
 extern const struct mail_transport_ops mail_maildir_ops;
+
+/* Whether t's kind may send over several connections at once. */
+int mail_transport_parallel(const mail_transport *t);
+
+/*
+ * mail_lanes.c: a group of messages over several connections at once.
+ * The caller prepares each job (the envelope, DKIM-signed already; res
+ * has env.nrcpts entries; done 0) and keeps it alive during the run.
+ */
+struct mail_lane_job {
+    struct mail_envelope env;
+    struct mail_rcpt_result *res;
+    int done; /* res holds the outcome */
+};
+typedef struct mail_lanes mail_lanes;
+/* Up to extra connections besides the caller's own, each opened from mc
+ * on its first message and kept until mail_lanes_free.  NULL: out of
+ * memory. */
+mail_lanes *mail_lanes_new(const struct cfg_mail *mc, ab_time now, size_t extra);
+void mail_lanes_free(mail_lanes *l);
+/*
+ * Send jobs[0..n): the caller's thread through first(ud, job), which
+ * sets job->done and returns nonzero when its connection failed (then
+ * nothing more is taken), the extra connections from threads of their
+ * own.  Returns once every thread has stopped.  A job still not done
+ * was not sent, or was given back by a connection that failed before
+ * the server accepted any of it: the caller sends it.
+ */
+void mail_lanes_run(mail_lanes *l, struct mail_lane_job *const *jobs, size_t n,
+                    int (*first)(void *ud, struct mail_lane_job *job), void *ud);
 
 /* Append data to out with every CRLF turned into LF (for Unix tools and
  * Maildir files, which use the local convention). */

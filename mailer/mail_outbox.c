@@ -91,19 +91,33 @@ out:
  * commit sends the group's accepted messages once more when the outbox
  * is drained again: a duplicate, never a loss, and never more than once,
  * because the next drain's commit follows its sending as this one's
- * would have.
+ * would have.  A drain's first group is one message and each next one
+ * twice the last, up to GROUP_MAX: a daemon that keeps being killed
+ * still records some progress each time it starts (it would otherwise
+ * send the same first messages again and again), and a short drain
+ * commits about as often as before.
  */
 #define GROUP_MAX 32
+
+/*
+ * Connections besides the drain's own when a whole group is due at once
+ * (a backlog): four in all overlap the server's per-message fsync, as
+ * Postfix's client does with up to 20 towards one destination, while
+ * staying far below the per-client limits servers set (Postfix: 50).
+ */
+#define LANES_EXTRA 3
 
 /* A message of the group: loaded, then sent, then recorded. */
 struct pending {
     struct store_outbox_msg *m;
-    struct mail_rcpt_result *res;         /* one per queued recipient */
-    struct store_outbox_rcpt_update *up;  /* what to record for each */
+    struct mail_rcpt_result *res;        /* one per queued recipient */
+    struct store_outbox_rcpt_update *up; /* what to record for each */
     struct store_outbox_attempt a;
-    enum store_outbox_status now_status;  /* after the record */
+    enum store_outbox_status now_status; /* after the record */
     int recorded;
-    char gave_up[700];                    /* a->error when it gives up */
+    ab_buf signed_msg;     /* the message as sent, when DKIM signs it */
+    struct mail_lane_job job; /* what the transport is handed */
+    char gave_up[700]; /* a->error when it gives up */
 };
 
 /* A drain in progress. */
@@ -114,13 +128,14 @@ struct drain {
     store_outbox_batch *batch; /* statements kept prepared */
     mail_transport *t;         /* opened on the first message */
     mail_dkim *dkim;           /* opened with it; NULL: messages go unsigned */
-    ab_buf signed_msg;         /* the message being sent, signed */
     int opened;
     char session_error[512];   /* set once the transport has failed */
     struct mail_drain_stats *stats;
-    int force;                 /* send_one: a message not queued is an error */
-    struct pending *group;     /* GROUP_MAX of them */
+    int force;             /* send_one: a message not queued is an error */
+    struct pending *group; /* GROUP_MAX of them */
     size_t ngroup;
+    size_t group_size;     /* this group's: 1, 2, 4 ... GROUP_MAX */
+    mail_lanes *lanes;     /* the extra connections, once a group was full */
 };
 
 static void note_error(struct drain *d, const char *fmt, const char *text)
@@ -153,19 +168,24 @@ static enum ab_err ensure_transport(struct drain *d, ab_errmsg *em)
     return e;
 }
 
-/* Hand m's n recipients to the transport, signed when DKIM is on; res
- * holds each recipient's outcome. */
-static void send_msg(struct drain *d, const struct store_outbox_msg *m, size_t n,
-                     struct mail_rcpt_result *res)
+/* Make p's envelope, signed when DKIM is on.  0 when p's outcome is
+ * set already: no recipient, the transport is down, or signing failed. */
+static int prepare(struct drain *d, struct pending *p)
 {
+    const struct store_outbox_msg *m = p->m;
+    size_t n = m->nrcpts;
+    p->job.res = p->res;
+    p->job.done = 1;
+    if (n == 0)
+        return 0;
     if (!d->session_error[0])
         (void)ensure_transport(d, NULL);
     if (d->session_error[0]) {
         /* The transport is down: record why, without trying again. */
-        mail_results_set(res, n, AB_ETEMPFAIL, "%s", d->session_error);
-        return;
+        mail_results_set(p->res, n, AB_ETEMPFAIL, "%s", d->session_error);
+        return 0;
     }
-    struct mail_envelope env = {
+    p->job.env = (struct mail_envelope){
         .sender = m->sender,
         .rcpts = (const char *const *)m->rcpts,
         .nrcpts = n,
@@ -179,20 +199,36 @@ static void send_msg(struct drain *d, const struct store_outbox_msg *m, size_t n
     /* Signed here, just before the transport, so that smtp, sendmail and
      * maildir all carry the signed bytes; t= is the time the message was
      * stored, so every retry sends the same bytes (mail_dkim.c). */
-    if (d->dkim && mail_dkim_sign(d->dkim, m->body, m->len, m->created,
-                                  &d->signed_msg, &msg) != AB_OK) {
-        /* Not sent unsigned; kept for a retry until max-age. */
-        mail_results_set(res, n, AB_ETEMPFAIL, "%s", msg.text);
-        return;
-    }
     if (d->dkim) {
-        env.data = d->signed_msg.data;
-        env.len = d->signed_msg.len;
+        if (mail_dkim_sign(d->dkim, m->body, m->len, m->created, &p->signed_msg,
+                           &msg) != AB_OK) {
+            /* Not sent unsigned; kept for a retry until max-age. */
+            mail_results_set(p->res, n, AB_ETEMPFAIL, "%s", msg.text);
+            return 0;
+        }
+        p->job.env.data = p->signed_msg.data;
+        p->job.env.len = p->signed_msg.len;
     }
-    if (mail_transport_send(d->t, &env, res, &msg) != AB_OK) {
+    p->job.done = 0;
+    return 1;
+}
+
+/* Send a prepared job over the drain's own connection (a mail_lanes_run
+ * callback); nonzero once that connection has failed. */
+static int send_first(void *ud, struct mail_lane_job *job)
+{
+    struct drain *d = ud;
+    ab_errmsg msg;
+    msg.text[0] = 0;
+    if (d->session_error[0]) {
+        mail_results_set(job->res, job->env.nrcpts, AB_ETEMPFAIL, "%s",
+                         d->session_error);
+    } else if (mail_transport_send(d->t, &job->env, job->res, &msg) != AB_OK) {
         snprintf(d->session_error, sizeof d->session_error, "%s", msg.text);
         ab_log(AB_LOG_WARN, "mail: %s; deferring the rest of this batch", msg.text);
     }
+    job->done = 1;
+    return d->session_error[0] != 0;
 }
 
 /* Each recipient's new status from its result; returns the first error
@@ -299,6 +335,7 @@ static enum ab_err load(struct drain *d, int64_t id, ab_errmsg *em)
     struct pending *p = &d->group[d->ngroup];
     size_t n = m->nrcpts ? m->nrcpts : 1;
     memset(p, 0, sizeof *p);
+    ab_buf_init(&p->signed_msg, 0);
     p->m = m;
     p->res = ab_calloc(n, sizeof *p->res);
     p->up = ab_calloc(n, sizeof *p->up);
@@ -313,12 +350,10 @@ static enum ab_err load(struct drain *d, int64_t id, ab_errmsg *em)
     return AB_OK;
 }
 
-/* Send p and work out what its attempt records. */
-static void deliver(struct drain *d, struct pending *p)
+/* What p's attempt records, from its results. */
+static void settle(struct drain *d, struct pending *p)
 {
     size_t n = p->m->nrcpts;
-    if (n > 0)
-        send_msg(d, p->m, n, p->res);
     int any_temp;
     p->a = (struct store_outbox_attempt){
         .rcpts = p->up,
@@ -336,6 +371,7 @@ static void group_free(struct drain *d)
     for (size_t i = 0; i < d->ngroup; i++) {
         ab_free(d->group[i].res);
         ab_free(d->group[i].up);
+        ab_buf_free(&d->group[i].signed_msg);
         store_outbox_msg_free(d->group[i].m);
     }
     d->ngroup = 0;
@@ -352,8 +388,8 @@ static enum ab_err record_group(struct drain *d, ab_errmsg *em)
         return e;
     for (size_t i = 0; i < d->ngroup; i++) {
         struct pending *p = &d->group[i];
-        enum ab_err r = store_outbox_batch_record(d->batch, p->m->id, &p->a,
-                                                  &p->now_status, em);
+        enum ab_err r =
+            store_outbox_batch_record(d->batch, p->m->id, &p->a, &p->now_status, em);
         if (r == AB_ENOTFOUND && !d->force)
             continue; /* settled by someone else meanwhile */
         if (r) {
@@ -374,16 +410,43 @@ static enum ab_err record_group(struct drain *d, ab_errmsg *em)
     return e;
 }
 
+/* A full group over a transport that allows it goes over several
+ * connections (mail_lanes.c); the extra ones are set up on the first
+ * such group.  Anything they did not send goes over the drain's own. */
+static void send_group(struct drain *d)
+{
+    struct mail_lane_job *jobs[GROUP_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < d->ngroup; i++)
+        if (prepare(d, &d->group[i]))
+            jobs[n++] = &d->group[i].job;
+    /* The first message goes over the drain's own connection before any
+     * other connects: a server that serves one connection at a time then
+     * serves that one, and one that is down defers the batch as before. */
+    if (n == GROUP_MAX && !send_first(d, jobs[0]) && mail_transport_parallel(d->t)) {
+        if (!d->lanes)
+            d->lanes = mail_lanes_new(d->mc, d->now, LANES_EXTRA);
+        if (d->lanes)
+            mail_lanes_run(d->lanes, jobs + 1, n - 1, send_first, d);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!jobs[i]->done)
+            (void)send_first(d, jobs[i]);
+}
+
 /* Send the group, record it, and empty it. */
 static enum ab_err flush_group(struct drain *d, ab_errmsg *em)
 {
     enum ab_err e = AB_OK;
     if (d->ngroup > 0) {
+        send_group(d);
         for (size_t i = 0; i < d->ngroup; i++)
-            deliver(d, &d->group[i]);
+            settle(d, &d->group[i]);
         e = record_group(d, em);
     }
     group_free(d);
+    if (d->group_size < GROUP_MAX)
+        d->group_size *= 2;
     return e;
 }
 
@@ -396,7 +459,7 @@ static enum ab_err drain_init(struct drain *d, store *st, const struct cfg_mail 
     d->mc = mc;
     d->now = now;
     d->stats = stats;
-    ab_buf_init(&d->signed_msg, 0);
+    d->group_size = 1;
     d->group = ab_calloc(GROUP_MAX, sizeof *d->group);
     if (!d->group)
         return ab_fail(em, AB_ENOMEM, "out of memory");
@@ -411,7 +474,7 @@ static enum ab_err drain_finish(struct drain *d, enum ab_err e, ab_errmsg *em)
     ab_free(d->group);
     mail_transport_free(d->t);
     mail_dkim_free(d->dkim);
-    ab_buf_free(&d->signed_msg);
+    mail_lanes_free(d->lanes);
     store_outbox_batch_free(d->batch);
     if (!e && d->opened && !d->t)
         return ab_fail(em, AB_ECONFIG, "%s", d->session_error);
@@ -425,7 +488,7 @@ static enum ab_err drain_ids(struct drain *d, const int64_t *ids, size_t n, ab_e
     enum ab_err e = AB_OK;
     for (size_t i = 0; !e && i < n; i++) {
         e = load(d, ids[i], em);
-        if (e || d->ngroup == GROUP_MAX || i + 1 == n) {
+        if (e || d->ngroup >= d->group_size || i + 1 == n) {
             enum ab_err r = flush_group(d, e ? NULL : em);
             if (!e)
                 e = r;

@@ -466,6 +466,7 @@ const struct mail_transport_ops mail_smtp_ops = {
     .open = smtp_open,
     .send = smtp_send,
     .close = smtp_close,
+    .parallel = 1,
 };
 
 const struct mail_transport_ops mail_smtps_ops = {
@@ -473,4 +474,5 @@ const struct mail_transport_ops mail_smtps_ops = {
     .open = smtps_open,
     .send = smtp_send,
     .close = smtp_close,
+    .parallel = 1,
 };

@@ -102,6 +102,11 @@ enum ab_err mail_transport_send(mail_transport *t, const struct mail_envelope *e
     return t->ops->send(t->state, env, res, em);
 }
 
+int mail_transport_parallel(const mail_transport *t)
+{
+    return t && t->ops->parallel;
+}
+
 const char *mail_transport_describe(const mail_transport *t)
 {
     return t ? t->describe : "";

@@ -425,6 +425,43 @@ TEST(hanging_server_defers_the_whole_batch_once)
     store_close(st);
 }
 
+/* A backlog is sent over several connections (mail_lanes.c); this
+ * server takes one connection at a time, so the extra ones wait for a
+ * banner until they time out, and what they held is sent over the first:
+ * every message once, none deferred. */
+TEST(backlog_over_a_one_connection_server_sends_each_once)
+{
+    struct fake f;
+    CHECK(fake_start(&f, t_tmpdir(), "backlog", NULL) == 0);
+    store *st = open_store("backlog");
+    char url[200];
+    snprintf(url, sizeof url, "smtp://127.0.0.1:%d/client.test", f.port);
+    struct cfg_mail mc = test_mail_cfg(url);
+    mc.timeout = 2;
+    enum { N = 70 }; /* groups of 1, 2, 4, 8, 16, then a whole one of 32 */
+    for (int i = 0; i < N; i++) {
+        char subject[32];
+        snprintf(subject, sizeof subject, "backlog %d", i);
+        CHECK(put(st, subject, 1, T_NOW, NULL) == 0);
+    }
+    struct mail_drain_stats stats;
+    CHECK_OK(mail_outbox_drain(st, &mc, T_NOW, 0, &stats, NULL));
+    fake_stop(&f);
+    CHECK_INT(stats.attempted, N);
+    CHECK_INT(stats.sent, N);
+    CHECK_INT(stats.deferred, 0);
+    struct store_outbox_counts c;
+    CHECK_OK(store_outbox_counts(st, &c, NULL));
+    CHECK_INT(c.sent, N);
+    CHECK_INT(c.queued, 0);
+    char *tr = slurp(f.transcript, NULL);
+    CHECK(tr != NULL);
+    int data = count_str(tr, "\nD: ");
+    free(tr);
+    CHECK_INT(data, N);
+    store_close(st);
+}
+
 TEST(unusable_transport_is_reported_and_recorded)
 {
     store *st = open_store("badtransport");
