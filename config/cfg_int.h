@@ -3,7 +3,8 @@
  * helpers.
  *
  * All strings and arrays of a model live in one arena, freed at once by
- * cfg_free(); libxml2's tree is gone by the time cfg_load() returns.
+ * cfg_free(); attribute values are interned there (equal values share
+ * one copy); libxml2's tree is gone by the time cfg_load() returns.
  * Schedules, windows and calendars are owned by the model and freed with
  * it.
  */
@@ -79,12 +80,18 @@ struct cfg_builder {
     xmlNode *root;
     struct cfg_group_def *groups;
     size_t ngroups;
+    const char **intern;   /* cfg_intern's table: open addressing */
+    size_t intern_cap, nintern;
 };
 
 /* --- cfg_util.c ------------------------------------------------------------ */
 void *cfg_alloc(cfg *c, size_t n);                 /* zeroed; NULL on OOM */
 const char *cfg_strdup(cfg *c, const char *s);    /* NULL stays NULL */
 void cfg_arena_free(cfg *c);
+/* s (may be NULL) in the arena, one copy per distinct value while
+ * building: the model is read-only, so equal values share it. */
+const char *cfg_intern(struct cfg_builder *b, const char *s);
+void cfg_intern_free(struct cfg_builder *b);
 
 /* Record "FILE:LINE: message". */
 void cfg_err(struct cfg_builder *b, const xmlNode *n, const char *fmt, ...)
