@@ -41,8 +41,11 @@ static json_t *silences_json(web *w, const struct cfg_check *k, ab_time now)
         return arr;
     const char *zone = cfg_global(w->c)->timezone;
     for (size_t i = 0; i < n; i++) {
-        /* A check's page lists those that match it, now or when they start. */
-        if (k && !eng_silence_matches(&v[i], k, NULL, v[i].starts > now ? v[i].starts : now))
+        /* A check's page lists those that match it, now or when they start,
+         * for any of its items (an item= silence holds only that item). */
+        struct store_silence any = v[i];
+        any.item = NULL;
+        if (k && !eng_silence_matches(&any, k, NULL, v[i].starts > now ? v[i].starts : now))
             continue;
         json_t *j = json_object();
         char what[512];
