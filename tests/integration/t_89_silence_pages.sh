@@ -86,5 +86,7 @@ check_eq "expire from the form: 303" \
 	"$(code -u "kim:$PASS" -H "Origin: $URL" -X POST --data-urlencode "csrf=$csrf" --data-urlencode "back=/" "$URL/silences/$id/expire")" 303
 check_like "ackbeat silence list: none left" "$("$ACKBEAT" silence list -c ackbeat.xml)" "^[Nn]o silences"
 check_contains "the status page shows none" "$(curl -s "$URL/")" "No check is silenced or paused."
+check "a silence of one item, from the CLI" "$ACKBEAT" silence add -c ackbeat.xml check=disk item=root --until 1d --by Ana
+check_contains "the check's page lists it too" "$(curl -s "$URL/checks/disk")" "<code>check=disk item=root</code> by <b>Ana</b>"
 check_eq "GET on a form's path: 405" "$(code "$URL/silences")" 405
 done_testing
