@@ -143,3 +143,26 @@ TEST(token_scan_finds_tokens_in_text)
     snprintf(want, sizeof want, "%s;%s;", t, t);
     CHECK_STR(found, want);
 }
+
+#include "common/ab_status.h"
+
+/* The words are what the state database stores and the pages show, and
+ * the values compare (worse is higher): both are fixed. */
+TEST(statuses_have_fixed_words_and_order)
+{
+    CHECK_STR(ab_status_name(AB_HEALTHY), "Healthy");
+    CHECK_STR(ab_status_name(AB_DEGRADED), "Degraded");
+    CHECK_STR(ab_status_name(AB_FAILING), "Failing");
+    CHECK_STR(ab_status_name(AB_OFFLINE), "Offline");
+    CHECK_STR(ab_status_name((enum ab_status)7), "Offline");
+    CHECK(AB_HEALTHY < AB_DEGRADED && AB_DEGRADED < AB_FAILING && AB_FAILING < AB_OFFLINE);
+    CHECK_INT(ab_status_parse("failing"), AB_FAILING);
+    CHECK_INT(ab_status_parse("DEGRADED"), AB_DEGRADED);
+    CHECK_INT(ab_status_parse("Healthy"), AB_HEALTHY);
+    CHECK_INT(ab_status_parse("ok"), -1);
+    CHECK_INT(ab_status_parse(""), -1);
+    CHECK_INT(ab_status_parse(NULL), -1);
+    /* The old names still reach the same things. */
+    CHECK_INT(STORE_OFFLINE, AB_OFFLINE);
+    CHECK_STR(store_status_name(STORE_DEGRADED), "Degraded");
+}
