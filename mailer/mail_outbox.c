@@ -115,9 +115,9 @@ struct pending {
     struct store_outbox_attempt a;
     enum store_outbox_status now_status; /* after the record */
     int recorded;
-    ab_buf signed_msg;     /* the message as sent, when DKIM signs it */
+    ab_buf signed_msg;        /* the message as sent, when DKIM signs it */
     struct mail_lane_job job; /* what the transport is handed */
-    char gave_up[700]; /* a->error when it gives up */
+    char gave_up[700];        /* a->error when it gives up */
 };
 
 /* A drain in progress. */
@@ -134,8 +134,8 @@ struct drain {
     int force;             /* send_one: a message not queued is an error */
     struct pending *group; /* GROUP_MAX of them */
     size_t ngroup;
-    size_t group_size;     /* this group's: 1, 2, 4 ... GROUP_MAX */
-    mail_lanes *lanes;     /* the extra connections, once a group was full */
+    size_t group_size; /* this group's: 1, 2, 4 ... GROUP_MAX */
+    mail_lanes *lanes; /* the extra connections, once a group was full */
 };
 
 static void note_error(struct drain *d, const char *fmt, const char *text)
@@ -200,8 +200,8 @@ static int prepare(struct drain *d, struct pending *p)
      * maildir all carry the signed bytes; t= is the time the message was
      * stored, so every retry sends the same bytes (mail_dkim.c). */
     if (d->dkim) {
-        if (mail_dkim_sign(d->dkim, m->body, m->len, m->created, &p->signed_msg,
-                           &msg) != AB_OK) {
+        if (mail_dkim_sign(d->dkim, m->body, m->len, m->created, &p->signed_msg, &msg) !=
+            AB_OK) {
             /* Not sent unsigned; kept for a retry until max-age. */
             mail_results_set(p->res, n, AB_ETEMPFAIL, "%s", msg.text);
             return 0;
@@ -221,8 +221,7 @@ static int send_first(void *ud, struct mail_lane_job *job)
     ab_errmsg msg;
     msg.text[0] = 0;
     if (d->session_error[0]) {
-        mail_results_set(job->res, job->env.nrcpts, AB_ETEMPFAIL, "%s",
-                         d->session_error);
+        mail_results_set(job->res, job->env.nrcpts, AB_ETEMPFAIL, "%s", d->session_error);
     } else if (mail_transport_send(d->t, &job->env, job->res, &msg) != AB_OK) {
         snprintf(d->session_error, sizeof d->session_error, "%s", msg.text);
         ab_log(AB_LOG_WARN, "mail: %s; deferring the rest of this batch", msg.text);
