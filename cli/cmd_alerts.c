@@ -155,9 +155,9 @@ static int dismiss_opt(void *ud, int key, const char *arg)
 int cmd_dismiss(int argc, char **argv)
 {
     static const struct option own[] = {{"by", required_argument, 0, 256},
-                                         {"note", required_argument, 0, 257},
-                                         {"until", required_argument, 0, 258},
-                                         {0, 0, 0, 0}};
+                                        {"note", required_argument, 0, 257},
+                                        {"until", required_argument, 0, 258},
+                                        {0, 0, 0, 0}};
     struct dismiss_args da = {0};
     const struct cli_spec sp = {
         .cmd = "dismiss",

@@ -60,9 +60,8 @@ int cmd_run_check(int argc, char **argv)
         cli_err("run-check", "%s", em.text);
         rc = err == AB_ENOTFOUND || err == AB_EINVAL ? EXIT_USAGE : EXIT_FAIL;
     } else {
-        printf("%s: %s (run %lld, %lld ms)\n", name,
-               eng_status_name(out->status), (long long)run_id,
-               (long long)out->execution_ms);
+        printf("%s: %s (run %lld, %lld ms)\n", name, eng_status_name(out->status),
+               (long long)run_id, (long long)out->execution_ms);
         print_results(out->results, out->nresults);
         if (out->remedy_note)
             printf("  %s\n", out->remedy_note);
@@ -89,15 +88,17 @@ static int history_opt(void *ud, int key, const char *arg)
 
 int cmd_history(int argc, char **argv)
 {
-    static const struct option own[] = {{"limit", required_argument, 0, 256}, {0, 0, 0, 0}};
+    static const struct option own[] = {{"limit", required_argument, 0, 256},
+                                        {0, 0, 0, 0}};
     long limit = 20;
     const struct cli_spec sp = {.cmd = "history",
                                 .shared = CLI_OPT_CONFIG,
                                 .own = own,
                                 .fn = history_opt,
                                 .ud = &limit,
-                                .help = "usage: ackbeat history [-c FILE] [--limit N] NAME\n"
-                                        "  List the check's past runs, newest first.\n",
+                                .help =
+                                    "usage: ackbeat history [-c FILE] [--limit N] NAME\n"
+                                    "  List the check's past runs, newest first.\n",
                                 .quiet_usage = 1};
     struct cli_opts o;
     int prc = cli_opts_parse(argc, argv, &sp, &o);
@@ -174,10 +175,10 @@ static int report_opt(void *ud, int key, const char *arg)
 int cmd_report(int argc, char **argv)
 {
     static const struct option own[] = {{"status", required_argument, 0, 256},
-                                         {"item", required_argument, 0, 257},
-                                         {"message", required_argument, 0, 258},
-                                         {"value", required_argument, 0, 259},
-                                         {0, 0, 0, 0}};
+                                        {"item", required_argument, 0, 257},
+                                        {"message", required_argument, 0, 258},
+                                        {"value", required_argument, 0, 259},
+                                        {0, 0, 0, 0}};
     struct report_args ra = {.item = ""};
     const struct cli_spec sp = {
         .cmd = "report",
@@ -213,8 +214,8 @@ int cmd_report(int argc, char **argv)
     if (rc)
         return rc;
     ab_errmsg em = {{0}};
-    enum ab_err err = eng_report(env.e, argv[argi], item, (enum store_status)s,
-                                 has_value, value, message, now, &em);
+    enum ab_err err = eng_report(env.e, argv[argi], item, (enum store_status)s, has_value,
+                                 value, message, now, &em);
     if (err) {
         cli_err("report", "%s", em.text);
         rc = err == AB_ENOTFOUND || err == AB_EINVAL ? EXIT_USAGE : EXIT_FAIL;

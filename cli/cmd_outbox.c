@@ -45,7 +45,8 @@ static json_t *entry_json(const struct store_outbox_entry *x)
     for (size_t i = 0; i < x->nrcpts; i++) {
         json_t *r = json_object();
         json_object_set_new(r, "address", json_string(x->rcpts[i].rcpt));
-        json_object_set_new(r, "status", json_string(eng_outbox_status_name(x->rcpts[i].status)));
+        json_object_set_new(r, "status",
+                            json_string(eng_outbox_status_name(x->rcpts[i].status)));
         json_object_set_new(r, "last_error", jstr(x->rcpts[i].last_error));
         json_array_append_new(rc, r);
     }
@@ -71,7 +72,8 @@ static void entry_text(const struct store_outbox_entry *x, ab_time now)
     for (size_t i = 0; i < x->nrcpts; i++)
         printf("       to %s: %s%s%s\n", x->rcpts[i].rcpt,
                eng_outbox_status_name(x->rcpts[i].status),
-               x->rcpts[i].last_error && x->rcpts[i].status != STORE_OUTBOX_SENT ? ": " : "",
+               x->rcpts[i].last_error && x->rcpts[i].status != STORE_OUTBOX_SENT ? ": "
+                                                                                 : "",
                x->rcpts[i].last_error && x->rcpts[i].status != STORE_OUTBOX_SENT
                    ? x->rcpts[i].last_error
                    : "");
@@ -169,10 +171,11 @@ static void print_text(const struct eng_outbox_view *v, int all, ab_time now)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ackbeat outbox [-c FILE] [--all] [--json] [--now T]\n"
-               "  Mail waiting to be sent and mail that could not be sent,\n"
-               "  with attempts, next attempt, last error and each recipient;\n"
-               "  --all adds the newest %d sent messages.\n",
+    fprintf(f,
+            "usage: ackbeat outbox [-c FILE] [--all] [--json] [--now T]\n"
+            "  Mail waiting to be sent and mail that could not be sent,\n"
+            "  with attempts, next attempt, last error and each recipient;\n"
+            "  --all adds the newest %d sent messages.\n",
             ALL_LIMIT);
 }
 

@@ -36,12 +36,10 @@ static int when_arg(const char *cmd, const char *what, const char *arg, ab_time 
 
 /* The commands' own options (cli_opts.c has -c, --now, --json, --help). */
 enum { OPT_UNTIL = 256, OPT_FROM, OPT_BY, OPT_NOTE, OPT_ALL };
-static const struct option own[] = {{"until", required_argument, 0, OPT_UNTIL},
-                                    {"from", required_argument, 0, OPT_FROM},
-                                    {"by", required_argument, 0, OPT_BY},
-                                    {"note", required_argument, 0, OPT_NOTE},
-                                    {"all", no_argument, 0, OPT_ALL},
-                                    {0, 0, 0, 0}};
+static const struct option own[] = {
+    {"until", required_argument, 0, OPT_UNTIL}, {"from", required_argument, 0, OPT_FROM},
+    {"by", required_argument, 0, OPT_BY},       {"note", required_argument, 0, OPT_NOTE},
+    {"all", no_argument, 0, OPT_ALL},           {0, 0, 0, 0}};
 
 struct args {
     struct cli_opts o;

@@ -61,8 +61,8 @@ static json_t *check_json(eng *e, const cfg *c, const struct cfg_check *k, ab_ti
     json_t *j = json_object();
     json_object_set_new(j, "name", json_string(k->name));
     json_object_set_new(j, "kind", json_string(cfg_check_kind_name(k->kind)));
-    json_object_set_new(j, "status", v.status < 0 ? json_null()
-                                                  : json_string(eng_status_name(v.status)));
+    json_object_set_new(
+        j, "status", v.status < 0 ? json_null() : json_string(eng_status_name(v.status)));
     *unhealthy |= v.status > 0;
     if (v.last)
         add_last_run(j, k, v.last);
@@ -140,8 +140,8 @@ static void print_row(json_t *j, const char *zone)
                  (long long)json_integer_value(sb));
     printf("%-24s %-10s %-9s %-28s %-28s %16s  %s%s\n",
            json_string_value(json_object_get(j, "name")),
-           json_string_value(json_object_get(j, "kind")), status ? status : "-", last, next,
-           val, al, extra);
+           json_string_value(json_object_get(j, "kind")), status ? status : "-", last,
+           next, val, al, extra);
 }
 
 /* Where ping checks are pinged, after the table. */
@@ -150,7 +150,8 @@ static void print_pings(json_t *checks)
     int pings = 0;
     size_t i;
     json_t *j;
-    json_array_foreach(checks, i, j) {
+    json_array_foreach(checks, i, j)
+    {
         const char *pa = json_string_value(json_object_get(j, "ping_address"));
         const char *pu = json_string_value(json_object_get(j, "ping_url"));
         if (!pa && !pu)
@@ -174,14 +175,17 @@ static void print_text(json_t *checks, json_t *flagged, int min_missed,
            "LAST RUN", "NEXT RUN", "VALUE", "ALERT");
     size_t i;
     json_t *j;
-    json_array_foreach(checks, i, j) {
+    json_array_foreach(checks, i, j)
+    {
         print_row(j, zone);
     }
     print_pings(checks);
     if (json_array_size(flagged))
-        printf("\nflagged recipients (bounced, or no confirmation %d+ cycles in a row):\n",
-               min_missed);
-    json_array_foreach(flagged, i, j) {
+        printf(
+            "\nflagged recipients (bounced, or no confirmation %d+ cycles in a row):\n",
+            min_missed);
+    json_array_foreach(flagged, i, j)
+    {
         printf("  %-32s %s\n", json_string_value(json_object_get(j, "address")),
                json_string_value(json_object_get(j, "why")));
     }
@@ -224,7 +228,8 @@ int cmd_status(int argc, char **argv)
     json_t *checks = json_array();
     int unhealthy = 0;
     for (size_t i = 0; i < cfg_check_count(c); i++)
-        json_array_append_new(checks, check_json(e, c, cfg_check_at(c, i), now, &unhealthy));
+        json_array_append_new(checks,
+                              check_json(e, c, cfg_check_at(c, i), now, &unhealthy));
     struct store_outbox_counts oc = {0};
     int have_outbox = eng_view_outbox_counts(e, &oc, NULL) == AB_OK;
     struct eng_flagged_view fv;

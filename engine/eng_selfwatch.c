@@ -57,7 +57,8 @@ static int daily_sched(eng_selfwatch *w, const struct cfg_global *g)
     snprintf(w->daily_key, sizeof w->daily_key, "%s", key);
     char cron[32];
     /* daily is HH:MM (config checked it): cron "MM HH * * *". */
-    snprintf(cron, sizeof cron, "%.2s %.2s * * *", g->watchdog.daily + 3, g->watchdog.daily);
+    snprintf(cron, sizeof cron, "%.2s %.2s * * *", g->watchdog.daily + 3,
+             g->watchdog.daily);
     ab_errmsg em = {{0}};
     if (!w->daily || sched_set_zone(w->daily, g->timezone, &em) != AB_OK ||
         sched_set_cron(w->daily, cron, &em) != AB_OK) {
@@ -120,12 +121,13 @@ static void daily_text(eng_selfwatch *w, eng *e, const char *host, const char *w
 /* Queue the message for fire time `when`.  1 when the day is done with: it
  * is queued, was queued before a restart, or its sender cannot be built
  * (that will not fix itself); 0 to try again on the next tick. */
-static int daily_queue(eng *e, const char *when, const char *msgid,
-                               const char *text, ab_time now)
+static int daily_queue(eng *e, const char *when, const char *msgid, const char *text,
+                       ab_time now)
 {
     const struct cfg_global *g = cfg_global(e->c);
     char subject[256];
-    snprintf(subject, sizeof subject, "[%s] ackbeat is running (daily check-in)", g->name);
+    snprintf(subject, sizeof subject, "[%s] ackbeat is running (daily check-in)",
+             g->name);
     struct mail_addr *to = ab_calloc(g->watchdog.admin.n, sizeof *to);
     if (!to)
         return 0;
@@ -154,8 +156,8 @@ static int daily_queue(eng *e, const char *when, const char *msgid,
     err = mail_outbox_put(e->st, &spec, "watchdog", "daily", now, NULL, NULL, &em);
     ab_free(to);
     if (err == AB_OK)
-        ab_log(AB_LOG_INFO, "watchdog: daily check-in for %s queued to %zu admin(s)", when,
-               g->watchdog.admin.n);
+        ab_log(AB_LOG_INFO, "watchdog: daily check-in for %s queued to %zu admin(s)",
+               when, g->watchdog.admin.n);
     else if (err != AB_EEXIST)
         ab_log(AB_LOG_ERROR, "watchdog: daily check-in: %s", em.text);
     return err == AB_OK || err == AB_EEXIST;
@@ -171,7 +173,8 @@ void eng_selfwatch_daily(eng_selfwatch *w, eng *e, const char *host, ab_time now
     if (fire == AB_TIME_NONE || fire == w->daily_done)
         return;
     if (!g->mail.from || !g->mail.transport) {
-        ab_log(AB_LOG_WARN, "watchdog: admin= is set but there is no <mail> to send with");
+        ab_log(AB_LOG_WARN,
+               "watchdog: admin= is set but there is no <mail> to send with");
         w->daily_done = fire;
         return;
     }

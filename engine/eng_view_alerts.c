@@ -45,8 +45,8 @@ void eng_view_alert_notes_free(struct store_alert_ev *v, size_t n)
     store_alert_notes_free(v, n);
 }
 
-enum ab_err eng_view_alert_counts(eng *e, ab_time now, struct store_webq_alert_counts *out,
-                                  ab_errmsg *em)
+enum ab_err eng_view_alert_counts(eng *e, ab_time now,
+                                  struct store_webq_alert_counts *out, ab_errmsg *em)
 {
     return store_webq_alert_counts(e->st, now, out, em);
 }

@@ -60,8 +60,8 @@ int64_t eng_view_silenced(eng *e, const struct cfg_check *k, const char *item,
     return eng_silenced(e->st, k, item, now);
 }
 
-enum ab_err eng_view_runs(eng *e, const char *check, size_t limit, struct store_run ***out,
-                          size_t *n, ab_errmsg *em)
+enum ab_err eng_view_runs(eng *e, const char *check, size_t limit,
+                          struct store_run ***out, size_t *n, ab_errmsg *em)
 {
     return store_run_history(e->st, check, limit, out, n, em);
 }

@@ -55,7 +55,8 @@ static int min_missed_limit(const cfg *c)
 {
     int m = 1000;
     for (size_t i = 0; i < cfg_check_count(c); i++)
-        if (cfg_check_at(c, i)->kind == CFG_HEARTBEAT && cfg_check_at(c, i)->missed_limit < m)
+        if (cfg_check_at(c, i)->kind == CFG_HEARTBEAT &&
+            cfg_check_at(c, i)->missed_limit < m)
             m = cfg_check_at(c, i)->missed_limit;
     return m;
 }
@@ -93,8 +94,8 @@ void eng_view_flagged(eng *e, struct eng_flagged_view *out)
     struct store_cycle **cy = NULL;
     size_t ncy = 0;
     if (store_recipient_flagged(e->st, out->min_missed, &fr, &nfr, NULL) == AB_OK &&
-        store_cycle_list(e->st, NULL, 0, FLAG_CYCLES, &cy, &ncy, NULL) == AB_OK &&
-        nfr && (out->v = ab_calloc(nfr, sizeof *out->v))) {
+        store_cycle_list(e->st, NULL, 0, FLAG_CYCLES, &cy, &ncy, NULL) == AB_OK && nfr &&
+        (out->v = ab_calloc(nfr, sizeof *out->v))) {
         for (size_t i = 0; i < nfr; i++)
             if (add_flagged(out, fr[i], newest_confirmation(cy, ncy, fr[i]->address)) < 0)
                 break;

@@ -92,7 +92,8 @@ static enum ab_err render(web *w, const struct web_request *rq,
     struct store_alert **v = NULL;
     size_t n = 0;
     if (eng_view_alert_counts(w->e, now, &ac, &em) != AB_OK ||
-        eng_view_alerts(w->e, 1, (size_t)ac.open + HISTORY_ON_PAGE, &v, &n, &em) != AB_OK) {
+        eng_view_alerts(w->e, 1, (size_t)ac.open + HISTORY_ON_PAGE, &v, &n, &em) !=
+            AB_OK) {
         ab_log(AB_LOG_ERROR, "web: alerts: %s", em.text);
         return web_reply_error(w, rq, rs, 500, "The state database failed.", now);
     }
@@ -108,8 +109,8 @@ static enum ab_err render(web *w, const struct web_request *rq,
                         (v[i]->dismissed_until == AB_TIME_NONE ||
                          v[i]->dismissed_until > now);
         json_array_append_new(v[i]->resolved != AB_TIME_NONE ? hist
-                              : dismissed                   ? quiet
-                                                            : open,
+                              : dismissed                    ? quiet
+                                                             : open,
                               o);
     }
     eng_view_alerts_free(v, n);

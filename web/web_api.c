@@ -128,7 +128,8 @@ json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
     struct eng_check_view cv;
     eng_view_check(w->e, k, now, &cv);
     json_object_set_new(j, "status",
-                        cv.status < 0 ? json_null() : json_string(eng_status_name(cv.status)));
+                        cv.status < 0 ? json_null()
+                                      : json_string(eng_status_name(cv.status)));
     const struct store_run *r = cv.last;
     if (r) {
         json_object_set_new(j, "last_run", web_jtime(r->started));
@@ -141,7 +142,8 @@ json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
     } else {
         json_object_set_new(j, "last_run", json_null());
     }
-    json_object_set_new(j, "next_run", cv.has_sched ? web_jtime(cv.next_run) : json_null());
+    json_object_set_new(j, "next_run",
+                        cv.has_sched ? web_jtime(cv.next_run) : json_null());
     const struct store_alert *a = cv.alert;
     if (a) {
         json_t *ja = json_object();
@@ -155,7 +157,8 @@ json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
     json_object_set_new(j, "silenced_by",
                         cv.silenced_by ? json_integer(cv.silenced_by) : json_null());
     json_object_set_new(j, "paused", json_boolean(cv.paused));
-    json_object_set_new(j, "paused_until", cv.paused ? web_jtime(cv.paused_until) : json_null());
+    json_object_set_new(j, "paused_until",
+                        cv.paused ? web_jtime(cv.paused_until) : json_null());
     eng_view_check_free(&cv);
     char pa[1024];
     if (eng_ping_address(w->c, k, pa, sizeof pa))

@@ -105,14 +105,16 @@ enum ab_err web_ping(web *w, const struct web_request *rq, struct web_response *
     /* ?rid=UUID pairs a start with its finish (engine/eng_pingrun.c). */
     const char *rid = web_arg(rq, "rid");
     if (rid && !eng_rid_valid(rid))
-        return web_reply_text(rs, 400, "rid= must be a UUID (8-4-4-4-12 hex digits, e.g. "
-                                       "3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b), the same for "
-                                       "a run's start and its finish\n");
+        return web_reply_text(rs, 400,
+                              "rid= must be a UUID (8-4-4-4-12 hex digits, e.g. "
+                              "3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b), the same for "
+                              "a run's start and its finish\n");
     char *detail = ping_detail(rq);
     ab_errmsg em = {{0}};
     /* One transaction for the ping and everything it leads to. */
     enum ab_err e =
-        rid ? eng_ping_rid_atomic(w->e, k->name, kind, code, "http", detail, rid, now, &em)
+        rid ? eng_ping_rid_atomic(w->e, k->name, kind, code, "http", detail, rid, now,
+                                  &em)
             : eng_ping_atomic(w->e, k->name, kind, code, "http", detail, now, &em);
     ab_free(detail);
     if (e) {

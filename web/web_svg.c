@@ -83,16 +83,18 @@ static enum ab_err label(ab_buf *b, double x, double y, const char *anchor, cons
 }
 
 /* The value panel's frame: the grid, the range's ends and the thresholds. */
-static enum ab_err value_axes(ab_buf *b, double lo, double hi, const struct web_chart *how)
+static enum ab_err value_axes(ab_buf *b, double lo, double hi,
+                              const struct web_chart *how)
 {
     const struct web_mark *marks = how->marks;
     char a[32], c[32];
     fmt_num(hi, how->seconds, a, sizeof a);
     fmt_num(lo, how->seconds, c, sizeof c);
-    enum ab_err e =
-        ab_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
-                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>",
-                      LEFT, V_TOP, W - RIGHT, V_TOP, LEFT, V_BOT, W - RIGHT, V_BOT);
+    enum ab_err e = ab_buf_printf(
+        b,
+        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>",
+        LEFT, V_TOP, W - RIGHT, V_TOP, LEFT, V_BOT, W - RIGHT, V_BOT);
     if (!e)
         e = label(b, LEFT - 6, V_TOP + 4, "end", a);
     if (!e)

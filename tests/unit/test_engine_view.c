@@ -15,8 +15,8 @@
 #include "common/ab_mem.h"
 #include "config/cfg.h"
 #include "engine/eng.h"
-#include "tests/unit/harness.h"
 #include "test_engine_util.h"
+#include "tests/unit/harness.h"
 
 /* A config in the test's folder, loaded; NULL with the errors printed. */
 static cfg *load(const char *name, const char *body)
@@ -24,13 +24,14 @@ static cfg *load(const char *name, const char *body)
     char db[600], path[600], xml[4096];
     snprintf(db, sizeof db, "%s/%s.db", t_tmpdir(), name);
     remove(db);
-    snprintf(xml, sizeof xml,
-             "<ackbeat name=\"view\" timezone=\"UTC\" tick=\"1m\">\n"
-             "  <state path=\"%s\"/>\n"
-             "  <mail from=\"ackbeat@example.test\" transport=\"maildir:%s/md-%s\"/>\n"
-             "  <recipients><person name=\"ops\" email=\"ops@example.test\"/></recipients>\n"
-             "%s</ackbeat>\n",
-             db, t_tmpdir(), name, body);
+    snprintf(
+        xml, sizeof xml,
+        "<ackbeat name=\"view\" timezone=\"UTC\" tick=\"1m\">\n"
+        "  <state path=\"%s\"/>\n"
+        "  <mail from=\"ackbeat@example.test\" transport=\"maildir:%s/md-%s\"/>\n"
+        "  <recipients><person name=\"ops\" email=\"ops@example.test\"/></recipients>\n"
+        "%s</ackbeat>\n",
+        db, t_tmpdir(), name, body);
     snprintf(path, sizeof path, "%s/%s.xml", t_tmpdir(), name);
     write_file(path, xml);
     ab_buf errs;
@@ -42,11 +43,10 @@ static cfg *load(const char *name, const char *body)
     return c;
 }
 
-static const char checks[] =
-    "  <alerting notify=\"ops\" repeat=\"1d\"/>\n"
-    "  <checks><command name=\"bad\" command=\"/bin/false\"/>"
-    "<command name=\"good\" command=\"/bin/true\"/>"
-    "<ping name=\"job\" period=\"1h\"/></checks>\n";
+static const char checks[] = "  <alerting notify=\"ops\" repeat=\"1d\"/>\n"
+                             "  <checks><command name=\"bad\" command=\"/bin/false\"/>"
+                             "<command name=\"good\" command=\"/bin/true\"/>"
+                             "<ping name=\"job\" period=\"1h\"/></checks>\n";
 
 TEST(an_engine_opens_its_own_state_and_shows_each_check)
 {
@@ -109,8 +109,11 @@ TEST(silence_and_pause_written_through_a_view_show_in_it)
     ab_errmsg em = {{0}};
     CHECK_OK(eng_open(c, NULL, ENG_OPEN_VIEW, &v, &em));
     ab_time now = T("2026-12-01T08:00:00Z");
-    struct store_silence si = {.starts = now, .ends = now + 3600, .created = now,
-                               .expired = AB_TIME_NONE, .created_by = "kim"};
+    struct store_silence si = {.starts = now,
+                               .ends = now + 3600,
+                               .created = now,
+                               .expired = AB_TIME_NONE,
+                               .created_by = "kim"};
     CHECK_OK(eng_silence_parse("check=b*", &si, &em));
     int64_t id = 0;
     CHECK_OK(eng_silence_add(v, &si, &id, &em));
@@ -229,4 +232,3 @@ TEST(the_daily_message_is_queued_once_a_day_across_restarts)
     eng_free(e);
     cfg_free(c);
 }
-
