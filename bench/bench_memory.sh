@@ -18,12 +18,24 @@
 # Figures in kB.  Ends with lines
 #   BENCH memory <metric> <value> <baseline_value> <ratio>
 # (baseline = Monit; ratio < 1 means ackbeat uses less).
+#
+# With BEFORE=PATH (another build of ackbeat, e.g. the previous commit's),
+# that binary runs too, on the same files just before ackbeat, and each
+# size adds lines <metric>_vs_before (baseline = the older build).
+# Either binary finds the templates of this checkout (ACKBEAT_TEMPLATES).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${ACKBEAT_BIN:-$root/build/ackbeat}
+before=${BEFORE:-}
 sizes=${BENCH_MEMORY_SIZES:-1000 100000}
 ticks=${BENCH_MEMORY_TICKS:-10}
+export ACKBEAT_TEMPLATES=${ACKBEAT_TEMPLATES:-$root/templates/default}
 [ -x "$bin" ] || { echo "bench_memory: no $bin (make build/ackbeat)" >&2; exit 1; }
+[ -z "$before" ] || [ -x "$before" ] || { echo "bench_memory: BEFORE=$before is not a program" >&2; exit 1; }
+# The baseline is Debian's monit; as root the bench installs it itself.
+if ! command -v monit >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get install -y -q monit >/dev/null || true
+fi
 command -v monit >/dev/null || { echo "bench_memory: monit is missing (scripts/install-deps bench)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "bench_memory: python3 is missing" >&2; exit 1; }
 
@@ -91,20 +103,21 @@ PY
     pids+=($!)
 }
 
-results=()
-for n in $sizes; do
-    # --- ackbeat ---------------------------------------------------------
-    gen_ackbeat "$n" "$work/ackbeat-$n.xml"
-    sock=$work/notify-$n.sock
-    listen "$sock" "$work/notify-$n.log"
+# run_ackbeat BIN N TAG: starts BIN on the N-check config, sets
+# a_ready_ms, a_start, a_rss, a_hwm and a_ticks, and stops it.
+run_ackbeat() {
+    local b=$1 n=$2 tag=$3
+    local sock=$work/notify-$n-$tag.sock log=$work/notify-$n-$tag.log
+    listen "$sock" "$log"
     for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+    local t0
     t0=$(now_ms)
-    NOTIFY_SOCKET=$sock "$bin" run -c "$work/ackbeat-$n.xml" --log-level warn \
-        >"$work/ackbeat-$n.out" 2>"$work/ackbeat-$n.err" &
-    apid=$!
+    NOTIFY_SOCKET=$sock "$b" run -c "$work/ackbeat-$n.xml" --log-level warn \
+        >"$work/ackbeat-$n-$tag.out" 2>"$work/ackbeat-$n-$tag.err" &
+    local apid=$!
     pids+=("$apid")
-    until grep -q READY=1 "$work/notify-$n.log" 2>/dev/null; do
-        kill -0 "$apid" 2>/dev/null || { echo "bench_memory: ackbeat exited:"; tail "$work/ackbeat-$n.err"; exit 1; }
+    until grep -q READY=1 "$log" 2>/dev/null; do
+        kill -0 "$apid" 2>/dev/null || { echo "bench_memory: $b exited:"; tail "$work/ackbeat-$n-$tag.err"; exit 1; }
         sleep 0.2
     done
     a_ready_ms=$(($(now_ms) - t0))
@@ -112,9 +125,28 @@ for n in $sizes; do
     sleep "$ticks"
     a_rss=$(kb "$apid" VmRSS)
     a_hwm=$(kb "$apid" VmHWM)
-    a_ticks=$(grep -c STATUS= "$work/notify-$n.log")
+    a_ticks=$(grep -c STATUS= "$log")
     kill -TERM "$apid"
     wait "$apid" || true
+    rm -f "$work"/state-"$n".db*
+}
+
+results=()
+for n in $sizes; do
+    # --- ackbeat (and the older build) ---------------------------------------
+    gen_ackbeat "$n" "$work/ackbeat-$n.xml"
+    if [ -n "$before" ]; then
+        run_ackbeat "$before" "$n" before
+        b_ready_ms=$a_ready_ms b_start=$a_start b_rss=$a_rss b_hwm=$a_hwm
+        echo "N=$n: before ready in ${b_ready_ms} ms ($a_ticks ticks), RSS ${b_start} -> ${b_rss} kB, HWM ${b_hwm} kB"
+    fi
+    run_ackbeat "$bin" "$n" now
+    if [ -n "$before" ]; then
+        results+=("rss_kb_at_start_${n}_vs_before $a_start $b_start"
+                  "rss_kb_after_${ticks}s_${n}_vs_before $a_rss $b_rss"
+                  "hwm_kb_${n}_vs_before $a_hwm $b_hwm"
+                  "ms_to_ready_${n}_vs_before $a_ready_ms $b_ready_ms")
+    fi
 
     # --- Monit -----------------------------------------------------------
     gen_monit "$n" "$work/monitrc-$n"
@@ -141,7 +173,6 @@ for n in $sizes; do
               "rss_kb_after_${ticks}s_$n $a_rss $m_rss"
               "hwm_kb_$n $a_hwm $m_hwm"
               "ms_to_ready_$n $a_ready_ms $m_ready_ms")
-    rm -f "$work"/state-"$n".db*
 done
 
 for r in "${results[@]}"; do
