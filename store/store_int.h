@@ -1,5 +1,8 @@
 /*
- * store_int.h - private to store/: the handle and statement helpers.
+ * store_int.h - private to store/: the handle's struct, the statement
+ * helpers (store_sql.c), and what store.c and the purges call in the
+ * other store/ files (the file's guard, the salt, the metric folds).
+ * The only header with a SQLite type: none of the public ones has one.
  */
 #ifndef AB_STORE_INT_H
 #define AB_STORE_INT_H
