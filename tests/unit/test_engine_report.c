@@ -154,8 +154,15 @@ out:
 static int walk(struct world *w, ab_time from, ab_time to)
 {
     ab_errmsg em = {{0}};
+    /* Under valgrind only the hours where something happens are ticked
+     * (pings, the failure, the report at 07:00, the cycle, the answers):
+     * the same story in a quarter of the ticks. */
+    int sparse = getenv("AB_UNDER_VALGRIND") != NULL;
     for (ab_time t = from; t < to; t += 3600) {
         int64_t hour = (t % 86400) / 3600;
+        if (sparse && hour != 1 && hour != 3 && hour != 6 && hour != 7 && hour != 8 &&
+            hour != 10)
+            continue;
         if (hour == 1 && (eng_ping(w->e, "backup", STORE_PING_SUCCESS, 0, "http", NULL, t,
                                    &em) != AB_OK ||
                           eng_ping(w->e, "web", STORE_PING_SUCCESS, 0, "http", NULL, t,
