@@ -2,7 +2,8 @@
  * bench_mail.c - the driver of bench/bench_mail.sh: queue N messages in a
  * fresh outbox (each built by mail_msg_build, stored by store_outbox_put:
  * one transaction each, as the engine does), then drain them through a
- * transport over one reused SMTP connection, and time both.
+ * transport as the daemon does (mail_outbox_drain: four connections for
+ * a backlog, commits a group at a time), and time both.
  *
  *   bench_mail DB TRANSPORT FROM TO N [SAMPLE_FILE]
  *

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench_mail.sh - send N (default 5,000) messages to the local Postfix
 # (smtpd, no auth, no TLS) through ackbeat's outbox: each message built
-# (GMime), stored (one SQLite transaction), then drained over one reused
-# SMTP connection with each recipient marked sent after Postfix's 250.
+# (GMime), stored (one SQLite transaction), then drained as the daemon
+# drains: a backlog over four SMTP connections, each recipient marked sent
+# after Postfix's 250, in one commit per group of up to 32 messages.
 # Side by side in the same run, against the same server:
 #   - Postfix's own smtp-source, one session, one connection (-d), with the
 #     same message size: what the server can take from one sequential
