@@ -238,27 +238,37 @@ struct cfg_check {
     double warn, crit;           /* sql */
     enum cfg_direction direction;
 
-    /* command */
-    const char *const *argv;     /* NULL-terminated; argv[0] is the program */
-    size_t argc;
-    const char *shell;           /* command line for /bin/sh -c, when shell="yes" */
-
-    /* plugin (seed 002's HeartbeatAssembly) */
-    const char *plugin_file;     /* absolute path of the shared object */
-    const char *plugin_arg;      /* free text handed to the plugin, may be NULL */
-
-    /* heartbeat (seed 000) */
-    struct cfg_addrs to;         /* who is asked */
-    int64_t grace;               /* from firing to the verdict */
+    /* heartbeat (seed 000): read for any kind, so outside the union */
     int quorum;                  /* confirmations needed; 0 = all */
     int missed_limit;            /* flag an address after this many misses */
-    int64_t reminder;            /* remind this long before the deadline; 0 = off */
     const char *description;
 
-    /* ping (dead man's switch) */
-    int64_t ping_period;        /* expected report interval */
-    int64_t ping_grace;
-    const char *ping_token;      /* unguessable token for /ping/TOKEN, may be NULL */
+    /*
+     * What only one kind has shares its storage: a check is of one kind,
+     * and its kind's fields are read only under k->kind (with 100,000
+     * checks this is 6.4 MB).  Set one group, never another kind's.
+     */
+    union {
+        struct { /* command */
+            const char *const *argv; /* NULL-terminated; argv[0] is the program */
+            size_t argc;
+            const char *shell;       /* command line for /bin/sh -c, when shell="yes" */
+        };
+        struct { /* plugin (seed 002's HeartbeatAssembly) */
+            const char *plugin_file; /* absolute path of the shared object */
+            const char *plugin_arg;  /* free text handed to the plugin, may be NULL */
+        };
+        struct { /* heartbeat (seed 000) */
+            struct cfg_addrs to;     /* who is asked */
+            int64_t grace;           /* from firing to the verdict */
+            int64_t reminder;        /* remind this long before the deadline; 0 = off */
+        };
+        struct { /* ping (dead man's switch) */
+            int64_t ping_period;     /* expected report interval */
+            int64_t ping_grace;
+            const char *ping_token;  /* unguessable token for /ping/TOKEN, may be NULL */
+        };
+    };
 };
 
 /* A named maintenance calendar and the checks it covers (NULL = all). */
