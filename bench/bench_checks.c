@@ -110,7 +110,7 @@ static double run_ackbeat(chk_ctx *ctx, const struct cfg_check *c, ab_time now, 
         struct chk_outcome *o;
         if (chk_run(ctx, c, now, &o, NULL) != AB_OK)
             die("chk_run failed");
-        if (o->status != STORE_HEALTHY)
+        if (o->status != AB_HEALTHY)
             die(o->results[0].message ? o->results[0].message : "not healthy");
         chk_outcome_free(o);
     }

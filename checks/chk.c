@@ -90,7 +90,7 @@ static char **remedy_env(const struct cfg_check *c, const struct chk_outcome *o)
         ab_buf_init(&b[i], 8192);
     const char *msg = o->results[0].message ? o->results[0].message : "";
     if (ab_buf_printf(&b[0], "ACKBEAT_CHECK=%s", c->name ? c->name : "") ||
-        ab_buf_printf(&b[1], "ACKBEAT_STATUS=%s", store_status_name(o->status)) ||
+        ab_buf_printf(&b[1], "ACKBEAT_STATUS=%s", ab_status_name(o->status)) ||
         ab_buf_printf(&b[2], "ACKBEAT_MESSAGE=%.4000s", msg)) {
         for (int i = 0; i < 3; i++)
             ab_buf_free(&b[i]);
@@ -184,12 +184,12 @@ enum ab_err chk_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
     o->nresults = r.n;
     memset(&r, 0, sizeof r);
     o->execution_ms = t1 - t0;
-    o->status = STORE_HEALTHY;
+    o->status = AB_HEALTHY;
     o->remedy_exit = -1;
     for (size_t i = 0; i < o->nresults; i++)
         if (o->results[i].status > o->status)
             o->status = o->results[i].status;
-    if (o->status != STORE_HEALTHY && c->type && strcasecmp(c->type, "Action") == 0 &&
+    if (o->status != AB_HEALTHY && c->type && strcasecmp(c->type, "Action") == 0 &&
         c->remedy && *c->remedy && (e = run_remedy(c, o, em)))
         goto out;
     *out = o;

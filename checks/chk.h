@@ -2,7 +2,7 @@
  * chk.h - checks: one check in, one outcome out.
  *
  * chk_run() executes one configured check (freshness, count, sql, command
- * or plugin) at a given "now" and returns an outcome: one store_result per
+ * or plugin) at a given "now" and returns an outcome: one ab_result per
  * item, the execution time, and for Action checks the remedy's note.  The
  * engine stores the outcome as a run (store_run_begin/_complete).
  *
@@ -50,9 +50,9 @@ size_t chk_ctx_open_count(const chk_ctx *ctx);
  * chk_outcome_free().  Every string is owned by the outcome.
  */
 struct chk_outcome {
-    struct store_result *results; /* one per item, nresults >= 1 */
+    struct ab_result *results; /* one per item, nresults >= 1 */
     size_t nresults;
-    enum store_status status;     /* the worst status among results */
+    enum ab_status status;     /* the worst status among results */
     int64_t execution_ms;         /* the check itself, remedy excluded */
     /* Action checks (seed 001) whose status is not Healthy: */
     int remedy_ran;               /* 1 when the remedy command was started */

@@ -34,13 +34,13 @@
 
 /* A growing list of results; strings are owned (allocated) copies. */
 struct chk_res {
-    struct store_result *v;
+    struct ab_result *v;
     size_t n, cap;
 };
 
 /* Append a result; message is formatted.  AB_ENOMEM only. */
 enum ab_err chk_res_add(struct chk_res *r, const char *item,
-                        enum store_status st, int has_value, double value,
+                        enum ab_status st, int has_value, double value,
                         const char *perfdata, const char *fmt, ...)
     AB_PRINTF(7, 8) AB_MUST_CHECK;
 /* The common case: one Offline result with a message. */

@@ -27,27 +27,27 @@
 
 #include "common/ab_mem.h"
 
-static enum store_status exit_status(const struct chk_proc_res *r)
+static enum ab_status exit_status(const struct chk_proc_res *r)
 {
     if (r->end != CHK_PROC_EXITED)
-        return STORE_OFFLINE;
+        return AB_OFFLINE;
     switch (r->code) {
-    case 0: return STORE_HEALTHY;
-    case 1: return STORE_DEGRADED;
-    case 2: return STORE_FAILING;
-    default: return STORE_OFFLINE;
+    case 0: return AB_HEALTHY;
+    case 1: return AB_DEGRADED;
+    case 2: return AB_FAILING;
+    default: return AB_OFFLINE;
     }
 }
 
-static enum store_status item_status(const struct chk_perf *it, enum store_status ex)
+static enum ab_status item_status(const struct chk_perf *it, enum ab_status ex)
 {
-    if (ex == STORE_OFFLINE || !it->has_value || (!it->warn && !it->crit))
+    if (ex == AB_OFFLINE || !it->has_value || (!it->warn && !it->crit))
         return ex;
-    enum store_status own = STORE_HEALTHY;
+    enum ab_status own = AB_HEALTHY;
     if (chk_range_alert(it->crit, it->value) == 1)
-        own = STORE_FAILING;
+        own = AB_FAILING;
     else if (chk_range_alert(it->warn, it->value) == 1)
-        own = STORE_DEGRADED;
+        own = AB_DEGRADED;
     return own < ex ? own : ex;
 }
 
@@ -95,14 +95,14 @@ static enum ab_err cm_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
         return e;
     chk_proc_describe(&r, spec.timeout_s, how, sizeof how);
     if (r.end == CHK_PROC_NOSTART) {
-        e = chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL, "cannot run %s: %s",
+        e = chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL, "cannot run %s: %s",
                         argv[0], strerror(r.code));
         goto out;
     }
     if ((e = chk_nagios_split(r.out, &msg, &ptext)) ||
         (e = chk_perf_parse(ptext, &perf, &nperf)))
         goto out;
-    enum store_status st = exit_status(&r);
+    enum ab_status st = exit_status(&r);
     int has_value = nperf > 0 && perf[0].has_value;
     double value = has_value ? perf[0].value : 0;
     const char *pd = *ptext ? ptext : NULL;

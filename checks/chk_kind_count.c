@@ -137,22 +137,22 @@ static enum ab_err ct_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
         }
         if (!chk_value_number(&row.v, &n)) {
             if (row.v.type == CHK_V_TEXT)
-                e = chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL,
+                e = chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL,
                                 "the query returned text '%.80s' where a number "
                                 "was expected",
                                 row.v.text);
             else
-                e = chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL,
+                e = chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL,
                                 "the query returned %s where a number was expected",
                                 chk_vtype_name(row.v.type));
             goto out;
         }
     }
-    enum store_status st = STORE_HEALTHY;
+    enum ab_status st = AB_HEALTHY;
     if (c->has_min && n < c->min)
-        st = STORE_FAILING;
+        st = AB_FAILING;
     else if (c->has_warn_below && n < c->warn_below)
-        st = STORE_DEGRADED;
+        st = AB_DEGRADED;
     /* For people: "1,009,800 rows this month (at least 1)"; with grace=,
      * before the grace ends, "12 rows last month (at least 1); this month
      * is judged from Thursday 5 November 2026, 00:00 CST". */

@@ -94,11 +94,11 @@ static enum ab_err fr_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
     const char *shape = chk_row_shape_error(&row, why, sizeof why);
     if (row.nrows == 0 || (!shape && row.v.type == CHK_V_NULL)) {
         if (c->query && *c->query)
-            e = chk_res_add(out, "", STORE_FAILING, 0, 0, NULL,
+            e = chk_res_add(out, "", AB_FAILING, 0, 0, NULL,
                             "no rows: the query returned no timestamp%s",
                             row.nrows ? " (NULL)" : "");
         else
-            e = chk_res_add(out, "", STORE_FAILING, 0, 0, NULL,
+            e = chk_res_add(out, "", AB_FAILING, 0, 0, NULL,
                             "table %s is empty (no %s values)", c->table, c->column);
         goto out;
     }
@@ -108,15 +108,15 @@ static enum ab_err fr_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
     }
     ab_time t;
     if (!value_time(c, &row.v, &t, why, sizeof why)) {
-        e = chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL, "newest value: %s", why);
+        e = chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL, "newest value: %s", why);
         goto out;
     }
     int64_t age = now - t;
-    enum store_status st = STORE_HEALTHY;
+    enum ab_status st = AB_HEALTHY;
     if (c->max_age > 0 && age > c->max_age)
-        st = STORE_FAILING;
+        st = AB_FAILING;
     else if (c->warn_age > 0 && age > c->warn_age)
-        st = STORE_DEGRADED;
+        st = AB_DEGRADED;
     /* For people: "newest row is 3 days 4 hours old (limit 2 days)". */
     char a[AB_HUMAN_LEN], lim[2 * AB_HUMAN_LEN + 32] = "", w[AB_HUMAN_LEN], m[AB_HUMAN_LEN];
     chk_age_format(age, a, sizeof a);

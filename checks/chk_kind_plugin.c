@@ -191,10 +191,10 @@ static int pl_parse(const char *buf, size_t len, struct pl_info *info,
             if (!out || ++nitems > PL_MAX_ITEMS)
                 continue;
             if (status < ACKBEAT_HEALTHY || status > ACKBEAT_OFFLINE)
-                *e = chk_res_add(out, item, STORE_OFFLINE, 0, 0, NULL,
+                *e = chk_res_add(out, item, AB_OFFLINE, 0, 0, NULL,
                                  "the plugin reported an invalid status %d", status);
             else /* a NaN or infinite value is no value */
-                *e = chk_res_add(out, item, (enum store_status)status,
+                *e = chk_res_add(out, item, (enum ab_status)status,
                                  has != 0 && isfinite(value), value, NULL, "%s", msg);
             if (*e)
                 return 1;
@@ -214,7 +214,7 @@ static int pl_parse(const char *buf, size_t len, struct pl_info *info,
     /* Items past the cap are dropped, but not in silence: the check says
      * how many there were, as an item of its own. */
     if (out && nitems > PL_MAX_ITEMS && !*e)
-        *e = chk_res_add(out, "~more-items", STORE_DEGRADED, 0, 0, NULL,
+        *e = chk_res_add(out, "~more-items", AB_DEGRADED, 0, 0, NULL,
                          "the plugin reported %zu items; only the first %d are kept",
                          nitems, PL_MAX_ITEMS);
     return 1;
@@ -279,7 +279,7 @@ static enum ab_err pl_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
     if (!c->plugin_file || !*c->plugin_file)
         return ab_fail(em, AB_EINVAL, "a plugin check needs a plugin file");
     if (stat(c->plugin_file, &sb) != 0)
-        return chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL,
+        return chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL,
                            "check '%s': plugin %s: %s", name, c->plugin_file,
                            strerror(errno));
     int timeout = pl_timeout(c);
@@ -294,17 +294,17 @@ static enum ab_err pl_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
         goto out;
     if (r.end == CHK_PROC_TIMEOUT || r.end == CHK_PROC_SIGNALED ||
         r.end == CHK_PROC_NOSTART) {
-        e = chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL, "check '%s': plugin %s %s%s",
+        e = chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL, "check '%s': plugin %s %s%s",
                         name, c->plugin_file,
                         r.end == CHK_PROC_SIGNALED ? "crashed: " : "", how);
     } else if (info.err[0]) {
-        e = chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL, "check '%s': plugin %s: %s",
+        e = chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL, "check '%s': plugin %s: %s",
                         name, c->plugin_file, info.err);
     } else if (!parsed) {
-        e = chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL,
+        e = chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL,
                         "check '%s': plugin %s: garbled results", name, c->plugin_file);
     } else if (!info.done) {
-        e = chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL,
+        e = chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL,
                         "check '%s': plugin %s ended (%s) before invoke() returned",
                         name, c->plugin_file, how);
     } else {
@@ -314,11 +314,11 @@ static enum ab_err pl_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
         out->cap = items.cap;
         memset(&items, 0, sizeof items);
         if (info.rc != 0)
-            e = chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL,
+            e = chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL,
                             "check '%s': plugin %s: invoke() returned %d", name,
                             c->plugin_file, info.rc);
         else if (out->n == 0)
-            e = chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL,
+            e = chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL,
                             "check '%s': plugin %s reported no results", name,
                             c->plugin_file);
     }

@@ -48,19 +48,19 @@ static enum ab_err ks_run(chk_ctx *ctx, const struct cfg_check *c, ab_time now,
         return chk_res_offline(out, shape);
     if (!chk_value_number(&row.v, &v)) {
         if (row.v.type == CHK_V_TEXT)
-            return chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL,
+            return chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL,
                                "the query returned text '%.80s%s' where a number "
                                "was expected",
                                row.v.text, row.text_truncated ? "..." : "");
-        return chk_res_add(out, "", STORE_OFFLINE, 0, 0, NULL,
+        return chk_res_add(out, "", AB_OFFLINE, 0, 0, NULL,
                            "the query returned %s where a number was expected",
                            chk_vtype_name(row.v.type));
     }
-    enum store_status st = STORE_HEALTHY;
+    enum ab_status st = AB_HEALTHY;
     if (c->has_crit && past(c, v, c->crit))
-        st = STORE_FAILING;
+        st = AB_FAILING;
     else if (c->has_warn && past(c, v, c->warn))
-        st = STORE_DEGRADED;
+        st = AB_DEGRADED;
     const char *dir = c->direction == CFG_BELOW ? "below" : "above";
     char lim[128] = "";
     if (c->has_warn && c->has_crit)

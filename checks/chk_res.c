@@ -1,7 +1,7 @@
 /*
  * chk_res.c - the list of item results an outcome is built from.
  *
- * store_result's strings are const for its readers; here they are our own
+ * ab_result's strings are const for its readers; here they are our own
  * allocations, which chk_res_free (and chk_outcome_free) give back.
  */
 #include "checks/chk_int.h"
@@ -12,12 +12,12 @@
 #include "common/ab_mem.h"
 
 enum ab_err chk_res_add(struct chk_res *r, const char *item,
-                        enum store_status st, int has_value, double value,
+                        enum ab_status st, int has_value, double value,
                         const char *perfdata, const char *fmt, ...)
 {
     if (r->n == r->cap) {
         size_t nc = r->cap ? r->cap * 2 : 4;
-        struct store_result *nv = ab_realloc(r->v, nc * sizeof *nv);
+        struct ab_result *nv = ab_realloc(r->v, nc * sizeof *nv);
         if (!nv)
             return AB_ENOMEM;
         r->v = nv;
@@ -32,7 +32,7 @@ enum ab_err chk_res_add(struct chk_res *r, const char *item,
     /* A message past the cap is cut, not an error. */
     if (e == AB_ERANGE)
         e = AB_OK;
-    struct store_result *res = &r->v[r->n];
+    struct ab_result *res = &r->v[r->n];
     res->item = ab_strdup(item ? item : "");
     res->status = st;
     res->has_value = has_value;
@@ -52,7 +52,7 @@ enum ab_err chk_res_add(struct chk_res *r, const char *item,
 
 enum ab_err chk_res_offline(struct chk_res *r, const char *msg)
 {
-    return chk_res_add(r, "", STORE_OFFLINE, 0, 0, NULL, "%s", msg);
+    return chk_res_add(r, "", AB_OFFLINE, 0, 0, NULL, "%s", msg);
 }
 
 void chk_res_free(struct chk_res *r)

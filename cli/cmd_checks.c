@@ -15,7 +15,7 @@
 #include "common/ab_mem.h"
 #include "engine/eng.h"
 
-static void print_results(const struct store_result *r, size_t n)
+static void print_results(const struct ab_result *r, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         printf("  %-16s %-8s", r[i].item && *r[i].item ? r[i].item : "(check)",
@@ -65,7 +65,7 @@ int cmd_run_check(int argc, char **argv)
         print_results(out->results, out->nresults);
         if (out->remedy_note)
             printf("  %s\n", out->remedy_note);
-        rc = out->status == STORE_HEALTHY ? EXIT_OK : EXIT_FAIL;
+        rc = out->status == AB_HEALTHY ? EXIT_OK : EXIT_FAIL;
         chk_outcome_free(out);
     }
     cli_env_close(&env);
@@ -214,7 +214,7 @@ int cmd_report(int argc, char **argv)
     if (rc)
         return rc;
     ab_errmsg em = {{0}};
-    enum ab_err err = eng_report(env.e, argv[argi], item, (enum store_status)s, has_value,
+    enum ab_err err = eng_report(env.e, argv[argi], item, (enum ab_status)s, has_value,
                                  value, message, now, &em);
     if (err) {
         cli_err("report", "%s", em.text);

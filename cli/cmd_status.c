@@ -36,7 +36,7 @@ static void add_last_run(json_t *j, const struct cfg_check *k, const struct stor
 {
     json_object_set_new(j, "last_run", cli_json_time(r->started));
     json_object_set_new(j, "execution_ms", json_integer(r->execution_ms));
-    const struct store_result *x = r->nresults ? &r->results[0] : NULL;
+    const struct ab_result *x = r->nresults ? &r->results[0] : NULL;
     if (x && x->has_value)
         json_object_set_new(j, "value", json_real(x->value));
     if (x && x->message)

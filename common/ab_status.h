@@ -34,19 +34,4 @@ struct ab_result {
     const char *perfdata;/* raw perfdata text, may be NULL */
 };
 
-/*
- * The names these had while they lived in store/store.h.  Callers in
- * checks/, engine/, web/ and cli/ still use them; each moves to the ab_
- * names with its next change, and then this block goes.  New code uses
- * the ab_ names.
- */
-#define store_status ab_status
-#define store_result ab_result
-#define store_status_name ab_status_name
-#define store_status_parse ab_status_parse
-#define STORE_HEALTHY AB_HEALTHY
-#define STORE_DEGRADED AB_DEGRADED
-#define STORE_FAILING AB_FAILING
-#define STORE_OFFLINE AB_OFFLINE
-
 #endif

@@ -451,7 +451,7 @@ enum ab_err eng_run_check(eng *e, const char *name, ab_time now,
 }
 
 enum ab_err eng_report(eng *e, const char *check, const char *item,
-                       enum store_status status, int has_value, double value,
+                       enum ab_status status, int has_value, double value,
                        const char *message, ab_time now, ab_errmsg *em)
 {
     const struct cfg_check *k = cfg_check_find(e->c, check);
@@ -465,11 +465,11 @@ enum ab_err eng_report(eng *e, const char *check, const char *item,
                                       "kinds; --message is recorded)", check);
     if (k->kind == CFG_PING)
         /* For a ping check a report is a finish ping: Healthy is success. */
-        return eng_ping(e, check, status == STORE_HEALTHY ? STORE_PING_SUCCESS
+        return eng_ping(e, check, status == AB_HEALTHY ? STORE_PING_SUCCESS
                                                           : STORE_PING_FAIL,
                         0, "cli", message, now, em);
     int64_t rid;
-    struct store_result r = {.item = item ? item : "", .status = status,
+    struct ab_result r = {.item = item ? item : "", .status = status,
                              .has_value = has_value, .value = value,
                              .message = message};
     enum ab_err err = store_run_begin(e->st, k->name, k->type, "report", now, &rid, em);

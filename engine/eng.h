@@ -88,7 +88,7 @@ enum ab_err eng_run_check(eng *e, const char *name, ab_time now,
  * stored as a run with trigger "report" and evaluated like any other.
  */
 enum ab_err eng_report(eng *e, const char *check, const char *item,
-                       enum store_status status, int has_value, double value,
+                       enum ab_status status, int has_value, double value,
                        const char *message, ab_time now,
                        ab_errmsg *em) AB_MUST_CHECK;
 
@@ -431,7 +431,7 @@ enum ab_err eng_ping_atomic(eng *e, const char *check, enum store_ping_kind kind
                             ab_time now, ab_errmsg *em) AB_MUST_CHECK;
 struct eng_report_item {
     const char *item;
-    enum store_status status;
+    enum ab_status status;
     int has_value;
     double value;
     const char *message;

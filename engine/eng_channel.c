@@ -61,7 +61,7 @@ static void fill_notice(eng *e, const struct store_alert *a, const char *message
     n->site = g->name;
     n->check = a->check;
     n->item = a->item;
-    n->status = resolved ? "Healthy" : store_status_name(a->status);
+    n->status = resolved ? "Healthy" : ab_status_name(a->status);
     n->notice = message;
     n->message = a->message;
     n->priority = a->priority;
@@ -173,7 +173,7 @@ enum ab_err eng_mail_fallback(eng *e, ab_time now, ab_errmsg *em)
         if ((err = store_begin(e->st, em)))
             goto out;
         if (!(err = store_alert_open(e->st, MAIL_ALERT_CHECK, MAIL_ALERT_ITEM, "mail", 1,
-                                     STORE_FAILING, msg, now, &id, em)) &&
+                                     AB_FAILING, msg, now, &id, em)) &&
             !(err = store_alert_get(e->st, id, &open, em)))
             err = tell_fallback(e, open, "alert-opened", now, em);
         if (err) {

@@ -119,10 +119,10 @@ static json_t *alert_object(eng *e, const struct store_alert *a, const char *zon
      * Degraded"); an alert on a check never seen Healthy has none and is
      * new (alert.new), never a made-up "was Healthy". */
     int resolved = a->resolved != AB_TIME_NONE;
-    set_str(al, "status", resolved ? "Healthy" : store_status_name(a->status));
+    set_str(al, "status", resolved ? "Healthy" : ab_status_name(a->status));
     if (resolved)
-        set_str(al, "previous_status", store_status_name(a->status));
-    else if (a->previous_status && strcmp(a->previous_status, store_status_name(a->status)))
+        set_str(al, "previous_status", ab_status_name(a->status));
+    else if (a->previous_status && strcmp(a->previous_status, ab_status_name(a->status)))
         set_str(al, "previous_status", a->previous_status);
     json_object_set_new(al, "new", json_boolean(!resolved && !a->previous_status));
     set_time_in(al, "opened", a->opened, zone);
@@ -152,10 +152,10 @@ static json_t *check_object(eng *e, const struct cfg_check *k)
     return ck;
 }
 
-static void set_result(json_t *o, const struct cfg_check *k, const struct store_result *r)
+static void set_result(json_t *o, const struct cfg_check *k, const struct ab_result *r)
 {
     set_str(o, "item", r->item);
-    set_str(o, "status", store_status_name(r->status));
+    set_str(o, "status", ab_status_name(r->status));
     if (r->has_value)
         set_value(o, k, r->value);
     set_str(o, "message", r->message);
@@ -175,7 +175,7 @@ static void add_latest_run(eng *e, json_t *root, const struct cfg_check *k,
         json_object_set_new(rn, "execution_ms", json_integer(run->execution_ms));
         json_object_set_new(root, "run", rn);
         for (size_t i = 0; i < run->nresults; i++) {
-            const struct store_result *r = &run->results[i];
+            const struct ab_result *r = &run->results[i];
             json_t *it = json_object();
             set_result(it, k, r);
             /* A list of one unnamed item says nothing the result does not. */
@@ -190,7 +190,7 @@ static void add_latest_run(eng *e, json_t *root, const struct cfg_check *k,
     }
     if (!json_object_size(result)) {
         set_str(result, "item", a->item);
-        set_str(result, "status", store_status_name(a->status));
+        set_str(result, "status", ab_status_name(a->status));
         set_str(result, "message", a->message);
     }
     json_object_set_new(root, "result", result);
@@ -242,7 +242,7 @@ json_t *eng_ctx_digest_item(eng *e, const struct cfg_check *k,
     char age[AB_HUMAN_LEN], id[32];
     json_object_set_new(o, "id", json_integer(a->id));
     json_object_set_new(o, "priority", json_integer(a->priority));
-    set_str(o, "status", a->resolved != AB_TIME_NONE ? "Healthy" : store_status_name(a->status));
+    set_str(o, "status", a->resolved != AB_TIME_NONE ? "Healthy" : ab_status_name(a->status));
     set_str(o, "check", a->check);
     set_str(o, "label", k ? k->label : a->check);
     /* A digest goes to one person; the zone is the site's unless the

@@ -34,7 +34,7 @@
 #include "common/ab_mem.h"
 #include "engine/eng_debounce.h"
 
-int eng_priority(const struct cfg_check *k, enum store_status s)
+int eng_priority(const struct cfg_check *k, enum ab_status s)
 {
     return eng_db_priority(k->priority, s);
 }
@@ -45,7 +45,7 @@ static int parent_bad(eng *e, const struct cfg_check *k, const char **parent)
     size_t guard = 0;
     const struct cfg_check *p = k->depends_on ? cfg_check_find(e->c, k->depends_on) : NULL;
     while (p && guard++ < cfg_check_count(e->c)) {
-        if (store_check_worst(e->st, p->name) > STORE_HEALTHY) {
+        if (store_check_worst(e->st, p->name) > AB_HEALTHY) {
             *parent = p->name;
             return 1;
         }
@@ -155,8 +155,8 @@ static enum ab_err flap_alert(eng *e, const struct cfg_check *k,
         snprintf(msg, sizeof msg, "changed status %d times in the last 24 hours (limit %d); "
                  "opened/resolved notices are held while it flaps",
                  eng_db_recent_flips(cs->flips, now), cfg_global(e->c)->alerting.flap_limit);
-        err = store_alert_open(e->st, k->name, item, "flapping", eng_priority(k, STORE_DEGRADED),
-                               STORE_DEGRADED, msg, now, &id, em);
+        err = store_alert_open(e->st, k->name, item, "flapping", eng_priority(k, AB_DEGRADED),
+                               AB_DEGRADED, msg, now, &id, em);
         if (err == AB_EEXIST)
             return AB_OK;
         if (!err && !(err = store_alert_get(e->st, id, &a, em))) {
@@ -218,7 +218,7 @@ static enum ab_err announce(eng *e, const struct cfg_check *k, struct store_aler
     if (o.undismiss) {
         char why[300];
         if (worse)
-            snprintf(why, sizeof why, "worse: now %s, was %s", store_status_name(a->status),
+            snprintf(why, sizeof why, "worse: now %s, was %s", ab_status_name(a->status),
                      a->previous_status ? a->previous_status : "?");
         else
             snprintf(why, sizeof why, "a new verdict (cycle %lld) ends the dismissal",
@@ -247,7 +247,7 @@ static enum ab_err load_state(eng *e, const struct cfg_check *k, const char *ite
     cs->check = ab_strdup(k->name);
     cs->item = ab_strdup(item);
     cs->flips = ab_strdup("");
-    cs->status = STORE_HEALTHY;
+    cs->status = AB_HEALTHY;
     cs->since = now;
     if (!cs->check || !cs->item || !cs->flips) {
         store_check_state_free(cs);
@@ -260,7 +260,7 @@ static enum ab_err load_state(eng *e, const struct cfg_check *k, const char *ite
 /* Fold r into cs by eng_debounce() (a: the item's open alert or NULL),
  * record a flip, and store the state.  *d is the decision. */
 static enum ab_err fold_result(eng *e, const struct cfg_check *k,
-                               struct store_check_state *cs, const struct store_result *r,
+                               struct store_check_state *cs, const struct ab_result *r,
                                const struct store_alert *a, int64_t run_id,
                                int64_t cycle_id, ab_time now, struct eng_db_out *d,
                                ab_errmsg *em)
@@ -302,7 +302,7 @@ static enum ab_err fold_result(eng *e, const struct cfg_check *k,
 
 /* A new alert on check k's item: opened, and told unless held. */
 static enum ab_err open_alert(eng *e, const struct cfg_check *k, const char *item,
-                              enum store_status status, int prio, const char *msg,
+                              enum ab_status status, int prio, const char *msg,
                               int64_t cycle_id, ab_time now, struct eng_tick_stats *stats,
                               ab_errmsg *em)
 {
@@ -322,7 +322,7 @@ static enum ab_err open_alert(eng *e, const struct cfg_check *k, const char *ite
     if (stats)
         stats->alerts_opened++;
     ab_log(AB_LOG_WARN, "alert %lld opened: %s%s%s is %s: %s", (long long)id, k->name,
-           *item ? "/" : "", item, store_status_name(status), msg);
+           *item ? "/" : "", item, ab_status_name(status), msg);
     const char *parent = NULL;
     struct eng_db_notice o;
     news_notice(e, k, a, 0, now, &o, &parent);
@@ -338,7 +338,7 @@ out:
 /* The item's alert stays open: its new status, priority, message and
  * cycle are stored, and news is announced. */
 static enum ab_err keep_alert(eng *e, const struct cfg_check *k, struct store_alert *a,
-                              const struct eng_db_out *d, enum store_status status,
+                              const struct eng_db_out *d, enum ab_status status,
                               const char *msg, int64_t cycle_id, ab_time now,
                               struct eng_tick_stats *stats, ab_errmsg *em)
 {
@@ -348,7 +348,7 @@ static enum ab_err keep_alert(eng *e, const struct cfg_check *k, struct store_al
             return err;
         if (a->status != status) {
             ab_free(a->previous_status);
-            a->previous_status = ab_strdup(store_status_name(a->status));
+            a->previous_status = ab_strdup(ab_status_name(a->status));
         }
     }
     if (cycle_id && cycle_id != a->cycle_id &&
@@ -379,7 +379,7 @@ static enum ab_err resolve_alert(eng *e, const struct cfg_check *k, struct store
 
 /* cycle_id: the heartbeat cycle a verdict is about (news of its own), or 0. */
 static enum ab_err evaluate_item(eng *e, const struct cfg_check *k,
-                                 const struct store_result *r, int64_t run_id,
+                                 const struct ab_result *r, int64_t run_id,
                                  int64_t cycle_id, ab_time now,
                                  struct eng_tick_stats *stats, ab_errmsg *em)
 {
@@ -399,7 +399,7 @@ static enum ab_err evaluate_item(eng *e, const struct cfg_check *k,
     if (cfg_global(e->c)->alerting.flap_limit > 0 &&
         (err = flap_alert(e, k, cs, d.flapping, now, stats, em)))
         goto out;
-    const char *msg = r->message ? r->message : store_status_name(cs->status);
+    const char *msg = r->message ? r->message : ab_status_name(cs->status);
     switch (d.action) {
     case ENG_DB_OPEN:
         err = open_alert(e, k, item, cs->status, d.priority, msg, cycle_id, now, stats, em);
@@ -419,7 +419,7 @@ out:
 }
 
 enum ab_err eng_evaluate(eng *e, const struct cfg_check *k,
-                         const struct store_result *res, size_t n,
+                         const struct ab_result *res, size_t n,
                          int64_t run_id, ab_time now,
                          struct eng_tick_stats *stats, ab_errmsg *em)
 {
@@ -430,7 +430,7 @@ enum ab_err eng_evaluate(eng *e, const struct cfg_check *k,
 }
 
 enum ab_err eng_evaluate_verdict(eng *e, const struct cfg_check *k,
-                                 const struct store_result *r, int64_t run_id,
+                                 const struct ab_result *r, int64_t run_id,
                                  int64_t cycle_id, ab_time now,
                                  struct eng_tick_stats *stats, ab_errmsg *em)
 {

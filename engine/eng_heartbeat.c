@@ -165,11 +165,11 @@ out:
 /* Store cycle c's verdict as a run of the heartbeat check and evaluate
  * it: each verdict is news about its own cycle. */
 static enum ab_err record(eng *e, const struct cfg_check *k, const struct store_cycle *c,
-                          enum store_status status, const char *msg, double value,
+                          enum ab_status status, const char *msg, double value,
                           ab_time now, struct eng_tick_stats *stats, ab_errmsg *em)
 {
     int64_t rid;
-    struct store_result r = {.item = "", .status = status, .has_value = 1,
+    struct ab_result r = {.item = "", .status = status, .has_value = 1,
                              .value = value, .message = msg};
     enum ab_err err = store_run_begin(e->st, k->name, k->type, "schedule", now, &rid, em);
     if (!err)
@@ -276,7 +276,7 @@ static enum ab_err verdict_healthy(eng *e, const struct cfg_check *k,
     if (undecided(c) && (err = tally(e, c, now, em)))
         return err;
     ab_log(AB_LOG_INFO, "heartbeat %s: %s", k->name, msg);
-    return record(e, k, c, STORE_HEALTHY, msg, (double)c->confirmed, now, stats, em);
+    return record(e, k, c, AB_HEALTHY, msg, (double)c->confirmed, now, stats, em);
 }
 
 /* Reminder time: those who have not confirmed (and did not bounce) get a
@@ -324,7 +324,7 @@ static enum ab_err verdict_held(eng *e, const struct cfg_check *k, const struct 
     if (err == AB_EEXIST)
         return AB_OK;
     ab_log(AB_LOG_WARN, "heartbeat %s: %s", k->name, msg);
-    return err ? err : record(e, k, c, STORE_OFFLINE, msg, 0, now, stats, em);
+    return err ? err : record(e, k, c, AB_OFFLINE, msg, 0, now, stats, em);
 }
 
 /* "nobody confirmed the request of ...: 0 of 2 needed; bounced: ...;
@@ -381,7 +381,7 @@ static enum ab_err evaluate_cycle(eng *e, const struct cfg_check *k, struct stor
     char msg[2048];
     failing_message(c, asked, msg, sizeof msg);
     ab_log(AB_LOG_WARN, "heartbeat %s: %s", k->name, msg);
-    return record(e, k, c, STORE_FAILING, msg, (double)c->confirmed, now, stats, em);
+    return record(e, k, c, AB_FAILING, msg, (double)c->confirmed, now, stats, em);
 }
 
 enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stats,

@@ -44,7 +44,7 @@ enum ab_err eng_execute(eng *e, const struct cfg_check *k, ab_time now,
 
 /* eng_evaluate.c: fold a run's results into state and alerts. */
 enum ab_err eng_evaluate(eng *e, const struct cfg_check *k,
-                         const struct store_result *res, size_t n,
+                         const struct ab_result *res, size_t n,
                          int64_t run_id, ab_time now,
                          struct eng_tick_stats *stats, ab_errmsg *em);
 /* One heartbeat verdict about cycle_id, stored as run_id: news of its own
@@ -52,7 +52,7 @@ enum ab_err eng_evaluate(eng *e, const struct cfg_check *k,
  * decided), so people are told and a plain dismissal, which covered the
  * cycle it was given on, ends; a snooze keeps its end time. */
 enum ab_err eng_evaluate_verdict(eng *e, const struct cfg_check *k,
-                                 const struct store_result *r, int64_t run_id,
+                                 const struct ab_result *r, int64_t run_id,
                                  int64_t cycle_id, ab_time now,
                                  struct eng_tick_stats *stats, ab_errmsg *em);
 /* Repeats, escalations and expired snoozes of open alerts. */
@@ -187,14 +187,14 @@ enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, ab_er
  * ago, no finish of its own, no finish since its deadline)?  Then 1 with
  * r->status and msg set. */
 int eng_pingrun_hung(eng *e, const struct cfg_check *k, ab_time now, ab_time last_finish,
-                     struct store_result *r, char *msg, size_t len);
+                     struct ab_result *r, char *msg, size_t len);
 
 /* eng_heartbeat.c: heartbeat cycles, once per tick. */
 enum ab_err eng_heartbeats_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
                                 ab_errmsg *em);
 
 /* Priority of a status: Offline 1, Failing 2, Degraded 3 (seed 001). */
-int eng_priority(const struct cfg_check *k, enum store_status s);
+int eng_priority(const struct cfg_check *k, enum ab_status s);
 
 /* eng_report.c: the monthly report (alerting/@report-to), when its time
  * on the 1st has come; queued once per month (bookkeeping "~report"). */

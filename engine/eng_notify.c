@@ -191,7 +191,7 @@ static const char *add_cycle(eng *e, json_t *ctx, const struct cfg_check *k,
         cycle = NULL;
     if (cycle || (cycle = newest_cycle(e, k->name))) {
         eng_ctx_cycle_outcomes(e, ctx, k, cycle);
-        if (!strcmp(message, "alert-opened") && a->status == STORE_FAILING)
+        if (!strcmp(message, "alert-opened") && a->status == AB_FAILING)
             message = "nobody-confirmed";
     }
     store_cycle_free(cycle);

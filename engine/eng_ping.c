@@ -104,7 +104,7 @@ static void last_report(const struct store_ping_summary *ps, char *msg, size_t l
 /* Started and not finished within grace: Failing (returns 1).  Running
  * within its grace is judged by the previous finish (returns 0). */
 static int hung_start(eng *e, const struct cfg_check *k, ab_time now,
-                      const struct store_ping_summary *ps, struct store_result *r,
+                      const struct store_ping_summary *ps, struct ab_result *r,
                       char *msg, size_t len)
 {
     char t[AB_ISO_LEN], d[32], c[64];
@@ -114,7 +114,7 @@ static int hung_start(eng *e, const struct cfg_check *k, ab_time now,
     ab_time since = listening_since(e, k, ps->last_start, now, k->ping_grace);
     if (now - since <= k->ping_grace)
         return 0;
-    r->status = STORE_FAILING;
+    r->status = AB_FAILING;
     snprintf(msg, len, "started at %s but did not finish within %s%s",
              ab_time_format(ps->last_start, t, sizeof t),
              ab_duration_format(k->ping_grace, d, sizeof d),
@@ -125,13 +125,13 @@ static int hung_start(eng *e, const struct cfg_check *k, ab_time now,
 /* The verdict of the last finish: a failure it reported, or Healthy
  * until the next report is late. */
 static int finished_status(eng *e, const struct cfg_check *k, ab_time now,
-                           const struct store_ping_summary *ps, struct store_result *r,
+                           const struct store_ping_summary *ps, struct ab_result *r,
                            char *msg, size_t len)
 {
     char t[AB_ISO_LEN], d[32], c[64];
     int64_t period = k->ping_period > 0 ? k->ping_period : cfg_global(e->c)->tick;
     if (!ps->finish_ok) {
-        r->status = STORE_FAILING;
+        r->status = AB_FAILING;
         if (ps->exit_code > 0)
             snprintf(msg, len, "reported exit code %d at %s%s%s", ps->exit_code,
                      ab_time_format(ps->last_finish, t, sizeof t), ps->detail[0] ? ": " : "",
@@ -148,12 +148,12 @@ static int finished_status(eng *e, const struct cfg_check *k, ab_time now,
     ab_time expect;
     if (cron_expect(e, k, ps->last_finish, &expect)) {
         if (now <= expect + k->ping_grace) {
-            r->status = STORE_HEALTHY;
+            r->status = AB_HEALTHY;
             last_report(ps, msg, len);
             return SAYS_REPORTED;
         }
         char due[AB_HUMAN_LEN];
-        r->status = STORE_OFFLINE;
+        r->status = AB_OFFLINE;
         snprintf(msg, len, "no report since %s (expected at %s by its schedule, grace %s)",
                  ab_time_format(ps->last_finish, t, sizeof t),
                  ab_time_human(expect, k->timezone ? k->timezone : "UTC", due, sizeof due),
@@ -162,21 +162,21 @@ static int finished_status(eng *e, const struct cfg_check *k, ab_time now,
     }
     ab_time since = listening_since(e, k, ps->last_finish, now, period + k->ping_grace);
     if (now > since + period + k->ping_grace) {
-        r->status = STORE_OFFLINE;
+        r->status = AB_OFFLINE;
         snprintf(msg, len, "no report since %s (expected every %s%s)",
                  ab_time_format(ps->last_finish, t, sizeof t),
                  ab_duration_format(period, d, sizeof d),
                  counted_from(since, ps->last_finish, c, sizeof c));
         return SAYS_SILENT;
     }
-    r->status = STORE_HEALTHY;
+    r->status = AB_HEALTHY;
     last_report(ps, msg, len);
     return SAYS_REPORTED;
 }
 
 /* Never heard from: only after a full period of listening. */
 static int never_status(eng *e, const struct cfg_check *k, ab_time now,
-                        struct store_result *r, char *msg, size_t len)
+                        struct ab_result *r, char *msg, size_t len)
 {
     char d[32], c[64];
     int64_t period = k->ping_period > 0 ? k->ping_period : cfg_global(e->c)->tick;
@@ -189,7 +189,7 @@ static int never_status(eng *e, const struct cfg_check *k, ab_time now,
         if (now <= expect + k->ping_grace)
             return SAYS_NOTHING;
         char due[AB_HUMAN_LEN];
-        r->status = STORE_OFFLINE;
+        r->status = AB_OFFLINE;
         snprintf(msg, len, "never reported (expected at %s by its schedule, grace %s)",
                  ab_time_human(expect, k->timezone ? k->timezone : "UTC", due, sizeof due),
                  ab_duration_format(k->ping_grace, d, sizeof d));
@@ -197,7 +197,7 @@ static int never_status(eng *e, const struct cfg_check *k, ab_time now,
     }
     ab_time since = listening_since(e, k, seen, now, period + k->ping_grace);
     if (now > since + period + k->ping_grace) {
-        r->status = STORE_OFFLINE;
+        r->status = AB_OFFLINE;
         snprintf(msg, len, "never reported (expected every %s%s)",
                  ab_duration_format(period, d, sizeof d), counted_from(since, seen, c, sizeof c));
         return SAYS_SILENT;
@@ -208,7 +208,7 @@ static int never_status(eng *e, const struct cfg_check *k, ab_time now,
 /* The status the pings say at now: SAYS_NOTHING when there is nothing to
  * say yet, SAYS_SILENT when the verdict is drawn from missing pings. */
 static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
-                       const struct store_ping_summary *ps, struct store_result *r,
+                       const struct store_ping_summary *ps, struct ab_result *r,
                        char *msg, size_t len)
 {
     r->item = "";
@@ -241,7 +241,7 @@ static enum ab_err evaluate_ping(eng *e, const struct cfg_check *k, ab_time now,
     struct store_ping_summary ps;
     if ((err = store_ping_summary(e->st, k->name, &ps, em)))
         return err;
-    struct store_result r = {0};
+    struct ab_result r = {0};
     char msg[512];
     int says = ping_status(e, k, now, &ps, &r, msg, sizeof msg);
     if (says == SAYS_NOTHING)

@@ -12,7 +12,7 @@
 #include "store/store_pingruns.h"
 
 int eng_pingrun_hung(eng *e, const struct cfg_check *k, ab_time now, ab_time last_finish,
-                     struct store_result *r, char *msg, size_t len)
+                     struct ab_result *r, char *msg, size_t len)
 {
     char rid[64], t[AB_ISO_LEN], d[32];
     ab_time started;
@@ -24,7 +24,7 @@ int eng_pingrun_hung(eng *e, const struct cfg_check *k, ab_time now, ab_time las
         return 0;
     if (now - started <= k->ping_grace)
         return 0;
-    r->status = STORE_FAILING;
+    r->status = AB_FAILING;
     snprintf(msg, len, "run %.8s started at %s but did not finish within %s", rid,
              ab_time_format(started, t, sizeof t),
              ab_duration_format(k->ping_grace, d, sizeof d));

@@ -24,9 +24,9 @@ static struct chk_outcome *outcome_from_run(const struct store_run *r)
         ab_free(o);
         return NULL;
     }
-    o->status = STORE_HEALTHY;
+    o->status = AB_HEALTHY;
     for (size_t i = 0; i < r->nresults; i++) {
-        struct store_result *d = &o->results[i];
+        struct ab_result *d = &o->results[i];
         *d = r->results[i];
         d->item = ab_strdup(r->results[i].item);
         d->message = ab_strdup(r->results[i].message);
@@ -75,7 +75,7 @@ enum ab_err eng_execute(eng *e, const struct cfg_check *k, ab_time now,
     if (err)
         goto out;
     ab_log(AB_LOG_INFO, "check %s: %s%s (%lld ms)%s%s", k->name,
-           store_status_name(o->status), *cached ? " from cache" : "",
+           ab_status_name(o->status), *cached ? " from cache" : "",
            (long long)o->execution_ms,
            o->nresults == 1 && o->results[0].message ? ": " : "",
            o->nresults == 1 && o->results[0].message ? o->results[0].message : "");

@@ -63,12 +63,12 @@ store *eng_state(eng *e)
 
 const char *eng_status_name(int s)
 {
-    return store_status_name((enum store_status)s);
+    return ab_status_name((enum ab_status)s);
 }
 
 int eng_status_parse(const char *s)
 {
-    return store_status_parse(s);
+    return ab_status_parse(s);
 }
 
 const char *eng_outbox_status_name(int s)

@@ -46,7 +46,7 @@ json_t *web_json_run(const struct store_run *r)
         json_object_set_new(j, "remedy_note", web_jstr(r->remedy_note));
     json_t *res = json_array();
     for (size_t i = 0; i < r->nresults; i++) {
-        const struct store_result *x = &r->results[i];
+        const struct ab_result *x = &r->results[i];
         json_t *o = json_object();
         json_object_set_new(o, "item", web_jstr(x->item ? x->item : ""));
         json_object_set_new(o, "status", json_string(eng_status_name(x->status)));

@@ -35,10 +35,10 @@ static struct state check_state(web *w, const struct cfg_check *k, ab_time now)
     if (eng_view_paused(w->e, k->name, now, NULL))
         return S_PAUSED;
     switch (eng_view_status(w->e, k->name)) {
-    case STORE_HEALTHY: return S_UP;
-    case STORE_DEGRADED: return S_DEGRADED;
-    case STORE_FAILING: return S_FAILING;
-    case STORE_OFFLINE: return S_OFFLINE;
+    case AB_HEALTHY: return S_UP;
+    case AB_DEGRADED: return S_DEGRADED;
+    case AB_FAILING: return S_FAILING;
+    case AB_OFFLINE: return S_OFFLINE;
     default: return S_NODATA;
     }
 }

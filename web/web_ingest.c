@@ -182,7 +182,7 @@ static const char *parse_item(json_t *o, struct eng_report_item *it, char *buf,
     int s = json_is_string(js) ? eng_status_parse(json_string_value(js)) : -1;
     if (s < 0)
         return "\"status\" must be Healthy, Degraded, Failing or Offline";
-    it->status = (enum store_status)s;
+    it->status = (enum ab_status)s;
     it->has_value = jv && !json_is_null(jv);
     if (it->has_value && !json_is_number(jv))
         return "\"value\" must be a number";

@@ -233,7 +233,7 @@ static json_t *run_row(const struct cfg_check *k, const struct store_run *r, ab_
         json_object_set_new(o, "remedy", web_jstr(r->remedy_note));
     json_t *res = json_array();
     for (size_t i = 0; i < r->nresults; i++) {
-        const struct store_result *x = &r->results[i];
+        const struct ab_result *x = &r->results[i];
         json_t *y = json_object();
         if (x->item && *x->item)
             json_object_set_new(y, "item", web_jstr(x->item));

@@ -116,13 +116,13 @@ static void add_common(web *w, json_t *d, const char *page, ab_time now)
             worst = s;
     }
     const char *cls = worst < 0                  ? "unknown"
-                      : worst >= STORE_FAILING   ? "failing"
-                      : worst == STORE_DEGRADED  ? "degraded"
+                      : worst >= AB_FAILING   ? "failing"
+                      : worst == AB_DEGRADED  ? "degraded"
                                                  : "healthy";
     json_object_set_new(d, "site_cls", json_string(cls));
     json_object_set_new(d, "site_state", json_string(worst < 0              ? "no results yet"
-                                                     : worst >= STORE_FAILING ? "something fails"
-                                                     : worst == STORE_DEGRADED
+                                                     : worst >= AB_FAILING ? "something fails"
+                                                     : worst == AB_DEGRADED
                                                          ? "something is degraded"
                                                          : "all healthy"));
 }

@@ -23,12 +23,12 @@
 #define E_BOT 196.0
 #define H 222
 
-static const char *colour(enum store_status s)
+static const char *colour(enum ab_status s)
 {
     switch (s) {
-    case STORE_HEALTHY: return "#2f9e5b";
-    case STORE_DEGRADED: return "#d69a00";
-    case STORE_FAILING: return "#d64545";
+    case AB_HEALTHY: return "#2f9e5b";
+    case AB_DEGRADED: return "#d69a00";
+    case AB_FAILING: return "#d64545";
     default: return "#6b7080";
     }
 }
@@ -207,7 +207,7 @@ static enum ab_err exec_panel(ab_buf *b, struct store_run *const *runs, size_t n
         double h = max ? (E_BOT - E_TOP) * (double)r->execution_ms / (double)max : 0;
         if (h < 1)
             h = 1; /* a 0 ms run is still a run: show a sliver */
-        enum store_status s = r->nresults ? r->results[0].status : STORE_OFFLINE;
+        enum ab_status s = r->nresults ? r->results[0].status : AB_OFFLINE;
         e = ab_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                              "fill=\"%s\" opacity=\"0.75\"><title>%lld ms</title></rect>",
                           x_of(r->started, t0, t1) - bw / 2, E_BOT - h, bw, h, colour(s),

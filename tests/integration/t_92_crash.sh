@@ -351,7 +351,11 @@ diag "heartbeats: $want sent, $total delivered, $dups duplicate(s) (at-least-onc
 diag "$(uniq -d -c "$T_DIR/alice.ids" | head -n 5)"
 check "no heartbeat arrived more often than there were kills" \
 	test "$(uniq -c "$T_DIR/alice.ids" | awk 'BEGIN{m=0} $1>m{m=$1} END{print m}')" -le $((kills + 1))
-check "SMTP: at most one duplicate per kill" test "$dups" -le "$kills"
+# The drain commits "sent" for a group of up to 32 messages at once
+# (mailer/mail_outbox.c GROUP_MAX, issue 17's batched commits): a kill
+# before that commit resends the group's accepted messages once, so a
+# kill costs at most one group of duplicates.
+check "SMTP: at most one group (32) of duplicates per kill" test "$dups" -le $((kills * 32))
 
 # --- every reply recorded exactly once --------------------------------------
 nsent=$(wc -l <"$T_DIR/replies.sent")
@@ -377,6 +381,6 @@ check_eq "every cycle is Healthy" "$(q "SELECT group_concat(DISTINCT status) FRO
 # --- the logs ----------------------------------------------------------------
 check_fails "no corruption, database or sanitizer error in the daemon's log" \
 	grep -qiE 'malformed|corrupt|database is locked|disk I/O|AddressSanitizer|runtime error' "$T_DIR/run.err"
-diag "duplicates per transport: smtp $dups after $kills SIGKILLs (at most one per kill), maildir $mdups after $mkills (none)"
+diag "duplicates per transport: smtp $dups after $kills SIGKILLs (at most 32 per kill), maildir $mdups after $mkills (none)"
 diag "daemon log: $(grep -c 'mail: sent' "$T_DIR/run.err") sends, $(grep -c 'cycle .* opened' "$T_DIR/run.err") cycle(s) opened, $(grep -c 'message(s) read' "$T_DIR/run.err") inbox reads"
 done_testing

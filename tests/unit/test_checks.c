@@ -46,16 +46,16 @@ TEST(freshness_iso_healthy_degraded_failing)
     c.table = "events";
     c.column = "ts";
     c.max_age = 2 * 86400;
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "newest row is 3 days 4 hours old (limit 2 days)");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "newest row is 3 days 4 hours old (limit 2 days)");
     c.max_age = 4 * 86400;
     c.warn_age = 86400;
-    EXPECT(ctx, &c, T(NOW), STORE_DEGRADED, "newest row is 3 days 4 hours old (warning after 1 day, limit 4 days)");
+    EXPECT(ctx, &c, T(NOW), AB_DEGRADED, "newest row is 3 days 4 hours old (warning after 1 day, limit 4 days)");
     c.warn_age = 0;
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "3 days 4 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "3 days 4 hours old");
     /* Exactly max_age old is not "older than" it. */
     c.max_age = 3 * 86400 + 4 * 3600;
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, NULL);
-    EXPECT(ctx, &c, T(NOW) + 1, STORE_FAILING, NULL);
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, NULL);
+    EXPECT(ctx, &c, T(NOW) + 1, AB_FAILING, NULL);
     struct chk_outcome *o = run(ctx, &c, T(NOW));
     CHECK(o);
     CHECK_INT(o->nresults, 1);
@@ -76,20 +76,20 @@ TEST(freshness_unix_real_and_naive_columns)
     c.table = "events";
     c.max_age = 4 * 86400;
     c.column = "unixts";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "3 days 4 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "3 days 4 hours old");
     c.column = "realts";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "3 days 4 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "3 days 4 hours old");
     /* local holds Berlin wall clock: 09:00 CET is 08:00Z. */
     c.column = "local";
     c.naive_zone = "Europe/Berlin";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "3 days 4 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "3 days 4 hours old");
     /* Read as UTC it would be an hour younger. */
     c.naive_zone = NULL;
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "3 days 3 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "3 days 3 hours old");
     /* PostgreSQL-style offset "+02". */
     c.table = "pg";
     c.column = "ts";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "newest row is 1 hour old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "newest row is 1 hour old");
     chk_ctx_free(ctx);
 }
 
@@ -101,17 +101,17 @@ TEST(freshness_format_mismatch_is_offline)
     c.max_age = 86400;
     c.table = "junk";
     c.column = "ts";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "'last tuesday' is not a timestamp");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "'last tuesday' is not a timestamp");
     c.table = "events";
     c.ts_format = CFG_TS_UNIX;
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "is not Unix seconds");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "is not Unix seconds");
     c.ts_format = CFG_TS_ISO;
     c.column = "unixts";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "expected an ISO 8601 timestamp");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "expected an ISO 8601 timestamp");
     c.ts_format = CFG_TS_AUTO;
     c.table = "ms";
     c.column = "ts";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "milliseconds?");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "milliseconds?");
     chk_ctx_free(ctx);
 }
 
@@ -123,12 +123,12 @@ TEST(freshness_empty_table_is_failing)
     c.table = "empty";
     c.column = "ts";
     c.max_age = 86400;
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "table empty is empty");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "table empty is empty");
     c.table = NULL;
     c.query = "SELECT ts FROM events WHERE kind = 'zzz'";
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "no rows");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "no rows");
     c.query = "SELECT max(ts) FROM events WHERE kind = 'zzz'";
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "(NULL)");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "(NULL)");
     chk_ctx_free(ctx);
 }
 
@@ -140,14 +140,14 @@ TEST(freshness_query_with_parameters)
     c.max_age = 30 * 86400;
     /* :since = now - max_age; :now; kind 'a' only: 12d 12h old. */
     c.query = "SELECT max(ts) FROM events WHERE kind = 'a' AND ts >= :since AND ts <= :now";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "newest row is 12 days 12 hours old (limit 30 days)");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "newest row is 12 days 12 hours old (limit 30 days)");
     c.max_age = 10 * 86400;
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "no rows: the query returned no timestamp");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "no rows: the query returned no timestamp");
     /* The same with parameters bound as Unix seconds. */
     c.ts_format = CFG_TS_UNIX;
     c.max_age = 30 * 86400;
     c.query = "SELECT max(unixts) FROM events WHERE unixts BETWEEN :since AND :now";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "3 days 4 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "3 days 4 hours old");
     chk_ctx_free(ctx);
 }
 
@@ -159,15 +159,15 @@ TEST(identifiers_quoted_not_pasted)
     c.max_age = 86400;
     c.table = "odd name";
     c.column = "the ts";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "1 hour old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "1 hour old");
     c.table = "events; DROP TABLE events";
     c.column = "ts";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "no such table: events; DROP TABLE events");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "no such table: events; DROP TABLE events");
     c.table = "events\"--";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "bad name");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "bad name");
     c.table = "events";
     c.column = "nope";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "no such column: nope");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "no such column: nope");
     chk_ctx_free(ctx);
 }
 
@@ -179,8 +179,8 @@ TEST(unreachable_source_is_offline)
     c.table = "t";
     c.column = "ts";
     c.max_age = 60;
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "source 'gone'");
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "unable to open database file");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "source 'gone'");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "unable to open database file");
     /* read-only open must not have created it */
     CHECK(access(tpath("does-not-exist.db"), F_OK) != 0);
     FILE *f = fopen(tpath("junk.db"), "w");
@@ -188,7 +188,7 @@ TEST(unreachable_source_is_offline)
     fputs("this is not a database, it is a text file that is long enough to tell\n", f);
     fclose(f);
     s.path = tpath("junk.db");
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "file is not a database");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "file is not a database");
     CHECK_INT(chk_ctx_open_count(ctx), 0);
     chk_ctx_free(ctx);
 }
@@ -201,11 +201,11 @@ TEST(read_only_source_cannot_be_written)
     struct cfg_check c = mkcheck("evil", CFG_SQL, &s);
     chk_ctx *ctx = chk_ctx_new();
     c.query = "DELETE FROM t RETURNING 1";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "readonly");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "readonly");
     c.query = "SELECT count(*) FROM t";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 1");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 1");
     c.query = "SELECT 1; DELETE FROM t";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "only one SQL statement");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "only one SQL statement");
     ab_errmsg em = {{0}};
     c.query = "DELETE FROM t";
     CHECK_INT(chk_validate(&c, ctx, &em), AB_ESOURCE);
@@ -257,16 +257,16 @@ TEST(count_grace_judges_the_previous_period_until_it_ends)
     c.period_grace = 4 * 86400; /* until the 5th, 00:00 local */
     /* 06:00 on the 1st of December: without grace this fails (1 row);
      * with it, November's 3 rows are judged. */
-    EXPECT(ctx, &c, T("2026-12-01T14:00:00Z"), STORE_HEALTHY,
+    EXPECT(ctx, &c, T("2026-12-01T14:00:00Z"), AB_HEALTHY,
            "3 rows last month (at least 3); this month is judged from "
            "Saturday 5 December 2026, 00:00 PST");
     /* The last second of the grace: still November. */
-    EXPECT(ctx, &c, T("2026-12-05T07:59:59Z"), STORE_HEALTHY, "3 rows last month");
+    EXPECT(ctx, &c, T("2026-12-05T07:59:59Z"), AB_HEALTHY, "3 rows last month");
     /* The grace is over: December has only its midnight row. */
-    EXPECT(ctx, &c, T("2026-12-05T08:00:00Z"), STORE_FAILING,
+    EXPECT(ctx, &c, T("2026-12-05T08:00:00Z"), AB_FAILING,
            "1 row this month (at least 3)");
     c.period_grace = 0;
-    EXPECT(ctx, &c, T("2026-12-01T14:00:00Z"), STORE_FAILING, "1 row this month");
+    EXPECT(ctx, &c, T("2026-12-01T14:00:00Z"), AB_FAILING, "1 row this month");
     chk_ctx_free(ctx);
 }
 
@@ -286,7 +286,7 @@ TEST(count_words_large_numbers)
     c.period = CFG_PERIOD_MONTH;
     c.has_min = 1;
     c.min = 1;
-    EXPECT(ctx, &c, T("2026-11-20T00:00:00Z"), STORE_HEALTHY,
+    EXPECT(ctx, &c, T("2026-11-20T00:00:00Z"), AB_HEALTHY,
            "1,009,800 rows this month (at least 1)");
     chk_ctx_free(ctx);
 }
@@ -306,12 +306,12 @@ TEST(count_month_boundaries_los_angeles)
         c.has_min = 1;
         c.min = 3;
         /* The last second of November (local): 3 rows. */
-        EXPECT(ctx, &c, T("2026-12-01T07:59:59Z"), STORE_HEALTHY,
+        EXPECT(ctx, &c, T("2026-12-01T07:59:59Z"), AB_HEALTHY,
                "3 rows this month (at least 3)");
         /* The first second of December: only the midnight row. */
-        EXPECT(ctx, &c, T("2026-12-01T08:00:00Z"), STORE_FAILING, "1 row this month");
+        EXPECT(ctx, &c, T("2026-12-01T08:00:00Z"), AB_FAILING, "1 row this month");
         /* The last second of October (local). */
-        EXPECT(ctx, &c, T("2026-11-01T06:59:59Z"), STORE_FAILING, "1 row this month");
+        EXPECT(ctx, &c, T("2026-11-01T06:59:59Z"), AB_FAILING, "1 row this month");
     }
     chk_ctx_free(ctx);
 }
@@ -329,11 +329,11 @@ TEST(count_thresholds_and_window)
     c.has_warn_below = 1;
     c.warn_below = 3;
     /* window (Nov 24 08:00, Dec 1 08:00]: two rows, inclusive of now. */
-    EXPECT(ctx, &c, T("2026-12-01T08:00:00Z"), STORE_DEGRADED,
+    EXPECT(ctx, &c, T("2026-12-01T08:00:00Z"), AB_DEGRADED,
            "2 rows in the last 7 days (at least 1, warning below 3)");
     c.warn_below = 2;
-    EXPECT(ctx, &c, T("2026-12-01T08:00:00Z"), STORE_HEALTHY, NULL);
-    EXPECT(ctx, &c, T("2027-06-01T00:00:00Z"), STORE_FAILING, "0 rows");
+    EXPECT(ctx, &c, T("2026-12-01T08:00:00Z"), AB_HEALTHY, NULL);
+    EXPECT(ctx, &c, T("2027-06-01T00:00:00Z"), AB_FAILING, "0 rows");
     struct chk_outcome *o = run(ctx, &c, T("2026-12-01T08:00:00Z"));
     CHECK(o && o->results[0].has_value);
     CHECK_INT((long long)o->results[0].value, 2);
@@ -358,10 +358,10 @@ TEST(count_week_and_day_across_dst_berlin)
     c.period = CFG_PERIOD_DAY;
     c.has_min = 1;
     c.min = 1;
-    EXPECT(ctx, &c, T("2026-03-29T21:59:59Z"), STORE_HEALTHY, "2 rows today (at least 1)");
+    EXPECT(ctx, &c, T("2026-03-29T21:59:59Z"), AB_HEALTHY, "2 rows today (at least 1)");
     c.period = CFG_PERIOD_WEEK;
-    EXPECT(ctx, &c, T("2026-03-29T21:59:59Z"), STORE_HEALTHY, "3 rows this week (at least 1)");
-    EXPECT(ctx, &c, T("2026-03-29T22:00:00Z"), STORE_HEALTHY, "1 row this week (at least 1)");
+    EXPECT(ctx, &c, T("2026-03-29T21:59:59Z"), AB_HEALTHY, "3 rows this week (at least 1)");
+    EXPECT(ctx, &c, T("2026-03-29T22:00:00Z"), AB_HEALTHY, "1 row this week (at least 1)");
     chk_ctx_free(ctx);
 }
 
@@ -375,13 +375,13 @@ TEST(count_query_and_empty_table)
     c.min = 1;
     c.table = "empty";
     c.column = "ts";
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "0 rows this month (the table is empty; at least 1)");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "0 rows this month (the table is empty; at least 1)");
     c.table = NULL;
     c.query = "SELECT count(*) FROM events WHERE ts >= :period_start AND ts < :period_end "
               "AND kind = 'b'";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "1 row this month");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "1 row this month");
     c.query = "SELECT 'many'";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "text 'many' where a number was expected");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "text 'many' where a number was expected");
     c.period = CFG_PERIOD_NONE;
     ab_errmsg em = {{0}};
     struct chk_outcome *o = NULL;
@@ -406,9 +406,9 @@ TEST(sql_grace_binds_the_previous_period_until_it_ends)
     c.direction = CFG_BELOW;
     c.period_grace = 4 * 86400;
     /* November had 3 rows: not below 3 */
-    EXPECT(ctx, &c, T("2026-12-01T14:00:00Z"), STORE_HEALTHY, "value 3");
+    EXPECT(ctx, &c, T("2026-12-01T14:00:00Z"), AB_HEALTHY, "value 3");
     /* past the grace, December's single row is judged */
-    EXPECT(ctx, &c, T("2026-12-05T08:00:00Z"), STORE_FAILING, "value 1");
+    EXPECT(ctx, &c, T("2026-12-05T08:00:00Z"), AB_FAILING, "value 1");
     chk_ctx_free(ctx);
 }
 
@@ -424,24 +424,24 @@ TEST(sql_thresholds_both_directions)
     c.crit = 20;
     c.direction = CFG_ABOVE;
     c.query = "SELECT 5";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 5 (warn above 10, crit above 20)");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 5 (warn above 10, crit above 20)");
     c.query = "SELECT 15.5";
-    EXPECT(ctx, &c, T(NOW), STORE_DEGRADED, "value 15.5");
+    EXPECT(ctx, &c, T(NOW), AB_DEGRADED, "value 15.5");
     c.query = "SELECT 25";
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "value 25");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "value 25");
     c.query = "SELECT 20"; /* equal is not past */
-    EXPECT(ctx, &c, T(NOW), STORE_DEGRADED, NULL);
+    EXPECT(ctx, &c, T(NOW), AB_DEGRADED, NULL);
     c.direction = CFG_BELOW;
     c.warn = 20;
     c.crit = 10;
     c.query = "SELECT 25";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "below");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "below");
     c.query = "SELECT 15";
-    EXPECT(ctx, &c, T(NOW), STORE_DEGRADED, NULL);
+    EXPECT(ctx, &c, T(NOW), AB_DEGRADED, NULL);
     c.query = "SELECT -3";
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "value -3");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "value -3");
     c.query = "SELECT '42'"; /* numeric text is a number */
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 42");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 42");
     chk_ctx_free(ctx);
 }
 
@@ -453,23 +453,23 @@ TEST(sql_bad_results_are_offline)
     c.has_crit = 1;
     c.crit = 1;
     c.query = "SELECT 'abc'";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "text 'abc' where a number was expected");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "text 'abc' where a number was expected");
     c.query = "SELECT NULL";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "returned NULL");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "returned NULL");
     c.query = "SELECT 1 WHERE 0";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "no rows");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "no rows");
     c.query = "SELECT 1, 2";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "2 columns");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "2 columns");
     c.query = "SELECT id FROM events";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "more than one row");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "more than one row");
     c.query = "SELEC 1";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "syntax error");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "syntax error");
     c.query = "SELECT :nope";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "unknown parameter :nope");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "unknown parameter :nope");
     c.query = "SELECT ?";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "positional");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "positional");
     c.query = "SELECT count(*) FROM events WHERE ts >= :period_start";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, ":period_start but the check has no period or window");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, ":period_start but the check has no period or window");
     c.query = NULL;
     ab_errmsg em = {{0}};
     struct chk_outcome *o = NULL;
@@ -486,12 +486,12 @@ TEST(sql_parameters_are_bound)
     c.ts_format = CFG_TS_UNIX;
     c.period = CFG_PERIOD_MONTH;
     c.query = "SELECT :now - :period_start";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 1857600");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 1857600");
     c.query = "SELECT :period_end - :since";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 2592000");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 2592000");
     c.ts_format = CFG_TS_AUTO;
     c.query = "SELECT length(:now) + (:now = '2026-11-22T12:00:00Z') * 100";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 120");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 120");
     chk_ctx_free(ctx);
 }
 
@@ -516,7 +516,7 @@ TEST(query_past_its_timeout_is_offline)
     struct chk_outcome *o = run(ctx, &c, T(NOW));
     double dt = mono_s() - t0;
     CHECK(o);
-    CHECK_INT(o->status, STORE_OFFLINE);
+    CHECK_INT(o->status, AB_OFFLINE);
     CHECK_CONTAINS(o->results[0].message, "query timed out after 1s");
     CHECK(dt >= 0.9 && dt < 3);
     CHECK(o->execution_ms >= 900);
@@ -524,7 +524,7 @@ TEST(query_past_its_timeout_is_offline)
     /* The connection was dropped and reopens for the next check. */
     CHECK_INT(chk_ctx_open_count(ctx), 0);
     c.query = "SELECT 1";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 1");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 1");
     CHECK_INT(chk_ctx_open_count(ctx), 1);
     chk_ctx_free(ctx);
 }
@@ -542,11 +542,11 @@ TEST(locked_database_waits_then_offline)
     s.timeout = 1;
     c.query = "SELECT count(*) FROM t";
     double t0 = mono_s();
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "database is locked");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "database is locked");
     CHECK(mono_s() - t0 >= 0.9);
     sqlite3_exec(w, "COMMIT", 0, 0, 0);
     sqlite3_close(w);
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 2");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 2");
     chk_ctx_free(ctx);
 }
 
@@ -564,10 +564,10 @@ TEST(wal_database_is_read_during_a_write)
     chk_ctx *ctx = chk_ctx_new();
     c.query = "SELECT count(*) FROM t";
     double t0 = mono_s();
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 1");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 1");
     CHECK(mono_s() - t0 < 0.5);
     CHECK(sqlite3_exec(w, "COMMIT", 0, 0, 0) == SQLITE_OK);
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 2");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 2");
     sqlite3_close(w);
     chk_ctx_free(ctx);
 }
@@ -581,19 +581,19 @@ TEST(connections_are_reused_per_source)
     chk_ctx *ctx = chk_ctx_new();
     a.query = b.query = "SELECT count(*) FROM t";
     for (int i = 0; i < 3; i++) {
-        EXPECT(ctx, &a, T(NOW), STORE_HEALTHY, NULL);
-        EXPECT(ctx, &b, T(NOW), STORE_HEALTHY, NULL);
+        EXPECT(ctx, &a, T(NOW), AB_HEALTHY, NULL);
+        EXPECT(ctx, &b, T(NOW), AB_HEALTHY, NULL);
     }
     CHECK_INT(chk_ctx_open_count(ctx), 2);
     /* The same name pointing elsewhere (a reload) is another connection. */
     struct cfg_source s1b = src_sqlite("one", events_db());
     a.source = &s1b;
     a.query = "SELECT count(*) FROM events";
-    EXPECT(ctx, &a, T(NOW), STORE_HEALTHY, "value 2");
+    EXPECT(ctx, &a, T(NOW), AB_HEALTHY, "value 2");
     CHECK_INT(chk_ctx_open_count(ctx), 3);
     chk_ctx_close_all(ctx);
     CHECK_INT(chk_ctx_open_count(ctx), 0);
-    EXPECT(ctx, &b, T(NOW), STORE_HEALTHY, "value 1");
+    EXPECT(ctx, &b, T(NOW), AB_HEALTHY, "value 1");
     chk_ctx_free(ctx);
     chk_ctx_free(NULL);
     chk_outcome_free(NULL);
@@ -670,14 +670,14 @@ TEST(bad_zone_at_run_is_offline)
     c.column = "ts";
     c.period = CFG_PERIOD_DAY;
     c.timezone = "Atlantis/Capital";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "unknown time zone 'Atlantis/Capital'");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "unknown time zone 'Atlantis/Capital'");
     chk_ctx_free(ctx);
 }
 
 /* Fail the Nth allocation for every N until a run gets through: each run
  * either succeeds or reports AB_ENOMEM, and frees what it took (ASan and
  * valgrind see the leaks).  Returns 0 after a failed CHECK. */
-static int oom_sweep(const struct cfg_check *c, enum store_status healthy)
+static int oom_sweep(const struct cfg_check *c, enum ab_status healthy)
 {
     for (long n = 0; n < 400; n++) {
         chk_ctx *ctx = chk_ctx_new();
@@ -689,7 +689,7 @@ static int oom_sweep(const struct cfg_check *c, enum store_status healthy)
         long used = ab_mem_fail_reset();
         chk_ctx_free(ctx);
         if (e == AB_OK) {
-            int good = o && (o->status == healthy || o->status == STORE_OFFLINE);
+            int good = o && (o->status == healthy || o->status == AB_OFFLINE);
             chk_outcome_free(o);
             if (!good) {
                 t_fail(__FILE__, __LINE__, "%s: wrong status after %ld allocations", c->name, n);
@@ -715,20 +715,20 @@ TEST(out_of_memory_never_crashes)
     c.table = "events";
     c.column = "ts";
     c.period = CFG_PERIOD_MONTH;
-    CHECK(oom_sweep(&c, STORE_HEALTHY));
+    CHECK(oom_sweep(&c, AB_HEALTHY));
     c = mkcheck("oom-fresh", CFG_FRESHNESS, &s);
     c.table = "events";
     c.column = "ts";
     c.max_age = 30 * 86400;
-    CHECK(oom_sweep(&c, STORE_HEALTHY));
+    CHECK(oom_sweep(&c, AB_HEALTHY));
     c = mkcheck("oom-sql", CFG_SQL, &s);
     c.query = "SELECT count(*) FROM events WHERE ts < :now";
-    CHECK(oom_sweep(&c, STORE_HEALTHY));
+    CHECK(oom_sweep(&c, AB_HEALTHY));
     c = mkcheck("oom-cmd", CFG_COMMAND, NULL);
     c.shell = "echo 'OK | a=1;2;3 b=4'";
     c.type = "Action";
     c.remedy = "true";
-    CHECK(oom_sweep(&c, STORE_HEALTHY));
+    CHECK(oom_sweep(&c, AB_HEALTHY));
     c.shell = "echo 'CRIT | a=1;2;3 b=4'; exit 2";
-    CHECK(oom_sweep(&c, STORE_FAILING));
+    CHECK(oom_sweep(&c, AB_FAILING));
 }

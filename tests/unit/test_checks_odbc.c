@@ -114,13 +114,13 @@ TEST(sqlite_odbc_freshness_and_count)
     c.table = "ev";
     c.column = "ts";
     c.max_age = 2 * 86400;
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "newest row is 3 days 4 hours old (limit 2 days)");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "newest row is 3 days 4 hours old (limit 2 days)");
     c.column = "ux";
     c.max_age = 4 * 86400;
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "3 days 4 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "3 days 4 hours old");
     c.table = "empty";
     c.column = "ts";
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "is empty");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "is empty");
     struct cfg_check n = mkcheck("count", CFG_COUNT, &s);
     n.table = "ev";
     n.column = "ts";
@@ -128,9 +128,9 @@ TEST(sqlite_odbc_freshness_and_count)
     n.timezone = "America/Los_Angeles";
     n.has_min = 1;
     n.min = 2;
-    EXPECT(ctx, &n, T("2026-12-01T07:59:59Z"), STORE_HEALTHY, "2 rows this month");
+    EXPECT(ctx, &n, T("2026-12-01T07:59:59Z"), AB_HEALTHY, "2 rows this month");
     n.column = "ux";
-    EXPECT(ctx, &n, T("2026-11-01T06:59:59Z"), STORE_FAILING, "1 row this month");
+    EXPECT(ctx, &n, T("2026-11-01T06:59:59Z"), AB_FAILING, "1 row this month");
     CHECK_INT(chk_ctx_open_count(ctx), 1);
     chk_ctx_free(ctx);
 }
@@ -145,17 +145,17 @@ TEST(sqlite_odbc_sql_and_errors)
     c.warn = 1;
     c.crit = 5;
     c.query = "SELECT count(*) FROM ev WHERE kind = 'a'";
-    EXPECT(ctx, &c, T(NOW), STORE_DEGRADED, "value 2");
+    EXPECT(ctx, &c, T(NOW), AB_DEGRADED, "value 2");
     c.query = "SELECT 'abc'";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "text 'abc' where a number was expected");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "text 'abc' where a number was expected");
     c.query = "SELECT count(*) FROM nosuch";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "no such table");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "no such table");
     c.ts_format = CFG_TS_UNIX;
     c.query = "SELECT :now - 1795348000";
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "value 800");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "value 800");
     c.query = "SELECT count(*) FROM ev WHERE ux >= :since";
     c.max_age = 30 * 86400;
-    EXPECT(ctx, &c, T(NOW), STORE_DEGRADED, "value 3");
+    EXPECT(ctx, &c, T(NOW), AB_DEGRADED, "value 3");
     chk_ctx_free(ctx);
 }
 
@@ -169,11 +169,11 @@ TEST(sqlite_odbc_query_timeout)
     c.query = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "
               "SELECT max(x) FROM n";
     double t0 = mono_s();
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "timed out after 1s");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "timed out after 1s");
     double dt = mono_s() - t0;
     CHECK(dt >= 0.9 && dt < 4);
     c.query = "SELECT 1";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 1");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 1");
     chk_ctx_free(ctx);
 }
 
@@ -183,9 +183,9 @@ TEST(odbc_unknown_driver_is_offline)
     struct cfg_check c = mkcheck("nodrv", CFG_SQL, &s);
     chk_ctx *ctx = chk_ctx_new();
     c.query = "SELECT 1";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "source 'nodrv': [01000]");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "source 'nodrv': [01000]");
     s.connection = "DSN=no_such_dsn_anywhere";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "[IM002]");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "[IM002]");
     CHECK_INT(chk_ctx_open_count(ctx), 0);
     ab_errmsg em = {{0}};
     CHECK_INT(chk_validate(&c, ctx, &em), AB_ESOURCE);
@@ -254,27 +254,27 @@ TEST(pg_freshness_all_column_types)
     c.table = q("%s.ev");
     c.max_age = 30 * 86400;
     c.query = q("SELECT max(ts) FROM %s.ev WHERE kind = 'b'");
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "newest row is 3 days 4 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "newest row is 3 days 4 hours old");
     c.query = q("SELECT max(ux) FROM %s.ev WHERE kind = 'b'");
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "newest row is 3 days 4 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "newest row is 3 days 4 hours old");
     c.query = q("SELECT max(iso) FROM %s.ev WHERE kind = 'b'");
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "newest row is 3 days 4 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "newest row is 3 days 4 hours old");
     /* timestamp without time zone holds Los Angeles wall clock here. */
     c.naive_zone = "America/Los_Angeles";
     c.query = q("SELECT max(tsn) FROM %s.ev WHERE kind = 'b'");
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "newest row is 3 days 4 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "newest row is 3 days 4 hours old");
     c.query = q("SELECT max(d) FROM %s.ev WHERE kind = 'b'");
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "newest row is 3 days 4 hours old");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "newest row is 3 days 4 hours old");
     c.naive_zone = NULL;
     c.query = NULL;
     c.column = "ts";
     c.max_age = 2 * 86400;
-    EXPECT(ctx, &c, T("2026-12-02T08:00:00Z"), STORE_HEALTHY, "newest row is 1 day old");
+    EXPECT(ctx, &c, T("2026-12-02T08:00:00Z"), AB_HEALTHY, "newest row is 1 day old");
     c.warn_age = 12 * 3600;
-    EXPECT(ctx, &c, T("2026-12-02T08:00:00Z"), STORE_DEGRADED, "(warning after 12 hours, limit 2 days)");
-    EXPECT(ctx, &c, T("2026-12-04T08:00:00Z"), STORE_FAILING, "newest row is 3 days old");
+    EXPECT(ctx, &c, T("2026-12-02T08:00:00Z"), AB_DEGRADED, "(warning after 12 hours, limit 2 days)");
+    EXPECT(ctx, &c, T("2026-12-04T08:00:00Z"), AB_FAILING, "newest row is 3 days old");
     c.table = q("%s.empty");
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "is empty");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "is empty");
     CHECK_INT(chk_ctx_open_count(ctx), 1);
     chk_ctx_free(ctx);
 }
@@ -294,9 +294,9 @@ TEST(pg_count_month_boundaries_los_angeles)
         c.naive_zone = i == 1 ? "America/Los_Angeles" : NULL;
         c.has_min = 1;
         c.min = 3;
-        EXPECT(ctx, &c, T("2026-12-01T07:59:59Z"), STORE_HEALTHY, "3 rows this month");
-        EXPECT(ctx, &c, T("2026-12-01T08:00:00Z"), STORE_FAILING, "1 row this month");
-        EXPECT(ctx, &c, T("2026-11-01T06:59:59Z"), STORE_FAILING, "1 row this month");
+        EXPECT(ctx, &c, T("2026-12-01T07:59:59Z"), AB_HEALTHY, "3 rows this month");
+        EXPECT(ctx, &c, T("2026-12-01T08:00:00Z"), AB_FAILING, "1 row this month");
+        EXPECT(ctx, &c, T("2026-11-01T06:59:59Z"), AB_FAILING, "1 row this month");
     }
     /* The user's query with the bounds bound as TIMESTAMP (UTC wall clock). */
     struct cfg_check c = mkcheck("monthly", CFG_COUNT, &s);
@@ -304,10 +304,10 @@ TEST(pg_count_month_boundaries_los_angeles)
                 "AND kind::text <> ':now'");
     c.period = CFG_PERIOD_MONTH;
     c.timezone = "America/Los_Angeles";
-    EXPECT(ctx, &c, T("2026-12-01T07:59:59Z"), STORE_HEALTHY, "3 rows this month");
+    EXPECT(ctx, &c, T("2026-12-01T07:59:59Z"), AB_HEALTHY, "3 rows this month");
     c.ts_format = CFG_TS_UNIX;
     c.query = q("SELECT count(*) FROM %s.ev WHERE ux >= :period_start AND ux < :period_end");
-    EXPECT(ctx, &c, T("2026-12-01T07:59:59Z"), STORE_HEALTHY, "3 rows this month");
+    EXPECT(ctx, &c, T("2026-12-01T07:59:59Z"), AB_HEALTHY, "3 rows this month");
     chk_ctx_free(ctx);
 }
 
@@ -321,27 +321,27 @@ TEST(pg_sql_values_and_bad_results)
     c.warn = 10;
     c.crit = 20;
     c.query = "SELECT 15.5::numeric";
-    EXPECT(ctx, &c, T(NOW), STORE_DEGRADED, "value 15.5");
+    EXPECT(ctx, &c, T(NOW), AB_DEGRADED, "value 15.5");
     c.query = "SELECT 25::bigint";
-    EXPECT(ctx, &c, T(NOW), STORE_FAILING, "value 25");
+    EXPECT(ctx, &c, T(NOW), AB_FAILING, "value 25");
     c.query = "SELECT 2.5::float8";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 2.5");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 2.5");
     c.query = "SELECT 'abc'::text";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "text 'abc' where a number was expected");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "text 'abc' where a number was expected");
     c.query = "SELECT NULL::int";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "NULL where a number");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "NULL where a number");
     c.query = "SELECT 1 WHERE false";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "no rows");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "no rows");
     c.query = "SELECT 1, 2";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "2 columns");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "2 columns");
     c.query = "SELECT generate_series(1, 3)";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "more than one row");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "more than one row");
     c.query = q("SELECT count(*) FROM %s.nosuch");
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "does not exist");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "does not exist");
     c.query = "SELEC 1";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "syntax error");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "syntax error");
     c.query = "SELECT extract(epoch FROM :now::timestamp)::bigint - 1795348800";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 0");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 0");
     chk_ctx_free(ctx);
 }
 
@@ -354,11 +354,11 @@ TEST(pg_query_timeout)
     s.timeout = 1;
     c.query = "SELECT 1 FROM pg_sleep(30)";
     double t0 = mono_s();
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "timed out after 1s");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "timed out after 1s");
     double dt = mono_s() - t0;
     CHECK(dt >= 0.9 && dt < 4);
     c.query = "SELECT 7";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 7");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 7");
     chk_ctx_free(ctx);
 }
 
@@ -388,12 +388,12 @@ TEST(pg_credentials_from_source_and_secret)
     struct cfg_check c = mkcheck("auth", CFG_SQL, &s);
     chk_ctx *ctx = chk_ctx_new();
     c.query = "SELECT 1";
-    EXPECT(ctx, &c, T(NOW), STORE_HEALTHY, "value 1");
+    EXPECT(ctx, &c, T(NOW), AB_HEALTHY, "value 1");
     chk_ctx_close_all(ctx);
     setenv("ACKBEAT_TEST_PG_PW", "wrong;pass}word", 1);
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "password authentication failed");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "password authentication failed");
     s.password.env = "ACKBEAT_TEST_NOT_SET";
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "ACKBEAT_TEST_NOT_SET is not set");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "ACKBEAT_TEST_NOT_SET is not set");
     unsetenv("ACKBEAT_TEST_PG_PW");
     chk_ctx_free(ctx);
 }
@@ -407,7 +407,7 @@ TEST(pg_unreachable_server)
     chk_ctx *ctx = chk_ctx_new();
     c.query = "SELECT 1";
     double t0 = mono_s();
-    EXPECT(ctx, &c, T(NOW), STORE_OFFLINE, "source 'down'");
+    EXPECT(ctx, &c, T(NOW), AB_OFFLINE, "source 'down'");
     CHECK(mono_s() - t0 < 6);
     CHECK_INT(chk_ctx_open_count(ctx), 0);
     chk_ctx_free(ctx);
@@ -421,7 +421,7 @@ TEST(pg_reconnects_after_the_server_drops_us)
     chk_ctx *ctx = chk_ctx_new();
     c.query = "SELECT pg_backend_pid()";
     struct chk_outcome *o = run(ctx, &c, T(NOW));
-    CHECK(o && o->status == STORE_HEALTHY);
+    CHECK(o && o->status == AB_HEALTHY);
     long pid = (long)o->results[0].value;
     chk_outcome_free(o);
     char sql[128];
@@ -431,7 +431,7 @@ TEST(pg_reconnects_after_the_server_drops_us)
     /* The cached connection is dead: it is reopened and the query retried. */
     o = run(ctx, &c, T(NOW));
     CHECK(o);
-    CHECK_INT(o->status, STORE_HEALTHY);
+    CHECK_INT(o->status, AB_HEALTHY);
     CHECK((long)o->results[0].value != pid);
     chk_outcome_free(o);
     CHECK_INT(chk_ctx_open_count(ctx), 1);

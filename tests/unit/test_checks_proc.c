@@ -42,19 +42,19 @@ TEST(command_exit_codes_map_to_statuses)
 {
     chk_ctx *ctx = chk_ctx_new();
     struct cfg_check c = shell_check("echo 'OK - all good | a=1;5;10'; exit 0");
-    EXPECT(ctx, &c, NOW, STORE_HEALTHY, "OK - all good");
+    EXPECT(ctx, &c, NOW, AB_HEALTHY, "OK - all good");
     c.shell = "echo 'WARNING - slow'; exit 1";
-    EXPECT(ctx, &c, NOW, STORE_DEGRADED, "WARNING - slow");
+    EXPECT(ctx, &c, NOW, AB_DEGRADED, "WARNING - slow");
     c.shell = "echo 'CRITICAL - down'; exit 2";
-    EXPECT(ctx, &c, NOW, STORE_FAILING, "CRITICAL - down");
+    EXPECT(ctx, &c, NOW, AB_FAILING, "CRITICAL - down");
     c.shell = "echo 'UNKNOWN - no idea'; exit 3";
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "UNKNOWN - no idea");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "UNKNOWN - no idea");
     c.shell = "echo 'weird'; exit 7";
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "exit 7: weird");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "exit 7: weird");
     c.shell = "exit 2";
-    EXPECT(ctx, &c, NOW, STORE_FAILING, "(no output");
+    EXPECT(ctx, &c, NOW, AB_FAILING, "(no output");
     c.shell = "echo dying; kill -SEGV $$";
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "killed by signal 11 (SIGSEGV): dying");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "killed by signal 11 (SIGSEGV): dying");
     chk_ctx_free(ctx);
 }
 
@@ -66,10 +66,10 @@ TEST(command_without_shell_is_not_interpreted)
     c.argv = argv;
     c.argc = 2;
     /* The '|' is perfdata, not a pipe: echo ran via PATH with one argument. */
-    EXPECT(ctx, &c, NOW, STORE_HEALTHY, "hello; exit 2");
+    EXPECT(ctx, &c, NOW, AB_HEALTHY, "hello; exit 2");
     const char *missing[] = {"/nonexistent/check_thing", "-w", "1", NULL};
     c.argv = missing;
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE,
+    EXPECT(ctx, &c, NOW, AB_OFFLINE,
            "cannot run /nonexistent/check_thing: No such file or directory");
     const char *noexec[] = {tpath("not-executable"), NULL};
     FILE *f = fopen(noexec[0], "w");
@@ -78,7 +78,7 @@ TEST(command_without_shell_is_not_interpreted)
     fclose(f);
     chmod(noexec[0], 0644);
     c.argv = noexec;
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "Permission denied");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "Permission denied");
     chk_ctx_free(ctx);
 }
 
@@ -90,7 +90,7 @@ TEST(command_perfdata_items)
         "/home 10%% | /data=99%%;80;90;0;100\\n/home=10%%;80;90 /home=11;;\\n'; exit 2");
     struct chk_outcome *o = run(ctx, &c, NOW);
     CHECK(o);
-    CHECK_INT(o->status, STORE_FAILING);
+    CHECK_INT(o->status, AB_FAILING);
     CHECK_INT(o->nresults, 5);
     CHECK_STR(o->results[0].item, "");
     CHECK_STR(o->results[0].message, "DISK CRITICAL - /data full");
@@ -98,22 +98,22 @@ TEST(command_perfdata_items)
               "/=40%;80;90;0;100  /data=99%;80;90;0;100 /home=10%;80;90 /home=11;;");
     CHECK(o->results[0].has_value && o->results[0].value == 40);
     /* The exit code rules, but items within their thresholds are not blamed. */
-    const struct store_result *r = item(o, "/");
-    CHECK(r && r->status == STORE_HEALTHY && r->value == 40);
+    const struct ab_result *r = item(o, "/");
+    CHECK(r && r->status == AB_HEALTHY && r->value == 40);
     r = item(o, "/data");
-    CHECK(r && r->status == STORE_FAILING && r->value == 99);
+    CHECK(r && r->status == AB_FAILING && r->value == 99);
     CHECK_STR(r->message, "/data=99%;80;90;0;100");
     r = item(o, "/home");
-    CHECK(r && r->status == STORE_HEALTHY);
+    CHECK(r && r->status == AB_HEALTHY);
     /* A repeated label gets a unique item name. */
     r = item(o, "/home#2");
-    CHECK(r && r->status == STORE_FAILING && r->value == 11);
+    CHECK(r && r->status == AB_FAILING && r->value == 11);
     chk_outcome_free(o);
     /* UNKNOWN: every item Offline. */
     c.shell = "echo 'UNKNOWN | a=1;5;10'; exit 3";
     o = run(ctx, &c, NOW);
     CHECK(o);
-    CHECK(item(o, "a") && item(o, "a")->status == STORE_OFFLINE);
+    CHECK(item(o, "a") && item(o, "a")->status == AB_OFFLINE);
     chk_outcome_free(o);
     chk_ctx_free(ctx);
 }
@@ -123,7 +123,7 @@ TEST(command_output_is_capped_not_blocking)
     chk_ctx *ctx = chk_ctx_new();
     struct cfg_check c = shell_check("yes | head -c 5000000; echo; exit 1");
     double t0 = mono_s();
-    EXPECT(ctx, &c, NOW, STORE_DEGRADED, "y");
+    EXPECT(ctx, &c, NOW, AB_DEGRADED, "y");
     CHECK(mono_s() - t0 < 5);
     chk_ctx_free(ctx);
 }
@@ -165,7 +165,7 @@ TEST(command_timeout_kills_the_process_group)
     struct cfg_check c = shell_check(line);
     c.timeout = 1;
     double t0 = mono_s();
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "timed out after 1s");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "timed out after 1s");
     double dt = mono_s() - t0;
     CHECK(dt >= 0.9 && dt < 2.5);
     pid_t bg = read_pid(pf);
@@ -184,7 +184,7 @@ TEST(command_leaving_a_chatty_child_behind)
     struct cfg_check c = shell_check("echo 'OK - done'; (while :; do echo spam; done) & exit 0");
     c.timeout = 5;
     double t0 = mono_s();
-    EXPECT(ctx, &c, NOW, STORE_HEALTHY, "OK - done");
+    EXPECT(ctx, &c, NOW, AB_HEALTHY, "OK - done");
     CHECK(mono_s() - t0 < 2);
     chk_ctx_free(ctx);
 }
@@ -195,7 +195,7 @@ TEST(command_ignoring_sigterm_gets_sigkill)
     struct cfg_check c = shell_check("trap '' TERM; sleep 60");
     c.timeout = 1;
     double t0 = mono_s();
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "timed out after 1s");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "timed out after 1s");
     double dt = mono_s() - t0;
     CHECK(dt >= 2.9 && dt < 5); /* 1 s timeout + 2 s grace */
     chk_ctx_free(ctx);
@@ -216,14 +216,14 @@ TEST(monitoring_plugins_check_disk)
     c.argv = ok;
     struct chk_outcome *o = run(ctx, &c, NOW);
     CHECK(o);
-    CHECK_INT(o->status, STORE_HEALTHY);
+    CHECK_INT(o->status, AB_HEALTHY);
     CHECK_CONTAINS(o->results[0].message, "DISK OK");
     CHECK(item(o, "/") && item(o, "/")->has_value && item(o, "/")->value > 0);
     chk_outcome_free(o);
     c.argv = warn;
-    EXPECT(ctx, &c, NOW, STORE_DEGRADED, "DISK WARNING");
+    EXPECT(ctx, &c, NOW, AB_DEGRADED, "DISK WARNING");
     c.argv = crit;
-    EXPECT(ctx, &c, NOW, STORE_FAILING, "DISK CRITICAL");
+    EXPECT(ctx, &c, NOW, AB_FAILING, "DISK CRITICAL");
     chk_ctx_free(ctx);
 }
 
@@ -240,7 +240,7 @@ TEST(monitoring_plugins_check_file_age)
     struct cfg_check c = mkcheck("age", CFG_COMMAND, NULL);
     c.argv = argv;
     c.timeout = 20;
-    EXPECT(ctx, &c, NOW, STORE_HEALTHY, "FILE_AGE OK");
+    EXPECT(ctx, &c, NOW, AB_HEALTHY, "FILE_AGE OK");
     /* The file's age is real time (mtime vs the clock): set it back. */
     struct timespec ts[2];
     clock_gettime(CLOCK_REALTIME, &ts[0]);
@@ -249,16 +249,16 @@ TEST(monitoring_plugins_check_file_age)
     CHECK(utimensat(AT_FDCWD, f, ts, 0) == 0);
     struct chk_outcome *o = run(ctx, &c, NOW);
     CHECK(o);
-    CHECK_INT(o->status, STORE_DEGRADED);
+    CHECK_INT(o->status, AB_DEGRADED);
     CHECK(item(o, "age") && item(o, "age")->value >= 90);
     CHECK(item(o, "size") != NULL);
     chk_outcome_free(o);
     ts[0].tv_sec -= 200;
     ts[1] = ts[0];
     CHECK(utimensat(AT_FDCWD, f, ts, 0) == 0);
-    EXPECT(ctx, &c, NOW, STORE_FAILING, "FILE_AGE CRITICAL");
+    EXPECT(ctx, &c, NOW, AB_FAILING, "FILE_AGE CRITICAL");
     argv[2] = tpath("no-such-file");
-    EXPECT(ctx, &c, NOW, STORE_FAILING, "File not found");
+    EXPECT(ctx, &c, NOW, AB_FAILING, "File not found");
     chk_ctx_free(ctx);
 }
 
@@ -275,14 +275,14 @@ TEST(monitoring_plugins_check_procs)
     c.argv = ok;
     struct chk_outcome *o = run(ctx, &c, NOW);
     CHECK(o);
-    CHECK_INT(o->status, STORE_HEALTHY);
+    CHECK_INT(o->status, AB_HEALTHY);
     CHECK_CONTAINS(o->results[0].message, "PROCS OK");
     CHECK(item(o, "procs") && item(o, "procs")->value >= 1);
     chk_outcome_free(o);
     c.argv = warn;
-    EXPECT(ctx, &c, NOW, STORE_DEGRADED, "PROCS WARNING");
+    EXPECT(ctx, &c, NOW, AB_DEGRADED, "PROCS WARNING");
     c.argv = bad; /* usage error: UNKNOWN (3) */
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, NULL);
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, NULL);
     chk_ctx_free(ctx);
 }
 
@@ -334,7 +334,7 @@ TEST(plugin_example_reports_two_items)
     struct chk_outcome *o = run(ctx, &c, NOW);
     CHECK(o);
     CHECK_INT(o->nresults, 2);
-    const struct store_result *d = item(o, "disk"), *l = item(o, "load");
+    const struct ab_result *d = item(o, "disk"), *l = item(o, "load");
     CHECK(d && d->has_value && d->value > 0 && d->value <= 100);
     CHECK_CONTAINS(d->message, "free on /");
     CHECK(l && l->has_value && l->value >= 0);
@@ -343,8 +343,8 @@ TEST(plugin_example_reports_two_items)
     c.plugin_arg = "/no/such/dir";
     o = run(ctx, &c, NOW);
     CHECK(o);
-    CHECK(item(o, "disk") && item(o, "disk")->status == STORE_OFFLINE);
-    CHECK_INT(o->status, STORE_OFFLINE);
+    CHECK(item(o, "disk") && item(o, "disk")->status == AB_OFFLINE);
+    CHECK_INT(o->status, AB_OFFLINE);
     chk_outcome_free(o);
     chk_ctx_free(ctx);
 }
@@ -356,12 +356,12 @@ TEST(plugin_three_items)
     struct chk_outcome *o = run(ctx, &c, NOW);
     CHECK(o);
     CHECK_INT(o->nresults, 3);
-    CHECK_INT(o->status, STORE_FAILING);
-    const struct store_result *a = item(o, "alpha"), *b = item(o, "beta"), *g = item(o, "gamma");
-    CHECK(a && a->status == STORE_HEALTHY && a->has_value && a->value == 1.5);
+    CHECK_INT(o->status, AB_FAILING);
+    const struct ab_result *a = item(o, "alpha"), *b = item(o, "beta"), *g = item(o, "gamma");
+    CHECK(a && a->status == AB_HEALTHY && a->has_value && a->value == 1.5);
     CHECK_STR(a->message, "alpha is fine");
-    CHECK(b && b->status == STORE_DEGRADED && b->value == -2);
-    CHECK(g && g->status == STORE_FAILING && !g->has_value);
+    CHECK(b && b->status == AB_DEGRADED && b->value == -2);
+    CHECK(g && g->status == AB_FAILING && !g->has_value);
     CHECK_STR(g->message, "hello"); /* the argument reached the plugin */
     chk_outcome_free(o);
     c.plugin_arg = NULL;
@@ -380,8 +380,8 @@ TEST(plugin_items_past_the_cap_are_reported)
     struct chk_outcome *o = run(ctx, &c, NOW);
     CHECK(o);
     CHECK_INT(o->nresults, 1001);
-    const struct store_result *m = item(o, "~more-items");
-    CHECK(m && m->status == STORE_DEGRADED);
+    const struct ab_result *m = item(o, "~more-items");
+    CHECK(m && m->status == AB_DEGRADED);
     CHECK_CONTAINS(m->message, "reported 1500 items; only the first 1000 are kept");
     chk_outcome_free(o);
     chk_ctx_free(ctx);
@@ -394,36 +394,36 @@ TEST(plugin_failures_are_offline)
     struct chk_outcome *o = run(ctx, &c, NOW);
     CHECK(o);
     CHECK_INT(o->nresults, 3);
-    CHECK_INT(o->status, STORE_OFFLINE);
+    CHECK_INT(o->status, AB_OFFLINE);
     CHECK(item(o, "alpha") && item(o, "beta"));
     CHECK_CONTAINS(item(o, "")->message, "invoke() returned 7");
     chk_outcome_free(o);
     c.plugin_arg = "exit";
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "before invoke() returned");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "before invoke() returned");
     /* exit() in the plugin must not run our atexit handlers (the
      * harness's removes the scratch directory). */
     CHECK(access(t_tmpdir(), F_OK) == 0);
     c.plugin_arg = "bad";
     o = run(ctx, &c, NOW);
     CHECK(o && item(o, "gamma"));
-    CHECK_INT(item(o, "gamma")->status, STORE_OFFLINE);
+    CHECK_INT(item(o, "gamma")->status, AB_OFFLINE);
     CHECK_CONTAINS(item(o, "gamma")->message, "invalid status 42");
     chk_outcome_free(o);
     c = plugin_check(plugin("tests/plugins", "crash"), NULL);
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "check 'plug': plugin ");
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "crash.so crashed: killed by signal 11 (SIGSEGV)");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "check 'plug': plugin ");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "crash.so crashed: killed by signal 11 (SIGSEGV)");
     c = plugin_check(plugin("tests/plugins", "wrong_abi"), NULL);
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "wrong_abi.so: plugin ABI version 99, but ackbeat supports 1");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "wrong_abi.so: plugin ABI version 99, but ackbeat supports 1");
     c = plugin_check(plugin("tests/plugins", "no_symbol"), NULL);
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "no symbol ackbeat_plugin_v1");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "no symbol ackbeat_plugin_v1");
     c = plugin_check(tpath("missing.so"), NULL);
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "missing.so: No such file or directory");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "missing.so: No such file or directory");
     FILE *f = fopen(tpath("text.so"), "w");
     CHECK(f);
     fputs("not an ELF file\n", f);
     fclose(f);
     c = plugin_check(tpath("text.so"), NULL);
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "cannot load");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "cannot load");
     chk_ctx_free(ctx);
 }
 
@@ -433,7 +433,7 @@ TEST(plugin_that_hangs_is_killed)
     struct cfg_check c = plugin_check(plugin("tests/plugins", "hang"), NULL);
     c.timeout = 1;
     double t0 = mono_s();
-    EXPECT(ctx, &c, NOW, STORE_OFFLINE, "hang.so timed out after 1s");
+    EXPECT(ctx, &c, NOW, AB_OFFLINE, "hang.so timed out after 1s");
     double dt = mono_s() - t0;
     CHECK(dt >= 0.9 && dt < 5); /* it ignores SIGTERM: SIGKILL after the grace */
     chk_ctx_free(ctx);
@@ -488,7 +488,7 @@ TEST(action_runs_remedy_when_not_healthy)
     c.remedy = remedy;
     struct chk_outcome *o = run(ctx, &c, NOW);
     CHECK(o);
-    CHECK_INT(o->status, STORE_FAILING);
+    CHECK_INT(o->status, AB_FAILING);
     CHECK(o->remedy_ran);
     CHECK_INT(o->remedy_exit, 0);
     CHECK_STR(o->remedy_note, "remedy ran: exit 0");
@@ -540,7 +540,7 @@ TEST(action_remedy_failures_are_recorded)
     q.remedy = "true";
     o = run(ctx, &q, NOW);
     CHECK(o);
-    CHECK_INT(o->status, STORE_OFFLINE);
+    CHECK_INT(o->status, AB_OFFLINE);
     CHECK_STR(o->remedy_note, "remedy ran: exit 0");
     chk_outcome_free(o);
     chk_ctx_free(ctx);

@@ -133,14 +133,14 @@ static __attribute__((unused)) struct chk_outcome *run(chk_ctx *ctx, const struc
     if (getenv("T_VERBOSE"))
         for (size_t i = 0; i < o->nresults; i++)
             fprintf(stdout, "    [%s] %s %s%s value=%g: %s\n", c->name,
-                    o->results[i].item, store_status_name(o->results[i].status),
+                    o->results[i].item, ab_status_name(o->results[i].status),
                     o->results[i].has_value ? "" : " (no value)", o->results[i].value,
                     o->results[i].message ? o->results[i].message : "");
     return o;
 }
 
 /* The item named item, or NULL. */
-static __attribute__((unused)) const struct store_result *item(const struct chk_outcome *o, const char *name)
+static __attribute__((unused)) const struct ab_result *item(const struct chk_outcome *o, const char *name)
 {
     for (size_t i = 0; o && i < o->nresults; i++)
         if (strcmp(o->results[i].item, name) == 0)
@@ -151,19 +151,19 @@ static __attribute__((unused)) const struct store_result *item(const struct chk_
 /* Does the outcome have status st and a first message containing want
  * (NULL: any)?  Prints what it got when not. */
 static __attribute__((unused)) int outcome_is(const struct chk_outcome *o,
-                                              enum store_status st, const char *want,
+                                              enum ab_status st, const char *want,
                                               const char *file, int line)
 {
     const char *msg = o->results[0].message ? o->results[0].message : "";
     if (o->status == st && (!want || strstr(msg, want)))
         return 1;
     t_fail(file, line, "status %s, message \"%s\"; expected %s, \"%s\"",
-           store_status_name(o->status), msg, store_status_name(st), want ? want : "*");
+           ab_status_name(o->status), msg, ab_status_name(st), want ? want : "*");
     return 0;
 }
 
 /* Run and check the status and the main message:
- *     EXPECT(ctx, &c, now, STORE_HEALTHY, "3d 4h old"); */
+ *     EXPECT(ctx, &c, now, AB_HEALTHY, "3d 4h old"); */
 #define EXPECT(ctx, c, now, st, want)                                          \
     do {                                                                       \
         struct chk_outcome *o_ = run((ctx), (c), (now));                       \

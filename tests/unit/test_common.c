@@ -162,7 +162,5 @@ TEST(statuses_have_fixed_words_and_order)
     CHECK_INT(ab_status_parse("ok"), -1);
     CHECK_INT(ab_status_parse(""), -1);
     CHECK_INT(ab_status_parse(NULL), -1);
-    /* The old names still reach the same things. */
-    CHECK_INT(STORE_OFFLINE, AB_OFFLINE);
-    CHECK_STR(store_status_name(STORE_DEGRADED), "Degraded");
+    CHECK_STR(ab_status_name(AB_DEGRADED), "Degraded");
 }

@@ -389,7 +389,7 @@ TEST(heartbeat_verdict_held_while_inbox_unreadable)
     size_t n;
     CHECK_OK(store_alert_list(w.st, 0, 10, &v, &n, NULL));
     CHECK_INT(n, 1);
-    CHECK_INT(v[0]->status, STORE_OFFLINE);
+    CHECK_INT(v[0]->status, AB_OFFLINE);
     CHECK_CONTAINS(v[0]->message, "cannot read the inbox");
     store_alert_free(v[0]);
     ab_free(v);
@@ -501,7 +501,7 @@ TEST(freshness_fails_repeats_escalates_dismissed_worse_recovers)
     struct store_alert *a;
     CHECK_OK(store_alert_get(w.st, id, &a, &em));
     CHECK_INT(a->dismissed_at, AB_TIME_NONE);
-    CHECK_INT(a->status, STORE_FAILING);
+    CHECK_INT(a->status, AB_FAILING);
     CHECK_INT(a->notify_count, 2);
     store_alert_free(a);
     /* Fresh data: resolved, and a resolved notice in the same thread. */
@@ -722,12 +722,12 @@ TEST(ping_check_goes_offline_when_silent)
     struct store_alert *a;
     CHECK_OK(store_alert_find_open(w.st, "backup", "", &a, NULL));
     CHECK_INT(a->priority, 1); /* seed 001: failed to report in */
-    CHECK_INT(a->status, STORE_OFFLINE);
+    CHECK_INT(a->status, AB_OFFLINE);
     store_alert_free(a);
     CHECK_OK(eng_ping(w.e, "backup", STORE_PING_EXIT, 3, "http", NULL,
                       T("2026-12-02T04:00:00Z"), &em));
     CHECK_OK(store_alert_find_open(w.st, "backup", "", &a, NULL));
-    CHECK_INT(a->status, STORE_FAILING);
+    CHECK_INT(a->status, AB_FAILING);
     CHECK_CONTAINS(a->message, "exit code 3");
     store_alert_free(a);
     CHECK_OK(eng_ping(w.e, "backup", STORE_PING_SUCCESS, 0, "http", NULL,

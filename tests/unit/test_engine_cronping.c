@@ -90,20 +90,20 @@ TEST(a_cron_ping_is_late_at_its_fire_time_plus_grace)
                     "<checks><ping name=\"backup\" schedule=\"nightly\" grace=\"1h\"/></checks>") == 0);
     /* 02:00 Berlin is 01:00 UTC in winter. */
     CHECK(ping(&w, "backup", "2026-12-02T01:10:00Z") == 0);
-    CHECK_INT(status_of(&w, "backup"), STORE_HEALTHY);
+    CHECK_INT(status_of(&w, "backup"), AB_HEALTHY);
     CHECK(tick(&w, "2026-12-03T01:59:00Z") == 0);
-    CHECK_INT(status_of(&w, "backup"), STORE_HEALTHY);
+    CHECK_INT(status_of(&w, "backup"), AB_HEALTHY);
     CHECK(tick(&w, "2026-12-03T02:01:00Z") == 0);
-    CHECK_INT(status_of(&w, "backup"), STORE_OFFLINE);
+    CHECK_INT(status_of(&w, "backup"), AB_OFFLINE);
     struct store_alert *a = NULL;
     CHECK_OK(store_alert_find_open(w.st, "backup", "", &a, NULL));
     CHECK_CONTAINS(a->message, "expected at Thursday 3 December 2026, 02:00 CET by its schedule");
     store_alert_free(a);
     /* The late run reports: Healthy, until the next night's 02:00 + 1h. */
     CHECK(ping(&w, "backup", "2026-12-03T02:30:00Z") == 0);
-    CHECK_INT(status_of(&w, "backup"), STORE_HEALTHY);
+    CHECK_INT(status_of(&w, "backup"), AB_HEALTHY);
     CHECK(tick(&w, "2026-12-04T01:30:00Z") == 0);
-    CHECK_INT(status_of(&w, "backup"), STORE_HEALTHY);
+    CHECK_INT(status_of(&w, "backup"), AB_HEALTHY);
     world_free(&w);
 }
 
@@ -116,9 +116,9 @@ TEST(a_cron_ping_follows_its_zone_across_dst)
      * not exist, and on the 30th 02:00 CEST is 00:00 UTC. */
     CHECK(ping(&w, "backup", "2026-03-29T03:00:00Z") == 0);
     CHECK(tick(&w, "2026-03-30T00:29:00Z") == 0);
-    CHECK_INT(status_of(&w, "backup"), STORE_HEALTHY);
+    CHECK_INT(status_of(&w, "backup"), AB_HEALTHY);
     CHECK(tick(&w, "2026-03-30T00:31:00Z") == 0);
-    CHECK_INT(status_of(&w, "backup"), STORE_OFFLINE);
+    CHECK_INT(status_of(&w, "backup"), AB_OFFLINE);
     world_free(&w);
 }
 

@@ -268,19 +268,19 @@ TEST(a_report_to_a_ping_check_keeps_its_message_and_refuses_an_item)
     struct eng_tick_stats s;
     CHECK_OK(tick(&w, "2026-12-01T00:00:00Z", &s));
     ab_errmsg em = {{0}};
-    CHECK(eng_report(w.e, "backup", "disk1", STORE_HEALTHY, 0, 0, NULL,
+    CHECK(eng_report(w.e, "backup", "disk1", AB_HEALTHY, 0, 0, NULL,
                      T("2026-12-01T01:00:00Z"), &em) == AB_EINVAL);
     CHECK_CONTAINS(em.text, "--item");
-    CHECK(eng_report(w.e, "backup", "", STORE_HEALTHY, 1, 3.5, NULL,
+    CHECK(eng_report(w.e, "backup", "", AB_HEALTHY, 1, 3.5, NULL,
                      T("2026-12-01T01:00:00Z"), &em) == AB_EINVAL);
-    CHECK_OK(eng_report(w.e, "backup", "", STORE_HEALTHY, 0, 0, "12 GB copied",
+    CHECK_OK(eng_report(w.e, "backup", "", AB_HEALTHY, 0, 0, "12 GB copied",
                         T("2026-12-01T01:00:00Z"), &em));
     struct store_run *r = NULL;
     CHECK_OK(store_run_last(w.st, "backup", &r, &em));
     CHECK(r->nresults == 1);
     CHECK_CONTAINS(r->results[0].message, "12 GB copied");
     store_run_free(r);
-    CHECK_OK(eng_report(w.e, "backup", "", STORE_FAILING, 0, 0, "tape jammed",
+    CHECK_OK(eng_report(w.e, "backup", "", AB_FAILING, 0, 0, "tape jammed",
                         T("2026-12-01T02:00:00Z"), &em));
     struct store_alert *a = NULL;
     CHECK_OK(store_alert_find_open(w.st, "backup", "", &a, NULL));

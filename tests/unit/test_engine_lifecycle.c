@@ -399,7 +399,7 @@ TEST(held_verdict_is_decided_when_the_inbox_is_read)
     CHECK_STR(queued(&w), NOBODY);
     struct store_alert *a = open_alert(&w);
     CHECK(a != NULL);
-    CHECK_INT(a->status, STORE_FAILING);
+    CHECK_INT(a->status, AB_FAILING);
     CHECK_INT(a->dismissed_at, AB_TIME_NONE);
     CHECK_CONTAINS(a->message, "nobody confirmed");
     store_alert_free(a);
@@ -435,7 +435,7 @@ TEST(reply_in_time_read_late_is_on_time)
     CHECK_STR(queued(&w), "alert-resolved>boss alert-resolved>ops");
     struct store_run *run = NULL;
     CHECK_OK(store_run_last(w.st, "monthly", &run, NULL));
-    CHECK_INT(run->results[0].status, STORE_HEALTHY);
+    CHECK_INT(run->results[0].status, AB_HEALTHY);
     CHECK(strstr(run->results[0].message, "(late)") == NULL);
     store_run_free(run);
     struct store_cycle **v = NULL;

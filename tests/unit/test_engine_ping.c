@@ -142,7 +142,7 @@ TEST(silence_counts_from_the_end_of_the_window_it_fell_due_in)
     CHECK_OK(tick(&w, "2026-12-01T00:00:00Z"));
     /* the job reports through `ackbeat report`: a finish ping */
     ab_errmsg em = {{0}};
-    CHECK_OK(eng_report(w.e, "backup", NULL, STORE_HEALTHY, 0, 0, "ok",
+    CHECK_OK(eng_report(w.e, "backup", NULL, AB_HEALTHY, 0, 0, "ok",
                         T("2026-12-01T02:00:00Z"), &em));
     CHECK_INT(runs(&w), 1);
     /* due at 12-02T03:00, inside the window */
@@ -158,7 +158,7 @@ TEST(silence_counts_from_the_end_of_the_window_it_fell_due_in)
     CHECK_INT(runs(&w), 1); /* nothing said meanwhile, not even Healthy again */
     CHECK_OK(tick(&w, "2026-12-03T13:01:00Z"));
     char msg[512];
-    CHECK_INT(alert_status(&w, msg, sizeof msg), STORE_OFFLINE);
+    CHECK_INT(alert_status(&w, msg, sizeof msg), AB_OFFLINE);
     CHECK_CONTAINS(msg, "no report since 2026-12-01T02:00:00Z");
     CHECK_CONTAINS(msg, "counted from 2026-12-02T12:00:00Z");
     /* a report ends it */
@@ -179,7 +179,7 @@ TEST(the_same_silence_without_the_window_is_offline_at_once)
     CHECK_INT(alert_status(&w, NULL, 0), -1);
     CHECK_OK(tick(&w, "2026-12-02T03:01:00Z"));
     char msg[512];
-    CHECK_INT(alert_status(&w, msg, sizeof msg), STORE_OFFLINE);
+    CHECK_INT(alert_status(&w, msg, sizeof msg), AB_OFFLINE);
     CHECK(strstr(msg, "counted from") == NULL);
     world_free(&w);
 }
@@ -195,7 +195,7 @@ TEST(never_reported_and_due_in_a_window_waits_a_period_after_it)
     CHECK_INT(alert_status(&w, NULL, 0), -1);
     CHECK_OK(tick(&w, "2026-12-03T07:01:00Z"));
     char msg[512];
-    CHECK_INT(alert_status(&w, msg, sizeof msg), STORE_OFFLINE);
+    CHECK_INT(alert_status(&w, msg, sizeof msg), AB_OFFLINE);
     CHECK_CONTAINS(msg, "never reported");
     CHECK_CONTAINS(msg, "counted from 2026-12-02T06:00:00Z");
     world_free(&w);
@@ -215,7 +215,7 @@ TEST(started_not_finished_across_a_window_fails_a_grace_after_it)
     CHECK_INT(alert_status(&w, NULL, 0), -1);
     CHECK_OK(tick(&w, "2026-12-02T07:01:00Z"));
     char msg[512];
-    CHECK_INT(alert_status(&w, msg, sizeof msg), STORE_FAILING);
+    CHECK_INT(alert_status(&w, msg, sizeof msg), AB_FAILING);
     CHECK_CONTAINS(msg, "did not finish within 1h");
     CHECK_CONTAINS(msg, "counted from 2026-12-02T06:00:00Z");
     world_free(&w);
@@ -228,7 +228,7 @@ TEST(a_reported_failure_in_a_window_counts_at_once)
                        "DTSTART:20261202T000000Z\r\nDTEND:20261202T060000Z\r\n", ""));
     CHECK_OK(tick(&w, "2026-12-01T00:00:00Z"));
     CHECK_OK(ping(&w, STORE_PING_FAIL, "2026-12-02T01:00:00Z"));
-    CHECK_INT(alert_status(&w, NULL, 0), STORE_FAILING);
+    CHECK_INT(alert_status(&w, NULL, 0), AB_FAILING);
     world_free(&w);
 }
 
@@ -246,7 +246,7 @@ TEST(a_nightly_window_does_not_hide_a_daily_job_for_ever)
     CHECK_OK(tick(&w, "2026-12-02T11:00:00Z"));
     CHECK_INT(alert_status(&w, NULL, 0), -1);
     CHECK_OK(tick(&w, "2026-12-02T11:01:00Z"));
-    CHECK_INT(alert_status(&w, NULL, 0), STORE_OFFLINE);
+    CHECK_INT(alert_status(&w, NULL, 0), AB_OFFLINE);
     world_free(&w);
 }
 
@@ -267,7 +267,7 @@ TEST(a_deadline_in_the_next_window_moves_again)
     CHECK_INT(alert_status(&w, NULL, 0), -1);
     CHECK_OK(tick(&w, "2026-12-04T08:01:00Z"));
     char msg[512];
-    CHECK_INT(alert_status(&w, msg, sizeof msg), STORE_OFFLINE);
+    CHECK_INT(alert_status(&w, msg, sizeof msg), AB_OFFLINE);
     CHECK_CONTAINS(msg, "counted from 2026-12-03T07:00:00Z");
     world_free(&w);
 }
@@ -285,7 +285,7 @@ TEST(silence_counts_from_the_daemons_start)
     CHECK_INT(alert_status(&w, NULL, 0), -1);
     CHECK_OK(tick(&w, "2026-12-06T01:01:00Z"));
     char msg[512];
-    CHECK_INT(alert_status(&w, msg, sizeof msg), STORE_OFFLINE);
+    CHECK_INT(alert_status(&w, msg, sizeof msg), AB_OFFLINE);
     CHECK_CONTAINS(msg, "counted from 2026-12-05T00:00:00Z");
     world_free(&w);
 }

@@ -155,8 +155,8 @@ TEST(a_report_is_recorded_whole_or_not_at_all)
     ab_time now = T("2026-12-01T08:00:00Z");
     /* A ping check takes no items: the second item fails, so the first,
      * a finish ping, must not stay either. */
-    const struct eng_report_item bad[] = {{"", STORE_HEALTHY, 0, 0, NULL},
-                                          {"x", STORE_HEALTHY, 0, 0, NULL}};
+    const struct eng_report_item bad[] = {{"", AB_HEALTHY, 0, 0, NULL},
+                                          {"x", AB_HEALTHY, 0, 0, NULL}};
     CHECK_INT(eng_report_atomic(e, "job", bad, 2, now, &em), AB_EINVAL);
     struct store_ping_summary ps;
     CHECK_OK(eng_view_ping(e, "job", &ps, &em));
@@ -168,8 +168,8 @@ TEST(a_report_is_recorded_whole_or_not_at_all)
     CHECK_OK(eng_view_ping(e, "job", &ps, &em));
     CHECK(ps.last_start == now + 5);
     /* Two items of a command check: both runs recorded. */
-    const struct eng_report_item two[] = {{"a", STORE_HEALTHY, 1, 2.5, NULL},
-                                          {"b", STORE_FAILING, 0, 0, "down"}};
+    const struct eng_report_item two[] = {{"a", AB_HEALTHY, 1, 2.5, NULL},
+                                          {"b", AB_FAILING, 0, 0, "down"}};
     CHECK_OK(eng_report_atomic(e, "good", two, 2, now + 10, &em));
     struct store_run **runs = NULL;
     size_t n = 0;

@@ -553,7 +553,7 @@ TEST(body_too_large_and_not_utf8)
     store *st;
     CHECK_OK(store_open(tw_path(f.dir, "state.db"), &st, NULL));
     int64_t rid;
-    struct store_result res = {.item = "", .status = STORE_DEGRADED,
+    struct ab_result res = {.item = "", .status = AB_DEGRADED,
                                .message = "caf\xe9 \xff"};
     CHECK_OK(store_run_begin(st, "backup", "Information", "schedule", TW_NOW, &rid, NULL));
     CHECK_OK(store_run_complete(st, rid, 5, 0, &res, 1, NULL, NULL));
