@@ -18,16 +18,18 @@
 #include "common/ab_mem.h"
 #include "mailer/mail.h"
 
-/* The daily digest as a cron rule at HH:MM in the site's zone. */
-static enum ab_err make_digest(const cfg *c, sched **out, ab_errmsg *em)
+/*
+ * A cron rule firing at HH:MM ("at", checked by the config) in the site's
+ * zone on the days dom says ("*" every day, "1" the 1st): the daily digest
+ * and the monthly report are both one.
+ */
+enum ab_err eng_sched_at(const cfg *c, const char *at, const char *dom, sched **out,
+                         ab_errmsg *em)
 {
     *out = NULL;
-    const char *at = cfg_global(c)->alerting.digest_at;
-    if (!at)
-        return AB_OK;
-    char cron[32];
-    snprintf(cron, sizeof cron, "%d %d * * *", (at[3] - '0') * 10 + (at[4] - '0'),
-             (at[0] - '0') * 10 + (at[1] - '0'));
+    char cron[48];
+    snprintf(cron, sizeof cron, "%d %d %s * *", (at[3] - '0') * 10 + (at[4] - '0'),
+             (at[0] - '0') * 10 + (at[1] - '0'), dom);
     sched *s = sched_new();
     if (!s)
         return ab_fail(em, AB_ENOMEM, "out of memory");
@@ -39,6 +41,14 @@ static enum ab_err make_digest(const cfg *c, sched **out, ab_errmsg *em)
     }
     *out = s;
     return AB_OK;
+}
+
+/* The daily digest at <alerting digest-at> (none without it). */
+static enum ab_err make_digest(const cfg *c, sched **out, ab_errmsg *em)
+{
+    *out = NULL;
+    const char *at = cfg_global(c)->alerting.digest_at;
+    return at ? eng_sched_at(c, at, "*", out, em) : AB_OK;
 }
 
 static enum ab_err open_templates(eng *e, const cfg *c, tpl_set **out, ab_errmsg *em)

@@ -23,6 +23,10 @@ struct eng {
     int own_st;      /* st is ours (eng_open): eng_free closes it */
 };
 
+/* eng.c: a cron rule at HH:MM in the site's zone on days dom ("*", "1"). */
+enum ab_err eng_sched_at(const cfg *c, const char *at, const char *dom, sched **out,
+                         ab_errmsg *em);
+
 /* eng_due.c: is the check due at now?  *held is set when a maintenance
  * window covers it.  The schedule bookkeeping is written at once, except
  * when the check is due and later is not NULL: then it is returned in

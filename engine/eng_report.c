@@ -23,23 +23,7 @@
 /* "M H 1 * *" (report-at) or, with at NULL, midnight on the 1st. */
 static enum ab_err monthly(const cfg *c, const char *at, sched **out, ab_errmsg *em)
 {
-    char cron[32];
-    if (at)
-        snprintf(cron, sizeof cron, "%d %d 1 * *", (at[3] - '0') * 10 + (at[4] - '0'),
-                 (at[0] - '0') * 10 + (at[1] - '0'));
-    else
-        snprintf(cron, sizeof cron, "0 0 1 * *");
-    sched *s = sched_new();
-    if (!s)
-        return ab_fail(em, AB_ENOMEM, "out of memory");
-    enum ab_err err;
-    if ((err = sched_set_zone(s, cfg_global(c)->timezone, em)) ||
-        (err = sched_set_cron(s, cron, em))) {
-        sched_free(s);
-        return err;
-    }
-    *out = s;
-    return AB_OK;
+    return eng_sched_at(c, at ? at : "00:00", "1", out, em);
 }
 
 enum ab_err eng_report_month(const cfg *c, ab_time fire, ab_time *from, ab_time *to,

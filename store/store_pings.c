@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store/store_pings.h"
+#include "store/store_pingruns.h"
 
 static const char *const kinds[] = {"start", "success", "fail", "exit"};
 
@@ -21,26 +22,8 @@ enum ab_err store_ping_add(store *st, const char *check, ab_time at,
                            enum store_ping_kind kind, int exit_code,
                            const char *via, const char *detail, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
-    enum ab_err e = store_prepare(
-        st, "INSERT INTO pings(check_name, at, kind, exit_code, via, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-        &s, em);
-    if (e)
-        return e;
-    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
-    store_bind_time(s, 2, at);
-    sqlite3_bind_text(s, 3, store_ping_kind_name(kind), -1, SQLITE_STATIC);
-    if (kind == STORE_PING_EXIT)
-        sqlite3_bind_int(s, 4, exit_code);
-    else
-        sqlite3_bind_null(s, 4);
-    sqlite3_bind_text(s, 5, via ? via : "http", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
-    if (store_step(st, s) != SQLITE_DONE)
-        e = store_dberr(st, em, "ping add");
-    sqlite3_finalize(s);
-    return e;
+    /* A ping without a run id is one with rid NULL (store_pingruns.c). */
+    return store_ping_add_rid(st, check, at, kind, exit_code, via, detail, NULL, em);
 }
 
 enum ab_err store_ping_summary(store *st, const char *check,

@@ -14,6 +14,24 @@
 #include "common/ab_mem.h"
 #include "store/store_report.h"
 
+/* The three reads share their shape: one statement over the window
+ * [from, to) as ?1 and ?2, every row collected into an array. */
+static enum ab_err collect_window(store *st, const char *sql, ab_time from, ab_time to,
+                                  size_t size, int (*row)(sqlite3_stmt *, void *),
+                                  void (*clear)(void *), void **out, size_t *n,
+                                  ab_errmsg *em, const char *what)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(st, sql, &s, em);
+    if (e)
+        return e;
+    store_bind_time(s, 1, from);
+    store_bind_time(s, 2, to);
+    e = store_collect(st, s, size, row, clear, out, n, em, what);
+    sqlite3_finalize(s);
+    return e;
+}
+
 static void outage_clear(void *p)
 {
     struct store_outage *o = p;
@@ -43,19 +61,12 @@ static int outage_row(sqlite3_stmt *s, void *p)
 enum ab_err store_report_outages(store *st, ab_time from, ab_time to,
                                  struct store_outage **out, size_t *n, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
-    enum ab_err e = store_prepare(
+    void *v = NULL;
+    enum ab_err e = collect_window(
         st, "SELECT check_name, item, status, opened, resolved FROM alerts "
             "WHERE opened < ?2 AND (resolved IS NULL OR resolved > ?1) "
             "AND substr(check_name, 1, 1) <> '~' ORDER BY check_name, opened, id",
-        &s, em);
-    if (e)
-        return e;
-    store_bind_time(s, 1, from);
-    store_bind_time(s, 2, to);
-    void *v;
-    e = store_collect(st, s, sizeof **out, outage_row, outage_clear, &v, n, em, "outages");
-    sqlite3_finalize(s);
+        from, to, sizeof **out, outage_row, outage_clear, &v, n, em, "outages");
     *out = v;
     return e;
 }
@@ -89,8 +100,8 @@ enum ab_err store_report_answer_rates(store *st, ab_time from, ab_time to,
                                       struct store_answer_rate **out, size_t *n,
                                       ab_errmsg *em)
 {
-    sqlite3_stmt *s;
-    enum ab_err e = store_prepare(
+    void *v = NULL;
+    enum ab_err e = collect_window(
         st, "SELECT c.check_name, t.recipient, count(*), "
             "  sum(EXISTS (SELECT 1 FROM acks a WHERE a.token = t.token AND a.verified)), "
             "  sum(t.bounced_at IS NOT NULL) "
@@ -98,14 +109,7 @@ enum ab_err store_report_answer_rates(store *st, ab_time from, ab_time to,
             "WHERE c.opened >= ?1 AND c.opened < ?2 "
             "GROUP BY c.check_name, t.recipient COLLATE NOCASE "
             "ORDER BY c.check_name, t.recipient COLLATE NOCASE",
-        &s, em);
-    if (e)
-        return e;
-    store_bind_time(s, 1, from);
-    store_bind_time(s, 2, to);
-    void *v;
-    e = store_collect(st, s, sizeof **out, rate_row, rate_clear, &v, n, em, "answer rates");
-    sqlite3_finalize(s);
+        from, to, sizeof **out, rate_row, rate_clear, &v, n, em, "answer rates");
     *out = v;
     return e;
 }
@@ -138,23 +142,16 @@ enum ab_err store_report_bounces(store *st, ab_time from, ab_time to,
                                  struct store_report_bounce **out, size_t *n,
                                  ab_errmsg *em)
 {
-    sqlite3_stmt *s;
     /* The newest detail says best why mail to them fails now. */
-    enum ab_err e = store_prepare(
+    void *v = NULL;
+    enum ab_err e = collect_window(
         st, "SELECT t.recipient, count(*), max(t.bounced_at), "
             "  (SELECT u.bounce_detail FROM tokens u WHERE u.recipient = t.recipient "
             "     COLLATE NOCASE AND u.bounced_at >= ?1 AND u.bounced_at < ?2 "
             "     ORDER BY u.bounced_at DESC LIMIT 1) "
             "FROM tokens t WHERE t.bounced_at >= ?1 AND t.bounced_at < ?2 "
             "GROUP BY t.recipient COLLATE NOCASE ORDER BY t.recipient COLLATE NOCASE",
-        &s, em);
-    if (e)
-        return e;
-    store_bind_time(s, 1, from);
-    store_bind_time(s, 2, to);
-    void *v;
-    e = store_collect(st, s, sizeof **out, bounce_row, bounce_clear, &v, n, em, "bounces");
-    sqlite3_finalize(s);
+        from, to, sizeof **out, bounce_row, bounce_clear, &v, n, em, "bounces");
     *out = v;
     return e;
 }
