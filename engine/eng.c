@@ -18,31 +18,6 @@
 #include "common/ab_mem.h"
 #include "mailer/mail.h"
 
-/*
- * A cron rule firing at HH:MM ("at", checked by the config) in the site's
- * zone on the days dom says ("*" every day, "1" the 1st): the daily digest
- * and the monthly report are both one.
- */
-enum ab_err eng_sched_at(const cfg *c, const char *at, const char *dom, sched **out,
-                         ab_errmsg *em)
-{
-    *out = NULL;
-    char cron[48];
-    snprintf(cron, sizeof cron, "%d %d %s * *", (at[3] - '0') * 10 + (at[4] - '0'),
-             (at[0] - '0') * 10 + (at[1] - '0'), dom);
-    sched *s = sched_new();
-    if (!s)
-        return ab_fail(em, AB_ENOMEM, "out of memory");
-    enum ab_err err;
-    if ((err = sched_set_zone(s, cfg_global(c)->timezone, em)) ||
-        (err = sched_set_cron(s, cron, em))) {
-        sched_free(s);
-        return err;
-    }
-    *out = s;
-    return AB_OK;
-}
-
 /* The daily digest at <alerting digest-at> (none without it). */
 static enum ab_err make_digest(const cfg *c, sched **out, ab_errmsg *em)
 {

@@ -23,7 +23,7 @@ struct eng {
     int own_st;      /* st is ours (eng_open): eng_free closes it */
 };
 
-/* eng.c: a cron rule at HH:MM in the site's zone on days dom ("*", "1"). */
+/* eng_cron.c: a cron rule at HH:MM in the site's zone on days dom ("*", "1"). */
 enum ab_err eng_sched_at(const cfg *c, const char *at, const char *dom, sched **out,
                          ab_errmsg *em);
 

@@ -18,6 +18,33 @@ const char *store_ping_kind_name(enum store_ping_kind k)
     return (unsigned)k < 4 ? kinds[k] : "success";
 }
 
+enum ab_err store_ping_add_rid(store *st, const char *check, ab_time at,
+                               enum store_ping_kind kind, int exit_code, const char *via,
+                               const char *detail, const char *rid, ab_errmsg *em)
+{
+    sqlite3_stmt *s;
+    enum ab_err e = store_prepare(
+        st, "INSERT INTO pings(check_name, at, kind, exit_code, via, detail, rid) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        &s, em);
+    if (e)
+        return e;
+    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
+    store_bind_time(s, 2, at);
+    sqlite3_bind_text(s, 3, store_ping_kind_name(kind), -1, SQLITE_STATIC);
+    if (kind == STORE_PING_EXIT)
+        sqlite3_bind_int(s, 4, exit_code);
+    else
+        sqlite3_bind_null(s, 4);
+    sqlite3_bind_text(s, 5, via ? via : "http", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, rid, -1, SQLITE_STATIC);
+    if (store_step(st, s) != SQLITE_DONE)
+        e = store_dberr(st, em, "ping add");
+    sqlite3_finalize(s);
+    return e;
+}
+
 enum ab_err store_ping_add(store *st, const char *check, ab_time at,
                            enum store_ping_kind kind, int exit_code,
                            const char *via, const char *detail, ab_errmsg *em)
