@@ -27,7 +27,7 @@ SAN       ?=
 FUZZ_TIME ?= 60
 
 PKGS := libxml-2.0 libcurl sqlite3 libical odbc gmime-3.0 libmicrohttpd \
-        jansson libsystemd libcrypto
+        jansson libsystemd libcrypto libpq
 # DKIM signing (mailer/mail_dkim.c); the key checks call OpenSSL directly.
 PKGS += opendkim libcrypto
 

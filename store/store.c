@@ -4,6 +4,9 @@
  * guard store_guard.c's and the meta table store_meta.c's: this file
  * calls them and none of them calls back.
  *
+ * Both engines open here: a path is a SQLite file, a postgresql:// URL
+ * is PostgreSQL (store_pgschema.c connects and migrates it).
+ *
  * Durability settings: WAL with synchronous=NORMAL would lose the last
  * transactions on power loss; FULL makes a committed "sent" or "ack"
  * survive it, which is the point of the outbox.  The cost is one fsync
@@ -21,15 +24,15 @@
 
 static enum ab_err pragma_int(store *st, const char *sql, int *out, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        *out = sqlite3_column_int(s, 0);
+    if (sdb_step(s) == SDB_ROW)
+        *out = sdb_column_int(s, 0);
     else
         e = store_dberr(st, em, sql);
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -63,12 +66,9 @@ static enum ab_err migrate(store *st, ab_errmsg *em)
     if (version >= store_migrations_count)
         return store_exec(st, "COMMIT", em);
     for (int v = version; v < store_migrations_count; v++) {
-        char *err = NULL;
-        if (sqlite3_exec(st->db, store_migrations_sql[v], NULL, NULL, &err) !=
-            SQLITE_OK) {
+        if (sdb_exec_script(st, store_migrations_sql[v]) != SDB_DONE) {
             ab_fail(em, AB_ESTORE, "%s: migration %d -> %d failed: %s",
-                    st->path, v, v + 1, err ? err : "?");
-            sqlite3_free(err);
+                    st->path, v, v + 1, sdb_errmsg(st));
             store_rollback(st);
             return AB_ESTORE;
         }
@@ -82,15 +82,46 @@ static enum ab_err migrate(store *st, ab_errmsg *em)
     return store_exec(st, "COMMIT", em);
 }
 
+int store_is_url(const char *locator)
+{
+    return locator && (!strncmp(locator, "postgresql://", 13) ||
+                       !strncmp(locator, "postgres://", 11));
+}
+
 enum ab_err store_open(const char *path, store **out, ab_errmsg *em)
+{
+    return store_open_with(path, NULL, out, em);
+}
+
+static store *handle_new(void)
+{
+    store *st = ab_calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->fail_after = -1;
+    st->lock_fd = -1;
+    return st;
+}
+
+enum ab_err store_open_with(const char *path, const char *password, store **out,
+                            ab_errmsg *em)
 {
     enum ab_err e = AB_OK;
     *out = NULL;
-    store *st = ab_calloc(1, sizeof *st);
+    store *st = handle_new();
     if (!st)
         return ab_fail(em, AB_ENOMEM, "out of memory");
-    st->fail_after = -1;
-    st->lock_fd = -1;
+    if (store_is_url(path)) {
+        st->kind = STORE_PG;
+        if (!(st->path = store_url_display(path))) {
+            store_close(st);
+            return ab_fail(em, AB_ENOMEM, "out of memory");
+        }
+        if ((e = store_pg_open(st, path, password, em)))
+            goto out;
+        *out = st;
+        return AB_OK;
+    }
     st->path = ab_strdup(path);
     if (!st->path) {
         e = ab_fail(em, AB_ENOMEM, "out of memory");
@@ -142,7 +173,8 @@ void store_close(store *st)
     if (!st)
         return;
     for (int i = 0; i < st->ncache; i++)
-        sqlite3_finalize(st->cache[i].stmt);
+        sdb_finalize(st->cache[i].stmt);
+    store_pg_close(st);
     if (st->db)
         sqlite3_close_v2(st->db);
     /* After SQLite's close: closing any descriptor of the file drops the
@@ -155,6 +187,8 @@ void store_close(store *st)
 
 int store_schema_version(store *st)
 {
+    if (st->kind == STORE_PG)
+        return store_pg_version(st);
     int v = -1;
     if (pragma_int(st, "PRAGMA user_version", &v, NULL) != AB_OK)
         return -1;
@@ -168,7 +202,14 @@ enum ab_err store_begin(store *st, ab_errmsg *em)
      * one (an alert transition and the notice it queues commit together,
      * or not at all). */
     enum ab_err e;
-    if (st->depth == 0) {
+    if (st->depth == 0 && st->kind == STORE_PG) {
+        /* Every writer takes one advisory lock for its transaction, as
+         * SQLite's BEGIN IMMEDIATE takes the file's: nodes serialise on
+         * their writes, so a read-decide-write inside one transaction
+         * is as safe on several nodes as on one. */
+        e = store_exec(st, "BEGIN; SELECT pg_advisory_xact_lock(" STORE_PG_LOCK_WRITE ")",
+                       em);
+    } else if (st->depth == 0) {
         e = store_exec(st, "BEGIN IMMEDIATE", em);
     } else {
         char sql[32];
@@ -204,33 +245,35 @@ void store_rollback(store *st)
 {
     if (st->depth <= 1) {
         /* Rolling back with no transaction open is harmless; ignore it. */
-        if (!sqlite3_get_autocommit(st->db))
-            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        if (st->kind == STORE_PG ? store_pg_in_txn(st) : !sqlite3_get_autocommit(st->db))
+            sdb_exec_script(st, "ROLLBACK");
         st->depth = 0;
         return;
     }
     char sql[64];
     snprintf(sql, sizeof sql, "ROLLBACK TO s%d; RELEASE s%d", st->depth - 1,
              st->depth - 1);
-    sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+    sdb_exec_script(st, sql);
     st->depth--;
 }
 
 enum ab_err store_integrity_check(store *st, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    if (st->kind == STORE_PG)
+        return store_pg_integrity(st, em);
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st, "PRAGMA integrity_check", &s, em);
     if (e)
         return e;
-    if (sqlite3_step(s) != SQLITE_ROW) {
+    if (sdb_step(s) != SDB_ROW) {
         e = store_dberr(st, em, "integrity_check");
     } else {
-        const char *r = (const char *)sqlite3_column_text(s, 0);
+        const char *r = sdb_column_text(s, 0);
         if (!r || strcmp(r, "ok") != 0)
             e = ab_fail(em, AB_ESTORE, "%s: integrity check failed: %s",
                         st->path, r ? r : "?");
     }
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 

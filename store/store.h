@@ -43,6 +43,17 @@ typedef struct store store;
  * On success *out is owned by the caller: store_close() it.
  */
 enum ab_err store_open(const char *path, store **out, ab_errmsg *em) AB_MUST_CHECK;
+/*
+ * The same for a path or a postgresql:// URL (libpq's URI form, with its
+ * parameters: sslmode, connect_timeout ...).  password, if not NULL, is
+ * given to libpq apart from the URL, so that it never shows in a message
+ * or a process listing; messages name the URL without any password.
+ * Several processes (nodes) may open one PostgreSQL state at once.
+ */
+enum ab_err store_open_with(const char *locator, const char *password, store **out,
+                            ab_errmsg *em) AB_MUST_CHECK;
+/* Is locator a PostgreSQL URL rather than a file? */
+int store_is_url(const char *locator);
 void store_close(store *st);
 
 /*

@@ -9,19 +9,19 @@
 enum ab_err store_alert_climb_stopped(store *st, int64_t id, int *yes, ab_errmsg *em)
 {
     *yes = 0;
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st,
                                   "SELECT 1 FROM alert_events WHERE alert_id = ? AND "
                                   "event IN ('dismissed', 'snoozed') LIMIT 1",
                                   &s, em);
     if (e)
         return e;
-    sqlite3_bind_int64(s, 1, id);
+    sdb_bind_int64(s, 1, id);
     int rc = store_step(st, s);
-    if (rc == SQLITE_ROW)
+    if (rc == SDB_ROW)
         *yes = 1;
-    else if (rc != SQLITE_DONE)
+    else if (rc != SDB_DONE)
         e = store_dberr(st, em, "alert climb");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }

@@ -46,42 +46,43 @@ enum ab_err store_delivery_put(store *st, const char *channel, const char *kind,
                                const char *body, size_t len, ab_time now, int64_t *id,
                                ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO deliveries(created, channel, kind, ref, txn, summary, body, "
-            "next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING RETURNING id",
         &s, em);
     if (e)
         return e;
     store_bind_time(s, 1, now);
-    sqlite3_bind_text(s, 2, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, kind ? kind : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, ref, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, txn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, summary, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 7, body, (int)len, SQLITE_STATIC);
+    sdb_bind_text(s, 2, channel);
+    sdb_bind_text(s, 3, kind ? kind : "");
+    sdb_bind_text(s, 4, ref);
+    sdb_bind_text(s, 5, txn);
+    sdb_bind_text(s, 6, summary);
+    sdb_bind_blob(s, 7, body, len);
     store_bind_time(s, 8, now);
     int rc = store_step(st, s);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    if (rc == SDB_DONE) /* nothing inserted: (channel, txn) is taken */
         e = ab_fail(em, AB_EEXIST, "delivery %s to %s is already queued", txn, channel);
-    else if (rc != SQLITE_DONE)
+    else if (rc != SDB_ROW)
         e = store_dberr(st, em, "delivery put");
     else if (id)
-        *id = sqlite3_last_insert_rowid(st->db);
-    sqlite3_finalize(s);
+        *id = sdb_column_int64(s, 0);
+    sdb_finalize(s);
     return e;
 }
 
-static int id_row(sqlite3_stmt *s, void *p)
+static int id_row(sdb_stmt *s, void *p)
 {
-    *(int64_t *)p = sqlite3_column_int64(s, 0);
+    *(int64_t *)p = sdb_column_int64(s, 0);
     return 0;
 }
 
 enum ab_err store_delivery_due(store *st, ab_time now, int64_t **ids, size_t *n,
                                ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st,
                                   "SELECT id FROM deliveries WHERE status = 'queued' AND "
                                   "next_attempt <= ? ORDER BY next_attempt, id",
@@ -91,7 +92,7 @@ enum ab_err store_delivery_due(store *st, ab_time now, int64_t **ids, size_t *n,
     store_bind_time(s, 1, now);
     void *out = NULL;
     e = store_collect(st, s, sizeof(int64_t), id_row, NULL, &out, n, em, "deliveries due");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     *ids = out;
     return e;
 }
@@ -100,30 +101,30 @@ enum ab_err store_delivery_due(store *st, ab_time now, int64_t **ids, size_t *n,
     "id, channel, kind, ref, txn, summary, body, status, attempts, created, "            \
     "next_attempt, sent_at, last_error"
 
-static struct store_delivery *delivery_row(sqlite3_stmt *s)
+static struct store_delivery *delivery_row(sdb_stmt *s)
 {
     struct store_delivery *d = ab_calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->id = sqlite3_column_int64(s, 0);
+    d->id = sdb_column_int64(s, 0);
     d->channel = store_column_dup(s, 1);
     d->kind = store_column_dup(s, 2);
     d->ref = store_column_dup(s, 3);
     d->txn = store_column_dup(s, 4);
     d->summary = store_column_dup(s, 5);
-    d->len = (size_t)sqlite3_column_bytes(s, 6);
+    d->len = (size_t)sdb_column_bytes(s, 6);
     d->body = ab_malloc(d->len + 1);
     if (d->body) {
         if (d->len)
-            memcpy(d->body, sqlite3_column_blob(s, 6), d->len);
+            memcpy(d->body, sdb_column_blob(s, 6), d->len);
         d->body[d->len] = '\0';
     }
-    const unsigned char *status = sqlite3_column_text(s, 7);
+    const char *status = sdb_column_text(s, 7);
     d->status = STORE_OUTBOX_QUEUED;
     for (int i = 0; i < 3; i++)
         if (status && !strcmp((const char *)status, status_names[i]))
             d->status = (enum store_outbox_status)i;
-    d->attempts = sqlite3_column_int(s, 8);
+    d->attempts = sdb_column_int(s, 8);
     d->created = store_column_time(s, 9);
     d->next_attempt = store_column_time(s, 10);
     d->sent_at = store_column_time(s, 11);
@@ -138,23 +139,23 @@ static struct store_delivery *delivery_row(sqlite3_stmt *s)
 enum ab_err store_delivery_get(store *st, int64_t id, struct store_delivery **out,
                                ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e =
         store_prepare(st, "SELECT " DELIVERY_COLS " FROM deliveries WHERE id = ?", &s, em);
     if (e)
         return e;
-    sqlite3_bind_int64(s, 1, id);
+    sdb_bind_int64(s, 1, id);
     int rc = store_step(st, s);
-    if (rc == SQLITE_ROW) {
+    if (rc == SDB_ROW) {
         *out = delivery_row(s);
         if (!*out)
             e = ab_fail(em, AB_ENOMEM, "out of memory");
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         e = ab_fail(em, AB_ENOTFOUND, "delivery %lld not found", (long long)id);
     } else {
         e = store_dberr(st, em, "delivery get");
     }
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -162,7 +163,7 @@ enum ab_err store_delivery_record(store *st, int64_t id, enum store_outbox_statu
                                   ab_time now, ab_time next_attempt, const char *error,
                                   ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     /* Only a queued row changes: a second drain that raced this one
      * finds it settled and leaves it be. */
     enum ab_err e = store_prepare(
@@ -172,17 +173,16 @@ enum ab_err store_delivery_record(store *st, int64_t id, enum store_outbox_statu
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, status_names[(unsigned)status < 3 ? status : 0], -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, error, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, status_names[(unsigned)status < 3 ? status : 0]);
+    sdb_bind_text(s, 2, error);
     store_bind_time(s, 3, next_attempt);
     store_bind_time(s, 4, status == STORE_OUTBOX_SENT ? now : AB_TIME_NONE);
-    sqlite3_bind_int64(s, 5, id);
-    if (store_step(st, s) != SQLITE_DONE)
+    sdb_bind_int64(s, 5, id);
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "delivery record");
-    else if (sqlite3_changes(st->db) == 0)
+    else if (sdb_changes(st) == 0)
         e = ab_fail(em, AB_ENOTFOUND, "delivery %lld is not queued", (long long)id);
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -191,19 +191,19 @@ enum ab_err store_delivery_list(store *st, int all, size_t limit,
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     /* The newest limit, shown oldest first. */
     enum ab_err e = store_prepare(
         st, "SELECT * FROM (SELECT " DELIVERY_COLS " FROM deliveries "
-            "WHERE ? OR status != 'sent' ORDER BY id DESC LIMIT ?) ORDER BY id",
+            "WHERE ? = 1 OR status != 'sent' ORDER BY id DESC LIMIT ?) ORDER BY id",
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_int(s, 1, all != 0);
-    sqlite3_bind_int64(s, 2, limit ? (sqlite3_int64)limit : -1);
+    sdb_bind_int(s, 1, all != 0);
+    sdb_bind_int64(s, 2, limit ? (int64_t)limit : INT64_MAX);
     size_t cap = 0;
     int rc;
-    while ((rc = store_step(st, s)) == SQLITE_ROW) {
+    while ((rc = store_step(st, s)) == SDB_ROW) {
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 16;
             struct store_delivery **v = ab_realloc(*out, nc * sizeof *v);
@@ -221,9 +221,9 @@ enum ab_err store_delivery_list(store *st, int all, size_t limit,
         }
         (*out)[(*n)++] = d;
     }
-    if (!e && rc != SQLITE_DONE)
+    if (!e && rc != SDB_DONE)
         e = store_dberr(st, em, "delivery list");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     if (e) {
         store_deliveries_free(*out, *n);
         *out = NULL;
@@ -238,7 +238,7 @@ enum ab_err store_mail_failing_since(store *st, ab_time *since, char **last_erro
     *since = AB_TIME_NONE;
     if (last_error)
         *last_error = NULL;
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st,
                                   "SELECT created, last_error FROM outbox WHERE status = "
                                   "'queued' AND attempts > 0 ORDER BY created, id LIMIT 1",
@@ -246,14 +246,14 @@ enum ab_err store_mail_failing_since(store *st, ab_time *since, char **last_erro
     if (e)
         return e;
     int rc = store_step(st, s);
-    if (rc == SQLITE_ROW) {
+    if (rc == SDB_ROW) {
         *since = store_column_time(s, 0);
         if (last_error)
             *last_error = store_column_dup(s, 1);
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc != SDB_DONE) {
         e = store_dberr(st, em, "mail failing since");
     }
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -261,16 +261,16 @@ enum ab_err store_mail_failing_since(store *st, ab_time *since, char **last_erro
  * still be sent, so only sent and failed ones go. */
 enum ab_err store_delivery_purge(store *st, ab_time before, int64_t *deleted, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(
         st, "DELETE FROM deliveries WHERE status != 'queued' AND created < ?", &s, em);
     if (e)
         return e;
     store_bind_time(s, 1, before);
-    if (store_step(st, s) != SQLITE_DONE)
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "delivery purge");
     else if (deleted)
-        *deleted = sqlite3_changes(st->db);
-    sqlite3_finalize(s);
+        *deleted = sdb_changes(st);
+    sdb_finalize(s);
     return e;
 }

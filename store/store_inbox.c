@@ -22,7 +22,7 @@
 enum ab_err store_inbox_state_get(store *st, const char *mailbox,
                                   struct store_inbox_state *out, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     memset(out, 0, sizeof *out);
     out->uidvalidity = -1;
     out->last_ok = out->last_attempt = AB_TIME_NONE;
@@ -32,29 +32,29 @@ enum ab_err store_inbox_state_get(store *st, const char *mailbox,
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, mailbox, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, mailbox);
     int rc = store_step(st, s);
-    if (rc == SQLITE_ROW) {
-        out->uidvalidity = sqlite3_column_type(s, 0) == SQLITE_NULL
+    if (rc == SDB_ROW) {
+        out->uidvalidity = sdb_column_is_null(s, 0)
                                ? -1
-                               : sqlite3_column_int64(s, 0);
-        out->last_uid = sqlite3_column_int64(s, 1);
+                               : sdb_column_int64(s, 0);
+        out->last_uid = sdb_column_int64(s, 1);
         out->last_ok = store_column_time(s, 2);
         out->last_attempt = store_column_time(s, 3);
         out->last_error = store_column_dup(s, 4);
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         e = ab_fail(em, AB_ENOTFOUND, "mailbox %s was never read", mailbox);
     } else {
         e = store_dberr(st, em, "inbox state");
     }
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
 enum ab_err store_inbox_progress(store *st, const char *mailbox, int64_t uidvalidity,
                                  int64_t last_uid, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO inbox_state(mailbox, uidvalidity, last_uid) VALUES (?, ?, ?) "
             "ON CONFLICT(mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, "
@@ -62,19 +62,19 @@ enum ab_err store_inbox_progress(store *st, const char *mailbox, int64_t uidvali
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, mailbox, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, uidvalidity);
-    sqlite3_bind_int64(s, 3, last_uid);
-    if (store_step(st, s) != SQLITE_DONE)
+    sdb_bind_text(s, 1, mailbox);
+    sdb_bind_int64(s, 2, uidvalidity);
+    sdb_bind_int64(s, 3, last_uid);
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "inbox progress");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
 enum ab_err store_inbox_attempt(store *st, const char *mailbox, ab_time now,
                                 const char *err, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(
         st, err ? "INSERT INTO inbox_state(mailbox, last_attempt, last_error) "
                   "VALUES (?1, ?2, ?3) ON CONFLICT(mailbox) DO UPDATE SET "
@@ -85,13 +85,13 @@ enum ab_err store_inbox_attempt(store *st, const char *mailbox, ab_time now,
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, mailbox, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, mailbox);
     store_bind_time(s, 2, now);
     if (err)
-        sqlite3_bind_text(s, 3, err, -1, SQLITE_STATIC);
-    if (store_step(st, s) != SQLITE_DONE)
+        sdb_bind_text(s, 3, err);
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "inbox attempt");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -99,7 +99,7 @@ enum ab_err store_inbox_seen(store *st, const char *mailbox, int64_t uidvalidity
                              int64_t uid, const char *message_id, int *seen,
                              ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     *seen = 0;
     enum ab_err e = store_prepare(
         st, "SELECT 1 FROM inbox_messages WHERE (mailbox = ?1 AND uidvalidity = ?2 "
@@ -107,16 +107,16 @@ enum ab_err store_inbox_seen(store *st, const char *mailbox, int64_t uidvalidity
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, mailbox, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, uidvalidity);
-    sqlite3_bind_int64(s, 3, uid);
-    sqlite3_bind_text(s, 4, message_id, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, mailbox);
+    sdb_bind_int64(s, 2, uidvalidity);
+    sdb_bind_int64(s, 3, uid);
+    sdb_bind_text(s, 4, message_id);
     int rc = store_step(st, s);
-    if (rc == SQLITE_ROW)
+    if (rc == SDB_ROW)
         *seen = 1;
-    else if (rc != SQLITE_DONE)
+    else if (rc != SDB_DONE)
         e = store_dberr(st, em, "inbox seen");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -125,7 +125,7 @@ enum ab_err store_inbox_seen(store *st, const char *mailbox, int64_t uidvalidity
 static enum ab_err run(store *st, const char *what, const char *sql,
                        const char *fmt, ab_errmsg *em, ...)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
@@ -133,16 +133,16 @@ static enum ab_err run(store *st, const char *what, const char *sql,
     va_start(ap, em);
     for (int i = 0; fmt[i]; i++) {
         if (fmt[i] == 's')
-            sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+            sdb_bind_text_copy(s, i + 1, va_arg(ap, const char *));
         else if (fmt[i] == 'i')
-            sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+            sdb_bind_int64(s, i + 1, va_arg(ap, int64_t));
         else
             store_bind_time(s, i + 1, va_arg(ap, ab_time));
     }
     va_end(ap);
-    if (store_step(st, s) != SQLITE_DONE)
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, what);
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -202,22 +202,22 @@ enum ab_err store_inbox_record(store *st, const struct store_inbox_rec *r,
          * notice asks them to reply, so they do. */
         if (!e && r->verified && !r->has_cmd && r->for_addr)
             e = run(st, "ack by notice",
-                    "INSERT OR IGNORE INTO acks(token, cycle_id, by_addr, for_addr, at, "
+                    "INSERT INTO acks(token, cycle_id, by_addr, for_addr, at, "
                     "verified, via, excerpt, message_id) "
                     "SELECT t.token, t.cycle_id, ?1, t.recipient, ?2, 1, 'email', ?3, ?4 "
                     "FROM tokens t JOIN cycles c ON c.id = t.cycle_id "
                     "WHERE c.check_name = (SELECT check_name FROM alerts WHERE id = ?5) "
                     "AND t.recipient = ?6 COLLATE NOCASE "
-                    "ORDER BY c.opened DESC, c.id DESC LIMIT 1",
+                    "ORDER BY c.opened DESC, c.id DESC LIMIT 1 ON CONFLICT DO NOTHING",
                     "stssis", em, r->from_addr ? r->from_addr : "", r->received,
                     r->excerpt, r->message_id, r->alert_id, r->for_addr);
     } else if (strcmp(r->klass, "ack") == 0 && r->token && r->issued) {
-        /* OR IGNORE: the same reply under another Message-ID cannot
+        /* DO NOTHING: the same reply under another Message-ID cannot
          * happen, the same one twice must not count twice. */
         e = run(st, "ack",
-                "INSERT OR IGNORE INTO acks(token, cycle_id, by_addr, for_addr, at, "
+                "INSERT INTO acks(token, cycle_id, by_addr, for_addr, at, "
                 "verified, via, excerpt, message_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'email', ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, 'email', ?, ?) ON CONFLICT DO NOTHING",
                 "sisstiss", em, r->token, r->cycle_id,
                 r->from_addr ? r->from_addr : "", r->for_addr ? r->for_addr : "",
                 r->received, (int64_t)(r->verified ? 1 : 0), r->excerpt, r->message_id);

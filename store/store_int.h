@@ -3,11 +3,20 @@
  * helpers (store_sql.c), and what store.c and the purges call in the
  * other store/ files (the file's guard, the salt, the metric folds).
  * The only header with a SQLite type: none of the public ones has one.
+ *
+ * Two engines sit behind the same SQL: SQLite (the embedded default) and
+ * PostgreSQL (several nodes on one database, issue 16).  The store's
+ * files speak to both through the sdb_* statement calls below, shaped
+ * like SQLite's own so that the SQL and its binding read as before;
+ * store_db.c dispatches them, store_pg.c is the libpq side, and
+ * store_dialect.c turns the portable SQL into PostgreSQL's where the two
+ * differ (placeholders, the schema's type names).
  */
 #ifndef AB_STORE_INT_H
 #define AB_STORE_INT_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/ab_time.h"
@@ -15,16 +24,24 @@
 
 #define STORE_STMT_CACHE 16
 
+/* A prepared statement of either engine (store_db.c). */
+typedef struct sdb_stmt sdb_stmt;
+struct store_pgconn; /* store_pg.c */
+
+enum store_kind { STORE_SQLITE, STORE_PG };
+
 struct store {
-    sqlite3 *db;
+    enum store_kind kind;
+    sqlite3 *db;               /* STORE_SQLITE */
+    struct store_pgconn *pg;   /* STORE_PG */
     /* Statements run for every check on every tick, prepared once.  The
      * key is the SQL string's address: callers pass string literals. */
     struct {
         const char *sql;
-        sqlite3_stmt *stmt;
+        sdb_stmt *stmt;
     } cache[STORE_STMT_CACHE];
     int ncache;
-    char *path;
+    char *path;      /* the file, or the URL without its password */
     long fail_after; /* test seam: < 0 off */
     int depth;       /* open store_begin() levels; > 1 are savepoints */
     /* The file as opened (store_guard.c): its identity, and the daemon's lock. */
@@ -33,6 +50,51 @@ struct store {
     int guarded;     /* a real file: dev and ino are set */
     int lock_fd;     /* flock(2) held by store_lock_daemon, -1 if none */
 };
+
+/* store_pg.c: the PostgreSQL connection and statements (store_db.c's
+ * calls land here for STORE_PG). */
+struct store_pgstmt;
+enum ab_err store_pg_connect(store *st, const char *url, const char *password,
+                             ab_errmsg *em);
+void store_pg_close(store *st);
+int store_pg_alive(store *st);
+int store_pg_in_txn(store *st);
+const char *store_pg_errmsg(store *st);
+int64_t store_pg_changes(store *st);
+int store_pg_exec_script(store *st, const char *sql);
+int store_pg_prepare(store *st, const char *sql, struct store_pgstmt **out);
+int store_pg_step(struct store_pgstmt *p);
+void store_pg_reset(struct store_pgstmt *p);
+void store_pg_clear(struct store_pgstmt *p);
+void store_pg_finalize(struct store_pgstmt *p);
+int store_pg_bind(struct store_pgstmt *p, int idx, unsigned int type, const void *v,
+                  size_t len, int binary);
+int store_pg_bind_int64(struct store_pgstmt *p, int idx, int64_t v);
+int store_pg_bind_double(struct store_pgstmt *p, int idx, double v);
+int store_pg_bind_blob(struct store_pgstmt *p, int idx, const void *v, size_t len);
+int store_pg_is_null(struct store_pgstmt *p, int col);
+const char *store_pg_text(struct store_pgstmt *p, int col);
+int64_t store_pg_int64(struct store_pgstmt *p, int col);
+double store_pg_double(struct store_pgstmt *p, int col);
+const void *store_pg_blob(struct store_pgstmt *p, int col);
+size_t store_pg_bytes(struct store_pgstmt *p, int col);
+
+/* store_pgschema.c: opening a PostgreSQL state (connect, migrate under an
+ * advisory lock so that nodes started together migrate once), its
+ * version and its check; the URL as messages show it (no password). */
+#define STORE_PG_LOCK_MIGRATE "1633905506, 1"
+#define STORE_PG_LOCK_WRITE "1633905506, 2"
+enum ab_err store_pg_open(store *st, const char *url, const char *password,
+                          ab_errmsg *em);
+int store_pg_version(store *st);
+enum ab_err store_pg_integrity(store *st, ab_errmsg *em);
+char *store_url_display(const char *url);
+
+/* store_dialect.c: the portable SQL as PostgreSQL reads it (placeholders
+ * numbered, *nparams the highest), and the migrations' DDL with
+ * PostgreSQL's types.  NULL on OOM; free with ab_free. */
+char *store_dialect_pg(const char *sql, int *nparams);
+char *store_dialect_pg_ddl(const char *sql);
 
 /* store_guard.c: before opening, the folder (0700) and file (0600) made if
  * missing; after, the file's identity remembered. */
@@ -52,22 +114,61 @@ enum ab_err store_metric_fold_mail(store *st, ab_time before, ab_errmsg *em) AB_
 extern const char *const store_migrations_sql[];
 extern const int store_migrations_count;
 
-/* The statement helpers (store_sql.c), which call nothing else in store/. */
+/*
+ * The statement calls (store_db.c).  Step results are these codes on
+ * both engines; a bound text is the caller's until the statement is
+ * stepped or reset (sdb_bind_text_copy keeps its own copy).
+ */
+#define SDB_ERROR 1
+#define SDB_BUSY 5
+#define SDB_NOMEM 7
+#define SDB_CONSTRAINT 19
+#define SDB_ROW 100
+#define SDB_DONE 101
+
+int sdb_prepare(store *st, const char *sql, sdb_stmt **out);
+int sdb_step(sdb_stmt *s);
+void sdb_reset(sdb_stmt *s);
+void sdb_clear_bindings(sdb_stmt *s);
+void sdb_finalize(sdb_stmt *s);
+int sdb_bind_text(sdb_stmt *s, int idx, const char *v);
+int sdb_bind_text_copy(sdb_stmt *s, int idx, const char *v);
+int sdb_bind_int64(sdb_stmt *s, int idx, int64_t v);
+int sdb_bind_int(sdb_stmt *s, int idx, int v);
+int sdb_bind_double(sdb_stmt *s, int idx, double v);
+int sdb_bind_null(sdb_stmt *s, int idx);
+int sdb_bind_blob(sdb_stmt *s, int idx, const void *p, size_t len);
+int sdb_column_is_null(sdb_stmt *s, int col);
+int64_t sdb_column_int64(sdb_stmt *s, int col);
+int sdb_column_int(sdb_stmt *s, int col);
+double sdb_column_double(sdb_stmt *s, int col);
+const char *sdb_column_text(sdb_stmt *s, int col);
+const void *sdb_column_blob(sdb_stmt *s, int col);
+size_t sdb_column_bytes(sdb_stmt *s, int col);
+/* Rows changed by the connection's last INSERT, UPDATE or DELETE. */
+int64_t sdb_changes(store *st);
+/* Run sql (several statements allowed, no parameters). */
+int sdb_exec_script(store *st, const char *sql);
+/* The connection's last error in words. */
+const char *sdb_errmsg(store *st);
+
+/* The statement helpers (store_sql.c), which call nothing else in store/
+ * but the sdb_* calls. */
 
 /* Prepare sql; on failure fill em with SQLite's message. */
-enum ab_err store_prepare(store *st, const char *sql, sqlite3_stmt **out,
+enum ab_err store_prepare(store *st, const char *sql, sdb_stmt **out,
                           ab_errmsg *em);
 /*
  * Like store_prepare, for hot statements: sql must be a string literal
  * (its address is the cache key).  The statement stays prepared: give
  * it back with store_release() instead of sqlite3_finalize().
  */
-enum ab_err store_prepare_cached(store *st, const char *sql, sqlite3_stmt **out,
+enum ab_err store_prepare_cached(store *st, const char *sql, sdb_stmt **out,
                                  ab_errmsg *em);
-void store_release(store *st, sqlite3_stmt *s);
+void store_release(store *st, sdb_stmt *s);
 
 /* Step honouring the fault-injection seam.  Returns the SQLite code. */
-int store_step(store *st, sqlite3_stmt *stmt);
+int store_step(store *st, sdb_stmt *stmt);
 /* Execute one statement with no result rows. */
 enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em);
 /* Fill em from the connection's last error, return AB_ESTORE (or AB_EBUSY). */
@@ -81,16 +182,16 @@ enum ab_err store_dberr(store *st, ab_errmsg *em, const char *what);
  * NULL) is called for every element made so far and the array is freed.
  * Does not finalize stmt.
  */
-enum ab_err store_collect(store *st, sqlite3_stmt *stmt, size_t elem_size,
-                          int (*row)(sqlite3_stmt *s, void *elem),
+enum ab_err store_collect(store *st, sdb_stmt *stmt, size_t elem_size,
+                          int (*row)(sdb_stmt *s, void *elem),
                           void (*clear)(void *elem), void **out, size_t *n,
                           ab_errmsg *em, const char *what);
 
 /* Bind an ab_time as ISO text, or NULL for AB_TIME_NONE. */
-int store_bind_time(sqlite3_stmt *s, int idx, ab_time t);
+int store_bind_time(sdb_stmt *s, int idx, ab_time t);
 /* Read an ISO text column back; AB_TIME_NONE for NULL or unparsable. */
-ab_time store_column_time(sqlite3_stmt *s, int col);
+ab_time store_column_time(sdb_stmt *s, int col);
 /* ab_strdup of a text column (NULL stays NULL). */
-char *store_column_dup(sqlite3_stmt *s, int col);
+char *store_column_dup(sdb_stmt *s, int col);
 
 #endif

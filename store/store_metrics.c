@@ -19,13 +19,13 @@
 #include "common/ab_mem.h"
 #include "store/store_metrics.h"
 
-static int count_row(sqlite3_stmt *s, void *elem)
+static int count_row(sdb_stmt *s, void *elem)
 {
     struct store_count *c = elem;
-    const char *name = (const char *)sqlite3_column_text(s, 0);
+    const char *name = (const char *)sdb_column_text(s, 0);
     c->name = ab_strdup(name ? name : "");
-    c->sub = sqlite3_column_type(s, 1) == SQLITE_NULL ? NULL : store_column_dup(s, 1);
-    c->n = sqlite3_column_int64(s, 2);
+    c->sub = sdb_column_is_null(s, 1) ? NULL : store_column_dup(s, 1);
+    c->n = sdb_column_int64(s, 2);
     return c->name ? 0 : -1;
 }
 
@@ -39,13 +39,13 @@ static void count_clear(void *elem)
 static enum ab_err collect(store *st, const char *sql, struct store_count **out, size_t *n,
                            ab_errmsg *em, const char *what)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
     void *v = NULL;
     e = store_collect(st, s, sizeof **out, count_row, count_clear, &v, n, em, what);
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     *out = v;
     return e;
 }
@@ -59,7 +59,7 @@ enum ab_err store_metric_counts(store *st, struct store_metric_counts *out, ab_e
         "SELECT name, NULL, sum(n) FROM ("
         "  SELECT check_name AS name, count(*) AS n FROM runs WHERE status = 'Complete'"
         "  GROUP BY check_name"
-        "  UNION ALL SELECT substr(key, 12), CAST(value AS INTEGER) FROM meta"
+        "  UNION ALL SELECT substr(key, 12), CAST(value AS BIGINT) FROM meta"
         "  WHERE key LIKE 'count.runs.%') GROUP BY name ORDER BY name",
         &out->runs, &out->nruns, em, "run counts");
     if (!e)
@@ -69,7 +69,7 @@ enum ab_err store_metric_counts(store *st, struct store_metric_counts *out, ab_e
                     "  GROUP BY check_name, kind"
                     "  UNION ALL SELECT substr(key, instr(substr(key, 13), '.') + 13),"
                     "    substr(key, 13, instr(substr(key, 13), '.') - 1),"
-                    "    CAST(value AS INTEGER) FROM meta WHERE key LIKE 'count.pings.%')"
+                    "    CAST(value AS BIGINT) FROM meta WHERE key LIKE 'count.pings.%')"
                     " GROUP BY name, kind ORDER BY name, kind",
                     &out->pings, &out->npings, em, "ping counts");
     if (!e)
@@ -84,7 +84,7 @@ enum ab_err store_metric_counts(store *st, struct store_metric_counts *out, ab_e
                     "SELECT status, NULL, sum(n) FROM ("
                     "  SELECT status, count(*) AS n FROM outbox_rcpts"
                     "  WHERE status IN ('sent', 'failed') GROUP BY status"
-                    "  UNION ALL SELECT substr(key, 12), CAST(value AS INTEGER) FROM meta"
+                    "  UNION ALL SELECT substr(key, 12), CAST(value AS BIGINT) FROM meta"
                     "  WHERE key IN ('count.mail.sent', 'count.mail.failed'))"
                     " GROUP BY status",
                     &mail, &nmail, em, "mail counts");
@@ -123,19 +123,19 @@ static enum ab_err fold(store *st, const char *select_sql, ab_time before, ab_er
 {
     static const char pre[] = "INSERT INTO meta (key, value) ";
     static const char post[] = " ON CONFLICT (key) DO UPDATE SET value = "
-                               "CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER)";
+                               "CAST(value AS BIGINT) + CAST(excluded.value AS BIGINT)";
     char sql[1024];
     if (snprintf(sql, sizeof sql, "%s%s%s", pre, select_sql, post) >= (int)sizeof sql)
         return ab_fail(em, AB_EINVAL, "metric fold: statement too long");
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
     if (before != AB_TIME_NONE)
         store_bind_time(s, 1, before);
-    if (store_step(st, s) != SQLITE_DONE)
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "metric fold");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 

@@ -24,7 +24,7 @@ const char *store_outbox_status_name(enum store_outbox_status s)
     return (unsigned)s < 3 ? status_names[s] : "queued";
 }
 
-static enum store_outbox_status status_parse(const unsigned char *s)
+static enum store_outbox_status status_parse(const char *s)
 {
     for (int i = 0; i < 3; i++)
         if (s && strcmp((const char *)s, status_names[i]) == 0)
@@ -32,12 +32,12 @@ static enum store_outbox_status status_parse(const unsigned char *s)
     return STORE_OUTBOX_QUEUED;
 }
 
-static void bind_opt_text(sqlite3_stmt *s, int idx, const char *v)
+static void bind_opt_text(sdb_stmt *s, int idx, const char *v)
 {
     if (v)
-        sqlite3_bind_text(s, idx, v, -1, SQLITE_STATIC);
+        sdb_bind_text(s, idx, v);
     else
-        sqlite3_bind_null(s, idx);
+        sdb_bind_null(s, idx);
 }
 
 enum ab_err store_outbox_put(store *st, const void *msg, size_t len,
@@ -47,7 +47,7 @@ enum ab_err store_outbox_put(store *st, const void *msg, size_t len,
                              const char *subject, ab_time now, int64_t *id,
                              ab_errmsg *em)
 {
-    sqlite3_stmt *ins = NULL, *rc = NULL;
+    sdb_stmt *ins = NULL, *rc = NULL;
     if (nrcpts == 0)
         return ab_fail(em, AB_EINVAL, "outbox: message %s has no recipients", message_id);
     enum ab_err e = store_begin(st, em);
@@ -56,41 +56,43 @@ enum ab_err store_outbox_put(store *st, const void *msg, size_t len,
     if ((e = store_prepare(st,
                            "INSERT INTO outbox(created, message_id, sender, kind, "
                            "ref, subject, body, next_attempt) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?1)",
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?1) "
+                           "ON CONFLICT DO NOTHING RETURNING id",
                            &ins, em)))
         goto out;
     store_bind_time(ins, 1, now);
-    sqlite3_bind_text(ins, 2, message_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ins, 3, sender, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ins, 4, kind ? kind : "", -1, SQLITE_STATIC);
+    sdb_bind_text(ins, 2, message_id);
+    sdb_bind_text(ins, 3, sender);
+    sdb_bind_text(ins, 4, kind ? kind : "");
     bind_opt_text(ins, 5, ref);
     bind_opt_text(ins, 6, subject);
-    sqlite3_bind_blob64(ins, 7, msg, len, SQLITE_STATIC);
+    sdb_bind_blob(ins, 7, msg, len);
     int r = store_step(st, ins);
-    if (r != SQLITE_DONE) {
-        if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
+    if (r != SDB_ROW) {
+        /* Nothing inserted: that Message-ID is queued already. */
+        if (r == SDB_DONE)
             e = ab_fail(em, AB_EEXIST, "outbox: message %s is already queued", message_id);
         else
             e = store_dberr(st, em, "outbox put");
         goto out;
     }
-    int64_t oid = sqlite3_last_insert_rowid(st->db);
+    int64_t oid = sdb_column_int64(ins, 0);
     if ((e = store_prepare(st,
-                           "INSERT OR IGNORE INTO outbox_rcpts(outbox_id, rcpt) "
-                           "VALUES (?, ?)",
+                           "INSERT INTO outbox_rcpts(outbox_id, rcpt) "
+                           "VALUES (?, ?) ON CONFLICT DO NOTHING",
                            &rc, em)))
         goto out;
     for (size_t i = 0; i < nrcpts; i++) {
-        sqlite3_reset(rc);
-        sqlite3_bind_int64(rc, 1, oid);
-        sqlite3_bind_text(rc, 2, rcpts[i], -1, SQLITE_STATIC);
-        if (store_step(st, rc) != SQLITE_DONE) {
+        sdb_reset(rc);
+        sdb_bind_int64(rc, 1, oid);
+        sdb_bind_text(rc, 2, rcpts[i]);
+        if (store_step(st, rc) != SDB_DONE) {
             e = store_dberr(st, em, "outbox put recipient");
             goto out;
         }
     }
-    sqlite3_finalize(ins);
-    sqlite3_finalize(rc);
+    sdb_finalize(ins);
+    sdb_finalize(rc);
     ins = rc = NULL;
     if ((e = store_commit(st, em)))
         return e;
@@ -98,8 +100,8 @@ enum ab_err store_outbox_put(store *st, const void *msg, size_t len,
         *id = oid;
     return AB_OK;
 out:
-    sqlite3_finalize(ins);
-    sqlite3_finalize(rc);
+    sdb_finalize(ins);
+    sdb_finalize(rc);
     store_rollback(st);
     return e;
 }
@@ -107,7 +109,7 @@ out:
 enum ab_err store_outbox_due(store *st, ab_time now, size_t limit,
                              int64_t **ids, size_t *n, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     *ids = NULL;
     *n = 0;
     enum ab_err e = store_prepare(st,
@@ -118,10 +120,10 @@ enum ab_err store_outbox_due(store *st, ab_time now, size_t limit,
     if (e)
         return e;
     store_bind_time(s, 1, now);
-    sqlite3_bind_int64(s, 2, limit ? (sqlite3_int64)limit : -1);
+    sdb_bind_int64(s, 2, limit ? (int64_t)limit : INT64_MAX);
     size_t cap = 0;
     int r;
-    while ((r = store_step(st, s)) == SQLITE_ROW) {
+    while ((r = store_step(st, s)) == SDB_ROW) {
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 32;
             int64_t *v = ab_realloc(*ids, nc * sizeof *v);
@@ -132,12 +134,12 @@ enum ab_err store_outbox_due(store *st, ab_time now, size_t limit,
             *ids = v;
             cap = nc;
         }
-        (*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+        (*ids)[(*n)++] = sdb_column_int64(s, 0);
     }
-    if (r != SQLITE_DONE)
+    if (r != SDB_DONE)
         e = store_dberr(st, em, "outbox due");
 out:
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     if (e) {
         ab_free(*ids);
         *ids = NULL;
@@ -163,7 +165,7 @@ void store_outbox_msg_free(struct store_outbox_msg *m)
 }
 
 /* Append a copy of text to a growing string array. */
-static int push_str(char ***v, size_t *n, size_t *cap, const unsigned char *text)
+static int push_str(char ***v, size_t *n, size_t *cap, const char *text)
 {
     if (*n == *cap) {
         size_t nc = *cap ? *cap * 2 : 4;
@@ -221,7 +223,7 @@ static const char *const batch_sql[Q_COUNT] = {
 
 struct store_outbox_batch {
     store *st;
-    sqlite3_stmt *q[Q_COUNT]; /* prepared on first use */
+    sdb_stmt *q[Q_COUNT]; /* prepared on first use */
 };
 
 enum ab_err store_outbox_batch_new(store *st, store_outbox_batch **out, ab_errmsg *em)
@@ -238,7 +240,7 @@ void store_outbox_batch_free(store_outbox_batch *b)
     if (!b)
         return;
     for (int i = 0; i < Q_COUNT; i++)
-        sqlite3_finalize(b->q[i]);
+        sdb_finalize(b->q[i]);
     ab_free(b);
 }
 
@@ -246,29 +248,29 @@ void store_outbox_batch_free(store_outbox_batch *b)
  * most of the CPU a drain spends per message, so it is done once per
  * batch.  Callers reset it after use (done()) so that no statement holds
  * a read transaction open between messages. */
-static enum ab_err stmt(store_outbox_batch *b, int i, sqlite3_stmt **out, ab_errmsg *em)
+static enum ab_err stmt(store_outbox_batch *b, int i, sdb_stmt **out, ab_errmsg *em)
 {
     if (!b->q[i]) {
         enum ab_err e = store_prepare(b->st, batch_sql[i], &b->q[i], em);
         if (e)
             return e;
     }
-    sqlite3_reset(b->q[i]);
-    sqlite3_clear_bindings(b->q[i]);
+    sdb_reset(b->q[i]);
+    sdb_clear_bindings(b->q[i]);
     *out = b->q[i];
     return AB_OK;
 }
 
-static void done(sqlite3_stmt *s)
+static void done(sdb_stmt *s)
 {
     if (s)
-        sqlite3_reset(s);
+        sdb_reset(s);
 }
 
 enum ab_err store_outbox_batch_get(store_outbox_batch *b, int64_t id,
                                    struct store_outbox_msg **out, ab_errmsg *em)
 {
-    sqlite3_stmt *s = NULL;
+    sdb_stmt *s = NULL;
     store *st = b->st;
     *out = NULL;
     struct store_outbox_msg *m = ab_calloc(1, sizeof *m);
@@ -277,27 +279,27 @@ enum ab_err store_outbox_batch_get(store_outbox_batch *b, int64_t id,
     enum ab_err e = stmt(b, Q_GET_MSG, &s, em);
     if (e)
         goto out;
-    sqlite3_bind_int64(s, 1, id);
+    sdb_bind_int64(s, 1, id);
     int r = store_step(st, s);
-    if (r == SQLITE_DONE) {
+    if (r == SDB_DONE) {
         e = ab_fail(em, AB_ENOTFOUND, "outbox: no message %lld", (long long)id);
         goto out;
     }
-    if (r != SQLITE_ROW) {
+    if (r != SDB_ROW) {
         e = store_dberr(st, em, "outbox get");
         goto out;
     }
     m->id = id;
-    m->status = status_parse(sqlite3_column_text(s, 0));
+    m->status = status_parse(sdb_column_text(s, 0));
     m->created = store_column_time(s, 1);
-    m->attempts = sqlite3_column_int(s, 2);
+    m->attempts = sdb_column_int(s, 2);
     m->message_id = store_column_dup(s, 3);
     m->sender = store_column_dup(s, 4);
     m->kind = store_column_dup(s, 5);
     m->ref = store_column_dup(s, 6);
     m->subject = store_column_dup(s, 7);
-    const void *body = sqlite3_column_blob(s, 8);
-    m->len = (size_t)sqlite3_column_bytes(s, 8);
+    const void *body = sdb_column_blob(s, 8);
+    m->len = (size_t)sdb_column_bytes(s, 8);
     m->body = ab_malloc(m->len + 1);
     if (!m->message_id || !m->sender || !m->body) {
         e = ab_fail(em, AB_ENOMEM, "out of memory");
@@ -310,18 +312,18 @@ enum ab_err store_outbox_batch_get(store_outbox_batch *b, int64_t id,
 
     if ((e = stmt(b, Q_GET_RCPTS, &s, em)))
         goto out;
-    sqlite3_bind_int64(s, 1, id);
+    sdb_bind_int64(s, 1, id);
     size_t cap = 0;
-    while ((r = store_step(st, s)) == SQLITE_ROW) {
+    while ((r = store_step(st, s)) == SDB_ROW) {
         m->nrcpts_total++;
-        if (status_parse(sqlite3_column_text(s, 1)) != STORE_OUTBOX_QUEUED)
+        if (status_parse(sdb_column_text(s, 1)) != STORE_OUTBOX_QUEUED)
             continue;
-        if (push_str(&m->rcpts, &m->nrcpts, &cap, sqlite3_column_text(s, 0)) < 0) {
+        if (push_str(&m->rcpts, &m->nrcpts, &cap, sdb_column_text(s, 0)) < 0) {
             e = ab_fail(em, AB_ENOMEM, "out of memory");
             goto out;
         }
     }
-    if (r != SQLITE_DONE) {
+    if (r != SDB_DONE) {
         e = store_dberr(st, em, "outbox get recipients");
         goto out;
     }
@@ -337,7 +339,7 @@ enum ab_err store_outbox_batch_record(store_outbox_batch *b, int64_t id,
                                       const struct store_outbox_attempt *a,
                                       enum store_outbox_status *status, ab_errmsg *em)
 {
-    sqlite3_stmt *s = NULL;
+    sdb_stmt *s = NULL;
     store *st = b->st;
     enum ab_err e = store_begin(st, em);
     if (e)
@@ -346,13 +348,12 @@ enum ab_err store_outbox_batch_record(store_outbox_batch *b, int64_t id,
         if ((e = stmt(b, Q_REC_RCPT, &s, em)))
             goto out;
         for (size_t i = 0; i < a->nrcpts; i++) {
-            sqlite3_reset(s);
-            sqlite3_bind_text(s, 1, store_outbox_status_name(a->rcpts[i].status), -1,
-                              SQLITE_STATIC);
+            sdb_reset(s);
+            sdb_bind_text(s, 1, store_outbox_status_name(a->rcpts[i].status));
             bind_opt_text(s, 2, a->rcpts[i].error);
-            sqlite3_bind_int64(s, 3, id);
-            sqlite3_bind_text(s, 4, a->rcpts[i].rcpt, -1, SQLITE_STATIC);
-            if (store_step(st, s) != SQLITE_DONE) {
+            sdb_bind_int64(s, 3, id);
+            sdb_bind_text(s, 4, a->rcpts[i].rcpt);
+            if (store_step(st, s) != SDB_DONE) {
                 e = store_dberr(st, em, "outbox record recipient");
                 goto out;
             }
@@ -363,8 +364,8 @@ enum ab_err store_outbox_batch_record(store_outbox_batch *b, int64_t id,
         if ((e = stmt(b, Q_REC_GIVE_UP, &s, em)))
             goto out;
         bind_opt_text(s, 1, a->error);
-        sqlite3_bind_int64(s, 2, id);
-        if (store_step(st, s) != SQLITE_DONE) {
+        sdb_bind_int64(s, 2, id);
+        if (store_step(st, s) != SDB_DONE) {
             e = store_dberr(st, em, "outbox give up");
             goto out;
         }
@@ -372,20 +373,20 @@ enum ab_err store_outbox_batch_record(store_outbox_batch *b, int64_t id,
     }
     if ((e = stmt(b, Q_REC_SETTLE, &s, em)))
         goto out;
-    sqlite3_bind_int64(s, 1, id);
+    sdb_bind_int64(s, 1, id);
     bind_opt_text(s, 2, a->error);
     store_bind_time(s, 3, a->next_attempt);
     store_bind_time(s, 4, a->now);
     int r = store_step(st, s);
-    if (r == SQLITE_DONE) {
+    if (r == SDB_DONE) {
         e = ab_fail(em, AB_ENOTFOUND, "outbox: message %lld is not queued", (long long)id);
         goto out;
     }
-    if (r != SQLITE_ROW) {
+    if (r != SDB_ROW) {
         e = store_dberr(st, em, "outbox record message");
         goto out;
     }
-    enum store_outbox_status now_status = status_parse(sqlite3_column_text(s, 0));
+    enum store_outbox_status now_status = status_parse(sdb_column_text(s, 0));
     done(s);
     s = NULL;
     if ((e = store_commit(st, em)))
@@ -444,14 +445,14 @@ void store_outbox_list_free(struct store_outbox_entry *v, size_t n)
     ab_free(v);
 }
 
-static enum ab_err load_rcpts(store *st, sqlite3_stmt *s, struct store_outbox_entry *x,
+static enum ab_err load_rcpts(store *st, sdb_stmt *s, struct store_outbox_entry *x,
                               ab_errmsg *em)
 {
-    sqlite3_reset(s);
-    sqlite3_bind_int64(s, 1, x->id);
+    sdb_reset(s);
+    sdb_bind_int64(s, 1, x->id);
     size_t cap = 0;
     int r;
-    while ((r = store_step(st, s)) == SQLITE_ROW) {
+    while ((r = store_step(st, s)) == SDB_ROW) {
         if (x->nrcpts == cap) {
             size_t nc = cap ? cap * 2 : 4;
             struct store_outbox_rcpt *v = ab_realloc(x->rcpts, nc * sizeof *v);
@@ -462,12 +463,12 @@ static enum ab_err load_rcpts(store *st, sqlite3_stmt *s, struct store_outbox_en
         }
         struct store_outbox_rcpt *rc = &x->rcpts[x->nrcpts++];
         rc->rcpt = store_column_dup(s, 0);
-        rc->status = status_parse(sqlite3_column_text(s, 1));
+        rc->status = status_parse(sdb_column_text(s, 1));
         rc->last_error = store_column_dup(s, 2);
         if (!rc->rcpt)
             return ab_fail(em, AB_ENOMEM, "out of memory");
     }
-    if (r != SQLITE_DONE)
+    if (r != SDB_DONE)
         return store_dberr(st, em, "outbox list recipients");
     return AB_OK;
 }
@@ -476,7 +477,7 @@ enum ab_err store_outbox_list(store *st, int all, size_t limit,
                               struct store_outbox_entry **out, size_t *n,
                               ab_errmsg *em)
 {
-    sqlite3_stmt *s = NULL, *rs = NULL;
+    sdb_stmt *s = NULL, *rs = NULL;
     struct store_outbox_entry *v = NULL;
     size_t cnt = 0, cap = 0;
     *out = NULL;
@@ -486,19 +487,19 @@ enum ab_err store_outbox_list(store *st, int all, size_t limit,
         st,
         "SELECT id, status, message_id, sender, kind, ref, subject, attempts, "
         "created, next_attempt, sent_at, last_error FROM outbox "
-        "WHERE ?1 OR status != 'sent' ORDER BY id DESC LIMIT ?2",
+        "WHERE ?1 = 1 OR status != 'sent' ORDER BY id DESC LIMIT ?2",
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_int(s, 1, all ? 1 : 0);
-    sqlite3_bind_int64(s, 2, limit ? (sqlite3_int64)limit : -1);
+    sdb_bind_int(s, 1, all ? 1 : 0);
+    sdb_bind_int64(s, 2, limit ? (int64_t)limit : INT64_MAX);
     if ((e = store_prepare(st,
                            "SELECT rcpt, status, last_error FROM outbox_rcpts "
                            "WHERE outbox_id = ? ORDER BY rowid",
                            &rs, em)))
         goto out;
     int r;
-    while ((r = store_step(st, s)) == SQLITE_ROW) {
+    while ((r = store_step(st, s)) == SDB_ROW) {
         if (cnt == cap) {
             size_t nc = cap ? cap * 2 : 16;
             struct store_outbox_entry *nv = ab_realloc(v, nc * sizeof *nv);
@@ -511,14 +512,14 @@ enum ab_err store_outbox_list(store *st, int all, size_t limit,
         }
         struct store_outbox_entry *x = &v[cnt++];
         memset(x, 0, sizeof *x);
-        x->id = sqlite3_column_int64(s, 0);
-        x->status = status_parse(sqlite3_column_text(s, 1));
+        x->id = sdb_column_int64(s, 0);
+        x->status = status_parse(sdb_column_text(s, 1));
         x->message_id = store_column_dup(s, 2);
         x->sender = store_column_dup(s, 3);
         x->kind = store_column_dup(s, 4);
         x->ref = store_column_dup(s, 5);
         x->subject = store_column_dup(s, 6);
-        x->attempts = sqlite3_column_int(s, 7);
+        x->attempts = sdb_column_int(s, 7);
         x->created = store_column_time(s, 8);
         x->next_attempt = store_column_time(s, 9);
         x->sent_at = store_column_time(s, 10);
@@ -530,7 +531,7 @@ enum ab_err store_outbox_list(store *st, int all, size_t limit,
         if ((e = load_rcpts(st, rs, x, em)))
             goto out;
     }
-    if (r != SQLITE_DONE) {
+    if (r != SDB_DONE) {
         e = store_dberr(st, em, "outbox list");
         goto out;
     }
@@ -544,8 +545,8 @@ enum ab_err store_outbox_list(store *st, int all, size_t limit,
     v = NULL;
     cnt = 0;
 out:
-    sqlite3_finalize(s);
-    sqlite3_finalize(rs);
+    sdb_finalize(s);
+    sdb_finalize(rs);
     store_outbox_list_free(v, cnt);
     return e;
 }
@@ -553,7 +554,7 @@ out:
 enum ab_err store_outbox_counts(store *st, struct store_outbox_counts *out,
                                 ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     memset(out, 0, sizeof *out);
     out->oldest_queued = AB_TIME_NONE;
     enum ab_err e = store_prepare(
@@ -564,21 +565,21 @@ enum ab_err store_outbox_counts(store *st, struct store_outbox_counts *out,
         &s, em);
     if (e)
         return e;
-    if (store_step(st, s) == SQLITE_ROW) {
-        out->queued = sqlite3_column_int64(s, 0);
-        out->sent = sqlite3_column_int64(s, 1);
-        out->failed = sqlite3_column_int64(s, 2);
+    if (store_step(st, s) == SDB_ROW) {
+        out->queued = sdb_column_int64(s, 0);
+        out->sent = sdb_column_int64(s, 1);
+        out->failed = sdb_column_int64(s, 2);
         out->oldest_queued = store_column_time(s, 3);
     } else {
         e = store_dberr(st, em, "outbox counts");
     }
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
 enum ab_err store_outbox_purge(store *st, ab_time before, int64_t *deleted, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     /* The sent and failed totals of /metrics must not drop with the
      * messages: fold them in, in the same transaction as the delete. */
     enum ab_err e = store_begin(st, em);
@@ -594,11 +595,11 @@ enum ab_err store_outbox_purge(store *st, ab_time before, int64_t *deleted, ab_e
     if (e)
         goto fail;
     store_bind_time(s, 1, before);
-    if (store_step(st, s) != SQLITE_DONE)
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "outbox purge");
     else if (deleted)
-        *deleted = sqlite3_changes(st->db);
-    sqlite3_finalize(s);
+        *deleted = sdb_changes(st);
+    sdb_finalize(s);
     if (e)
         goto fail;
     return store_commit(st, em);

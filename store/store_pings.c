@@ -22,26 +22,26 @@ enum ab_err store_ping_add_rid(store *st, const char *check, ab_time at,
                                enum store_ping_kind kind, int exit_code, const char *via,
                                const char *detail, const char *rid, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO pings(check_name, at, kind, exit_code, via, detail, rid) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, check);
     store_bind_time(s, 2, at);
-    sqlite3_bind_text(s, 3, store_ping_kind_name(kind), -1, SQLITE_STATIC);
+    sdb_bind_text(s, 3, store_ping_kind_name(kind));
     if (kind == STORE_PING_EXIT)
-        sqlite3_bind_int(s, 4, exit_code);
+        sdb_bind_int(s, 4, exit_code);
     else
-        sqlite3_bind_null(s, 4);
-    sqlite3_bind_text(s, 5, via ? via : "http", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, detail, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, rid, -1, SQLITE_STATIC);
-    if (store_step(st, s) != SQLITE_DONE)
+        sdb_bind_null(s, 4);
+    sdb_bind_text(s, 5, via ? via : "http");
+    sdb_bind_text(s, 6, detail);
+    sdb_bind_text(s, 7, rid);
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "ping add");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -56,7 +56,7 @@ enum ab_err store_ping_add(store *st, const char *check, ab_time at,
 enum ab_err store_ping_summary(store *st, const char *check,
                                struct store_ping_summary *out, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     memset(out, 0, sizeof *out);
     out->last_start = AB_TIME_NONE;
     out->last_finish = AB_TIME_NONE;
@@ -69,22 +69,22 @@ enum ab_err store_ping_summary(store *st, const char *check,
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
-    if (store_step(st, s) == SQLITE_ROW) {
+    sdb_bind_text(s, 1, check);
+    if (store_step(st, s) == SDB_ROW) {
         out->last_start = store_column_time(s, 0);
         out->last_finish = store_column_time(s, 1);
-        const char *kind = (const char *)sqlite3_column_text(s, 2);
-        int has_exit = sqlite3_column_type(s, 3) != SQLITE_NULL;
-        out->exit_code = has_exit ? sqlite3_column_int(s, 3) : -1;
+        const char *kind = (const char *)sdb_column_text(s, 2);
+        int has_exit = !sdb_column_is_null(s, 3);
+        out->exit_code = has_exit ? sdb_column_int(s, 3) : -1;
         out->finish_ok = kind && (strcmp(kind, "success") == 0 ||
                                   (strcmp(kind, "exit") == 0 && out->exit_code == 0));
-        const char *via = (const char *)sqlite3_column_text(s, 4);
+        const char *via = (const char *)sdb_column_text(s, 4);
         snprintf(out->via, sizeof out->via, "%s", via ? via : "");
-        const char *detail = (const char *)sqlite3_column_text(s, 5);
+        const char *detail = (const char *)sdb_column_text(s, 5);
         snprintf(out->detail, sizeof out->detail, "%s", detail ? detail : "");
     } else {
         e = store_dberr(st, em, "ping summary");
     }
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }

@@ -17,18 +17,18 @@
 /* The three reads share their shape: one statement over the window
  * [from, to) as ?1 and ?2, every row collected into an array. */
 static enum ab_err collect_window(store *st, const char *sql, ab_time from, ab_time to,
-                                  size_t size, int (*row)(sqlite3_stmt *, void *),
+                                  size_t size, int (*row)(sdb_stmt *, void *),
                                   void (*clear)(void *), void **out, size_t *n,
                                   ab_errmsg *em, const char *what)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
     store_bind_time(s, 1, from);
     store_bind_time(s, 2, to);
     e = store_collect(st, s, size, row, clear, out, n, em, what);
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -47,7 +47,7 @@ void store_outages_free(struct store_outage *v, size_t n)
     ab_free(v);
 }
 
-static int outage_row(sqlite3_stmt *s, void *p)
+static int outage_row(sdb_stmt *s, void *p)
 {
     struct store_outage *o = p;
     o->check = store_column_dup(s, 0);
@@ -85,14 +85,14 @@ void store_answer_rates_free(struct store_answer_rate *v, size_t n)
     ab_free(v);
 }
 
-static int rate_row(sqlite3_stmt *s, void *p)
+static int rate_row(sdb_stmt *s, void *p)
 {
     struct store_answer_rate *r = p;
     r->check = store_column_dup(s, 0);
     r->recipient = store_column_dup(s, 1);
-    r->asked = sqlite3_column_int64(s, 2);
-    r->confirmed = sqlite3_column_int64(s, 3);
-    r->bounced = sqlite3_column_int64(s, 4);
+    r->asked = sdb_column_int64(s, 2);
+    r->confirmed = sdb_column_int64(s, 3);
+    r->bounced = sdb_column_int64(s, 4);
     return r->check && r->recipient ? 0 : -1;
 }
 
@@ -128,11 +128,11 @@ void store_report_bounces_free(struct store_report_bounce *v, size_t n)
     ab_free(v);
 }
 
-static int bounce_row(sqlite3_stmt *s, void *p)
+static int bounce_row(sdb_stmt *s, void *p)
 {
     struct store_report_bounce *b = p;
     b->recipient = store_column_dup(s, 0);
-    b->count = sqlite3_column_int64(s, 1);
+    b->count = sdb_column_int64(s, 1);
     b->last = store_column_time(s, 2);
     b->detail = store_column_dup(s, 3);
     return b->recipient ? 0 : -1;

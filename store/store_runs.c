@@ -17,22 +17,22 @@ enum ab_err store_run_begin(store *st, const char *check, const char *type,
                             const char *trigger, ab_time started,
                             int64_t *run_id, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO runs(check_name, type, trigger, status, started) "
-            "VALUES (?, ?, ?, 'Pending', ?)",
+            "VALUES (?, ?, ?, 'Pending', ?) RETURNING id",
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, trigger, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, check);
+    sdb_bind_text(s, 2, type);
+    sdb_bind_text(s, 3, trigger);
     store_bind_time(s, 4, started);
-    if (store_step(st, s) != SQLITE_DONE)
+    if (store_step(st, s) != SDB_ROW)
         e = store_dberr(st, em, "run begin");
     else
-        *run_id = sqlite3_last_insert_rowid(st->db);
-    sqlite3_finalize(s);
+        *run_id = sdb_column_int64(s, 0);
+    sdb_finalize(s);
     return e;
 }
 
@@ -41,7 +41,7 @@ enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
                                size_t nres, const char *remedy_note,
                                ab_errmsg *em)
 {
-    sqlite3_stmt *up = NULL, *ins = NULL;
+    sdb_stmt *up = NULL, *ins = NULL;
     enum ab_err e = store_begin(st, em);
     if (e)
         return e;
@@ -51,15 +51,15 @@ enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
                            "WHERE id = ? AND status = 'Pending'",
                            &up, em)))
         goto out;
-    sqlite3_bind_int64(up, 1, execution_ms);
-    sqlite3_bind_int(up, 2, from_cache ? 1 : 0);
-    sqlite3_bind_text(up, 3, remedy_note, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(up, 4, run_id);
-    if (store_step(st, up) != SQLITE_DONE) {
+    sdb_bind_int64(up, 1, execution_ms);
+    sdb_bind_int(up, 2, from_cache ? 1 : 0);
+    sdb_bind_text(up, 3, remedy_note);
+    sdb_bind_int64(up, 4, run_id);
+    if (store_step(st, up) != SDB_DONE) {
         e = store_dberr(st, em, "run complete");
         goto out;
     }
-    if (sqlite3_changes(st->db) != 1) {
+    if (sdb_changes(st) != 1) {
         e = ab_fail(em, AB_ENOTFOUND, "run %lld is not pending", (long long)run_id);
         goto out;
     }
@@ -69,27 +69,27 @@ enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
                            &ins, em)))
         goto out;
     for (size_t i = 0; i < nres; i++) {
-        sqlite3_reset(ins);
-        sqlite3_bind_int64(ins, 1, run_id);
-        sqlite3_bind_text(ins, 2, res[i].item ? res[i].item : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 3, ab_status_name(res[i].status), -1, SQLITE_STATIC);
+        sdb_reset(ins);
+        sdb_bind_int64(ins, 1, run_id);
+        sdb_bind_text(ins, 2, res[i].item ? res[i].item : "");
+        sdb_bind_text(ins, 3, ab_status_name(res[i].status));
         if (res[i].has_value)
-            sqlite3_bind_double(ins, 4, res[i].value);
+            sdb_bind_double(ins, 4, res[i].value);
         else
-            sqlite3_bind_null(ins, 4);
-        sqlite3_bind_text(ins, 5, res[i].message, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 6, res[i].perfdata, -1, SQLITE_STATIC);
-        if (store_step(st, ins) != SQLITE_DONE) {
+            sdb_bind_null(ins, 4);
+        sdb_bind_text(ins, 5, res[i].message);
+        sdb_bind_text(ins, 6, res[i].perfdata);
+        if (store_step(st, ins) != SDB_DONE) {
             e = store_dberr(st, em, "result insert");
             goto out;
         }
     }
-    sqlite3_finalize(up);
-    sqlite3_finalize(ins);
+    sdb_finalize(up);
+    sdb_finalize(ins);
     return store_commit(st, em);
 out:
-    sqlite3_finalize(up);
-    sqlite3_finalize(ins);
+    sdb_finalize(up);
+    sdb_finalize(ins);
     store_rollback(st);
     return e;
 }
@@ -113,17 +113,17 @@ void store_run_free(struct store_run *r)
 
 static enum ab_err load_results(store *st, struct store_run *r, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT item, status, value, message, perfdata FROM results "
             "WHERE run_id = ? ORDER BY id",
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_int64(s, 1, r->id);
+    sdb_bind_int64(s, 1, r->id);
     size_t cap = 0;
     int rc;
-    while ((rc = store_step(st, s)) == SQLITE_ROW) {
+    while ((rc = store_step(st, s)) == SDB_ROW) {
         if (r->nresults == cap) {
             size_t ncap = cap ? cap * 2 : 4;
             struct ab_result *p = ab_realloc(r->results, ncap * sizeof *p);
@@ -137,10 +137,10 @@ static enum ab_err load_results(store *st, struct store_run *r, ab_errmsg *em)
         struct ab_result *res = &r->results[r->nresults++];
         memset(res, 0, sizeof *res);
         res->item = store_column_dup(s, 0);
-        int status = ab_status_parse((const char *)sqlite3_column_text(s, 1));
+        int status = ab_status_parse((const char *)sdb_column_text(s, 1));
         res->status = status < 0 ? AB_OFFLINE : (enum ab_status)status;
-        res->has_value = sqlite3_column_type(s, 2) != SQLITE_NULL;
-        res->value = sqlite3_column_double(s, 2);
+        res->has_value = !sdb_column_is_null(s, 2);
+        res->value = sdb_column_double(s, 2);
         res->message = store_column_dup(s, 3);
         res->perfdata = store_column_dup(s, 4);
         if (!res->item) {
@@ -148,31 +148,31 @@ static enum ab_err load_results(store *st, struct store_run *r, ab_errmsg *em)
             goto out;
         }
     }
-    if (rc != SQLITE_DONE)
+    if (rc != SDB_DONE)
         e = store_dberr(st, em, "results");
 out:
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
 #define RUN_COLS "id, check_name, type, trigger, status, started, " \
                  "execution_ms, from_cache, remedy_note"
 
-static enum ab_err run_from_row(store *st, sqlite3_stmt *s,
+static enum ab_err run_from_row(store *st, sdb_stmt *s,
                                 struct store_run **out, ab_errmsg *em)
 {
     struct store_run *r = ab_calloc(1, sizeof *r);
     if (!r)
         return ab_fail(em, AB_ENOMEM, "out of memory");
-    r->id = sqlite3_column_int64(s, 0);
+    r->id = sdb_column_int64(s, 0);
     r->check = store_column_dup(s, 1);
     r->type = store_column_dup(s, 2);
     r->trigger = store_column_dup(s, 3);
-    const char *status = (const char *)sqlite3_column_text(s, 4);
+    const char *status = (const char *)sdb_column_text(s, 4);
     r->complete = status && strcmp(status, "Complete") == 0;
     r->started = store_column_time(s, 5);
-    r->execution_ms = sqlite3_column_int64(s, 6);
-    r->from_cache = sqlite3_column_int(s, 7);
+    r->execution_ms = sdb_column_int64(s, 6);
+    r->from_cache = sdb_column_int(s, 7);
     r->remedy_note = store_column_dup(s, 8);
     if (!r->check || !r->type || !r->trigger) {
         store_run_free(r);
@@ -190,7 +190,7 @@ static enum ab_err run_from_row(store *st, sqlite3_stmt *s,
 static enum ab_err run_last(store *st, const char *check, int fresh_only,
                             struct store_run **out, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     *out = NULL;
     enum ab_err e = store_prepare(
         st, fresh_only
@@ -202,15 +202,15 @@ static enum ab_err run_last(store *st, const char *check, int fresh_only,
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, check);
     int rc = store_step(st, s);
-    if (rc == SQLITE_ROW)
+    if (rc == SDB_ROW)
         e = run_from_row(st, s, out, em);
-    else if (rc == SQLITE_DONE)
+    else if (rc == SDB_DONE)
         e = ab_fail(em, AB_ENOTFOUND, "check %s has no completed run", check);
     else
         e = store_dberr(st, em, "last run");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -230,7 +230,7 @@ enum ab_err store_run_history(store *st, const char *check, size_t limit,
                               struct store_run ***out, size_t *n,
                               ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     struct store_run **v = NULL;
     size_t cnt = 0;
     *out = NULL;
@@ -241,15 +241,15 @@ enum ab_err store_run_history(store *st, const char *check, size_t limit,
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+    sdb_bind_text(s, 1, check);
+    sdb_bind_int64(s, 2, (int64_t)limit);
     v = ab_calloc(limit ? limit : 1, sizeof *v);
     if (!v) {
         e = ab_fail(em, AB_ENOMEM, "out of memory");
         goto out;
     }
     int rc;
-    while (cnt < limit && (rc = store_step(st, s)) == SQLITE_ROW) {
+    while (cnt < limit && (rc = store_step(st, s)) == SDB_ROW) {
         if ((e = run_from_row(st, s, &v[cnt], em)))
             goto out;
         cnt++;
@@ -263,6 +263,6 @@ out:
             store_run_free(v[i]);
         ab_free(v);
     }
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }

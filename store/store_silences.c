@@ -34,33 +34,33 @@ void store_silences_free(struct store_silence *v, size_t n)
 enum ab_err store_silence_add(store *st, const struct store_silence *x, int64_t *id,
                               ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO silences(check_glob, item, tag, starts, ends, created_by, comment, "
-            "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, x->check_glob, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, x->item, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, x->tag, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, x->check_glob);
+    sdb_bind_text(s, 2, x->item);
+    sdb_bind_text(s, 3, x->tag);
     store_bind_time(s, 4, x->starts);
     store_bind_time(s, 5, x->ends);
-    sqlite3_bind_text(s, 6, x->created_by, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, x->comment, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 6, x->created_by);
+    sdb_bind_text(s, 7, x->comment);
     store_bind_time(s, 8, x->created);
-    if (store_step(st, s) != SQLITE_DONE)
+    if (store_step(st, s) != SDB_ROW)
         e = store_dberr(st, em, "silence add");
     else if (id)
-        *id = sqlite3_last_insert_rowid(st->db);
-    sqlite3_finalize(s);
+        *id = sdb_column_int64(s, 0);
+    sdb_finalize(s);
     return e;
 }
 
-static int silence_row(sqlite3_stmt *s, void *p)
+static int silence_row(sdb_stmt *s, void *p)
 {
     struct store_silence *x = p;
-    x->id = sqlite3_column_int64(s, 0);
+    x->id = sdb_column_int64(s, 0);
     x->check_glob = store_column_dup(s, 1);
     x->item = store_column_dup(s, 2);
     x->tag = store_column_dup(s, 3);
@@ -76,25 +76,25 @@ static int silence_row(sqlite3_stmt *s, void *p)
 enum ab_err store_silence_list(store *st, int all, ab_time now, struct store_silence **out,
                                size_t *n, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT id, check_glob, item, tag, starts, ends, created_by, comment, created, "
             "expired FROM silences WHERE ? OR (expired IS NULL AND ends > ?) ORDER BY id",
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_int(s, 1, all != 0);
+    sdb_bind_int(s, 1, all != 0);
     store_bind_time(s, 2, now);
     void *v = NULL;
     e = store_collect(st, s, sizeof **out, silence_row, silence_clear, &v, n, em, "silences");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     *out = v;
     return e;
 }
 
 enum ab_err store_silence_expire(store *st, int64_t id, ab_time now, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st,
                                   "UPDATE silences SET expired = ? WHERE id = ? AND "
                                   "expired IS NULL AND ends > ?",
@@ -102,13 +102,13 @@ enum ab_err store_silence_expire(store *st, int64_t id, ab_time now, ab_errmsg *
     if (e)
         return e;
     store_bind_time(s, 1, now);
-    sqlite3_bind_int64(s, 2, id);
+    sdb_bind_int64(s, 2, id);
     store_bind_time(s, 3, now);
-    if (store_step(st, s) != SQLITE_DONE)
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "silence expire");
-    else if (sqlite3_changes(st->db) == 0)
+    else if (sdb_changes(st) == 0)
         e = ab_fail(em, AB_ENOTFOUND, "no running silence #%lld", (long long)id);
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -130,40 +130,42 @@ void store_pauses_free(struct store_pause *v, size_t n)
 enum ab_err store_pause_set(store *st, const char *check, ab_time until, const char *by,
                             const char *note, ab_time now, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(
-        st, "INSERT OR REPLACE INTO paused(check_name, until, by_whom, note, at) "
-            "VALUES (?, ?, ?, ?, ?)",
+        st, "INSERT INTO paused(check_name, until, by_whom, note, at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (check_name) DO UPDATE SET "
+            "until = excluded.until, by_whom = excluded.by_whom, "
+            "note = excluded.note, at = excluded.at",
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, check);
     store_bind_time(s, 2, until);
-    sqlite3_bind_text(s, 3, by, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 3, by);
+    sdb_bind_text(s, 4, note);
     store_bind_time(s, 5, now);
-    if (store_step(st, s) != SQLITE_DONE)
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "pause");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
 enum ab_err store_pause_clear(store *st, const char *check, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st, "DELETE FROM paused WHERE check_name = ?", &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
-    if (store_step(st, s) != SQLITE_DONE)
+    sdb_bind_text(s, 1, check);
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "resume");
-    else if (sqlite3_changes(st->db) == 0)
+    else if (sdb_changes(st) == 0)
         e = ab_fail(em, AB_ENOTFOUND, "check %s is not paused", check);
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
-static int pause_row(sqlite3_stmt *s, void *p)
+static int pause_row(sdb_stmt *s, void *p)
 {
     struct store_pause *x = p;
     x->check = store_column_dup(s, 0);
@@ -177,7 +179,7 @@ static int pause_row(sqlite3_stmt *s, void *p)
 enum ab_err store_pause_list(store *st, ab_time now, struct store_pause **out, size_t *n,
                              ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st,
                                   "SELECT check_name, until, by_whom, note, at FROM paused "
                                   "WHERE until IS NULL OR until > ? ORDER BY check_name",
@@ -187,7 +189,7 @@ enum ab_err store_pause_list(store *st, ab_time now, struct store_pause **out, s
     store_bind_time(s, 1, now);
     void *v = NULL;
     e = store_collect(st, s, sizeof **out, pause_row, pause_clear, &v, n, em, "pauses");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     *out = v;
     return e;
 }

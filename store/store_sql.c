@@ -15,24 +15,29 @@
 
 enum ab_err store_dberr(store *st, ab_errmsg *em, const char *what)
 {
-    int code = sqlite3_extended_errcode(st->db);
-    ab_fail(em, AB_ESTORE, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
-    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
-        return AB_EBUSY;
+    ab_fail(em, AB_ESTORE, "%s: %s: %s", st->path, what, sdb_errmsg(st));
+    if (st->kind == STORE_SQLITE) {
+        int code = sqlite3_extended_errcode(st->db);
+        if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+            return AB_EBUSY;
+    }
     return AB_ESTORE;
 }
 
-enum ab_err store_prepare(store *st, const char *sql, sqlite3_stmt **out,
+enum ab_err store_prepare(store *st, const char *sql, sdb_stmt **out,
                           ab_errmsg *em)
 {
-    if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK) {
+    int rc = sdb_prepare(st, sql, out);
+    if (rc == SDB_NOMEM)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    if (rc != 0) {
         *out = NULL;
         return store_dberr(st, em, "prepare");
     }
     return AB_OK;
 }
 
-enum ab_err store_prepare_cached(store *st, const char *sql, sqlite3_stmt **out,
+enum ab_err store_prepare_cached(store *st, const char *sql, sdb_stmt **out,
                                  ab_errmsg *em)
 {
     for (int i = 0; i < st->ncache; i++)
@@ -49,44 +54,44 @@ enum ab_err store_prepare_cached(store *st, const char *sql, sqlite3_stmt **out,
     return AB_OK;
 }
 
-void store_release(store *st, sqlite3_stmt *s)
+void store_release(store *st, sdb_stmt *s)
 {
     for (int i = 0; i < st->ncache; i++)
         if (st->cache[i].stmt == s) {
             /* Reset at once: a statement left stepping holds its read
              * snapshot and would keep the WAL from being checkpointed. */
-            sqlite3_reset(s);
-            sqlite3_clear_bindings(s);
+            sdb_reset(s);
+            sdb_clear_bindings(s);
             return;
         }
-    sqlite3_finalize(s); /* the cache was full: it was never kept */
+    sdb_finalize(s); /* the cache was full: it was never kept */
 }
 
-int store_step(store *st, sqlite3_stmt *stmt)
+int store_step(store *st, sdb_stmt *stmt)
 {
     if (st->fail_after >= 0) {
         if (st->fail_after == 0)
-            return SQLITE_IOERR;
+            return SDB_ERROR;
         st->fail_after--;
     }
-    return sqlite3_step(stmt);
+    return sdb_step(stmt);
 }
 
 enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
     int rc = store_step(st, s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    if (rc != SDB_DONE && rc != SDB_ROW)
         e = store_dberr(st, em, sql);
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
-enum ab_err store_collect(store *st, sqlite3_stmt *stmt, size_t elem_size,
-                          int (*row)(sqlite3_stmt *s, void *elem),
+enum ab_err store_collect(store *st, sdb_stmt *stmt, size_t elem_size,
+                          int (*row)(sdb_stmt *s, void *elem),
                           void (*clear)(void *elem), void **out, size_t *n,
                           ab_errmsg *em, const char *what)
 {
@@ -96,7 +101,7 @@ enum ab_err store_collect(store *st, sqlite3_stmt *stmt, size_t elem_size,
     int rc;
     *out = NULL;
     *n = 0;
-    while ((rc = store_step(st, stmt)) == SQLITE_ROW) {
+    while ((rc = store_step(st, stmt)) == SDB_ROW) {
         if (cnt == cap) {
             size_t ncap = cap ? cap * 2 : 8;
             char *p = ab_realloc(v, ncap * elem_size);
@@ -115,7 +120,7 @@ enum ab_err store_collect(store *st, sqlite3_stmt *stmt, size_t elem_size,
             goto fail;
         }
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != SDB_DONE) {
         e = store_dberr(st, em, what);
         goto fail;
     }
@@ -129,26 +134,26 @@ fail:
     return e;
 }
 
-int store_bind_time(sqlite3_stmt *s, int idx, ab_time t)
+int store_bind_time(sdb_stmt *s, int idx, ab_time t)
 {
     if (t == AB_TIME_NONE)
-        return sqlite3_bind_null(s, idx);
+        return sdb_bind_null(s, idx);
     char buf[AB_ISO_LEN];
     ab_time_format(t, buf, sizeof buf);
-    return sqlite3_bind_text(s, idx, buf, -1, SQLITE_TRANSIENT);
+    return sdb_bind_text_copy(s, idx, buf);
 }
 
-ab_time store_column_time(sqlite3_stmt *s, int col)
+ab_time store_column_time(sdb_stmt *s, int col)
 {
-    const unsigned char *txt = sqlite3_column_text(s, col);
+    const char *txt = sdb_column_text(s, col);
     ab_time t;
-    if (!txt || ab_time_parse((const char *)txt, &t) != AB_OK)
+    if (!txt || ab_time_parse(txt, &t) != AB_OK)
         return AB_TIME_NONE;
     return t;
 }
 
-char *store_column_dup(sqlite3_stmt *s, int col)
+char *store_column_dup(sdb_stmt *s, int col)
 {
-    const unsigned char *txt = sqlite3_column_text(s, col);
-    return txt ? ab_strdup((const char *)txt) : NULL;
+    const char *txt = sdb_column_text(s, col);
+    return txt ? ab_strdup(txt) : NULL;
 }

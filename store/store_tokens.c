@@ -19,40 +19,41 @@
 enum ab_err store_alert_token(store *st, int64_t alert_id, const char *recipient,
                               ab_time now, char token[AB_TOKEN_LEN + 1], ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT token FROM alert_tokens WHERE alert_id = ? AND recipient = ?", &s, em);
     if (e)
         return e;
-    sqlite3_bind_int64(s, 1, alert_id);
-    sqlite3_bind_text(s, 2, recipient, -1, SQLITE_STATIC);
+    sdb_bind_int64(s, 1, alert_id);
+    sdb_bind_text(s, 2, recipient);
     int rc = store_step(st, s);
-    if (rc == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(s, 0);
+    if (rc == SDB_ROW) {
+        const char *t = (const char *)sdb_column_text(s, 0);
         if (t && strlen(t) == AB_TOKEN_LEN) {
             memcpy(token, t, AB_TOKEN_LEN + 1);
-            sqlite3_finalize(s);
+            sdb_finalize(s);
             return AB_OK;
         }
-        rc = SQLITE_DONE; /* unreadable row: issue a fresh token below */
+        rc = SDB_DONE; /* unreadable row: issue a fresh token below */
     }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
+    sdb_finalize(s);
+    if (rc != SDB_DONE)
         return store_dberr(st, em, "alert token lookup");
     if ((e = ab_token_new(token)))
         return ab_fail(em, e, "no randomness for a token");
     if ((e = store_prepare(st,
-                           "INSERT OR REPLACE INTO alert_tokens(token, alert_id, "
-                           "recipient, issued) VALUES (?, ?, ?, ?)",
+                           "INSERT INTO alert_tokens(token, alert_id, recipient, issued) "
+                           "VALUES (?, ?, ?, ?) ON CONFLICT (alert_id, recipient) "
+                           "DO UPDATE SET token = excluded.token, issued = excluded.issued",
                            &s, em)))
         return e;
-    sqlite3_bind_text(s, 1, token, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, alert_id);
-    sqlite3_bind_text(s, 3, recipient, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, token);
+    sdb_bind_int64(s, 2, alert_id);
+    sdb_bind_text(s, 3, recipient);
     store_bind_time(s, 4, now);
-    if (store_step(st, s) != SQLITE_DONE)
+    if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "alert token");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -60,23 +61,23 @@ enum ab_err store_alert_token(store *st, int64_t alert_id, const char *recipient
 static enum ab_err owner_row(store *st, const char *sql, const char *token, int64_t *id,
                              char **recipient, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     *recipient = NULL;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, token, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, token);
     int rc = store_step(st, s);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(s, 0);
+    if (rc == SDB_ROW) {
+        *id = sdb_column_int64(s, 0);
         if (!(*recipient = store_column_dup(s, 1)))
             e = ab_fail(em, AB_ENOMEM, "out of memory");
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         e = ab_fail(em, AB_ENOTFOUND, "token %s was never issued", token);
     } else {
         e = store_dberr(st, em, "token lookup");
     }
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -113,7 +114,7 @@ enum ab_err store_token_live_for(store *st, const char *addr, ab_time at,
                                  char token[AB_TOKEN_LEN + 1], int64_t *cycle_id,
                                  char **recipient, ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     *recipient = NULL;
     *cycle_id = 0;
     enum ab_err e = store_prepare(st,
@@ -123,32 +124,32 @@ enum ab_err store_token_live_for(store *st, const char *addr, ab_time at,
                                   &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, addr, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, addr);
     store_bind_time(s, 2, at + LIVE_SKEW);
     int rc = store_step(st, s);
-    if (rc == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(s, 0);
+    if (rc == SDB_ROW) {
+        const char *t = (const char *)sdb_column_text(s, 0);
         if (!t || strlen(t) != AB_TOKEN_LEN) {
             e = ab_fail(em, AB_ENOTFOUND, "no readable token for %s", addr);
         } else {
             memcpy(token, t, AB_TOKEN_LEN + 1);
-            *cycle_id = sqlite3_column_int64(s, 1);
+            *cycle_id = sdb_column_int64(s, 1);
             if (!(*recipient = store_column_dup(s, 2)))
                 e = ab_fail(em, AB_ENOMEM, "out of memory");
         }
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         e = ab_fail(em, AB_ENOTFOUND, "no token was sent to %s by then", addr);
     } else {
         e = store_dberr(st, em, "token for recipient");
     }
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
 enum ab_err store_alert_notified(store *st, int64_t alert_id, char ***out, size_t *n,
                                  ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     *out = NULL;
     *n = 0;
     enum ab_err e = store_prepare(st,
@@ -157,9 +158,9 @@ enum ab_err store_alert_notified(store *st, int64_t alert_id, char ***out, size_
                                   &s, em);
     if (e)
         return e;
-    sqlite3_bind_int64(s, 1, alert_id);
+    sdb_bind_int64(s, 1, alert_id);
     int rc;
-    while ((rc = store_step(st, s)) == SQLITE_ROW) {
+    while ((rc = store_step(st, s)) == SDB_ROW) {
         char **nv = ab_realloc(*out, (*n + 1) * sizeof *nv);
         char *r = store_column_dup(s, 0);
         if (!nv || !r) {
@@ -172,9 +173,9 @@ enum ab_err store_alert_notified(store *st, int64_t alert_id, char ***out, size_
         *out = nv;
         (*out)[(*n)++] = r;
     }
-    if (!e && rc != SQLITE_DONE)
+    if (!e && rc != SDB_DONE)
         e = store_dberr(st, em, "alert recipients");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     if (e) {
         for (size_t i = 0; i < *n; i++)
             ab_free((*out)[i]);

@@ -16,7 +16,7 @@
 enum ab_err store_ack_unverified(store *st, const char *token, char **by, char **detail,
                                  ab_errmsg *em)
 {
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     *by = *detail = NULL;
     enum ab_err e = store_prepare(
         st,
@@ -27,9 +27,9 @@ enum ab_err store_ack_unverified(store *st, const char *token, char **by, char *
         &s, em);
     if (e)
         return e;
-    sqlite3_bind_text(s, 1, token, -1, SQLITE_STATIC);
+    sdb_bind_text(s, 1, token);
     int rc = store_step(st, s);
-    if (rc == SQLITE_ROW) {
+    if (rc == SDB_ROW) {
         *by = store_column_dup(s, 0);
         *detail = store_column_dup(s, 1);
         if (!*by) {
@@ -37,11 +37,11 @@ enum ab_err store_ack_unverified(store *st, const char *token, char **by, char *
             *detail = NULL;
             e = ab_fail(em, AB_ENOMEM, "out of memory");
         }
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         e = AB_ENOTFOUND;
     } else {
         e = store_dberr(st, em, "unverified ack");
     }
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }

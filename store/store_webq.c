@@ -19,7 +19,7 @@ enum ab_err store_webq_inbox(store *st, struct store_webq_inbox *out, ab_errmsg 
     memset(out, 0, sizeof *out);
     out->last_ok = AB_TIME_NONE;
     out->last_attempt = AB_TIME_NONE;
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     /* ISO UTC text compares as time, so MAX() is the newest instant. */
     enum ab_err e = store_prepare(
         st,
@@ -29,15 +29,15 @@ enum ab_err store_webq_inbox(store *st, struct store_webq_inbox *out, ab_errmsg 
         &s, em);
     if (e)
         return e;
-    if (store_step(st, s) == SQLITE_ROW) {
-        out->mailboxes = sqlite3_column_int(s, 0);
+    if (store_step(st, s) == SDB_ROW) {
+        out->mailboxes = sdb_column_int(s, 0);
         out->last_ok = store_column_time(s, 1);
         out->last_attempt = store_column_time(s, 2);
         out->last_error = store_column_dup(s, 3);
     } else {
         e = store_dberr(st, em, "web inbox state");
     }
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
 
@@ -45,30 +45,31 @@ enum ab_err store_webq_alert_counts(store *st, ab_time now,
                                     struct store_webq_alert_counts *out, ab_errmsg *em)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s;
+    sdb_stmt *s;
     /* A snooze that ran out counts as active again, as the engine's
      * follow-up will treat it. */
     enum ab_err e = store_prepare(
         st,
-        "SELECT MIN(MAX(priority, 1), 4), COUNT(*), "
-        "  SUM(dismissed_at IS NULL OR "
-        "      (dismissed_until IS NOT NULL AND dismissed_until <= ?)) "
+        "SELECT CASE WHEN priority < 1 THEN 1 WHEN priority > 4 THEN 4 "
+        "  ELSE priority END, COUNT(*), "
+        "  SUM(CASE WHEN dismissed_at IS NULL OR "
+        "      (dismissed_until IS NOT NULL AND dismissed_until <= ?) THEN 1 ELSE 0 END) "
         "FROM alerts WHERE resolved IS NULL GROUP BY 1",
         &s, em);
     if (e)
         return e;
     store_bind_time(s, 1, now);
     int rc;
-    while ((rc = store_step(st, s)) == SQLITE_ROW) {
-        int p = sqlite3_column_int(s, 0);
-        int64_t n = sqlite3_column_int64(s, 1), act = sqlite3_column_int64(s, 2);
+    while ((rc = store_step(st, s)) == SDB_ROW) {
+        int p = sdb_column_int(s, 0);
+        int64_t n = sdb_column_int64(s, 1), act = sdb_column_int64(s, 2);
         out->open += n;
         out->active += act;
         if (p >= 1 && p <= 4)
             out->by_priority[p] += act;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != SDB_DONE)
         e = store_dberr(st, em, "web alert counts");
-    sqlite3_finalize(s);
+    sdb_finalize(s);
     return e;
 }
