@@ -34,14 +34,22 @@ const char *ab_strerror(enum ab_err e)
     return "unknown error";
 }
 
+/* The thread's last detail, for a test's failure line. */
+static _Thread_local char last_fail[sizeof ((ab_errmsg *)0)->text];
+
+const char *ab_last_fail(void)
+{
+    return last_fail;
+}
+
 enum ab_err ab_fail(ab_errmsg *em, enum ab_err code, const char *fmt, ...)
 {
-    if (em) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(em->text, sizeof em->text, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_fail, sizeof last_fail, fmt, ap);
+    va_end(ap);
+    if (em)
+        snprintf(em->text, sizeof em->text, "%s", last_fail);
     return code;
 }
 

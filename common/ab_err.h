@@ -63,4 +63,8 @@ enum ab_err ab_failctx(ab_errmsg *em, enum ab_err code, const char *fmt, ...)
 
 void ab_errmsg_clear(ab_errmsg *em);
 
+/* The detail of this thread's last ab_fail, even one given no em (the
+ * unit tests print it beside a failed CHECK_OK). */
+const char *ab_last_fail(void);
+
 #endif

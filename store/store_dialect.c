@@ -169,6 +169,34 @@ char *store_dialect_pg(const char *sql, int *nparams)
     return finish(&o);
 }
 
+/* Does the column definition going on at i (up to its comma or the
+ * list's closing parenthesis) name a collation of its own? */
+static int column_collates(const char *sql, size_t i)
+{
+    int depth = 0;
+    for (; sql[i]; i++) {
+        char c = sql[i];
+        if (c == '\'' || c == '"') {
+            i += quoted_len(sql + i) - 1;
+        } else if (c == '(') {
+            depth++;
+        } else if (c == ')') {
+            if (depth-- == 0)
+                return 0;
+        } else if ((c == ',' && depth == 0) || c == ';') {
+            return 0;
+        } else if (is_word(c) && !is_word(sql[i - 1])) {
+            size_t j = i;
+            while (is_word(sql[j]))
+                j++;
+            if (word_is(sql + i, j - i, "COLLATE"))
+                return 1;
+            i = j - 1;
+        }
+    }
+    return 0;
+}
+
 /* Inside CREATE TABLE (...): the depth of its parenthesis, and whether it
  * declared an integer key. */
 struct table {
@@ -201,7 +229,7 @@ static void ddl_word(struct out *o, const char *sql, size_t *ip, struct table *t
         puts_(o, "DOUBLE PRECISION");
     } else if (word_is(sql + i, n, "BLOB")) {
         puts_(o, "BYTEA");
-    } else if (word_is(sql + i, n, "TEXT") && !word_is(sql + w2, wl, "COLLATE")) {
+    } else if (word_is(sql + i, n, "TEXT") && !column_collates(sql, j)) {
         puts_(o, "TEXT COLLATE \"C\"");
     } else {
         put(o, sql + i, n);

@@ -123,7 +123,7 @@ static enum ab_err fold(store *st, const char *select_sql, ab_time before, ab_er
 {
     static const char pre[] = "INSERT INTO meta (key, value) ";
     static const char post[] = " ON CONFLICT (key) DO UPDATE SET value = "
-                               "CAST(value AS BIGINT) + CAST(excluded.value AS BIGINT)";
+                               "CAST(meta.value AS BIGINT) + CAST(excluded.value AS BIGINT)";
     char sql[1024];
     if (snprintf(sql, sizeof sql, "%s%s%s", pre, select_sql, post) >= (int)sizeof sql)
         return ab_fail(em, AB_EINVAL, "metric fold: statement too long");

@@ -177,7 +177,7 @@ int store_pg_exec_script(store *st, const char *sql)
     char *t = store_dialect_pg(sql, NULL);
     if (!t) {
         set_err(st->pg, "", "out of memory");
-        return SDB_ERROR;
+        return SDB_NOMEM;
     }
     PGresult *res = PQexec(st->pg->conn, t);
     ab_free(t);

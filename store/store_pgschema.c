@@ -52,19 +52,32 @@ char *store_url_display(const char *url)
     return out;
 }
 
-int store_pg_version(store *st)
+/* The version, -1 when there is no version table yet. */
+static enum ab_err read_version(store *st, int *v, ab_errmsg *em)
 {
     sdb_stmt *s;
-    if (store_prepare(st, "SELECT version FROM ackbeat_schema", &s, NULL) != AB_OK)
-        return -1;
-    int v = store_step(st, s) == SDB_ROW ? sdb_column_int(s, 0) : -1;
+    *v = -1;
+    enum ab_err e = store_prepare(st, "SELECT version FROM ackbeat_schema", &s, em);
+    if (e)
+        return e;
+    if (store_step(st, s) == SDB_ROW)
+        *v = sdb_column_int(s, 0);
     sdb_finalize(s);
-    return v;
+    return AB_OK;
+}
+
+int store_pg_version(store *st)
+{
+    int v;
+    return read_version(st, &v, NULL) == AB_OK ? v : -1;
 }
 
 static enum ab_err script(store *st, const char *sql, const char *what, ab_errmsg *em)
 {
-    if (sdb_exec_script(st, sql) != SDB_DONE)
+    int rc = sdb_exec_script(st, sql);
+    if (rc == SDB_NOMEM)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    if (rc != SDB_DONE)
         return ab_fail(em, AB_ESTORE, "%s: %s: %s", st->path, what, sdb_errmsg(st));
     return AB_OK;
 }
@@ -76,7 +89,9 @@ static enum ab_err migrate_locked(store *st, ab_errmsg *em)
     enum ab_err e;
     if ((e = script(st, bootstrap_sql, "preparing the schema", em)))
         return e;
-    int version = store_pg_version(st);
+    int version;
+    if ((e = read_version(st, &version, em)))
+        return e;
     if (version < 0)
         return ab_fail(em, AB_ESTORE, "%s: cannot read the schema version: %s",
                        st->path, sdb_errmsg(st));
@@ -91,12 +106,12 @@ static enum ab_err migrate_locked(store *st, ab_errmsg *em)
         return e;
     for (int v = version; v < store_migrations_count; v++) {
         char *ddl = store_dialect_pg_ddl(store_migrations_sql[v]);
-        if (!ddl) {
+        int rc = ddl ? sdb_exec_script(st, ddl) : SDB_NOMEM;
+        ab_free(ddl);
+        if (rc == SDB_NOMEM) {
             sdb_exec_script(st, "ROLLBACK");
             return ab_fail(em, AB_ENOMEM, "out of memory");
         }
-        int rc = sdb_exec_script(st, ddl);
-        ab_free(ddl);
         if (rc != SDB_DONE) {
             ab_fail(em, AB_ESTORE, "%s: migration %d -> %d failed: %s", st->path, v,
                     v + 1, sdb_errmsg(st));
@@ -119,7 +134,10 @@ enum ab_err store_pg_open(store *st, const char *url, const char *password,
     if (e)
         return e;
     /* Quick when there is nothing to do: no lock taken. */
-    if (store_pg_version(st) == store_migrations_count)
+    int version;
+    if ((e = read_version(st, &version, em)))
+        return e;
+    if (version == store_migrations_count)
         return store_salt_init(st, em);
     if ((e = script(st, "SELECT pg_advisory_lock(" STORE_PG_LOCK_MIGRATE ")",
                     "waiting for another node's migration", em)))

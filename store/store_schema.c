@@ -289,6 +289,39 @@ const char *const store_migrations_sql[] = {
      * apart and each run's duration is its own. */
     "ALTER TABLE pings ADD COLUMN rid TEXT;"
     "CREATE INDEX pings_by_rid ON pings(check_name, rid) WHERE rid IS NOT NULL;",
+
+    /* 9 -> 10: several nodes on one database (PostgreSQL, issue 16).
+     * A claim is a piece of work for one due time (a check's run, a
+     * day's retention), taken by one node; a node that dies holding one
+     * loses it when its lease runs out, and done marks it finished so
+     * that no late node takes it again.  A lease is a role one node
+     * holds at a time (the inbox poller), renewed while it lives.  nodes
+     * is what `status` and the web show.  Outbox and delivery rows are
+     * leased by the node sending them. */
+    "CREATE TABLE claims ("
+    "  kind TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  due TEXT NOT NULL,"
+    "  node TEXT NOT NULL,"
+    "  lease_until TEXT NOT NULL,"
+    "  done INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (kind, name, due));"
+    "CREATE TABLE leases ("
+    "  name TEXT PRIMARY KEY,"
+    "  node TEXT NOT NULL,"
+    "  since TEXT NOT NULL,"
+    "  until TEXT NOT NULL);"
+    "CREATE TABLE nodes ("
+    "  name TEXT PRIMARY KEY,"
+    "  started TEXT NOT NULL,"
+    "  last_seen TEXT NOT NULL,"
+    "  pid INTEGER,"
+    "  version TEXT,"
+    "  holds TEXT NOT NULL DEFAULT '');"
+    "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
+    "ALTER TABLE outbox ADD COLUMN lease_until TEXT;"
+    "ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;"
+    "ALTER TABLE deliveries ADD COLUMN lease_until TEXT;",
 };
 
 const int store_migrations_count =

@@ -79,6 +79,17 @@ int store_step(store *st, sdb_stmt *stmt)
 
 enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em)
 {
+    if (st->kind == STORE_PG) {
+        /* The simple protocol: several commands allowed, no parameters. */
+        int rc = st->fail_after == 0 ? SDB_ERROR : sdb_exec_script(st, sql);
+        if (rc == SDB_NOMEM)
+            return ab_fail(em, AB_ENOMEM, "out of memory");
+        if (rc != SDB_DONE)
+            return store_dberr(st, em, sql);
+        if (st->fail_after > 0)
+            st->fail_after--;
+        return AB_OK;
+    }
     sdb_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/ab_err.h"
+
 typedef void (*t_fn)(void);
 void t_register(const char *name, t_fn fn);
 void t_fail(const char *file, int line, const char *fmt, ...)
@@ -88,7 +90,8 @@ const char *t_data(const char *rel);
     do {                                                             \
         int t_e_ = (int)(call);                                      \
         if (t_e_ != 0) {                                             \
-            t_fail(__FILE__, __LINE__, "%s returned %d", #call, t_e_); \
+            t_fail(__FILE__, __LINE__, "%s returned %d (last error: %s)", \
+                   #call, t_e_, ab_last_fail());                     \
             return;                                                  \
         }                                                            \
     } while (0)

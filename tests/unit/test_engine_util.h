@@ -8,6 +8,7 @@
 #ifndef AB_TEST_ENGINE_UTIL_H
 #define AB_TEST_ENGINE_UTIL_H
 
+#include "test_pg_util.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -80,7 +81,7 @@ static __attribute__((unused)) int te_open_path(const char *path, const char *xm
     }
     ab_buf_free(&errs);
     ab_errmsg em = {{0}};
-    if (store_open(cfg_global(*c)->state_path, st, &em) != AB_OK ||
+    if (store_open(t_state(cfg_global(*c)->state_path), st, &em) != AB_OK ||
         eng_new(*c, *st, templates(), e, &em) != AB_OK) {
         printf("%s\n", em.text);
         return -1;

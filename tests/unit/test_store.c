@@ -14,12 +14,15 @@
 #include "store/store_retention.h"
 #include "store/store_runs.h"
 #include "store/store_tokens.h"
+#include "test_pg_util.h"
 
+/* The test's state: a file, or with AB_TEST_PG_URI a PostgreSQL schema
+ * of that name (tests/integration/t_40_state_pg.sh). */
 static const char *dbpath(const char *name)
 {
     static char p[512];
     snprintf(p, sizeof p, "%s/%s", t_tmpdir(), name);
-    return p;
+    return t_state(p);
 }
 
 TEST(open_creates_and_migrates)
@@ -38,6 +41,7 @@ TEST(open_creates_and_migrates)
 
 TEST(refuses_newer_database)
 {
+    SQLITE_ONLY();
     sqlite3 *db;
     CHECK(sqlite3_open(dbpath("new.db"), &db) == SQLITE_OK);
     CHECK(sqlite3_exec(db, "PRAGMA user_version = 999", 0, 0, 0) == SQLITE_OK);
@@ -52,6 +56,7 @@ TEST(refuses_newer_database)
 
 TEST(refuses_non_database)
 {
+    SQLITE_ONLY();
     FILE *f = fopen(dbpath("junk.db"), "w");
     CHECK(f);
     fputs("this is not a database, it is a text file that is long enough\n", f);
@@ -286,6 +291,7 @@ TEST(check_state_and_schedule_round_trip)
 
 TEST(old_database_is_migrated_forward)
 {
+    SQLITE_ONLY();
     store *st;
     ab_errmsg em = {{0}};
     CHECK_OK(store_open(dbpath("old.db"), &st, &em));
