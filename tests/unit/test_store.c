@@ -300,6 +300,11 @@ TEST(old_database_is_migrated_forward)
     sqlite3 *db;
     CHECK(sqlite3_open(dbpath("old.db"), &db) == SQLITE_OK);
     CHECK(sqlite3_exec(db,
+                       "DROP TABLE claims; DROP TABLE leases; DROP TABLE nodes;"
+                       "ALTER TABLE outbox DROP COLUMN claimed_by;"
+                       "ALTER TABLE outbox DROP COLUMN lease_until;"
+                       "ALTER TABLE deliveries DROP COLUMN claimed_by;"
+                       "ALTER TABLE deliveries DROP COLUMN lease_until;"
                        "DROP INDEX pings_by_rid; ALTER TABLE pings DROP COLUMN rid;"
                        "DROP TABLE deliveries; DROP TABLE silences; DROP TABLE paused;"
                        "ALTER TABLE alerts DROP COLUMN previous_status;"
