@@ -322,6 +322,11 @@ const char *const store_migrations_sql[] = {
     "ALTER TABLE outbox ADD COLUMN lease_until TEXT;"
     "ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;"
     "ALTER TABLE deliveries ADD COLUMN lease_until TEXT;",
+
+    /* 10 -> 11: the claims a node holds now, for `status` and the web
+     * (store_nodes_list): done ones, nearly every row, are left out, so
+     * that counting them does not read two days of claims. */
+    "CREATE INDEX claims_open ON claims(node, lease_until) WHERE done = 0;",
 };
 
 const int store_migrations_count =
