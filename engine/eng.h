@@ -456,6 +456,95 @@ enum ab_err eng_view_pauses(eng *e, ab_time now, struct store_pause **out, size_
                             ab_errmsg *em) AB_MUST_CHECK;
 void eng_view_pauses_free(struct store_pause *v, size_t n);
 
+/* ---- the live read model (engine/eng_live*.c) ---------------------------------
+ * What the status page, GET /api/checks and /metrics show, kept in memory
+ * and brought up to date on change instead of read from the store for
+ * every request.  An eng_live borrows its engine (and so its config and
+ * store) and is used from the thread that uses the engine.  It refreshes
+ * inside eng_live_get: the checks named by eng_live_touch (a ping, a
+ * report, a pause: that check only), everything after eng_live_touch(NULL)
+ * or eng_live_poke, and everything when the store's change marker says
+ * another connection wrote (another thread's engine, the CLI, another
+ * node), then at most once per a few times the last full read's cost, so
+ * that a flood of outside writes cannot make every request a full read.
+ * What depends on the time (a silence or pause that begins or ends, a
+ * snooze running out) is derived at the caller's now from the facts kept,
+ * by the eng_live_* helpers below, never frozen at the refresh. */
+typedef struct eng_live eng_live;
+
+/* A heartbeat cycle with what came back from each person asked, in the
+ * words of eng_rcpt_words as of the refresh (words[i] is rcpts[i]'s). */
+struct eng_live_cycle {
+    struct store_cycle *c;
+    struct eng_rcpt_words *words;
+};
+struct eng_live_check {
+    const struct cfg_check *k;       /* borrowed from the config */
+    int status;                      /* worst debounced status; -1: none yet */
+    struct store_run *last;          /* newest complete run, or NULL */
+    int has_sched;                   /* seen by a tick: */
+    ab_time next_run;                /*   next due (AB_TIME_NONE: unknown) */
+    const struct store_alert *alert; /* its own open alert (item ""), or NULL */
+    struct eng_live_cycle *cycle;    /* heartbeat: the newest cycle, or NULL */
+    struct store_cycle *open;        /* heartbeat: the newest open cycle, or NULL */
+};
+struct eng_live_view {
+    uint64_t gen;                    /* differs after every change seen */
+    ab_time at;                      /* the now of the last refresh */
+    const cfg *c;                    /* the engine's config, borrowed */
+    struct eng_live_check *checks;   /* config order */
+    size_t nchecks;
+    struct store_alert **alerts;     /* every open alert */
+    size_t nalerts;
+    struct store_silence *silences;  /* not yet ended at the refresh */
+    size_t nsilences;
+    struct store_pause *pauses;      /* in force at the refresh */
+    size_t npauses;
+    struct eng_live_cycle *recent;   /* the newest cycles of all heartbeats */
+    size_t nrecent;
+    int have_outbox;
+    struct store_outbox_counts outbox;
+    int have_inbox;                  /* an <inbox> is configured and was read */
+    struct store_webq_inbox inbox;
+};
+/* A monotonic clock in milliseconds: the pace of outside refreshes is
+ * measured with it (the engine reads no clock of its own). */
+typedef int64_t (*eng_live_clock_fn)(void *ud);
+/* NULL: out of memory.  e is borrowed and must outlive it. */
+eng_live *eng_live_new(eng *e, eng_live_clock_fn mono_ms, void *ud);
+void eng_live_free(eng_live *l);
+/* This thread wrote through the engine: refresh check (NULL: everything)
+ * before the next eng_live_get answers. */
+void eng_live_touch(eng_live *l, const char *check);
+/* This thread wrote only what every check shares (a dismissal, a
+ * silence): the open alerts, silences, pauses, the outbox and the inbox
+ * are read again, no check's own parts. */
+void eng_live_touch_shared(eng_live *l);
+/* Another thread of this process wrote (the daemon's tick): refresh
+ * everything at the next eng_live_get, whatever the pace.  Safe from any
+ * thread. */
+void eng_live_poke(eng_live *l);
+/* The model as of now, brought up to date as said above.  Borrowed until
+ * the next eng_live_get or eng_live_free.  Never NULL: a part that cannot
+ * be read is empty, as in the views. */
+const struct eng_live_view *eng_live_get(eng_live *l, ab_time now);
+/* The totals /metrics shows (runs, pings, inbox classes, mail), read when
+ * something changed since they were last read.  NULL when they cannot be
+ * read.  Borrowed like eng_live_get's answer. */
+const struct store_metric_counts *eng_live_counts(eng_live *l);
+/* The entry of k (by name), or NULL. */
+const struct eng_live_check *eng_live_find(const struct eng_live_view *v, const char *name);
+/* As eng_view_silenced / eng_view_paused, from the model at now. */
+int64_t eng_live_silenced(const struct eng_live_view *v, const struct cfg_check *k,
+                          ab_time now);
+int eng_live_paused(const struct eng_live_view *v, const char *check, ab_time now,
+                    ab_time *until);
+/* As eng_view_alert_counts at now. */
+void eng_live_alert_counts(const struct eng_live_view *v, ab_time now,
+                           struct store_webq_alert_counts *out);
+/* The worst status of all checks, -1 when none has one yet. */
+int eng_live_worst(const struct eng_live_view *v);
+
 /* ---- the self-watch's daily message (engine/eng_selfwatch.c) ----------------
  * <watchdog admin=... daily="HH:MM"/>: a plain "still alive" message to
  * the admins once a day through the outbox, so that a silent ackbeat is

@@ -130,6 +130,8 @@ enum ab_err web_new(const cfg *c, const struct web_opts *opts, web **out, ab_err
     eng_set_send(w->e, 0);
     if (opts->started)
         eng_set_started(w->e, opts->started);
+    if ((e = web_live_open(w, em)))
+        goto out;
     if ((e = open_pages(w, em)))
         goto out;
     *out = w;
@@ -153,7 +155,8 @@ void web_free(web *w)
     web_server_stop(w, 0);
     if (w->listen_fd >= 0)
         close(w->listen_fd);
-    eng_free(w->e); /* and the state it opened */
+    web_live_close(w); /* before the engine it reads */
+    eng_free(w->e);    /* and the state it opened */
     tpl_set_free(w->pages);
     wipe_free(w->token);
     wipe_free(w->pw_hash);

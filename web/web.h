@@ -108,6 +108,12 @@ void web_free(web *w);
 enum ab_err web_apply(web **wp, const cfg *c, const struct web_opts *opts,
                       ab_errmsg *em) AB_MUST_CHECK;
 
+/* Another thread of this process changed the state (the daemon's loop,
+ * after a tick): the pages show it from the next request on, without
+ * waiting for the pace of outside changes (web/web_live.c).  Safe from
+ * any thread; NULL does nothing. */
+void web_state_changed(web *w);
+
 /* ---- one request without a socket (unit tests, fuzzing) --------------- */
 
 struct web_kv {

@@ -85,15 +85,10 @@ json_t *web_json_alert(const struct store_alert *a, ab_time now)
 
 /* A heartbeat's newest cycle: each person asked and what came back, in
  * the words `acks` uses (engine/eng_words.c), times ISO 8601 UTC. */
-static json_t *json_cycle(web *w, const struct cfg_check *k, ab_time now)
+static json_t *json_cycle(const struct eng_live_cycle *lc)
 {
-    struct store_cycle **v = NULL;
-    size_t n = 0;
-    json_t *o = NULL;
-    if (eng_view_cycles(w->e, k->name, 0, 1, &v, &n, NULL) != AB_OK || n == 0)
-        goto out;
-    const struct store_cycle *c = v[0];
-    o = json_object();
+    const struct store_cycle *c = lc->c;
+    json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(c->id));
     json_object_set_new(o, "status", web_jstr(c->status));
     json_object_set_new(o, "opened", web_jtime(c->opened));
@@ -102,35 +97,31 @@ static json_t *json_cycle(web *w, const struct cfg_check *k, ab_time now)
     json_object_set_new(o, "quorum", json_integer(c->quorum));
     json_t *rs = json_array();
     for (size_t i = 0; i < c->nrcpts; i++) {
-        struct eng_rcpt_words rw;
-        eng_view_rcpt_words(w->e, c, &c->rcpts[i], now, &rw);
+        const struct eng_rcpt_words *rw = &lc->words[i];
         json_t *x = json_object();
         json_object_set_new(x, "address", web_jstr(c->rcpts[i].address));
-        json_object_set_new(x, "state", json_string(rw.word));
-        json_object_set_new(x, "at", web_jtime(rw.when));
-        json_object_set_new(x, "by", rw.by[0] ? web_jstr(rw.by) : json_null());
-        json_object_set_new(x, "reason", rw.reason[0] ? web_jstr(rw.reason) : json_null());
-        json_object_set_new(x, "flag", rw.flag[0] ? web_jstr(rw.flag) : json_null());
+        json_object_set_new(x, "state", json_string(rw->word));
+        json_object_set_new(x, "at", web_jtime(rw->when));
+        json_object_set_new(x, "by", rw->by[0] ? web_jstr(rw->by) : json_null());
+        json_object_set_new(x, "reason", rw->reason[0] ? web_jstr(rw->reason) : json_null());
+        json_object_set_new(x, "flag", rw->flag[0] ? web_jstr(rw->flag) : json_null());
         json_array_append_new(rs, x);
     }
     json_object_set_new(o, "recipients", rs);
-out:
-    eng_view_cycles_free(v, n);
     return o;
 }
 
-json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
+json_t *web_json_check(web *w, const struct eng_live_view *v,
+                       const struct eng_live_check *x, ab_time now)
 {
+    const struct cfg_check *k = x->k;
     json_t *j = json_object();
     json_object_set_new(j, "name", json_string(k->name));
     json_object_set_new(j, "label", web_jstr(k->label ? k->label : k->name));
     json_object_set_new(j, "kind", json_string(cfg_check_kind_name(k->kind)));
-    struct eng_check_view cv;
-    eng_view_check(w->e, k, now, &cv);
     json_object_set_new(j, "status",
-                        cv.status < 0 ? json_null()
-                                      : json_string(eng_status_name(cv.status)));
-    const struct store_run *r = cv.last;
+                        x->status < 0 ? json_null() : json_string(eng_status_name(x->status)));
+    const struct store_run *r = x->last;
     if (r) {
         json_object_set_new(j, "last_run", web_jtime(r->started));
         json_object_set_new(j, "last_run_age_seconds", json_integer(now - r->started));
@@ -142,9 +133,8 @@ json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
     } else {
         json_object_set_new(j, "last_run", json_null());
     }
-    json_object_set_new(j, "next_run",
-                        cv.has_sched ? web_jtime(cv.next_run) : json_null());
-    const struct store_alert *a = cv.alert;
+    json_object_set_new(j, "next_run", x->has_sched ? web_jtime(x->next_run) : json_null());
+    const struct store_alert *a = x->alert;
     if (a) {
         json_t *ja = json_object();
         json_object_set_new(ja, "id", json_integer(a->id));
@@ -154,42 +144,56 @@ json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now)
         json_object_set_new(j, "alert", ja);
     }
     /* Issue 18: a silence or a pause shows wherever the check does. */
-    json_object_set_new(j, "silenced_by",
-                        cv.silenced_by ? json_integer(cv.silenced_by) : json_null());
-    json_object_set_new(j, "paused", json_boolean(cv.paused));
-    json_object_set_new(j, "paused_until",
-                        cv.paused ? web_jtime(cv.paused_until) : json_null());
-    eng_view_check_free(&cv);
+    int64_t sid = eng_live_silenced(v, k, now);
+    ab_time until = AB_TIME_NONE;
+    int paused = eng_live_paused(v, k->name, now, &until);
+    json_object_set_new(j, "silenced_by", sid ? json_integer(sid) : json_null());
+    json_object_set_new(j, "paused", json_boolean(paused));
+    json_object_set_new(j, "paused_until", paused ? web_jtime(until) : json_null());
     char pa[1024];
     if (eng_ping_address(w->c, k, pa, sizeof pa))
         json_object_set_new(j, "ping_address", web_jstr(pa));
     if (eng_ping_url(w->c, k, pa, sizeof pa))
         json_object_set_new(j, "ping_url", web_jstr(pa));
-    if (k->kind == CFG_HEARTBEAT) {
-        json_t *cy = json_cycle(w, k, now);
-        if (cy)
-            json_object_set_new(j, "cycle", cy);
-    }
+    if (k->kind == CFG_HEARTBEAT && x->cycle)
+        json_object_set_new(j, "cycle", json_cycle(x->cycle));
     return j;
 }
 
+/* Every check, kept for the second and the model's generation. */
 static enum ab_err api_checks(web *w, struct web_response *rs, ab_time now)
 {
+    const struct eng_live_view *v = web_live(w, now);
+    if (web_cache_answer(w, "api/checks", v->gen, now, rs))
+        return AB_OK;
     json_t *arr = json_array();
-    for (size_t i = 0; i < cfg_check_count(w->c); i++)
-        json_array_append_new(arr, web_json_check(w, cfg_check_at(w->c, i), now));
+    for (size_t i = 0; i < v->nchecks; i++)
+        json_array_append_new(arr, web_json_check(w, v, &v->checks[i], now));
     json_t *root = json_object();
     json_object_set_new(root, "now", web_jtime(now));
     json_object_set_new(root, "checks", arr);
-    struct store_outbox_counts oc;
-    if (eng_view_outbox_counts(w->e, &oc, NULL) == AB_OK) {
+    if (v->have_outbox) {
         json_t *ob = json_object();
-        json_object_set_new(ob, "queued", json_integer(oc.queued));
-        json_object_set_new(ob, "sent", json_integer(oc.sent));
-        json_object_set_new(ob, "failed", json_integer(oc.failed));
+        json_object_set_new(ob, "queued", json_integer(v->outbox.queued));
+        json_object_set_new(ob, "sent", json_integer(v->outbox.sent));
+        json_object_set_new(ob, "failed", json_integer(v->outbox.failed));
         json_object_set_new(root, "outbox", ob);
     }
-    return web_reply_json(rs, 200, root);
+    enum ab_err e = web_reply_json(rs, 200, root);
+    if (!e)
+        web_cache_keep(w, "api/checks", v->gen, now, rs);
+    return e;
+}
+
+/* One check from the live model (404 when it is not one). */
+enum ab_err web_api_check(web *w, struct web_response *rs, const struct cfg_check *k,
+                          ab_time now)
+{
+    const struct eng_live_view *v = web_live(w, now);
+    const struct eng_live_check *x = eng_live_find(v, k->name);
+    if (!x)
+        return web_reply_jerror(rs, 404, "no check named \"%s\"", k->name);
+    return web_reply_json(rs, 200, web_json_check(w, v, x, now));
 }
 
 static long arg_limit(const struct web_request *rq, long dflt, long max)
@@ -364,7 +368,7 @@ enum ab_err web_api(web *w, const struct web_request *rq, struct web_response *r
             if (n == 1)
                 return api_checks(w, rs, now);
             if (n == 2)
-                return web_reply_json(rs, 200, web_json_check(w, k, now));
+                return web_api_check(w, rs, k, now);
             return api_runs(w, rq, rs, k);
         }
     } else if (n >= 1 && strcmp(seg[0], "alerts") == 0) {

@@ -197,7 +197,7 @@ static enum ab_err pause_resume(web *w, const struct web_request *rq,
         return web_reply_jerror(rs, e == AB_ENOTFOUND ? 404 : 500, "%s", em.text);
     ab_log(AB_LOG_INFO, "web: check %s %s", k->name, pause ? "paused" : "resumed");
     web_after_action(w, now);
-    return web_reply_json(rs, 200, web_json_check(w, k, now));
+    return web_api_check(w, rs, k, now);
 }
 
 int web_api_silence_route(web *w, const struct web_request *rq, struct web_response *rs,

@@ -32,9 +32,11 @@ static const struct state S_OFFLINE = {"offline", "#555", 5};
 
 static struct state check_state(web *w, const struct cfg_check *k, ab_time now)
 {
-    if (eng_view_paused(w->e, k->name, now, NULL))
+    const struct eng_live_view *v = web_live(w, now);
+    if (eng_live_paused(v, k->name, now, NULL))
         return S_PAUSED;
-    switch (eng_view_status(w->e, k->name)) {
+    const struct eng_live_check *x = eng_live_find(v, k->name);
+    switch (x ? x->status : -1) {
     case AB_HEALTHY: return S_UP;
     case AB_DEGRADED: return S_DEGRADED;
     case AB_FAILING: return S_FAILING;

@@ -34,7 +34,29 @@ struct web {
     unsigned port;
     int listen_fd;            /* the socket handed over by a reload, -1 */
     struct web_deadline *dl;  /* request-timeout watch while listening */
+    eng_live *live;           /* the engine's live read model (web_live.c) */
+    struct web_cache *cache;  /* answers kept from it (web_cache.c) */
 };
+
+/* ---- the live read model and the answers kept (web_live.c, web_cache.c) ---- */
+
+/* Make w->live and w->cache (web_new); free them (web_free). */
+enum ab_err web_live_open(web *w, ab_errmsg *em) AB_MUST_CHECK;
+void web_live_close(web *w);
+/* The model as of now (borrowed until the next call). */
+const struct eng_live_view *web_live(web *w, ab_time now);
+/* Before a request is handled: when it may write, tell the model what
+ * it will touch (the check of a ping, a report, a pause; else all). */
+void web_live_before(web *w, const struct web_request *rq, char **seg, size_t n);
+/* A kept answer for key made from model generation gen at now: 1 with
+ * rs filled (a copy), else 0. */
+int web_cache_answer(web *w, const char *key, uint64_t gen, ab_time now,
+                     struct web_response *rs);
+/* Keep rs (a 200) as the answer for key at gen and now. */
+void web_cache_keep(web *w, const char *key, uint64_t gen, ab_time now,
+                    const struct web_response *rs);
+struct web_cache *web_cache_new(void);
+void web_cache_free(struct web_cache *c);
 
 /* web_deadline.c: shut a connection whose request is not in after limit
  * seconds.  start() (again) when a request begins, end() when the
@@ -129,8 +151,16 @@ int web_parse_until(const char *s, ab_time now, ab_time *until);
 
 /* ---- pages (web_pages.c, web_alerts.c) ------------------------------------------ */
 
+/* web_page_status.c: the status page, filtered (?q=, ?status=) and paged
+ * (?page=, ?per=). */
 enum ab_err web_page_status(web *w, const struct web_request *rq,
                             struct web_response *rs, ab_time now);
+/* web_pages.c: one check of the live model as a row of the status page
+ * (and the head of its page) at now. */
+json_t *web_check_row(const struct eng_live_check *x, ab_time now);
+/* One heartbeat cycle as the pages show it; words[i] is rcpts[i]'s. */
+json_t *web_cycle_obj(const struct store_cycle *c, const struct eng_rcpt_words *words,
+                      ab_time now);
 enum ab_err web_page_check(web *w, const struct web_request *rq,
                            struct web_response *rs, const char *name, ab_time now);
 enum ab_err web_page_alerts(web *w, const struct web_request *rq,
@@ -150,7 +180,12 @@ int web_silence_form_route(web *w, const struct web_request *rq, struct web_resp
 
 /* ---- JSON API, pings, reports (web_api.c, web_ingest.c) -------------------------- */
 
-json_t *web_json_check(web *w, const struct cfg_check *k, ab_time now);
+/* A check as the API shows it, from the live model v at now. */
+json_t *web_json_check(web *w, const struct eng_live_view *v,
+                       const struct eng_live_check *x, ab_time now);
+/* GET /api/checks/NAME (and the answer of a pause or resume): k's JSON. */
+enum ab_err web_api_check(web *w, struct web_response *rs, const struct cfg_check *k,
+                          ab_time now);
 json_t *web_json_alert(const struct store_alert *a, ab_time now);
 json_t *web_json_run(const struct store_run *r);
 /* The body as a JSON object (Content-Type application/json).  Returns 1

@@ -8,8 +8,9 @@
  * "now" are kept beside the timestamps, so that a stuck daemon shows up as
  * a growing number even on a dashboard that does no arithmetic.
  *
- * Everything comes from one eng_metrics_read(): views ask the engine,
- * the engine asks the store.
+ * Everything comes from the engine's live read model (web_live.c), its
+ * totals read again only after a change, and the text is kept for the
+ * second and the model's generation (web_cache.c): a scrape is a copy.
  */
 #include "web/web_int.h"
 
@@ -247,10 +248,80 @@ static enum ab_err others(const struct eng_metrics *m, ab_buf *b, ab_time now)
     return e;
 }
 
+/* Completed runs of check in counts (sorted by name, as the store's ORDER
+ * BY gives them in byte order): a binary search, since a linear one per
+ * check is quadratic in the number of checks. */
+static int64_t runs_of(const struct store_metric_counts *mc, const char *check)
+{
+    size_t lo = 0, hi = mc ? mc->nruns : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(mc->runs[mid].name, check);
+        if (c == 0)
+            return mc->runs[mid].n;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* The live model as eng_metrics_read would give it (m's arrays are ours,
+ * its counts borrowed from the model: free only the arrays). */
+static enum ab_err from_live(web *w, ab_time now, struct eng_metrics *m)
+{
+    memset(m, 0, sizeof *m);
+    const struct eng_live_view *v = web_live(w, now);
+    const struct store_metric_counts *mc = eng_live_counts(w->live);
+    if (!mc)
+        return AB_ESTORE;
+    m->counts = *mc;
+    m->checks = ab_calloc(v->nchecks ? v->nchecks : 1, sizeof *m->checks);
+    m->cycles = ab_calloc(v->nchecks ? v->nchecks : 1, sizeof *m->cycles);
+    if (!m->checks || !m->cycles)
+        return AB_ENOMEM;
+    m->nchecks = v->nchecks;
+    for (size_t i = 0; i < v->nchecks; i++) {
+        const struct eng_live_check *x = &v->checks[i];
+        struct eng_check_metrics *c = &m->checks[i];
+        c->k = x->k;
+        c->status = x->status;
+        if (x->last) {
+            c->has_run = 1;
+            c->last_run = x->last->started;
+            c->exec_ms = x->last->execution_ms;
+            if (x->last->nresults && x->last->results[0].has_value) {
+                c->has_value = 1;
+                c->value = x->last->results[0].value;
+            }
+        }
+        c->runs_total = runs_of(mc, x->k->name);
+        if (x->open) {
+            struct eng_cycle_metrics *cy = &m->cycles[m->ncycles++];
+            cy->k = x->k;
+            cy->asked = x->open->nrcpts;
+            cy->confirmed = x->open->confirmed;
+            cy->quorum = x->open->quorum;
+            for (size_t r = 0; r < x->open->nrcpts; r++)
+                if (x->open->rcpts[r].bounced != AB_TIME_NONE &&
+                    x->open->rcpts[r].confirmed == AB_TIME_NONE)
+                    cy->bounced++;
+        }
+    }
+    m->have_alerts = 1;
+    eng_live_alert_counts(v, now, &m->alerts);
+    m->have_outbox = v->have_outbox;
+    m->outbox = v->outbox;
+    m->have_inbox = v->have_inbox;
+    m->inbox = v->inbox; /* last_error borrowed from the model */
+    return AB_OK;
+}
+
 static enum ab_err render(web *w, ab_buf *b, ab_time now)
 {
     struct eng_metrics m;
-    enum ab_err e = eng_metrics_read(w->e, now, &m, NULL);
+    enum ab_err e = from_live(w, now, &m);
     if (!e)
         e = family(b, "ackbeat_build_info", "gauge", "The running ackbeat's version; always 1.");
     if (!e)
@@ -263,12 +334,16 @@ static enum ab_err render(web *w, ab_buf *b, ab_time now)
         e = counters(&m, b);
     if (!e)
         e = others(&m, b, now);
-    eng_metrics_free(&m);
+    ab_free(m.checks);
+    ab_free(m.cycles);
     return e;
 }
 
 enum ab_err web_metrics(web *w, struct web_response *rs, ab_time now)
 {
+    uint64_t gen = web_live(w, now)->gen;
+    if (web_cache_answer(w, "metrics", gen, now, rs))
+        return AB_OK;
     ab_buf b;
     ab_buf_init(&b, 16u << 20);
     enum ab_err e = render(w, &b, now);
@@ -290,5 +365,7 @@ enum ab_err web_metrics(web *w, struct web_response *rs, ab_time now)
     rs->len = body ? len : 0;
     rs->content_type = CT_PROM;
     rs->no_store = 1;
+    if (body)
+        web_cache_keep(w, "metrics", gen, now, rs);
     return body ? AB_OK : AB_ENOMEM;
 }

@@ -31,16 +31,18 @@ static void set_human(json_t *o, const char *key, ab_time t, const char *zone)
         json_object_set_new(o, key, json_string(ab_time_human(t, zone, buf, sizeof buf)));
 }
 
-/* The silences not yet ended that concern k (all of them for NULL). */
-static json_t *silences_json(web *w, const struct cfg_check *k, ab_time now)
+/* The silences not yet ended at now that concern k (all of them for NULL),
+ * from the live model. */
+static json_t *silences_json(web *w, const struct eng_live_view *lv,
+                             const struct cfg_check *k, ab_time now)
 {
     json_t *arr = json_array();
-    struct store_silence *v = NULL;
-    size_t n = 0;
-    if (eng_view_silences(w->e, 0, now, &v, &n, NULL) != AB_OK)
-        return arr;
+    const struct store_silence *v = lv->silences;
     const char *zone = cfg_global(w->c)->timezone;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < lv->nsilences; i++) {
+        /* store_silence_list's "not yet ended", at this request's now. */
+        if (v[i].expired != AB_TIME_NONE || v[i].ends <= now)
+            continue;
         /* A check's page lists those that match it, now or when they start,
          * for any of its items (an item= silence holds only that item). */
         struct store_silence any = v[i];
@@ -62,22 +64,22 @@ static json_t *silences_json(web *w, const struct cfg_check *k, ab_time now)
         }
         json_array_append_new(arr, j);
     }
-    eng_view_silences_free(v, n);
     return arr;
 }
 
-/* The pauses in force, of k only when k is given. */
-static json_t *pauses_json(web *w, const struct cfg_check *k, ab_time now)
+/* The pauses in force at now, of k only when k is given, from the live
+ * model. */
+static json_t *pauses_json(web *w, const struct eng_live_view *lv,
+                           const struct cfg_check *k, ab_time now)
 {
     json_t *arr = json_array();
-    struct store_pause *v = NULL;
-    size_t n = 0;
-    if (eng_view_pauses(w->e, now, &v, &n, NULL) != AB_OK)
-        return arr;
+    const struct store_pause *v = lv->pauses;
     const char *zone = cfg_global(w->c)->timezone;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < lv->npauses; i++) {
         if (k && strcmp(v[i].check, k->name))
             continue;
+        if (v[i].until != AB_TIME_NONE && v[i].until <= now)
+            continue; /* ran out since the model was read */
         json_t *j = json_object();
         json_object_set_new(j, "check", web_jstr(v[i].check));
         json_object_set_new(j, "by", web_jstr(v[i].by));
@@ -87,7 +89,6 @@ static json_t *pauses_json(web *w, const struct cfg_check *k, ab_time now)
         set_human(j, "at", v[i].at, zone);
         json_array_append_new(arr, j);
     }
-    eng_view_pauses_free(v, n);
     return arr;
 }
 
@@ -95,7 +96,8 @@ void web_silence_data(web *w, const struct web_request *rq, json_t *d,
                       const struct cfg_check *k, ab_time now)
 {
     json_t *h = json_object();
-    json_t *sil = silences_json(w, k, now), *pau = pauses_json(w, k, now);
+    const struct eng_live_view *lv = web_live(w, now);
+    json_t *sil = silences_json(w, lv, k, now), *pau = pauses_json(w, lv, k, now);
     if (json_array_size(sil) || json_array_size(pau))
         json_object_set_new(h, "any", json_true());
     json_object_set_new(h, "silences", sil);

@@ -1,7 +1,8 @@
 /*
- * web_pages.c - the data behind the status page and a check's page.  Each
- * function gathers what the page shows into a JSON object and hands it
- * to web/pages/NAME.html.mustache; the templates decide how it looks.
+ * web_pages.c - the data behind a check's page, and the pieces the status
+ * page (web_page_status.c) shares with it: a check's row, a heartbeat
+ * cycle.  Each gathers what the page shows into a JSON object for
+ * web/pages/NAME.html.mustache; the templates decide how it looks.
  */
 #include "web/web_int.h"
 
@@ -42,8 +43,9 @@ static void human_value(const struct cfg_check *k, double v, char *buf, size_t l
 }
 
 /* One check as a row of the status page (and the head of its page). */
-static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *status)
+json_t *web_check_row(const struct eng_live_check *x, ab_time now)
 {
+    const struct cfg_check *k = x->k;
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(k->name));
     const char *label = k->label ? k->label : k->name;
@@ -51,18 +53,15 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
     if (strcmp(label, k->name) != 0)
         json_object_set_new(o, "show_label", json_true());
     json_object_set_new(o, "kind", json_string(cfg_check_kind_name(k->kind)));
-    struct eng_check_view cv;
-    eng_view_check(w->e, k, now, &cv);
-    *status = cv.status;
-    set_status(o, cv.status);
-    const struct store_run *r = cv.last;
+    set_status(o, x->status);
+    const struct store_run *r = x->last;
     if (r) {
         web_set_time(o, "last_run", r->started, now);
         set_exec(o, r->execution_ms);
-        char v[AB_HUMAN_LEN];
+        char val[AB_HUMAN_LEN];
         if (r->nresults && r->results[0].has_value) {
-            human_value(k, r->results[0].value, v, sizeof v);
-            json_object_set_new(o, "value", json_string(v));
+            human_value(k, r->results[0].value, val, sizeof val);
+            json_object_set_new(o, "value", json_string(val));
         }
         if (r->nresults && r->results[0].message)
             json_object_set_new(o, "message", web_jstr(r->results[0].message));
@@ -71,11 +70,11 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
     }
     /* A heartbeat's next run is when its next cycle opens, as `status`
      * says; a ping check has none of its own (the job decides). */
-    if (cv.has_sched && k->kind != CFG_PING)
-        web_set_time(o, "next_run", cv.next_run, now);
+    if (x->has_sched && k->kind != CFG_PING)
+        web_set_time(o, "next_run", x->next_run, now);
     if (k->schedule_name)
         json_object_set_new(o, "schedule", json_string(k->schedule_name));
-    const struct store_alert *a = cv.alert;
+    const struct store_alert *a = x->alert;
     if (a) {
         json_t *ja = json_object();
         json_object_set_new(ja, "id", json_integer(a->id));
@@ -84,7 +83,6 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
             json_object_set_new(ja, "dismissed", json_true());
         json_object_set_new(o, "alert", ja);
     }
-    eng_view_check_free(&cv);
     return o;
 }
 
@@ -92,7 +90,8 @@ static json_t *check_row(web *w, const struct cfg_check *k, ab_time now, int *st
  * in the words `acks` and the notice use (engine/eng_words.c): the reason of
  * a bounce, why a reply is unverified, "no reply" once the deadline has
  * passed, and who is flagged; never the inbox's own words (via=...). */
-static json_t *cycle_obj(web *w, const struct store_cycle *c, ab_time now)
+json_t *web_cycle_obj(const struct store_cycle *c, const struct eng_rcpt_words *words,
+                      ab_time now)
 {
     json_t *o = json_object();
     json_object_set_new(o, "check", web_jstr(c->check));
@@ -107,23 +106,22 @@ static json_t *cycle_obj(web *w, const struct store_cycle *c, ab_time now)
     json_t *rs = json_array();
     for (size_t i = 0; i < c->nrcpts; i++) {
         const struct store_cycle_rcpt *r = &c->rcpts[i];
-        struct eng_rcpt_words rw;
-        eng_view_rcpt_words(w->e, c, r, now, &rw);
+        const struct eng_rcpt_words *rw = &words[i];
         json_t *x = json_object();
         json_object_set_new(x, "address", web_jstr(r->address));
-        if (rw.state == ENG_RCPT_CONFIRMED)
+        if (rw->state == ENG_RCPT_CONFIRMED)
             confirmed++;
-        if (rw.by[0])
-            json_object_set_new(x, "by", web_jstr(rw.by));
-        json_object_set_new(x, "state", json_string(rw.word));
-        json_object_set_new(x, "cls", json_string(rw.cls));
-        web_set_time(x, "when", rw.when, now);
+        if (rw->by[0])
+            json_object_set_new(x, "by", web_jstr(rw->by));
+        json_object_set_new(x, "state", json_string(rw->word));
+        json_object_set_new(x, "cls", json_string(rw->cls));
+        web_set_time(x, "when", rw->when, now);
         /* A confirmation shows what the person wrote; anything else why. */
-        const char *detail = rw.state == ENG_RCPT_CONFIRMED ? r->excerpt : rw.reason;
+        const char *detail = rw->state == ENG_RCPT_CONFIRMED ? r->excerpt : rw->reason;
         if (detail && *detail)
             json_object_set_new(x, "detail", web_jstr(detail));
-        if (rw.flag[0])
-            json_object_set_new(x, "flag", web_jstr(rw.flag));
+        if (rw->flag[0])
+            json_object_set_new(x, "flag", web_jstr(rw->flag));
         json_array_append_new(rs, x);
     }
     json_object_set_new(o, "rcpts", rs);
@@ -144,80 +142,18 @@ static json_t *cycles_json(web *w, const char *check, ab_time now)
         ab_log(AB_LOG_WARN, "web: heartbeat cycles: %s", em.text);
         return arr;
     }
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, cycle_obj(w, v[i], now));
+    for (size_t i = 0; i < n; i++) {
+        struct eng_rcpt_words *words = ab_calloc(v[i]->nrcpts ? v[i]->nrcpts : 1,
+                                                 sizeof *words);
+        if (!words)
+            break;
+        for (size_t j = 0; j < v[i]->nrcpts; j++)
+            eng_view_rcpt_words(w->e, v[i], &v[i]->rcpts[j], now, &words[j]);
+        json_array_append_new(arr, web_cycle_obj(v[i], words, now));
+        ab_free(words);
+    }
     eng_view_cycles_free(v, n);
     return arr;
-}
-
-static void add_outbox_inbox(web *w, json_t *d, ab_time now)
-{
-    struct store_outbox_counts oc;
-    if (eng_view_outbox_counts(w->e, &oc, NULL) == AB_OK) {
-        json_t *o = json_object();
-        json_object_set_new(o, "queued", json_integer(oc.queued));
-        json_object_set_new(o, "sent", json_integer(oc.sent));
-        json_object_set_new(o, "failed", json_integer(oc.failed));
-        if (oc.queued)
-            web_set_time(o, "oldest", oc.oldest_queued, now);
-        json_object_set_new(d, "outbox", o);
-    }
-    if (!cfg_global(w->c)->inbox.enabled)
-        return;
-    struct store_webq_inbox ib;
-    json_t *o = json_object();
-    if (eng_view_inbox(w->e, &ib, NULL) == AB_OK) {
-        web_set_time(o, "last_ok", ib.last_ok, now);
-        if (ib.last_error)
-            json_object_set_new(o, "error", web_jstr(ib.last_error));
-        ab_free(ib.last_error);
-    }
-    json_object_set_new(d, "inbox", o);
-}
-
-enum ab_err web_page_status(web *w, const struct web_request *rq,
-                            struct web_response *rs, ab_time now)
-{
-    (void)rq;
-    json_t *d = json_object(), *checks = json_array();
-    int count[5] = {0}; /* unknown, healthy, degraded, failing, offline */
-    for (size_t i = 0; i < cfg_check_count(w->c); i++) {
-        int s;
-        json_array_append_new(checks, check_row(w, cfg_check_at(w->c, i), now, &s));
-        count[s + 1]++;
-    }
-    json_object_set_new(d, "title", json_string("Status"));
-    json_object_set_new(d, "checks", checks);
-    json_t *sum = json_array();
-    static const char *const words[] = {"No data", "Healthy", "Degraded", "Failing",
-                                        "Offline"};
-    for (int i = 1; i < 5; i++) {
-        json_t *x = json_object();
-        json_object_set_new(x, "n", json_integer(count[i]));
-        json_object_set_new(x, "word", json_string(words[i]));
-        json_object_set_new(x, "cls", json_string(web_status_class(i - 1)));
-        json_array_append_new(sum, x);
-    }
-    if (count[0]) {
-        json_t *x = json_object();
-        json_object_set_new(x, "n", json_integer(count[0]));
-        json_object_set_new(x, "word", json_string(words[0]));
-        json_object_set_new(x, "cls", json_string("unknown"));
-        json_array_append_new(sum, x);
-    }
-    json_object_set_new(d, "summary", sum);
-    int bad = count[3] + count[4] + count[2];
-    json_object_set_new(d, "headline", json_string(bad == 0 && count[1] > 0
-                                                       ? "All checks healthy"
-                                                   : bad == 0 ? "Waiting for first results"
-                                                   : bad == 1 ? "1 check needs attention"
-                                                              : "Checks need attention"));
-    json_object_set_new(d, "headline_cls", json_string(bad ? (count[3] + count[4] ? "failing" : "degraded")
-                                                           : "healthy"));
-    json_object_set_new(d, "cycles", cycles_json(w, NULL, now));
-    add_outbox_inbox(w, d, now);
-    web_silence_data(w, rq, d, NULL, now);
-    return web_reply_page(w, rs, 200, "status", d, now);
 }
 
 static json_t *run_row(const struct cfg_check *k, const struct store_run *r, ab_time now)
@@ -286,9 +222,11 @@ enum ab_err web_page_check(web *w, const struct web_request *rq,
     const struct cfg_check *k = cfg_check_find(w->c, name);
     if (!k)
         return web_reply_error(w, rq, rs, 404, "There is no check of that name.", now);
-    int s;
+    const struct eng_live_check *lx = eng_live_find(web_live(w, now), k->name);
+    if (!lx)
+        return web_reply_error(w, rq, rs, 404, "There is no check of that name.", now);
     json_t *d = json_object();
-    json_t *c = check_row(w, k, now, &s);
+    json_t *c = web_check_row(lx, now);
     if (k->description)
         json_object_set_new(c, "description", web_jstr(k->description));
     json_object_set_new(d, "check", c);

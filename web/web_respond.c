@@ -104,17 +104,17 @@ static void add_common(web *w, json_t *d, const char *page, ab_time now)
     char key[32];
     snprintf(key, sizeof key, "nav_%s", page);
     json_object_set_new(d, key, json_true());
+    /* From the live read model: every page has this header, and asking
+     * the store for each check's status per page was most of a page's
+     * cost with many checks. */
+    const struct eng_live_view *v = web_live(w, now);
     struct store_webq_alert_counts ac;
-    if (eng_view_alert_counts(w->e, now, &ac, NULL) == AB_OK && ac.active > 0)
+    eng_live_alert_counts(v, now, &ac);
+    if (ac.active > 0)
         json_object_set_new(d, "nav_alert_count", json_integer(ac.active));
     /* The header's dot: red when anything fails (Failing or Offline),
      * amber when something is Degraded, grey before any result. */
-    int worst = -1;
-    for (size_t i = 0; i < cfg_check_count(w->c); i++) {
-        int s = eng_view_status(w->e, cfg_check_at(w->c, i)->name);
-        if (s > worst)
-            worst = s;
-    }
+    int worst = eng_live_worst(v);
     const char *cls = worst < 0                  ? "unknown"
                       : worst >= AB_FAILING   ? "failing"
                       : worst == AB_DEGRADED  ? "degraded"

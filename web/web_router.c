@@ -106,6 +106,7 @@ enum ab_err web_handle(web *w, const struct web_request *rq, struct web_response
         return web_reply_error(w, rq, rs, 413, "request body too large", now);
     if (rq->args_too_many)
         return web_reply_error(w, rq, rs, 400, "too many query arguments", now);
+    web_live_before(w, rq, seg, n); /* so what a handler writes, it shows */
 
     if (n >= 2 && is(seg[0], "ping"))
         return web_ping(w, rq, rs, seg + 1, n - 1, now);
