@@ -11,8 +11,11 @@
 #              again with 20,000 older pings of the check in the table
 #              (the store's lookups must not grow with history)
 #   healthz    GET /healthz: the server's own overhead, no database
-#   status     GET /: the status page rendered from the templates
-# each against nginx's GET /ping.txt ("OK\n").
+#   status     GET /: the status page, from the engine's live read model
+#              (kept in memory, answers kept per second and change)
+#   api        GET /api/checks: every check as JSON, the same way
+#   metrics    GET /metrics: the Prometheus text, the same way
+# each against nginx's GET /ping.txt ("OK\n"), measured in the same run.
 #
 # Usage: bench/bench_web.sh [SECONDS]   (B=build dir; default 8 s a run)
 # Ports 18085-18099 (the first two free).  Needs wrk and nginx (Debian's
@@ -129,6 +132,8 @@ sqlite3 "$work/state.db" "PRAGMA busy_timeout=10000;
 read -r q_rps q_p50 q_p99 < <(run "http://127.0.0.1:$ack_port/ping/$TOKEN")
 read -r h_rps h_p50 h_p99 < <(run "http://127.0.0.1:$ack_port/healthz")
 read -r s_rps s_p50 s_p99 < <(run "http://127.0.0.1:$ack_port/")
+read -r a_rps a_p50 a_p99 < <(run "http://127.0.0.1:$ack_port/api/checks")
+read -r m_rps m_p50 m_p99 < <(run "http://127.0.0.1:$ack_port/metrics")
 pings=$(sqlite3 "$work/state.db" "SELECT COUNT(*) FROM pings" 2>/dev/null || echo "?")
 
 printf '%-28s %12s %10s %10s\n' "" "req/s" "p50 ms" "p99 ms"
@@ -137,6 +142,8 @@ printf '%-28s %12s %10s %10s\n' "ackbeat GET /ping/TOKEN" "$p_rps" "$p_p50" "$p_
 printf '%-28s %12s %10s %10s\n' "  ... with 20k older pings" "$q_rps" "$q_p50" "$q_p99"
 printf '%-28s %12s %10s %10s\n' "ackbeat GET /healthz" "$h_rps" "$h_p50" "$h_p99"
 printf '%-28s %12s %10s %10s\n' "ackbeat GET / (status page)" "$s_rps" "$s_p50" "$s_p99"
+printf '%-28s %12s %10s %10s\n' "ackbeat GET /api/checks" "$a_rps" "$a_p50" "$a_p99"
+printf '%-28s %12s %10s %10s\n' "ackbeat GET /metrics" "$m_rps" "$m_p50" "$m_p99"
 echo "pings recorded in the state database: $pings"
 kill -0 "$ack_pid" || { echo "bench_web: the daemon died" >&2; exit 1; }
 
@@ -146,3 +153,5 @@ echo "BENCH web ping_p99_ms $p_p99 $n_p99 $(ratio "$p_p99" "$n_p99")"
 echo "BENCH web pings_per_s_20k_history $q_rps $n_rps $(ratio "$q_rps" "$n_rps")"
 echo "BENCH web healthz_per_s $h_rps $n_rps $(ratio "$h_rps" "$n_rps")"
 echo "BENCH web status_page_per_s $s_rps $n_rps $(ratio "$s_rps" "$n_rps")"
+echo "BENCH web api_checks_per_s $a_rps $n_rps $(ratio "$a_rps" "$n_rps")"
+echo "BENCH web metrics_per_s $m_rps $n_rps $(ratio "$m_rps" "$n_rps")"
