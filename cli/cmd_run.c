@@ -372,6 +372,11 @@ int cmd_run(int argc, char **argv)
     }
     sd_notify(0, "STOPPING=1");
     ab_log(AB_LOG_INFO, "stopping");
+    /* Another node takes the leader's work at its next tick, not when the
+     * lease would have run out. */
+    ab_errmsg lem = {{0}};
+    if (eng_leave(env.e, &lem) != AB_OK)
+        ab_log(AB_LOG_WARN, "stopping: %s", lem.text);
     cli_selfwatch_free(self);
     web_free(web_srv);
     web_srv = NULL;

@@ -54,6 +54,11 @@ int cmd_tick(int argc, char **argv)
                s.mail_failed, s.errors);
         rc = s.errors ? EXIT_FAIL : EXIT_OK;
     }
+    /* Done: the next `tick` (from cron, a minute on) leads at once. */
+    if (eng_leave(env.e, &em) != AB_OK) {
+        fprintf(stderr, "ackbeat tick: %s\n", em.text);
+        rc = EXIT_FAIL;
+    }
     cli_env_close(&env);
     return rc;
 }

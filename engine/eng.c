@@ -17,6 +17,7 @@
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 #include "mailer/mail.h"
+#include "store/store_claims.h"
 
 /* The daily digest at <alerting digest-at> (none without it). */
 static enum ab_err make_digest(const cfg *c, sched **out, ab_errmsg *em)
@@ -53,8 +54,9 @@ enum ab_err eng_new(const cfg *c, store *st, const char *template_dir, eng **out
     e->started = AB_TIME_NONE;
     e->template_dir = template_dir ? ab_strdup(template_dir) : NULL;
     e->chk = chk_ctx_new();
+    e->node_started = AB_TIME_NONE;
     enum ab_err err = AB_OK;
-    if ((template_dir && !e->template_dir) || !e->chk)
+    if ((template_dir && !e->template_dir) || !e->chk || eng_node_init(e, NULL))
         err = ab_fail(em, AB_ENOMEM, "out of memory");
     else
         err = open_templates(e, c, &e->tpl, em);
@@ -76,6 +78,7 @@ void eng_free(eng *e)
     tpl_set_free(e->tpl);
     sched_free(e->digest);
     ab_free(e->template_dir);
+    ab_free(e->node);
     if (e->own_st)
         store_close(e->st);
     ab_free(e);
@@ -207,12 +210,41 @@ struct due_pass {
     size_t npauses;
 };
 
+/* A due check's run is claimed for its due time before it runs, so that of
+ * several nodes ticking together one runs it.  The claim's lease is one
+ * tick plus the check's timeout (never less than a tick): a slow check is
+ * not run again by another node while its node lives, and a node that
+ * died running it loses it within a tick of its timeout. */
+static ab_time claim_lease(const eng *e, const struct cfg_check *k, ab_time now)
+{
+    int64_t tick = cfg_global(e->c)->tick;
+    int64_t lease = k->timeout > 0 ? tick + k->timeout : tick;
+    return now + lease;
+}
+
+/* After the run: the fire time taken and the claim done, together. */
+static enum ab_err run_stored(eng *e, const struct cfg_check *k,
+                              const struct store_sched_state *later, ab_time due_at,
+                              ab_errmsg *em)
+{
+    enum ab_err err = store_begin(e->st, em);
+    if (err)
+        return err;
+    if ((err = store_sched_put(e->st, k->name, later, em)) ||
+        (err = store_claim_done(e->st, "check", k->name, due_at, em))) {
+        store_rollback(e->st);
+        return err;
+    }
+    return store_commit(e->st, em);
+}
+
 /* Is k due at now, and if so run and evaluate it. */
 static enum ab_err tick_check(eng *e, struct due_pass *p, const struct cfg_check *k,
                               ab_time now, struct eng_tick_stats *stats, ab_errmsg *em)
 {
-    int due = 0, held = 0;
+    int due = 0, held = 0, got = 0;
     struct store_sched_state later;
+    ab_time due_at = AB_TIME_NONE;
     enum ab_err err = AB_OK;
     if (!p->batch && !(err = store_begin(e->st, em)))
         p->batch = 1;
@@ -221,17 +253,28 @@ static enum ab_err tick_check(eng *e, struct due_pass *p, const struct cfg_check
         const struct store_sched_row *r =
             p->nrows ? bsearch(k->name, p->rows, p->nrows, sizeof *p->rows, sched_row_cmp)
                      : NULL;
-        err = eng_due_known(e, k, now, r ? &r->state : NULL, &due, &held, &later, em);
+        err = eng_due_known(e, k, now, r ? &r->state : NULL, &due, &held, &later,
+                            &due_at, em);
     }
     if (!err && held)
         stats->checks_held++;
+    /* In the batch, so the claim costs no commit of its own. */
+    if (!err && due)
+        err = store_claim_take(e->st, "check", k->name, due_at, e->node,
+                               claim_lease(e, k, now), now, &got, em);
+    if (!err && due && !got) {
+        /* Another node runs it, or ran it (the bookkeeping read at the
+         * step's start may predate its run): neither run nor book it. */
+        stats->checks_elsewhere++;
+        return AB_OK;
+    }
     if (!err && due) {
         p->batch = 0;
         if (!(err = store_commit(e->st, em)))
             err = run_and_evaluate(e, k, now, "schedule", stats, NULL, NULL, em);
         /* The fire time counts as taken once its run is stored; a check
          * that failed to run is not retried until the next. */
-        enum ab_err serr = store_sched_put(e->st, k->name, &later, em);
+        enum ab_err serr = run_stored(e, k, &later, due_at, em);
         if (!err)
             err = serr;
     }
@@ -353,6 +396,7 @@ struct tick_step {
     const char *name; /* in the log line of a failure */
     enum ab_err (*run)(eng *e, ab_time now, struct eng_tick_stats *stats, ab_errmsg *em);
     enum step_policy policy;
+    int leader_only;  /* one node at a time: the leader (eng_node.c) */
 };
 
 /*
@@ -360,20 +404,23 @@ struct tick_step {
  * any verdict.  Notices are flushed after everything that claims them,
  * and the outbox drained after the notices became mail; the fallback
  * alert looks at that drain, and its channel is drained after it.
+ * With several nodes on one state, every node runs the checks (each run
+ * claimed) and drains the outbox and the channels (each row leased);
+ * the rest is the leader's.
  */
 static const struct tick_step tick_steps[] = {
-    {"inbox", step_inbox, STEP_OWN},
-    {"reply commands", step_reply_commands, STEP_GOES},
-    {"checks", step_checks, STEP_OWN},
-    {"heartbeats", eng_heartbeats_tick, STEP_STOPS},
-    {"pings", eng_pings_tick, STEP_STOPS},
-    {"alerts", eng_follow_up, STEP_STOPS},
-    {"notices", step_notices, STEP_STOPS},
-    {"monthly report", eng_monthly_report, STEP_STOPS},
-    {"outbox", step_outbox, STEP_OWN},
-    {"mail fallback", step_fallback, STEP_GOES},
-    {"channels", step_channels, STEP_OWN},
-    {"retention", step_retention, STEP_GOES},
+    {"inbox", step_inbox, STEP_OWN, 1},
+    {"reply commands", step_reply_commands, STEP_GOES, 1},
+    {"checks", step_checks, STEP_OWN, 0},
+    {"heartbeats", eng_heartbeats_tick, STEP_STOPS, 1},
+    {"pings", eng_pings_tick, STEP_STOPS, 1},
+    {"alerts", eng_follow_up, STEP_STOPS, 1},
+    {"notices", step_notices, STEP_STOPS, 1},
+    {"monthly report", eng_monthly_report, STEP_STOPS, 1},
+    {"outbox", step_outbox, STEP_OWN, 0},
+    {"mail fallback", step_fallback, STEP_GOES, 1},
+    {"channels", step_channels, STEP_OWN, 0},
+    {"retention", step_retention, STEP_GOES, 1},
 };
 
 enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats, ab_errmsg *em)
@@ -382,8 +429,16 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats, ab_errms
     if (!stats)
         stats = &local;
     memset(stats, 0, sizeof *stats);
+    /* Whether this node leads is settled before any step: a database that
+     * cannot say is one whose results cannot be kept either. */
+    enum ab_err lerr = eng_lead(e, now, em);
+    if (lerr)
+        return lerr;
+    eng_node_seen(e, now);
     for (size_t i = 0; i < sizeof tick_steps / sizeof tick_steps[0]; i++) {
         const struct tick_step *s = &tick_steps[i];
+        if (s->leader_only && !e->leader)
+            continue;
         ab_errmsg sem = {{0}};
         enum ab_err err = s->run(e, now, stats, &sem);
         if (!err)

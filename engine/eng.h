@@ -23,6 +23,7 @@
 #include "store/store.h"
 #include "store/store_alerts.h"
 #include "store/store_checkstate.h"
+#include "store/store_claims.h"
 #include "store/store_cycles.h"
 #include "store/store_deliveries.h"
 #include "store/store_metrics.h"
@@ -53,6 +54,7 @@ struct eng_tick_stats {
     size_t checks_run;      /* checks executed */
     size_t checks_cached;   /* results reused from the cache */
     size_t checks_held;     /* skipped: maintenance */
+    size_t checks_elsewhere; /* due, but claimed by another node (eng_node.c) */
     size_t alerts_opened;
     size_t alerts_resolved;
     size_t notices_queued;  /* emails put in the outbox */
@@ -544,6 +546,40 @@ void eng_live_alert_counts(const struct eng_live_view *v, ab_time now,
                            struct store_webq_alert_counts *out);
 /* The worst status of all checks, -1 when none has one yet. */
 int eng_live_worst(const struct eng_live_view *v);
+
+/* ---- several nodes on one state (engine/eng_node.c, eng_view_nodes.c) --------
+ * Each engine is a node, named in the claims it takes on checks' runs, in
+ * the leader's lease (the inbox, heartbeats, notices and the other work
+ * one node does at a time) and in the nodes table. */
+
+/* This engine's node name (default "HOSTNAME:PID"; NULL or "" sets it
+ * back).  Before the first tick.  AB_ENOMEM. */
+enum ab_err eng_set_node(eng *e, const char *name, ab_errmsg *em) AB_MUST_CHECK;
+/* Borrowed. */
+const char *eng_node_name(eng *e);
+/* A clean exit (`ackbeat run` stopping, `ackbeat tick` done): give the
+ * leader's lease up at once, if held, so that another node (or the next
+ * `tick` from cron) need not wait for it to run out. */
+enum ab_err eng_leave(eng *e, ab_errmsg *em) AB_MUST_CHECK;
+
+/* The nodes as `status` and the web show them. */
+struct eng_nodes_view {
+    struct store_node *v; /* by name */
+    size_t n;
+    int shared;           /* the state is PostgreSQL, made for several nodes */
+};
+/* Fill *out as of now; free with eng_view_nodes_free (also after an error). */
+enum ab_err eng_view_nodes(eng *e, ab_time now, struct eng_nodes_view *out,
+                           ab_errmsg *em) AB_MUST_CHECK;
+void eng_view_nodes_free(struct eng_nodes_view *v);
+/* Is there anything to show: more than one node, or a shared state? */
+int eng_view_nodes_worth(const struct eng_nodes_view *v);
+/* "12 seconds ago (Mon 7 Dec 2026 03:40 CST)": x's last sighting at now,
+ * in the site's zone. */
+char *eng_node_seen_words(const cfg *c, const struct store_node *x, ab_time now, char *buf,
+                          size_t len);
+/* "leader, 3 claims in flight", "1 claim in flight", "nothing". */
+char *eng_node_holds_words(const struct store_node *x, char *buf, size_t len);
 
 /* ---- the self-watch's daily message (engine/eng_selfwatch.c) ----------------
  * <watchdog admin=... daily="HH:MM"/>: a plain "still alive" message to

@@ -45,14 +45,16 @@ enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
     if (err && err != AB_ENOTFOUND)
         return err;
     return eng_due_known(e, k, now, err == AB_ENOTFOUND ? NULL : &ss, due, held, later,
-                         em);
+                         NULL, em);
 }
 
 enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
                           const struct store_sched_state *known, int *due, int *held,
-                          struct store_sched_state *later, ab_errmsg *em)
+                          struct store_sched_state *later, ab_time *due_at,
+                          ab_errmsg *em)
 {
     struct store_sched_state ss;
+    ab_time served = AB_TIME_NONE;
     *due = 0;
     *held = 0;
     int first = known == NULL;
@@ -74,6 +76,7 @@ enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
         }
         if (ss.next_due != AB_TIME_NONE && now >= ss.next_due) {
             *due = 1;
+            served = ss.next_due;
             ab_time n;
             ss.next_due = sched_next(k->schedule, now, &n) == AB_OK ? n : AB_TIME_NONE;
         }
@@ -83,6 +86,7 @@ enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
         int allowed = !k->schedule || sched_allowed(k->schedule, now, NULL);
         if (allowed && (ss.last_fire == AB_TIME_NONE || tick_slot(e, ss.last_fire) < slot))
             *due = 1;
+        served = slot;
         /* Only when it fires: rewriting it on every blocked tick would
          * cost a commit per check per tick. */
         if (*due || first)
@@ -100,6 +104,8 @@ enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
     /* A due fire time is written by the caller once its run is stored:
      * killed during a slow check, the run happens again on restart
      * instead of being skipped until the next fire time. */
+    if (due_at)
+        *due_at = *due ? served : AB_TIME_NONE;
     if (*due && later) {
         *later = ss;
         return AB_OK;

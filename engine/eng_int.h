@@ -21,7 +21,28 @@ struct eng {
     sched *digest;   /* the daily digest's time, or NULL when off */
     int stamp_now;   /* inbox: record at the tick's now (--now given) */
     int own_st;      /* st is ours (eng_open): eng_free closes it */
+    /* One node of several on one state (eng_node.c). */
+    char *node;           /* its name in claims, leases and the nodes table */
+    int leader;           /* holds the lease "leader" as of lead_at */
+    ab_time lead_at;      /* the now it was last asked at; AB_TIME_NONE: never */
+    ab_time node_started; /* its "started" in the nodes table */
+    int node_seen;        /* its row was written once */
 };
+
+/* eng_node.c: the node's name (NULL or "": "HOSTNAME:PID"); AB_ENOMEM. */
+enum ab_err eng_node_init(eng *e, const char *name);
+/* Take or renew the lease "leader" for one tick at now (once per now);
+ * only the database failing is returned.  eng_is_leader says the answer. */
+enum ab_err eng_lead(eng *e, ab_time now, ab_errmsg *em);
+int eng_is_leader(eng *e);
+/* This node's row in the nodes table at now (failures logged). */
+void eng_node_seen(eng *e, ab_time now);
+/* The second guard of a once-a-day job (what: "retention", "selfwatch"):
+ * the claim ("daily", what, the UTC day of when), for one tick; *got says
+ * whether this node has it.  _done when the day's job is finished. */
+enum ab_err eng_daily_claim(eng *e, const char *what, ab_time when, ab_time now, int *got,
+                            ab_errmsg *em);
+enum ab_err eng_daily_done(eng *e, const char *what, ab_time when, ab_errmsg *em);
 
 /* eng_cron.c: a cron rule at HH:MM in the site's zone on days dom ("*", "1"). */
 enum ab_err eng_sched_at(const cfg *c, const char *at, const char *dom, sched **out,
@@ -34,10 +55,13 @@ enum ab_err eng_sched_at(const cfg *c, const char *at, const char *dom, sched **
 enum ab_err eng_due(eng *e, const struct cfg_check *k, ab_time now, int *due,
                     int *held, struct store_sched_state *later, ab_errmsg *em);
 /* The same with the bookkeeping already read (store_sched_all): known is
- * the stored state, or NULL when the check has none yet. */
+ * the stored state, or NULL when the check has none yet.  *due_at (may be
+ * NULL) gets the due time a due check serves, the same on every node that
+ * sees it due: its fire time (a rule's), or the tick slot it runs in. */
 enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
                           const struct store_sched_state *known, int *due, int *held,
-                          struct store_sched_state *later, ab_errmsg *em);
+                          struct store_sched_state *later, ab_time *due_at,
+                          ab_errmsg *em);
 /* The check's next fire time after now (AB_TIME_NONE: every tick). */
 ab_time eng_next_fire(eng *e, const struct cfg_check *k, ab_time now);
 

@@ -8,7 +8,8 @@
  * The message's Message-ID is derived from its fire time, so the
  * outbox's unique Message-ID makes it idempotent: a restart after 08:00
  * does not send the day's message twice, and one missed while ackbeat was
- * down is sent when it comes back.
+ * down is sent when it comes back.  With several nodes on one state the
+ * leader sends it (engine/eng_node.c), under the day's claim.
  */
 #include "engine/eng_int.h"
 
@@ -178,10 +179,24 @@ void eng_selfwatch_daily(eng_selfwatch *w, eng *e, const char *host, ab_time now
         w->daily_done = fire;
         return;
     }
+    /* With several nodes on one state, the leader sends it, and the day's
+     * claim keeps a leader that just took over from sending it again. */
+    ab_errmsg em = {{0}};
+    int got = 0;
+    if (eng_lead(e, now, &em) != AB_OK ||
+        (eng_is_leader(e) && eng_daily_claim(e, "selfwatch", fire, now, &got, &em))) {
+        ab_log(AB_LOG_ERROR, "watchdog: daily check-in: %s", em.text);
+        return;
+    }
+    if (!got)
+        return; /* not the leader, or another node has the day */
     char when[AB_ISO_LEN], msgid[256], text[2048];
     ab_time_format(fire, when, sizeof when);
     daily_msgid(when, g->mail.from, msgid, sizeof msgid);
     daily_text(w, e, host, when, now, text, sizeof text);
-    if (daily_queue(e, when, msgid, text, now))
-        w->daily_done = fire;
+    if (!daily_queue(e, when, msgid, text, now))
+        return;
+    w->daily_done = fire;
+    if (eng_daily_done(e, "selfwatch", fire, &em) != AB_OK)
+        ab_log(AB_LOG_WARN, "watchdog: daily check-in: %s", em.text);
 }

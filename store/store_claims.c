@@ -182,6 +182,7 @@ static int node_row(sdb_stmt *s, void *p)
     x->version = store_column_dup(s, 4);
     x->holds = store_column_dup(s, 5);
     x->in_flight = sdb_column_int64(s, 6);
+    x->leader = sdb_column_int64(s, 7) > 0;
     return !x->name || !x->holds || (!x->version && !sdb_column_is_null(s, 4));
 }
 
@@ -195,7 +196,9 @@ enum ab_err store_nodes_list(store *st, ab_time now, struct store_node **out, si
         st,
         "SELECT n.name, n.started, n.last_seen, n.pid, n.version, n.holds, "
         "(SELECT count(*) FROM claims c WHERE c.node = n.name AND c.done = 0 "
-        "AND c.lease_until >= ?1) FROM nodes n ORDER BY n.name COLLATE BINARY",
+        "AND c.lease_until >= ?1), "
+        "(SELECT count(*) FROM leases l WHERE l.name = 'leader' AND l.node = n.name "
+        "AND l.until >= ?1) FROM nodes n ORDER BY n.name COLLATE BINARY",
         &s, em);
     if (e)
         return e;

@@ -55,12 +55,13 @@ struct store_node {
     char *version;      /* may be NULL */
     char *holds;        /* what it said it holds at last_seen: "leader" or "" */
     int64_t in_flight;  /* claims it holds now, not done, lease not run out */
+    int leader;         /* it holds the lease "leader" now */
 };
 /* Record that node name was alive at now (insert or update). */
 enum ab_err store_node_seen(store *st, const char *name, ab_time started, ab_time now,
                             int64_t pid, const char *version, const char *holds,
                             ab_errmsg *em) AB_MUST_CHECK;
-/* Every node, by name, with its claims in flight at now.  Free *out with
+/* Every node, by name, with its claims in flight and its lease at now.  Free *out with
  * store_nodes_free (also after an error: then it is NULL). */
 enum ab_err store_nodes_list(store *st, ab_time now, struct store_node **out, size_t *n,
                              ab_errmsg *em) AB_MUST_CHECK;
