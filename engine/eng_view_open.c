@@ -20,6 +20,12 @@ static enum ab_err view_engine(const cfg *c, store *st, eng **out, ab_errmsg *em
     e->st = st;
     e->send = 0; /* a view never drains the outbox */
     e->started = AB_TIME_NONE;
+    e->node_started = AB_TIME_NONE;
+    /* A node too: the self-watch may ask it for the leader's lease. */
+    if (eng_node_init(e, NULL) != AB_OK) {
+        ab_free(e);
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    }
     *out = e;
     return AB_OK;
 }
