@@ -24,15 +24,15 @@
 
 static enum ab_err pragma_int(store *st, const char *sql, int *out, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
-    if (sdb_step(s) == SDB_ROW)
-        *out = sdb_column_int(s, 0);
+    if (store_db_step(s) == SDB_ROW)
+        *out = store_db_column_int(s, 0);
     else
         e = store_dberr(st, em, sql);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -66,9 +66,9 @@ static enum ab_err migrate(store *st, ab_errmsg *em)
     if (version >= store_migrations_count)
         return store_exec(st, "COMMIT", em);
     for (int v = version; v < store_migrations_count; v++) {
-        if (sdb_exec_script(st, store_migrations_sql[v]) != SDB_DONE) {
+        if (store_db_exec_script(st, store_migrations_sql[v]) != SDB_DONE) {
             ab_fail(em, AB_ESTORE, "%s: migration %d -> %d failed: %s",
-                    st->path, v, v + 1, sdb_errmsg(st));
+                    st->path, v, v + 1, store_db_errmsg(st));
             store_rollback(st);
             return AB_ESTORE;
         }
@@ -173,7 +173,7 @@ void store_close(store *st)
     if (!st)
         return;
     for (int i = 0; i < st->ncache; i++)
-        sdb_finalize(st->cache[i].stmt);
+        store_db_finalize(st->cache[i].stmt);
     store_pg_close(st);
     if (st->db)
         sqlite3_close_v2(st->db);
@@ -246,14 +246,14 @@ void store_rollback(store *st)
     if (st->depth <= 1) {
         /* Rolling back with no transaction open is harmless; ignore it. */
         if (st->kind == STORE_PG ? store_pg_in_txn(st) : !sqlite3_get_autocommit(st->db))
-            sdb_exec_script(st, "ROLLBACK");
+            store_db_exec_script(st, "ROLLBACK");
         st->depth = 0;
         return;
     }
     char sql[64];
     snprintf(sql, sizeof sql, "ROLLBACK TO s%d; RELEASE s%d", st->depth - 1,
              st->depth - 1);
-    sdb_exec_script(st, sql);
+    store_db_exec_script(st, sql);
     st->depth--;
 }
 
@@ -261,19 +261,19 @@ enum ab_err store_integrity_check(store *st, ab_errmsg *em)
 {
     if (st->kind == STORE_PG)
         return store_pg_integrity(st, em);
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, "PRAGMA integrity_check", &s, em);
     if (e)
         return e;
-    if (sdb_step(s) != SDB_ROW) {
+    if (store_db_step(s) != SDB_ROW) {
         e = store_dberr(st, em, "integrity_check");
     } else {
-        const char *r = sdb_column_text(s, 0);
+        const char *r = store_db_column_text(s, 0);
         if (!r || strcmp(r, "ok") != 0)
             e = ab_fail(em, AB_ESTORE, "%s: integrity check failed: %s",
                         st->path, r ? r : "?");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 

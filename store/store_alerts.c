@@ -37,25 +37,25 @@ void store_alert_free(struct store_alert *a)
     ab_free(a);
 }
 
-static struct store_alert *from_row(sdb_stmt *s)
+static struct store_alert *from_row(store_db_stmt *s)
 {
     struct store_alert *a = ab_calloc(1, sizeof *a);
     if (!a)
         return NULL;
-    a->id = sdb_column_int64(s, 0);
+    a->id = store_db_column_int64(s, 0);
     a->check = store_column_dup(s, 1);
     a->item = store_column_dup(s, 2);
     a->kind = store_column_dup(s, 3);
-    a->priority = sdb_column_int(s, 4);
-    int st = ab_status_parse((const char *)sdb_column_text(s, 5));
+    a->priority = store_db_column_int(s, 4);
+    int st = ab_status_parse((const char *)store_db_column_text(s, 5));
     a->status = st < 0 ? AB_OFFLINE : (enum ab_status)st;
     a->message = store_column_dup(s, 6);
     a->opened = store_column_time(s, 7);
     a->last_notified = store_column_time(s, 8);
-    a->notify_count = sdb_column_int(s, 9);
-    a->level = sdb_column_int(s, 10);
+    a->notify_count = store_db_column_int(s, 9);
+    a->level = store_db_column_int(s, 10);
     a->resolved = store_column_time(s, 11);
-    a->resolved_notified = sdb_column_int(s, 12);
+    a->resolved_notified = store_db_column_int(s, 12);
     a->dismissed_at = store_column_time(s, 13);
     a->dismissed_by = store_column_dup(s, 14);
     a->dismiss_note = store_column_dup(s, 15);
@@ -63,9 +63,9 @@ static struct store_alert *from_row(sdb_stmt *s)
     a->held_by = store_column_dup(s, 17);
     a->thread_msgid = store_column_dup(s, 18);
     a->previous_status = store_column_dup(s, 19);
-    a->cycle_id = sdb_column_int64(s, 20);
+    a->cycle_id = store_db_column_int64(s, 20);
     if (!a->check || !a->item || !a->kind ||
-        (!sdb_column_is_null(s, 19) && !a->previous_status)) {
+        (!store_db_column_is_null(s, 19) && !a->previous_status)) {
         store_alert_free(a);
         return NULL;
     }
@@ -73,7 +73,7 @@ static struct store_alert *from_row(sdb_stmt *s)
 }
 
 /* Run a one-row query; AB_ENOTFOUND when it returns nothing. */
-static enum ab_err one(store *st, sdb_stmt *s, struct store_alert **out,
+static enum ab_err one(store *st, store_db_stmt *s, struct store_alert **out,
                        ab_errmsg *em, const char *what)
 {
     *out = NULL;
@@ -88,7 +88,7 @@ static enum ab_err one(store *st, sdb_stmt *s, struct store_alert **out,
     } else {
         e = store_dberr(st, em, what);
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -97,7 +97,7 @@ enum ab_err store_alert_open(store *st, const char *check, const char *item,
                              enum ab_status status, const char *message,
                              ab_time now, int64_t *id, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO alerts(check_name, item, kind, priority, status, "
             "message, opened) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -105,16 +105,16 @@ enum ab_err store_alert_open(store *st, const char *check, const char *item,
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
-    sdb_bind_text(s, 2, item ? item : "");
-    sdb_bind_text(s, 3, kind);
-    sdb_bind_int(s, 4, priority);
-    sdb_bind_text(s, 5, ab_status_name(status));
-    sdb_bind_text(s, 6, message);
+    store_db_bind_text(s, 1, check);
+    store_db_bind_text(s, 2, item ? item : "");
+    store_db_bind_text(s, 3, kind);
+    store_db_bind_int(s, 4, priority);
+    store_db_bind_text(s, 5, ab_status_name(status));
+    store_db_bind_text(s, 6, message);
     store_bind_time(s, 7, now);
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
-        *id = sdb_column_int64(s, 0);
+        *id = store_db_column_int64(s, 0);
     } else if (rc == SDB_DONE) {
         /* Nothing inserted: the unique index on open alerts refused it.
          * ON CONFLICT rather than the error, which on PostgreSQL would
@@ -124,7 +124,7 @@ enum ab_err store_alert_open(store *st, const char *check, const char *item,
     } else {
         e = store_dberr(st, em, "alert open");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     if (!e)
         e = store_alert_event(st, *id, now, "opened", NULL, message, em);
     return e;
@@ -133,42 +133,42 @@ enum ab_err store_alert_open(store *st, const char *check, const char *item,
 enum ab_err store_alert_find_open(store *st, const char *check, const char *item,
                                   struct store_alert **out, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT " ALERT_COLS " FROM alerts WHERE check_name = ? AND "
             "item = ? AND resolved IS NULL",
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
-    sdb_bind_text(s, 2, item ? item : "");
+    store_db_bind_text(s, 1, check);
+    store_db_bind_text(s, 2, item ? item : "");
     return one(st, s, out, em, check);
 }
 
 enum ab_err store_alert_get(store *st, int64_t id, struct store_alert **out,
                             ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, "SELECT " ALERT_COLS " FROM alerts WHERE id = ?",
                                   &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     char what[32];
     snprintf(what, sizeof what, "id %lld", (long long)id);
     return one(st, s, out, em, what);
 }
 
 /* Execute an UPDATE with bound values; *changed = rows changed. */
-static enum ab_err update(store *st, sdb_stmt *s, int *changed, ab_errmsg *em,
+static enum ab_err update(store *st, store_db_stmt *s, int *changed, ab_errmsg *em,
                           const char *what)
 {
     enum ab_err e = AB_OK;
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, what);
     else if (changed)
-        *changed = sdb_changes(st);
-    sdb_finalize(s);
+        *changed = store_db_changes(st);
+    store_db_finalize(s);
     return e;
 }
 
@@ -176,7 +176,7 @@ enum ab_err store_alert_set_status(store *st, int64_t id, int priority,
                                    enum ab_status status, const char *message,
                                    ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     /* The status it leaves becomes the previous one, so that worse news
      * can say "now Failing, was Degraded"; a new message alone keeps it. */
     enum ab_err e = store_prepare(
@@ -186,37 +186,37 @@ enum ab_err store_alert_set_status(store *st, int64_t id, int priority,
         &s, em);
     if (e)
         return e;
-    sdb_bind_int(s, 1, priority);
-    sdb_bind_text(s, 2, ab_status_name(status));
-    sdb_bind_text(s, 3, message);
-    sdb_bind_int64(s, 4, id);
+    store_db_bind_int(s, 1, priority);
+    store_db_bind_text(s, 2, ab_status_name(status));
+    store_db_bind_text(s, 3, message);
+    store_db_bind_int64(s, 4, id);
     return update(st, s, NULL, em, "alert status");
 }
 
 enum ab_err store_alert_set_previous(store *st, int64_t id, const char *previous,
                                      ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, "UPDATE alerts SET previous_status = ? WHERE id = ?",
                                   &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, previous);
-    sdb_bind_int64(s, 2, id);
+    store_db_bind_text(s, 1, previous);
+    store_db_bind_int64(s, 2, id);
     return update(st, s, NULL, em, "alert previous status");
 }
 
 enum ab_err store_alert_set_cycle(store *st, int64_t id, int64_t cycle_id, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, "UPDATE alerts SET cycle_id = ? WHERE id = ?", &s, em);
     if (e)
         return e;
     if (cycle_id > 0)
-        sdb_bind_int64(s, 1, cycle_id);
+        store_db_bind_int64(s, 1, cycle_id);
     else
-        sdb_bind_null(s, 1);
-    sdb_bind_int64(s, 2, id);
+        store_db_bind_null(s, 1);
+    store_db_bind_int64(s, 2, id);
     return update(st, s, NULL, em, "alert cycle");
 }
 
@@ -225,7 +225,7 @@ enum ab_err store_alert_seen_healthy(store *st, const char *check, const char *i
 {
     /* A Healthy result, or an alert of it that resolved (its results may
      * be past <state keep> already). */
-    sdb_stmt *s;
+    store_db_stmt *s;
     *yes = 0;
     enum ab_err e = store_prepare(
         st, "SELECT EXISTS (SELECT 1 FROM results r JOIN runs u ON u.id = r.run_id "
@@ -235,13 +235,13 @@ enum ab_err store_alert_seen_healthy(store *st, const char *check, const char *i
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
-    sdb_bind_text(s, 2, item ? item : "");
+    store_db_bind_text(s, 1, check);
+    store_db_bind_text(s, 2, item ? item : "");
     if (store_step(st, s) == SDB_ROW)
-        *yes = sdb_column_int(s, 0);
+        *yes = store_db_column_int(s, 0);
     else
         e = store_dberr(st, em, "alert seen healthy");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -249,7 +249,7 @@ enum ab_err store_alert_claim_notify(store *st, int64_t id, int expect_count,
                                      ab_time at, int level, const char *thread_msgid,
                                      ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "UPDATE alerts SET notify_count = notify_count + 1, "
             "last_notified = ?, level = ?, "
@@ -259,10 +259,10 @@ enum ab_err store_alert_claim_notify(store *st, int64_t id, int expect_count,
     if (e)
         return e;
     store_bind_time(s, 1, at);
-    sdb_bind_int(s, 2, level);
-    sdb_bind_text(s, 3, thread_msgid);
-    sdb_bind_int64(s, 4, id);
-    sdb_bind_int(s, 5, expect_count);
+    store_db_bind_int(s, 2, level);
+    store_db_bind_text(s, 3, thread_msgid);
+    store_db_bind_int64(s, 4, id);
+    store_db_bind_int(s, 5, expect_count);
     int changed = 0;
     if ((e = update(st, s, &changed, em, "alert notify")))
         return e;
@@ -274,14 +274,14 @@ enum ab_err store_alert_claim_notify(store *st, int64_t id, int expect_count,
 
 enum ab_err store_alert_resolve(store *st, int64_t id, ab_time at, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "UPDATE alerts SET resolved = ? WHERE id = ? AND resolved IS NULL",
         &s, em);
     if (e)
         return e;
     store_bind_time(s, 1, at);
-    sdb_bind_int64(s, 2, id);
+    store_db_bind_int64(s, 2, id);
     int changed = 0;
     if ((e = update(st, s, &changed, em, "alert resolve")))
         return e;
@@ -292,14 +292,14 @@ enum ab_err store_alert_resolve(store *st, int64_t id, ab_time at, ab_errmsg *em
 
 enum ab_err store_alert_claim_resolved_notice(store *st, int64_t id, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "UPDATE alerts SET resolved_notified = 1 WHERE id = ? AND "
             "resolved IS NOT NULL AND resolved_notified = 0",
         &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     int changed = 0;
     if ((e = update(st, s, &changed, em, "alert resolved notice")))
         return e;
@@ -311,7 +311,7 @@ enum ab_err store_alert_dismiss(store *st, int64_t id, const char *by,
                                 const char *note, ab_time until, ab_time at,
                                 ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "UPDATE alerts SET dismissed_at = ?, dismissed_by = ?, "
             "dismiss_note = ?, dismissed_until = ? WHERE id = ?",
@@ -319,10 +319,10 @@ enum ab_err store_alert_dismiss(store *st, int64_t id, const char *by,
     if (e)
         return e;
     store_bind_time(s, 1, at);
-    sdb_bind_text(s, 2, by);
-    sdb_bind_text(s, 3, note);
+    store_db_bind_text(s, 2, by);
+    store_db_bind_text(s, 3, note);
     store_bind_time(s, 4, until);
-    sdb_bind_int64(s, 5, id);
+    store_db_bind_int64(s, 5, id);
     int changed = 0;
     if ((e = update(st, s, &changed, em, "alert dismiss")))
         return e;
@@ -334,31 +334,31 @@ enum ab_err store_alert_dismiss(store *st, int64_t id, const char *by,
 
 enum ab_err store_alert_undismiss(store *st, int64_t id, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "UPDATE alerts SET dismissed_at = NULL, dismissed_by = NULL, "
             "dismiss_note = NULL, dismissed_until = NULL WHERE id = ?",
         &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     return update(st, s, NULL, em, "alert undismiss");
 }
 
 enum ab_err store_alert_set_held(store *st, int64_t id, const char *held_by,
                                  ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, "UPDATE alerts SET held_by = ? WHERE id = ?",
                                   &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, held_by);
-    sdb_bind_int64(s, 2, id);
+    store_db_bind_text(s, 1, held_by);
+    store_db_bind_int64(s, 2, id);
     return update(st, s, NULL, em, "alert hold");
 }
 
-static int alert_row(sdb_stmt *s, void *elem)
+static int alert_row(store_db_stmt *s, void *elem)
 {
     struct store_alert **slot = elem;
     *slot = from_row(s);
@@ -373,7 +373,7 @@ static void alert_clear(void *elem)
 enum ab_err store_alert_list(store *st, int include_closed, size_t limit,
                              struct store_alert ***out, size_t *n, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *out = NULL;
     *n = 0;
     enum ab_err e = store_prepare(
@@ -387,41 +387,41 @@ enum ab_err store_alert_list(store *st, int include_closed, size_t limit,
     if (e)
         return e;
     /* 0: all of them (SQLite reads a negative LIMIT as none). */
-    sdb_bind_int64(s, 1, limit ? (int64_t)limit : INT64_MAX);
+    store_db_bind_int64(s, 1, limit ? (int64_t)limit : INT64_MAX);
     void *v;
     e = store_collect(st, s, sizeof **out, alert_row, alert_clear, &v, n, em, "alert list");
     *out = v;
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_alert_event(store *st, int64_t id, ab_time at, const char *event,
                               const char *by, const char *detail, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO alert_events(alert_id, at, event, by_whom, detail) "
             "VALUES (?, ?, ?, ?, ?)",
         &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     store_bind_time(s, 2, at);
-    sdb_bind_text(s, 3, event);
-    sdb_bind_text(s, 4, by);
-    sdb_bind_text(s, 5, detail);
+    store_db_bind_text(s, 3, event);
+    store_db_bind_text(s, 4, by);
+    store_db_bind_text(s, 5, detail);
     return update(st, s, NULL, em, "alert event");
 }
 
-static int event_row(sdb_stmt *s, void *elem)
+static int event_row(store_db_stmt *s, void *elem)
 {
     struct store_alert_ev *ev = elem;
     ev->at = store_column_time(s, 0);
     ev->event = store_column_dup(s, 1);
     ev->by = store_column_dup(s, 2);
     ev->detail = store_column_dup(s, 3);
-    return !ev->event || (!sdb_column_is_null(s, 2) && !ev->by) ||
-           (!sdb_column_is_null(s, 3) && !ev->detail);
+    return !ev->event || (!store_db_column_is_null(s, 2) && !ev->by) ||
+           (!store_db_column_is_null(s, 3) && !ev->detail);
 }
 
 static void event_clear(void *elem)
@@ -435,23 +435,23 @@ static void event_clear(void *elem)
 enum ab_err store_alert_notes(store *st, int64_t id, size_t limit,
                               struct store_alert_ev **out, size_t *n, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *out = NULL;
     *n = 0;
     /* The newest `limit`, shown oldest first. */
     enum ab_err e = store_prepare(
         st, "SELECT at, event, by_whom, detail FROM (SELECT id, at, event, by_whom, "
             "detail FROM alert_events WHERE alert_id = ? AND event IN ('note', 'reply') "
-            "ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id",
+            "ORDER BY at DESC, id DESC LIMIT ?) AS newest ORDER BY at, id",
         &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, id);
-    sdb_bind_int64(s, 2, (int64_t)limit);
+    store_db_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 2, (int64_t)limit);
     void *v;
     e = store_collect(st, s, sizeof **out, event_row, event_clear, &v, n, em, "alert notes");
     *out = v;
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 

@@ -20,16 +20,16 @@ static const char sql_pg[] = "SELECT txid_snapshot_xmax(txid_current_snapshot())
 
 enum ab_err store_change_marker(store *st, uint64_t *out, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *out = 0;
     enum ab_err e =
         store_prepare_cached(st, st->kind == STORE_PG ? sql_pg : sql_sqlite, &s, em);
     if (e)
         return e;
-    /* sdb_step, not store_step: the marker is not one of the statements
+    /* store_db_step, not store_step: the marker is not one of the statements
      * the fault seam counts (tests count those of the code under test). */
-    if (sdb_step(s) == SDB_ROW)
-        *out = (uint64_t)sdb_column_int64(s, 0);
+    if (store_db_step(s) == SDB_ROW)
+        *out = (uint64_t)store_db_column_int64(s, 0);
     else
         e = store_dberr(st, em, "change marker");
     store_release(st, s);

@@ -23,20 +23,20 @@ void store_check_state_free(struct store_check_state *s)
 #define STATE_COLS "check_name, item, status, since, bad_streak, good_streak, " \
                    "flips, last_run_id"
 
-static struct store_check_state *state_from_row(sdb_stmt *s)
+static struct store_check_state *state_from_row(store_db_stmt *s)
 {
     struct store_check_state *c = ab_calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->check = store_column_dup(s, 0);
     c->item = store_column_dup(s, 1);
-    int st = ab_status_parse((const char *)sdb_column_text(s, 2));
+    int st = ab_status_parse((const char *)store_db_column_text(s, 2));
     c->status = st < 0 ? AB_OFFLINE : (enum ab_status)st;
     c->since = store_column_time(s, 3);
-    c->bad_streak = sdb_column_int(s, 4);
-    c->good_streak = sdb_column_int(s, 5);
+    c->bad_streak = store_db_column_int(s, 4);
+    c->good_streak = store_db_column_int(s, 5);
     c->flips = store_column_dup(s, 6);
-    c->last_run_id = sdb_column_int64(s, 7);
+    c->last_run_id = store_db_column_int64(s, 7);
     if (!c->check || !c->item || !c->flips) {
         store_check_state_free(c);
         return NULL;
@@ -47,15 +47,15 @@ static struct store_check_state *state_from_row(sdb_stmt *s)
 enum ab_err store_check_state_get(store *st, const char *check, const char *item,
                                   struct store_check_state **out, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *out = NULL;
     static const char sql[] =
         "SELECT " STATE_COLS " FROM check_state WHERE check_name = ? AND item = ?";
     enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
-    sdb_bind_text(s, 2, item ? item : "");
+    store_db_bind_text(s, 1, check);
+    store_db_bind_text(s, 2, item ? item : "");
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
         if (!(*out = state_from_row(s)))
@@ -72,7 +72,7 @@ enum ab_err store_check_state_get(store *st, const char *check, const char *item
 enum ab_err store_check_state_put(store *st, const struct store_check_state *c,
                                   ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     static const char sql[] =
         "INSERT INTO check_state(" STATE_COLS ") VALUES (?,?,?,?,?,?,?,?) "
             "ON CONFLICT(check_name, item) DO UPDATE SET status = excluded.status, "
@@ -82,14 +82,14 @@ enum ab_err store_check_state_put(store *st, const struct store_check_state *c,
     enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, c->check);
-    sdb_bind_text(s, 2, c->item ? c->item : "");
-    sdb_bind_text(s, 3, ab_status_name(c->status));
+    store_db_bind_text(s, 1, c->check);
+    store_db_bind_text(s, 2, c->item ? c->item : "");
+    store_db_bind_text(s, 3, ab_status_name(c->status));
     store_bind_time(s, 4, c->since);
-    sdb_bind_int(s, 5, c->bad_streak);
-    sdb_bind_int(s, 6, c->good_streak);
-    sdb_bind_text(s, 7, c->flips ? c->flips : "");
-    sdb_bind_int64(s, 8, c->last_run_id);
+    store_db_bind_int(s, 5, c->bad_streak);
+    store_db_bind_int(s, 6, c->good_streak);
+    store_db_bind_text(s, 7, c->flips ? c->flips : "");
+    store_db_bind_int64(s, 8, c->last_run_id);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "check state put");
     store_release(st, s);
@@ -100,7 +100,7 @@ enum ab_err store_check_state_list(store *st, const char *check,
                                    struct store_check_state ***out, size_t *n,
                                    ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     struct store_check_state **v = NULL;
     size_t cnt = 0, cap = 0;
     *out = NULL;
@@ -113,7 +113,7 @@ enum ab_err store_check_state_list(store *st, const char *check,
     if (e)
         return e;
     if (check)
-        sdb_bind_text(s, 1, check);
+        store_db_bind_text(s, 1, check);
     int rc;
     while ((rc = store_step(st, s)) == SDB_ROW) {
         if (cnt == cap) {
@@ -145,7 +145,7 @@ out:
             store_check_state_free(v[i]);
         ab_free(v);
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -168,14 +168,14 @@ int store_check_worst(store *st, const char *check)
 enum ab_err store_sched_get(store *st, const char *check,
                             struct store_sched_state *out, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     static const char sql[] =
         "SELECT first_seen, last_fire, next_due FROM check_schedule "
             "WHERE check_name = ?";
     enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
+    store_db_bind_text(s, 1, check);
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
         out->first_seen = store_column_time(s, 0);
@@ -193,7 +193,7 @@ enum ab_err store_sched_get(store *st, const char *check,
 enum ab_err store_sched_put(store *st, const char *check,
                             const struct store_sched_state *ss, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     static const char sql[] =
         "INSERT INTO check_schedule(check_name, first_seen, last_fire, next_due) "
             "VALUES (?, ?, ?, ?) ON CONFLICT(check_name) DO UPDATE SET "
@@ -202,7 +202,7 @@ enum ab_err store_sched_put(store *st, const char *check,
     enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
+    store_db_bind_text(s, 1, check);
     store_bind_time(s, 2, ss->first_seen);
     store_bind_time(s, 3, ss->last_fire);
     store_bind_time(s, 4, ss->next_due);
@@ -212,7 +212,7 @@ enum ab_err store_sched_put(store *st, const char *check,
     return e;
 }
 
-static int sched_row(sdb_stmt *s, void *elem)
+static int sched_row(store_db_stmt *s, void *elem)
 {
     struct store_sched_row *r = elem;
     r->check = store_column_dup(s, 0);
@@ -230,7 +230,7 @@ static void sched_row_clear(void *elem)
 enum ab_err store_sched_all(store *st, struct store_sched_row **out, size_t *n,
                             ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     /* BINARY collation: the same order as strcmp, so callers can bsearch. */
     enum ab_err e = store_prepare(
         st, "SELECT check_name, first_seen, last_fire, next_due FROM check_schedule "
@@ -242,7 +242,7 @@ enum ab_err store_sched_all(store *st, struct store_sched_row **out, size_t *n,
     e = store_collect(st, s, sizeof **out, sched_row, sched_row_clear, &v, n, em,
                       "schedule states");
     *out = v;
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 

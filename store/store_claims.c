@@ -18,7 +18,7 @@
 
 /* One statement with no rows, or with at most one RETURNING row: *row
  * (may be NULL) says whether it came back. */
-static enum ab_err step_once(store *st, sdb_stmt *s, int *row, ab_errmsg *em,
+static enum ab_err step_once(store *st, store_db_stmt *s, int *row, ab_errmsg *em,
                              const char *what)
 {
     int rc = store_step(st, s);
@@ -41,14 +41,14 @@ enum ab_err store_claim_take(store *st, const char *kind, const char *name, ab_t
         "WHERE claims.done = 0 AND (claims.lease_until < ?6 OR claims.node = excluded.node) "
         "RETURNING node";
     *got = 0;
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, kind);
-    sdb_bind_text(s, 2, name);
+    store_db_bind_text(s, 1, kind);
+    store_db_bind_text(s, 2, name);
     store_bind_time(s, 3, due);
-    sdb_bind_text(s, 4, node);
+    store_db_bind_text(s, 4, node);
     store_bind_time(s, 5, lease_until);
     store_bind_time(s, 6, now);
     e = step_once(st, s, got, em, "claim");
@@ -61,12 +61,12 @@ enum ab_err store_claim_done(store *st, const char *kind, const char *name, ab_t
 {
     static const char sql[] =
         "UPDATE claims SET done = 1 WHERE kind = ?1 AND name = ?2 AND due = ?3";
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, kind);
-    sdb_bind_text(s, 2, name);
+    store_db_bind_text(s, 1, kind);
+    store_db_bind_text(s, 2, name);
     store_bind_time(s, 3, due);
     e = step_once(st, s, NULL, em, "claim done");
     store_release(st, s);
@@ -77,15 +77,15 @@ enum ab_err store_claim_done(store *st, const char *kind, const char *name, ab_t
 static enum ab_err purge(store *st, const char *sql, ab_time before, int64_t *deleted,
                          ab_errmsg *em, const char *what)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
     store_bind_time(s, 1, before);
     e = step_once(st, s, NULL, em, what);
     if (!e && deleted)
-        *deleted = sdb_changes(st);
-    sdb_finalize(s);
+        *deleted = store_db_changes(st);
+    store_db_finalize(s);
     return e;
 }
 
@@ -109,31 +109,31 @@ enum ab_err store_lease_take(store *st, const char *name, const char *node, ab_t
         "WHERE leases.until < ?3 OR leases.node = excluded.node "
         "RETURNING node";
     *held = 0;
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, name);
-    sdb_bind_text(s, 2, node);
+    store_db_bind_text(s, 1, name);
+    store_db_bind_text(s, 2, node);
     store_bind_time(s, 3, now);
     store_bind_time(s, 4, until);
     e = step_once(st, s, held, em, "lease");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_lease_release(store *st, const char *name, const char *node,
                                 ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e =
         store_prepare(st, "DELETE FROM leases WHERE name = ?1 AND node = ?2", &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, name);
-    sdb_bind_text(s, 2, node);
+    store_db_bind_text(s, 1, name);
+    store_db_bind_text(s, 2, node);
     e = step_once(st, s, NULL, em, "lease release");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -146,21 +146,21 @@ enum ab_err store_node_seen(store *st, const char *name, ab_time started, ab_tim
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO UPDATE SET "
         "started = excluded.started, last_seen = excluded.last_seen, pid = excluded.pid, "
         "version = excluded.version, holds = excluded.holds";
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, name);
+    store_db_bind_text(s, 1, name);
     store_bind_time(s, 2, started);
     store_bind_time(s, 3, now);
-    sdb_bind_int64(s, 4, pid);
+    store_db_bind_int64(s, 4, pid);
     if (version)
-        sdb_bind_text(s, 5, version);
+        store_db_bind_text(s, 5, version);
     else
-        sdb_bind_null(s, 5);
-    sdb_bind_text(s, 6, holds ? holds : "");
+        store_db_bind_null(s, 5);
+    store_db_bind_text(s, 6, holds ? holds : "");
     e = step_once(st, s, NULL, em, "node seen");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -172,18 +172,18 @@ static void node_clear(void *p)
     ab_free(x->holds);
 }
 
-static int node_row(sdb_stmt *s, void *p)
+static int node_row(store_db_stmt *s, void *p)
 {
     struct store_node *x = p;
     x->name = store_column_dup(s, 0);
     x->started = store_column_time(s, 1);
     x->last_seen = store_column_time(s, 2);
-    x->pid = sdb_column_is_null(s, 3) ? 0 : sdb_column_int64(s, 3);
+    x->pid = store_db_column_is_null(s, 3) ? 0 : store_db_column_int64(s, 3);
     x->version = store_column_dup(s, 4);
     x->holds = store_column_dup(s, 5);
-    x->in_flight = sdb_column_int64(s, 6);
-    x->leader = sdb_column_int64(s, 7) > 0;
-    return !x->name || !x->holds || (!x->version && !sdb_column_is_null(s, 4));
+    x->in_flight = store_db_column_int64(s, 6);
+    x->leader = store_db_column_int64(s, 7) > 0;
+    return !x->name || !x->holds || (!x->version && !store_db_column_is_null(s, 4));
 }
 
 enum ab_err store_nodes_list(store *st, ab_time now, struct store_node **out, size_t *n,
@@ -191,7 +191,7 @@ enum ab_err store_nodes_list(store *st, ab_time now, struct store_node **out, si
 {
     *out = NULL;
     *n = 0;
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st,
         "SELECT n.name, n.started, n.last_seen, n.pid, n.version, n.holds, "
@@ -205,7 +205,7 @@ enum ab_err store_nodes_list(store *st, ab_time now, struct store_node **out, si
     store_bind_time(s, 1, now);
     void *v = NULL;
     e = store_collect(st, s, sizeof **out, node_row, node_clear, &v, n, em, "nodes");
-    sdb_finalize(s);
+    store_db_finalize(s);
     *out = v;
     return e;
 }

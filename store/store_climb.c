@@ -9,19 +9,19 @@
 enum ab_err store_alert_climb_stopped(store *st, int64_t id, int *yes, ab_errmsg *em)
 {
     *yes = 0;
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st,
                                   "SELECT 1 FROM alert_events WHERE alert_id = ? AND "
                                   "event IN ('dismissed', 'snoozed') LIMIT 1",
                                   &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     int rc = store_step(st, s);
     if (rc == SDB_ROW)
         *yes = 1;
     else if (rc != SDB_DONE)
         e = store_dberr(st, em, "alert climb");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }

@@ -51,23 +51,23 @@ enum ab_err store_cycle_open(store *st, const char *check, ab_time opened,
                              ab_time deadline, ab_time reminder_at, int quorum,
                              int64_t *id, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO cycles(check_name, opened, deadline, reminder_at, quorum) "
             "VALUES (?, ?, ?, ?, ?) RETURNING id",
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
+    store_db_bind_text(s, 1, check);
     store_bind_time(s, 2, opened);
     store_bind_time(s, 3, deadline);
     store_bind_time(s, 4, reminder_at);
-    sdb_bind_int(s, 5, quorum);
+    store_db_bind_int(s, 5, quorum);
     if (store_step(st, s) != SDB_ROW)
         e = store_dberr(st, em, "cycle open");
     else
-        *id = sdb_column_int64(s, 0);
-    sdb_finalize(s);
+        *id = store_db_column_int64(s, 0);
+    store_db_finalize(s);
     return e;
 }
 
@@ -75,21 +75,21 @@ enum ab_err store_cycle_add_token(store *st, int64_t cycle_id, const char *token
                                   const char *recipient, ab_time issued,
                                   const char *message_id, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO tokens(token, cycle_id, recipient, issued, message_id) "
             "VALUES (?, ?, ?, ?, ?)",
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, token);
-    sdb_bind_int64(s, 2, cycle_id);
-    sdb_bind_text(s, 3, recipient);
+    store_db_bind_text(s, 1, token);
+    store_db_bind_int64(s, 2, cycle_id);
+    store_db_bind_text(s, 3, recipient);
     store_bind_time(s, 4, issued);
-    sdb_bind_text(s, 5, message_id);
+    store_db_bind_text(s, 5, message_id);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "token add");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -98,7 +98,7 @@ static void rcpt_clear_v(void *p)
     rcpt_clear(p);
 }
 
-static int rcpt_row(sdb_stmt *s, void *p)
+static int rcpt_row(store_db_stmt *s, void *p)
 {
     struct store_cycle_rcpt *r = p;
     r->address = store_column_dup(s, 0);
@@ -111,28 +111,28 @@ static int rcpt_row(sdb_stmt *s, void *p)
     r->confirmed = store_column_time(s, 7);
     r->confirmed_by = store_column_dup(s, 8);
     r->excerpt = store_column_dup(s, 9);
-    r->unverified = sdb_column_int(s, 10);
+    r->unverified = store_db_column_int(s, 10);
     return !r->address || !r->token;
 }
 
 static enum ab_err load_rcpts(store *st, struct store_cycle *c, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st,
         "SELECT t.recipient, t.token, t.issued, t.bounced_at, t.bounce_detail, "
         "  t.autoreply_at, t.autoreply_detail, "
-        "  (SELECT min(a.at) FROM acks a WHERE a.token = t.token AND a.verified), "
-        "  (SELECT a.by_addr FROM acks a WHERE a.token = t.token AND a.verified "
+        "  (SELECT min(a.at) FROM acks a WHERE a.token = t.token AND a.verified = 1), "
+        "  (SELECT a.by_addr FROM acks a WHERE a.token = t.token AND a.verified = 1 "
         "     ORDER BY a.at, a.id LIMIT 1), "
         "  (SELECT a.excerpt FROM acks a WHERE a.token = t.token "
         "     ORDER BY a.verified DESC, a.at, a.id LIMIT 1), "
-        "  (SELECT count(*) FROM acks a WHERE a.token = t.token AND NOT a.verified) "
+        "  (SELECT count(*) FROM acks a WHERE a.token = t.token AND a.verified = 0) "
         "FROM tokens t WHERE t.cycle_id = ? ORDER BY t.recipient",
         &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, c->id);
+    store_db_bind_int64(s, 1, c->id);
     void *v;
     e = store_collect(st, s, sizeof *c->rcpts, rcpt_row, rcpt_clear_v, &v, &c->nrcpts,
                       em, "cycle recipients");
@@ -140,26 +140,26 @@ static enum ab_err load_rcpts(store *st, struct store_cycle *c, ab_errmsg *em)
     for (size_t i = 0; !e && i < c->nrcpts; i++)
         if (c->rcpts[i].confirmed != AB_TIME_NONE)
             c->confirmed++;
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 #define CYCLE_COLS "id, check_name, opened, deadline, reminder_at, reminded, " \
                    "quorum, status, verdict_at"
 
-static enum ab_err cycle_from_row(store *st, sdb_stmt *s, struct store_cycle **out,
+static enum ab_err cycle_from_row(store *st, store_db_stmt *s, struct store_cycle **out,
                                   ab_errmsg *em)
 {
     struct store_cycle *c = ab_calloc(1, sizeof *c);
     if (!c)
         return ab_fail(em, AB_ENOMEM, "out of memory");
-    c->id = sdb_column_int64(s, 0);
+    c->id = store_db_column_int64(s, 0);
     c->check = store_column_dup(s, 1);
     c->opened = store_column_time(s, 2);
     c->deadline = store_column_time(s, 3);
     c->reminder_at = store_column_time(s, 4);
-    c->reminded = sdb_column_int(s, 5);
-    c->quorum = sdb_column_int(s, 6);
+    c->reminded = store_db_column_int(s, 5);
+    c->quorum = store_db_column_int(s, 6);
     c->status = store_column_dup(s, 7);
     c->verdict_at = store_column_time(s, 8);
     enum ab_err e = !c->check || !c->status ? ab_fail(em, AB_ENOMEM, "out of memory")
@@ -175,13 +175,13 @@ static enum ab_err cycle_from_row(store *st, sdb_stmt *s, struct store_cycle **o
 enum ab_err store_cycle_get(store *st, int64_t id, struct store_cycle **out,
                             ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *out = NULL;
     enum ab_err e = store_prepare(st, "SELECT " CYCLE_COLS " FROM cycles WHERE id = ?",
                                   &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     int rc = store_step(st, s);
     if (rc == SDB_ROW)
         e = cycle_from_row(st, s, out, em);
@@ -189,7 +189,7 @@ enum ab_err store_cycle_get(store *st, int64_t id, struct store_cycle **out,
         e = ab_fail(em, AB_ENOTFOUND, "no heartbeat cycle %lld", (long long)id);
     else
         e = store_dberr(st, em, "cycle get");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -197,7 +197,7 @@ enum ab_err store_cycle_list(store *st, const char *check, int open_only,
                              size_t limit, struct store_cycle ***out, size_t *n,
                              ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     struct store_cycle **v = NULL;
     size_t cnt = 0;
     *out = NULL;
@@ -210,8 +210,8 @@ enum ab_err store_cycle_list(store *st, const char *check, int open_only,
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
-    sdb_bind_int64(s, 2, (int64_t)limit);
+    store_db_bind_text(s, 1, check);
+    store_db_bind_int64(s, 2, (int64_t)limit);
     v = ab_calloc(limit ? limit : 1, sizeof *v);
     if (!v) {
         e = ab_fail(em, AB_ENOMEM, "out of memory");
@@ -233,46 +233,46 @@ enum ab_err store_cycle_list(store *st, const char *check, int open_only,
 out:
     if (v)
         store_cycle_list_free(v, cnt);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 /* An UPDATE whose single changed row is the claim. */
-static enum ab_err claim(store *st, sdb_stmt *s, ab_errmsg *em, const char *what)
+static enum ab_err claim(store *st, store_db_stmt *s, ab_errmsg *em, const char *what)
 {
     enum ab_err e = AB_OK;
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, what);
-    else if (sdb_changes(st) != 1)
+    else if (store_db_changes(st) != 1)
         e = ab_fail(em, AB_EEXIST, "%s: already done", what);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_cycle_verdict(store *st, int64_t id, const char *status,
                                 ab_time at, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "UPDATE cycles SET status = ?1, verdict_at = ?2 WHERE id = ?3 "
             "AND status <> ?1",
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, status);
+    store_db_bind_text(s, 1, status);
     store_bind_time(s, 2, at);
-    sdb_bind_int64(s, 3, id);
+    store_db_bind_int64(s, 3, id);
     return claim(st, s, em, "cycle verdict");
 }
 
 enum ab_err store_cycle_claim_reminder(store *st, int64_t id, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "UPDATE cycles SET reminded = 1 WHERE id = ? AND reminded = 0", &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     return claim(st, s, em, "cycle reminder");
 }
 
@@ -286,7 +286,7 @@ enum ab_err store_ack_manual(store *st, const char *token, const char *by,
         return ab_fail(em, AB_ENOTFOUND, "token %s was never issued", token);
     if (e)
         return e;
-    sdb_stmt *s;
+    store_db_stmt *s;
     if ((e = store_prepare(st,
                            "INSERT INTO acks(token, cycle_id, by_addr, for_addr, at, "
                            "verified, via, excerpt, message_id) "
@@ -297,16 +297,16 @@ enum ab_err store_ack_manual(store *st, const char *token, const char *by,
     char iso[AB_ISO_LEN], msgid[512];
     snprintf(msgid, sizeof msgid, "<manual.%s.%s.%s@ackbeat>", token,
              ab_time_format(at, iso, sizeof iso), by);
-    sdb_bind_text(s, 1, token);
-    sdb_bind_int64(s, 2, *cycle_id);
-    sdb_bind_text(s, 3, by);
-    sdb_bind_text(s, 4, rcpt);
+    store_db_bind_text(s, 1, token);
+    store_db_bind_int64(s, 2, *cycle_id);
+    store_db_bind_text(s, 3, by);
+    store_db_bind_text(s, 4, rcpt);
     store_bind_time(s, 5, at);
-    sdb_bind_text(s, 6, note);
-    sdb_bind_text_copy(s, 7, msgid);
+    store_db_bind_text(s, 6, note);
+    store_db_bind_text_copy(s, 7, msgid);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "manual ack");
-    sdb_finalize(s);
+    store_db_finalize(s);
 out:
     ab_free(rcpt);
     return e;
@@ -324,30 +324,30 @@ void store_recipient_free(struct store_recipient *r)
 enum ab_err store_recipient_tally(store *st, const char *address, int confirmed,
                                   ab_time at, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, confirmed
                 ? "INSERT INTO recipients(address, missed_streak, last_confirmed) "
                   "VALUES (?1, 0, ?2) ON CONFLICT(address) DO UPDATE SET "
                   "missed_streak = 0, last_confirmed = ?2"
                 : "INSERT INTO recipients(address, missed_streak) VALUES (?1, 1) "
-                  "ON CONFLICT(address) DO UPDATE SET missed_streak = missed_streak + 1",
+                  "ON CONFLICT(address) DO UPDATE SET missed_streak = recipients.missed_streak + 1",
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, address);
+    store_db_bind_text(s, 1, address);
     if (confirmed)
         store_bind_time(s, 2, at);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "recipient tally");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_recipient_get(store *st, const char *address,
                                 struct store_recipient **out, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *out = NULL;
     enum ab_err e = store_prepare(
         st, "SELECT address, missed_streak, last_confirmed, bounced_at, bounce_detail "
@@ -355,13 +355,13 @@ enum ab_err store_recipient_get(store *st, const char *address,
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, address);
+    store_db_bind_text(s, 1, address);
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
         struct store_recipient *r = ab_calloc(1, sizeof *r);
         if (r) {
             r->address = store_column_dup(s, 0);
-            r->missed_streak = sdb_column_int(s, 1);
+            r->missed_streak = store_db_column_int(s, 1);
             r->last_confirmed = store_column_time(s, 2);
             r->bounced_at = store_column_time(s, 3);
             r->bounce_detail = store_column_dup(s, 4);
@@ -377,7 +377,7 @@ enum ab_err store_recipient_get(store *st, const char *address,
     } else {
         e = store_dberr(st, em, "recipient get");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -385,7 +385,7 @@ enum ab_err store_recipient_flagged(store *st, int min_missed,
                                     struct store_recipient ***out, size_t *n,
                                     ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     struct store_recipient **v = NULL;
     size_t cnt = 0, cap = 0;
     *out = NULL;
@@ -397,7 +397,7 @@ enum ab_err store_recipient_flagged(store *st, int min_missed,
         &s, em);
     if (e)
         return e;
-    sdb_bind_int(s, 1, min_missed);
+    store_db_bind_int(s, 1, min_missed);
     int rc;
     while ((rc = store_step(st, s)) == SDB_ROW) {
         if (cnt == cap) {
@@ -417,7 +417,7 @@ enum ab_err store_recipient_flagged(store *st, int min_missed,
         }
         v[cnt++] = r;
         r->address = store_column_dup(s, 0);
-        r->missed_streak = sdb_column_int(s, 1);
+        r->missed_streak = store_db_column_int(s, 1);
         r->last_confirmed = store_column_time(s, 2);
         r->bounced_at = store_column_time(s, 3);
         r->bounce_detail = store_column_dup(s, 4);
@@ -433,7 +433,7 @@ out:
     for (size_t i = 0; v && i < cnt; i++)
         store_recipient_free(v[i]);
     ab_free(v);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -454,10 +454,10 @@ static void cmd_clear(void *p)
     ab_free(c->detail);
 }
 
-static int cmd_row(sdb_stmt *s, void *p)
+static int cmd_row(store_db_stmt *s, void *p)
 {
     struct store_reply_cmd *c = p;
-    c->id = sdb_column_int64(s, 0);
+    c->id = store_db_column_int64(s, 0);
     c->token = store_column_dup(s, 1);
     c->from_addr = store_column_dup(s, 2);
     c->detail = store_column_dup(s, 3);
@@ -468,7 +468,7 @@ static int cmd_row(sdb_stmt *s, void *p)
 enum ab_err store_reply_cmds_pending(store *st, struct store_reply_cmd **out,
                                      size_t *n, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT id, token, from_addr, detail, received FROM inbox_messages "
             "WHERE cmd_done = 0 AND (class = 'ack' OR detail LIKE '%; ambiguous:%') "
@@ -480,18 +480,18 @@ enum ab_err store_reply_cmds_pending(store *st, struct store_reply_cmd **out,
     e = store_collect(st, s, sizeof **out, cmd_row, cmd_clear, &v, n, em,
                       "reply commands");
     *out = v;
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_reply_cmd_done(store *st, int64_t id, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "UPDATE inbox_messages SET cmd_done = 1 WHERE id = ? AND cmd_done = 0",
         &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     return claim(st, s, em, "reply command");
 }

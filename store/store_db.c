@@ -1,5 +1,5 @@
 /*
- * store_db.c - the statement calls every store/ file uses (sdb_*), for
+ * store_db.c - the statement calls every store/ file uses (store_db_*), for
  * either engine: SQLite's are the library's own, PostgreSQL's are
  * store_pg.c's.  The calls mirror SQLite's, so the SQL and its binding
  * read as they always did; a statement knows its engine, so one process
@@ -11,14 +11,14 @@
 
 #include "common/ab_mem.h"
 
-struct sdb_stmt {
+struct store_db_stmt {
     sqlite3_stmt *lite;         /* STORE_SQLITE */
     struct store_pgstmt *pg;    /* STORE_PG */
 };
 
-int sdb_prepare(store *st, const char *sql, sdb_stmt **out)
+int store_db_prepare(store *st, const char *sql, store_db_stmt **out)
 {
-    sdb_stmt *s = ab_calloc(1, sizeof *s);
+    store_db_stmt *s = ab_calloc(1, sizeof *s);
     *out = NULL;
     if (!s)
         return SDB_NOMEM;
@@ -37,7 +37,7 @@ int sdb_prepare(store *st, const char *sql, sdb_stmt **out)
     return 0;
 }
 
-int sdb_step(sdb_stmt *s)
+int store_db_step(store_db_stmt *s)
 {
     if (s->pg)
         return store_pg_step(s->pg);
@@ -55,7 +55,7 @@ int sdb_step(sdb_stmt *s)
     }
 }
 
-void sdb_reset(sdb_stmt *s)
+void store_db_reset(store_db_stmt *s)
 {
     if (s->pg)
         store_pg_reset(s->pg);
@@ -63,7 +63,7 @@ void sdb_reset(sdb_stmt *s)
         sqlite3_reset(s->lite);
 }
 
-void sdb_clear_bindings(sdb_stmt *s)
+void store_db_clear_bindings(store_db_stmt *s)
 {
     if (s->pg)
         store_pg_clear(s->pg);
@@ -71,7 +71,7 @@ void sdb_clear_bindings(sdb_stmt *s)
         sqlite3_clear_bindings(s->lite);
 }
 
-void sdb_finalize(sdb_stmt *s)
+void store_db_finalize(store_db_stmt *s)
 {
     if (!s)
         return;
@@ -82,108 +82,108 @@ void sdb_finalize(sdb_stmt *s)
     ab_free(s);
 }
 
-int sdb_bind_text(sdb_stmt *s, int idx, const char *v)
+int store_db_bind_text(store_db_stmt *s, int idx, const char *v)
 {
     if (s->pg)
         return store_pg_bind(s->pg, idx, 0, v, v ? strlen(v) : 0, 0);
     return sqlite3_bind_text(s->lite, idx, v, -1, SQLITE_STATIC);
 }
 
-int sdb_bind_text_copy(sdb_stmt *s, int idx, const char *v)
+int store_db_bind_text_copy(store_db_stmt *s, int idx, const char *v)
 {
     if (s->pg) /* store_pg.c always copies */
         return store_pg_bind(s->pg, idx, 0, v, v ? strlen(v) : 0, 0);
     return sqlite3_bind_text(s->lite, idx, v, -1, SQLITE_TRANSIENT);
 }
 
-int sdb_bind_int64(sdb_stmt *s, int idx, int64_t v)
+int store_db_bind_int64(store_db_stmt *s, int idx, int64_t v)
 {
     if (s->pg)
         return store_pg_bind_int64(s->pg, idx, v);
     return sqlite3_bind_int64(s->lite, idx, v);
 }
 
-int sdb_bind_int(sdb_stmt *s, int idx, int v)
+int store_db_bind_int(store_db_stmt *s, int idx, int v)
 {
-    return sdb_bind_int64(s, idx, v);
+    return store_db_bind_int64(s, idx, v);
 }
 
-int sdb_bind_double(sdb_stmt *s, int idx, double v)
+int store_db_bind_double(store_db_stmt *s, int idx, double v)
 {
     if (s->pg)
         return store_pg_bind_double(s->pg, idx, v);
     return sqlite3_bind_double(s->lite, idx, v);
 }
 
-int sdb_bind_null(sdb_stmt *s, int idx)
+int store_db_bind_null(store_db_stmt *s, int idx)
 {
     if (s->pg)
         return store_pg_bind(s->pg, idx, 0, NULL, 0, 0);
     return sqlite3_bind_null(s->lite, idx);
 }
 
-int sdb_bind_blob(sdb_stmt *s, int idx, const void *p, size_t len)
+int store_db_bind_blob(store_db_stmt *s, int idx, const void *p, size_t len)
 {
     if (s->pg)
         return store_pg_bind_blob(s->pg, idx, p, len);
     return sqlite3_bind_blob64(s->lite, idx, p, len, SQLITE_STATIC);
 }
 
-int sdb_column_is_null(sdb_stmt *s, int col)
+int store_db_column_is_null(store_db_stmt *s, int col)
 {
     if (s->pg)
         return store_pg_is_null(s->pg, col);
     return sqlite3_column_type(s->lite, col) == SQLITE_NULL;
 }
 
-int64_t sdb_column_int64(sdb_stmt *s, int col)
+int64_t store_db_column_int64(store_db_stmt *s, int col)
 {
     if (s->pg)
         return store_pg_int64(s->pg, col);
     return sqlite3_column_int64(s->lite, col);
 }
 
-int sdb_column_int(sdb_stmt *s, int col)
+int store_db_column_int(store_db_stmt *s, int col)
 {
-    return (int)sdb_column_int64(s, col);
+    return (int)store_db_column_int64(s, col);
 }
 
-double sdb_column_double(sdb_stmt *s, int col)
+double store_db_column_double(store_db_stmt *s, int col)
 {
     if (s->pg)
         return store_pg_double(s->pg, col);
     return sqlite3_column_double(s->lite, col);
 }
 
-const char *sdb_column_text(sdb_stmt *s, int col)
+const char *store_db_column_text(store_db_stmt *s, int col)
 {
     if (s->pg)
         return store_pg_text(s->pg, col);
     return (const char *)sqlite3_column_text(s->lite, col);
 }
 
-const void *sdb_column_blob(sdb_stmt *s, int col)
+const void *store_db_column_blob(store_db_stmt *s, int col)
 {
     if (s->pg)
         return store_pg_blob(s->pg, col);
     return sqlite3_column_blob(s->lite, col);
 }
 
-size_t sdb_column_bytes(sdb_stmt *s, int col)
+size_t store_db_column_bytes(store_db_stmt *s, int col)
 {
     if (s->pg)
         return store_pg_bytes(s->pg, col);
     return (size_t)sqlite3_column_bytes(s->lite, col);
 }
 
-int64_t sdb_changes(store *st)
+int64_t store_db_changes(store *st)
 {
     if (st->kind == STORE_PG)
         return store_pg_changes(st);
     return sqlite3_changes64(st->db);
 }
 
-int sdb_exec_script(store *st, const char *sql)
+int store_db_exec_script(store *st, const char *sql)
 {
     if (st->kind == STORE_PG)
         return store_pg_exec_script(st, sql);
@@ -191,7 +191,7 @@ int sdb_exec_script(store *st, const char *sql)
                                                                      : SDB_ERROR;
 }
 
-const char *sdb_errmsg(store *st)
+const char *store_db_errmsg(store *st)
 {
     if (st->kind == STORE_PG)
         return store_pg_errmsg(st);

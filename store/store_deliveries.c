@@ -46,7 +46,7 @@ enum ab_err store_delivery_put(store *st, const char *channel, const char *kind,
                                const char *body, size_t len, ab_time now, int64_t *id,
                                ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO deliveries(created, channel, kind, ref, txn, summary, body, "
             "next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
@@ -55,12 +55,12 @@ enum ab_err store_delivery_put(store *st, const char *channel, const char *kind,
     if (e)
         return e;
     store_bind_time(s, 1, now);
-    sdb_bind_text(s, 2, channel);
-    sdb_bind_text(s, 3, kind ? kind : "");
-    sdb_bind_text(s, 4, ref);
-    sdb_bind_text(s, 5, txn);
-    sdb_bind_text(s, 6, summary);
-    sdb_bind_blob(s, 7, body, len);
+    store_db_bind_text(s, 2, channel);
+    store_db_bind_text(s, 3, kind ? kind : "");
+    store_db_bind_text(s, 4, ref);
+    store_db_bind_text(s, 5, txn);
+    store_db_bind_text(s, 6, summary);
+    store_db_bind_blob(s, 7, body, len);
     store_bind_time(s, 8, now);
     int rc = store_step(st, s);
     if (rc == SDB_DONE) /* nothing inserted: (channel, txn) is taken */
@@ -68,21 +68,21 @@ enum ab_err store_delivery_put(store *st, const char *channel, const char *kind,
     else if (rc != SDB_ROW)
         e = store_dberr(st, em, "delivery put");
     else if (id)
-        *id = sdb_column_int64(s, 0);
-    sdb_finalize(s);
+        *id = store_db_column_int64(s, 0);
+    store_db_finalize(s);
     return e;
 }
 
-static int id_row(sdb_stmt *s, void *p)
+static int id_row(store_db_stmt *s, void *p)
 {
-    *(int64_t *)p = sdb_column_int64(s, 0);
+    *(int64_t *)p = store_db_column_int64(s, 0);
     return 0;
 }
 
 enum ab_err store_delivery_due(store *st, ab_time now, int64_t **ids, size_t *n,
                                ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st,
                                   "SELECT id FROM deliveries WHERE status = 'queued' AND "
                                   "next_attempt <= ? ORDER BY next_attempt, id",
@@ -92,7 +92,7 @@ enum ab_err store_delivery_due(store *st, ab_time now, int64_t **ids, size_t *n,
     store_bind_time(s, 1, now);
     void *out = NULL;
     e = store_collect(st, s, sizeof(int64_t), id_row, NULL, &out, n, em, "deliveries due");
-    sdb_finalize(s);
+    store_db_finalize(s);
     *ids = out;
     return e;
 }
@@ -101,30 +101,30 @@ enum ab_err store_delivery_due(store *st, ab_time now, int64_t **ids, size_t *n,
     "id, channel, kind, ref, txn, summary, body, status, attempts, created, "            \
     "next_attempt, sent_at, last_error"
 
-static struct store_delivery *delivery_row(sdb_stmt *s)
+static struct store_delivery *delivery_row(store_db_stmt *s)
 {
     struct store_delivery *d = ab_calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->id = sdb_column_int64(s, 0);
+    d->id = store_db_column_int64(s, 0);
     d->channel = store_column_dup(s, 1);
     d->kind = store_column_dup(s, 2);
     d->ref = store_column_dup(s, 3);
     d->txn = store_column_dup(s, 4);
     d->summary = store_column_dup(s, 5);
-    d->len = (size_t)sdb_column_bytes(s, 6);
+    d->len = (size_t)store_db_column_bytes(s, 6);
     d->body = ab_malloc(d->len + 1);
     if (d->body) {
         if (d->len)
-            memcpy(d->body, sdb_column_blob(s, 6), d->len);
+            memcpy(d->body, store_db_column_blob(s, 6), d->len);
         d->body[d->len] = '\0';
     }
-    const char *status = sdb_column_text(s, 7);
+    const char *status = store_db_column_text(s, 7);
     d->status = STORE_OUTBOX_QUEUED;
     for (int i = 0; i < 3; i++)
         if (status && !strcmp((const char *)status, status_names[i]))
             d->status = (enum store_outbox_status)i;
-    d->attempts = sdb_column_int(s, 8);
+    d->attempts = store_db_column_int(s, 8);
     d->created = store_column_time(s, 9);
     d->next_attempt = store_column_time(s, 10);
     d->sent_at = store_column_time(s, 11);
@@ -139,12 +139,12 @@ static struct store_delivery *delivery_row(sdb_stmt *s)
 enum ab_err store_delivery_get(store *st, int64_t id, struct store_delivery **out,
                                ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e =
         store_prepare(st, "SELECT " DELIVERY_COLS " FROM deliveries WHERE id = ?", &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
         *out = delivery_row(s);
@@ -155,7 +155,7 @@ enum ab_err store_delivery_get(store *st, int64_t id, struct store_delivery **ou
     } else {
         e = store_dberr(st, em, "delivery get");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -163,7 +163,7 @@ enum ab_err store_delivery_record(store *st, int64_t id, enum store_outbox_statu
                                   ab_time now, ab_time next_attempt, const char *error,
                                   ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     /* Only a queued row changes: a second drain that raced this one
      * finds it settled and leaves it be. */
     enum ab_err e = store_prepare(
@@ -173,16 +173,16 @@ enum ab_err store_delivery_record(store *st, int64_t id, enum store_outbox_statu
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, status_names[(unsigned)status < 3 ? status : 0]);
-    sdb_bind_text(s, 2, error);
+    store_db_bind_text(s, 1, status_names[(unsigned)status < 3 ? status : 0]);
+    store_db_bind_text(s, 2, error);
     store_bind_time(s, 3, next_attempt);
     store_bind_time(s, 4, status == STORE_OUTBOX_SENT ? now : AB_TIME_NONE);
-    sdb_bind_int64(s, 5, id);
+    store_db_bind_int64(s, 5, id);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "delivery record");
-    else if (sdb_changes(st) == 0)
+    else if (store_db_changes(st) == 0)
         e = ab_fail(em, AB_ENOTFOUND, "delivery %lld is not queued", (long long)id);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -191,16 +191,16 @@ enum ab_err store_delivery_list(store *st, int all, size_t limit,
 {
     *out = NULL;
     *n = 0;
-    sdb_stmt *s;
+    store_db_stmt *s;
     /* The newest limit, shown oldest first. */
     enum ab_err e = store_prepare(
         st, "SELECT * FROM (SELECT " DELIVERY_COLS " FROM deliveries "
-            "WHERE ? = 1 OR status != 'sent' ORDER BY id DESC LIMIT ?) ORDER BY id",
+            "WHERE ? = 1 OR status != 'sent' ORDER BY id DESC LIMIT ?) AS newest ORDER BY id",
         &s, em);
     if (e)
         return e;
-    sdb_bind_int(s, 1, all != 0);
-    sdb_bind_int64(s, 2, limit ? (int64_t)limit : INT64_MAX);
+    store_db_bind_int(s, 1, all != 0);
+    store_db_bind_int64(s, 2, limit ? (int64_t)limit : INT64_MAX);
     size_t cap = 0;
     int rc;
     while ((rc = store_step(st, s)) == SDB_ROW) {
@@ -223,7 +223,7 @@ enum ab_err store_delivery_list(store *st, int all, size_t limit,
     }
     if (!e && rc != SDB_DONE)
         e = store_dberr(st, em, "delivery list");
-    sdb_finalize(s);
+    store_db_finalize(s);
     if (e) {
         store_deliveries_free(*out, *n);
         *out = NULL;
@@ -238,7 +238,7 @@ enum ab_err store_mail_failing_since(store *st, ab_time *since, char **last_erro
     *since = AB_TIME_NONE;
     if (last_error)
         *last_error = NULL;
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st,
                                   "SELECT created, last_error FROM outbox WHERE status = "
                                   "'queued' AND attempts > 0 ORDER BY created, id LIMIT 1",
@@ -253,7 +253,7 @@ enum ab_err store_mail_failing_since(store *st, ab_time *since, char **last_erro
     } else if (rc != SDB_DONE) {
         e = store_dberr(st, em, "mail failing since");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -261,7 +261,7 @@ enum ab_err store_mail_failing_since(store *st, ab_time *since, char **last_erro
  * still be sent, so only sent and failed ones go. */
 enum ab_err store_delivery_purge(store *st, ab_time before, int64_t *deleted, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "DELETE FROM deliveries WHERE status != 'queued' AND created < ?", &s, em);
     if (e)
@@ -270,7 +270,7 @@ enum ab_err store_delivery_purge(store *st, ab_time before, int64_t *deleted, ab
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "delivery purge");
     else if (deleted)
-        *deleted = sdb_changes(st);
-    sdb_finalize(s);
+        *deleted = store_db_changes(st);
+    store_db_finalize(s);
     return e;
 }

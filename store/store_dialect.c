@@ -11,7 +11,8 @@
  *  - COLLATE BINARY becomes COLLATE "C" (byte order, as SQLite's);
  *    COLLATE NOCASE needs nothing: store_pg.c creates a collation of
  *    that name;
- *  - instr(a, b) becomes strpos(a, b); CAST(... AS REAL) a double.
+ *  - instr(a, b) becomes strpos(a, b); CAST(... AS REAL) a double;
+ *  - "? IS NULL" casts its parameter to text, which has to have a type.
  *
  * And for the migrations (store_dialect_pg_ddl), the schema's types:
  * INTEGER PRIMARY KEY becomes an identity column, INTEGER a BIGINT (our
@@ -137,8 +138,13 @@ char *store_dialect_pg(const char *sql, int *nparams)
             }
             if (idx > maxp)
                 maxp = idx;
-            char buf[16];
-            snprintf(buf, sizeof buf, "$%d", idx);
+            /* "?1 IS NULL" alone does not tell PostgreSQL a type for a
+             * parameter bound as text or NULL; a cast does, and is what
+             * SQLite's typeless comparison meant. */
+            size_t wl, w = next_word(sql, i, &wl);
+            int isnull = word_is(sql + w, wl, "IS");
+            char buf[40];
+            snprintf(buf, sizeof buf, isnull ? "CAST($%d AS TEXT)" : "$%d", idx);
             puts_(&o, buf);
         } else if (is_word(c) && (i == 0 || !is_word(sql[i - 1]))) {
             size_t j = i;

@@ -22,7 +22,7 @@
 enum ab_err store_inbox_state_get(store *st, const char *mailbox,
                                   struct store_inbox_state *out, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     memset(out, 0, sizeof *out);
     out->uidvalidity = -1;
     out->last_ok = out->last_attempt = AB_TIME_NONE;
@@ -32,13 +32,13 @@ enum ab_err store_inbox_state_get(store *st, const char *mailbox,
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, mailbox);
+    store_db_bind_text(s, 1, mailbox);
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
-        out->uidvalidity = sdb_column_is_null(s, 0)
+        out->uidvalidity = store_db_column_is_null(s, 0)
                                ? -1
-                               : sdb_column_int64(s, 0);
-        out->last_uid = sdb_column_int64(s, 1);
+                               : store_db_column_int64(s, 0);
+        out->last_uid = store_db_column_int64(s, 1);
         out->last_ok = store_column_time(s, 2);
         out->last_attempt = store_column_time(s, 3);
         out->last_error = store_column_dup(s, 4);
@@ -47,14 +47,14 @@ enum ab_err store_inbox_state_get(store *st, const char *mailbox,
     } else {
         e = store_dberr(st, em, "inbox state");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_inbox_progress(store *st, const char *mailbox, int64_t uidvalidity,
                                  int64_t last_uid, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO inbox_state(mailbox, uidvalidity, last_uid) VALUES (?, ?, ?) "
             "ON CONFLICT(mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, "
@@ -62,19 +62,19 @@ enum ab_err store_inbox_progress(store *st, const char *mailbox, int64_t uidvali
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, mailbox);
-    sdb_bind_int64(s, 2, uidvalidity);
-    sdb_bind_int64(s, 3, last_uid);
+    store_db_bind_text(s, 1, mailbox);
+    store_db_bind_int64(s, 2, uidvalidity);
+    store_db_bind_int64(s, 3, last_uid);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "inbox progress");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_inbox_attempt(store *st, const char *mailbox, ab_time now,
                                 const char *err, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, err ? "INSERT INTO inbox_state(mailbox, last_attempt, last_error) "
                   "VALUES (?1, ?2, ?3) ON CONFLICT(mailbox) DO UPDATE SET "
@@ -85,13 +85,13 @@ enum ab_err store_inbox_attempt(store *st, const char *mailbox, ab_time now,
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, mailbox);
+    store_db_bind_text(s, 1, mailbox);
     store_bind_time(s, 2, now);
     if (err)
-        sdb_bind_text(s, 3, err);
+        store_db_bind_text(s, 3, err);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "inbox attempt");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -99,7 +99,7 @@ enum ab_err store_inbox_seen(store *st, const char *mailbox, int64_t uidvalidity
                              int64_t uid, const char *message_id, int *seen,
                              ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *seen = 0;
     enum ab_err e = store_prepare(
         st, "SELECT 1 FROM inbox_messages WHERE (mailbox = ?1 AND uidvalidity = ?2 "
@@ -107,16 +107,16 @@ enum ab_err store_inbox_seen(store *st, const char *mailbox, int64_t uidvalidity
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, mailbox);
-    sdb_bind_int64(s, 2, uidvalidity);
-    sdb_bind_int64(s, 3, uid);
-    sdb_bind_text(s, 4, message_id);
+    store_db_bind_text(s, 1, mailbox);
+    store_db_bind_int64(s, 2, uidvalidity);
+    store_db_bind_int64(s, 3, uid);
+    store_db_bind_text(s, 4, message_id);
     int rc = store_step(st, s);
     if (rc == SDB_ROW)
         *seen = 1;
     else if (rc != SDB_DONE)
         e = store_dberr(st, em, "inbox seen");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -125,7 +125,7 @@ enum ab_err store_inbox_seen(store *st, const char *mailbox, int64_t uidvalidity
 static enum ab_err run(store *st, const char *what, const char *sql,
                        const char *fmt, ab_errmsg *em, ...)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
@@ -133,16 +133,16 @@ static enum ab_err run(store *st, const char *what, const char *sql,
     va_start(ap, em);
     for (int i = 0; fmt[i]; i++) {
         if (fmt[i] == 's')
-            sdb_bind_text_copy(s, i + 1, va_arg(ap, const char *));
+            store_db_bind_text_copy(s, i + 1, va_arg(ap, const char *));
         else if (fmt[i] == 'i')
-            sdb_bind_int64(s, i + 1, va_arg(ap, int64_t));
+            store_db_bind_int64(s, i + 1, va_arg(ap, int64_t));
         else
             store_bind_time(s, i + 1, va_arg(ap, ab_time));
     }
     va_end(ap);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, what);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 

@@ -6,7 +6,7 @@
  *
  * Two engines sit behind the same SQL: SQLite (the embedded default) and
  * PostgreSQL (several nodes on one database, issue 16).  The store's
- * files speak to both through the sdb_* statement calls below, shaped
+ * files speak to both through the store_db_* statement calls below, shaped
  * like SQLite's own so that the SQL and its binding read as before;
  * store_db.c dispatches them, store_pg.c is the libpq side, and
  * store_dialect.c turns the portable SQL into PostgreSQL's where the two
@@ -25,7 +25,7 @@
 #define STORE_STMT_CACHE 16
 
 /* A prepared statement of either engine (store_db.c). */
-typedef struct sdb_stmt sdb_stmt;
+typedef struct store_db_stmt store_db_stmt;
 struct store_pgconn; /* store_pg.c */
 
 enum store_kind { STORE_SQLITE, STORE_PG };
@@ -38,7 +38,7 @@ struct store {
      * key is the SQL string's address: callers pass string literals. */
     struct {
         const char *sql;
-        sdb_stmt *stmt;
+        store_db_stmt *stmt;
     } cache[STORE_STMT_CACHE];
     int ncache;
     char *path;      /* the file, or the URL without its password */
@@ -117,7 +117,7 @@ extern const int store_migrations_count;
 /*
  * The statement calls (store_db.c).  Step results are these codes on
  * both engines; a bound text is the caller's until the statement is
- * stepped or reset (sdb_bind_text_copy keeps its own copy).
+ * stepped or reset (store_db_bind_text_copy keeps its own copy).
  */
 #define SDB_ERROR 1
 #define SDB_BUSY 5
@@ -126,49 +126,49 @@ extern const int store_migrations_count;
 #define SDB_ROW 100
 #define SDB_DONE 101
 
-int sdb_prepare(store *st, const char *sql, sdb_stmt **out);
-int sdb_step(sdb_stmt *s);
-void sdb_reset(sdb_stmt *s);
-void sdb_clear_bindings(sdb_stmt *s);
-void sdb_finalize(sdb_stmt *s);
-int sdb_bind_text(sdb_stmt *s, int idx, const char *v);
-int sdb_bind_text_copy(sdb_stmt *s, int idx, const char *v);
-int sdb_bind_int64(sdb_stmt *s, int idx, int64_t v);
-int sdb_bind_int(sdb_stmt *s, int idx, int v);
-int sdb_bind_double(sdb_stmt *s, int idx, double v);
-int sdb_bind_null(sdb_stmt *s, int idx);
-int sdb_bind_blob(sdb_stmt *s, int idx, const void *p, size_t len);
-int sdb_column_is_null(sdb_stmt *s, int col);
-int64_t sdb_column_int64(sdb_stmt *s, int col);
-int sdb_column_int(sdb_stmt *s, int col);
-double sdb_column_double(sdb_stmt *s, int col);
-const char *sdb_column_text(sdb_stmt *s, int col);
-const void *sdb_column_blob(sdb_stmt *s, int col);
-size_t sdb_column_bytes(sdb_stmt *s, int col);
+int store_db_prepare(store *st, const char *sql, store_db_stmt **out);
+int store_db_step(store_db_stmt *s);
+void store_db_reset(store_db_stmt *s);
+void store_db_clear_bindings(store_db_stmt *s);
+void store_db_finalize(store_db_stmt *s);
+int store_db_bind_text(store_db_stmt *s, int idx, const char *v);
+int store_db_bind_text_copy(store_db_stmt *s, int idx, const char *v);
+int store_db_bind_int64(store_db_stmt *s, int idx, int64_t v);
+int store_db_bind_int(store_db_stmt *s, int idx, int v);
+int store_db_bind_double(store_db_stmt *s, int idx, double v);
+int store_db_bind_null(store_db_stmt *s, int idx);
+int store_db_bind_blob(store_db_stmt *s, int idx, const void *p, size_t len);
+int store_db_column_is_null(store_db_stmt *s, int col);
+int64_t store_db_column_int64(store_db_stmt *s, int col);
+int store_db_column_int(store_db_stmt *s, int col);
+double store_db_column_double(store_db_stmt *s, int col);
+const char *store_db_column_text(store_db_stmt *s, int col);
+const void *store_db_column_blob(store_db_stmt *s, int col);
+size_t store_db_column_bytes(store_db_stmt *s, int col);
 /* Rows changed by the connection's last INSERT, UPDATE or DELETE. */
-int64_t sdb_changes(store *st);
+int64_t store_db_changes(store *st);
 /* Run sql (several statements allowed, no parameters). */
-int sdb_exec_script(store *st, const char *sql);
+int store_db_exec_script(store *st, const char *sql);
 /* The connection's last error in words. */
-const char *sdb_errmsg(store *st);
+const char *store_db_errmsg(store *st);
 
 /* The statement helpers (store_sql.c), which call nothing else in store/
- * but the sdb_* calls. */
+ * but the store_db_* calls. */
 
 /* Prepare sql; on failure fill em with SQLite's message. */
-enum ab_err store_prepare(store *st, const char *sql, sdb_stmt **out,
+enum ab_err store_prepare(store *st, const char *sql, store_db_stmt **out,
                           ab_errmsg *em);
 /*
  * Like store_prepare, for hot statements: sql must be a string literal
  * (its address is the cache key).  The statement stays prepared: give
  * it back with store_release() instead of sqlite3_finalize().
  */
-enum ab_err store_prepare_cached(store *st, const char *sql, sdb_stmt **out,
+enum ab_err store_prepare_cached(store *st, const char *sql, store_db_stmt **out,
                                  ab_errmsg *em);
-void store_release(store *st, sdb_stmt *s);
+void store_release(store *st, store_db_stmt *s);
 
 /* Step honouring the fault-injection seam.  Returns the SQLite code. */
-int store_step(store *st, sdb_stmt *stmt);
+int store_step(store *st, store_db_stmt *stmt);
 /* Execute one statement with no result rows. */
 enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em);
 /* Fill em from the connection's last error, return AB_ESTORE (or AB_EBUSY). */
@@ -182,16 +182,16 @@ enum ab_err store_dberr(store *st, ab_errmsg *em, const char *what);
  * NULL) is called for every element made so far and the array is freed.
  * Does not finalize stmt.
  */
-enum ab_err store_collect(store *st, sdb_stmt *stmt, size_t elem_size,
-                          int (*row)(sdb_stmt *s, void *elem),
+enum ab_err store_collect(store *st, store_db_stmt *stmt, size_t elem_size,
+                          int (*row)(store_db_stmt *s, void *elem),
                           void (*clear)(void *elem), void **out, size_t *n,
                           ab_errmsg *em, const char *what);
 
 /* Bind an ab_time as ISO text, or NULL for AB_TIME_NONE. */
-int store_bind_time(sdb_stmt *s, int idx, ab_time t);
+int store_bind_time(store_db_stmt *s, int idx, ab_time t);
 /* Read an ISO text column back; AB_TIME_NONE for NULL or unparsable. */
-ab_time store_column_time(sdb_stmt *s, int col);
+ab_time store_column_time(store_db_stmt *s, int col);
 /* ab_strdup of a text column (NULL stays NULL). */
-char *store_column_dup(sdb_stmt *s, int col);
+char *store_column_dup(store_db_stmt *s, int col);
 
 #endif

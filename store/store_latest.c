@@ -33,7 +33,7 @@ enum ab_err store_worst_all(store *st, struct store_worst **out, size_t *n, ab_e
 {
     *out = NULL;
     *n = 0;
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT check_name, status FROM check_state ORDER BY check_name", &s, em);
     if (e)
@@ -42,8 +42,8 @@ enum ab_err store_worst_all(store *st, struct store_worst **out, size_t *n, ab_e
     size_t cnt = 0, cap = 0;
     int rc;
     while ((rc = store_step(st, s)) == SDB_ROW) {
-        const char *name = sdb_column_text(s, 0);
-        int status = ab_status_parse(sdb_column_text(s, 1));
+        const char *name = store_db_column_text(s, 0);
+        int status = ab_status_parse(store_db_column_text(s, 1));
         if (status < 0)
             status = AB_OFFLINE; /* as state_from_row reads it */
         if (cnt && strcmp(v[cnt - 1].check, name ? name : "") == 0) {
@@ -74,19 +74,19 @@ enum ab_err store_worst_all(store *st, struct store_worst **out, size_t *n, ab_e
         *out = v;
         *n = cnt;
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 oom:
     store_worst_free(v, cnt);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return ab_fail(em, AB_ENOMEM, "out of memory");
 }
 
 /* The results of r, from s (prepared, bound to nothing yet). */
-static enum ab_err results_of(store *st, sdb_stmt *s, struct store_run *r, ab_errmsg *em)
+static enum ab_err results_of(store *st, store_db_stmt *s, struct store_run *r, ab_errmsg *em)
 {
-    sdb_reset(s);
-    sdb_bind_int64(s, 1, r->id);
+    store_db_reset(s);
+    store_db_bind_int64(s, 1, r->id);
     size_t cap = 0;
     int rc;
     while ((rc = store_step(st, s)) == SDB_ROW) {
@@ -101,10 +101,10 @@ static enum ab_err results_of(store *st, sdb_stmt *s, struct store_run *r, ab_er
         struct ab_result *res = &r->results[r->nresults++];
         memset(res, 0, sizeof *res);
         res->item = store_column_dup(s, 0);
-        int status = ab_status_parse(sdb_column_text(s, 1));
+        int status = ab_status_parse(store_db_column_text(s, 1));
         res->status = status < 0 ? AB_OFFLINE : (enum ab_status)status;
-        res->has_value = !sdb_column_is_null(s, 2);
-        res->value = sdb_column_double(s, 2);
+        res->has_value = !store_db_column_is_null(s, 2);
+        res->value = store_db_column_double(s, 2);
         res->message = store_column_dup(s, 3);
         res->perfdata = store_column_dup(s, 4);
         if (!res->item)
@@ -114,19 +114,19 @@ static enum ab_err results_of(store *st, sdb_stmt *s, struct store_run *r, ab_er
 }
 
 /* The run at s's current row. */
-static struct store_run *run_at(sdb_stmt *s)
+static struct store_run *run_at(store_db_stmt *s)
 {
     struct store_run *r = ab_calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->id = sdb_column_int64(s, 0);
+    r->id = store_db_column_int64(s, 0);
     r->check = store_column_dup(s, 1);
     r->type = store_column_dup(s, 2);
     r->trigger = store_column_dup(s, 3);
     r->complete = 1; /* only complete runs are asked for */
     r->started = store_column_time(s, 5);
-    r->execution_ms = sdb_column_int64(s, 6);
-    r->from_cache = sdb_column_int(s, 7);
+    r->execution_ms = store_db_column_int64(s, 6);
+    r->from_cache = store_db_column_int(s, 7);
     r->remedy_note = store_column_dup(s, 8);
     if (!r->check || !r->type || !r->trigger) {
         store_run_free(r);
@@ -136,12 +136,12 @@ static struct store_run *run_at(sdb_stmt *s)
 }
 
 /* checks[i]'s newest complete run into *out (NULL: none). */
-static enum ab_err last_of(store *st, sdb_stmt *runs, sdb_stmt *res, const char *check,
+static enum ab_err last_of(store *st, store_db_stmt *runs, store_db_stmt *res, const char *check,
                            struct store_run **out, ab_errmsg *em)
 {
     *out = NULL;
-    sdb_reset(runs);
-    sdb_bind_text(runs, 1, check);
+    store_db_reset(runs);
+    store_db_bind_text(runs, 1, check);
     int rc = store_step(st, runs);
     if (rc == SDB_DONE)
         return AB_OK;
@@ -164,7 +164,7 @@ enum ab_err store_run_last_each(store *st, const char *const *checks, size_t n,
 {
     for (size_t i = 0; i < n; i++)
         out[i] = NULL;
-    sdb_stmt *runs = NULL, *res = NULL;
+    store_db_stmt *runs = NULL, *res = NULL;
     enum ab_err e = store_prepare(
         st, "SELECT id, check_name, type, trigger, status, started, execution_ms, "
             "from_cache, remedy_note FROM runs WHERE check_name = ? AND "
@@ -177,9 +177,9 @@ enum ab_err store_run_last_each(store *st, const char *const *checks, size_t n,
     for (size_t i = 0; i < n && !e; i++)
         e = last_of(st, runs, res, checks[i], &out[i], em);
     if (runs)
-        sdb_finalize(runs);
+        store_db_finalize(runs);
     if (res)
-        sdb_finalize(res);
+        store_db_finalize(res);
     if (e)
         for (size_t i = 0; i < n; i++) {
             store_run_free(out[i]);

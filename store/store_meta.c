@@ -16,12 +16,12 @@
 enum ab_err store_meta_get(store *st, const char *key, char **value,
                            ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *value = NULL;
     enum ab_err e = store_prepare(st, "SELECT value FROM meta WHERE key = ?", &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, key);
+    store_db_bind_text(s, 1, key);
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
         *value = store_column_dup(s, 0);
@@ -30,25 +30,25 @@ enum ab_err store_meta_get(store *st, const char *key, char **value,
     } else if (rc != SDB_DONE) {
         e = store_dberr(st, em, "meta get");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_meta_set(store *st, const char *key, const char *value,
                            ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO meta(key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, key);
-    sdb_bind_text(s, 2, value);
+    store_db_bind_text(s, 1, key);
+    store_db_bind_text(s, 2, value);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "meta set");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -74,7 +74,7 @@ enum ab_err store_salt_init(store *st, ab_errmsg *em)
         return ab_fail(em, AB_ESTORE, "no randomness for the Message-ID salt");
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(hex + 2 * i, 3, "%02x", raw[i]);
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st,
                                   "INSERT INTO meta(key, value) SELECT 'msgid-salt', ? "
                                   "WHERE NOT EXISTS (SELECT 1 FROM alerts) "
@@ -82,9 +82,9 @@ enum ab_err store_salt_init(store *st, ab_errmsg *em)
                                   &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, hex);
+    store_db_bind_text(s, 1, hex);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "Message-ID salt");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }

@@ -19,13 +19,13 @@
 #include "common/ab_mem.h"
 #include "store/store_metrics.h"
 
-static int count_row(sdb_stmt *s, void *elem)
+static int count_row(store_db_stmt *s, void *elem)
 {
     struct store_count *c = elem;
-    const char *name = (const char *)sdb_column_text(s, 0);
+    const char *name = (const char *)store_db_column_text(s, 0);
     c->name = ab_strdup(name ? name : "");
-    c->sub = sdb_column_is_null(s, 1) ? NULL : store_column_dup(s, 1);
-    c->n = sdb_column_int64(s, 2);
+    c->sub = store_db_column_is_null(s, 1) ? NULL : store_column_dup(s, 1);
+    c->n = store_db_column_int64(s, 2);
     return c->name ? 0 : -1;
 }
 
@@ -39,13 +39,13 @@ static void count_clear(void *elem)
 static enum ab_err collect(store *st, const char *sql, struct store_count **out, size_t *n,
                            ab_errmsg *em, const char *what)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
     void *v = NULL;
     e = store_collect(st, s, sizeof **out, count_row, count_clear, &v, n, em, what);
-    sdb_finalize(s);
+    store_db_finalize(s);
     *out = v;
     return e;
 }
@@ -60,7 +60,7 @@ enum ab_err store_metric_counts(store *st, struct store_metric_counts *out, ab_e
         "  SELECT check_name AS name, count(*) AS n FROM runs WHERE status = 'Complete'"
         "  GROUP BY check_name"
         "  UNION ALL SELECT substr(key, 12), CAST(value AS BIGINT) FROM meta"
-        "  WHERE key LIKE 'count.runs.%') GROUP BY name ORDER BY name",
+        "  WHERE key LIKE 'count.runs.%') AS c GROUP BY name ORDER BY name",
         &out->runs, &out->nruns, em, "run counts");
     if (!e)
         e = collect(st,
@@ -69,7 +69,7 @@ enum ab_err store_metric_counts(store *st, struct store_metric_counts *out, ab_e
                     "  GROUP BY check_name, kind"
                     "  UNION ALL SELECT substr(key, instr(substr(key, 13), '.') + 13),"
                     "    substr(key, 13, instr(substr(key, 13), '.') - 1),"
-                    "    CAST(value AS BIGINT) FROM meta WHERE key LIKE 'count.pings.%')"
+                    "    CAST(value AS BIGINT) FROM meta WHERE key LIKE 'count.pings.%') AS c"
                     " GROUP BY name, kind ORDER BY name, kind",
                     &out->pings, &out->npings, em, "ping counts");
     if (!e)
@@ -85,7 +85,7 @@ enum ab_err store_metric_counts(store *st, struct store_metric_counts *out, ab_e
                     "  SELECT status, count(*) AS n FROM outbox_rcpts"
                     "  WHERE status IN ('sent', 'failed') GROUP BY status"
                     "  UNION ALL SELECT substr(key, 12), CAST(value AS BIGINT) FROM meta"
-                    "  WHERE key IN ('count.mail.sent', 'count.mail.failed'))"
+                    "  WHERE key IN ('count.mail.sent', 'count.mail.failed')) AS c"
                     " GROUP BY status",
                     &mail, &nmail, em, "mail counts");
     for (size_t i = 0; i < nmail; i++) {
@@ -127,7 +127,7 @@ static enum ab_err fold(store *st, const char *select_sql, ab_time before, ab_er
     char sql[1024];
     if (snprintf(sql, sizeof sql, "%s%s%s", pre, select_sql, post) >= (int)sizeof sql)
         return ab_fail(em, AB_EINVAL, "metric fold: statement too long");
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
@@ -135,7 +135,7 @@ static enum ab_err fold(store *st, const char *select_sql, ab_time before, ab_er
         store_bind_time(s, 1, before);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "metric fold");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 

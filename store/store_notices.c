@@ -27,7 +27,7 @@ void store_notices_free(struct store_notice *v, size_t n)
 
 enum ab_err store_notice_add(store *st, const struct store_notice *n, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO notices(created, rcpt, alert_id, message, level, seq, "
             "priority, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -35,16 +35,16 @@ enum ab_err store_notice_add(store *st, const struct store_notice *n, ab_errmsg 
     if (e)
         return e;
     store_bind_time(s, 1, n->created);
-    sdb_bind_text(s, 2, n->rcpt);
-    sdb_bind_int64(s, 3, n->alert_id);
-    sdb_bind_text(s, 4, n->message);
-    sdb_bind_int(s, 5, n->level);
-    sdb_bind_text(s, 6, n->seq);
-    sdb_bind_int(s, 7, n->priority);
+    store_db_bind_text(s, 2, n->rcpt);
+    store_db_bind_int64(s, 3, n->alert_id);
+    store_db_bind_text(s, 4, n->message);
+    store_db_bind_int(s, 5, n->level);
+    store_db_bind_text(s, 6, n->seq);
+    store_db_bind_int(s, 7, n->priority);
     store_bind_time(s, 8, n->not_before);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "notice add");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -56,17 +56,17 @@ static void notice_clear(void *p)
     ab_free(x->seq);
 }
 
-static int notice_row(sdb_stmt *s, void *p)
+static int notice_row(store_db_stmt *s, void *p)
 {
     struct store_notice *x = p;
-    x->id = sdb_column_int64(s, 0);
+    x->id = store_db_column_int64(s, 0);
     x->created = store_column_time(s, 1);
     x->rcpt = store_column_dup(s, 2);
-    x->alert_id = sdb_column_int64(s, 3);
+    x->alert_id = store_db_column_int64(s, 3);
     x->message = store_column_dup(s, 4);
-    x->level = sdb_column_int(s, 5);
+    x->level = store_db_column_int(s, 5);
     x->seq = store_column_dup(s, 6);
-    x->priority = sdb_column_int(s, 7);
+    x->priority = store_db_column_int(s, 7);
     x->not_before = store_column_time(s, 8);
     return !x->rcpt || !x->message || !x->seq;
 }
@@ -74,7 +74,7 @@ static int notice_row(sdb_stmt *s, void *p)
 enum ab_err store_notices_due(store *st, ab_time now, struct store_notice **out,
                               size_t *n, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT id, created, rcpt, alert_id, message, level, seq, priority, "
             "not_before FROM notices WHERE not_before <= ? ORDER BY rcpt, id",
@@ -86,33 +86,33 @@ enum ab_err store_notices_due(store *st, ab_time now, struct store_notice **out,
     e = store_collect(st, s, sizeof **out, notice_row, notice_clear, &v, n, em,
                       "notices due");
     *out = v;
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_notice_done(store *st, int64_t id, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, "DELETE FROM notices WHERE id = ?", &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "notice done");
-    else if (sdb_changes(st) != 1)
+    else if (store_db_changes(st) != 1)
         e = ab_fail(em, AB_EEXIST, "notice %lld already sent", (long long)id);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 ab_time store_notices_next(store *st)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     ab_time t = AB_TIME_NONE;
     if (store_prepare(st, "SELECT min(not_before) FROM notices", &s, NULL) != AB_OK)
         return t;
     if (store_step(st, s) == SDB_ROW)
         t = store_column_time(s, 0);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return t;
 }

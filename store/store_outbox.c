@@ -32,12 +32,12 @@ static enum store_outbox_status status_parse(const char *s)
     return STORE_OUTBOX_QUEUED;
 }
 
-static void bind_opt_text(sdb_stmt *s, int idx, const char *v)
+static void bind_opt_text(store_db_stmt *s, int idx, const char *v)
 {
     if (v)
-        sdb_bind_text(s, idx, v);
+        store_db_bind_text(s, idx, v);
     else
-        sdb_bind_null(s, idx);
+        store_db_bind_null(s, idx);
 }
 
 enum ab_err store_outbox_put(store *st, const void *msg, size_t len,
@@ -47,7 +47,7 @@ enum ab_err store_outbox_put(store *st, const void *msg, size_t len,
                              const char *subject, ab_time now, int64_t *id,
                              ab_errmsg *em)
 {
-    sdb_stmt *ins = NULL, *rc = NULL;
+    store_db_stmt *ins = NULL, *rc = NULL;
     if (nrcpts == 0)
         return ab_fail(em, AB_EINVAL, "outbox: message %s has no recipients", message_id);
     enum ab_err e = store_begin(st, em);
@@ -61,12 +61,12 @@ enum ab_err store_outbox_put(store *st, const void *msg, size_t len,
                            &ins, em)))
         goto out;
     store_bind_time(ins, 1, now);
-    sdb_bind_text(ins, 2, message_id);
-    sdb_bind_text(ins, 3, sender);
-    sdb_bind_text(ins, 4, kind ? kind : "");
+    store_db_bind_text(ins, 2, message_id);
+    store_db_bind_text(ins, 3, sender);
+    store_db_bind_text(ins, 4, kind ? kind : "");
     bind_opt_text(ins, 5, ref);
     bind_opt_text(ins, 6, subject);
-    sdb_bind_blob(ins, 7, msg, len);
+    store_db_bind_blob(ins, 7, msg, len);
     int r = store_step(st, ins);
     if (r != SDB_ROW) {
         /* Nothing inserted: that Message-ID is queued already. */
@@ -76,23 +76,23 @@ enum ab_err store_outbox_put(store *st, const void *msg, size_t len,
             e = store_dberr(st, em, "outbox put");
         goto out;
     }
-    int64_t oid = sdb_column_int64(ins, 0);
+    int64_t oid = store_db_column_int64(ins, 0);
     if ((e = store_prepare(st,
                            "INSERT INTO outbox_rcpts(outbox_id, rcpt) "
                            "VALUES (?, ?) ON CONFLICT DO NOTHING",
                            &rc, em)))
         goto out;
     for (size_t i = 0; i < nrcpts; i++) {
-        sdb_reset(rc);
-        sdb_bind_int64(rc, 1, oid);
-        sdb_bind_text(rc, 2, rcpts[i]);
+        store_db_reset(rc);
+        store_db_bind_int64(rc, 1, oid);
+        store_db_bind_text(rc, 2, rcpts[i]);
         if (store_step(st, rc) != SDB_DONE) {
             e = store_dberr(st, em, "outbox put recipient");
             goto out;
         }
     }
-    sdb_finalize(ins);
-    sdb_finalize(rc);
+    store_db_finalize(ins);
+    store_db_finalize(rc);
     ins = rc = NULL;
     if ((e = store_commit(st, em)))
         return e;
@@ -100,8 +100,8 @@ enum ab_err store_outbox_put(store *st, const void *msg, size_t len,
         *id = oid;
     return AB_OK;
 out:
-    sdb_finalize(ins);
-    sdb_finalize(rc);
+    store_db_finalize(ins);
+    store_db_finalize(rc);
     store_rollback(st);
     return e;
 }
@@ -109,7 +109,7 @@ out:
 enum ab_err store_outbox_due(store *st, ab_time now, size_t limit,
                              int64_t **ids, size_t *n, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *ids = NULL;
     *n = 0;
     enum ab_err e = store_prepare(st,
@@ -120,7 +120,7 @@ enum ab_err store_outbox_due(store *st, ab_time now, size_t limit,
     if (e)
         return e;
     store_bind_time(s, 1, now);
-    sdb_bind_int64(s, 2, limit ? (int64_t)limit : INT64_MAX);
+    store_db_bind_int64(s, 2, limit ? (int64_t)limit : INT64_MAX);
     size_t cap = 0;
     int r;
     while ((r = store_step(st, s)) == SDB_ROW) {
@@ -134,12 +134,12 @@ enum ab_err store_outbox_due(store *st, ab_time now, size_t limit,
             *ids = v;
             cap = nc;
         }
-        (*ids)[(*n)++] = sdb_column_int64(s, 0);
+        (*ids)[(*n)++] = store_db_column_int64(s, 0);
     }
     if (r != SDB_DONE)
         e = store_dberr(st, em, "outbox due");
 out:
-    sdb_finalize(s);
+    store_db_finalize(s);
     if (e) {
         ab_free(*ids);
         *ids = NULL;
@@ -214,8 +214,8 @@ static const char *const batch_sql[Q_COUNT] = {
                      "  next_attempt = CASE WHEN c.q > 0 "
                      "    THEN COALESCE(?3, next_attempt) ELSE next_attempt END, "
                      "  sent_at = CASE WHEN c.q = 0 AND c.f = 0 THEN ?4 END "
-                     "FROM (SELECT COALESCE(SUM(status = 'queued'), 0) AS q, "
-                     "  COALESCE(SUM(status = 'failed'), 0) AS f "
+                     "FROM (SELECT COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0) AS q, "
+                     "  COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS f "
                      "  FROM outbox_rcpts WHERE outbox_id = ?1) AS c "
                      "WHERE outbox.id = ?1 AND outbox.status = 'queued' "
                      "RETURNING outbox.status",
@@ -223,7 +223,7 @@ static const char *const batch_sql[Q_COUNT] = {
 
 struct store_outbox_batch {
     store *st;
-    sdb_stmt *q[Q_COUNT]; /* prepared on first use */
+    store_db_stmt *q[Q_COUNT]; /* prepared on first use */
 };
 
 enum ab_err store_outbox_batch_new(store *st, store_outbox_batch **out, ab_errmsg *em)
@@ -240,7 +240,7 @@ void store_outbox_batch_free(store_outbox_batch *b)
     if (!b)
         return;
     for (int i = 0; i < Q_COUNT; i++)
-        sdb_finalize(b->q[i]);
+        store_db_finalize(b->q[i]);
     ab_free(b);
 }
 
@@ -248,29 +248,29 @@ void store_outbox_batch_free(store_outbox_batch *b)
  * most of the CPU a drain spends per message, so it is done once per
  * batch.  Callers reset it after use (done()) so that no statement holds
  * a read transaction open between messages. */
-static enum ab_err stmt(store_outbox_batch *b, int i, sdb_stmt **out, ab_errmsg *em)
+static enum ab_err stmt(store_outbox_batch *b, int i, store_db_stmt **out, ab_errmsg *em)
 {
     if (!b->q[i]) {
         enum ab_err e = store_prepare(b->st, batch_sql[i], &b->q[i], em);
         if (e)
             return e;
     }
-    sdb_reset(b->q[i]);
-    sdb_clear_bindings(b->q[i]);
+    store_db_reset(b->q[i]);
+    store_db_clear_bindings(b->q[i]);
     *out = b->q[i];
     return AB_OK;
 }
 
-static void done(sdb_stmt *s)
+static void done(store_db_stmt *s)
 {
     if (s)
-        sdb_reset(s);
+        store_db_reset(s);
 }
 
 enum ab_err store_outbox_batch_get(store_outbox_batch *b, int64_t id,
                                    struct store_outbox_msg **out, ab_errmsg *em)
 {
-    sdb_stmt *s = NULL;
+    store_db_stmt *s = NULL;
     store *st = b->st;
     *out = NULL;
     struct store_outbox_msg *m = ab_calloc(1, sizeof *m);
@@ -279,7 +279,7 @@ enum ab_err store_outbox_batch_get(store_outbox_batch *b, int64_t id,
     enum ab_err e = stmt(b, Q_GET_MSG, &s, em);
     if (e)
         goto out;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     int r = store_step(st, s);
     if (r == SDB_DONE) {
         e = ab_fail(em, AB_ENOTFOUND, "outbox: no message %lld", (long long)id);
@@ -290,16 +290,16 @@ enum ab_err store_outbox_batch_get(store_outbox_batch *b, int64_t id,
         goto out;
     }
     m->id = id;
-    m->status = status_parse(sdb_column_text(s, 0));
+    m->status = status_parse(store_db_column_text(s, 0));
     m->created = store_column_time(s, 1);
-    m->attempts = sdb_column_int(s, 2);
+    m->attempts = store_db_column_int(s, 2);
     m->message_id = store_column_dup(s, 3);
     m->sender = store_column_dup(s, 4);
     m->kind = store_column_dup(s, 5);
     m->ref = store_column_dup(s, 6);
     m->subject = store_column_dup(s, 7);
-    const void *body = sdb_column_blob(s, 8);
-    m->len = (size_t)sdb_column_bytes(s, 8);
+    const void *body = store_db_column_blob(s, 8);
+    m->len = (size_t)store_db_column_bytes(s, 8);
     m->body = ab_malloc(m->len + 1);
     if (!m->message_id || !m->sender || !m->body) {
         e = ab_fail(em, AB_ENOMEM, "out of memory");
@@ -312,13 +312,13 @@ enum ab_err store_outbox_batch_get(store_outbox_batch *b, int64_t id,
 
     if ((e = stmt(b, Q_GET_RCPTS, &s, em)))
         goto out;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     size_t cap = 0;
     while ((r = store_step(st, s)) == SDB_ROW) {
         m->nrcpts_total++;
-        if (status_parse(sdb_column_text(s, 1)) != STORE_OUTBOX_QUEUED)
+        if (status_parse(store_db_column_text(s, 1)) != STORE_OUTBOX_QUEUED)
             continue;
-        if (push_str(&m->rcpts, &m->nrcpts, &cap, sdb_column_text(s, 0)) < 0) {
+        if (push_str(&m->rcpts, &m->nrcpts, &cap, store_db_column_text(s, 0)) < 0) {
             e = ab_fail(em, AB_ENOMEM, "out of memory");
             goto out;
         }
@@ -339,7 +339,7 @@ enum ab_err store_outbox_batch_record(store_outbox_batch *b, int64_t id,
                                       const struct store_outbox_attempt *a,
                                       enum store_outbox_status *status, ab_errmsg *em)
 {
-    sdb_stmt *s = NULL;
+    store_db_stmt *s = NULL;
     store *st = b->st;
     enum ab_err e = store_begin(st, em);
     if (e)
@@ -348,11 +348,11 @@ enum ab_err store_outbox_batch_record(store_outbox_batch *b, int64_t id,
         if ((e = stmt(b, Q_REC_RCPT, &s, em)))
             goto out;
         for (size_t i = 0; i < a->nrcpts; i++) {
-            sdb_reset(s);
-            sdb_bind_text(s, 1, store_outbox_status_name(a->rcpts[i].status));
+            store_db_reset(s);
+            store_db_bind_text(s, 1, store_outbox_status_name(a->rcpts[i].status));
             bind_opt_text(s, 2, a->rcpts[i].error);
-            sdb_bind_int64(s, 3, id);
-            sdb_bind_text(s, 4, a->rcpts[i].rcpt);
+            store_db_bind_int64(s, 3, id);
+            store_db_bind_text(s, 4, a->rcpts[i].rcpt);
             if (store_step(st, s) != SDB_DONE) {
                 e = store_dberr(st, em, "outbox record recipient");
                 goto out;
@@ -364,7 +364,7 @@ enum ab_err store_outbox_batch_record(store_outbox_batch *b, int64_t id,
         if ((e = stmt(b, Q_REC_GIVE_UP, &s, em)))
             goto out;
         bind_opt_text(s, 1, a->error);
-        sdb_bind_int64(s, 2, id);
+        store_db_bind_int64(s, 2, id);
         if (store_step(st, s) != SDB_DONE) {
             e = store_dberr(st, em, "outbox give up");
             goto out;
@@ -373,7 +373,7 @@ enum ab_err store_outbox_batch_record(store_outbox_batch *b, int64_t id,
     }
     if ((e = stmt(b, Q_REC_SETTLE, &s, em)))
         goto out;
-    sdb_bind_int64(s, 1, id);
+    store_db_bind_int64(s, 1, id);
     bind_opt_text(s, 2, a->error);
     store_bind_time(s, 3, a->next_attempt);
     store_bind_time(s, 4, a->now);
@@ -386,7 +386,7 @@ enum ab_err store_outbox_batch_record(store_outbox_batch *b, int64_t id,
         e = store_dberr(st, em, "outbox record message");
         goto out;
     }
-    enum store_outbox_status now_status = status_parse(sdb_column_text(s, 0));
+    enum store_outbox_status now_status = status_parse(store_db_column_text(s, 0));
     done(s);
     s = NULL;
     if ((e = store_commit(st, em)))
@@ -445,11 +445,11 @@ void store_outbox_list_free(struct store_outbox_entry *v, size_t n)
     ab_free(v);
 }
 
-static enum ab_err load_rcpts(store *st, sdb_stmt *s, struct store_outbox_entry *x,
+static enum ab_err load_rcpts(store *st, store_db_stmt *s, struct store_outbox_entry *x,
                               ab_errmsg *em)
 {
-    sdb_reset(s);
-    sdb_bind_int64(s, 1, x->id);
+    store_db_reset(s);
+    store_db_bind_int64(s, 1, x->id);
     size_t cap = 0;
     int r;
     while ((r = store_step(st, s)) == SDB_ROW) {
@@ -463,7 +463,7 @@ static enum ab_err load_rcpts(store *st, sdb_stmt *s, struct store_outbox_entry 
         }
         struct store_outbox_rcpt *rc = &x->rcpts[x->nrcpts++];
         rc->rcpt = store_column_dup(s, 0);
-        rc->status = status_parse(sdb_column_text(s, 1));
+        rc->status = status_parse(store_db_column_text(s, 1));
         rc->last_error = store_column_dup(s, 2);
         if (!rc->rcpt)
             return ab_fail(em, AB_ENOMEM, "out of memory");
@@ -477,7 +477,7 @@ enum ab_err store_outbox_list(store *st, int all, size_t limit,
                               struct store_outbox_entry **out, size_t *n,
                               ab_errmsg *em)
 {
-    sdb_stmt *s = NULL, *rs = NULL;
+    store_db_stmt *s = NULL, *rs = NULL;
     struct store_outbox_entry *v = NULL;
     size_t cnt = 0, cap = 0;
     *out = NULL;
@@ -491,8 +491,8 @@ enum ab_err store_outbox_list(store *st, int all, size_t limit,
         &s, em);
     if (e)
         return e;
-    sdb_bind_int(s, 1, all ? 1 : 0);
-    sdb_bind_int64(s, 2, limit ? (int64_t)limit : INT64_MAX);
+    store_db_bind_int(s, 1, all ? 1 : 0);
+    store_db_bind_int64(s, 2, limit ? (int64_t)limit : INT64_MAX);
     if ((e = store_prepare(st,
                            "SELECT rcpt, status, last_error FROM outbox_rcpts "
                            "WHERE outbox_id = ? ORDER BY rowid",
@@ -512,14 +512,14 @@ enum ab_err store_outbox_list(store *st, int all, size_t limit,
         }
         struct store_outbox_entry *x = &v[cnt++];
         memset(x, 0, sizeof *x);
-        x->id = sdb_column_int64(s, 0);
-        x->status = status_parse(sdb_column_text(s, 1));
+        x->id = store_db_column_int64(s, 0);
+        x->status = status_parse(store_db_column_text(s, 1));
         x->message_id = store_column_dup(s, 2);
         x->sender = store_column_dup(s, 3);
         x->kind = store_column_dup(s, 4);
         x->ref = store_column_dup(s, 5);
         x->subject = store_column_dup(s, 6);
-        x->attempts = sdb_column_int(s, 7);
+        x->attempts = store_db_column_int(s, 7);
         x->created = store_column_time(s, 8);
         x->next_attempt = store_column_time(s, 9);
         x->sent_at = store_column_time(s, 10);
@@ -545,8 +545,8 @@ enum ab_err store_outbox_list(store *st, int all, size_t limit,
     v = NULL;
     cnt = 0;
 out:
-    sdb_finalize(s);
-    sdb_finalize(rs);
+    store_db_finalize(s);
+    store_db_finalize(rs);
     store_outbox_list_free(v, cnt);
     return e;
 }
@@ -554,32 +554,33 @@ out:
 enum ab_err store_outbox_counts(store *st, struct store_outbox_counts *out,
                                 ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     memset(out, 0, sizeof *out);
     out->oldest_queued = AB_TIME_NONE;
     enum ab_err e = store_prepare(
         st,
-        "SELECT COALESCE(SUM(status = 'queued'), 0), "
-        "COALESCE(SUM(status = 'sent'), 0), COALESCE(SUM(status = 'failed'), 0), "
+        "SELECT COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0), "
         "MIN(CASE WHEN status = 'queued' THEN created END) FROM outbox",
         &s, em);
     if (e)
         return e;
     if (store_step(st, s) == SDB_ROW) {
-        out->queued = sdb_column_int64(s, 0);
-        out->sent = sdb_column_int64(s, 1);
-        out->failed = sdb_column_int64(s, 2);
+        out->queued = store_db_column_int64(s, 0);
+        out->sent = store_db_column_int64(s, 1);
+        out->failed = store_db_column_int64(s, 2);
         out->oldest_queued = store_column_time(s, 3);
     } else {
         e = store_dberr(st, em, "outbox counts");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_outbox_purge(store *st, ab_time before, int64_t *deleted, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     /* The sent and failed totals of /metrics must not drop with the
      * messages: fold them in, in the same transaction as the delete. */
     enum ab_err e = store_begin(st, em);
@@ -598,8 +599,8 @@ enum ab_err store_outbox_purge(store *st, ab_time before, int64_t *deleted, ab_e
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "outbox purge");
     else if (deleted)
-        *deleted = sdb_changes(st);
-    sdb_finalize(s);
+        *deleted = store_db_changes(st);
+    store_db_finalize(s);
     if (e)
         goto fail;
     return store_commit(st, em);

@@ -1,7 +1,7 @@
 /*
  * store_pg.c - the PostgreSQL side of the store, through libpq: the
  * connection (and getting it back after the server went away), and the
- * statements behind store_db.c's sdb_* calls.
+ * statements behind store_db.c's store_db_* calls.
  *
  * A statement is translated once (store_dialect.c) and run with
  * PQexecParams when first stepped; its rows are then read from the
@@ -159,6 +159,7 @@ static int failure_code(store *st, PGresult *res)
     struct store_pgconn *c = st->pg;
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     set_err(c, "", res ? PQresultErrorMessage(res) : PQerrorMessage(c->conn));
+    ab_log(AB_LOG_DEBUG, "%s: %s", st->path, c->err);
     if (PQstatus(c->conn) != CONNECTION_OK)
         st->depth = 0;
     if (!state)

@@ -55,14 +55,14 @@ char *store_url_display(const char *url)
 /* The version, -1 when there is no version table yet. */
 static enum ab_err read_version(store *st, int *v, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *v = -1;
     enum ab_err e = store_prepare(st, "SELECT version FROM ackbeat_schema", &s, em);
     if (e)
         return e;
     if (store_step(st, s) == SDB_ROW)
-        *v = sdb_column_int(s, 0);
-    sdb_finalize(s);
+        *v = store_db_column_int(s, 0);
+    store_db_finalize(s);
     return AB_OK;
 }
 
@@ -74,11 +74,11 @@ int store_pg_version(store *st)
 
 static enum ab_err script(store *st, const char *sql, const char *what, ab_errmsg *em)
 {
-    int rc = sdb_exec_script(st, sql);
+    int rc = store_db_exec_script(st, sql);
     if (rc == SDB_NOMEM)
         return ab_fail(em, AB_ENOMEM, "out of memory");
     if (rc != SDB_DONE)
-        return ab_fail(em, AB_ESTORE, "%s: %s: %s", st->path, what, sdb_errmsg(st));
+        return ab_fail(em, AB_ESTORE, "%s: %s: %s", st->path, what, store_db_errmsg(st));
     return AB_OK;
 }
 
@@ -94,7 +94,7 @@ static enum ab_err migrate_locked(store *st, ab_errmsg *em)
         return e;
     if (version < 0)
         return ab_fail(em, AB_ESTORE, "%s: cannot read the schema version: %s",
-                       st->path, sdb_errmsg(st));
+                       st->path, store_db_errmsg(st));
     if (version > store_migrations_count)
         return ab_fail(em, AB_EVERSION,
                        "%s: database schema version %d is newer than this "
@@ -106,16 +106,16 @@ static enum ab_err migrate_locked(store *st, ab_errmsg *em)
         return e;
     for (int v = version; v < store_migrations_count; v++) {
         char *ddl = store_dialect_pg_ddl(store_migrations_sql[v]);
-        int rc = ddl ? sdb_exec_script(st, ddl) : SDB_NOMEM;
+        int rc = ddl ? store_db_exec_script(st, ddl) : SDB_NOMEM;
         ab_free(ddl);
         if (rc == SDB_NOMEM) {
-            sdb_exec_script(st, "ROLLBACK");
+            store_db_exec_script(st, "ROLLBACK");
             return ab_fail(em, AB_ENOMEM, "out of memory");
         }
         if (rc != SDB_DONE) {
             ab_fail(em, AB_ESTORE, "%s: migration %d -> %d failed: %s", st->path, v,
-                    v + 1, sdb_errmsg(st));
-            sdb_exec_script(st, "ROLLBACK");
+                    v + 1, store_db_errmsg(st));
+            store_db_exec_script(st, "ROLLBACK");
             return AB_ESTORE;
         }
     }
@@ -123,7 +123,7 @@ static enum ab_err migrate_locked(store *st, ab_errmsg *em)
     snprintf(sql, sizeof sql, "UPDATE ackbeat_schema SET version = %d; COMMIT",
              store_migrations_count);
     if ((e = script(st, sql, "migration", em)))
-        sdb_exec_script(st, "ROLLBACK");
+        store_db_exec_script(st, "ROLLBACK");
     return e;
 }
 
@@ -143,7 +143,7 @@ enum ab_err store_pg_open(store *st, const char *url, const char *password,
                     "waiting for another node's migration", em)))
         return e;
     e = migrate_locked(st, em);
-    sdb_exec_script(st, "SELECT pg_advisory_unlock(" STORE_PG_LOCK_MIGRATE ")");
+    store_db_exec_script(st, "SELECT pg_advisory_unlock(" STORE_PG_LOCK_MIGRATE ")");
     if (!e)
         e = store_salt_init(st, em);
     return e;

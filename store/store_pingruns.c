@@ -13,7 +13,7 @@
 enum ab_err store_ping_run_start(store *st, const char *check, const char *rid,
                                  ab_time *started, int *finished, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *started = AB_TIME_NONE;
     if (finished)
         *finished = 0;
@@ -25,16 +25,16 @@ enum ab_err store_ping_run_start(store *st, const char *check, const char *rid,
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
-    sdb_bind_text(s, 2, rid);
+    store_db_bind_text(s, 1, check);
+    store_db_bind_text(s, 2, rid);
     if (store_step(st, s) == SDB_ROW) {
         *started = store_column_time(s, 0);
         if (finished)
-            *finished = sdb_column_int(s, 1);
+            *finished = store_db_column_int(s, 1);
     } else {
         e = store_dberr(st, em, "ping run");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -42,7 +42,7 @@ enum ab_err store_ping_run_unfinished(store *st, const char *check, ab_time befo
                                       char *rid, size_t len, ab_time *started,
                                       ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT p.rid, p.at FROM pings p WHERE p.check_name = ?1 AND p.kind = 'start' "
             "AND p.rid IS NOT NULL AND p.at <= ?2 AND NOT EXISTS (SELECT 1 FROM pings f "
@@ -51,11 +51,11 @@ enum ab_err store_ping_run_unfinished(store *st, const char *check, ab_time befo
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
+    store_db_bind_text(s, 1, check);
     store_bind_time(s, 2, before);
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
-        const char *r = (const char *)sdb_column_text(s, 0);
+        const char *r = (const char *)store_db_column_text(s, 0);
         snprintf(rid, len, "%s", r ? r : "");
         *started = store_column_time(s, 1);
     } else if (rc == SDB_DONE) {
@@ -63,6 +63,6 @@ enum ab_err store_ping_run_unfinished(store *st, const char *check, ab_time befo
     } else {
         e = store_dberr(st, em, "unfinished ping runs");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }

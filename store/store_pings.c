@@ -22,26 +22,26 @@ enum ab_err store_ping_add_rid(store *st, const char *check, ab_time at,
                                enum store_ping_kind kind, int exit_code, const char *via,
                                const char *detail, const char *rid, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO pings(check_name, at, kind, exit_code, via, detail, rid) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
+    store_db_bind_text(s, 1, check);
     store_bind_time(s, 2, at);
-    sdb_bind_text(s, 3, store_ping_kind_name(kind));
+    store_db_bind_text(s, 3, store_ping_kind_name(kind));
     if (kind == STORE_PING_EXIT)
-        sdb_bind_int(s, 4, exit_code);
+        store_db_bind_int(s, 4, exit_code);
     else
-        sdb_bind_null(s, 4);
-    sdb_bind_text(s, 5, via ? via : "http");
-    sdb_bind_text(s, 6, detail);
-    sdb_bind_text(s, 7, rid);
+        store_db_bind_null(s, 4);
+    store_db_bind_text(s, 5, via ? via : "http");
+    store_db_bind_text(s, 6, detail);
+    store_db_bind_text(s, 7, rid);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "ping add");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -56,35 +56,35 @@ enum ab_err store_ping_add(store *st, const char *check, ab_time at,
 enum ab_err store_ping_summary(store *st, const char *check,
                                struct store_ping_summary *out, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     memset(out, 0, sizeof *out);
     out->last_start = AB_TIME_NONE;
     out->last_finish = AB_TIME_NONE;
     out->exit_code = -1;
     enum ab_err e = store_prepare(
         st, "SELECT (SELECT max(at) FROM pings WHERE check_name = ?1 AND kind = 'start'),"
-            " f.at, f.kind, f.exit_code, f.via, f.detail FROM (SELECT 1) LEFT JOIN "
+            " f.at, f.kind, f.exit_code, f.via, f.detail FROM (SELECT 1 AS one) AS o LEFT JOIN "
             "(SELECT at, kind, exit_code, via, detail FROM pings WHERE check_name = ?1 "
-            " AND kind <> 'start' ORDER BY at DESC, id DESC LIMIT 1) f",
+            " AND kind <> 'start' ORDER BY at DESC, id DESC LIMIT 1) AS f ON 1 = 1",
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
+    store_db_bind_text(s, 1, check);
     if (store_step(st, s) == SDB_ROW) {
         out->last_start = store_column_time(s, 0);
         out->last_finish = store_column_time(s, 1);
-        const char *kind = (const char *)sdb_column_text(s, 2);
-        int has_exit = !sdb_column_is_null(s, 3);
-        out->exit_code = has_exit ? sdb_column_int(s, 3) : -1;
+        const char *kind = (const char *)store_db_column_text(s, 2);
+        int has_exit = !store_db_column_is_null(s, 3);
+        out->exit_code = has_exit ? store_db_column_int(s, 3) : -1;
         out->finish_ok = kind && (strcmp(kind, "success") == 0 ||
                                   (strcmp(kind, "exit") == 0 && out->exit_code == 0));
-        const char *via = (const char *)sdb_column_text(s, 4);
+        const char *via = (const char *)store_db_column_text(s, 4);
         snprintf(out->via, sizeof out->via, "%s", via ? via : "");
-        const char *detail = (const char *)sdb_column_text(s, 5);
+        const char *detail = (const char *)store_db_column_text(s, 5);
         snprintf(out->detail, sizeof out->detail, "%s", detail ? detail : "");
     } else {
         e = store_dberr(st, em, "ping summary");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }

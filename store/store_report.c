@@ -17,18 +17,18 @@
 /* The three reads share their shape: one statement over the window
  * [from, to) as ?1 and ?2, every row collected into an array. */
 static enum ab_err collect_window(store *st, const char *sql, ab_time from, ab_time to,
-                                  size_t size, int (*row)(sdb_stmt *, void *),
+                                  size_t size, int (*row)(store_db_stmt *, void *),
                                   void (*clear)(void *), void **out, size_t *n,
                                   ab_errmsg *em, const char *what)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
     store_bind_time(s, 1, from);
     store_bind_time(s, 2, to);
     e = store_collect(st, s, size, row, clear, out, n, em, what);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -47,7 +47,7 @@ void store_outages_free(struct store_outage *v, size_t n)
     ab_free(v);
 }
 
-static int outage_row(sdb_stmt *s, void *p)
+static int outage_row(store_db_stmt *s, void *p)
 {
     struct store_outage *o = p;
     o->check = store_column_dup(s, 0);
@@ -85,14 +85,14 @@ void store_answer_rates_free(struct store_answer_rate *v, size_t n)
     ab_free(v);
 }
 
-static int rate_row(sdb_stmt *s, void *p)
+static int rate_row(store_db_stmt *s, void *p)
 {
     struct store_answer_rate *r = p;
     r->check = store_column_dup(s, 0);
     r->recipient = store_column_dup(s, 1);
-    r->asked = sdb_column_int64(s, 2);
-    r->confirmed = sdb_column_int64(s, 3);
-    r->bounced = sdb_column_int64(s, 4);
+    r->asked = store_db_column_int64(s, 2);
+    r->confirmed = store_db_column_int64(s, 3);
+    r->bounced = store_db_column_int64(s, 4);
     return r->check && r->recipient ? 0 : -1;
 }
 
@@ -102,13 +102,14 @@ enum ab_err store_report_answer_rates(store *st, ab_time from, ab_time to,
 {
     void *v = NULL;
     enum ab_err e = collect_window(
-        st, "SELECT c.check_name, t.recipient, count(*), "
-            "  sum(EXISTS (SELECT 1 FROM acks a WHERE a.token = t.token AND a.verified)), "
-            "  sum(t.bounced_at IS NOT NULL) "
+        st, "SELECT c.check_name, MIN(t.recipient), count(*), "
+            "  sum(CASE WHEN EXISTS (SELECT 1 FROM acks a WHERE a.token = t.token "
+            "    AND a.verified = 1) THEN 1 ELSE 0 END), "
+            "  sum(CASE WHEN t.bounced_at IS NOT NULL THEN 1 ELSE 0 END) "
             "FROM tokens t JOIN cycles c ON c.id = t.cycle_id "
             "WHERE c.opened >= ?1 AND c.opened < ?2 "
-            "GROUP BY c.check_name, t.recipient COLLATE NOCASE "
-            "ORDER BY c.check_name, t.recipient COLLATE NOCASE",
+            "GROUP BY c.check_name, lower(t.recipient) "
+            "ORDER BY c.check_name, lower(MIN(t.recipient))",
         from, to, sizeof **out, rate_row, rate_clear, &v, n, em, "answer rates");
     *out = v;
     return e;
@@ -128,11 +129,11 @@ void store_report_bounces_free(struct store_report_bounce *v, size_t n)
     ab_free(v);
 }
 
-static int bounce_row(sdb_stmt *s, void *p)
+static int bounce_row(store_db_stmt *s, void *p)
 {
     struct store_report_bounce *b = p;
     b->recipient = store_column_dup(s, 0);
-    b->count = sdb_column_int64(s, 1);
+    b->count = store_db_column_int64(s, 1);
     b->last = store_column_time(s, 2);
     b->detail = store_column_dup(s, 3);
     return b->recipient ? 0 : -1;
@@ -145,12 +146,13 @@ enum ab_err store_report_bounces(store *st, ab_time from, ab_time to,
     /* The newest detail says best why mail to them fails now. */
     void *v = NULL;
     enum ab_err e = collect_window(
-        st, "SELECT t.recipient, count(*), max(t.bounced_at), "
-            "  (SELECT u.bounce_detail FROM tokens u WHERE u.recipient = t.recipient "
-            "     COLLATE NOCASE AND u.bounced_at >= ?1 AND u.bounced_at < ?2 "
+        st, "SELECT g.r, g.n, g.last, "
+            "  (SELECT u.bounce_detail FROM tokens u WHERE lower(u.recipient) = lower(g.r) "
+            "     AND u.bounced_at >= ?1 AND u.bounced_at < ?2 "
             "     ORDER BY u.bounced_at DESC LIMIT 1) "
-            "FROM tokens t WHERE t.bounced_at >= ?1 AND t.bounced_at < ?2 "
-            "GROUP BY t.recipient COLLATE NOCASE ORDER BY t.recipient COLLATE NOCASE",
+            "FROM (SELECT MIN(t.recipient) AS r, count(*) AS n, max(t.bounced_at) AS last "
+            "  FROM tokens t WHERE t.bounced_at >= ?1 AND t.bounced_at < ?2 "
+            "  GROUP BY lower(t.recipient)) AS g ORDER BY lower(g.r)",
         from, to, sizeof **out, bounce_row, bounce_clear, &v, n, em, "bounces");
     *out = v;
     return e;

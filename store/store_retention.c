@@ -35,14 +35,14 @@ enum ab_err store_purge_history(store *st, ab_time before, int64_t *deleted,
         (e = store_metric_fold_pings(st, before, em)))
         goto fail;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        sdb_stmt *s;
+        store_db_stmt *s;
         if ((e = store_prepare(st, steps[i], &s, em)))
             goto fail;
         store_bind_time(s, 1, before);
         int rc = store_step(st, s);
         if (i == 1 && deleted)
-            *deleted = sdb_changes(st);
-        sdb_finalize(s);
+            *deleted = store_db_changes(st);
+        store_db_finalize(s);
         if (rc != SDB_DONE) {
             e = store_dberr(st, em, "purge");
             goto fail;

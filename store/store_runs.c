@@ -17,22 +17,22 @@ enum ab_err store_run_begin(store *st, const char *check, const char *type,
                             const char *trigger, ab_time started,
                             int64_t *run_id, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO runs(check_name, type, trigger, status, started) "
             "VALUES (?, ?, ?, 'Pending', ?) RETURNING id",
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
-    sdb_bind_text(s, 2, type);
-    sdb_bind_text(s, 3, trigger);
+    store_db_bind_text(s, 1, check);
+    store_db_bind_text(s, 2, type);
+    store_db_bind_text(s, 3, trigger);
     store_bind_time(s, 4, started);
     if (store_step(st, s) != SDB_ROW)
         e = store_dberr(st, em, "run begin");
     else
-        *run_id = sdb_column_int64(s, 0);
-    sdb_finalize(s);
+        *run_id = store_db_column_int64(s, 0);
+    store_db_finalize(s);
     return e;
 }
 
@@ -41,7 +41,7 @@ enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
                                size_t nres, const char *remedy_note,
                                ab_errmsg *em)
 {
-    sdb_stmt *up = NULL, *ins = NULL;
+    store_db_stmt *up = NULL, *ins = NULL;
     enum ab_err e = store_begin(st, em);
     if (e)
         return e;
@@ -51,15 +51,15 @@ enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
                            "WHERE id = ? AND status = 'Pending'",
                            &up, em)))
         goto out;
-    sdb_bind_int64(up, 1, execution_ms);
-    sdb_bind_int(up, 2, from_cache ? 1 : 0);
-    sdb_bind_text(up, 3, remedy_note);
-    sdb_bind_int64(up, 4, run_id);
+    store_db_bind_int64(up, 1, execution_ms);
+    store_db_bind_int(up, 2, from_cache ? 1 : 0);
+    store_db_bind_text(up, 3, remedy_note);
+    store_db_bind_int64(up, 4, run_id);
     if (store_step(st, up) != SDB_DONE) {
         e = store_dberr(st, em, "run complete");
         goto out;
     }
-    if (sdb_changes(st) != 1) {
+    if (store_db_changes(st) != 1) {
         e = ab_fail(em, AB_ENOTFOUND, "run %lld is not pending", (long long)run_id);
         goto out;
     }
@@ -69,27 +69,27 @@ enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
                            &ins, em)))
         goto out;
     for (size_t i = 0; i < nres; i++) {
-        sdb_reset(ins);
-        sdb_bind_int64(ins, 1, run_id);
-        sdb_bind_text(ins, 2, res[i].item ? res[i].item : "");
-        sdb_bind_text(ins, 3, ab_status_name(res[i].status));
+        store_db_reset(ins);
+        store_db_bind_int64(ins, 1, run_id);
+        store_db_bind_text(ins, 2, res[i].item ? res[i].item : "");
+        store_db_bind_text(ins, 3, ab_status_name(res[i].status));
         if (res[i].has_value)
-            sdb_bind_double(ins, 4, res[i].value);
+            store_db_bind_double(ins, 4, res[i].value);
         else
-            sdb_bind_null(ins, 4);
-        sdb_bind_text(ins, 5, res[i].message);
-        sdb_bind_text(ins, 6, res[i].perfdata);
+            store_db_bind_null(ins, 4);
+        store_db_bind_text(ins, 5, res[i].message);
+        store_db_bind_text(ins, 6, res[i].perfdata);
         if (store_step(st, ins) != SDB_DONE) {
             e = store_dberr(st, em, "result insert");
             goto out;
         }
     }
-    sdb_finalize(up);
-    sdb_finalize(ins);
+    store_db_finalize(up);
+    store_db_finalize(ins);
     return store_commit(st, em);
 out:
-    sdb_finalize(up);
-    sdb_finalize(ins);
+    store_db_finalize(up);
+    store_db_finalize(ins);
     store_rollback(st);
     return e;
 }
@@ -113,14 +113,14 @@ void store_run_free(struct store_run *r)
 
 static enum ab_err load_results(store *st, struct store_run *r, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT item, status, value, message, perfdata FROM results "
             "WHERE run_id = ? ORDER BY id",
         &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, r->id);
+    store_db_bind_int64(s, 1, r->id);
     size_t cap = 0;
     int rc;
     while ((rc = store_step(st, s)) == SDB_ROW) {
@@ -137,10 +137,10 @@ static enum ab_err load_results(store *st, struct store_run *r, ab_errmsg *em)
         struct ab_result *res = &r->results[r->nresults++];
         memset(res, 0, sizeof *res);
         res->item = store_column_dup(s, 0);
-        int status = ab_status_parse((const char *)sdb_column_text(s, 1));
+        int status = ab_status_parse((const char *)store_db_column_text(s, 1));
         res->status = status < 0 ? AB_OFFLINE : (enum ab_status)status;
-        res->has_value = !sdb_column_is_null(s, 2);
-        res->value = sdb_column_double(s, 2);
+        res->has_value = !store_db_column_is_null(s, 2);
+        res->value = store_db_column_double(s, 2);
         res->message = store_column_dup(s, 3);
         res->perfdata = store_column_dup(s, 4);
         if (!res->item) {
@@ -151,28 +151,28 @@ static enum ab_err load_results(store *st, struct store_run *r, ab_errmsg *em)
     if (rc != SDB_DONE)
         e = store_dberr(st, em, "results");
 out:
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 #define RUN_COLS "id, check_name, type, trigger, status, started, " \
                  "execution_ms, from_cache, remedy_note"
 
-static enum ab_err run_from_row(store *st, sdb_stmt *s,
+static enum ab_err run_from_row(store *st, store_db_stmt *s,
                                 struct store_run **out, ab_errmsg *em)
 {
     struct store_run *r = ab_calloc(1, sizeof *r);
     if (!r)
         return ab_fail(em, AB_ENOMEM, "out of memory");
-    r->id = sdb_column_int64(s, 0);
+    r->id = store_db_column_int64(s, 0);
     r->check = store_column_dup(s, 1);
     r->type = store_column_dup(s, 2);
     r->trigger = store_column_dup(s, 3);
-    const char *status = (const char *)sdb_column_text(s, 4);
+    const char *status = (const char *)store_db_column_text(s, 4);
     r->complete = status && strcmp(status, "Complete") == 0;
     r->started = store_column_time(s, 5);
-    r->execution_ms = sdb_column_int64(s, 6);
-    r->from_cache = sdb_column_int(s, 7);
+    r->execution_ms = store_db_column_int64(s, 6);
+    r->from_cache = store_db_column_int(s, 7);
     r->remedy_note = store_column_dup(s, 8);
     if (!r->check || !r->type || !r->trigger) {
         store_run_free(r);
@@ -190,7 +190,7 @@ static enum ab_err run_from_row(store *st, sdb_stmt *s,
 static enum ab_err run_last(store *st, const char *check, int fresh_only,
                             struct store_run **out, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *out = NULL;
     enum ab_err e = store_prepare(
         st, fresh_only
@@ -202,7 +202,7 @@ static enum ab_err run_last(store *st, const char *check, int fresh_only,
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
+    store_db_bind_text(s, 1, check);
     int rc = store_step(st, s);
     if (rc == SDB_ROW)
         e = run_from_row(st, s, out, em);
@@ -210,7 +210,7 @@ static enum ab_err run_last(store *st, const char *check, int fresh_only,
         e = ab_fail(em, AB_ENOTFOUND, "check %s has no completed run", check);
     else
         e = store_dberr(st, em, "last run");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -230,7 +230,7 @@ enum ab_err store_run_history(store *st, const char *check, size_t limit,
                               struct store_run ***out, size_t *n,
                               ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     struct store_run **v = NULL;
     size_t cnt = 0;
     *out = NULL;
@@ -241,8 +241,8 @@ enum ab_err store_run_history(store *st, const char *check, size_t limit,
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
-    sdb_bind_int64(s, 2, (int64_t)limit);
+    store_db_bind_text(s, 1, check);
+    store_db_bind_int64(s, 2, (int64_t)limit);
     v = ab_calloc(limit ? limit : 1, sizeof *v);
     if (!v) {
         e = ab_fail(em, AB_ENOMEM, "out of memory");
@@ -263,6 +263,6 @@ out:
             store_run_free(v[i]);
         ab_free(v);
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }

@@ -34,33 +34,33 @@ void store_silences_free(struct store_silence *v, size_t n)
 enum ab_err store_silence_add(store *st, const struct store_silence *x, int64_t *id,
                               ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO silences(check_glob, item, tag, starts, ends, created_by, comment, "
             "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, x->check_glob);
-    sdb_bind_text(s, 2, x->item);
-    sdb_bind_text(s, 3, x->tag);
+    store_db_bind_text(s, 1, x->check_glob);
+    store_db_bind_text(s, 2, x->item);
+    store_db_bind_text(s, 3, x->tag);
     store_bind_time(s, 4, x->starts);
     store_bind_time(s, 5, x->ends);
-    sdb_bind_text(s, 6, x->created_by);
-    sdb_bind_text(s, 7, x->comment);
+    store_db_bind_text(s, 6, x->created_by);
+    store_db_bind_text(s, 7, x->comment);
     store_bind_time(s, 8, x->created);
     if (store_step(st, s) != SDB_ROW)
         e = store_dberr(st, em, "silence add");
     else if (id)
-        *id = sdb_column_int64(s, 0);
-    sdb_finalize(s);
+        *id = store_db_column_int64(s, 0);
+    store_db_finalize(s);
     return e;
 }
 
-static int silence_row(sdb_stmt *s, void *p)
+static int silence_row(store_db_stmt *s, void *p)
 {
     struct store_silence *x = p;
-    x->id = sdb_column_int64(s, 0);
+    x->id = store_db_column_int64(s, 0);
     x->check_glob = store_column_dup(s, 1);
     x->item = store_column_dup(s, 2);
     x->tag = store_column_dup(s, 3);
@@ -76,25 +76,25 @@ static int silence_row(sdb_stmt *s, void *p)
 enum ab_err store_silence_list(store *st, int all, ab_time now, struct store_silence **out,
                                size_t *n, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT id, check_glob, item, tag, starts, ends, created_by, comment, created, "
-            "expired FROM silences WHERE ? OR (expired IS NULL AND ends > ?) ORDER BY id",
+            "expired FROM silences WHERE ? = 1 OR (expired IS NULL AND ends > ?) ORDER BY id",
         &s, em);
     if (e)
         return e;
-    sdb_bind_int(s, 1, all != 0);
+    store_db_bind_int(s, 1, all != 0);
     store_bind_time(s, 2, now);
     void *v = NULL;
     e = store_collect(st, s, sizeof **out, silence_row, silence_clear, &v, n, em, "silences");
-    sdb_finalize(s);
+    store_db_finalize(s);
     *out = v;
     return e;
 }
 
 enum ab_err store_silence_expire(store *st, int64_t id, ab_time now, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st,
                                   "UPDATE silences SET expired = ? WHERE id = ? AND "
                                   "expired IS NULL AND ends > ?",
@@ -102,13 +102,13 @@ enum ab_err store_silence_expire(store *st, int64_t id, ab_time now, ab_errmsg *
     if (e)
         return e;
     store_bind_time(s, 1, now);
-    sdb_bind_int64(s, 2, id);
+    store_db_bind_int64(s, 2, id);
     store_bind_time(s, 3, now);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "silence expire");
-    else if (sdb_changes(st) == 0)
+    else if (store_db_changes(st) == 0)
         e = ab_fail(em, AB_ENOTFOUND, "no running silence #%lld", (long long)id);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -130,7 +130,7 @@ void store_pauses_free(struct store_pause *v, size_t n)
 enum ab_err store_pause_set(store *st, const char *check, ab_time until, const char *by,
                             const char *note, ab_time now, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "INSERT INTO paused(check_name, until, by_whom, note, at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (check_name) DO UPDATE SET "
@@ -139,33 +139,33 @@ enum ab_err store_pause_set(store *st, const char *check, ab_time until, const c
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
+    store_db_bind_text(s, 1, check);
     store_bind_time(s, 2, until);
-    sdb_bind_text(s, 3, by);
-    sdb_bind_text(s, 4, note);
+    store_db_bind_text(s, 3, by);
+    store_db_bind_text(s, 4, note);
     store_bind_time(s, 5, now);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "pause");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_pause_clear(store *st, const char *check, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, "DELETE FROM paused WHERE check_name = ?", &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, check);
+    store_db_bind_text(s, 1, check);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "resume");
-    else if (sdb_changes(st) == 0)
+    else if (store_db_changes(st) == 0)
         e = ab_fail(em, AB_ENOTFOUND, "check %s is not paused", check);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
-static int pause_row(sdb_stmt *s, void *p)
+static int pause_row(store_db_stmt *s, void *p)
 {
     struct store_pause *x = p;
     x->check = store_column_dup(s, 0);
@@ -179,7 +179,7 @@ static int pause_row(sdb_stmt *s, void *p)
 enum ab_err store_pause_list(store *st, ab_time now, struct store_pause **out, size_t *n,
                              ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st,
                                   "SELECT check_name, until, by_whom, note, at FROM paused "
                                   "WHERE until IS NULL OR until > ? ORDER BY check_name",
@@ -189,7 +189,7 @@ enum ab_err store_pause_list(store *st, ab_time now, struct store_pause **out, s
     store_bind_time(s, 1, now);
     void *v = NULL;
     e = store_collect(st, s, sizeof **out, pause_row, pause_clear, &v, n, em, "pauses");
-    sdb_finalize(s);
+    store_db_finalize(s);
     *out = v;
     return e;
 }

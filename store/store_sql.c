@@ -15,7 +15,7 @@
 
 enum ab_err store_dberr(store *st, ab_errmsg *em, const char *what)
 {
-    ab_fail(em, AB_ESTORE, "%s: %s: %s", st->path, what, sdb_errmsg(st));
+    ab_fail(em, AB_ESTORE, "%s: %s: %s", st->path, what, store_db_errmsg(st));
     if (st->kind == STORE_SQLITE) {
         int code = sqlite3_extended_errcode(st->db);
         if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
@@ -24,10 +24,10 @@ enum ab_err store_dberr(store *st, ab_errmsg *em, const char *what)
     return AB_ESTORE;
 }
 
-enum ab_err store_prepare(store *st, const char *sql, sdb_stmt **out,
+enum ab_err store_prepare(store *st, const char *sql, store_db_stmt **out,
                           ab_errmsg *em)
 {
-    int rc = sdb_prepare(st, sql, out);
+    int rc = store_db_prepare(st, sql, out);
     if (rc == SDB_NOMEM)
         return ab_fail(em, AB_ENOMEM, "out of memory");
     if (rc != 0) {
@@ -37,7 +37,7 @@ enum ab_err store_prepare(store *st, const char *sql, sdb_stmt **out,
     return AB_OK;
 }
 
-enum ab_err store_prepare_cached(store *st, const char *sql, sdb_stmt **out,
+enum ab_err store_prepare_cached(store *st, const char *sql, store_db_stmt **out,
                                  ab_errmsg *em)
 {
     for (int i = 0; i < st->ncache; i++)
@@ -54,34 +54,34 @@ enum ab_err store_prepare_cached(store *st, const char *sql, sdb_stmt **out,
     return AB_OK;
 }
 
-void store_release(store *st, sdb_stmt *s)
+void store_release(store *st, store_db_stmt *s)
 {
     for (int i = 0; i < st->ncache; i++)
         if (st->cache[i].stmt == s) {
             /* Reset at once: a statement left stepping holds its read
              * snapshot and would keep the WAL from being checkpointed. */
-            sdb_reset(s);
-            sdb_clear_bindings(s);
+            store_db_reset(s);
+            store_db_clear_bindings(s);
             return;
         }
-    sdb_finalize(s); /* the cache was full: it was never kept */
+    store_db_finalize(s); /* the cache was full: it was never kept */
 }
 
-int store_step(store *st, sdb_stmt *stmt)
+int store_step(store *st, store_db_stmt *stmt)
 {
     if (st->fail_after >= 0) {
         if (st->fail_after == 0)
             return SDB_ERROR;
         st->fail_after--;
     }
-    return sdb_step(stmt);
+    return store_db_step(stmt);
 }
 
 enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em)
 {
     if (st->kind == STORE_PG) {
         /* The simple protocol: several commands allowed, no parameters. */
-        int rc = st->fail_after == 0 ? SDB_ERROR : sdb_exec_script(st, sql);
+        int rc = st->fail_after == 0 ? SDB_ERROR : store_db_exec_script(st, sql);
         if (rc == SDB_NOMEM)
             return ab_fail(em, AB_ENOMEM, "out of memory");
         if (rc != SDB_DONE)
@@ -90,19 +90,19 @@ enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em)
             st->fail_after--;
         return AB_OK;
     }
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
     int rc = store_step(st, s);
     if (rc != SDB_DONE && rc != SDB_ROW)
         e = store_dberr(st, em, sql);
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
-enum ab_err store_collect(store *st, sdb_stmt *stmt, size_t elem_size,
-                          int (*row)(sdb_stmt *s, void *elem),
+enum ab_err store_collect(store *st, store_db_stmt *stmt, size_t elem_size,
+                          int (*row)(store_db_stmt *s, void *elem),
                           void (*clear)(void *elem), void **out, size_t *n,
                           ab_errmsg *em, const char *what)
 {
@@ -145,26 +145,26 @@ fail:
     return e;
 }
 
-int store_bind_time(sdb_stmt *s, int idx, ab_time t)
+int store_bind_time(store_db_stmt *s, int idx, ab_time t)
 {
     if (t == AB_TIME_NONE)
-        return sdb_bind_null(s, idx);
+        return store_db_bind_null(s, idx);
     char buf[AB_ISO_LEN];
     ab_time_format(t, buf, sizeof buf);
-    return sdb_bind_text_copy(s, idx, buf);
+    return store_db_bind_text_copy(s, idx, buf);
 }
 
-ab_time store_column_time(sdb_stmt *s, int col)
+ab_time store_column_time(store_db_stmt *s, int col)
 {
-    const char *txt = sdb_column_text(s, col);
+    const char *txt = store_db_column_text(s, col);
     ab_time t;
     if (!txt || ab_time_parse(txt, &t) != AB_OK)
         return AB_TIME_NONE;
     return t;
 }
 
-char *store_column_dup(sdb_stmt *s, int col)
+char *store_column_dup(store_db_stmt *s, int col)
 {
-    const char *txt = sdb_column_text(s, col);
+    const char *txt = store_db_column_text(s, col);
     return txt ? ab_strdup(txt) : NULL;
 }

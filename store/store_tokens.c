@@ -19,24 +19,24 @@
 enum ab_err store_alert_token(store *st, int64_t alert_id, const char *recipient,
                               ab_time now, char token[AB_TOKEN_LEN + 1], ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     enum ab_err e = store_prepare(
         st, "SELECT token FROM alert_tokens WHERE alert_id = ? AND recipient = ?", &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, alert_id);
-    sdb_bind_text(s, 2, recipient);
+    store_db_bind_int64(s, 1, alert_id);
+    store_db_bind_text(s, 2, recipient);
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
-        const char *t = (const char *)sdb_column_text(s, 0);
+        const char *t = (const char *)store_db_column_text(s, 0);
         if (t && strlen(t) == AB_TOKEN_LEN) {
             memcpy(token, t, AB_TOKEN_LEN + 1);
-            sdb_finalize(s);
+            store_db_finalize(s);
             return AB_OK;
         }
         rc = SDB_DONE; /* unreadable row: issue a fresh token below */
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     if (rc != SDB_DONE)
         return store_dberr(st, em, "alert token lookup");
     if ((e = ab_token_new(token)))
@@ -47,13 +47,13 @@ enum ab_err store_alert_token(store *st, int64_t alert_id, const char *recipient
                            "DO UPDATE SET token = excluded.token, issued = excluded.issued",
                            &s, em)))
         return e;
-    sdb_bind_text(s, 1, token);
-    sdb_bind_int64(s, 2, alert_id);
-    sdb_bind_text(s, 3, recipient);
+    store_db_bind_text(s, 1, token);
+    store_db_bind_int64(s, 2, alert_id);
+    store_db_bind_text(s, 3, recipient);
     store_bind_time(s, 4, now);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "alert token");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -61,15 +61,15 @@ enum ab_err store_alert_token(store *st, int64_t alert_id, const char *recipient
 static enum ab_err owner_row(store *st, const char *sql, const char *token, int64_t *id,
                              char **recipient, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *recipient = NULL;
     enum ab_err e = store_prepare(st, sql, &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, token);
+    store_db_bind_text(s, 1, token);
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
-        *id = sdb_column_int64(s, 0);
+        *id = store_db_column_int64(s, 0);
         if (!(*recipient = store_column_dup(s, 1)))
             e = ab_fail(em, AB_ENOMEM, "out of memory");
     } else if (rc == SDB_DONE) {
@@ -77,7 +77,7 @@ static enum ab_err owner_row(store *st, const char *sql, const char *token, int6
     } else {
         e = store_dberr(st, em, "token lookup");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -114,7 +114,7 @@ enum ab_err store_token_live_for(store *st, const char *addr, ab_time at,
                                  char token[AB_TOKEN_LEN + 1], int64_t *cycle_id,
                                  char **recipient, ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *recipient = NULL;
     *cycle_id = 0;
     enum ab_err e = store_prepare(st,
@@ -124,16 +124,16 @@ enum ab_err store_token_live_for(store *st, const char *addr, ab_time at,
                                   &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, addr);
+    store_db_bind_text(s, 1, addr);
     store_bind_time(s, 2, at + LIVE_SKEW);
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
-        const char *t = (const char *)sdb_column_text(s, 0);
+        const char *t = (const char *)store_db_column_text(s, 0);
         if (!t || strlen(t) != AB_TOKEN_LEN) {
             e = ab_fail(em, AB_ENOTFOUND, "no readable token for %s", addr);
         } else {
             memcpy(token, t, AB_TOKEN_LEN + 1);
-            *cycle_id = sdb_column_int64(s, 1);
+            *cycle_id = store_db_column_int64(s, 1);
             if (!(*recipient = store_column_dup(s, 2)))
                 e = ab_fail(em, AB_ENOMEM, "out of memory");
         }
@@ -142,14 +142,14 @@ enum ab_err store_token_live_for(store *st, const char *addr, ab_time at,
     } else {
         e = store_dberr(st, em, "token for recipient");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
 enum ab_err store_alert_notified(store *st, int64_t alert_id, char ***out, size_t *n,
                                  ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *out = NULL;
     *n = 0;
     enum ab_err e = store_prepare(st,
@@ -158,7 +158,7 @@ enum ab_err store_alert_notified(store *st, int64_t alert_id, char ***out, size_
                                   &s, em);
     if (e)
         return e;
-    sdb_bind_int64(s, 1, alert_id);
+    store_db_bind_int64(s, 1, alert_id);
     int rc;
     while ((rc = store_step(st, s)) == SDB_ROW) {
         char **nv = ab_realloc(*out, (*n + 1) * sizeof *nv);
@@ -175,7 +175,7 @@ enum ab_err store_alert_notified(store *st, int64_t alert_id, char ***out, size_
     }
     if (!e && rc != SDB_DONE)
         e = store_dberr(st, em, "alert recipients");
-    sdb_finalize(s);
+    store_db_finalize(s);
     if (e) {
         for (size_t i = 0; i < *n; i++)
             ab_free((*out)[i]);

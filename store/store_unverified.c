@@ -16,18 +16,18 @@
 enum ab_err store_ack_unverified(store *st, const char *token, char **by, char **detail,
                                  ab_errmsg *em)
 {
-    sdb_stmt *s;
+    store_db_stmt *s;
     *by = *detail = NULL;
     enum ab_err e = store_prepare(
         st,
         "SELECT a.by_addr, (SELECT m.detail FROM inbox_messages m "
         "   WHERE m.message_id = a.message_id ORDER BY m.id DESC LIMIT 1) "
-        "FROM acks a WHERE a.token = ? AND NOT a.verified "
+        "FROM acks a WHERE a.token = ? AND a.verified = 0 "
         "ORDER BY a.at DESC, a.id DESC LIMIT 1",
         &s, em);
     if (e)
         return e;
-    sdb_bind_text(s, 1, token);
+    store_db_bind_text(s, 1, token);
     int rc = store_step(st, s);
     if (rc == SDB_ROW) {
         *by = store_column_dup(s, 0);
@@ -42,6 +42,6 @@ enum ab_err store_ack_unverified(store *st, const char *token, char **by, char *
     } else {
         e = store_dberr(st, em, "unverified ack");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }

@@ -19,7 +19,7 @@ enum ab_err store_webq_inbox(store *st, struct store_webq_inbox *out, ab_errmsg 
     memset(out, 0, sizeof *out);
     out->last_ok = AB_TIME_NONE;
     out->last_attempt = AB_TIME_NONE;
-    sdb_stmt *s;
+    store_db_stmt *s;
     /* ISO UTC text compares as time, so MAX() is the newest instant. */
     enum ab_err e = store_prepare(
         st,
@@ -30,14 +30,14 @@ enum ab_err store_webq_inbox(store *st, struct store_webq_inbox *out, ab_errmsg 
     if (e)
         return e;
     if (store_step(st, s) == SDB_ROW) {
-        out->mailboxes = sdb_column_int(s, 0);
+        out->mailboxes = store_db_column_int(s, 0);
         out->last_ok = store_column_time(s, 1);
         out->last_attempt = store_column_time(s, 2);
         out->last_error = store_column_dup(s, 3);
     } else {
         e = store_dberr(st, em, "web inbox state");
     }
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
 
@@ -45,7 +45,7 @@ enum ab_err store_webq_alert_counts(store *st, ab_time now,
                                     struct store_webq_alert_counts *out, ab_errmsg *em)
 {
     memset(out, 0, sizeof *out);
-    sdb_stmt *s;
+    store_db_stmt *s;
     /* A snooze that ran out counts as active again, as the engine's
      * follow-up will treat it. */
     enum ab_err e = store_prepare(
@@ -61,8 +61,8 @@ enum ab_err store_webq_alert_counts(store *st, ab_time now,
     store_bind_time(s, 1, now);
     int rc;
     while ((rc = store_step(st, s)) == SDB_ROW) {
-        int p = sdb_column_int(s, 0);
-        int64_t n = sdb_column_int64(s, 1), act = sdb_column_int64(s, 2);
+        int p = store_db_column_int(s, 0);
+        int64_t n = store_db_column_int64(s, 1), act = store_db_column_int64(s, 2);
         out->open += n;
         out->active += act;
         if (p >= 1 && p <= 4)
@@ -70,6 +70,6 @@ enum ab_err store_webq_alert_counts(store *st, ab_time now,
     }
     if (rc != SDB_DONE)
         e = store_dberr(st, em, "web alert counts");
-    sdb_finalize(s);
+    store_db_finalize(s);
     return e;
 }
