@@ -89,6 +89,14 @@ static size_t quoted_len(const char *s)
     }
 }
 
+/* Copy the quoted run at s untouched; its length. */
+static size_t copy_quoted(struct out *o, const char *s)
+{
+    size_t n = quoted_len(s);
+    put(o, s, n);
+    return n;
+}
+
 /* Does the word at s (length n) equal w, case-insensitively? */
 static int word_is(const char *s, size_t n, const char *w)
 {
@@ -124,9 +132,7 @@ char *store_dialect_pg(const char *sql, int *nparams)
     while (sql[i]) {
         char c = sql[i];
         if (c == '\'' || c == '"') {
-            size_t n = quoted_len(sql + i);
-            put(&o, sql + i, n);
-            i += n;
+            i += copy_quoted(&o, sql + i);
         } else if (c == '?') {
             i++;
             int idx = 0;
@@ -251,9 +257,7 @@ char *store_dialect_pg_ddl(const char *sql)
     while (sql[i]) {
         char c = sql[i];
         if (c == '\'' || c == '"') {
-            size_t n = quoted_len(sql + i);
-            put(&o, sql + i, n);
-            i += n;
+            i += copy_quoted(&o, sql + i);
         } else if (is_word(c) && (i == 0 || !is_word(sql[i - 1]))) {
             ddl_word(&o, sql, &i, &t);
         } else {
