@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# bench_nodes.sh - a tick of many checks on one, two and three nodes
+# sharing one PostgreSQL, beside one node on SQLite, in the same run
+# (issue 16).
+#
+# The config: BENCH_NODES_CHECKS (default 100,000) freshness checks on a
+# small SQLite source, with no schedule, so every check is due at every
+# tick.  Each setup starts from an empty state; one node ticks once to
+# create it (not measured), then K nodes run `ackbeat tick` at the same
+# --now, started together.  A tick's own time is its "tick: took N ms"
+# debug line (the config load before it is the same for every setup and
+# left out).  Figures:
+#   checks_per_s_<setup>       checks run by all nodes / the slowest tick,
+#                              baseline: one node on SQLite
+#   claim_us_per_check_<db>    a claim taken and done, commits included
+#                              (bench_nodes.c), baseline: the whole tick's
+#                              cost per check on one node of that db
+# PostgreSQL runs with fsync and synchronous_commit on (the test stack
+# turns them off), as SQLite runs with synchronous=FULL: both durable.
+#
+# PostgreSQL: inside a stack (ACKBEAT_STACK_DIR with stack.env) that one is
+# used; otherwise, as root, a stack of its own on ports 48xx is started
+# and removed afterwards.
+# Ends with lines  BENCH nodes <metric> <value> <baseline_value> <ratio>
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+B=${B:-build}
+bin=${ACKBEAT_BIN:-$root/$B/ackbeat}
+n=${BENCH_NODES_CHECKS:-100000}
+export ACKBEAT_TEMPLATES=${ACKBEAT_TEMPLATES:-$root/templates/default}
+[ -x "$bin" ] || { echo "bench_nodes: no $bin (make $B/ackbeat)" >&2; exit 1; }
+drv=$B/bench/bench_nodes
+[ -x "$drv" ] || make -s "$drv" >/dev/null
+
+work=$(mktemp -d /tmp/bench_nodes.XXXXXX)
+chmod 755 "$work"
+own_stack=
+cleanup() {
+	[ -n "$own_stack" ] && tests/stack/stop.sh "$own_stack" --rm >/dev/null 2>&1
+	rm -rf "$work"
+	return 0
+}
+trap cleanup EXIT
+if [ -n "${ACKBEAT_STACK_DIR:-}" ] && [ -r "$ACKBEAT_STACK_DIR/stack.env" ]; then
+	# shellcheck disable=SC1091
+	. "$ACKBEAT_STACK_DIR/stack.env"
+elif [ "$(id -u)" = 0 ]; then
+	own_stack=$work/stack
+	ACKBEAT_STACK_SMTP_PORT=4825 ACKBEAT_STACK_SUBMISSION_PORT=4887 \
+		ACKBEAT_STACK_SMTPS_PORT=4865 ACKBEAT_STACK_IMAP_PORT=4843 \
+		ACKBEAT_STACK_IMAPS_PORT=4893 ACKBEAT_STACK_PG_PORT=48432 \
+		tests/stack/start.sh "$own_stack" >/dev/null
+	# shellcheck disable=SC1091
+	. "$own_stack/stack.env"
+else
+	echo "bench_nodes: no PostgreSQL (run inside a stack, or as root)" >&2
+	exit 1
+fi
+PG_BIN=${ACKBEAT_STACK_PG_BIN:-/usr/lib/postgresql/15/bin}
+su_psql() {
+	(cd / && runuser -u postgres -- "$PG_BIN/psql" -X -q -At -h "$ACKBEAT_STACK_DIR/pg/run" \
+		-p "$ACKBEAT_STACK_PG_PORT" -U postgres -d postgres -c "$1")
+}
+# Durable, as SQLite is; put back as it was when done.
+su_psql "ALTER SYSTEM SET fsync = on" >/dev/null
+su_psql "ALTER SYSTEM SET synchronous_commit = on" >/dev/null
+su_psql "SELECT pg_reload_conf()" >/dev/null
+restore_pg() {
+	su_psql "ALTER SYSTEM RESET fsync" >/dev/null 2>&1
+	su_psql "ALTER SYSTEM RESET synchronous_commit" >/dev/null 2>&1
+	su_psql "SELECT pg_reload_conf()" >/dev/null 2>&1
+	cleanup
+}
+trap restore_pg EXIT
+export PGPASSWORD=$ACKBEAT_STACK_PG_PASSWORD
+pg_base="postgresql://$ACKBEAT_STACK_PG_USER@127.0.0.1:$ACKBEAT_STACK_PG_PORT"
+
+sqlite3 "$work/data.db" "CREATE TABLE t(ts TEXT); INSERT INTO t VALUES ('$(date -u +%FT%TZ)');"
+gen() { # STATE-ELEMENT FILE
+	python3 - "$n" "$1" "$2" "$work" <<'PY'
+import sys
+n, state, path, work = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+with open(path, "w") as f:
+    f.write('<ackbeat name="bench" tick="1m">\n  %s\n' % state)
+    f.write(f'  <mail from="ackbeat@example.test" transport="maildir:{work}/Maildir"/>\n')
+    f.write('  <recipients><person name="ops" email="ops@example.test"/></recipients>\n')
+    f.write('  <alerting notify="ops"/>\n')
+    f.write(f'  <sources><sqlite name="db" path="{work}/data.db"/></sources>\n  <checks>\n')
+    for i in range(n):
+        f.write(f'    <freshness name="c{i}" source="db" table="t" column="ts" max-age="1d"/>\n')
+    f.write('  </checks>\n</ackbeat>\n')
+PY
+}
+
+T0=2030-01-07T10:00:00Z
+T1=2030-01-07T10:01:00Z
+# setup NAME K: a fresh state, a warm-up tick, then K ticks at once; sets
+# rate (checks/s), ran (checks run in all) and slow_ms (the slowest tick)
+setup() {
+	local name=$1 k=$2 cfg=$work/$1.xml i
+	"$bin" tick -c "$cfg" --now "$T0" --no-send --log-level warn >"$work/$name.warm" 2>&1
+	for i in $(seq 1 "$k"); do
+		"$bin" tick -c "$cfg" --now "$T1" --no-send --log-level debug >"$work/$name.$i.out" 2>&1 &
+	done
+	wait
+	ran=0 slow_ms=0
+	for i in $(seq 1 "$k"); do
+		local r t
+		r=$(sed -n 's/^tick: \([0-9]*\) run,.*/\1/p' "$work/$name.$i.out")
+		t=$(sed -n 's/.*tick: took \([0-9.]*\) ms.*/\1/p' "$work/$name.$i.out")
+		if [ -z "$r" ] || [ -z "$t" ]; then echo "bench_nodes: $name node $i:"; tail -3 "$work/$name.$i.out"; exit 1; fi
+		ran=$((ran + r))
+		slow_ms=$(awk -v a="$slow_ms" -v b="$t" 'BEGIN { print (b > a ? b : a) }')
+		echo "  $name node $i: $r run in $t ms"
+	done
+	rate=$(awk -v r="$ran" -v t="$slow_ms" 'BEGIN { printf "%.0f", r * 1000 / t }')
+	echo "$name: $ran checks run by $k node(s), slowest tick $slow_ms ms: $rate checks/s"
+}
+
+fresh_db() { # NAME: an empty database on the stack's server
+	"$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACKBEAT_STACK_PG_PORT" -U "$ACKBEAT_STACK_PG_USER" \
+		-d "$ACKBEAT_STACK_PG_DB" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
+}
+
+echo "bench_nodes: $n checks, all due at each tick"
+gen "<state path=\"$work/state.db\"/>" "$work/sqlite.xml"
+setup sqlite 1
+base_rate=$rate
+sqlite_us=$(awk -v t="$slow_ms" -v r="$ran" 'BEGIN { printf "%.2f", t * 1000 / r }')
+declare -A rates
+for k in 1 2 3; do
+	fresh_db "bench_nodes_$k"
+	gen "<state url=\"$pg_base/bench_nodes_$k\" password-env=\"PGPASSWORD\"/>" "$work/pg$k.xml"
+	setup "pg$k" "$k"
+	rates[$k]=$rate
+	[ "$k" = 1 ] && pg_us=$(awk -v t="$slow_ms" -v r="$ran" 'BEGIN { printf "%.2f", t * 1000 / r }')
+done
+
+# The claim alone.
+rm -f "$work/claims.db"
+c_sqlite=$("$drv" "$work/claims.db" 20000 | awk '{print $2}')
+fresh_db bench_nodes_claims
+c_pg=$("$drv" "$pg_base/bench_nodes_claims" 20000 | awk '{print $2}')
+for k in 1 2 3; do
+	"$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACKBEAT_STACK_PG_PORT" -U "$ACKBEAT_STACK_PG_USER" \
+		-d "$ACKBEAT_STACK_PG_DB" -c "DROP DATABASE IF EXISTS bench_nodes_$k" >/dev/null
+done
+"$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACKBEAT_STACK_PG_PORT" -U "$ACKBEAT_STACK_PG_USER" \
+	-d "$ACKBEAT_STACK_PG_DB" -c "DROP DATABASE IF EXISTS bench_nodes_claims" >/dev/null
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "BENCH nodes checks_per_s_sqlite_1_node $base_rate $base_rate 1.00"
+for k in 1 2 3; do
+	echo "BENCH nodes checks_per_s_pg_${k}_node ${rates[$k]} $base_rate $(ratio "${rates[$k]}" "$base_rate")"
+done
+echo "BENCH nodes claim_us_per_check_sqlite $c_sqlite $sqlite_us $(ratio "$c_sqlite" "$sqlite_us")"
+echo "BENCH nodes claim_us_per_check_pg $c_pg $pg_us $(ratio "$c_pg" "$pg_us")"
