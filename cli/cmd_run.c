@@ -284,6 +284,9 @@ static int tick_once(struct cli_env *env, struct cli_selfwatch *self, ab_time no
     int failed = eng_tick(env->e, now, &s, &em) != AB_OK;
     if (failed)
         ab_log(AB_LOG_ERROR, "tick: %s", em.text);
+    /* The web's read model sees the tick at once, not at the next look
+     * at the store's change marker. */
+    web_state_changed(web_srv);
     notify_status(now, &s, failed);
     watchdog_ping(wd);
     if (!ready) {
