@@ -94,5 +94,12 @@ struct chan_drain_stats {
  */
 enum ab_err chan_drain(store *st, const cfg *c, ab_time now, int64_t retry, int64_t max_age,
                        struct chan_drain_stats *stats, ab_errmsg *em) AB_MUST_CHECK;
+/* The same as node (the engine's name, issue 16): the deliveries are
+ * claimed a few at a time with a row lease (store_delivery_claim), so
+ * drains of several nodes on one state never both send one.  chan_drain
+ * and node NULL claim as HOSTNAME:PID. */
+enum ab_err chan_drain_as(store *st, const cfg *c, const char *node, ab_time now,
+                          int64_t retry, int64_t max_age, struct chan_drain_stats *stats,
+                          ab_errmsg *em) AB_MUST_CHECK;
 
 #endif

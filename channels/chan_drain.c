@@ -5,13 +5,20 @@
  * max_age after the delivery was queued.
  *
  * Each delivery is attempted on its own: one webhook down does not hold
- * up a Matrix room.  One drain at a time (the daemon), as for mail.
+ * up a Matrix room.  Several drains (nodes on one state, issue 16) share
+ * the rows by claiming a few at a time with a row lease
+ * (store_delivery_claim) that covers their attempts at the slowest
+ * channel's timeout; recording an attempt clears the claim, so only a
+ * drain that dies between the endpoint's acceptance and the record has
+ * a delivery sent again, with the same txn, once its lease ran out.
  */
 #include "channels/chan_int.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
@@ -99,18 +106,64 @@ out:
     return e;
 }
 
-enum ab_err chan_drain(store *st, const cfg *c, ab_time now, int64_t retry, int64_t max_age,
-                       struct chan_drain_stats *stats, ab_errmsg *em)
+/* Deliveries claimed at a time: enough that claiming is not a
+ * transaction per delivery, few enough that a lease covering each one's
+ * whole timeout stays short. */
+#define CLAIM_CHUNK 16
+/* What a lease allows beyond the attempts themselves. */
+#define LEASE_SLACK 60
+
+/* The longest attempt any channel may take (timeout=, default 10 s). */
+static int64_t slowest(const cfg *c)
+{
+    int64_t t = 10;
+    for (size_t i = 0; i < cfg_channel_count(c); i++) {
+        const struct cfg_channel *ch = cfg_channel_at(c, i);
+        if (ch->timeout > t)
+            t = ch->timeout;
+    }
+    return t;
+}
+
+enum ab_err chan_drain_as(store *st, const cfg *c, const char *node, ab_time now,
+                          int64_t retry, int64_t max_age, struct chan_drain_stats *stats,
+                          ab_errmsg *em)
 {
     struct chan_drain_stats local;
     if (!stats)
         stats = &local;
     memset(stats, 0, sizeof *stats);
-    int64_t *ids = NULL;
-    size_t n = 0;
-    enum ab_err e = store_delivery_due(st, now, &ids, &n, em);
-    for (size_t i = 0; !e && i < n; i++)
-        e = attempt(st, c, ids[i], now, retry, max_age, stats, em);
-    ab_free(ids);
+    char dflt[320];
+    if (!node || !*node) {
+        char host[256] = "";
+        if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+            snprintf(host, sizeof host, "localhost");
+        snprintf(dflt, sizeof dflt, "%s:%ld", host, (long)getpid());
+        node = dflt;
+    }
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t per = slowest(c);
+    enum ab_err e = AB_OK;
+    for (;;) {
+        int64_t *ids = NULL;
+        size_t n = 0;
+        /* Counted from the drain's now plus what it has spent so far. */
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        ab_time lease =
+            now + (t.tv_sec - t0.tv_sec) + 1 + CLAIM_CHUNK * per + LEASE_SLACK;
+        e = store_delivery_claim(st, node, now, lease, CLAIM_CHUNK, &ids, &n, em);
+        for (size_t i = 0; !e && i < n; i++)
+            e = attempt(st, c, ids[i], now, retry, max_age, stats, em);
+        ab_free(ids);
+        if (e || n < CLAIM_CHUNK)
+            break;
+    }
     return e;
+}
+
+enum ab_err chan_drain(store *st, const cfg *c, ab_time now, int64_t retry,
+                       int64_t max_age, struct chan_drain_stats *stats, ab_errmsg *em)
+{
+    return chan_drain_as(st, c, NULL, now, retry, max_age, stats, em);
 }

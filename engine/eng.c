@@ -171,7 +171,7 @@ static void drain(eng *e, ab_time now, struct eng_tick_stats *stats)
         return;
     struct mail_drain_stats ds = {0};
     ab_errmsg em = {{0}};
-    if (mail_outbox_drain(e->st, m, now, 0, &ds, &em) != AB_OK) {
+    if (mail_outbox_drain_as(e->st, m, e->node, now, 0, &ds, &em) != AB_OK) {
         ab_log(AB_LOG_ERROR, "outbox: %s", em.text);
         stats->errors++;
         return;

@@ -217,7 +217,7 @@ void eng_channels_drain(eng *e, ab_time now, struct eng_tick_stats *stats)
         return;
     struct chan_drain_stats ds;
     ab_errmsg em = {{0}};
-    if (chan_drain(e->st, e->c, now, m->retry, m->max_age, &ds, &em) != AB_OK) {
+    if (chan_drain_as(e->st, e->c, e->node, now, m->retry, m->max_age, &ds, &em) != AB_OK) {
         ab_log(AB_LOG_ERROR, "channels: %s", em.text);
         stats->errors++;
         return;

@@ -349,10 +349,23 @@ enum ab_err mail_outbox_drain(store *st, const struct cfg_mail *mc,
                               ab_time now, size_t limit,
                               struct mail_drain_stats *stats,
                               ab_errmsg *em) AB_MUST_CHECK;
+/*
+ * The same as node (the engine's name, issue 16): each group is claimed
+ * for node with a row lease before it is sent, so drains of several
+ * nodes on one state never send a message twice (only a drain that dies
+ * between the server's acceptance and the record may have one sent
+ * again, once its lease ran out).  mail_outbox_drain claims as
+ * HOSTNAME:PID; so does node NULL.
+ */
+enum ab_err mail_outbox_drain_as(store *st, const struct cfg_mail *mc, const char *node,
+                                 ab_time now, size_t limit,
+                                 struct mail_drain_stats *stats,
+                                 ab_errmsg *em) AB_MUST_CHECK;
 
 /*
  * Attempt one message now, whether due or not (`ackbeat send-test`).
- * AB_ENOTFOUND if id is not queued.  Results as for mail_outbox_drain.
+ * AB_ENOTFOUND if id is not queued; AB_EEXIST if another node holds it
+ * (is sending it).  Results as for mail_outbox_drain.
  */
 enum ab_err mail_outbox_send_one(store *st, const struct cfg_mail *mc,
                                  int64_t id, ab_time now,

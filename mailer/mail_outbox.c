@@ -13,14 +13,25 @@
  * marked failed with the server's reply and do not hold back the others;
  * recipients that failed temporarily keep the message queued.
  *
- * One outbox should be drained by one process at a time (the daemon);
- * two drains at once would send a message twice, and record it once.
+ * Several drains may share one outbox (nodes on one PostgreSQL state,
+ * issue 16; or a daemon and `ackbeat tick`): each group is claimed
+ * before it is sent (store_outbox_claim, a row lease), in the
+ * transaction that records the group before it, so claiming costs no
+ * commit of its own after the first.  Another drain skips a claimed row
+ * until its lease runs out; the lease covers the group's sending (its
+ * size times the transport's timeout, counted from the drain's now plus
+ * the time the drain has taken so far), so only a drain that died (or
+ * stalled past that) between the server's acceptance and the record has
+ * its message sent again, once.
  */
 #include "mailer/mail_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
@@ -136,7 +147,46 @@ struct drain {
     size_t ngroup;
     size_t group_size; /* this group's: 1, 2, 4 ... GROUP_MAX */
     mail_lanes *lanes; /* the extra connections, once a group was full */
+    /* Row leases (a drain of what is due; send_one claims its one id). */
+    const char *node;
+    char node_buf[320]; /* the default name: HOSTNAME:PID */
+    struct timespec t0; /* when the drain began, for the leases */
+    int claiming;       /* claim the next group when recording this one */
+    size_t left;        /* messages this drain may still claim (limit) */
+    int64_t *next;      /* the next group, claimed */
+    size_t nnext;
 };
+
+/* Beyond the group's sending time, what a lease allows for the rest of
+ * the drain's work on the group: signing, the record's commit. */
+#define LEASE_SLACK 60
+
+/* The lease on a group of g messages: each may take the transport's whole
+ * timeout, over the drain's own connection, from the drain's now plus
+ * the time it has spent so far (the engine hands one now per tick). */
+static ab_time lease_for(const struct drain *d, size_t g)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    int64_t spent = (int64_t)(t.tv_sec - d->t0.tv_sec) + 1;
+    int64_t per = d->mc->timeout > 0 ? d->mc->timeout : 60;
+    return d->now + spent + (int64_t)g * per + LEASE_SLACK;
+}
+
+/* Claim the next group (group_size of them, within the drain's limit)
+ * into d->next; nothing when none is due or free. */
+static enum ab_err claim_next(struct drain *d, ab_errmsg *em)
+{
+    d->nnext = 0;
+    if (!d->claiming || d->left == 0)
+        return AB_OK;
+    size_t g = d->group_size < d->left ? d->group_size : d->left;
+    enum ab_err e = store_outbox_claim(d->st, d->node, d->now, lease_for(d, g), g,
+                                       &d->next, &d->nnext, em);
+    if (!e)
+        d->left -= d->nnext;
+    return e;
+}
 
 static void note_error(struct drain *d, const char *fmt, const char *text)
 {
@@ -397,6 +447,9 @@ static enum ab_err record_group(struct drain *d, ab_errmsg *em)
         }
         p->recorded = 1;
     }
+    /* The next group is claimed in this transaction: no commit of its own. */
+    if (!e)
+        e = claim_next(d, em);
     ab_errmsg cm;
     enum ab_err c = store_commit(d->st, &cm);
     for (size_t i = 0; i < d->ngroup; i++) {
@@ -437,6 +490,9 @@ static void send_group(struct drain *d)
 static enum ab_err flush_group(struct drain *d, ab_errmsg *em)
 {
     enum ab_err e = AB_OK;
+    /* Doubled first: the record claims the next group, of the new size. */
+    if (d->group_size < GROUP_MAX)
+        d->group_size *= 2;
     if (d->ngroup > 0) {
         send_group(d);
         for (size_t i = 0; i < d->ngroup; i++)
@@ -444,8 +500,6 @@ static enum ab_err flush_group(struct drain *d, ab_errmsg *em)
         e = record_group(d, em);
     }
     group_free(d);
-    if (d->group_size < GROUP_MAX)
-        d->group_size *= 2;
     return e;
 }
 
@@ -459,6 +513,12 @@ static enum ab_err drain_init(struct drain *d, store *st, const struct cfg_mail 
     d->now = now;
     d->stats = stats;
     d->group_size = 1;
+    clock_gettime(CLOCK_MONOTONIC, &d->t0);
+    d->node = d->node_buf;
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+        snprintf(host, sizeof host, "localhost");
+    snprintf(d->node_buf, sizeof d->node_buf, "%s:%ld", host, (long)getpid());
     d->group = ab_calloc(GROUP_MAX, sizeof *d->group);
     if (!d->group)
         return ab_fail(em, AB_ENOMEM, "out of memory");
@@ -475,6 +535,9 @@ static enum ab_err drain_finish(struct drain *d, enum ab_err e, ab_errmsg *em)
     mail_dkim_free(d->dkim);
     mail_lanes_free(d->lanes);
     store_outbox_batch_free(d->batch);
+    /* Claimed and not sent (a failure stopped the drain): they wait for
+     * their lease to run out, a delay and not a loss. */
+    ab_free(d->next);
     if (!e && d->opened && !d->t)
         return ab_fail(em, AB_ECONFIG, "%s", d->session_error);
     return e;
@@ -496,21 +559,49 @@ static enum ab_err drain_ids(struct drain *d, const int64_t *ids, size_t n, ab_e
     return e;
 }
 
-enum ab_err mail_outbox_drain(store *st, const struct cfg_mail *mc, ab_time now,
-                              size_t limit, struct mail_drain_stats *stats,
-                              ab_errmsg *em)
+/* Claim a group, send it, record it and claim the next in the same
+ * transaction, until nothing due is left free.  A failure to load stops
+ * the drain after what was loaded is sent and recorded. */
+static enum ab_err drain_claimed(struct drain *d, ab_errmsg *em)
+{
+    enum ab_err e = claim_next(d, em);
+    while (!e && d->nnext > 0) {
+        int64_t *ids = d->next;
+        size_t n = d->nnext;
+        d->next = NULL;
+        d->nnext = 0;
+        for (size_t i = 0; !e && i < n; i++)
+            e = load(d, ids[i], em);
+        if (e)
+            d->claiming = 0;
+        enum ab_err r = flush_group(d, e ? NULL : em);
+        if (!e)
+            e = r;
+        ab_free(ids);
+    }
+    return e;
+}
+
+enum ab_err mail_outbox_drain_as(store *st, const struct cfg_mail *mc, const char *node,
+                                 ab_time now, size_t limit,
+                                 struct mail_drain_stats *stats, ab_errmsg *em)
 {
     struct mail_drain_stats local;
     struct drain d;
     enum ab_err e = drain_init(&d, st, mc, now, stats ? stats : &local, em);
-    int64_t *ids = NULL;
-    size_t n = 0;
+    if (node && *node)
+        d.node = node;
+    d.claiming = 1;
+    d.left = limit ? limit : SIZE_MAX;
     if (!e)
-        e = store_outbox_due(st, now, limit, &ids, &n, em);
-    if (!e)
-        e = drain_ids(&d, ids, n, em);
-    ab_free(ids);
+        e = drain_claimed(&d, em);
     return drain_finish(&d, e, em);
+}
+
+enum ab_err mail_outbox_drain(store *st, const struct cfg_mail *mc, ab_time now,
+                              size_t limit, struct mail_drain_stats *stats, ab_errmsg *em)
+{
+    return mail_outbox_drain_as(st, mc, NULL, now, limit, stats, em);
 }
 
 enum ab_err mail_outbox_send_one(store *st, const struct cfg_mail *mc, int64_t id,
@@ -519,9 +610,16 @@ enum ab_err mail_outbox_send_one(store *st, const struct cfg_mail *mc, int64_t i
 {
     struct mail_drain_stats local;
     struct drain d;
+    char *holder = NULL;
     enum ab_err e = drain_init(&d, st, mc, now, stats ? stats : &local, em);
     d.force = 1;
     if (!e)
+        e = store_outbox_claim_id(st, id, d.node, now, lease_for(&d, 1), &holder, em);
+    if (!e && holder)
+        e = ab_fail(em, AB_EEXIST, "outbox: message %lld is being sent by node %s",
+                    (long long)id, holder);
+    if (!e)
         e = drain_ids(&d, &id, 1, em);
+    ab_free(holder);
     return drain_finish(&d, e, em);
 }

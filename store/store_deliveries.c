@@ -167,9 +167,11 @@ enum ab_err store_delivery_record(store *st, int64_t id, enum store_outbox_statu
     /* Only a queued row changes: a second drain that raced this one
      * finds it settled and leaves it be. */
     enum ab_err e = store_prepare(
-        st, "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?, "
-            "next_attempt = COALESCE(?, next_attempt), sent_at = ? "
-            "WHERE id = ? AND status = 'queued'",
+        st,
+        "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?, "
+        "next_attempt = COALESCE(?, next_attempt), sent_at = ?, "
+        "claimed_by = NULL, lease_until = NULL "
+        "WHERE id = ? AND status = 'queued'",
         &s, em);
     if (e)
         return e;

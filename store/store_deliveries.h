@@ -42,14 +42,21 @@ enum ab_err store_delivery_put(store *st, const char *channel, const char *kind,
                                const char *ref, const char *txn, const char *summary,
                                const char *body, size_t len, ab_time now, int64_t *id,
                                ab_errmsg *em) AB_MUST_CHECK;
+/* Claim for node, until lease_until, at most limit (0: all) queued
+ * deliveries due at now that no other node holds, oldest first, as
+ * store_outbox_claim does for mail (store/store_rowclaim.c); recording an
+ * attempt clears the claim.  Free *ids with ab_free. */
+enum ab_err store_delivery_claim(store *st, const char *node, ab_time now,
+                                 ab_time lease_until, size_t limit, int64_t **ids,
+                                 size_t *n, ab_errmsg *em) AB_MUST_CHECK;
 /* Ids of queued deliveries due at now, oldest first (free with ab_free). */
 enum ab_err store_delivery_due(store *st, ab_time now, int64_t **ids, size_t *n,
                                ab_errmsg *em) AB_MUST_CHECK;
 enum ab_err store_delivery_get(store *st, int64_t id, struct store_delivery **out,
                                ab_errmsg *em) AB_MUST_CHECK;
 /* Record an attempt: status sent (sent_at = now), failed (given up), or
- * queued again with next_attempt.  error may be NULL.  AB_ENOTFOUND if
- * the delivery is no longer queued. */
+ * queued again with next_attempt; the claim is cleared.  error may be
+ * NULL.  AB_ENOTFOUND if the delivery is no longer queued. */
 enum ab_err store_delivery_record(store *st, int64_t id, enum store_outbox_status status,
                                   ab_time now, ab_time next_attempt, const char *error,
                                   ab_errmsg *em) AB_MUST_CHECK;

@@ -206,19 +206,23 @@ static const char *const batch_sql[Q_COUNT] = {
                       "WHERE outbox_id = ? AND status = 'queued'",
     /* Settle the message from its recipients' states in one statement.
      * Only a queued message changes: another process may have settled
-     * it meanwhile, and then the transaction is rolled back. */
-    [Q_REC_SETTLE] = "UPDATE outbox SET attempts = attempts + 1, "
-                     "  status = CASE WHEN c.q > 0 THEN 'queued' "
-                     "    WHEN c.f > 0 THEN 'failed' ELSE 'sent' END, "
-                     "  last_error = COALESCE(?2, last_error), "
-                     "  next_attempt = CASE WHEN c.q > 0 "
-                     "    THEN COALESCE(?3, next_attempt) ELSE next_attempt END, "
-                     "  sent_at = CASE WHEN c.q = 0 AND c.f = 0 THEN ?4 END "
-                     "FROM (SELECT COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0) AS q, "
-                     "  COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS f "
-                     "  FROM outbox_rcpts WHERE outbox_id = ?1) AS c "
-                     "WHERE outbox.id = ?1 AND outbox.status = 'queued' "
-                     "RETURNING outbox.status",
+     * it meanwhile, and then the transaction is rolled back.  The row
+     * lease (store_rowclaim.c) ends with the attempt. */
+    [Q_REC_SETTLE] =
+        "UPDATE outbox SET attempts = attempts + 1, "
+        "  status = CASE WHEN c.q > 0 THEN 'queued' "
+        "    WHEN c.f > 0 THEN 'failed' ELSE 'sent' END, "
+        "  last_error = COALESCE(?2, last_error), "
+        "  next_attempt = CASE WHEN c.q > 0 "
+        "    THEN COALESCE(?3, next_attempt) ELSE next_attempt END, "
+        "  sent_at = CASE WHEN c.q = 0 AND c.f = 0 THEN ?4 END, "
+        "  claimed_by = NULL, lease_until = NULL "
+        "FROM (SELECT "
+        "  COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0) AS q, "
+        "  COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS f "
+        "  FROM outbox_rcpts WHERE outbox_id = ?1) AS c "
+        "WHERE outbox.id = ?1 AND outbox.status = 'queued' "
+        "RETURNING outbox.status",
 };
 
 struct store_outbox_batch {

@@ -45,6 +45,23 @@ enum ab_err store_outbox_due(store *st, ab_time now, size_t limit,
                              int64_t **ids, size_t *n,
                              ab_errmsg *em) AB_MUST_CHECK;
 
+/*
+ * Row leases for several nodes on one state (store/store_rowclaim.c):
+ * claim for node, until lease_until, at most limit (0: all) queued
+ * messages due at now that no other node holds (unclaimed, or held by a
+ * node whose lease ran out before now), oldest first, in one statement.
+ * Recording an attempt (store_outbox_record) clears the claim.  Caller
+ * frees *ids with ab_free (NULL when *n == 0).
+ */
+enum ab_err store_outbox_claim(store *st, const char *node, ab_time now,
+                               ab_time lease_until, size_t limit, int64_t **ids,
+                               size_t *n, ab_errmsg *em) AB_MUST_CHECK;
+/* Claim message id alone.  *holder (caller frees) is NULL when node has
+ * it now or it is not queued; else the node holding it. */
+enum ab_err store_outbox_claim_id(store *st, int64_t id, const char *node, ab_time now,
+                                  ab_time lease_until, char **holder,
+                                  ab_errmsg *em) AB_MUST_CHECK;
+
 /* One message as the sender needs it. */
 struct store_outbox_msg {
     int64_t id;
@@ -87,8 +104,8 @@ struct store_outbox_attempt {
  * attempt, and settle the message: 'sent' (sent_at = now) when no
  * recipient is queued or failed, 'failed' when none is queued but one
  * failed, else queued until next_attempt.  Only a queued message is
- * changed (AB_ENOTFOUND otherwise).  *status (may be NULL) gets the
- * message's state afterwards.
+ * changed (AB_ENOTFOUND otherwise), and its claim is cleared.  *status
+ * (may be NULL) gets the message's state afterwards.
  */
 enum ab_err store_outbox_record(store *st, int64_t id,
                                 const struct store_outbox_attempt *a,

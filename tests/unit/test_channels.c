@@ -324,6 +324,40 @@ TEST(command_that_hangs_is_killed_at_its_timeout)
     cfg_free(c);
 }
 
+/* Several nodes on one state (issue 16): a delivery claimed by a node
+ * is left alone by another until the claim's lease ran out. */
+TEST(a_claimed_delivery_waits_for_its_lease)
+{
+    char script[1024];
+    snprintf(script, sizeof script, "#!/bin/sh\necho sent >> %s/claimed.txt\n", t_tmpdir());
+    cfg *c = NULL;
+    store *st = NULL;
+    CHECK(world(script, &c, &st) == 0);
+    struct chan_notice n = sample();
+    ab_time now = T("2026-07-01T12:00:00Z");
+    CHECK_OK(chan_queue(st, cfg_channel_find(c, "pager"), &n, "txn-9", now, NULL));
+    int64_t *ids = NULL;
+    size_t k = 0;
+    CHECK_OK(store_delivery_claim(st, "dead", now, now + 100, 0, &ids, &k, NULL));
+    CHECK_INT(k, 1);
+    ab_free(ids);
+    struct chan_drain_stats s;
+    CHECK_OK(chan_drain_as(st, c, "alive", now + 50, 60, 0, &s, NULL));
+    CHECK_INT(s.attempted, 0);
+    CHECK_OK(chan_drain_as(st, c, "alive", now + 101, 60, 0, &s, NULL));
+    CHECK_INT(s.sent, 1);
+    char path[512];
+    snprintf(path, sizeof path, "%s/claimed.txt", t_tmpdir());
+    char *out = read_all(path);
+    CHECK_STR(out, "sent\n");
+    free(out);
+    /* Sent: the claim is gone with the attempt, nobody takes it again. */
+    CHECK_OK(store_delivery_claim(st, "dead", now + 200, now + 300, 0, &ids, &k, NULL));
+    CHECK_INT(k, 0);
+    store_close(st);
+    cfg_free(c);
+}
+
 static int load_errors(const char *body, ab_buf *errs)
 {
     char path[512], xml[4096];
