@@ -18,6 +18,7 @@
 struct cli_selfwatch {
     CURL *curl;
     int ping_failing;          /* last ping failed: log only changes */
+    int held_back;             /* not pinging: the state is unreachable */
     char url[1024];            /* the URL the handle is set up for */
     eng_selfwatch *daily;      /* the daily message's state */
 };
@@ -99,8 +100,19 @@ void cli_selfwatch_tick(struct cli_selfwatch *w, const cfg *c, eng *e, ab_time n
     const struct cfg_watchdog *wd = &cfg_global(c)->watchdog;
     if (!w || !wd->enabled)
         return;
-    if (wd->ping_url)
+    /* A node that cannot reach its state does no work: the dead-man's
+     * switch elsewhere should notice, so no ping until it is back. */
+    if (wd->ping_url && eng_state_down_since(e) != AB_TIME_NONE) {
+        if (!w->held_back)
+            ab_log(AB_LOG_WARN,
+                   "watchdog: not pinging %s while the state database "
+                   "is unreachable",
+                   wd->ping_url);
+        w->held_back = 1;
+    } else if (wd->ping_url) {
+        w->held_back = 0;
         ping(w, wd);
+    }
     if (wd->admin.n && wd->daily) {
         char host[128] = "";
         gethostname(host, sizeof host - 1);

@@ -22,7 +22,8 @@ void cli_selfwatch_free(struct cli_selfwatch *w); /* NULL: no-op */
 /*
  * Once per tick, before the engine's tick (so that the daily message is
  * sent by that tick's drain): ping the URL if one is configured (a
- * failure is logged, once per outage, and nothing else), and have the
+ * failure is logged, once per outage, and nothing else; no ping while
+ * the engine finds its state database unreachable), and have the
  * engine queue the daily message when its time has come and it is not in
  * the outbox yet (eng_selfwatch_daily).  c is the current model (it may
  * change between calls, on reload); e is the daemon's engine, on c.

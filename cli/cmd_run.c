@@ -284,6 +284,9 @@ static int tick_once(struct cli_env *env, struct cli_selfwatch *self, ab_time no
     int failed = eng_tick(env->e, now, &s, &em) != AB_OK;
     if (failed)
         ab_log(AB_LOG_ERROR, "tick: %s", em.text);
+    /* A state database gone away (PostgreSQL restarting): said once, and
+     * once when it is back; each tick retries meanwhile. */
+    eng_state_watch(env->e, now);
     /* The web's read model sees the tick at once, not at the next look
      * at the store's change marker. */
     web_state_changed(web_srv);

@@ -580,6 +580,24 @@ char *eng_node_seen_words(const cfg *c, const struct store_node *x, ab_time now,
                           size_t len);
 /* "leader, 3 claims in flight", "1 claim in flight", "nothing". */
 char *eng_node_holds_words(const struct store_node *x, char *buf, size_t len);
+/* Was x seen lately (within ten ticks, at least ten minutes)?  The views
+ * list those and count the rest: every cron `ackbeat tick` is a node. */
+int eng_node_current(const cfg *c, const struct store_node *x, ab_time now);
+
+/* ---- the state database's health (engine/eng_statewatch.c) ------------------
+ * A PostgreSQL state can go away under a running node (a restart, a
+ * failover): the node keeps running, retries with backoff, and says so. */
+
+/* Can this engine's state be read at now?  Probed at most once per
+ * second of now (the answer stands within it).  1: yes; 0: no, with the
+ * reason in why (may be NULL).  Logs nothing. */
+int eng_state_reachable(eng *e, ab_time now, char *why, size_t len);
+/* Since when it has been unreachable as of the last probe; AB_TIME_NONE
+ * while it is reachable (or was never asked). */
+ab_time eng_state_down_since(eng *e);
+/* The daemon, after each tick: probe, and log the outage once when it
+ * begins and once when it ends (how long it lasted). */
+void eng_state_watch(eng *e, ab_time now);
 
 /* ---- the self-watch's daily message (engine/eng_selfwatch.c) ----------------
  * <watchdog admin=... daily="HH:MM"/>: a plain "still alive" message to

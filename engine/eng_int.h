@@ -27,6 +27,12 @@ struct eng {
     ab_time lead_at;      /* the now it was last asked at; AB_TIME_NONE: never */
     ab_time node_started; /* its "started" in the nodes table */
     int node_seen;        /* its row was written once */
+    /* Can the state be reached (eng_statewatch.c)?  Zero: not asked yet. */
+    int state_asked;     /* state_at is set */
+    ab_time state_at;    /* the now of the last probe */
+    ab_time state_down;  /* unreachable since; 0 while reachable */
+    int state_logged;    /* the outage was logged (eng_state_watch) */
+    char state_why[256]; /* why it is unreachable */
 };
 
 /* eng_node.c: the node's name (NULL or "": "HOSTNAME:PID"); AB_ENOMEM. */

@@ -65,3 +65,13 @@ char *eng_node_holds_words(const struct store_node *x, char *buf, size_t len)
         snprintf(buf, len, "%s", claims[0] ? claims : "nothing");
     return buf;
 }
+
+int eng_node_current(const cfg *c, const struct store_node *x, ab_time now)
+{
+    /* `ackbeat tick` from cron is a node per run (HOSTNAME:PID): those of
+     * last week are history, not nodes anyone runs. */
+    int64_t span = 10 * cfg_global(c)->tick;
+    if (span < 600)
+        span = 600;
+    return x->last_seen != AB_TIME_NONE && now - x->last_seen <= span;
+}

@@ -63,6 +63,13 @@ void store_close(store *st);
  */
 enum ab_err store_check_file(store *st, ab_errmsg *em) AB_MUST_CHECK;
 /*
+ * Can the state be read right now (store/store_reach.c)?  One trivial
+ * statement: on PostgreSQL a round trip, which also reconnects a lost
+ * connection once its backoff ran out.  AB_ESTORE, with the reason
+ * ("the connection to PostgreSQL is lost; retrying"), when it cannot.
+ */
+enum ab_err store_reachable(store *st, ab_errmsg *em) AB_MUST_CHECK;
+/*
  * One daemon per database: an advisory lock held until store_close (or
  * the process's death).  AB_EBUSY with a clear message when another
  * process holds it.  One-shot commands do not take it.

@@ -356,6 +356,14 @@ enum ab_err web_api(web *w, const struct web_request *rq, struct web_response *r
     int post = strcmp(m, "POST") == 0;
     const struct cfg_check *k = NULL;
     int64_t id = 0;
+    if (n == 1 && strcmp(seg[0], "nodes") == 0) {
+        if (!get) {
+            web_reply_jerror(rs, 405, "use GET");
+            rs->allow = "GET, HEAD";
+            return AB_OK;
+        }
+        return web_api_nodes(w, rs, now); /* issue 16 (web_page_nodes.c) */
+    }
     if (n >= 1 && strcmp(seg[0], "checks") == 0) {
         if (n >= 2 && !(k = cfg_check_find(w->c, seg[1])))
             return web_reply_jerror(rs, 404, "no check named \"%s\"", seg[1]);

@@ -78,6 +78,16 @@ int web_server_stop(web *w, int keep_socket);
 
 /* ---- responses (web_respond.c) --------------------------------------------- */
 
+/* GET /healthz (web_healthz.c): 200 "ok", or 503 with the reason while
+ * the state database is unreachable. */
+enum ab_err web_healthz(web *w, struct web_response *rs, ab_time now);
+/* The nodes on the state (web_page_nodes.c): {"state": {"reachable":
+ * ...}, "nodes": [...], "older": N}; web_nodes_data sets it as d's
+ * "nodes"; web_api_nodes answers GET /api/nodes with it. */
+json_t *web_nodes_json(web *w, ab_time now);
+void web_nodes_data(web *w, json_t *d, ab_time now);
+enum ab_err web_api_nodes(web *w, struct web_response *rs, ab_time now);
+
 /* Each fills rs (freeing what it held) and returns AB_OK or AB_ENOMEM. */
 enum ab_err web_reply_text(struct web_response *rs, int status, const char *text);
 enum ab_err web_reply_json(struct web_response *rs, int status, json_t *j); /* steals j */

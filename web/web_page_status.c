@@ -266,6 +266,7 @@ enum ab_err web_page_status(web *w, const struct web_request *rq,
         json_array_append_new(cycles, web_cycle_obj(v->recent[i].c, v->recent[i].words, now));
     json_object_set_new(d, "cycles", cycles);
     outbox_inbox(w, v, d, now);
+    web_nodes_data(w, d, now); /* issue 16 (web_page_nodes.c) */
     web_silence_data(w, rq, d, NULL, now);
     enum ab_err e = web_reply_page(w, rs, 200, "status", d, now);
     if (!e && keep)

@@ -20,7 +20,8 @@
  *   GET  /api/checks[/NAME[/runs]]  GET /api/alerts[/ID]
  *   POST /api/alerts/ID/dismiss     (JSON, auth)
  *   GET  /metrics                   Prometheus text format
- *   GET  /healthz                   "ok"
+ *   GET  /healthz                   "ok", or 503 while the state is
+ *                                   unreachable (web_healthz.c)
  */
 #include "web/web_int.h"
 
@@ -165,7 +166,7 @@ enum ab_err web_handle(web *w, const struct web_request *rq, struct web_response
     if (n == 1 && is(seg[0], "healthz")) {
         if (!get)
             return bad_method(w, rq, rs, "GET, HEAD", now);
-        return web_reply_text(rs, 200, "ok\n");
+        return web_healthz(w, rs, now);
     }
     return web_reply_error(w, rq, rs, 404, "no such page", now);
 }
