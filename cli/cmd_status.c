@@ -1,6 +1,7 @@
 /*
  * cmd_status.c - `ackbeat status`: every check with its status, last run,
- * next run, last value and open alert; then the outbox.  --json for tools.
+ * next run, last value and open alert; then the outbox, and the nodes on
+ * the state (issue 16).  --json for tools.
  * What it shows is the engine's view of each check (engine/eng_view*.c),
  * the one the pages and the API show too; this file only formats it.
  */
@@ -194,6 +195,63 @@ static void print_text(json_t *checks, json_t *flagged, int min_missed,
                (long long)oc->sent, (long long)oc->failed);
 }
 
+/* The nodes on the state seen lately (issue 16; eng_node_current), one
+ * object each, and how many older ones were left out in *older. */
+static json_t *nodes_json(eng *e, const cfg *c, ab_time now, size_t *older)
+{
+    json_t *arr = json_array();
+    struct eng_nodes_view v;
+    *older = 0;
+    if (eng_view_nodes(e, now, &v, NULL) != AB_OK) {
+        eng_view_nodes_free(&v);
+        return arr;
+    }
+    for (size_t i = 0; i < v.n; i++) {
+        const struct store_node *x = &v.v[i];
+        if (!eng_node_current(c, x, now)) {
+            (*older)++;
+            continue;
+        }
+        char seen[AB_HUMAN_LEN * 2], holds[128];
+        json_t *j = json_object();
+        json_object_set_new(j, "name", json_string(x->name));
+        json_object_set_new(j, "last_seen", cli_json_time(x->last_seen));
+        json_object_set_new(
+            j, "seen", json_string(eng_node_seen_words(c, x, now, seen, sizeof seen)));
+        json_object_set_new(j, "started", cli_json_time(x->started));
+        if (x->pid)
+            json_object_set_new(j, "pid", json_integer(x->pid));
+        if (x->version)
+            json_object_set_new(j, "version", json_string(x->version));
+        json_object_set_new(j, "holds",
+                            json_string(eng_node_holds_words(x, holds, sizeof holds)));
+        json_object_set_new(j, "leader", json_boolean(x->leader));
+        json_object_set_new(j, "claims_in_flight", json_integer(x->in_flight));
+        json_array_append_new(arr, j);
+    }
+    eng_view_nodes_free(&v);
+    return arr;
+}
+
+/* One line per node: its name, when it was last seen, what it holds. */
+static void print_nodes(json_t *nodes, size_t older)
+{
+    if (!json_array_size(nodes) && !older)
+        return;
+    printf("\nnodes:\n");
+    size_t i;
+    json_t *j;
+    json_array_foreach(nodes, i, j)
+    {
+        printf("  %-32s last seen %-48s %s\n",
+               json_string_value(json_object_get(j, "name")),
+               json_string_value(json_object_get(j, "seen")),
+               json_string_value(json_object_get(j, "holds")));
+    }
+    if (older)
+        printf("  and %zu more not seen lately\n", older);
+}
+
 static json_t *outbox_json(const struct store_outbox_counts *oc)
 {
     json_t *ob = json_object();
@@ -235,6 +293,8 @@ int cmd_status(int argc, char **argv)
     struct eng_flagged_view fv;
     eng_view_flagged(e, &fv);
     json_t *flagged = flagged_json(&fv);
+    size_t older = 0;
+    json_t *nodes = nodes_json(e, c, now, &older);
     if (o.json) {
         json_t *root = json_object();
         json_object_set_new(root, "now", cli_json_time(now));
@@ -242,11 +302,15 @@ int cmd_status(int argc, char **argv)
         json_object_set_new(root, "flagged_recipients", flagged);
         if (have_outbox)
             json_object_set_new(root, "outbox", outbox_json(&oc));
+        json_object_set_new(root, "nodes", nodes);
+        json_object_set_new(root, "older_nodes", json_integer((json_int_t)older));
         cli_json_print(root);
         json_decref(root);
     } else {
         print_text(checks, flagged, fv.min_missed, have_outbox ? &oc : NULL,
                    cfg_global(c)->timezone);
+        print_nodes(nodes, older);
+        json_decref(nodes);
         json_decref(checks);
         json_decref(flagged);
     }
