@@ -102,63 +102,49 @@ static int tick(struct world *w, const char *iso)
 static const char *queued(struct world *w)
 {
     static char out[4096];
-    char p[1024];
+    char sql[256];
     out[0] = '\0';
-    snprintf(p, sizeof p, "%s/state.db", w->dir);
-    sqlite3 *db;
-    sqlite3_stmt *s;
-    if (sqlite3_open(p, &db) != SQLITE_OK)
+    snprintf(sql, sizeof sql,
+             "SELECT o.id, o.kind, r.rcpt FROM outbox o JOIN outbox_rcpts r "
+             "ON r.outbox_id = o.id WHERE o.id > %lld ORDER BY o.kind, r.rcpt",
+             w->seen);
+    char *rows = t_state_text(cfg_global(w->c)->state_path, sql);
+    if (!rows)
         abort();
-    if (sqlite3_prepare_v2(db,
-                           "SELECT o.id, o.kind, r.rcpt FROM outbox o JOIN outbox_rcpts r "
-                           "ON r.outbox_id = o.id WHERE o.id > ? ORDER BY o.kind, r.rcpt",
-                           -1, &s, NULL) != SQLITE_OK)
-        abort();
-    sqlite3_bind_int64(s, 1, w->seen);
     size_t o = 0;
     long long top = w->seen;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        long long id = sqlite3_column_int64(s, 0);
-        const char *rcpt = (const char *)sqlite3_column_text(s, 2);
+    char kind[64], rcpt[256];
+    long long id;
+    for (char *l = rows; *l; l = strchr(l, '\n') + 1) {
+        if (sscanf(l, "%lld|%63[^|]|%255[^\n]", &id, kind, rcpt) != 3)
+            abort();
         int local = (int)strcspn(rcpt, "@");
         if (o < sizeof out)
-            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s>%.*s", o ? " " : "",
-                                  (const char *)sqlite3_column_text(s, 1), local, rcpt);
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s>%.*s", o ? " " : "", kind,
+                                  local, rcpt);
         if (id > top)
             top = id;
     }
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    free(rows);
     w->seen = top;
     return out;
 }
 
-/* The text of the newest outbox message of kind to rcpt; ab_free it. */
+/* The text of the newest outbox message of kind to rcpt; free it. */
 static char *last_mail(struct world *w, const char *kind, const char *rcpt)
 {
-    char p[1024];
-    snprintf(p, sizeof p, "%s/state.db", w->dir);
-    sqlite3 *db;
-    sqlite3_stmt *s;
-    char *text = NULL;
-    if (sqlite3_open(p, &db) != SQLITE_OK)
-        abort();
-    if (sqlite3_prepare_v2(db,
-                           "SELECT o.body FROM outbox o JOIN outbox_rcpts r ON r.outbox_id = "
-                           "o.id WHERE o.kind = ? AND r.rcpt = ? ORDER BY o.id DESC LIMIT 1",
-                           -1, &s, NULL) != SQLITE_OK)
-        abort();
-    sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, rcpt, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        const void *b = sqlite3_column_blob(s, 0);
-        int n = sqlite3_column_bytes(s, 0);
-        text = ab_calloc((size_t)n + 1, 1);
-        if (text && n)
-            memcpy(text, b, (size_t)n);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT o.body FROM outbox o JOIN outbox_rcpts r ON r.outbox_id = o.id "
+             "WHERE o.kind = '%s' AND r.rcpt = '%s' ORDER BY o.id DESC LIMIT 1",
+             kind, rcpt);
+    char *text = t_state_text(cfg_global(w->c)->state_path, sql);
+    if (text && !*text) {
+        free(text);
+        return NULL;
     }
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    if (text) /* the row's end */
+        text[strlen(text) - 1] = '\0';
     return text;
 }
 

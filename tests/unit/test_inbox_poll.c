@@ -20,6 +20,7 @@
 #include "config/cfg.h"
 #include "inbox/inbox_int.h"
 #include "test_inbox_util.h"
+#include "test_pg_util.h"
 
 #include "store/store.h"
 #include "store/store_inbox.h"
@@ -34,20 +35,10 @@ static const char *tpath(const char *name)
     return p[k];
 }
 
+/* One number from the state at db (a file, or its PostgreSQL schema). */
 static long long q1(const char *db, const char *sql)
 {
-    sqlite3 *h;
-    long long v = -1;
-    if (sqlite3_open(db, &h) != SQLITE_OK)
-        return -1;
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW)
-            v = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-    }
-    sqlite3_close(h);
-    return v;
+    return t_state_int(db, sql);
 }
 
 /* A state database with the corpus tokens issued. */
@@ -55,25 +46,42 @@ static store *fresh_store(const char *name)
 {
     store *st = NULL;
     ab_errmsg em = {{0}};
-    if (store_open(tpath(name), &st, &em) != AB_OK)
+    const char *path = tpath(name);
+    if (store_open(t_state(path), &st, &em) != AB_OK)
         return NULL;
-    sqlite3 *h;
-    sqlite3_open(tpath(name), &h);
-    sqlite3_exec(h, "INSERT INTO cycles(id, check_name, opened, deadline, quorum) VALUES "
-                    "(1,'hb','2026-12-01T08:00:00Z','2026-12-08T08:00:00Z',1),"
-                    "(2,'hb','2026-12-01T08:00:00Z','2026-12-08T08:00:00Z',1),"
-                    "(3,'hb','2026-12-01T08:00:00Z','2026-12-08T08:00:00Z',1)",
-                 NULL, NULL, NULL);
+    char *sql = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&sql, &len);
+    if (!o)
+        abort();
+    /* A cycle for each the corpus names: PostgreSQL holds tokens.cycle_id
+     * to its foreign key, where SQLite (foreign_keys off) did not. */
     tu_load_tokens();
+    long long ncycles = 3;
+    for (size_t i = 0; i < tu_ntokens; i++)
+        if ((long long)tu_tokens[i].cycle > ncycles)
+            ncycles = (long long)tu_tokens[i].cycle;
+    for (long long i = 1; i <= ncycles; i++)
+        fprintf(o,
+                "INSERT INTO cycles(id, check_name, opened, deadline, quorum) VALUES "
+                "(%lld,'hb','2026-12-01T08:00:00Z','2026-12-08T08:00:00Z',1);\n",
+                i);
     for (size_t i = 0; i < tu_ntokens; i++) {
-        char *sql = sqlite3_mprintf("INSERT INTO tokens(token, cycle_id, recipient, issued) "
-                                    "VALUES (%Q, %lld, %Q, '2026-12-01T08:00:00Z')",
+        /* sqlite3_mprintf only to quote (%Q): the SQL is standard. */
+        char *row = sqlite3_mprintf("INSERT INTO tokens(token, cycle_id, recipient, issued) "
+                                    "VALUES (%Q, %lld, %Q, '2026-12-01T08:00:00Z');\n",
                                     tu_tokens[i].token, (long long)tu_tokens[i].cycle,
                                     tu_tokens[i].recipient);
-        sqlite3_exec(h, sql, NULL, NULL, NULL);
-        sqlite3_free(sql);
+        fputs(row, o);
+        sqlite3_free(row);
     }
-    sqlite3_close(h);
+    fclose(o);
+    int bad = t_state_exec(path, sql) || t_state_ids_past(path, "cycles");
+    free(sql);
+    if (bad) {
+        store_close(st);
+        return NULL;
+    }
     return st;
 }
 
