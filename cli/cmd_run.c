@@ -210,9 +210,13 @@ static void reload_config(struct cli_env *env, const char *path)
                              "running on the previous configuration", path);
         return;
     }
-    if (strcmp(cfg_global(fresh)->state_path, cfg_global(env->c)->state_path) != 0)
+    const struct cfg_global *ng = cfg_global(fresh), *og = cfg_global(env->c);
+    if (strcmp(ng->state_path, og->state_path) != 0)
         ab_log(AB_LOG_WARN, "reload: the state database path changed; that "
                             "takes effect on restart only");
+    if (strcmp(ng->state_node ? ng->state_node : "", og->state_node ? og->state_node : ""))
+        ab_log(AB_LOG_WARN, "reload: <state node=> changed; that takes effect on "
+                            "restart only");
     ab_errmsg em = {{0}};
     if (eng_set_config(env->e, fresh, &em) != AB_OK) {
         ab_log(AB_LOG_ERROR, "reload: %s; still running on the previous "

@@ -9,6 +9,8 @@
 #include "cli/cli.h"
 #include "checks/chk.h"
 #include "cli/commands.h"
+#include "common/ab_mem.h"
+#include "engine/eng.h"
 
 static void usage(FILE *f)
 {
@@ -79,6 +81,12 @@ int cmd_validate(int argc, char **argv)
         char summary[512];
         cfg_summary(c, summary, sizeof summary);
         printf("%s: valid: %s\n", path, summary);
+        if (cfg_global(c)->state_url) {
+            /* The URL as it may be shown: never its password. */
+            char *shown = eng_state_display(c);
+            printf("%s: state: %s\n", path, shown ? shown : "(out of memory)");
+            ab_free(shown);
+        }
     }
     cfg_free(c);
     return bad ? EXIT_USAGE : EXIT_OK;

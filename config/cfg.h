@@ -294,7 +294,14 @@ struct cfg_global {
     const char *name;        /* site name for messages */
     const char *timezone;    /* default IANA zone, "UTC" if unset */
     int64_t tick;            /* base interval of the loop, seconds */
-    const char *state_path;  /* absolute path of the state database */
+    /* Where the state is: the absolute path of the SQLite file, or the
+     * same string as state_url when <state url=> is set, so that every
+     * store_open(state_path) opens the one that is configured. */
+    const char *state_path;
+    const char *state_url;   /* postgresql://... (may hold a password: print
+                                it only through store_url_display); NULL = a file */
+    struct cfg_secret state_password; /* password-env=/-file= for url= */
+    const char *state_node;  /* <state node=>; NULL = HOSTNAME:PID */
     int64_t keep;            /* history kept (runs, pings, resolved alerts); 0 = for ever */
     int64_t keep_mail;       /* sent and failed mail kept; 0 = for ever */
     const char *templates_dir; /* user overrides, may be NULL */

@@ -316,6 +316,72 @@ static void build_alerting(struct cfg_builder *b, xmlNode *n)
         cfg_err(b, n, "alerting: report-at=\"%s\" must be HH:MM", a->report_at);
 }
 
+/* Does a PostgreSQL URL carry a password (user:PASSWORD@ or ?password=)? */
+static int url_has_password(const char *url)
+{
+    const char *auth = strstr(url, "://");
+    if (!auth)
+        return 0;
+    auth += 3;
+    size_t span = strcspn(auth, "/?");
+    const char *at = memchr(auth, '@', span);
+    if (at && memchr(auth, ':', (size_t)(at - auth)))
+        return 1;
+    const char *q = strchr(auth, '?');
+    for (const char *p = q; p; p = strchr(p + 1, '&'))
+        if (strncmp(p + 1, "password=", 9) == 0)
+            return 1;
+    return 0;
+}
+
+/* <state>: a SQLite file (path=) or a PostgreSQL database (url=), never
+ * both; messages quote a URL's scheme only, since it may hold a password. */
+static void build_state(struct cfg_builder *b, xmlNode *n)
+{
+    struct cfg_global *g = &b->c->g;
+    const char *path = cfg_attr(b, n, "path");
+    const char *url = cfg_attr(b, n, "url");
+    struct cfg_secret *pw = &g->state_password;
+    cfg_secret_attrs(b, n, "password-file", "password-env", pw);
+    if (path && url)
+        cfg_err(b, n, "<state>: give path= (a SQLite file) or url= (a PostgreSQL "
+                      "database), not both");
+    else if (!path && !url)
+        cfg_err(b, n, "<state>: needs path= (a SQLite file) or url= "
+                      "(postgresql://USER@HOST:PORT/DB)");
+    if (url) {
+        const char *sch = strstr(url, "://");
+        if (strncmp(url, "postgresql://", 13) != 0 && strncmp(url, "postgres://", 11) != 0)
+            cfg_err(b, n, "<state>: url= must start with postgresql:// or postgres:// "
+                          "(it starts with \"%.*s\")",
+                    sch ? (int)(sch - url) + 3 : (int)strcspn(url, ":@/?"), url);
+        else if (url_has_password(url) && (pw->file || pw->env))
+            cfg_err(b, n, "<state>: the password is both in url= and in %s=; give it "
+                          "once, in %s= (which keeps it out of the file)",
+                    pw->attr, pw->attr);
+        g->state_url = url;
+        g->state_path = url;
+    }
+    else if (path) {
+        if (pw->file || pw->env)
+            cfg_err(b, n, "<state>: %s= goes with url= (PostgreSQL); a SQLite file "
+                          "has no password", pw->attr);
+        g->state_path = cfg_path_resolve(b, path);
+    }
+    const char *node = cfg_attr(b, n, "node");
+    if (node) {
+        size_t len = strlen(node), bad = 0;
+        for (const char *p = node; *p; p++)
+            bad += (unsigned char)*p < 0x20 || *p == 0x7f;
+        if (!len || len > 200 || bad)
+            cfg_err(b, n, "<state>: node=\"%s\" must be 1 to 200 printable characters",
+                    bad ? "..." : node);
+        g->state_node = node;
+    }
+    cfg_duration(b, n, "keep", &g->keep);
+    cfg_duration(b, n, "keep-mail", &g->keep_mail);
+}
+
 void cfg_build_global(struct cfg_builder *b, xmlNode *root)
 {
     struct cfg_global *g = &b->c->g;
@@ -361,11 +427,8 @@ void cfg_build_global(struct cfg_builder *b, xmlNode *root)
         if (cfg_is(k, "recipients"))
             cfg_build_recipients(b, k);
     for (xmlNode *k = root->children; k; k = k->next) {
-        if (cfg_is(k, "state")) {
-            g->state_path = cfg_path_resolve(b, cfg_attr(b, k, "path"));
-            cfg_duration(b, k, "keep", &g->keep);
-            cfg_duration(b, k, "keep-mail", &g->keep_mail);
-        }
+        if (cfg_is(k, "state"))
+            build_state(b, k);
         else if (cfg_is(k, "mail"))
             build_mail(b, k);
         else if (cfg_is(k, "inbox"))

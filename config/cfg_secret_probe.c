@@ -121,7 +121,8 @@ static void probe_channel(const cfg *c, const struct cfg_channel *ch, ab_buf *wa
 size_t cfg_secrets_probe(const cfg *c, ab_buf *errs, ab_buf *warns)
 {
     const struct cfg_global *g = cfg_global(c);
-    size_t bad = probe_one(c, &g->mail.password, errs, warns) +
+    size_t bad = probe_one(c, &g->state_password, errs, warns) +
+                 probe_one(c, &g->mail.password, errs, warns) +
                  (g->inbox.enabled ? probe_one(c, &g->inbox.password, errs, warns) : 0) +
                  probe_one(c, &g->web.token, errs, warns) +
                  probe_one(c, &g->web.password_hash, errs, warns) +

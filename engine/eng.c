@@ -56,7 +56,7 @@ enum ab_err eng_new(const cfg *c, store *st, const char *template_dir, eng **out
     e->chk = chk_ctx_new();
     e->node_started = AB_TIME_NONE;
     enum ab_err err = AB_OK;
-    if ((template_dir && !e->template_dir) || !e->chk || eng_node_init(e, NULL))
+    if ((template_dir && !e->template_dir) || !e->chk || eng_node_init(e, cfg_global(c)->state_node))
         err = ab_fail(em, AB_ENOMEM, "out of memory");
     else
         err = open_templates(e, c, &e->tpl, em);

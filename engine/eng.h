@@ -302,6 +302,9 @@ enum eng_open_flags {
  */
 enum ab_err eng_open(const cfg *c, const char *template_dir, int flags, eng **out,
                      ab_errmsg *em) AB_MUST_CHECK;
+/* The configured state for people to read: the file, or the URL without
+ * its password (store_url_display).  NULL on OOM; free with ab_free. */
+char *eng_state_display(const cfg *c);
 /* One daemon per database (store_lock_daemon): AB_EBUSY naming the holder. */
 enum ab_err eng_lock_daemon(eng *e, ab_errmsg *em) AB_MUST_CHECK;
 /* AB_ESTORE when the state file was deleted or replaced since it opened. */

@@ -9,6 +9,8 @@
  */
 #include "engine/eng_int.h"
 
+#include <string.h>
+
 #include "common/ab_mem.h"
 
 static enum ab_err view_engine(const cfg *c, store *st, eng **out, ab_errmsg *em)
@@ -22,7 +24,7 @@ static enum ab_err view_engine(const cfg *c, store *st, eng **out, ab_errmsg *em
     e->started = AB_TIME_NONE;
     e->node_started = AB_TIME_NONE;
     /* A node too: the self-watch may ask it for the leader's lease. */
-    if (eng_node_init(e, NULL) != AB_OK) {
+    if (eng_node_init(e, cfg_global(c)->state_node) != AB_OK) {
         ab_free(e);
         return ab_fail(em, AB_ENOMEM, "out of memory");
     }
@@ -30,12 +32,35 @@ static enum ab_err view_engine(const cfg *c, store *st, eng **out, ab_errmsg *em
     return AB_OK;
 }
 
+/* The configured state: a file, or PostgreSQL with the password read from
+ * password-env=/-file= (libpq's PGPASSWORD or .pgpass when neither). */
+static enum ab_err open_state(const cfg *c, store **st, ab_errmsg *em)
+{
+    const struct cfg_global *g = cfg_global(c);
+    if (!g->state_url)
+        return store_open(g->state_path, st, em);
+    char *pw = NULL;
+    enum ab_err err = cfg_secret_read(&g->state_password, &pw, em);
+    if (err)
+        return err;
+    err = store_open_with(g->state_url, pw, st, em);
+    if (pw)
+        explicit_bzero(pw, strlen(pw)); /* no copy left in freed memory */
+    ab_free(pw);
+    return err;
+}
+
+char *eng_state_display(const cfg *c)
+{
+    return store_url_display(cfg_global(c)->state_path);
+}
+
 enum ab_err eng_open(const cfg *c, const char *template_dir, int flags, eng **out,
                      ab_errmsg *em)
 {
     *out = NULL;
     store *st = NULL;
-    enum ab_err err = store_open(cfg_global(c)->state_path, &st, em);
+    enum ab_err err = open_state(c, &st, em);
     if (err)
         return err;
     eng *e = NULL;

@@ -52,6 +52,9 @@ enum ab_err store_open(const char *path, store **out, ab_errmsg *em) AB_MUST_CHE
  */
 enum ab_err store_open_with(const char *locator, const char *password, store **out,
                             ab_errmsg *em) AB_MUST_CHECK;
+/* locator as it may be shown: a URL without its password (user:PW@ and
+ * ?password=), a path as it is.  NULL on OOM; free with ab_free. */
+char *store_url_display(const char *locator);
 /* Is locator a PostgreSQL URL rather than a file? */
 int store_is_url(const char *locator);
 void store_close(store *st);
