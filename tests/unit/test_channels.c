@@ -17,6 +17,7 @@
 #include "store/store_deliveries.h"
 #include "store/store_outbox.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/test_pg_util.h"
 
 static ab_time T(const char *iso)
 {
@@ -212,7 +213,7 @@ static int world(const char *script, cfg **c, store **st)
         return -1;
     }
     ab_buf_free(&errs);
-    if (store_open(cfg_global(*c)->state_path, st, &em) != AB_OK) {
+    if (store_open(t_state_fresh(db), st, &em) != AB_OK) {
         printf("%s\n", em.text);
         return -1;
     }

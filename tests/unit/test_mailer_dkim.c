@@ -22,6 +22,7 @@
 #include "harness.h"
 #include "mailer/mail.h"
 #include "test_mailer_fake.h"
+#include "test_pg_util.h"
 
 #include "store/store.h"
 
@@ -307,7 +308,7 @@ TEST(dkim_outbox_signs_what_maildir_delivers)
     snprintf(url, sizeof url, "maildir:%s", dir);
     store *st = NULL;
     ab_errmsg em = {{0}};
-    CHECK_OK(store_open(db, &st, &em));
+    CHECK_OK(store_open(t_state(db), &st, &em));
     struct mail_msg_spec s = {
         .from = "ackbeat@example.test",
         .to = TO,

@@ -28,7 +28,7 @@
  * closes and reopens its "file" finds what it wrote.  Named by a hash of
  * the whole path as well as its last part: the worlds of one test binary
  * are folders of their own that all hold a "state.db". */
-static inline const char *t_pg_state(const char *name)
+static inline const char *t_pg_schema(const char *name, int fresh)
 {
     static char uri[1024];
     static char (*seen)[80];
@@ -47,16 +47,19 @@ static inline const char *t_pg_state(const char *name)
     schema[n] = '\0';
     snprintf(uri, sizeof uri, "%s%soptions=-csearch_path%%3D%s", base,
              strchr(base, '?') ? "&" : "?", schema);
-    for (size_t i = 0; i < nseen; i++)
-        if (!strcmp(seen[i], schema))
-            return uri;
-    if (nseen == cap) {
+    size_t i = 0;
+    while (i < nseen && strcmp(seen[i], schema))
+        i++;
+    if (i < nseen && !fresh)
+        return uri;
+    if (i == nseen && nseen == cap) {
         cap = cap ? 2 * cap : 64;
         seen = realloc(seen, cap * sizeof *seen);
         if (!seen)
             abort();
     }
-    snprintf(seen[nseen++], sizeof seen[0], "%s", schema);
+    if (i == nseen)
+        snprintf(seen[nseen++], sizeof seen[0], "%s", schema);
     snprintf(sql, sizeof sql,
              "SET client_min_messages = warning; DROP SCHEMA IF EXISTS %s CASCADE; "
              "CREATE SCHEMA %s",
@@ -70,6 +73,20 @@ static inline const char *t_pg_state(const char *name)
     PQclear(r);
     PQfinish(c);
     return uri;
+}
+
+static inline const char *t_pg_state(const char *name)
+{
+    return t_pg_schema(name, 0);
+}
+
+/* What a test that removes its file and starts again opens: an empty
+ * schema again on PostgreSQL (the path itself on SQLite, which the test
+ * removed). */
+static inline const char *t_state_fresh(const char *path)
+{
+    const char *u = t_pg_schema(path, 1);
+    return u ? u : path;
 }
 
 static inline const char *t_state(const char *path)

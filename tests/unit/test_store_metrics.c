@@ -13,6 +13,7 @@
 #include "store/store_pings.h"
 #include "store/store_retention.h"
 #include "store/store_runs.h"
+#include "test_pg_util.h"
 
 static int64_t find(const struct store_count *v, size_t n, const char *name, const char *sub)
 {
@@ -29,7 +30,7 @@ TEST(counts_survive_retention)
     snprintf(path, sizeof path, "%s/metrics.db", t_tmpdir());
     store *st = NULL;
     ab_errmsg em = {{0}};
-    CHECK_OK(store_open(path, &st, &em));
+    CHECK_OK(store_open(t_state(path), &st, &em));
     const ab_time t0 = 1796112000; /* 2026-12-01T08:00:00Z */
     struct ab_result ok = {.item = "", .status = AB_HEALTHY};
     for (int i = 0; i < 5; i++) {
