@@ -276,3 +276,58 @@ char *store_dialect_pg_ddl(const char *sql)
     }
     return finish(&o);
 }
+
+/* The length of the UTF-8 sequence at v (n bytes left), 0 if it is not
+ * one PostgreSQL accepts: no overlong forms, no surrogates, nothing past
+ * U+10FFFF. */
+static size_t utf8_seq(const unsigned char *v, size_t n)
+{
+    unsigned char c = v[0];
+    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                                                     : c >= 0xf0 && c <= 0xf4   ? 4
+                                                                                : 0;
+    if (!len || len > n)
+        return 0;
+    for (size_t k = 1; k < len; k++)
+        if ((v[k] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && v[1] < 0xa0) || (c == 0xed && v[1] > 0x9f) ||
+        (c == 0xf0 && v[1] < 0x90) || (c == 0xf4 && v[1] > 0x8f))
+        return 0;
+    return len;
+}
+
+char *store_dialect_utf8(const char *v, size_t len, size_t *out_len, int *oom)
+{
+    const unsigned char *u = (const unsigned char *)v;
+    size_t i = 0, bad = 0;
+    *oom = 0;
+    while (i < len) {
+        size_t k = utf8_seq(u + i, len - i);
+        bad += !k;
+        i += k ? k : 1;
+    }
+    if (!bad)
+        return NULL;
+    char *r = ab_malloc(len + 2 * bad + 1); /* each bad byte: 3 bytes */
+    if (!r) {
+        *oom = 1;
+        return NULL;
+    }
+    size_t o = 0;
+    for (i = 0; i < len;) {
+        size_t k = utf8_seq(u + i, len - i);
+        if (k) {
+            memcpy(r + o, v + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(r + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    r[o] = '\0';
+    *out_len = o;
+    return r;
+}

@@ -95,6 +95,12 @@ char *store_url_display(const char *url);
  * PostgreSQL's types.  NULL on OOM; free with ab_free. */
 char *store_dialect_pg(const char *sql, int *nparams);
 char *store_dialect_pg_ddl(const char *sql);
+/* A text value as PostgreSQL takes it: its TEXT must be UTF-8, where
+ * SQLite keeps any bytes (a check program's output may be anything).
+ * Each byte that does not start a valid sequence becomes U+FFFD, as the
+ * pages show it.  NULL when v[0..len) is valid already, or on OOM (*oom
+ * set); else a copy (ab_free it) of *out_len bytes. */
+char *store_dialect_utf8(const char *v, size_t len, size_t *out_len, int *oom);
 
 /* store_guard.c: before opening, the folder (0700) and file (0600) made if
  * missing; after, the file's identity remembered. */

@@ -8,7 +8,10 @@
  * result, as sqlite3_step reads them from the file.  Parameters go as
  * text, except integers (int8), doubles (float8) and blobs (binary
  * bytea), so that "col = $1" and "$1 = 1" resolve as the SQL means them.
- * Results come as text; a boolean reads as 1 or 0.
+ * Results come as text; a boolean reads as 1 or 0.  A text parameter
+ * that is not UTF-8 (a check's output may be any bytes, which SQLite
+ * keeps) has its bad bytes turned into U+FFFD (store_dialect_utf8), as
+ * the pages show them, rather than the statement refused.
  *
  * A lost connection is not fatal: every statement then fails with a
  * clear error (the engine counts the state as Offline and its tick
@@ -266,6 +269,18 @@ int store_pg_bind(struct store_pgstmt *p, int idx, unsigned int type, const void
     int i = idx - 1;
     ab_free(p->val[i]);
     p->val[i] = NULL;
+    if (v && !type && !binary) {
+        int oom = 0;
+        size_t n = 0;
+        char *fixed = store_dialect_utf8(v, len, &n, &oom);
+        if (oom)
+            return SDB_NOMEM;
+        if (fixed) {
+            p->val[i] = fixed;
+            v = NULL; /* kept as it is */
+            len = n;
+        }
+    }
     if (v) {
         if (!(p->val[i] = ab_malloc(len + 1)))
             return SDB_ERROR;

@@ -21,9 +21,10 @@ static cfg *load(const char *name)
     char db[600], path[600], xml[4096];
     snprintf(db, sizeof db, "%s/%s.db", t_tmpdir(), name);
     remove(db);
+    t_state_fresh(db); /* PostgreSQL: an empty schema, as removing the file */
     snprintf(xml, sizeof xml,
              "<ackbeat name=\"live\" timezone=\"UTC\" tick=\"1m\">\n"
-             "  <state path=\"%s\"/>\n"
+             "  %s\n"
              "  <mail from=\"ackbeat@example.test\" transport=\"maildir:%s/md-%s\"/>\n"
              "  <recipients><person name=\"ops\" email=\"ops@example.test\"/></recipients>\n"
              "  <alerting notify=\"ops\" repeat=\"1d\"/>\n"
@@ -31,7 +32,7 @@ static cfg *load(const char *name)
              "<command name=\"good\" command=\"/bin/true\"/>"
              "<ping name=\"job\" period=\"1h\"/></checks>\n"
              "</ackbeat>\n",
-             db, t_tmpdir(), name);
+             t_state_tag(db), t_tmpdir(), name);
     snprintf(path, sizeof path, "%s/%s.xml", t_tmpdir(), name);
     write_file(path, xml);
     ab_buf errs;

@@ -24,14 +24,15 @@ static cfg *load(const char *name, const char *body)
     char db[600], path[600], xml[4096];
     snprintf(db, sizeof db, "%s/%s.db", t_tmpdir(), name);
     remove(db);
+    t_state_fresh(db); /* PostgreSQL: an empty schema, as removing the file */
     snprintf(
         xml, sizeof xml,
         "<ackbeat name=\"view\" timezone=\"UTC\" tick=\"1m\">\n"
-        "  <state path=\"%s\"/>\n"
+        "  %s\n"
         "  <mail from=\"ackbeat@example.test\" transport=\"maildir:%s/md-%s\"/>\n"
         "  <recipients><person name=\"ops\" email=\"ops@example.test\"/></recipients>\n"
         "%s</ackbeat>\n",
-        db, t_tmpdir(), name, body);
+        t_state_tag(db), t_tmpdir(), name, body);
     snprintf(path, sizeof path, "%s/%s.xml", t_tmpdir(), name);
     write_file(path, xml);
     ab_buf errs;

@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "store/store_alerts.h"
 #include "store/store_checkstate.h"
+#include "store/store_int.h"
 #include "store/store_retention.h"
 #include "store/store_runs.h"
 #include "store/store_tokens.h"
@@ -373,4 +374,30 @@ TEST(retention_keeps_each_checks_newest_run)
     store_alert_free(a);
     CHECK_OK(store_integrity_check(st, &em));
     store_close(st);
+}
+
+/* PostgreSQL's TEXT is UTF-8: a text parameter with bytes that are not
+ * has each of them turned into U+FFFD; valid text passes as it is. */
+TEST(text_for_postgresql_is_utf8)
+{
+    size_t n = 0;
+    int oom = 1;
+    const char ok[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9f";
+    CHECK(store_dialect_utf8(ok, strlen(ok), &n, &oom) == NULL);
+    CHECK_INT(oom, 0);
+    const char bad[] = "caf\xe9 \xff";
+    char *r = store_dialect_utf8(bad, strlen(bad), &n, &oom);
+    CHECK(r != NULL);
+    CHECK_STR(r, "caf\xef\xbf\xbd \xef\xbf\xbd");
+    CHECK_INT(n, strlen(r));
+    ab_free(r);
+    /* Overlong, a surrogate, past U+10FFFF, cut short: each byte refused. */
+    const char *odd[] = {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "x\xe2\x82"};
+    const size_t bytes[] = {2, 3, 4, 2};
+    for (size_t i = 0; i < 4; i++) {
+        r = store_dialect_utf8(odd[i], strlen(odd[i]), &n, &oom);
+        CHECK(r != NULL);
+        CHECK_INT(n, strlen(odd[i]) + 2 * bytes[i]);
+        ab_free(r);
+    }
 }

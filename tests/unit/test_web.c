@@ -8,7 +8,6 @@
 #include "harness.h"
 
 #include <regex.h>
-#include <sqlite3.h>
 
 #include "store/store.h"
 #include "store/store_alerts.h"
@@ -54,7 +53,7 @@ static int64_t open_alert(struct fx *f)
               "Bearer " TW_TOKEN, &f->rs) != 200)
         return 0;
     store *st;
-    if (store_open(tw_path(f->dir, "state.db"), &st, NULL) != AB_OK)
+    if (store_open(t_state(tw_path(f->dir, "state.db")), &st, NULL) != AB_OK)
         return 0;
     struct store_alert *a = NULL;
     int64_t id = 0;
@@ -148,7 +147,7 @@ TEST(alert_inbox_shows_notes_escaped)
     int64_t id = open_alert(&f);
     CHECK(id > 0);
     store *st;
-    CHECK_OK(store_open(tw_path(f.dir, "state.db"), &st, NULL));
+    CHECK_OK(store_open(t_state(tw_path(f.dir, "state.db")), &st, NULL));
     CHECK_OK(store_alert_event(st, id, 1796367600, "note", "kim@example.test",
                                "vendor <b>late</b>, fix Friday", NULL));
     CHECK_OK(store_alert_event(st, id, 1796367660, "notified", NULL, "not a note", NULL));
@@ -491,8 +490,6 @@ TEST(heartbeat_cycles_on_status)
 {
     struct fx f;
     CHECK(fx_open(&f, "cycles", 1) == 0);
-    sqlite3 *db;
-    CHECK(sqlite3_open(tw_path(f.dir, "state.db"), &db) == SQLITE_OK);
     const char *sql =
         "INSERT INTO cycles(id, check_name, opened, deadline, quorum, status) VALUES "
         " (1, 'monthly', '2026-12-01T07:00:00Z', '2026-12-08T07:00:00Z', 2, 'Pending');"
@@ -511,13 +508,8 @@ TEST(heartbeat_cycles_on_status)
         "  '2026-12-01T07:30:00Z'),"
         " ('bbbbbbbbbbbbbbbbbbbbbbbbbb', 1, 'boss@test.example', 'lee@test.example',"
         "  '2026-12-01T07:40:00Z');";
-    char *err = NULL;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-    if (rc != SQLITE_OK)
-        printf("    %s\n", err);
-    sqlite3_free(err);
-    sqlite3_close(db);
-    CHECK(rc == SQLITE_OK);
+    CHECK_OK(t_state_exec(tw_path(f.dir, "state.db"), sql));
+    CHECK_OK(t_state_ids_past(tw_path(f.dir, "state.db"), "cycles"));
     CHECK_INT(GET(f.w, "/", &f.rs), 200);
     const char *b = f.rs.body;
     CHECK_CONTAINS(b, "Heartbeats");
@@ -551,7 +543,7 @@ TEST(body_too_large_and_not_utf8)
     CHECK_INT(f.rs.status, 400);
     /* A message that is not UTF-8 still shows (with U+FFFD). */
     store *st;
-    CHECK_OK(store_open(tw_path(f.dir, "state.db"), &st, NULL));
+    CHECK_OK(store_open(t_state(tw_path(f.dir, "state.db")), &st, NULL));
     int64_t rid;
     struct ab_result res = {.item = "", .status = AB_DEGRADED,
                                .message = "caf\xe9 \xff"};

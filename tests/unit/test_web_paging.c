@@ -28,12 +28,13 @@ static const char *setup(void)
     ab_buf_init(&b, 0);
     int bad = ab_buf_printf(&b,
                         "<ackbeat name=\"many\" timezone=\"UTC\" tick=\"1m\">\n"
-                        "  <state path=\"state.db\"/>\n"
+                        "  %s\n"
                         "  <mail from=\"ackbeat@test.example\" transport=\"maildir:out\"/>\n"
                         "  <web listen=\"127.0.0.1:18032\" token-file=\"token\"/>\n"
                         "  <recipients><person name=\"kim\" email=\"kim@test.example\"/>"
                         "</recipients>\n"
-                        "  <alerting notify=\"kim\"/>\n  <checks>\n");
+                        "  <alerting notify=\"kim\"/>\n  <checks>\n",
+                        t_state_tag(tw_path(dir, "state.db")));
     for (int i = 0; i < NCHECKS; i++)
         bad |= ab_buf_printf(&b,
                             "    <command name=\"c%d\" label=\"Job %d\" "

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "common/ab_mem.h"
+#include "test_pg_util.h"
 #include "config/cfg.h"
 #include "web/web.h"
 
@@ -64,10 +65,11 @@ static inline const char *tw_setup(const char *name, int auth)
     snprintf(hash, sizeof hash, "%s\n", crypt_r(TW_PASS, "$6$saltsaltsalt$", &cd));
     tw_write(tw_path(dir, "pw.hash"), hash);
     tw_write(tw_path(dir, "token"), TW_TOKEN "\n");
-    char xml[4096];
+    char xml[6144], state[2048];
+    snprintf(state, sizeof state, "%s", t_state_tag(tw_path(dir, "state.db")));
     snprintf(xml, sizeof xml,
              "<ackbeat name=\"Test &amp; Co\" timezone=\"UTC\" tick=\"1m\">\n"
-             "  <state path=\"state.db\"/>\n"
+             "  %s\n"
              "  <mail from=\"ackbeat@test.example\" transport=\"maildir:out/Maildir\"/>\n"
              "  <inbox url=\"maildir:in/Maildir\" reply-address=\"heartbeat@test.example\"/>\n"
              "  <web listen=\"127.0.0.1:18031\" base-url=\"https://ackbeat.example.org/\" %s/>\n"
@@ -82,7 +84,7 @@ static inline const char *tw_setup(const char *name, int auth)
              "    <heartbeat name=\"monthly\" to=\"kim\" grace=\"7d\"/>\n"
              "  </checks>\n"
              "</ackbeat>\n",
-             auth == 2 ? "token-file=\"token\"" /* a bearer token only */
+             state, auth == 2 ? "token-file=\"token\"" /* a bearer token only */
              : auth    ? "token-file=\"token\" user=\"" TW_USER "\" password-hash-file=\"pw.hash\""
                        : "");
     tw_write(tw_path(dir, "ackbeat.xml"), xml);
