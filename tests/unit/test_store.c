@@ -19,11 +19,16 @@
 
 /* The test's state: a file, or with AB_TEST_PG_URI a PostgreSQL schema
  * of that name (tests/integration/t_40_state_pg.sh). */
-static const char *dbpath(const char *name)
+static const char *fpath(const char *name)
 {
     static char p[512];
     snprintf(p, sizeof p, "%s/%s", t_tmpdir(), name);
-    return t_state(p);
+    return p;
+}
+
+static const char *dbpath(const char *name)
+{
+    return t_state(fpath(name));
 }
 
 TEST(open_creates_and_migrates)
@@ -40,13 +45,26 @@ TEST(open_creates_and_migrates)
     store_close(st);
 }
 
+/* Set the schema version the state says it has: SQLite keeps it in
+ * the file's user_version, PostgreSQL in the table ackbeat_schema. */
+static int set_version(const char *name, int v)
+{
+    char sql[128];
+    if (t_pg_state(fpath(name))) {
+        store *st = NULL;
+        if (store_open(dbpath(name), &st, NULL) != AB_OK)
+            return -1;
+        store_close(st);
+        snprintf(sql, sizeof sql, "UPDATE ackbeat_schema SET version = %d", v);
+    } else {
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v);
+    }
+    return t_state_exec(fpath(name), sql);
+}
+
 TEST(refuses_newer_database)
 {
-    SQLITE_ONLY();
-    sqlite3 *db;
-    CHECK(sqlite3_open(dbpath("new.db"), &db) == SQLITE_OK);
-    CHECK(sqlite3_exec(db, "PRAGMA user_version = 999", 0, 0, 0) == SQLITE_OK);
-    sqlite3_close(db);
+    CHECK_OK(set_version("new.db", 999));
     store *st = NULL;
     ab_errmsg em = {{0}};
     CHECK_INT(store_open(dbpath("new.db"), &st, &em), AB_EVERSION);
@@ -292,15 +310,12 @@ TEST(check_state_and_schedule_round_trip)
 
 TEST(old_database_is_migrated_forward)
 {
-    SQLITE_ONLY();
     store *st;
     ab_errmsg em = {{0}};
     CHECK_OK(store_open(dbpath("old.db"), &st, &em));
     store_close(st);
-    /* Wind the file back to schema 1, with a row that must survive. */
-    sqlite3 *db;
-    CHECK(sqlite3_open(dbpath("old.db"), &db) == SQLITE_OK);
-    CHECK(sqlite3_exec(db,
+    /* Wind the state back to schema 1, with a row that must survive. */
+    CHECK_OK(t_state_exec(fpath("old.db"),
                        "DROP TABLE claims; DROP TABLE leases; DROP TABLE nodes;"
                        "ALTER TABLE outbox DROP COLUMN claimed_by;"
                        "ALTER TABLE outbox DROP COLUMN lease_until;"
@@ -313,10 +328,8 @@ TEST(old_database_is_migrated_forward)
                        "DROP TABLE alert_tokens;"
                        "DROP INDEX pings_by_kind; DROP TABLE notices;"
                        "ALTER TABLE inbox_messages DROP COLUMN cmd_done;"
-                       "INSERT INTO meta(key, value) VALUES ('kept', 'yes');"
-                       "PRAGMA user_version = 1;",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(db);
+                       "INSERT INTO meta(key, value) VALUES ('kept', 'yes');"));
+    CHECK_OK(set_version("old.db", 1));
     CHECK_OK(store_open(dbpath("old.db"), &st, &em));
     CHECK_INT(store_schema_version(st), STORE_SCHEMA_VERSION);
     char *v = NULL;
