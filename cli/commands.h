@@ -20,6 +20,7 @@ struct cli_command {
 };
 
 
+int cmd_migrate(int argc, char **argv);
 int cmd_next(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 int cmd_silence(int argc, char **argv);

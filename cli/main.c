@@ -25,6 +25,7 @@ static const struct cli_command commands[] = {
     {"dismiss", cmd_dismiss, "dismiss or snooze an alert"},
     {"history", cmd_history, "list a check's past runs"},
     {"inbox", cmd_inbox, "inbox poll: read the inbox now"},
+    {"migrate", cmd_migrate, "copy the state into another (SQLite <-> PostgreSQL)"},
     {"next", cmd_next, "next fire times; --explain why a time is allowed"},
     {"outbox", cmd_outbox, "list queued and failed mail (--all, --json)"},
     {"pause", cmd_pause, "pause a check (--until T): it does not run or alert"},

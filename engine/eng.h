@@ -305,6 +305,21 @@ enum ab_err eng_open(const cfg *c, const char *template_dir, int flags, eng **ou
 /* The configured state for people to read: the file, or the URL without
  * its password (store_url_display).  NULL on OOM; free with ab_free. */
 char *eng_state_display(const cfg *c);
+/*
+ * `ackbeat migrate` (engine/eng_migrate.c): copy the state at from (a path
+ * or a postgresql:// URL) into the empty state at to, ids, reply tokens
+ * and Message-ID salt kept, in one transaction on to.  Each is opened
+ * (and so migrated to this binary's schema version) first; a password is
+ * used for a URL only.  AB_EEXIST naming the table when to is not empty,
+ * AB_EBUSY when a daemon runs on the file from.  fn (may be NULL) hears
+ * each table's row count as it is copied.
+ */
+typedef void (*eng_migrate_progress)(const char *table, int64_t rows, void *ud);
+enum ab_err eng_migrate(const char *from, const char *from_password, const char *to,
+                        const char *to_password, eng_migrate_progress fn, void *ud,
+                        ab_errmsg *em) AB_MUST_CHECK;
+/* A path or URL as it may be shown (no password).  Free with ab_free. */
+char *eng_locator_display(const char *locator);
 /* One daemon per database (store_lock_daemon): AB_EBUSY naming the holder. */
 enum ab_err eng_lock_daemon(eng *e, ab_errmsg *em) AB_MUST_CHECK;
 /* AB_ESTORE when the state file was deleted or replaced since it opened. */

@@ -24,6 +24,7 @@
 #define AB_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/ab_err.h"
 
@@ -55,6 +56,17 @@ enum ab_err store_open_with(const char *locator, const char *password, store **o
 /* locator as it may be shown: a URL without its password (user:PW@ and
  * ?password=), a path as it is.  NULL on OOM; free with ab_free. */
 char *store_url_display(const char *locator);
+/*
+ * `ackbeat migrate` (store/store_copy.c): every row of from copied into
+ * to, ids kept, in one transaction on to.  Both must be at this binary's
+ * schema version (store_open brings them there) with the same tables.
+ * AB_EEXIST, naming the table, when to holds any row besides the meta a
+ * fresh state writes (its Message-ID salt, replaced by from's meta).  fn,
+ * if set, is told each table's row count as it is copied.
+ */
+typedef void (*store_copy_progress)(const char *table, int64_t rows, void *ud);
+enum ab_err store_copy(store *from, store *to, store_copy_progress fn, void *ud,
+                       ab_errmsg *em) AB_MUST_CHECK;
 /* Is locator a PostgreSQL URL rather than a file? */
 int store_is_url(const char *locator);
 void store_close(store *st);
