@@ -15,8 +15,8 @@
  * replaced by the source's, so that Message-IDs and reply tokens made
  * before the move still match after it.  Everything is copied inside one
  * transaction on the target, so a failure leaves it as empty as it was;
- * the source is read inside one transaction too (which on both engines
- * holds off writers), so the copy is one consistent moment of it.
+ * the source is read inside one transaction too (begin_read), so the
+ * copy is one consistent moment of it.
  *
  * Rows keep their ids.  On PostgreSQL an identity column does not see
  * ids given explicitly, so afterwards each one is set past the largest
@@ -618,6 +618,27 @@ static enum ab_err copy_all(store *from, struct schema *fs, store *to, struct sc
     return e ? e : reset_identities(to, ts, em);
 }
 
+/* The source read as one moment.  SQLite: its write lock, which also
+ * holds off any writer.  PostgreSQL: a snapshot without the writers' lock,
+ * which the target takes and may share when both are one database. */
+static enum ab_err begin_read(store *from, ab_errmsg *em)
+{
+    if (from->kind == STORE_PG)
+        return store_exec(from, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", em);
+    return store_begin(from, em);
+}
+
+static void end_read(store *from)
+{
+    if (from->kind == STORE_PG) {
+        ab_errmsg em = {{0}};
+        if (store_exec(from, "ROLLBACK", &em) != AB_OK)
+            return; /* nothing was written; closing ends it as well */
+    } else {
+        store_rollback(from);
+    }
+}
+
 enum ab_err store_copy(store *from, store *to, store_copy_progress fn, void *ud,
                        ab_errmsg *em)
 {
@@ -635,7 +656,7 @@ enum ab_err store_copy(store *from, store *to, store_copy_progress fn, void *ud,
         return e;
     }
     e = same_tables(from, &fs, to, &ts, em);
-    if (!e && !(e = store_begin(from, em))) {
+    if (!e && !(e = begin_read(from, em))) {
         if (!(e = store_begin(to, em))) {
             e = copy_all(from, &fs, to, &ts, fn, ud, em);
             if (e)
@@ -643,7 +664,7 @@ enum ab_err store_copy(store *from, store *to, store_copy_progress fn, void *ud,
             else
                 e = store_commit(to, em);
         }
-        store_rollback(from); /* read only: nothing to keep */
+        end_read(from); /* read only: nothing to keep */
     }
     schema_free(&fs);
     schema_free(&ts);
