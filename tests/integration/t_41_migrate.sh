@@ -60,6 +60,7 @@ conf pg.xml "<state url=\"$url_a\" password-env=\"T41_PW\" node=\"t41-node\"/>"
 conf back.xml '<state path="back.db"/>'
 
 # --- the SQLite installation ---------------------------------------------------
+# shellcheck disable=SC2317 # called through check
 ab() { "$ACKBEAT" "$@" >>ab.log 2>&1; }
 check "hb: a cycle is opened" ab send -c sqlite.xml hb --now 2026-12-01T08:55:00Z
 check "ticks on SQLite" ab tick -c sqlite.xml --now 2026-12-01T09:00:00Z
