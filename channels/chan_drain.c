@@ -18,10 +18,10 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
+#include "common/ab_node.h"
 #include "mailer/mail.h"
 #include "store/store_deliveries.h"
 #include "store/store_outbox.h"
@@ -109,7 +109,7 @@ out:
 /* Deliveries claimed at a time: enough that claiming is not a
  * transaction per delivery, few enough that a lease covering each one's
  * whole timeout stays short. */
-#define CLAIM_CHUNK 16
+#define CLAIM_CHUNK 4
 /* What a lease allows beyond the attempts themselves. */
 #define LEASE_SLACK 60
 
@@ -134,18 +134,20 @@ enum ab_err chan_drain_as(store *st, const cfg *c, const char *node, ab_time now
         stats = &local;
     memset(stats, 0, sizeof *stats);
     char dflt[320];
-    if (!node || !*node) {
-        char host[256] = "";
-        if (gethostname(host, sizeof host - 1) != 0 || !host[0])
-            snprintf(host, sizeof host, "localhost");
-        snprintf(dflt, sizeof dflt, "%s:%ld", host, (long)getpid());
-        node = dflt;
-    }
+    if (!node || !*node)
+        node = ab_node_default(dflt, sizeof dflt);
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int64_t per = slowest(c);
-    enum ab_err e = AB_OK;
-    for (;;) {
+    /* As the mail drain does: a dead process of this host holds nothing. */
+    int64_t freed = 0;
+    enum ab_err e = store_rowclaims_release(st, now, ab_node_gone, NULL, &freed, em);
+    if (!e && freed)
+        ab_log(AB_LOG_INFO,
+               "channels: took back %lld row(s) leased by a process of this "
+               "host that is gone",
+               (long long)freed);
+    for (; !e;) {
         int64_t *ids = NULL;
         size_t n = 0;
         /* Counted from the drain's now plus what it has spent so far. */

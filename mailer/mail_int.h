@@ -10,6 +10,7 @@
 #define AB_MAIL_INT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "common/ab_buf.h"
 #include "mailer/mail.h"
@@ -49,8 +50,13 @@ int mail_transport_parallel(const mail_transport *t);
 struct mail_lane_job {
     struct mail_envelope env;
     struct mail_rcpt_result *res;
-    int done; /* res holds the outcome */
+    int done;                /* res holds the outcome */
+    struct timespec send_by; /* CLOCK_MONOTONIC; not started after (0: any time) */
+    int late;                /* not sent: send_by had passed */
 };
+/* Has job's send_by passed?  A lane leaves it to the caller, which marks
+ * it late (the outbox's row lease would run out while it is sent). */
+int mail_lane_late(const struct mail_lane_job *job);
 typedef struct mail_lanes mail_lanes;
 /* Up to extra connections besides the caller's own, each opened from mc
  * on its first message and kept until mail_lanes_free.  NULL: out of

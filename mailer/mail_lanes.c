@@ -27,6 +27,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "common/ab_mem.h"
 
@@ -92,6 +93,16 @@ static void retire(struct lane *ln)
     ln->retired = 1;
 }
 
+int mail_lane_late(const struct mail_lane_job *job)
+{
+    if (!job->send_by.tv_sec)
+        return 0;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec > job->send_by.tv_sec ||
+           (t.tv_sec == job->send_by.tv_sec && t.tv_nsec > job->send_by.tv_nsec);
+}
+
 static void *lane_main(void *arg)
 {
     struct lane *ln = arg;
@@ -103,6 +114,8 @@ static void *lane_main(void *arg)
     }
     struct mail_lane_job *job;
     while (!ln->retired && (job = take(ln->l)) != NULL) {
+        if (mail_lane_late(job))
+            break; /* not done: the caller marks it late */
         ab_errmsg em;
         if (mail_transport_send(ln->t, &job->env, job->res, &em) == AB_OK) {
             job->done = 1;

@@ -31,10 +31,10 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
+#include "common/ab_node.h"
 #include "config/cfg.h"
 #include "store/store_outbox.h"
 
@@ -155,22 +155,31 @@ struct drain {
     size_t left;        /* messages this drain may still claim (limit) */
     int64_t *next;      /* the next group, claimed */
     size_t nnext;
+    struct timespec send_by; /* no message of the group starts after this */
+    size_t late;             /* messages left unsent for that */
 };
 
-/* Beyond the group's sending time, what a lease allows for the rest of
- * the drain's work on the group: signing, the record's commit. */
+/*
+ * A group's lease: the transport's timeout plus LEASE_SLACK, from the
+ * drain's now plus the time it has spent so far (the engine hands one
+ * now per tick).  No message of the group starts later than SEND_WINDOW
+ * after the claim (struct mail_lane_job's send_by), so even one that
+ * takes the whole timeout ends before the lease: a slow server leaves the
+ * rest for the next drain, never for two.  Short, because a node that
+ * died holding a group delays it by that long (two minutes by default).
+ */
 #define LEASE_SLACK 60
+#define SEND_WINDOW (LEASE_SLACK - 10)
 
-/* The lease on a group of g messages: each may take the transport's whole
- * timeout, over the drain's own connection, from the drain's now plus
- * the time it has spent so far (the engine hands one now per tick). */
-static ab_time lease_for(const struct drain *d, size_t g)
+static ab_time lease_for(struct drain *d)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
+    d->send_by = t;
+    d->send_by.tv_sec += SEND_WINDOW;
     int64_t spent = (int64_t)(t.tv_sec - d->t0.tv_sec) + 1;
     int64_t per = d->mc->timeout > 0 ? d->mc->timeout : 60;
-    return d->now + spent + (int64_t)g * per + LEASE_SLACK;
+    return d->now + spent + per + LEASE_SLACK;
 }
 
 /* Claim the next group (group_size of them, within the drain's limit)
@@ -181,8 +190,8 @@ static enum ab_err claim_next(struct drain *d, ab_errmsg *em)
     if (!d->claiming || d->left == 0)
         return AB_OK;
     size_t g = d->group_size < d->left ? d->group_size : d->left;
-    enum ab_err e = store_outbox_claim(d->st, d->node, d->now, lease_for(d, g), g,
-                                       &d->next, &d->nnext, em);
+    enum ab_err e = store_outbox_claim(d->st, d->node, d->now, lease_for(d), g, &d->next,
+                                       &d->nnext, em);
     if (!e)
         d->left -= d->nnext;
     return e;
@@ -260,6 +269,7 @@ static int prepare(struct drain *d, struct pending *p)
         p->job.env.len = p->signed_msg.len;
     }
     p->job.done = 0;
+    p->job.send_by = d->send_by;
     return 1;
 }
 
@@ -270,6 +280,15 @@ static int send_first(void *ud, struct mail_lane_job *job)
     struct drain *d = ud;
     ab_errmsg msg;
     msg.text[0] = 0;
+    if (mail_lane_late(job)) {
+        /* Its lease would run out while it is sent: left claimed, not
+         * sent and not recorded; the next drain takes it. */
+        job->late = 1;
+        job->done = 1;
+        d->late++;
+        d->stats->attempted--;
+        return 0;
+    }
     if (d->session_error[0]) {
         mail_results_set(job->res, job->env.nrcpts, AB_ETEMPFAIL, "%s", d->session_error);
     } else if (mail_transport_send(d->t, &job->env, job->res, &msg) != AB_OK) {
@@ -437,6 +456,8 @@ static enum ab_err record_group(struct drain *d, ab_errmsg *em)
         return e;
     for (size_t i = 0; i < d->ngroup; i++) {
         struct pending *p = &d->group[i];
+        if (p->job.late)
+            continue;
         enum ab_err r =
             store_outbox_batch_record(d->batch, p->m->id, &p->a, &p->now_status, em);
         if (r == AB_ENOTFOUND && !d->force)
@@ -496,7 +517,8 @@ static enum ab_err flush_group(struct drain *d, ab_errmsg *em)
     if (d->ngroup > 0) {
         send_group(d);
         for (size_t i = 0; i < d->ngroup; i++)
-            settle(d, &d->group[i]);
+            if (!d->group[i].job.late)
+                settle(d, &d->group[i]);
         e = record_group(d, em);
     }
     group_free(d);
@@ -514,11 +536,7 @@ static enum ab_err drain_init(struct drain *d, store *st, const struct cfg_mail 
     d->stats = stats;
     d->group_size = 1;
     clock_gettime(CLOCK_MONOTONIC, &d->t0);
-    d->node = d->node_buf;
-    char host[256] = "";
-    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
-        snprintf(host, sizeof host, "localhost");
-    snprintf(d->node_buf, sizeof d->node_buf, "%s:%ld", host, (long)getpid());
+    d->node = ab_node_default(d->node_buf, sizeof d->node_buf);
     d->group = ab_calloc(GROUP_MAX, sizeof *d->group);
     if (!d->group)
         return ab_fail(em, AB_ENOMEM, "out of memory");
@@ -529,6 +547,11 @@ static enum ab_err drain_init(struct drain *d, store *st, const struct cfg_mail 
  * the caller should hear about, on top of what the messages record. */
 static enum ab_err drain_finish(struct drain *d, enum ab_err e, ab_errmsg *em)
 {
+    if (d->late)
+        ab_log(AB_LOG_WARN,
+               "mail: %zu message(s) left for the next drain: the server is too slow to "
+               "send them within their lease",
+               d->late);
     group_free(d);
     ab_free(d->group);
     mail_transport_free(d->t);
@@ -593,6 +616,15 @@ enum ab_err mail_outbox_drain_as(store *st, const struct cfg_mail *mc, const cha
         d.node = node;
     d.claiming = 1;
     d.left = limit ? limit : SIZE_MAX;
+    /* A daemon killed and restarted on this host is a new node: what the
+     * dead one held is taken back now, not when its leases run out. */
+    int64_t freed = 0;
+    if (!e && !(e = store_rowclaims_release(st, now, ab_node_gone, NULL, &freed, em)) &&
+        freed)
+        ab_log(AB_LOG_INFO,
+               "mail: took back %lld row(s) leased by a process of this host "
+               "that is gone",
+               (long long)freed);
     if (!e)
         e = drain_claimed(&d, em);
     return drain_finish(&d, e, em);
@@ -614,7 +646,7 @@ enum ab_err mail_outbox_send_one(store *st, const struct cfg_mail *mc, int64_t i
     enum ab_err e = drain_init(&d, st, mc, now, stats ? stats : &local, em);
     d.force = 1;
     if (!e)
-        e = store_outbox_claim_id(st, id, d.node, now, lease_for(&d, 1), &holder, em);
+        e = store_outbox_claim_id(st, id, d.node, now, lease_for(&d), &holder, em);
     if (!e && holder)
         e = ab_fail(em, AB_EEXIST, "outbox: message %lld is being sent by node %s",
                     (long long)id, holder);

@@ -56,6 +56,13 @@ enum ab_err store_outbox_due(store *st, ab_time now, size_t limit,
 enum ab_err store_outbox_claim(store *st, const char *node, ab_time now,
                                ab_time lease_until, size_t limit, int64_t **ids,
                                size_t *n, ab_errmsg *em) AB_MUST_CHECK;
+/* Give up at once the row leases (outbox and deliveries) of every node
+ * gone(node, ud) says is dead (ab_node_gone: a process of this host that
+ * runs no more), so that a restarted daemon need not wait for them.
+ * *released (may be NULL) gets how many rows. */
+enum ab_err store_rowclaims_release(store *st, ab_time now,
+                                    int (*gone)(const char *node, void *ud), void *ud,
+                                    int64_t *released, ab_errmsg *em) AB_MUST_CHECK;
 /* Claim message id alone.  *holder (caller frees) is NULL when node has
  * it now or it is not queued; else the node holding it. */
 enum ab_err store_outbox_claim_id(store *st, int64_t id, const char *node, ab_time now,

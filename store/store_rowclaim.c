@@ -192,3 +192,91 @@ fail:
     store_rollback(st);
     return e;
 }
+
+/* The nodes holding a live row lease on either table. */
+static enum ab_err holders(store *st, ab_time now, char ***out, size_t *n, ab_errmsg *em)
+{
+    static const char sql[] =
+        "SELECT claimed_by FROM outbox WHERE status = 'queued' AND claimed_by IS NOT "
+        "NULL "
+        "AND lease_until >= ?1 UNION SELECT claimed_by FROM deliveries WHERE status = "
+        "'queued' AND claimed_by IS NOT NULL AND lease_until >= ?1";
+    *out = NULL;
+    *n = 0;
+    store_db_stmt *s;
+    enum ab_err e = store_prepare(st, sql, &s, em);
+    if (e)
+        return e;
+    store_bind_time(s, 1, now);
+    size_t cap = 0;
+    int rc;
+    while ((rc = store_step(st, s)) == SDB_ROW) {
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 4;
+            char **v = ab_realloc(*out, nc * sizeof *v);
+            if (!v) {
+                e = ab_fail(em, AB_ENOMEM, "out of memory");
+                break;
+            }
+            *out = v;
+            cap = nc;
+        }
+        if (!((*out)[*n] = store_column_dup(s, 0))) {
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+            break;
+        }
+        (*n)++;
+    }
+    if (!e && rc != SDB_DONE)
+        e = store_dberr(st, em, "row lease holders");
+    store_db_finalize(s);
+    return e;
+}
+
+enum ab_err store_rowclaims_release(store *st, ab_time now,
+                                    int (*gone)(const char *node, void *ud), void *ud,
+                                    int64_t *released, ab_errmsg *em)
+{
+    static const char *const free_sql[] = {
+        "UPDATE outbox SET claimed_by = NULL, lease_until = NULL "
+        "WHERE claimed_by = ? AND status = 'queued'",
+        "UPDATE deliveries SET claimed_by = NULL, lease_until = NULL "
+        "WHERE claimed_by = ? AND status = 'queued'",
+    };
+    char **v = NULL;
+    size_t n = 0;
+    int64_t count = 0;
+    enum ab_err e = holders(st, now, &v, &n, em);
+    size_t dead = 0;
+    for (size_t i = 0; !e && i < n; i++)
+        dead += gone(v[i], ud) != 0;
+    /* Read outside a transaction: most ticks find nobody to free, and
+     * then write nothing. */
+    if (!e && dead && !(e = store_begin(st, em))) {
+        for (size_t i = 0; !e && i < n; i++) {
+            if (!gone(v[i], ud))
+                continue;
+            for (size_t t = 0; !e && t < 2; t++) {
+                store_db_stmt *s;
+                if ((e = store_prepare(st, free_sql[t], &s, em)))
+                    break;
+                store_db_bind_text(s, 1, v[i]);
+                if (store_step(st, s) != SDB_DONE)
+                    e = store_dberr(st, em, "row lease release");
+                else
+                    count += store_db_changes(st);
+                store_db_finalize(s);
+            }
+        }
+        if (e)
+            store_rollback(st);
+        else
+            e = store_commit(st, em);
+    }
+    for (size_t i = 0; i < n; i++)
+        ab_free(v[i]);
+    ab_free(v);
+    if (released)
+        *released = e ? 0 : count;
+    return e;
+}

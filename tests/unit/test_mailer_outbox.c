@@ -3,13 +3,10 @@
  * each attempt is recorded (sent, deferred with backoff, failed per
  * recipient, given up after the maximum age), that a broken transport
  * defers the batch without hammering the server, and that a failing
- * state database loses nothing; that two drains on one state (two nodes)
- * never both send a message, and a dead node's claim is taken once its
- * lease ran out.  A real store in t_tmpdir(); transports
+ * state database loses nothing.  A real store in t_tmpdir(); transports
  * are Maildir and the scripted fake SMTP server.
  */
 #include <dirent.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -604,101 +601,5 @@ TEST(purge_keeps_what_is_queued)
     CHECK_OK(store_outbox_counts(st, &c, NULL));
     CHECK_INT(c.sent, 0);
     CHECK_INT(c.queued, 2);
-    store_close(st);
-}
-
-/* ---- row leases: several drains on one state (issue 16) ------------- */
-
-/* A second handle on open_store(name)'s state, as another node has. */
-static store *open_again(const char *name)
-{
-    char p[600];
-    snprintf(p, sizeof p, "%s/%s.db", t_tmpdir(), name);
-    store *st = NULL;
-    ab_errmsg em;
-    if (store_open(t_state(p), &st, &em) != AB_OK)
-        t_fail(__FILE__, __LINE__, "store_open again: %s", em.text);
-    return st;
-}
-
-struct node_drain {
-    store *st;
-    const struct cfg_mail *mc;
-    const char *node;
-    struct mail_drain_stats stats;
-    enum ab_err e;
-};
-
-static void *drain_thread(void *arg)
-{
-    struct node_drain *nd = arg;
-    nd->e = mail_outbox_drain_as(nd->st, nd->mc, nd->node, T_NOW, 0, &nd->stats, NULL);
-    return NULL;
-}
-
-TEST(two_drains_never_send_a_row_twice)
-{
-    enum { N = 60 };
-    store *a = open_store("twodrains");
-    store *b = open_again("twodrains");
-    char url[600], newdir[700];
-    snprintf(url, sizeof url, "maildir:%s/two-md", t_tmpdir());
-    snprintf(newdir, sizeof newdir, "%s/two-md/new", t_tmpdir());
-    struct cfg_mail mc = test_mail_cfg(url);
-    for (int i = 0; i < N; i++) {
-        char subj[32];
-        snprintf(subj, sizeof subj, "m%d", i);
-        CHECK(put(a, subj, 1, T_NOW, NULL) == 0);
-    }
-    struct node_drain x = {a, &mc, "node-a", {0}, AB_OK}, y = {b, &mc, "node-b", {0}, AB_OK};
-    pthread_t ta, tb;
-    CHECK(pthread_create(&ta, NULL, drain_thread, &x) == 0);
-    CHECK(pthread_create(&tb, NULL, drain_thread, &y) == 0);
-    pthread_join(ta, NULL);
-    pthread_join(tb, NULL);
-    CHECK_OK(x.e);
-    CHECK_OK(y.e);
-    /* Every message once: attempted by one drain, one file each. */
-    CHECK_INT(x.stats.attempted + y.stats.attempted, N);
-    CHECK_INT(x.stats.sent + y.stats.sent, N);
-    CHECK_INT(count_files(newdir), N);
-    struct store_outbox_counts c;
-    CHECK_OK(store_outbox_counts(a, &c, NULL));
-    CHECK_INT(c.sent, N);
-    CHECK_INT(c.queued, 0);
-    store_close(b);
-    store_close(a);
-}
-
-TEST(a_claim_holds_until_its_lease_runs_out)
-{
-    store *st = open_store("lease");
-    char url[600], newdir[700];
-    snprintf(url, sizeof url, "maildir:%s/lease-md", t_tmpdir());
-    snprintf(newdir, sizeof newdir, "%s/lease-md/new", t_tmpdir());
-    struct cfg_mail mc = test_mail_cfg(url);
-    int64_t id, other;
-    CHECK(put(st, "held", 1, T_NOW, &id) == 0);
-    CHECK(put(st, "free", 1, T_NOW, &other) == 0);
-    /* A node that died while sending one: its claim until T_NOW + 100. */
-    int64_t *ids = NULL;
-    size_t n = 0;
-    CHECK_OK(store_outbox_claim(st, "dead", T_NOW, T_NOW + 100, 1, &ids, &n, NULL));
-    CHECK_INT(n, 1);
-    CHECK_INT(ids[0], id); /* oldest first */
-    ab_free(ids);
-    struct mail_drain_stats stats;
-    CHECK_OK(mail_outbox_drain_as(st, &mc, "alive", T_NOW + 50, 0, &stats, NULL));
-    CHECK_INT(stats.attempted, 1); /* only the free one */
-    CHECK_INT(count_files(newdir), 1);
-    ab_errmsg em;
-    CHECK_INT(mail_outbox_send_one(st, &mc, id, T_NOW + 50, &stats, &em), AB_EEXIST);
-    CHECK_CONTAINS(em.text, "dead");
-    /* Its lease ran out: taken, sent once, the claim cleared. */
-    CHECK_OK(mail_outbox_drain_as(st, &mc, "alive", T_NOW + 101, 0, &stats, NULL));
-    CHECK_INT(stats.sent, 1);
-    CHECK_INT(count_files(newdir), 2);
-    CHECK_OK(store_outbox_claim(st, "dead", T_NOW + 200, T_NOW + 300, 0, &ids, &n, NULL));
-    CHECK_INT(n, 0);
     store_close(st);
 }
