@@ -366,6 +366,11 @@ int cmd_run(int argc, char **argv)
     }
     struct watchdog wd;
     watchdog_init(&wd);
+    /* Leases kept alive while we live, so a node killed loses them soon. */
+    eng_renewer *renewer = NULL;
+    ab_errmsg rem = {{0}};
+    if (eng_renewer_start(env.e, wall(offset), &renewer, &rem) != AB_OK)
+        ab_log(AB_LOG_WARN, "leases: %s; they are renewed at each tick only", rem.text);
     struct cli_selfwatch *self = cli_selfwatch_new(wall(offset));
     while (!stop_flag) {
         if (reload_flag) {
@@ -387,6 +392,7 @@ int cmd_run(int argc, char **argv)
     ab_errmsg lem = {{0}};
     if (eng_leave(env.e, &lem) != AB_OK)
         ab_log(AB_LOG_WARN, "stopping: %s", lem.text);
+    eng_renewer_stop(renewer);
     cli_selfwatch_free(self);
     web_free(web_srv);
     web_srv = NULL;

@@ -580,6 +580,17 @@ const char *eng_node_name(eng *e);
  * `tick` from cron) need not wait for it to run out. */
 enum ab_err eng_leave(eng *e, ab_errmsg *em) AB_MUST_CHECK;
 
+/* A thread that keeps this node's leases (claims, the leader's role, the
+ * rows it sends) alive while the process lives, on a connection of its
+ * own, so that they can be short: a node killed loses them within two
+ * ticks (eng_renew.c).  now: the engine's now at the start (the thread
+ * goes on by the monotonic clock).  Start it after eng_set_node, stop it
+ * after the last tick. */
+typedef struct eng_renewer eng_renewer;
+enum ab_err eng_renewer_start(eng *e, ab_time now, eng_renewer **out,
+                              ab_errmsg *em) AB_MUST_CHECK;
+void eng_renewer_stop(eng_renewer *r);
+
 /* The nodes as `status` and the web show them. */
 struct eng_nodes_view {
     struct store_node *v; /* by name */

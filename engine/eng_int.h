@@ -23,6 +23,7 @@ struct eng {
     int own_st;      /* st is ours (eng_open): eng_free closes it */
     /* One node of several on one state (eng_node.c). */
     char *node;           /* its name in claims, leases and the nodes table */
+    int renewed;          /* a renewer (eng_renew.c) keeps its leases alive */
     int leader;           /* holds the lease "leader" as of lead_at */
     ab_time lead_at;      /* the now it was last asked at; AB_TIME_NONE: never */
     ab_time node_started; /* its "started" in the nodes table */
@@ -34,6 +35,13 @@ struct eng {
     int state_logged;    /* the outage was logged (eng_state_watch) */
     char state_why[256]; /* why it is unreachable */
 };
+
+/* How long a renewed lease lasts, in ticks (eng_renew.c). */
+#define ENG_RENEW_TICKS 2
+
+/* eng_view_open.c: open the configured state (a file, or PostgreSQL with
+ * its password), for the engine and for eng_renew.c's own connection. */
+enum ab_err eng_state_open(const cfg *c, store **st, ab_errmsg *em);
 
 /* eng_node.c: the node's name (NULL or "": "HOSTNAME:PID"); AB_ENOMEM. */
 enum ab_err eng_node_init(eng *e, const char *name);

@@ -73,8 +73,11 @@ enum ab_err eng_lead(eng *e, ab_time now, ab_errmsg *em)
         return AB_OK;
     int held = 0;
     int was = e->leader;
-    enum ab_err err =
-        store_lease_take(e->st, LEADER, e->node, now + cfg_global(e->c)->tick, now, &held, em);
+    /* One tick, or two when renewed (eng_renew.c): then a long tick keeps
+     * the role, and a killed leader loses it within two. */
+    int64_t tick = cfg_global(e->c)->tick;
+    ab_time until = now + (e->renewed ? ENG_RENEW_TICKS * tick : tick);
+    enum ab_err err = store_lease_take(e->st, LEADER, e->node, until, now, &held, em);
     if (err) {
         e->leader = 0;
         return err;

@@ -34,7 +34,7 @@ static enum ab_err view_engine(const cfg *c, store *st, eng **out, ab_errmsg *em
 
 /* The configured state: a file, or PostgreSQL with the password read from
  * password-env=/-file= (libpq's PGPASSWORD or .pgpass when neither). */
-static enum ab_err open_state(const cfg *c, store **st, ab_errmsg *em)
+enum ab_err eng_state_open(const cfg *c, store **st, ab_errmsg *em)
 {
     const struct cfg_global *g = cfg_global(c);
     if (!g->state_url)
@@ -60,7 +60,7 @@ enum ab_err eng_open(const cfg *c, const char *template_dir, int flags, eng **ou
 {
     *out = NULL;
     store *st = NULL;
-    enum ab_err err = open_state(c, &st, em);
+    enum ab_err err = eng_state_open(c, &st, em);
     if (err)
         return err;
     eng *e = NULL;

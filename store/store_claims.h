@@ -47,6 +47,12 @@ enum ab_err store_lease_take(store *st, const char *name, const char *node, ab_t
 enum ab_err store_lease_release(store *st, const char *name, const char *node,
                                 ab_errmsg *em) AB_MUST_CHECK;
 
+/* A living node keeps what it holds (store_renew.c): its claims not done,
+ * its leases, its outbox and delivery rows are pushed on to until, and
+ * its last_seen set to now.  One transaction. */
+enum ab_err store_node_renew(store *st, const char *node, ab_time now, ab_time until,
+                             ab_errmsg *em) AB_MUST_CHECK;
+
 /* One node as the views show it. */
 struct store_node {
     char *name;
