@@ -19,6 +19,7 @@ struct cli_selfwatch {
     CURL *curl;
     int ping_failing;          /* last ping failed: log only changes */
     int held_back;             /* not pinging: the state is unreachable */
+    int curl_ready;            /* curl_global_init done (at the first ping) */
     char url[1024];            /* the URL the handle is set up for */
     eng_selfwatch *daily;      /* the daily message's state */
 };
@@ -32,7 +33,6 @@ struct cli_selfwatch *cli_selfwatch_new(ab_time started)
         ab_free(w);
         return NULL;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     return w;
 }
 
@@ -56,6 +56,10 @@ static size_t discard(char *p, size_t sz, size_t n, void *ud)
 static void ping(struct cli_selfwatch *w, const struct cfg_watchdog *wd)
 {
     if (!w->curl || strcmp(w->url, wd->ping_url) != 0) {
+        /* libcurl's global init is OpenSSL's too (about 2 MB resident):
+         * only a daemon with a ping-url= pays for it, at its first ping. */
+        if (!w->curl_ready)
+            w->curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
         if (w->curl)
             curl_easy_cleanup(w->curl);
         w->curl = curl_easy_init();
