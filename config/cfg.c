@@ -134,8 +134,12 @@ static xmlNode *read_doc(struct cfg_builder *b, const char *path, xmlDoc **doc,
 
     xmlSetStructuredErrorFunc(b, on_parse_error);
     /* NONET: a config must never make ackbeat fetch a URL; no entity
-     * substitution either (no external entities). */
-    *doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
+     * substitution either (no external entities).  COMPACT keeps short
+     * text (most attribute values) inside its node instead of a malloc
+     * of its own: the tree is only read, and cfg_tidy's unlink/free
+     * knows such nodes. */
+    *doc = xmlReadFile(path, NULL,
+                       XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT);
     xmlSetStructuredErrorFunc(NULL, NULL);
     if (!*doc) {
         if (b->ndiags == 0)
