@@ -52,7 +52,7 @@ static void fx_close(struct fx *f)
 static int seed_nodes(const char *dir)
 {
     store *st;
-    if (store_open(tw_path(dir, "state.db"), &st, NULL) != AB_OK)
+    if (store_open(t_state(tw_path(dir, "state.db")), &st, NULL) != AB_OK)
         return -1;
     int held = 0;
     int bad = store_node_seen(st, "alpha", TW_NOW - 3600, TW_NOW - 12, 101, "1.2.3",
