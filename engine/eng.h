@@ -458,6 +458,12 @@ struct eng_report_item {
 };
 enum ab_err eng_report_atomic(eng *e, const char *check, const struct eng_report_item *v,
                               size_t n, ab_time now, ab_errmsg *em) AB_MUST_CHECK;
+/* Group commit (engine/eng_pingbatch.c): one outer transaction around
+ * several eng_ping_atomic calls (each a savepoint inside it); nothing
+ * in it is durable before eng_batch_commit returns AB_OK. */
+enum ab_err eng_batch_begin(eng *e, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err eng_batch_commit(eng *e, ab_errmsg *em) AB_MUST_CHECK;
+void eng_batch_rollback(eng *e);
 /* Silences (store_silence_add, _list, _expire) and pauses. */
 enum ab_err eng_silence_add(eng *e, const struct store_silence *s, int64_t *id,
                             ab_errmsg *em) AB_MUST_CHECK;

@@ -148,6 +148,7 @@ struct web_response {
     const char *allow;         /* for 405; static or NULL */
     int no_store;              /* Cache-Control: no-store */
     const char *cache_control; /* otherwise this Cache-Control; static or NULL */
+    const char *retry_after;   /* for 503; static or NULL */
 };
 
 /*

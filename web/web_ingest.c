@@ -111,17 +111,35 @@ enum ab_err web_ping(web *w, const struct web_request *rq, struct web_response *
                               "a run's start and its finish\n");
     char *detail = ping_detail(rq);
     ab_errmsg em = {{0}};
-    /* One transaction for the ping and everything it leads to. */
-    enum ab_err e =
-        rid ? eng_ping_rid_atomic(w->e, k->name, kind, code, "http", detail, rid, now,
-                                  &em)
-            : eng_ping_atomic(w->e, k->name, kind, code, "http", detail, now, &em);
+    /* Served by the server: written into the open batch (web_pingq.c),
+     * answered after its commit. */
+    int batched = w->pw && web_pingq_running(w->pq);
+    enum ab_err e = batched ? web_pingq_enter(w->pq, &em) : AB_OK;
+    if (e == AB_EBUSY && batched) {
+        ab_free(detail);
+        ab_log(AB_LOG_WARN, "web: ping %s refused: %s", k->name, em.text);
+        web_reply_text(rs, 503, "too many pings waiting; try again in a second\n");
+        rs->retry_after = "1";
+        return AB_OK;
+    }
+    /* One transaction for the ping and everything it leads to (inside a
+     * batch, a savepoint: a ping that fails is undone alone). */
+    if (!e)
+        e = rid ? eng_ping_rid_atomic(w->e, k->name, kind, code, "http", detail, rid, now,
+                                      &em)
+                : eng_ping_atomic(w->e, k->name, kind, code, "http", detail, now, &em);
     ab_free(detail);
     if (e) {
         ab_log(AB_LOG_ERROR, "web: ping %s: %s", k->name, em.text);
         return web_reply_text(rs, e == AB_EBUSY ? 503 : 500, "could not record the ping\n");
     }
-    web_after_action(w, now);
+    if (batched) {
+        w->pw->deferred = 1;
+        w->pw->now = now;
+        w->pw->check = ab_strdup(k->name);
+    } else {
+        web_after_action(w, now);
+    }
     enum ab_err r = web_reply_text(rs, 200, "OK\n");
     rs->no_store = 1;
     return r;

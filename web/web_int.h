@@ -36,7 +36,37 @@ struct web {
     struct web_deadline *dl;  /* request-timeout watch while listening */
     eng_live *live;           /* the engine's live read model (web_live.c) */
     struct web_cache *cache;  /* answers kept from it (web_cache.c) */
+    struct web_pingq *pq;     /* group commit while listening (web_pingq.c) */
+    struct web_pingq_wait *pw; /* the server request being handled, or NULL */
 };
+
+/* ---- group commit of pings (web_pingq.c) ---- */
+
+/* A server request's part in a batch: web_ping sets deferred (its
+ * answer waits for the commit); the committer sets done and failed. */
+struct web_pingq_wait {
+    int deferred, done, failed;
+    char *check; /* ab_malloc'ed, for the log */
+    ab_time now;
+};
+struct MHD_Connection;
+/* Start the committer thread over e; NULL on failure. */
+struct web_pingq *web_pingq_new(eng *e);
+/* Commit what is open, answer it, join the thread; _free also frees. */
+void web_pingq_stop(struct web_pingq *q);
+void web_pingq_free(struct web_pingq *q);
+/* Around every use of the engine by the server thread; a request that
+ * is not a ping commits the open batch first. */
+void web_pingq_lock(struct web_pingq *q, int is_ping);
+void web_pingq_unlock(struct web_pingq *q);
+/* Under the lock: is the committer there to take a ping? */
+int web_pingq_running(const struct web_pingq *q);
+/* Under the lock: open the batch for a ping (AB_EBUSY when too many
+ * wait); then, the ping written, hand its connection over (suspended
+ * until its commit). */
+enum ab_err web_pingq_enter(struct web_pingq *q, ab_errmsg *em) AB_MUST_CHECK;
+enum ab_err web_pingq_add(struct web_pingq *q, struct MHD_Connection *conn,
+                          struct web_pingq_wait *wait) AB_MUST_CHECK;
 
 /* ---- the live read model and the answers kept (web_live.c, web_cache.c) ---- */
 

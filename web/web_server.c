@@ -39,7 +39,10 @@
 struct req {
     ab_buf body;
     int too_large;
+    struct web_pingq_wait wait; /* a ping waiting for its commit */
+    struct web_response held;   /* and its answer meanwhile */
 };
+
 
 static size_t max_body(const web *w)
 {
@@ -107,8 +110,34 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct web_res
         MHD_add_response_header(r, "WWW-Authenticate", rs->www_authenticate);
     if (rs->allow)
         MHD_add_response_header(r, "Allow", rs->allow);
+    if (rs->retry_after)
+        MHD_add_response_header(r, "Retry-After", rs->retry_after);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs->status, r);
     MHD_destroy_response(r);
+    return ret;
+}
+
+/* A ping's connection resumed after its batch's commit: its answer, or
+ * a 500 when the commit failed (nothing of the batch was kept). */
+static enum MHD_Result answer_resumed(web *w, struct MHD_Connection *conn, struct req *r)
+{
+    struct web_response rs = r->held;
+    memset(&r->held, 0, sizeof r->held);
+    r->wait.deferred = r->wait.done = 0;
+    if (r->wait.failed) {
+        web_response_free(&rs);
+        memset(&rs, 0, sizeof rs);
+        if (web_reply_text(&rs, 500, "could not record the ping\n") != AB_OK)
+            return MHD_NO;
+    } else {
+        /* Mail the ping made due is worth waking the daemon for, now
+         * that it is committed. */
+        web_pingq_lock(w->pq, 1);
+        web_after_action(w, r->wait.now);
+        web_pingq_unlock(w->pq);
+    }
+    enum MHD_Result ret = send_response(conn, &rs);
+    web_response_free(&rs);
     return ret;
 }
 
@@ -157,6 +186,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (r->wait.done)
+        return answer_resumed(w, conn, r);
     struct args a = {.n = 0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
     struct web_request rq = {
@@ -176,7 +207,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         .args_too_many = a.too_many,
     };
     struct web_response rs = {0};
-    if (web_handle(w, &rq, &rs) != AB_OK) {
+    /* Every use of the engine is under the group commit's lock. */
+    web_pingq_lock(w->pq, strncmp(url, "/ping/", 6) == 0);
+    w->pw = &r->wait;
+    enum ab_err he = web_handle(w, &rq, &rs);
+    w->pw = NULL;
+    int held = he == AB_OK && r->wait.deferred &&
+               web_pingq_add(w->pq, conn, &r->wait) == AB_OK;
+    if (held)
+        r->held = rs;
+    else if (r->wait.deferred)
+        he = AB_ENOMEM; /* written, but no way to wait for its commit */
+    web_pingq_unlock(w->pq);
+    if (he != AB_OK) {
         web_response_free(&rs);
         return MHD_NO; /* out of memory: drop the connection */
     }
@@ -187,6 +230,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (ci)
         web_deadline_start(w->dl, (int)ci->connect_fd);
+    if (held)
+        return MHD_YES; /* suspended: answered after the commit */
     enum MHD_Result ret = send_response(conn, &rs);
     web_response_free(&rs);
     return ret;
@@ -202,6 +247,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!r)
         return;
     ab_buf_free(&r->body);
+    web_response_free(&r->held);
+    ab_free(r->wait.check);
     ab_free(r);
     *con_cls = NULL;
 }
@@ -261,7 +308,7 @@ enum ab_err web_listen(web *w, ab_errmsg *em)
     const char *listen = web_listen_addr(w);
     struct addrinfo *ai = NULL;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (w->listen_fd < 0) {
         enum ab_err e = resolve(listen, &ai, em);
         if (e)
@@ -316,6 +363,11 @@ enum ab_err web_listen(web *w, ab_errmsg *em)
     if (!w->d)
         return ab_fail(em, AB_EIO, "web: cannot listen on %s (in use, or not an "
                                    "address of this machine)", listen);
+    /* The committer of the pings' group commit (web_pingq.c); without
+     * it (no thread to be had) each ping commits on its own as before. */
+    w->pq = web_pingq_new(w->e);
+    if (!w->pq)
+        ab_log(AB_LOG_WARN, "web: no committer thread; each ping commits alone");
     /* The daemon owns a handed-over socket now and closes it on stop. */
     w->listen_fd = -1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -338,7 +390,12 @@ int web_server_stop(web *w, int keep_socket)
      * meanwhile wait in the kernel's backlog instead of being refused. */
     if (keep_socket)
         fd = (int)MHD_quiesce_daemon(w->d);
+    /* Commit and answer the pings waiting (a suspended connection must
+     * be resumed before the daemon stops); later ones commit alone. */
+    web_pingq_stop(w->pq);
     MHD_stop_daemon(w->d); /* joins the thread */
+    web_pingq_free(w->pq);
+    w->pq = NULL;
     w->d = NULL;
     web_deadline_free(w->dl);
     w->dl = NULL;
