@@ -93,9 +93,12 @@ TEST(live_model_follows_its_own_writes_and_outside_ones)
     CHECK(same_as_view(e, v, "job", now));
     gen = v->gen;
 
-    /* Nothing changed: the same model, not read again. */
+    /* Nothing changed: the same model, not read again.  (On PostgreSQL
+     * the change marker is the cluster's next transaction id, which any
+     * write anywhere on the server moves - the other test binaries t_40
+     * runs beside this one - so there it may be read again.) */
     v = eng_live_get(l, now);
-    CHECK(v->gen == gen);
+    CHECK(v->gen == gen || t_on_pg());
 
     /* Another connection's tick, not told: the change marker shows it. */
     struct eng_tick_stats s;

@@ -259,6 +259,13 @@ static inline const char *t_state_tag(const char *path)
     return tag;
 }
 
+/* Do the tests run against PostgreSQL (AB_TEST_PG_URI)? */
+static inline int t_on_pg(void)
+{
+    const char *u = getenv("AB_TEST_PG_URI");
+    return u && *u;
+}
+
 /* Tests that look inside the SQLite file itself. */
 #define SQLITE_ONLY()                                                    \
     do {                                                                 \
