@@ -17,7 +17,6 @@
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 #include "mailer/mail.h"
-#include "store/store_claims.h"
 
 /* The daily digest at <alerting digest-at> (none without it). */
 static enum ab_err make_digest(const cfg *c, sched **out, ab_errmsg *em)
@@ -118,17 +117,6 @@ void eng_set_stamp_now(eng *e, int on)
     e->stamp_now = on;
 }
 
-static int sched_row_cmp(const void *key, const void *elem)
-{
-    return strcmp(key, ((const struct store_sched_row *)elem)->check);
-}
-
-static int runs_as_check(const struct cfg_check *k)
-{
-    /* Heartbeats and pings are driven by mail and reports, not runs. */
-    return k->kind != CFG_HEARTBEAT && k->kind != CFG_PING;
-}
-
 static enum ab_err run_and_evaluate(eng *e, const struct cfg_check *k, ab_time now,
                                     const char *trigger, struct eng_tick_stats *stats,
                                     struct chk_outcome **keep, int64_t *run_id,
@@ -154,14 +142,6 @@ static enum ab_err run_and_evaluate(eng *e, const struct cfg_check *k, ab_time n
     else
         chk_outcome_free(o);
     return err;
-}
-
-static int paused_now(const struct store_pause *v, size_t n, const char *check)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(v[i].check, check))
-            return 1;
-    return 0;
 }
 
 static void drain(eng *e, ab_time now, struct eng_tick_stats *stats)
@@ -192,130 +172,6 @@ static void drain(eng *e, ab_time now, struct eng_tick_stats *stats)
 static int db_failed(enum ab_err err)
 {
     return err == AB_ESTORE || err == AB_EBUSY;
-}
-
-/* The checks step's state from one check to the next: the bookkeeping
- * batch and what was read once for all of them. */
-struct due_pass {
-    /* Bookkeeping of checks that are not due is written in batches, one
-     * transaction for a run of them (a commit each made the first tick
-     * with 100,000 checks take two minutes); the batch is committed
-     * before any check runs, so no lock is held during a query. */
-    int batch;
-    /* Every check's bookkeeping in one query, looked up in memory: a
-     * query per check per tick was most of a quiet tick's cost. */
-    struct store_sched_row *rows;
-    size_t nrows;
-    struct store_pause *pauses;
-    size_t npauses;
-};
-
-/* A due check's run is claimed for its due time before it runs, so that of
- * several nodes ticking together one runs it.  The claim's lease is one
- * tick plus the check's timeout (never less than a tick): a slow check is
- * not run again by another node while its node lives, and a node that
- * died running it loses it within a tick of its timeout. */
-static ab_time claim_lease(const eng *e, const struct cfg_check *k, ab_time now)
-{
-    int64_t tick = cfg_global(e->c)->tick;
-    int64_t lease = k->timeout > 0 ? tick + k->timeout : tick;
-    return now + lease;
-}
-
-/* After the run: the fire time taken and the claim done, together. */
-static enum ab_err run_stored(eng *e, const struct cfg_check *k,
-                              const struct store_sched_state *later, ab_time due_at,
-                              ab_errmsg *em)
-{
-    enum ab_err err = store_begin(e->st, em);
-    if (err)
-        return err;
-    if ((err = store_sched_put(e->st, k->name, later, em)) ||
-        (err = store_claim_done(e->st, "check", k->name, due_at, em))) {
-        store_rollback(e->st);
-        return err;
-    }
-    return store_commit(e->st, em);
-}
-
-/* Is k due at now, and if so run and evaluate it. */
-static enum ab_err tick_check(eng *e, struct due_pass *p, const struct cfg_check *k,
-                              ab_time now, struct eng_tick_stats *stats, ab_errmsg *em)
-{
-    int due = 0, held = 0, got = 0;
-    struct store_sched_state later;
-    ab_time due_at = AB_TIME_NONE;
-    enum ab_err err = AB_OK;
-    if (!p->batch && !(err = store_begin(e->st, em)))
-        p->batch = 1;
-    if (!err) {
-        /* bsearch(NULL, 0) is undefined, as for qsort. */
-        const struct store_sched_row *r =
-            p->nrows ? bsearch(k->name, p->rows, p->nrows, sizeof *p->rows, sched_row_cmp)
-                     : NULL;
-        err = eng_due_known(e, k, now, r ? &r->state : NULL, &due, &held, &later,
-                            &due_at, em);
-    }
-    if (!err && held)
-        stats->checks_held++;
-    /* In the batch, so the claim costs no commit of its own. */
-    if (!err && due)
-        err = store_claim_take(e->st, "check", k->name, due_at, e->node,
-                               claim_lease(e, k, now), now, &got, em);
-    if (!err && due && !got) {
-        /* Another node runs it, or ran it (the bookkeeping read at the
-         * step's start may predate its run): neither run nor book it. */
-        stats->checks_elsewhere++;
-        return AB_OK;
-    }
-    if (!err && due) {
-        p->batch = 0;
-        if (!(err = store_commit(e->st, em)))
-            err = run_and_evaluate(e, k, now, "schedule", stats, NULL, NULL, em);
-        /* The fire time counts as taken once its run is stored; a check
-         * that failed to run is not retried until the next. */
-        enum ab_err serr = run_stored(e, k, &later, due_at, em);
-        if (!err)
-            err = serr;
-    }
-    return err;
-}
-
-/* The checks that are due: a failing one is logged and counted and the
- * others still run; only the database failing is returned. */
-static enum ab_err step_checks(eng *e, ab_time now, struct eng_tick_stats *stats,
-                               ab_errmsg *em)
-{
-    struct due_pass p = {0};
-    if (store_pause_list(e->st, now, &p.pauses, &p.npauses, NULL) != AB_OK)
-        p.npauses = 0;
-    enum ab_err err = store_sched_all(e->st, &p.rows, &p.nrows, em);
-    for (size_t i = 0; i < cfg_check_count(e->c) && !err; i++) {
-        const struct cfg_check *k = cfg_check_at(e->c, i);
-        /* A paused check does not run (eng_silence.c). */
-        if (!runs_as_check(k) || (p.npauses && paused_now(p.pauses, p.npauses, k->name)))
-            continue;
-        ab_errmsg cem = {{0}};
-        enum ab_err cerr = tick_check(e, &p, k, now, stats, &cem);
-        if (!cerr)
-            continue;
-        if (p.batch) {
-            store_rollback(e->st);
-            p.batch = 0;
-        }
-        if (db_failed(cerr)) {
-            err = ab_fail(em, cerr, "%s", cem.text);
-            break;
-        }
-        ab_log(AB_LOG_ERROR, "check %s: %s", k->name,
-               cem.text[0] ? cem.text : ab_strerror(cerr));
-        stats->errors++;
-    }
-    store_sched_rows_free(p.rows, p.nrows);
-    store_pauses_free(p.pauses, p.npauses);
-    if (!err && p.batch)
-        err = store_commit(e->st, em);
-    return err;
 }
 
 /* A mailbox that cannot be read is logged and counted here (the verdicts
@@ -411,7 +267,7 @@ struct tick_step {
 static const struct tick_step tick_steps[] = {
     {"inbox", step_inbox, STEP_OWN, 1},
     {"reply commands", step_reply_commands, STEP_GOES, 1},
-    {"checks", step_checks, STEP_OWN, 0},
+    {"checks", eng_step_checks, STEP_OWN, 0},
     {"heartbeats", eng_heartbeats_tick, STEP_STOPS, 1},
     {"pings", eng_pings_tick, STEP_STOPS, 1},
     {"alerts", eng_follow_up, STEP_STOPS, 1},
@@ -478,7 +334,7 @@ enum ab_err eng_run_check(eng *e, const char *name, ab_time now,
     const struct cfg_check *k = cfg_check_find(e->c, name);
     if (!k)
         return ab_fail(em, AB_ENOTFOUND, "no check named \"%s\"", name);
-    if (!runs_as_check(k))
+    if (!eng_runs_as_check(k))
         return ab_fail(em, AB_EINVAL, "check %s is a %s: it is not run but "
                                       "reported to", name, cfg_check_kind_name(k->kind));
     struct eng_tick_stats stats = {0};

@@ -80,9 +80,33 @@ enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
 ab_time eng_next_fire(eng *e, const struct cfg_check *k, ab_time now);
 
 /* eng_run.c: execute (or reuse from cache) and record one run. */
+/* One run in three pieces (a group of them commits together): begin
+ * looks up the cache and writes the run row (started), run runs the
+ * check unless cached, finish stores its results and logs the line.
+ * eng_exec_clear frees the outcome. */
+struct eng_exec {
+    const struct cfg_check *k;
+    int64_t run_id;
+    int cached;
+    struct chk_outcome *o; /* set by begin (cached) or run */
+};
+enum ab_err eng_exec_begin(eng *e, const struct cfg_check *k, ab_time now,
+                           const char *trigger, struct eng_exec *x, ab_errmsg *em);
+enum ab_err eng_exec_run(eng *e, struct eng_exec *x, ab_time now, ab_errmsg *em);
+enum ab_err eng_exec_finish(eng *e, struct eng_exec *x, ab_errmsg *em);
+void eng_exec_clear(struct eng_exec *x);
+/* The three in a row. */
 enum ab_err eng_execute(eng *e, const struct cfg_check *k, ab_time now,
                         const char *trigger, struct chk_outcome **out,
                         int64_t *run_id, int *cached, ab_errmsg *em);
+
+/* eng_due_group.c: the tick's checks step, the due checks run in groups
+ * that commit together; a failing check is logged and counted, only the
+ * database failing is returned. */
+enum ab_err eng_step_checks(eng *e, ab_time now, struct eng_tick_stats *stats,
+                            ab_errmsg *em);
+/* Whether k is run (not a heartbeat or a ping, which are reported to). */
+int eng_runs_as_check(const struct cfg_check *k);
 
 /* eng_evaluate.c: fold a run's results into state and alerts. */
 enum ab_err eng_evaluate(eng *e, const struct cfg_check *k,
