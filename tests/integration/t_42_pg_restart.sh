@@ -113,6 +113,11 @@ check_contains "the status page has a Nodes section" "$(cat "$T_DIR/body")" "<h2
 before_down=$(runs)
 check "PostgreSQL stops" pg_ctl stop
 check "/healthz says 503" wait_until 15 test "$(code "$url/healthz")" = 503
+if [ "$(code "$url/healthz")" != 503 ]; then
+	diag "healthz: $(cat "$T_DIR/body")"
+	diag "postgres: $(pgrep -a -f "postgres -D $pgdir/data" | head -2)"
+	diag "log: $(tail -5 "$T_DIR/run.err")"
+fi
 check_contains "... with the reason" "$(cat "$T_DIR/body")" "state database unreachable"
 check "the daemon logs the outage" wait_until 15 grep -q "state: the state database is unreachable" "$T_DIR/run.err"
 check_contains "... and the lost connection" "$(cat "$T_DIR/run.err")" "connection to PostgreSQL is lost"
