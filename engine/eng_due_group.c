@@ -111,6 +111,11 @@ static int64_t run_wait(const struct cfg_check *k)
 static ab_time claim_lease(const eng *e, const struct due_pass *p,
                            const struct cfg_check *k, ab_time now)
 {
+    /* Renewed while this node lives (eng_renew.c): two ticks then, so
+     * that a node killed mid-run loses it within two ticks however long
+     * its checks may take. */
+    if (e->renewed)
+        return now + ENG_RENEW_TICKS * cfg_global(e->c)->tick;
     return now + cfg_global(e->c)->tick + p->waits + run_wait(k);
 }
 
