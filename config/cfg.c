@@ -138,8 +138,10 @@ static xmlNode *read_doc(struct cfg_builder *b, const char *path, xmlDoc **doc,
      * text (most attribute values) inside its node instead of a malloc
      * of its own: the tree is only read, and cfg_tidy's unlink/free
      * knows such nodes. */
+    cfg_xmlmem_begin();
     *doc = xmlReadFile(path, NULL,
                        XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT);
+    cfg_xmlmem_end();
     xmlSetStructuredErrorFunc(NULL, NULL);
     if (!*doc) {
         if (b->ndiags == 0)
@@ -227,12 +229,13 @@ out:
     ab_free(b.groups);
     cfg_intern_free(&b);
     xmlFreeDoc(doc);
-    /* libxml2's tree is by far the largest thing a load makes (some
-     * 700 bytes an element against 430 for the check it becomes), and
-     * its nodes sit between the arena's blocks, so the heap cannot
-     * shrink from the top: with 100,000 checks some 150 MB would stay
-     * resident, free but never reused.  malloc_trim gives those pages
-     * back (glibc releases whole free pages inside the heap too). */
+    cfg_xmlmem_release();
+    /* libxml2's tree is by far the largest thing a load makes; it lives
+     * in cfg_xmlmem's mappings, gone above.  What libxml2 allocates after
+     * the parse (the schema, the validation's states, xmlGetProp copies)
+     * is malloc's and sits between the arena's blocks, so the heap cannot
+     * shrink from the top: malloc_trim gives those pages back (glibc
+     * releases whole free pages inside the heap too). */
     malloc_trim(0);
     if (e) {
         cfg_free(c);

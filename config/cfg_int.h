@@ -93,6 +93,12 @@ void cfg_arena_free(cfg *c);
 const char *cfg_intern(struct cfg_builder *b, const char *s);
 void cfg_intern_free(struct cfg_builder *b);
 
+/* cfg_xmlmem.c: libxml2 allocates from big mappings between begin and
+ * end (the parse); release, after xmlFreeDoc, unmaps them. */
+void cfg_xmlmem_begin(void);
+void cfg_xmlmem_end(void);
+void cfg_xmlmem_release(void);
+
 /* Record "FILE:LINE: message". */
 void cfg_err(struct cfg_builder *b, const xmlNode *n, const char *fmt, ...)
     AB_PRINTF(3, 4);
