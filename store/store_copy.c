@@ -26,7 +26,7 @@
  * reference them (PostgreSQL checks each foreign key at once).  Rows go in
  * multi-row INSERTs, a batch per statement, to save round trips.
  */
-#include "store/store_int.h"
+#include "store/store_copy_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,29 +39,6 @@
 #define COPY_MAX_PARAMS 4000
 #define COPY_MAX_ROWS 200
 
-enum col_kind { COL_INT, COL_REAL, COL_TEXT, COL_BLOB };
-
-struct col {
-    char *name;
-    enum col_kind kind;
-    int identity; /* PostgreSQL: an identity column to set past its max */
-};
-
-struct table {
-    char *name;
-    struct col *cols;
-    size_t ncols;
-    char **deps; /* the tables its foreign keys reference */
-    size_t ndeps;
-    int has_rowid; /* PostgreSQL's hidden insertion order column */
-    int placed;    /* in copy order already */
-};
-
-struct schema {
-    struct table *t;
-    size_t n;
-};
-
 /* One value held between reading a row and inserting its batch. */
 struct val {
     int null;
@@ -70,230 +47,6 @@ struct val {
     char *p; /* text (NUL-terminated) or blob, ours */
     size_t len;
 };
-
-static void schema_free(struct schema *s)
-{
-    for (size_t i = 0; i < s->n; i++) {
-        struct table *t = &s->t[i];
-        ab_free(t->name);
-        for (size_t c = 0; c < t->ncols; c++)
-            ab_free(t->cols[c].name);
-        ab_free(t->cols);
-        for (size_t d = 0; d < t->ndeps; d++)
-            ab_free(t->deps[d]);
-        ab_free(t->deps);
-    }
-    ab_free(s->t);
-    s->t = NULL;
-    s->n = 0;
-}
-
-static enum col_kind kind_of(const char *decl)
-{
-    char up[64];
-    size_t n = 0;
-    for (; decl && decl[n] && n < sizeof up - 1; n++)
-        up[n] = (char)(decl[n] >= 'a' && decl[n] <= 'z' ? decl[n] - 32 : decl[n]);
-    up[n] = '\0';
-    if (strstr(up, "INT"))
-        return COL_INT;
-    if (strstr(up, "REAL") || strstr(up, "DOUBLE") || strstr(up, "FLOA") ||
-        strstr(up, "NUMERIC"))
-        return COL_REAL;
-    if (strstr(up, "BLOB") || strstr(up, "BYTEA"))
-        return COL_BLOB;
-    return COL_TEXT;
-}
-
-/* Grow *v (elements of size) to hold n + 1; non-zero on OOM. */
-static int grow(void **v, size_t n, size_t size)
-{
-    void *p = ab_realloc(*v, (n + 1) * size);
-    if (!p)
-        return 1;
-    *v = p;
-    return 0;
-}
-
-/* Step a one-text-column query (bound to name when name is set),
- * appending each row's text to *out. */
-static enum ab_err list_names(store *st, const char *sql, const char *name, char ***out,
-                              size_t *n, ab_errmsg *em)
-{
-    store_db_stmt *s = NULL;
-    enum ab_err e = store_prepare(st, sql, &s, em);
-    if (e)
-        return e;
-    if (name)
-        store_db_bind_text(s, 1, name);
-    int rc;
-    while ((rc = store_step(st, s)) == SDB_ROW) {
-        const char *v = store_db_column_text(s, 0);
-        char *dup = ab_strdup(v ? v : "");
-        if (!dup || grow((void **)out, *n, sizeof **out)) {
-            ab_free(dup);
-            store_db_finalize(s);
-            return ab_fail(em, AB_ENOMEM, "out of memory");
-        }
-        (*out)[(*n)++] = dup;
-    }
-    if (rc != SDB_DONE)
-        e = store_dberr(st, em, "reading the schema");
-    store_db_finalize(s);
-    return e;
-}
-
-/* A table's columns, in their order; "rowid" (PostgreSQL's hidden one) is
- * noted, not listed. */
-static enum ab_err read_columns(store *st, struct table *t, ab_errmsg *em)
-{
-    const char *sql =
-        st->kind == STORE_PG
-            ? "SELECT CAST(column_name AS TEXT), CAST(data_type AS TEXT), "
-              "CASE WHEN is_identity = 'YES' THEN 1 ELSE 0 END "
-              "FROM information_schema.columns WHERE table_schema = current_schema() "
-              "AND CAST(table_name AS TEXT) = ? ORDER BY ordinal_position"
-            : "SELECT name, type, 0 FROM pragma_table_info(?) ORDER BY cid";
-    store_db_stmt *s = NULL;
-    enum ab_err e = store_prepare(st, sql, &s, em);
-    if (e)
-        return e;
-    store_db_bind_text(s, 1, t->name);
-    int rc;
-    while ((rc = store_step(st, s)) == SDB_ROW) {
-        const char *name = store_db_column_text(s, 0);
-        if (!name)
-            continue;
-        if (strcmp(name, "rowid") == 0) {
-            t->has_rowid = 1;
-            continue;
-        }
-        struct col c = {.name = ab_strdup(name),
-                        .kind = kind_of(store_db_column_text(s, 1)),
-                        .identity = store_db_column_int(s, 2) == 1};
-        if (!c.name || grow((void **)&t->cols, t->ncols, sizeof *t->cols)) {
-            ab_free(c.name);
-            store_db_finalize(s);
-            return ab_fail(em, AB_ENOMEM, "out of memory");
-        }
-        t->cols[t->ncols++] = c;
-    }
-    if (rc != SDB_DONE)
-        e = store_dberr(st, em, "reading the columns");
-    store_db_finalize(s);
-    if (!e && !t->ncols)
-        e = ab_fail(em, AB_ESTORE, "%s: table %s has no columns", st->path, t->name);
-    return e;
-}
-
-/* Every table of ours in st, with its columns and foreign keys. */
-static enum ab_err read_schema(store *st, struct schema *out, ab_errmsg *em)
-{
-    const int pg = st->kind == STORE_PG;
-    const char *tables_sql =
-        pg ? "SELECT CAST(table_name AS TEXT) FROM information_schema.tables "
-             "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' "
-             "AND CAST(table_name AS TEXT) <> 'ackbeat_schema' ORDER BY 1"
-           : "SELECT name FROM sqlite_master WHERE type = 'table' "
-             "AND name NOT LIKE 'sqlite%' ORDER BY 1";
-    const char *deps_sql =
-        pg ? "SELECT DISTINCT CAST(u.table_name AS TEXT) "
-             "FROM information_schema.table_constraints c "
-             "JOIN information_schema.constraint_column_usage u "
-             "ON u.constraint_schema = c.constraint_schema "
-             "AND u.constraint_name = c.constraint_name "
-             "WHERE c.constraint_type = 'FOREIGN KEY' "
-             "AND c.table_schema = current_schema() AND CAST(c.table_name AS TEXT) = ?"
-           : "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?)";
-    char **names = NULL;
-    size_t n = 0;
-    memset(out, 0, sizeof *out);
-    enum ab_err e = list_names(st, tables_sql, NULL, &names, &n, em);
-    if (!e && n && !(out->t = ab_calloc(n, sizeof *out->t)))
-        e = ab_fail(em, AB_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        if (e) {
-            ab_free(names[i]);
-            continue;
-        }
-        struct table *t = &out->t[out->n++];
-        t->name = names[i];
-        e = read_columns(st, t, em);
-        if (!e)
-            e = list_names(st, deps_sql, t->name, &t->deps, &t->ndeps, em);
-    }
-    ab_free(names);
-    if (e)
-        schema_free(out);
-    return e;
-}
-
-static struct table *find_table(struct schema *s, const char *name)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->t[i].name, name) == 0)
-            return &s->t[i];
-    return NULL;
-}
-
-static const struct col *find_col(const struct table *t, const char *name)
-{
-    for (size_t i = 0; i < t->ncols; i++)
-        if (strcmp(t->cols[i].name, name) == 0)
-            return &t->cols[i];
-    return NULL;
-}
-
-/* The two sides have the same tables and columns (both are at this
- * binary's version, so only a hand-made change can tell them apart). */
-static enum ab_err same_tables(store *from, struct schema *fs, store *to, struct schema *ts,
-                               ab_errmsg *em)
-{
-    for (size_t i = 0; i < fs->n; i++) {
-        struct table *t = find_table(ts, fs->t[i].name);
-        if (!t)
-            return ab_fail(em, AB_ESTORE, "%s has a table %s that %s lacks; both must "
-                                          "be ackbeat states of the same version",
-                           from->path, fs->t[i].name, to->path);
-        for (size_t c = 0; c < t->ncols; c++)
-            if (!find_col(&fs->t[i], t->cols[c].name))
-                return ab_fail(em, AB_ESTORE, "table %s: column %s is in %s, not in %s",
-                               t->name, t->cols[c].name, to->path, from->path);
-    }
-    for (size_t i = 0; i < ts->n; i++)
-        if (!find_table(fs, ts->t[i].name))
-            return ab_fail(em, AB_ESTORE, "%s has a table %s that %s lacks; both must "
-                                          "be ackbeat states of the same version",
-                           to->path, ts->t[i].name, from->path);
-    return AB_OK;
-}
-
-/* The target's tables, each after those it references: into order. */
-static enum ab_err copy_order(struct schema *ts, struct table **order, ab_errmsg *em)
-{
-    size_t done = 0;
-    while (done < ts->n) {
-        size_t before = done;
-        for (size_t i = 0; i < ts->n; i++) {
-            struct table *t = &ts->t[i];
-            if (t->placed)
-                continue;
-            int ready = 1;
-            for (size_t d = 0; d < t->ndeps && ready; d++) {
-                struct table *p = find_table(ts, t->deps[d]);
-                ready = !p || p == t || p->placed;
-            }
-            if (ready) {
-                t->placed = 1;
-                order[done++] = t;
-            }
-        }
-        if (done == before)
-            return ab_fail(em, AB_ESTORE, "the tables' foreign keys form a cycle; "
-                                          "cannot order the copy");
-    }
-    return AB_OK;
-}
 
 /* A quoted identifier (ours are plain words; a quote is doubled anyway). */
 static enum ab_err put_ident(ab_buf *b, const char *name)
@@ -507,7 +260,7 @@ static enum ab_err select_sql(const store *from, const struct table *src,
         e = put_ident(b, t->name);
     if (!e && (from->kind == STORE_SQLITE || src->has_rowid))
         e = ab_buf_puts(b, " ORDER BY rowid");
-    else if (!e && find_col(src, "id"))
+    else if (!e && store_copy_col(src, "id"))
         e = ab_buf_puts(b, " ORDER BY id");
     return e;
 }
@@ -604,13 +357,13 @@ static enum ab_err copy_all(store *from, struct schema *fs, store *to, struct sc
     struct table **order = ab_calloc(ts->n ? ts->n : 1, sizeof *order);
     if (!order)
         return ab_fail(em, AB_ENOMEM, "out of memory");
-    e = copy_order(ts, order, em);
+    e = store_copy_order(ts, order, em);
     /* The fresh target's own salt gives way to the source's. */
-    if (!e && find_table(ts, "meta"))
+    if (!e && store_copy_table(ts, "meta"))
         e = store_exec(to, "DELETE FROM meta", em);
     for (size_t i = 0; !e && i < ts->n; i++) {
         int64_t rows = 0;
-        e = copy_table(from, find_table(fs, order[i]->name), to, order[i], &rows, em);
+        e = copy_table(from, store_copy_table(fs, order[i]->name), to, order[i], &rows, em);
         if (!e && fn)
             fn(order[i]->name, rows, ud);
     }
@@ -648,14 +401,14 @@ enum ab_err store_copy(store *from, store *to, store_copy_progress fn, void *ud,
                                         "must be at this binary's",
                        from->path, fv, to->path, tv);
     struct schema fs, ts;
-    enum ab_err e = read_schema(from, &fs, em);
+    enum ab_err e = store_copy_schema_read(from, &fs, em);
     if (e)
         return e;
-    if ((e = read_schema(to, &ts, em))) {
-        schema_free(&fs);
+    if ((e = store_copy_schema_read(to, &ts, em))) {
+        store_copy_schema_free(&fs);
         return e;
     }
-    e = same_tables(from, &fs, to, &ts, em);
+    e = store_copy_same(from, &fs, to, &ts, em);
     if (!e && !(e = begin_read(from, em))) {
         if (!(e = store_begin(to, em))) {
             e = copy_all(from, &fs, to, &ts, fn, ud, em);
@@ -666,7 +419,7 @@ enum ab_err store_copy(store *from, store *to, store_copy_progress fn, void *ud,
         }
         end_read(from); /* read only: nothing to keep */
     }
-    schema_free(&fs);
-    schema_free(&ts);
+    store_copy_schema_free(&fs);
+    store_copy_schema_free(&ts);
     return e;
 }

@@ -40,6 +40,7 @@ test_config_hardening_MODS := config schedules common
 test_engine_words_MODS := engine channels checks inbox mailer config templates schedules store common
 test_engine_lifecycle_MODS := engine channels checks inbox mailer config templates schedules store common
 test_store_guard_MODS := store common
+test_store_copy_MODS := store common
 test_mailer_maildir_once_MODS := mailer store config common
 test_sched_gap_MODS := schedules common
 test_channels_MODS := channels mailer config templates schedules store common
