@@ -26,11 +26,14 @@
 
 #include <microhttpd.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 
 #define WEB_PINGQ_MAX 20000
+#define WEB_PINGQ_STEP_US 200
+#define WEB_PINGQ_SETTLE_US 2000
 
 struct web_pingq_item {
     struct web_pingq_item *next;
@@ -78,6 +81,25 @@ static void flush_locked(struct web_pingq *q)
     resolve(q, e, em.text);
 }
 
+/*
+ * Let the batch fill before committing it: woken by its first ping, the
+ * committer would otherwise win the lock back at once and commit every
+ * ping alone.  It steps aside while the batch still grows, in steps of
+ * WEB_PINGQ_STEP_US, for at most WEB_PINGQ_SETTLE_US in all: a lone ping
+ * waits one step, a burst makes one commit.  Under q->mu.
+ */
+static void settle(struct web_pingq *q)
+{
+    size_t before = (size_t)-1;
+    for (int waited = 0; waited < WEB_PINGQ_SETTLE_US && q->n != before && !q->stop;
+         waited += WEB_PINGQ_STEP_US) {
+        before = q->n;
+        pthread_mutex_unlock(&q->mu);
+        usleep(WEB_PINGQ_STEP_US);
+        pthread_mutex_lock(&q->mu);
+    }
+}
+
 static void *committer(void *arg)
 {
     struct web_pingq *q = arg;
@@ -85,6 +107,7 @@ static void *committer(void *arg)
     for (;;) {
         while (!q->open && !q->stop)
             pthread_cond_wait(&q->cv, &q->mu);
+        settle(q);
         flush_locked(q);
         if (q->stop)
             break;
