@@ -53,7 +53,7 @@ static int group(store *st, long first, long g, ab_time due, ab_errmsg *em)
     for (long i = first; i < first + g; i++) {
         snprintf(name, sizeof name, "c%ld", i);
         if (store_begin(st, em) != AB_OK ||
-            store_claim_done(st, "check", name, due, em) != AB_OK ||
+            store_claim_done(st, "check", name, due, "bench", NULL, em) != AB_OK ||
             store_commit(st, em) != AB_OK)
             return fail("done", em);
     }

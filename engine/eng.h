@@ -588,8 +588,8 @@ enum ab_err eng_leave(eng *e, ab_errmsg *em) AB_MUST_CHECK;
 
 /* A thread that keeps this node's leases (claims, the leader's role, the
  * rows it sends) alive while the process lives, on a connection of its
- * own, so that they can be short: a node killed loses them within two
- * ticks (eng_renew.c).  now: the engine's now at the start (the thread
+ * own, so that they can be short: a node killed loses them within a tick
+ * and a few seconds (eng_renew.c).  now: the engine's now at the start (the thread
  * goes on by the monotonic clock).  Start it after eng_set_node, stop it
  * after the last tick. */
 typedef struct eng_renewer eng_renewer;

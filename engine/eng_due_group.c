@@ -111,11 +111,11 @@ static int64_t run_wait(const struct cfg_check *k)
 static ab_time claim_lease(const eng *e, const struct due_pass *p,
                            const struct cfg_check *k, ab_time now)
 {
-    /* Renewed while this node lives (eng_renew.c): two ticks then, so
-     * that a node killed mid-run loses it within two ticks however long
-     * its checks may take. */
+    /* Renewed while this node lives (eng_renew.c): short then, so that
+     * a node killed mid-run loses it within a tick (and a few seconds)
+     * however long its checks may take. */
     if (e->renewed)
-        return now + ENG_RENEW_TICKS * cfg_global(e->c)->tick;
+        return now + ENG_RENEWED_LEASE(cfg_global(e->c)->tick);
     return now + cfg_global(e->c)->tick + p->waits + run_wait(k);
 }
 
@@ -183,6 +183,24 @@ static enum ab_err finish_job(eng *e, struct due_job *j, ab_time now,
     enum ab_err err = store_begin(e->st, em), verr = j->err;
     if (err)
         return err;
+    /* First, in the same transaction as all the rest: is the claim still
+     * this node's?  One whose lease lapsed (a node stalled past it) and
+     * that another node took is theirs: this run is dropped, not booked
+     * beside theirs. */
+    int ours = 0;
+    ab_errmsg sem = {{0}};
+    if ((err = store_claim_done(e->st, "check", j->x.k->name, j->due_at, e->node, &ours,
+                                &sem))) {
+        store_rollback(e->st);
+        return ab_fail(em, err, "%s", sem.text);
+    }
+    if (!ours) {
+        store_rollback(e->st);
+        stats->checks_elsewhere++;
+        ab_log(AB_LOG_WARN, "check %s: another node took its claim while this node ran it; "
+                            "this run is not kept", j->x.k->name);
+        return AB_OK;
+    }
     if (verr)
         (void)ab_fail(em, verr, "%s", j->em.text);
     if (!verr && !(verr = eng_exec_finish(e, &j->x, em))) {
@@ -204,9 +222,7 @@ static enum ab_err finish_job(eng *e, struct due_job *j, ab_time now,
         store_rollback(e->st);
         return verr;
     }
-    ab_errmsg sem = {{0}};
-    if ((err = store_sched_put(e->st, j->x.k->name, &j->later, &sem)) ||
-        (err = store_claim_done(e->st, "check", j->x.k->name, j->due_at, &sem))) {
+    if ((err = store_sched_put(e->st, j->x.k->name, &j->later, &sem))) {
         store_rollback(e->st);
         return ab_fail(em, err, "%s", sem.text);
     }

@@ -36,8 +36,11 @@ struct eng {
     char state_why[256]; /* why it is unreachable */
 };
 
-/* How long a renewed lease lasts, in ticks (eng_renew.c). */
-#define ENG_RENEW_TICKS 2
+/* A renewed lease (eng_renew.c) lasts a tick and this many seconds past
+ * its renewal, renewed every half tick (at most every RENEW_SLACK s): a
+ * node killed loses it within a tick and RENEW_SLACK s. */
+#define ENG_RENEW_SLACK 5
+#define ENG_RENEWED_LEASE(tick) ((tick) + ENG_RENEW_SLACK)
 
 /* eng_view_open.c: open the configured state (a file, or PostgreSQL with
  * its password), for the engine and for eng_renew.c's own connection. */

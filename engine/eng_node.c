@@ -73,10 +73,10 @@ enum ab_err eng_lead(eng *e, ab_time now, ab_errmsg *em)
         return AB_OK;
     int held = 0;
     int was = e->leader;
-    /* One tick, or two when renewed (eng_renew.c): then a long tick keeps
-     * the role, and a killed leader loses it within two. */
+    /* One tick; renewed (eng_renew.c) a long tick keeps the role, and a
+     * killed leader loses it within a tick and a few seconds. */
     int64_t tick = cfg_global(e->c)->tick;
-    ab_time until = now + (e->renewed ? ENG_RENEW_TICKS * tick : tick);
+    ab_time until = now + (e->renewed ? ENG_RENEWED_LEASE(tick) : tick);
     enum ab_err err = store_lease_take(e->st, LEADER, e->node, until, now, &held, em);
     if (err) {
         e->leader = 0;
@@ -132,5 +132,5 @@ enum ab_err eng_daily_claim(eng *e, const char *what, ab_time when, ab_time now,
 
 enum ab_err eng_daily_done(eng *e, const char *what, ab_time when, ab_errmsg *em)
 {
-    return store_claim_done(e->st, "daily", what, day_of(when), em);
+    return store_claim_done(e->st, "daily", what, day_of(when), e->node, NULL, em);
 }

@@ -7,11 +7,14 @@
  * slowest work (a check's timeout, a tick of 100,000 checks) would leave
  * a dead node's work waiting that long; a lease of a tick would lapse
  * under a living node in the middle of a long run and let a second node
- * run the same check.  So leases are short (RENEW_TICKS ticks) and this
- * thread, on a connection of its own, pushes every lease of its node on
- * twice a tick (store_node_renew) for as long as the process lives: a
- * node that is killed stops renewing, and what it held is free within
- * RENEW_TICKS ticks.  The engine's loop never waits for it.
+ * run the same check.  So leases are short (a tick and ENG_RENEW_SLACK
+ * seconds) and this thread, on a connection of its own, pushes every
+ * lease of its node on twice a tick, or every ENG_RENEW_SLACK seconds if
+ * that is sooner (store_node_renew), for as long as the process lives: a
+ * node that is killed stops renewing, and what it held is free within a
+ * tick and a few seconds.  The engine's loop never waits for it.  Should
+ * a lease lapse all the same (a node stalled), the work is fenced: a run
+ * is booked only while its claim is still the node's (eng_due_group.c).
  *
  * The thread's clock is the engine's: the now it was started at plus the
  * time since by the monotonic clock, so that a daemon run with --now (the
@@ -54,7 +57,7 @@ static void *renew_loop(void *arg)
         pthread_mutex_unlock(&r->mu);
         ab_time now = renew_now(r);
         ab_errmsg em = {{0}};
-        if (store_node_renew(r->st, r->node, now, now + ENG_RENEW_TICKS * r->tick, &em) !=
+        if (store_node_renew(r->st, r->node, now, now + ENG_RENEWED_LEASE(r->tick), &em) !=
             AB_OK) {
             /* The store logs a lost connection itself; say it once here. */
             if (!failing)
@@ -64,11 +67,12 @@ static void *renew_loop(void *arg)
         } else {
             failing = 0;
         }
-        /* Twice a tick, so a lease of RENEW_TICKS ticks never lapses
-         * under a node that lives. */
+        /* Twice a tick, and at least every ENG_RENEW_SLACK seconds, so
+         * that a lease never lapses under a node that lives. */
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
-        int64_t ms = r->tick * 500;
+        int64_t ms = r->tick * 500 < ENG_RENEW_SLACK * 1000 ? r->tick * 500
+                                                             : ENG_RENEW_SLACK * 1000;
         until.tv_sec += ms / 1000;
         until.tv_nsec += (ms % 1000) * 1000000;
         if (until.tv_nsec >= 1000000000) {

@@ -57,10 +57,14 @@ enum ab_err store_claim_take(store *st, const char *kind, const char *name, ab_t
 }
 
 enum ab_err store_claim_done(store *st, const char *kind, const char *name, ab_time due,
-                             ab_errmsg *em)
+                             const char *node, int *ours, ab_errmsg *em)
 {
+    /* Only while the claim is still the node's: one whose lease lapsed
+     * and that another node took is theirs to finish, and the caller
+     * keeps nothing of its own run (no run booked twice). */
     static const char sql[] =
-        "UPDATE claims SET done = 1 WHERE kind = ?1 AND name = ?2 AND due = ?3";
+        "UPDATE claims SET done = 1 WHERE kind = ?1 AND name = ?2 AND due = ?3 "
+        "AND node = ?4 RETURNING done";
     store_db_stmt *s;
     enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
@@ -68,8 +72,12 @@ enum ab_err store_claim_done(store *st, const char *kind, const char *name, ab_t
     store_db_bind_text(s, 1, kind);
     store_db_bind_text(s, 2, name);
     store_bind_time(s, 3, due);
-    e = step_once(st, s, NULL, em, "claim done");
+    store_db_bind_text(s, 4, node);
+    int row = 0;
+    e = step_once(st, s, &row, em, "claim done");
     store_release(st, s);
+    if (ours)
+        *ours = row;
     return e;
 }
 

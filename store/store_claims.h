@@ -28,9 +28,11 @@
 enum ab_err store_claim_take(store *st, const char *kind, const char *name, ab_time due,
                              const char *node, ab_time lease_until, ab_time now, int *got,
                              ab_errmsg *em) AB_MUST_CHECK;
-/* The work (kind, name, due) is finished: nobody takes it again. */
+/* The work (kind, name, due) is finished by node: nobody takes it again.
+ * Only while node holds the claim: *ours (may be NULL) is 0 when another
+ * node had taken it after node's lease lapsed, and nothing is changed. */
 enum ab_err store_claim_done(store *st, const char *kind, const char *name, ab_time due,
-                             ab_errmsg *em) AB_MUST_CHECK;
+                             const char *node, int *ours, ab_errmsg *em) AB_MUST_CHECK;
 /* Forget claims whose lease ran out before `before` (done or abandoned
  * long ago); *deleted (may be NULL) gets how many. */
 enum ab_err store_claims_purge(store *st, ab_time before, int64_t *deleted,

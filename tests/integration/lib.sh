@@ -436,3 +436,46 @@ odbc_query() {
 	fi
 	printf '%s\n' "$out" | grep -v -e '^SQLRowCount returns' -e '^[0-9]* rows fetched$' || true
 }
+
+# pg_private DIR DB PASSWORD - a PostgreSQL cluster of the test's own in
+# DIR, for a test that stops and starts the server (the stack's is shared
+# by every test of the run and must stay up).  A role `ackbeat` with
+# PASSWORD owns database DB; the cluster listens on 127.0.0.1 at the first
+# free port from the stack's PostgreSQL port + 100 up, and is stopped when
+# the test exits.  Sets PGP_DIR, PGP_PORT and PGP_BIN.  Status 1 (with the
+# log on stderr) if it does not start.
+pg_private() {
+	PGP_DIR=$1 PGP_BIN=${ACKBEAT_STACK_PG_BIN:-/usr/lib/postgresql/15/bin}
+	local db=$2 pw=$3 p=$((${ACKBEAT_STACK_PG_PORT:-55432} + 100))
+	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+	PGP_PORT=$p
+	mkdir -p "$PGP_DIR/run"
+	# postgres must reach the data through every parent (pitfall 16).
+	chmod 755 "$PGP_DIR" "$(dirname "$PGP_DIR")"
+	chown postgres:postgres "$PGP_DIR" "$PGP_DIR/run"
+	printf 'postgres\n' >"$PGP_DIR/pw"
+	chown postgres "$PGP_DIR/pw"
+	(cd / && runuser -u postgres -- "$PGP_BIN/initdb" -D "$PGP_DIR/data" -U postgres \
+		--pwfile="$PGP_DIR/pw" --auth-local=trust --auth-host=scram-sha-256 -E UTF8 \
+		--locale=C.UTF-8 --no-sync >"$PGP_DIR/initdb.log" 2>&1) ||
+		{ cat "$PGP_DIR/initdb.log" >&2; return 1; }
+	cat >>"$PGP_DIR/data/postgresql.conf" <<-EOF2
+		listen_addresses = '127.0.0.1'
+		port = $PGP_PORT
+		unix_socket_directories = '$PGP_DIR/run'
+		fsync = off
+		synchronous_commit = off
+	EOF2
+	touch "$PGP_DIR/server.log"
+	chown postgres "$PGP_DIR/server.log"
+	pg_private_ctl start || { cat "$PGP_DIR/server.log" >&2; return 1; }
+	at_exit "cd / && runuser -u postgres -- $PGP_BIN/pg_ctl -D $PGP_DIR/data -m immediate stop >/dev/null 2>&1"
+	"$PGP_BIN/psql" -X -q -h "$PGP_DIR/run" -p "$PGP_PORT" -U postgres -d postgres \
+		-c "CREATE ROLE ackbeat LOGIN PASSWORD '$pw'" -c "CREATE DATABASE $db OWNER ackbeat" >&2
+}
+
+# pg_private_ctl start|stop - start or stop (fast) pg_private's cluster.
+pg_private_ctl() {
+	(cd / && runuser -u postgres -- "$PGP_BIN/pg_ctl" -D "$PGP_DIR/data" -l "$PGP_DIR/server.log" \
+		-w -t 30 -m fast "$1" </dev/null >>"$PGP_DIR/server.log" 2>&1)
+}
