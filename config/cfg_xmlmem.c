@@ -43,15 +43,16 @@ struct hdr {
     size_t pad;
 };
 
-static struct chunk *chunks;  /* newest first */
-static int active;            /* a parse is running: allocate from chunks */
-static size_t live;           /* chunk allocations not yet freed */
+static struct chunk *chunks; /* newest first */
+static int active;           /* a parse is running: allocate from chunks */
+static size_t live;          /* chunk allocations not yet freed */
 static int installed;
 
 static struct chunk *owner(const void *p)
 {
     for (struct chunk *c = chunks; c; c = c->next)
-        if ((const char *)p >= (const char *)c && (const char *)p < (const char *)c + c->size)
+        if ((const char *)p >= (const char *)c &&
+            (const char *)p < (const char *)c + c->size)
             return c;
     return NULL;
 }
@@ -61,8 +62,8 @@ static struct chunk *chunk_new(size_t need)
     size_t size = CHUNK_SIZE;
     if (need + HEAD > size)
         size = (need + HEAD + ((size_t)2 << 20) - 1) & ~(((size_t)2 << 20) - 1);
-    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
     /* Fewer page faults; if the kernel says no, small pages do. */
