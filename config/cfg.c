@@ -139,7 +139,8 @@ static xmlNode *read_doc(struct cfg_builder *b, const char *path, xmlDoc **doc,
      * of its own: the tree is only read, and cfg_tidy's unlink/free
      * knows such nodes. */
     cfg_xmlmem_begin();
-    int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT;
+    int opts =
+        XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT;
     *doc = xmlReadFile(path, NULL, opts);
     cfg_xmlmem_end();
     xmlSetStructuredErrorFunc(NULL, NULL);
