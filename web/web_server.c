@@ -151,6 +151,26 @@ static enum MHD_Result too_large(struct MHD_Connection *conn)
     return ret;
 }
 
+/* web_handle under the group commit's lock (every use of the engine is);
+ * a ping it deferred is handed to the committer, *held set. */
+static enum ab_err handle_locked(web *w, struct MHD_Connection *conn, struct req *r,
+                                 const struct web_request *rq, struct web_response *rs,
+                                 int *held)
+{
+    web_pingq_lock(w->pq, strncmp(rq->path, "/ping/", 6) == 0);
+    w->pw = &r->wait;
+    enum ab_err he = web_handle(w, rq, rs);
+    w->pw = NULL;
+    *held = he == AB_OK && r->wait.deferred &&
+            web_pingq_add(w->pq, conn, &r->wait) == AB_OK;
+    if (*held)
+        r->held = *rs;
+    else if (r->wait.deferred)
+        he = AB_ENOMEM; /* written, but no way to wait for its commit */
+    web_pingq_unlock(w->pq);
+    return he;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -207,18 +227,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         .args_too_many = a.too_many,
     };
     struct web_response rs = {0};
-    /* Every use of the engine is under the group commit's lock. */
-    web_pingq_lock(w->pq, strncmp(url, "/ping/", 6) == 0);
-    w->pw = &r->wait;
-    enum ab_err he = web_handle(w, &rq, &rs);
-    w->pw = NULL;
-    int held = he == AB_OK && r->wait.deferred &&
-               web_pingq_add(w->pq, conn, &r->wait) == AB_OK;
-    if (held)
-        r->held = rs;
-    else if (r->wait.deferred)
-        he = AB_ENOMEM; /* written, but no way to wait for its commit */
-    web_pingq_unlock(w->pq);
+    int held = 0;
+    enum ab_err he = handle_locked(w, conn, r, &rq, &rs, &held);
     if (he != AB_OK) {
         web_response_free(&rs);
         return MHD_NO; /* out of memory: drop the connection */

@@ -37,7 +37,9 @@ start() {
 	(cd "$T_DIR" && exec "$ACKBEAT" run -c "$T_DIR/ackbeat.xml" --log-level warn >>"$T_DIR/ackbeat.log" 2>&1) &
 	pid=$!
 }
+# shellcheck disable=SC2317 # called through check
 up() { wait_until 20 curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; }
+# shellcheck disable=SC2016 # $pid as it is at exit
 at_exit 'kill -9 $pid 2>/dev/null || true'
 
 # One client: pings with bodies r$1c$2n1, n2, ... until the server goes
