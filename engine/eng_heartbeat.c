@@ -149,8 +149,10 @@ enum ab_err eng_cycle_open(eng *e, const struct cfg_check *k, ab_time now,
             goto fail;
     if ((err = store_commit(e->st, em)))
         goto out;
-    ab_log(AB_LOG_INFO, "heartbeat %s: cycle %lld opened, %zu recipients, deadline %lld",
-           k->name, (long long)id, n, (long long)deadline);
+    char when[96];
+    ab_log(AB_LOG_INFO, "heartbeat %s: cycle %lld opened, %zu recipients, deadline %s",
+           k->name, (long long)id, n,
+           ab_time_human(deadline, cfg_global(e->c)->timezone, when, sizeof when));
     if (cycle_id)
         *cycle_id = id;
     goto out;
