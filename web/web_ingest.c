@@ -131,7 +131,13 @@ enum ab_err web_ping(web *w, const struct web_request *rq, struct web_response *
     ab_free(detail);
     if (e) {
         ab_log(AB_LOG_ERROR, "web: ping %s: %s", k->name, em.text);
-        return web_reply_text(rs, e == AB_EBUSY ? 503 : 500, "could not record the ping\n");
+        /* The database away or busy is a 503 a pinger retries after. */
+        if (e == AB_EBUSY || e == AB_ESTORE) {
+            enum ab_err re = web_reply_text(rs, 503, "could not record the ping; try again\n");
+            rs->retry_after = "5";
+            return re;
+        }
+        return web_reply_text(rs, 500, "could not record the ping\n");
     }
     if (batched) {
         w->pw->deferred = 1;
@@ -269,7 +275,10 @@ enum ab_err web_report(web *w, const struct web_request *rq,
     if (e) {
         json_decref(out);
         ab_log(AB_LOG_ERROR, "web: report %s: %s", check, em.text);
-        return web_reply_jerror(rs, e == AB_EINVAL ? 400 : e == AB_EBUSY ? 503 : 500,
+        return web_reply_jerror(rs,
+                                e == AB_EINVAL                     ? 400
+                                : e == AB_EBUSY || e == AB_ESTORE ? 503
+                                                                  : 500,
                                 "nothing recorded: %s",
                                 e == AB_EINVAL ? em.text : "the state database failed");
     }

@@ -118,7 +118,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct web_res
 }
 
 /* A ping's connection resumed after its batch's commit: its answer, or
- * a 500 when the commit failed (nothing of the batch was kept). */
+ * a 503 with Retry-After when the commit failed (nothing of the batch
+ * was kept: the state database is away, and the pinger should retry). */
 static enum MHD_Result answer_resumed(web *w, struct MHD_Connection *conn, struct req *r)
 {
     struct web_response rs = r->held;
@@ -127,8 +128,9 @@ static enum MHD_Result answer_resumed(web *w, struct MHD_Connection *conn, struc
     if (r->wait.failed) {
         web_response_free(&rs);
         memset(&rs, 0, sizeof rs);
-        if (web_reply_text(&rs, 500, "could not record the ping\n") != AB_OK)
+        if (web_reply_text(&rs, 503, "could not record the ping; try again\n") != AB_OK)
             return MHD_NO;
+        rs.retry_after = "5";
     } else {
         /* Mail the ping made due is worth waking the daemon for, now
          * that it is committed. */
