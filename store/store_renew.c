@@ -44,8 +44,7 @@ enum ab_err store_node_renew(store *st, const char *node, ab_time now, ab_time u
                              ab_errmsg *em)
 {
     static const char *const sql[] = {
-        "UPDATE claims SET lease_until = ?2 WHERE node = ?1 AND done = 0 "
-        "AND lease_until < ?2",
+        "UPDATE claims SET lease_until = ?2 WHERE node = ?1 AND done = 0 AND lease_until < ?2",
         "UPDATE leases SET until = ?2 WHERE node = ?1 AND until < ?2",
         "UPDATE outbox SET lease_until = ?2 WHERE claimed_by = ?1 AND lease_until < ?2",
         "UPDATE deliveries SET lease_until = ?2 WHERE claimed_by = ?1 AND lease_until < ?2",
