@@ -252,6 +252,9 @@ assertions() { # LABEL DIR QUERY-FUNCTION KILLS RESTARTED
 	check_eq "$label: every outbox message reached Dovecot" "$missing" 0
 	diag "$label: $nout messages, $dups duplicate(s) after $kills kills"
 	check "$label: at most one group (32) of duplicates per kill" test "$dups" -le $((kills * 32))
+	# A crash between the server's acceptance and "sent" resends once.
+	check "$label: no message arrived more than twice" \
+		test "$(uniq -c "$dir/arrived.ours" | awk 'BEGIN { m = 0 } $1 > m { m = $1 } END { print m }')" -le 2
 	# Every reply counted once.
 	local nrep
 	nrep=$(wc -l <"$dir/replies.sent")
