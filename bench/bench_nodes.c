@@ -4,9 +4,9 @@
  *
  * On the state given (a SQLite path or a postgresql:// URL; the password
  * from PGPASSWORD or .pgpass), N claims are taken and marked done the way
- * a tick takes them: the take inside a batch transaction of G checks, the
- * done in a transaction of its own with the run's bookkeeping (here with
- * nothing else, so the figure is the claim's alone, commit included).
+ * a tick's groups do: G takes in one transaction, then G dones in the
+ * transaction that books the group's runs (here with nothing else, so the
+ * figure is the claim's alone, its share of the two commits included).
  * Prints the microseconds per check of take and done together:
  *   claim_us_per_check <us>
  * Each call is the store's own (store/store_claims.h), as the engine
@@ -35,8 +35,9 @@ static int fail(const char *what, const ab_errmsg *em)
     return 1;
 }
 
-/* One group: G takes in one transaction, then each done on its own, as
- * tick_check and run_stored do. */
+/* One group as a tick makes it (engine/eng_due_group.c): G takes in one
+ * transaction, then G dones in another, each in a savepoint of its own
+ * as the runs' bookkeeping is. */
 static int group(store *st, long first, long g, ab_time due, ab_errmsg *em)
 {
     char name[32];
@@ -48,15 +49,18 @@ static int group(store *st, long first, long g, ab_time due, ab_errmsg *em)
         if (store_claim_take(st, "check", name, due, "bench", due + 120, due, &got, em) != AB_OK)
             return fail("claim", em);
     }
-    if (store_commit(st, em) != AB_OK)
+    if (store_commit(st, em) != AB_OK || store_begin(st, em) != AB_OK)
         return fail("commit", em);
     for (long i = first; i < first + g; i++) {
+        int ours = 0;
         snprintf(name, sizeof name, "c%ld", i);
         if (store_begin(st, em) != AB_OK ||
-            store_claim_done(st, "check", name, due, "bench", NULL, em) != AB_OK ||
-            store_commit(st, em) != AB_OK)
+            store_claim_done(st, "check", name, due, "bench", &ours, em) != AB_OK ||
+            store_commit(st, em) != AB_OK || !ours)
             return fail("done", em);
     }
+    if (store_commit(st, em) != AB_OK)
+        return fail("commit", em);
     return 0;
 }
 

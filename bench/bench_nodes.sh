@@ -73,7 +73,7 @@ restore_pg() {
 	cleanup
 }
 trap restore_pg EXIT
-export PGPASSWORD=$ACKBEAT_STACK_PG_PASSWORD
+export PGPASSWORD=$ACKBEAT_STACK_PG_PASSWORD PGOPTIONS="-c client_min_messages=warning"
 pg_base="postgresql://$ACKBEAT_STACK_PG_USER@127.0.0.1:$ACKBEAT_STACK_PG_PORT"
 
 sqlite3 "$work/data.db" "CREATE TABLE t(ts TEXT); INSERT INTO t VALUES ('$(date -u +%FT%TZ)');"
