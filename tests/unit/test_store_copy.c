@@ -83,6 +83,17 @@ static void count_rows(const char *table, int64_t rows, void *ud)
     rows_seen += rows;
 }
 
+/* Does sql's text on path read want?  (The text freed either way.) */
+static int text_is(const char *path, const char *sql, const char *want)
+{
+    char *got = t_state_text(path, sql);
+    int same = got && strcmp(got, want) == 0;
+    if (!same)
+        printf("    %s: got '%s', expected '%s'\n", sql, got ? got : "(null)", want);
+    free(got);
+    return same;
+}
+
 TEST(everything_is_copied_with_its_ids)
 {
     const char *src = path_in("copy-src.db");
@@ -99,18 +110,17 @@ TEST(everything_is_copied_with_its_ids)
     store_close(to);
     store_close(from);
 
-    CHECK_STR(t_state_text(dstp, "SELECT value FROM meta WHERE key = 'msgid-salt'"),
-              "feedc0ffee42\n");
+    CHECK(text_is(dstp, "SELECT value FROM meta WHERE key = 'msgid-salt'", "feedc0ffee42\n"));
     CHECK_INT(t_state_int(dstp, "SELECT count(*) FROM meta"), 2);
     CHECK_INT(t_state_int(dstp, "SELECT sum(id) FROM runs"), 21);
     CHECK_INT(t_state_int(dstp, "SELECT count(*) FROM runs WHERE execution_ms IS NULL"), 1);
-    CHECK_STR(t_state_text(dstp, "SELECT message FROM results WHERE id = 3"), "it's slow\n");
+    CHECK(text_is(dstp, "SELECT message FROM results WHERE id = 3", "it's slow\n"));
     CHECK_INT(t_state_int(dstp, "SELECT count(*) FROM results WHERE value = 1.5"), 1);
     CHECK_INT(t_state_int(dstp, "SELECT length(body) FROM outbox WHERE id = 11"), 5);
     char *body = t_state_text(dstp, "SELECT body FROM outbox WHERE id = 11");
     CHECK(body && memcmp(body, "A\xff", 2) == 0);
     free(body);
-    CHECK_STR(t_state_text(dstp, "SELECT rcpt FROM outbox_rcpts WHERE outbox_id = 11"), "r@x\n");
+    CHECK(text_is(dstp, "SELECT rcpt FROM outbox_rcpts WHERE outbox_id = 11", "r@x\n"));
     /* A new row gets an id past the copied ones, on PostgreSQL too. */
     CHECK_INT(t_state_int(dstp, "INSERT INTO runs(check_name, type, status, started) VALUES "
                                 "('c', 'Information', 'Pending', '2026-12-02T00:00:00Z') "
