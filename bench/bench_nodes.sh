@@ -76,7 +76,8 @@ trap restore_pg EXIT
 export PGPASSWORD=$ACKBEAT_STACK_PG_PASSWORD PGOPTIONS="-c client_min_messages=warning"
 pg_base="postgresql://$ACKBEAT_STACK_PG_USER@127.0.0.1:$ACKBEAT_STACK_PG_PORT"
 
-sqlite3 "$work/data.db" "CREATE TABLE t(ts TEXT); INSERT INTO t VALUES ('$(date -u +%FT%TZ)');"
+# Fresh at the bench's --now (the ticks run in 2030): every check Healthy.
+sqlite3 "$work/data.db" "CREATE TABLE t(ts TEXT); INSERT INTO t VALUES ('2030-01-07T09:30:00Z');"
 gen() { # STATE-ELEMENT FILE
 	python3 - "$n" "$1" "$2" "$work" <<'PY'
 import sys
