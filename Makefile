@@ -216,6 +216,10 @@ lint: $(LIBS)
 	@scripts/check-layers
 	@scripts/check-layers --loops $(B)
 	@scripts/check-funcs
+	@# wait_until runs its command again until it holds; a "$$(...)" among
+	@# its arguments is made once, before the first try, and never again.
+	@! grep -nE 'wait_until [0-9]+ [^\\]*\$$\(' tests/integration/t_*.sh || \
+	    { echo "lint: wait_until's arguments are made once: put the \$$(...) in a function"; exit 1; }
 
 symbols: $(LIBS)
 	@scripts/check-symbols $(B)
