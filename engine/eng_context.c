@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/ab_mem.h"
+
 static void set_str(json_t *o, const char *k, const char *v)
 {
     if (v)
@@ -235,6 +237,36 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
     return root;
 }
 
+/*
+ * A digest lists many alerts, each with its check's message, and a
+ * check's message may be its whole output (a plugin's is kept up to
+ * 1 MiB): listed a hundred times it would pass the mail's size.  In a
+ * digest it is clipped, on a character's boundary, with an ellipsis;
+ * the alert's own notice and page keep all of it.
+ */
+#define DIGEST_MESSAGE_MAX 1000
+
+static void clip_message(json_t *o, const char *msg)
+{
+    if (!msg)
+        return;
+    size_t n = strlen(msg);
+    if (n <= DIGEST_MESSAGE_MAX) {
+        set_str(o, "message", msg);
+        return;
+    }
+    n = DIGEST_MESSAGE_MAX;
+    while (n && ((unsigned char)msg[n] & 0xC0) == 0x80)
+        n--; /* not inside a UTF-8 sequence */
+    char *cut = ab_malloc(n + 4);
+    if (!cut)
+        return;
+    memcpy(cut, msg, n);
+    memcpy(cut + n, "\xe2\x80\xa6", 4); /* U+2026 and the NUL */
+    set_str(o, "message", cut);
+    ab_free(cut);
+}
+
 json_t *eng_ctx_digest_item(eng *e, const struct cfg_check *k,
                             const struct store_alert *a, ab_time now)
 {
@@ -250,10 +282,20 @@ json_t *eng_ctx_digest_item(eng *e, const struct cfg_check *k,
     set_time_in(o, "opened", a->opened, cfg_global(e->c)->timezone);
     human_age(now - a->opened, age, sizeof age);
     set_str(o, "age", age);
-    set_str(o, "message", a->message);
+    clip_message(o, a->message);
     snprintf(id, sizeof id, "%lld", (long long)a->id);
     set_link(e, o, "/alerts#alert-%s", id);
     return o;
+}
+
+void eng_ctx_digest_more(eng *e, json_t *root, size_t unlisted)
+{
+    if (!unlisted)
+        return;
+    json_t *more = json_object();
+    json_object_set_new(more, "count", json_integer((json_int_t)unlisted));
+    set_link(e, more, "/alerts%s", "");
+    json_object_set_new(root, "more", more);
 }
 
 /* ---- heartbeats: the cycle a notice or a request is about ---- */

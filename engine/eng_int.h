@@ -186,7 +186,9 @@ void eng_bufs_init(struct eng_bufs *b);
 void eng_bufs_free(struct eng_bufs *b);
 /* Several notices v[0..n-1] for one person (v[0].rcpt): one email listing
  * them, kind notice ("digest", "daily-digest"), queued inside the caller's
- * transaction.  Nothing is queued when none of their alerts is left. */
+ * transaction.  Nothing is queued when none of their alerts is left.  It
+ * counts them all and lists the first ENG_DIGEST_LISTED by priority. */
+#define ENG_DIGEST_LISTED 100
 enum ab_err eng_notices_email(eng *e, const struct store_notice *v, size_t n,
                               struct eng_bufs *b, const char *notice, ab_time now,
                               ab_errmsg *em);
@@ -238,6 +240,10 @@ json_t *eng_ctx_alert(eng *e, const struct cfg_check *k,
 /* One alert as a digest lists it (k may be NULL if it left the config). */
 json_t *eng_ctx_digest_item(eng *e, const struct cfg_check *k,
                             const struct store_alert *a, ab_time now);
+/* A digest that lists only the first of its alerts: root.more = {count:
+ * how many are not listed, url: the alerts page when the web has a
+ * base-url}.  Nothing when unlisted is 0. */
+void eng_ctx_digest_more(eng *e, json_t *root, size_t unlisted);
 /* Add heartbeat and cycle (its id, opened, deadline) to root. */
 void eng_ctx_heartbeat(eng *e, json_t *root, const struct cfg_check *k,
                        const struct store_cycle *c);

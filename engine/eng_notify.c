@@ -308,53 +308,66 @@ out:
     return err;
 }
 
-enum ab_err eng_notices_email(eng *e, const struct store_notice *v, size_t n,
-                              struct eng_bufs *b, const char *notice, ab_time now,
-                              ab_errmsg *em)
+/* An alert owed in a digest, with the notice it is owed for. */
+struct owed {
+    struct store_alert *a;
+    const char *notice;
+};
+
+/* P1 first; within a priority, the oldest alert first: in a storm the
+ * first to break is the likeliest cause of the rest. */
+static int by_priority_age(const void *pa, const void *pb)
 {
-    json_t *ctx = eng_ctx_base(e, v[0].rcpt, now);
-    json_t *alerts = json_array();
-    for (size_t i = 0; i < n; i++) {
-        struct store_alert *a = NULL;
-        if (store_alert_get(e->st, v[i].alert_id, &a, NULL) != AB_OK)
-            continue;
-        const struct cfg_check *k = cfg_check_find(e->c, a->check);
-        json_t *one = eng_ctx_digest_item(e, k, a, now);
-        json_object_set_new(one, "notice", json_string(v[i].message));
-        /* A heartbeat's alert keeps its detail in a digest: who was
-         * asked and what came back is the whole point of it. */
-        struct store_cycle *cy = k && k->kind == CFG_HEARTBEAT ? newest_cycle(e, k->name) : NULL;
-        if (cy) {
-            eng_ctx_cycle_outcomes(e, one, k, cy);
-            json_object_set_new(one, "heartbeat_detail", json_true());
-            store_cycle_free(cy);
-        }
-        /* Each alert listed can be acted on by reply: the person's own
-         * token for it, on a reference line of its own, so that a reply
-         * quoting that line acts on that alert and no other. */
-        const struct cfg_global *g = cfg_global(e->c);
-        char token[AB_TOKEN_LEN + 1], ref[64];
-        if (g->inbox.enabled && g->inbox.reply_address && a->resolved == AB_TIME_NONE &&
-            store_alert_token(e->st, a->id, v[0].rcpt, now, token, NULL) == AB_OK) {
-            snprintf(ref, sizeof ref, "%s%s", AB_TOKEN_REF_PREFIX, token);
-            json_object_set_new(one, "reference", json_string(ref));
-            json_object_set_new(ctx, "reply_hint", json_true());
-        }
-        json_array_append_new(alerts, one);
-        store_alert_free(a);
+    const struct store_alert *a = ((const struct owed *)pa)->a;
+    const struct store_alert *b = ((const struct owed *)pb)->a;
+    if (a->priority != b->priority)
+        return a->priority < b->priority ? -1 : 1;
+    if (a->opened != b->opened)
+        return a->opened < b->opened ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* One listed alert: its line, a heartbeat's detail and the reader's own
+ * reference line for it. */
+static json_t *digest_item(eng *e, const struct owed *o, const char *rcpt, json_t *ctx,
+                           ab_time now)
+{
+    const struct store_alert *a = o->a;
+    const struct cfg_check *k = cfg_check_find(e->c, a->check);
+    json_t *one = eng_ctx_digest_item(e, k, a, now);
+    json_object_set_new(one, "notice", json_string(o->notice));
+    /* A heartbeat's alert keeps its detail in a digest: who was
+     * asked and what came back is the whole point of it. */
+    struct store_cycle *cy = k && k->kind == CFG_HEARTBEAT ? newest_cycle(e, k->name) : NULL;
+    if (cy) {
+        eng_ctx_cycle_outcomes(e, one, k, cy);
+        json_object_set_new(one, "heartbeat_detail", json_true());
+        store_cycle_free(cy);
     }
-    size_t count = json_array_size(alerts);
-    json_object_set_new(ctx, "alerts", alerts);
-    json_object_set_new(ctx, "count", json_integer((json_int_t)count));
-    enum ab_err err = AB_OK;
-    if (count == 0)
-        goto out;
-    if ((err = render3(e, "digest", NULL, NULL, ctx, &b->subject, &b->text, &b->html, em)))
-        goto out;
+    /* Each alert listed can be acted on by reply: the person's own
+     * token for it, on a reference line of its own, so that a reply
+     * quoting that line acts on that alert and no other. */
+    const struct cfg_global *g = cfg_global(e->c);
+    char token[AB_TOKEN_LEN + 1], ref[64];
+    if (g->inbox.enabled && g->inbox.reply_address && a->resolved == AB_TIME_NONE &&
+        store_alert_token(e->st, a->id, rcpt, now, token, NULL) == AB_OK) {
+        snprintf(ref, sizeof ref, "%s%s", AB_TOKEN_REF_PREFIX, token);
+        json_object_set_new(one, "reference", json_string(ref));
+        json_object_set_new(ctx, "reply_hint", json_true());
+    }
+    return one;
+}
+
+static enum ab_err queue_digest(eng *e, const char *rcpt, json_t *ctx, struct eng_bufs *b,
+                                const char *notice, ab_time now, ab_errmsg *em)
+{
+    enum ab_err err = render3(e, "digest", NULL, NULL, ctx, &b->subject, &b->text, &b->html, em);
+    if (err)
+        return err;
     struct mail_header hdrs[] = {{"X-Ackbeat-Notice", notice}};
     const struct cfg_global *g = cfg_global(e->c);
     struct eng_email mail = {
-        .rcpt = v[0].rcpt,
+        .rcpt = rcpt,
         .subject = ab_buf_str(&b->subject),
         .text = ab_buf_str(&b->text),
         .html = ab_buf_str(&b->html),
@@ -364,9 +377,46 @@ enum ab_err eng_notices_email(eng *e, const struct store_notice *v, size_t n,
         .nheaders = 1,
         .kind = notice,
     };
-    err = eng_queue_email(e, &mail, now, em);
-out:
-    json_decref(ctx);
+    return eng_queue_email(e, &mail, now, em);
+}
+
+/*
+ * An alert storm (a database gone, and every check on it failing) may
+ * owe one person thousands of notices at once.  They all go into the one
+ * email, which says how many there are; it lists the first
+ * ENG_DIGEST_LISTED of them, most urgent first, and points to the rest
+ * (the alerts page, `ackbeat alerts`), rather than growing past what a
+ * mail server takes, or a reader reads.
+ */
+enum ab_err eng_notices_email(eng *e, const struct store_notice *v, size_t n,
+                              struct eng_bufs *b, const char *notice, ab_time now,
+                              ab_errmsg *em)
+{
+    struct owed *ow = ab_calloc(n ? n : 1, sizeof *ow);
+    if (!ow)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (store_alert_get(e->st, v[i].alert_id, &ow[count].a, NULL) == AB_OK)
+            ow[count++].notice = v[i].message;
+    enum ab_err err = AB_OK;
+    if (count) {
+        qsort(ow, count, sizeof *ow, by_priority_age);
+        json_t *ctx = eng_ctx_base(e, v[0].rcpt, now);
+        json_t *alerts = json_array();
+        size_t listed = count < ENG_DIGEST_LISTED ? count : ENG_DIGEST_LISTED;
+        for (size_t i = 0; i < listed; i++)
+            json_array_append_new(alerts, digest_item(e, &ow[i], v[0].rcpt, ctx, now));
+        json_object_set_new(ctx, "alerts", alerts);
+        json_object_set_new(ctx, "count", json_integer((json_int_t)count));
+        json_object_set_new(ctx, "listed", json_integer((json_int_t)listed));
+        eng_ctx_digest_more(e, ctx, count - listed);
+        err = queue_digest(e, v[0].rcpt, ctx, b, notice, now, em);
+        json_decref(ctx);
+    }
+    for (size_t i = 0; i < count; i++)
+        store_alert_free(ow[i].a);
+    ab_free(ow);
     return err;
 }
 
