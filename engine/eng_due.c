@@ -108,6 +108,16 @@ enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
         *due_at = *due ? served : AB_TIME_NONE;
     if (*due && later) {
         *later = ss;
+        /* A rule's first fire seen at its own instant (a node started at
+         * 08:00 of a check due at 08:00) is kept as due before it runs:
+         * if this node dies running it, the next one to tick sees it due
+         * still, and takes its claim when the lease runs out, rather
+         * than meeting the check anew and skipping to its next time. */
+        if (first && has_rule && due_at) {
+            struct store_sched_state pending = was;
+            pending.next_due = served;
+            return store_sched_put(e->st, k->name, &pending, em);
+        }
         return AB_OK;
     }
     /* Most checks are not due at most ticks: writing their unchanged

@@ -7,7 +7,7 @@
  * after the other or by three processes at the same instant; a node that
  * died running a check (SIGKILL mid-run) holds its claim until the lease
  * (a tick plus the timeouts up to the check's end) ran out, and another
- * node takes it at its first tick after that; the leader's lease moves when its holder
+ * node takes it at its first tick after that, its very first fire too; the leader's lease moves when its holder
  * leaves (eng_leave) or stops renewing it; retention and the self-watch's
  * daily message are done once a day whichever node leads.
  */
@@ -264,10 +264,14 @@ static int wait_for_one(struct world *w, const char *sql, int secs)
     return -1;
 }
 
-TEST(a_dead_nodes_claim_is_taken_one_tick_after_its_lease)
+/* A node ("doomed") killed while it runs slow's 08:00 fire; node-b takes
+ * the claim at its first tick after the lease.  known: node-b had ticked
+ * before, so the 08:00 fire time was written as next due; else doomed
+ * met the check first, at 08:00 itself. */
+static void dead_node_case(const char *name, int known)
 {
     struct world w;
-    CHECK_OK(world_new(&w, "dead"));
+    CHECK_OK(world_new(&w, name));
     char hang[700], pidf[700];
     snprintf(hang, sizeof hang, "%s/hang", w.dir);
     snprintf(pidf, sizeof pidf, "%s/slow.pid", w.dir);
@@ -275,10 +279,8 @@ TEST(a_dead_nodes_claim_is_taken_one_tick_after_its_lease)
     struct node b;
     struct eng_tick_stats s;
     CHECK_OK(node_open(&w, "node-b", &b)); /* migrated before the fork */
-    /* Both had been running: the 08:00 fire time is known as next due.
-     * (A check's very first fire, claimed by a node that died before any
-     * node had written its schedule, is not known to the others.) */
-    CHECK_OK(tick(&b, "2026-12-01T07:59:00Z", &s));
+    if (known)
+        CHECK_OK(tick(&b, "2026-12-01T07:59:00Z", &s));
     pid_t kid = fork();
     if (kid == 0) {
         struct node a;
@@ -329,6 +331,20 @@ TEST(a_dead_nodes_claim_is_taken_one_tick_after_its_lease)
     CHECK_INT(runs_of(&w, "slow", ""), before + 1);
     node_close(&b);
     world_free(&w);
+}
+
+TEST(a_dead_nodes_claim_is_taken_one_tick_after_its_lease)
+{
+    dead_node_case("dead", 1);
+}
+
+/* The check's very first fire: doomed is the first to see it, at its own
+ * instant, and dies running it.  Its fire time was kept as due with the
+ * claim (eng_due.c), so node-b, meeting it after, still runs the 08:00
+ * fire instead of skipping to the next day's. */
+TEST(a_dead_nodes_claim_of_a_first_fire_is_taken_too)
+{
+    dead_node_case("deadfirst", 0);
 }
 
 TEST(the_leader_lease_moves_when_its_holder_leaves_or_stops)
