@@ -9,6 +9,7 @@
 #define AB_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "common/ab_time.h"
@@ -113,6 +114,13 @@ struct cli_env {
 };
 /* Load all three (printing errors); returns EXIT_OK or the exit code. */
 int cli_env_open(const char *config, struct cli_env *env);
+/* The same for the daemon: a PostgreSQL state that is away (down, still
+ * starting, failing over) is waited for, retried with a backoff from 1 to
+ * 30 s, until it answers or *stop is set (then EXIT_OK with env->e NULL).
+ * One that answers and refuses (a password, no such database) fails at
+ * once, as in cli_env_open. */
+int cli_env_open_wait(const char *config, struct cli_env *env,
+                      volatile sig_atomic_t *stop);
 void cli_env_close(struct cli_env *env);
 
 /* An instant as a JSON string ("2026-12-01T08:00:00Z"), or null for

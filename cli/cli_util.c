@@ -160,7 +160,17 @@ const char *cli_template_dir(void)
     return NULL;
 }
 
-int cli_env_open(const char *config, struct cli_env *env)
+/* Sleep secs seconds, a second at a time, unless *stop is set. */
+static void wait_unless(int secs, volatile sig_atomic_t *stop)
+{
+    for (int i = 0; i < secs && !*stop; i++) {
+        struct timespec one = {1, 0};
+        nanosleep(&one, NULL); /* a signal ends it early: *stop is read again */
+    }
+}
+
+int cli_env_open_wait(const char *config, struct cli_env *env,
+                      volatile sig_atomic_t *stop)
 {
     memset(env, 0, sizeof *env);
     env->c = cli_load_config(config);
@@ -171,7 +181,22 @@ int cli_env_open(const char *config, struct cli_env *env)
                      : getenv("ACKBEAT_LOG_LEVEL"));
     cli_log_zone(cfg_global(env->c)->timezone);
     ab_errmsg em = {{0}};
-    enum ab_err err = eng_open(env->c, cli_template_dir(), 0, &env->e, &em);
+    enum ab_err err;
+    int backoff = 1;
+    while ((err = eng_open(env->c, cli_template_dir(), 0, &env->e, &em)) == AB_ETEMPFAIL &&
+           stop && !*stop) {
+        /* Started with its database (a reboot of both, a failover under
+         * way): wait for it, as a running node does when it goes away,
+         * rather than exit and leave it to a supervisor. */
+        ab_log(AB_LOG_ERROR, "state: %s; retrying in %d s", em.text, backoff);
+        wait_unless(backoff, stop);
+        backoff = backoff * 2 > 30 ? 30 : backoff * 2;
+        em.text[0] = '\0';
+    }
+    if (err == AB_ETEMPFAIL && stop && *stop) {
+        cli_env_close(env);
+        return EXIT_OK; /* stopped while waiting */
+    }
     if (err) {
         fprintf(stderr, "ackbeat: %s\n", em.text);
         cli_env_close(env);
@@ -179,7 +204,14 @@ int cli_env_open(const char *config, struct cli_env *env)
          * do not load are a bad config. */
         return err == AB_ECONFIG ? EXIT_USAGE : EXIT_FAIL;
     }
+    if (backoff > 1)
+        ab_log(AB_LOG_INFO, "state: connected to the state database");
     return EXIT_OK;
+}
+
+int cli_env_open(const char *config, struct cli_env *env)
+{
+    return cli_env_open_wait(config, env, NULL);
 }
 
 void cli_env_close(struct cli_env *env)

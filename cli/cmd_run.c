@@ -358,8 +358,10 @@ int cmd_run(int argc, char **argv)
      * are still opening must end the daemon cleanly too (exit 0), not by
      * the signal's default action. */
     install_handlers();
-    if ((rc = cli_env_open(o.config, &env)))
+    if ((rc = cli_env_open_wait(o.config, &env, &stop_flag)))
         return rc;
+    if (!env.e)
+        return EXIT_OK; /* stopped while it waited for its state database */
     if ((rc = start_daemon(&env, &o, &offset))) {
         cli_env_close(&env);
         return rc;

@@ -90,8 +90,14 @@ enum ab_err store_pg_connect(store *st, const char *url, const char *password,
         return ab_fail(em, AB_ENOMEM, "out of memory");
     if (PQstatus(c->conn) != CONNECTION_OK) {
         set_err(c, "", PQerrorMessage(c->conn));
-        return ab_fail(em, AB_ESTORE, "%s: cannot connect to the state database: %s",
-                       st->path, c->err);
+        /* Is the server away (down, starting, failing over: worth waiting
+         * for), or there and saying no (a password, a database that does
+         * not exist: waiting cannot help)?  PQping tells the two apart
+         * without reading libpq's messages, which may be translated. */
+        PGPing ping = PQpingParams(keys, vals, 1);
+        int away = ping == PQPING_NO_RESPONSE || ping == PQPING_REJECT;
+        return ab_fail(em, away ? AB_ETEMPFAIL : AB_ESTORE,
+                       "%s: cannot connect to the state database: %s", st->path, c->err);
     }
     PQsetNoticeProcessor(c->conn, quiet_notices, NULL);
     return AB_OK;

@@ -153,4 +153,37 @@ check "the pings answered 200 are all stored ($stored of at least $want)" \
 kill -TERM "$pid"
 wait "$pid"
 check_eq "SIGTERM exits 0" "$?" 0
+
+# --- a node started while PostgreSQL is down -----------------------------------
+# It waits for the database (a reboot of both, a failover under way), as a
+# running node does when it goes away, instead of exiting.
+check "PostgreSQL stops again" pg_ctl stop
+"$ACKBEAT" run -c "$T_DIR/ackbeat.xml" >"$T_DIR/run2.out" 2>"$T_DIR/run2.err" &
+pid=$!
+check "a node started without its database says it waits" 	wait_until 20 grep -q "state: .*cannot connect to the state database.*retrying in" "$T_DIR/run2.err"
+sleep 2
+check "... and is still running" kill -0 "$pid"
+check "PostgreSQL starts once more" pg_ctl start
+check "it connects, and runs its check" wait_until 45 grep -q "check true: Healthy" "$T_DIR/run2.err"
+check "/healthz is 200 on it" wait_until 20 healthz_is 200
+kill -TERM "$pid"
+wait "$pid"
+check_eq "SIGTERM exits 0 again" "$?" 0
+
+# Waiting is for a server that is away; one that answers and refuses (a
+# wrong password) is an error at once.
+sed 's/password-env="T42_PGPASS"/password-env="T42_WRONG"/' "$T_DIR/ackbeat.xml" >"$T_DIR/wrong.xml"
+T42_WRONG=not-the-password timeout 20 "$ACKBEAT" run -c "$T_DIR/wrong.xml" >/dev/null 2>"$T_DIR/wrong.err"
+rc=$?
+check_eq "a refused password exits 1 at once" "$rc" 1
+check_contains "... naming the state database" "$(cat "$T_DIR/wrong.err")" "cannot connect to the state database"
+
+# And SIGTERM while it waits ends it cleanly.
+check "PostgreSQL stops for the last time" pg_ctl stop
+"$ACKBEAT" run -c "$T_DIR/ackbeat.xml" >/dev/null 2>"$T_DIR/run3.err" &
+pid=$!
+wait_until 20 grep -q "retrying in" "$T_DIR/run3.err"
+kill -TERM "$pid"
+wait "$pid"
+check_eq "SIGTERM while it waits exits 0" "$?" 0
 done_testing
