@@ -88,7 +88,7 @@ static enum ab_err one(store *st, store_db_stmt *s, struct store_alert **out,
     } else {
         e = store_dberr(st, em, what);
     }
-    store_db_finalize(s);
+    store_release(st, s); /* finalized, unless it is one kept prepared */
     return e;
 }
 
@@ -133,11 +133,11 @@ enum ab_err store_alert_open(store *st, const char *check, const char *item,
 enum ab_err store_alert_find_open(store *st, const char *check, const char *item,
                                   struct store_alert **out, ab_errmsg *em)
 {
+    /* After each run and each ping: kept prepared. */
+    static const char sql[] = "SELECT " ALERT_COLS " FROM alerts WHERE check_name = ? AND "
+                              "item = ? AND resolved IS NULL";
     store_db_stmt *s;
-    enum ab_err e = store_prepare(
-        st, "SELECT " ALERT_COLS " FROM alerts WHERE check_name = ? AND "
-            "item = ? AND resolved IS NULL",
-        &s, em);
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     store_db_bind_text(s, 1, check);

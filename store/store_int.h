@@ -22,7 +22,7 @@
 #include "common/ab_time.h"
 #include "store/store.h"
 
-#define STORE_STMT_CACHE 16
+#define STORE_STMT_CACHE 32
 
 /* A prepared statement of either engine (store_db.c). */
 typedef struct store_db_stmt store_db_stmt;

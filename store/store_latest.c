@@ -164,22 +164,21 @@ enum ab_err store_run_last_each(store *st, const char *const *checks, size_t n,
 {
     for (size_t i = 0; i < n; i++)
         out[i] = NULL;
+    /* After each run and each ping, for its verdict: kept prepared. */
+    static const char runs_sql[] =
+        "SELECT id, check_name, type, trigger, status, started, execution_ms, "
+        "from_cache, remedy_note FROM runs WHERE check_name = ? AND "
+        "status = 'Complete' ORDER BY started DESC, id DESC LIMIT 1";
+    static const char res_sql[] = "SELECT item, status, value, message, perfdata FROM results "
+                                  "WHERE run_id = ? ORDER BY id";
     store_db_stmt *runs = NULL, *res = NULL;
-    enum ab_err e = store_prepare(
-        st, "SELECT id, check_name, type, trigger, status, started, execution_ms, "
-            "from_cache, remedy_note FROM runs WHERE check_name = ? AND "
-            "status = 'Complete' ORDER BY started DESC, id DESC LIMIT 1",
-        &runs, em);
+    enum ab_err e = store_prepare_cached(st, runs_sql, &runs, em);
     if (!e)
-        e = store_prepare(st, "SELECT item, status, value, message, perfdata FROM results "
-                              "WHERE run_id = ? ORDER BY id",
-                          &res, em);
+        e = store_prepare_cached(st, res_sql, &res, em);
     for (size_t i = 0; i < n && !e; i++)
         e = last_of(st, runs, res, checks[i], &out[i], em);
-    if (runs)
-        store_db_finalize(runs);
-    if (res)
-        store_db_finalize(res);
+    store_release(st, runs);
+    store_release(st, res);
     if (e)
         for (size_t i = 0; i < n; i++) {
             store_run_free(out[i]);

@@ -109,14 +109,13 @@ out:
 enum ab_err store_outbox_due(store *st, ab_time now, size_t limit,
                              int64_t **ids, size_t *n, ab_errmsg *em)
 {
+    /* Asked after each ping and action the web commits: kept prepared. */
+    static const char sql[] = "SELECT id FROM outbox WHERE status = 'queued' "
+                              "AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?";
     store_db_stmt *s;
     *ids = NULL;
     *n = 0;
-    enum ab_err e = store_prepare(st,
-                                  "SELECT id FROM outbox WHERE status = 'queued' "
-                                  "AND next_attempt <= ? "
-                                  "ORDER BY next_attempt, id LIMIT ?",
-                                  &s, em);
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     store_bind_time(s, 1, now);
@@ -139,7 +138,7 @@ enum ab_err store_outbox_due(store *st, ab_time now, size_t limit,
     if (r != SDB_DONE)
         e = store_dberr(st, em, "outbox due");
 out:
-    store_db_finalize(s);
+    store_release(st, s);
     if (e) {
         ab_free(*ids);
         *ids = NULL;

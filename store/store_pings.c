@@ -22,11 +22,11 @@ enum ab_err store_ping_add_rid(store *st, const char *check, ab_time at,
                                enum store_ping_kind kind, int exit_code, const char *via,
                                const char *detail, const char *rid, ab_errmsg *em)
 {
+    /* Every ping passes here: kept prepared. */
+    static const char sql[] = "INSERT INTO pings(check_name, at, kind, exit_code, via, "
+                              "detail, rid) VALUES (?, ?, ?, ?, ?, ?, ?)";
     store_db_stmt *s;
-    enum ab_err e = store_prepare(
-        st, "INSERT INTO pings(check_name, at, kind, exit_code, via, detail, rid) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        &s, em);
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     store_db_bind_text(s, 1, check);
@@ -41,7 +41,7 @@ enum ab_err store_ping_add_rid(store *st, const char *check, ab_time at,
     store_db_bind_text(s, 7, rid);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "ping add");
-    store_db_finalize(s);
+    store_release(st, s);
     return e;
 }
 

@@ -17,11 +17,12 @@ enum ab_err store_run_begin(store *st, const char *check, const char *type,
                             const char *trigger, ab_time started,
                             int64_t *run_id, ab_errmsg *em)
 {
+    /* Every run of every check passes here: kept prepared (and the
+     * two statements of store_run_complete). */
+    static const char sql[] = "INSERT INTO runs(check_name, type, trigger, status, started) "
+                              "VALUES (?, ?, ?, 'Pending', ?) RETURNING id";
     store_db_stmt *s;
-    enum ab_err e = store_prepare(
-        st, "INSERT INTO runs(check_name, type, trigger, status, started) "
-            "VALUES (?, ?, ?, 'Pending', ?) RETURNING id",
-        &s, em);
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     store_db_bind_text(s, 1, check);
@@ -32,7 +33,7 @@ enum ab_err store_run_begin(store *st, const char *check, const char *type,
         e = store_dberr(st, em, "run begin");
     else
         *run_id = store_db_column_int64(s, 0);
-    store_db_finalize(s);
+    store_release(st, s);
     return e;
 }
 
@@ -41,15 +42,16 @@ enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
                                size_t nres, const char *remedy_note,
                                ab_errmsg *em)
 {
+    static const char up_sql[] = "UPDATE runs SET status = 'Complete', "
+                                 "execution_ms = ?, from_cache = ?, remedy_note = ? "
+                                 "WHERE id = ? AND status = 'Pending'";
+    static const char ins_sql[] = "INSERT INTO results(run_id, item, status, value, "
+                                  "message, perfdata) VALUES (?, ?, ?, ?, ?, ?)";
     store_db_stmt *up = NULL, *ins = NULL;
     enum ab_err e = store_begin(st, em);
     if (e)
         return e;
-    if ((e = store_prepare(st,
-                           "UPDATE runs SET status = 'Complete', "
-                           "execution_ms = ?, from_cache = ?, remedy_note = ? "
-                           "WHERE id = ? AND status = 'Pending'",
-                           &up, em)))
+    if ((e = store_prepare_cached(st, up_sql, &up, em)))
         goto out;
     store_db_bind_int64(up, 1, execution_ms);
     store_db_bind_int(up, 2, from_cache ? 1 : 0);
@@ -63,10 +65,7 @@ enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
         e = ab_fail(em, AB_ENOTFOUND, "run %lld is not pending", (long long)run_id);
         goto out;
     }
-    if ((e = store_prepare(st,
-                           "INSERT INTO results(run_id, item, status, value, "
-                           "message, perfdata) VALUES (?, ?, ?, ?, ?, ?)",
-                           &ins, em)))
+    if ((e = store_prepare_cached(st, ins_sql, &ins, em)))
         goto out;
     for (size_t i = 0; i < nres; i++) {
         store_db_reset(ins);
@@ -84,12 +83,12 @@ enum ab_err store_run_complete(store *st, int64_t run_id, int64_t execution_ms,
             goto out;
         }
     }
-    store_db_finalize(up);
-    store_db_finalize(ins);
+    store_release(st, up);
+    store_release(st, ins);
     return store_commit(st, em);
 out:
-    store_db_finalize(up);
-    store_db_finalize(ins);
+    store_release(st, up);
+    store_release(st, ins);
     store_rollback(st);
     return e;
 }
