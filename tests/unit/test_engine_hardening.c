@@ -101,9 +101,7 @@ static int world_new(struct world *w, const char *name, const char *recipients,
 
 static void world_free(struct world *w)
 {
-    eng_free(w->e);
-    store_close(w->st);
-    cfg_free(w->c);
+    te_close(w->c, w->st, w->e);
 }
 
 static int tick(struct world *w, const char *iso, struct eng_tick_stats *s)

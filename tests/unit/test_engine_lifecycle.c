@@ -78,20 +78,12 @@ static int world_new(struct world *w, const char *name, const char *alerting,
 
 static void world_free(struct world *w)
 {
-    eng_free(w->e);
-    store_close(w->st);
-    cfg_free(w->c);
+    te_close(w->c, w->st, w->e);
 }
 
 static int tick(struct world *w, const char *iso)
 {
-    struct eng_tick_stats s;
-    ab_errmsg em = {{0}};
-    if (eng_tick(w->e, T(iso), &s, &em) != AB_OK) {
-        printf("tick %s: %s\n", iso, em.text);
-        return -1;
-    }
-    return 0;
+    return te_tick(w->e, iso);
 }
 
 /*

@@ -98,4 +98,24 @@ static __attribute__((unused)) int te_open(const char *dir, const char *xml, cfg
     return te_open_path(path, xml, c, st, e);
 }
 
+/* What te_open opened, closed in order (the engine first: it uses both). */
+static __attribute__((unused)) void te_close(cfg *c, store *st, eng *e)
+{
+    eng_free(e);
+    store_close(st);
+    cfg_free(c);
+}
+
+/* One tick at iso; its error printed, and -1. */
+static __attribute__((unused)) int te_tick(eng *e, const char *iso)
+{
+    struct eng_tick_stats s;
+    ab_errmsg em = {{0}};
+    if (eng_tick(e, T(iso), &s, &em) != AB_OK) {
+        printf("    tick %s: %s\n", iso, em.text);
+        return -1;
+    }
+    return 0;
+}
+
 #endif
