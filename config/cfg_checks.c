@@ -447,6 +447,43 @@ static void check_dependencies(struct cfg_builder *b, xmlNode *checks)
     }
 }
 
+static int by_token(const void *a, const void *b)
+{
+    const struct cfg_check *x = *(const struct cfg_check *const *)a;
+    const struct cfg_check *y = *(const struct cfg_check *const *)b;
+    int d = strcmp(x->ping_token, y->ping_token);
+    return d ? d : (x->line > y->line) - (x->line < y->line);
+}
+
+/* A token is a ping check's address: two checks on one token would make
+ * a ping count for whichever the lookup met first.  Sorted, not
+ * compared pairwise, so that 100,000 checks load in no time. */
+static void check_tokens(struct cfg_builder *b)
+{
+    cfg *c = b->c;
+    size_t n = 0;
+    for (size_t i = 0; i < c->nchecks; i++)
+        n += c->checks[i].kind == CFG_PING && c->checks[i].ping_token;
+    if (n < 2)
+        return;
+    const struct cfg_check **v = ab_calloc(n, sizeof *v);
+    if (!v) {
+        b->oom = 1;
+        return;
+    }
+    n = 0;
+    for (size_t i = 0; i < c->nchecks; i++)
+        if (c->checks[i].kind == CFG_PING && c->checks[i].ping_token)
+            v[n++] = &c->checks[i];
+    qsort(v, n, sizeof *v, by_token);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(v[i]->ping_token, v[i - 1]->ping_token) == 0)
+            cfg_errl(b, v[i]->line, "check %s: token= is already check %s's (line %d); "
+                                    "each ping check needs a token of its own",
+                     v[i]->name, v[i - 1]->name, v[i - 1]->line);
+    ab_free(v);
+}
+
 void cfg_build_checks(struct cfg_builder *b, xmlNode *checks)
 {
     cfg *c = b->c;
@@ -506,4 +543,5 @@ void cfg_build_checks(struct cfg_builder *b, xmlNode *checks)
         c->nchecks++;
     }
     check_dependencies(b, checks);
+    check_tokens(b);
 }

@@ -118,8 +118,6 @@ enum ab_err eng_ping_rid_atomic(eng *e, const char *check, enum store_ping_kind 
                                 const char *rid, ab_time now, ab_errmsg *em) AB_MUST_CHECK;
 /* Is rid a run id (a UUID, 8-4-4-4-12 hex digits)? */
 int eng_rid_valid(const char *rid);
-/* The ping check whose token= is token (for /ping/TOKEN), or NULL. */
-const struct cfg_check *eng_ping_find(eng *e, const char *token);
 
 /* The daemon's start time: silence before a full period after it is
  * not yet a missing report. */
@@ -459,11 +457,27 @@ struct eng_report_item {
 enum ab_err eng_report_atomic(eng *e, const char *check, const struct eng_report_item *v,
                               size_t n, ab_time now, ab_errmsg *em) AB_MUST_CHECK;
 /* Group commit (engine/eng_pingbatch.c): one outer transaction around
- * several eng_ping_atomic calls (each a savepoint inside it); nothing
- * in it is durable before eng_batch_commit returns AB_OK. */
+ * several eng_ping_atomic calls or one eng_ping_batch (each a savepoint
+ * inside it); nothing in it is durable before eng_batch_commit returns
+ * AB_OK. */
 enum ab_err eng_batch_begin(eng *e, ab_errmsg *em) AB_MUST_CHECK;
 enum ab_err eng_batch_commit(eng *e, ab_errmsg *em) AB_MUST_CHECK;
 void eng_batch_rollback(eng *e);
+/* One ping of a batch, as the web took it. */
+struct eng_ping_in {
+    const char *check;          /* a ping check's name */
+    enum store_ping_kind kind;
+    int exit_code;              /* for STORE_PING_EXIT */
+    const char *via, *detail;   /* detail may be NULL */
+    const char *rid;            /* a run id (eng_ping_rid), or NULL */
+    ab_time at;
+    enum ab_err err;            /* out: AB_OK when written into the batch */
+};
+/* Write v[0..n) in order, inside the batch: each ping stored, each run
+ * of pings of one check that say the same judged until the check is
+ * settled on it, then at its last (see eng_pingbatch.c).  A run that
+ * fails is undone alone (its err set and logged); the rest goes on. */
+void eng_ping_batch(eng *e, struct eng_ping_in *v, size_t n);
 /* Silences (store_silence_add, _list, _expire) and pauses. */
 enum ab_err eng_silence_add(eng *e, const struct store_silence *s, int64_t *id,
                             ab_errmsg *em) AB_MUST_CHECK;

@@ -256,8 +256,14 @@ size_t eng_cycle_quorum(const struct store_cycle *c);
 /* eng_ping.c: the dead man's switch of ping checks, once per tick. */
 enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
                            ab_errmsg *em);
-/* After a ping of k was stored: judge the check and send what it leads to. */
-enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, ab_errmsg *em);
+/* A ping of check, validated and stored (no judging); *k its check. */
+enum ab_err eng_ping_store(eng *e, const char *check, enum store_ping_kind kind,
+                           int exit_code, const char *via, const char *detail,
+                           ab_time now, const struct cfg_check **k, ab_errmsg *em);
+/* After a ping of k was stored: judge the check and send what it leads
+ * to; *said (when not NULL): the status the pings say, -1 for nothing. */
+enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, int *said,
+                           ab_errmsg *em);
 /* eng_pinghung.c: has a run with a run id hung (started more than grace
  * ago, no finish of its own, no finish since its deadline)?  Then 1 with
  * r->status and msg set. */

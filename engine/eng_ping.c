@@ -21,16 +21,6 @@
 
 #include "common/ab_log.h"
 
-const struct cfg_check *eng_ping_find(eng *e, const char *token)
-{
-    for (size_t i = 0; i < cfg_check_count(e->c); i++) {
-        const struct cfg_check *k = cfg_check_at(e->c, i);
-        if (k->kind == CFG_PING && k->ping_token && strcmp(k->ping_token, token) == 0)
-            return k;
-    }
-    return NULL;
-}
-
 /*
  * Since when silence counts, given the last time heard (or first seen)
  * and span, the silence allowed: from the later of that and the daemon's
@@ -223,10 +213,13 @@ static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
     return never_status(e, k, now, r, msg, len);
 }
 
-/* Record a run when the pings' verdict changed or a new report came in. */
+/* Record a run when the pings' verdict changed or a new report came in;
+ * *said (when not NULL): the status the pings say, or -1 for nothing. */
 static enum ab_err evaluate_ping(eng *e, const struct cfg_check *k, ab_time now,
-                                 struct eng_tick_stats *stats, ab_errmsg *em)
+                                 struct eng_tick_stats *stats, int *said, ab_errmsg *em)
 {
+    if (said)
+        *said = -1;
     struct store_sched_state ss;
     enum ab_err err = store_sched_get(e->st, k->name, &ss, em);
     if (err == AB_ENOTFOUND) {
@@ -246,6 +239,8 @@ static enum ab_err evaluate_ping(eng *e, const struct cfg_check *k, ab_time now,
     int says = ping_status(e, k, now, &ps, &r, msg, sizeof msg);
     if (says == SAYS_NOTHING)
         return AB_OK;
+    if (said)
+        *said = (int)r.status;
     if (says == SAYS_SILENT && cfg_in_maintenance(e->c, k, now, NULL, 0))
         return AB_OK; /* silence during maintenance is expected */
 
@@ -272,14 +267,14 @@ enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
     for (size_t i = 0; i < cfg_check_count(e->c) && !err; i++) {
         const struct cfg_check *k = cfg_check_at(e->c, i);
         if (k->kind == CFG_PING && !eng_paused(e->st, k->name, now, NULL))
-            err = evaluate_ping(e, k, now, stats, em);
+            err = evaluate_ping(e, k, now, stats, NULL, em);
     }
     return err;
 }
 
-enum ab_err eng_ping(eng *e, const char *check, enum store_ping_kind kind,
-                     int exit_code, const char *via, const char *detail,
-                     ab_time now, ab_errmsg *em)
+enum ab_err eng_ping_store(eng *e, const char *check, enum store_ping_kind kind,
+                           int exit_code, const char *via, const char *detail,
+                           ab_time now, const struct cfg_check **kout, ab_errmsg *em)
 {
     const struct cfg_check *k = cfg_check_find(e->c, check);
     if (!k)
@@ -293,15 +288,26 @@ enum ab_err eng_ping(eng *e, const char *check, enum store_ping_kind kind,
                                      detail, em);
     if (err)
         return err;
-    ab_log(AB_LOG_INFO, "ping %s: %s%s via %s", k->name, store_ping_kind_name(kind),
-           kind == STORE_PING_EXIT ? "" : "", via ? via : "http");
-    return eng_ping_judge(e, k, now, em);
+    ab_log(AB_LOG_INFO, "ping %s: %s via %s", k->name, store_ping_kind_name(kind),
+           via ? via : "http");
+    *kout = k;
+    return AB_OK;
 }
 
-enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, ab_errmsg *em)
+enum ab_err eng_ping(eng *e, const char *check, enum store_ping_kind kind,
+                     int exit_code, const char *via, const char *detail,
+                     ab_time now, ab_errmsg *em)
+{
+    const struct cfg_check *k;
+    enum ab_err err = eng_ping_store(e, check, kind, exit_code, via, detail, now, &k, em);
+    return err ? err : eng_ping_judge(e, k, now, NULL, em);
+}
+
+enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, int *said,
+                           ab_errmsg *em)
 {
     struct eng_tick_stats stats = {0};
-    enum ab_err err = evaluate_ping(e, k, now, &stats, em);
+    enum ab_err err = evaluate_ping(e, k, now, &stats, said, em);
     if (err)
         return err;
     return eng_flush_notices(e, now, &stats, em);

@@ -75,10 +75,11 @@ enum ab_err store_notices_due(store *st, ab_time now, struct store_notice **out,
                               size_t *n, ab_errmsg *em)
 {
     store_db_stmt *s;
-    enum ab_err e = store_prepare(
-        st, "SELECT id, created, rcpt, alert_id, message, level, seq, priority, "
-            "not_before FROM notices WHERE not_before <= ? ORDER BY rcpt, id",
-        &s, em);
+    /* Asked after every verdict (eng_flush_notices): kept prepared. */
+    static const char sql[] =
+        "SELECT id, created, rcpt, alert_id, message, level, seq, priority, "
+        "not_before FROM notices WHERE not_before <= ? ORDER BY rcpt, id";
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     store_bind_time(s, 1, now);
@@ -86,7 +87,7 @@ enum ab_err store_notices_due(store *st, ab_time now, struct store_notice **out,
     e = store_collect(st, s, sizeof **out, notice_row, notice_clear, &v, n, em,
                       "notices due");
     *out = v;
-    store_db_finalize(s);
+    store_release(st, s);
     return e;
 }
 

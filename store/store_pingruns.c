@@ -43,12 +43,13 @@ enum ab_err store_ping_run_unfinished(store *st, const char *check, ab_time befo
                                       ab_errmsg *em)
 {
     store_db_stmt *s;
-    enum ab_err e = store_prepare(
-        st, "SELECT p.rid, p.at FROM pings p WHERE p.check_name = ?1 AND p.kind = 'start' "
-            "AND p.rid IS NOT NULL AND p.at <= ?2 AND NOT EXISTS (SELECT 1 FROM pings f "
-            "  WHERE f.check_name = ?1 AND f.rid = p.rid AND f.kind <> 'start') "
-            "ORDER BY p.at DESC, p.id DESC LIMIT 1",
-        &s, em);
+    /* Asked at every ping's verdict: kept prepared. */
+    static const char sql[] =
+        "SELECT p.rid, p.at FROM pings p WHERE p.check_name = ?1 AND p.kind = 'start' "
+        "AND p.rid IS NOT NULL AND p.at <= ?2 AND NOT EXISTS (SELECT 1 FROM pings f "
+        "  WHERE f.check_name = ?1 AND f.rid = p.rid AND f.kind <> 'start') "
+        "ORDER BY p.at DESC, p.id DESC LIMIT 1";
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     store_db_bind_text(s, 1, check);
@@ -63,6 +64,6 @@ enum ab_err store_ping_run_unfinished(store *st, const char *check, ab_time befo
     } else {
         e = store_dberr(st, em, "unfinished ping runs");
     }
-    store_db_finalize(s);
+    store_release(st, s);
     return e;
 }

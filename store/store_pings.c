@@ -61,12 +61,13 @@ enum ab_err store_ping_summary(store *st, const char *check,
     out->last_start = AB_TIME_NONE;
     out->last_finish = AB_TIME_NONE;
     out->exit_code = -1;
-    enum ab_err e = store_prepare(
-        st, "SELECT (SELECT max(at) FROM pings WHERE check_name = ?1 AND kind = 'start'),"
-            " f.at, f.kind, f.exit_code, f.via, f.detail FROM (SELECT 1 AS one) AS o LEFT JOIN "
-            "(SELECT at, kind, exit_code, via, detail FROM pings WHERE check_name = ?1 "
-            " AND kind <> 'start' ORDER BY at DESC, id DESC LIMIT 1) AS f ON 1 = 1",
-        &s, em);
+    /* Kept prepared: every ping and every tick's ping checks ask it. */
+    static const char sql[] =
+        "SELECT (SELECT max(at) FROM pings WHERE check_name = ?1 AND kind = 'start'),"
+        " f.at, f.kind, f.exit_code, f.via, f.detail FROM (SELECT 1 AS one) AS o LEFT JOIN "
+        "(SELECT at, kind, exit_code, via, detail FROM pings WHERE check_name = ?1 "
+        " AND kind <> 'start' ORDER BY at DESC, id DESC LIMIT 1) AS f ON 1 = 1";
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     store_db_bind_text(s, 1, check);
@@ -85,6 +86,6 @@ enum ab_err store_ping_summary(store *st, const char *check,
     } else {
         e = store_dberr(st, em, "ping summary");
     }
-    store_db_finalize(s);
+    store_release(st, s);
     return e;
 }

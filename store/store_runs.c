@@ -113,10 +113,9 @@ void store_run_free(struct store_run *r)
 static enum ab_err load_results(store *st, struct store_run *r, ab_errmsg *em)
 {
     store_db_stmt *s;
-    enum ab_err e = store_prepare(
-        st, "SELECT item, status, value, message, perfdata FROM results "
-            "WHERE run_id = ? ORDER BY id",
-        &s, em);
+    static const char sql[] = "SELECT item, status, value, message, perfdata FROM results "
+                              "WHERE run_id = ? ORDER BY id";
+    enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
     store_db_bind_int64(s, 1, r->id);
@@ -150,7 +149,7 @@ static enum ab_err load_results(store *st, struct store_run *r, ab_errmsg *em)
     if (rc != SDB_DONE)
         e = store_dberr(st, em, "results");
 out:
-    store_db_finalize(s);
+    store_release(st, s);
     return e;
 }
 
@@ -191,14 +190,13 @@ static enum ab_err run_last(store *st, const char *check, int fresh_only,
 {
     store_db_stmt *s;
     *out = NULL;
-    enum ab_err e = store_prepare(
-        st, fresh_only
-                ? "SELECT " RUN_COLS " FROM runs WHERE check_name = ? AND "
-                  "status = 'Complete' AND from_cache = 0 "
-                  "ORDER BY started DESC, id DESC LIMIT 1"
-                : "SELECT " RUN_COLS " FROM runs WHERE check_name = ? AND "
-                  "status = 'Complete' ORDER BY started DESC, id DESC LIMIT 1",
-        &s, em);
+    /* Asked at every ping's verdict and every cached run: kept prepared. */
+    static const char fresh_sql[] = "SELECT " RUN_COLS " FROM runs WHERE check_name = ? AND "
+                                    "status = 'Complete' AND from_cache = 0 "
+                                    "ORDER BY started DESC, id DESC LIMIT 1";
+    static const char any_sql[] = "SELECT " RUN_COLS " FROM runs WHERE check_name = ? AND "
+                                  "status = 'Complete' ORDER BY started DESC, id DESC LIMIT 1";
+    enum ab_err e = store_prepare_cached(st, fresh_only ? fresh_sql : any_sql, &s, em);
     if (e)
         return e;
     store_db_bind_text(s, 1, check);
@@ -209,7 +207,7 @@ static enum ab_err run_last(store *st, const char *check, int fresh_only,
         e = ab_fail(em, AB_ENOTFOUND, "check %s has no completed run", check);
     else
         e = store_dberr(st, em, "last run");
-    store_db_finalize(s);
+    store_release(st, s);
     return e;
 }
 

@@ -156,6 +156,7 @@ void web_free(web *w)
     if (w->listen_fd >= 0)
         close(w->listen_fd);
     web_live_close(w); /* before the engine it reads */
+    web_tokens_free(w->tokens);
     eng_free(w->e);    /* and the state it opened */
     tpl_set_free(w->pages);
     wipe_free(w->token);

@@ -20,9 +20,9 @@
 
 #include "common/ab_mem.h"
 
-#define DIGEST_LEN 32
+#define DIGEST_LEN WEB_DIGEST_LEN
 
-static void hmac(const web *w, const char *data, size_t len, unsigned char *out)
+void web_hmac(const web *w, const char *data, size_t len, unsigned char *out)
 {
     GHmac *h = g_hmac_new(G_CHECKSUM_SHA256, w->key, sizeof w->key);
     gsize olen = DIGEST_LEN;
@@ -35,8 +35,8 @@ int web_ct_equal(const web *w, const char *a, size_t alen, const char *b,
                  size_t blen)
 {
     unsigned char da[DIGEST_LEN], db[DIGEST_LEN];
-    hmac(w, a, alen, da);
-    hmac(w, b, blen, db);
+    web_hmac(w, a, alen, da);
+    web_hmac(w, b, blen, db);
     unsigned char diff = 0;
     for (size_t i = 0; i < DIGEST_LEN; i++)
         diff |= (unsigned char)(da[i] ^ db[i]);
@@ -156,7 +156,7 @@ char *web_csrf_token(web *w, ab_time now)
     char msg[64], out[128];
     unsigned char d[DIGEST_LEN];
     int n = snprintf(msg, sizeof msg, "csrf:%lld", (long long)now);
-    hmac(w, msg, (size_t)n, d);
+    web_hmac(w, msg, (size_t)n, d);
     int o = snprintf(out, sizeof out, "%lld.", (long long)now);
     for (size_t i = 0; i < 20; i++)
         o += snprintf(out + o, sizeof out - (size_t)o, "%02x", d[i]);

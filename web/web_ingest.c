@@ -12,8 +12,8 @@
  *                                 or {"items":[{"item":"a","status":"Healthy"},...]}
  *
  * A ping's token is its only credential: an unknown token is a plain 404,
- * and the lookup compares against every ping check's token in constant
- * time, so the answer takes the same time whichever token was guessed.
+ * and the lookup (web_tokens.c) goes by the token's keyed digest, so
+ * the answer takes the same time whichever token was guessed.
  * A report is an action: it needs the bearer token or basic auth.
  */
 #include "web/web_int.h"
@@ -40,17 +40,9 @@ void web_after_action(web *w, ab_time now)
 
 static const struct cfg_check *find_by_token(web *w, const char *token)
 {
-    const struct cfg_check *found = NULL;
-    size_t tlen = strlen(token);
-    for (size_t i = 0; i < cfg_check_count(w->c); i++) {
-        const struct cfg_check *k = cfg_check_at(w->c, i);
-        if (k->kind != CFG_PING || !k->ping_token)
-            continue;
-        /* No early exit: every token is compared whatever matched. */
-        if (web_ct_equal(w, token, tlen, k->ping_token, strlen(k->ping_token)))
-            found = k;
-    }
-    return found;
+    if (!w->tokens && !(w->tokens = web_tokens_new(w)))
+        return NULL;
+    return web_tokens_find(w, w->tokens, token);
 }
 
 /* The POST body as a ping's detail: printable, cut to a sane length. */
@@ -110,40 +102,37 @@ enum ab_err web_ping(web *w, const struct web_request *rq, struct web_response *
                               "3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b), the same for "
                               "a run's start and its finish\n");
     char *detail = ping_detail(rq);
-    ab_errmsg em = {{0}};
-    /* Served by the server: written into the open batch (web_pingq.c),
-     * answered after its commit. */
-    int batched = w->pw && web_pingq_running(w->pq);
-    enum ab_err e = batched ? web_pingq_enter(w->pq, &em) : AB_OK;
-    if (e == AB_EBUSY && batched) {
-        ab_free(detail);
-        ab_log(AB_LOG_WARN, "web: ping %s refused: %s", k->name, em.text);
-        web_reply_text(rs, 503, "too many pings waiting; try again in a second\n");
-        rs->retry_after = "1";
-        return AB_OK;
-    }
-    /* One transaction for the ping and everything it leads to (inside a
-     * batch, a savepoint: a ping that fails is undone alone). */
-    if (!e)
-        e = rid ? eng_ping_rid_atomic(w->e, k->name, kind, code, "http", detail, rid, now,
-                                      &em)
-                : eng_ping_atomic(w->e, k->name, kind, code, "http", detail, now, &em);
-    ab_free(detail);
-    if (e) {
-        ab_log(AB_LOG_ERROR, "web: ping %s: %s", k->name, em.text);
-        /* The database away or busy is a 503 a pinger retries after. */
-        if (e == AB_EBUSY || e == AB_ESTORE) {
-            enum ab_err re = web_reply_text(rs, 503, "could not record the ping; try again\n");
-            rs->retry_after = "5";
-            return re;
-        }
-        return web_reply_text(rs, 500, "could not record the ping\n");
-    }
-    if (batched) {
-        w->pw->deferred = 1;
-        w->pw->now = now;
-        w->pw->check = ab_strdup(k->name);
+    if (w->pw) {
+        /* Served by the server: queued for the committer (web_pingq.c),
+         * answered after the commit that holds it. */
+        struct web_pingq_wait *pw = w->pw;
+        pw->detail = detail;
+        pw->rid = rid ? ab_strdup(rid) : NULL;
+        if (rid && !pw->rid)
+            return AB_ENOMEM;
+        pw->in = (struct eng_ping_in){.check = k->name, .kind = kind, .exit_code = code,
+                                      .via = "http", .detail = detail, .rid = pw->rid,
+                                      .at = now};
+        pw->deferred = 1;
     } else {
+        /* One transaction for the ping and everything it leads to. */
+        ab_errmsg em = {{0}};
+        eng_live_touch(w->live, k->name); /* so what it writes, the next page shows */
+        enum ab_err e =
+            rid ? eng_ping_rid_atomic(w->e, k->name, kind, code, "http", detail, rid, now, &em)
+                : eng_ping_atomic(w->e, k->name, kind, code, "http", detail, now, &em);
+        ab_free(detail);
+        if (e) {
+            ab_log(AB_LOG_ERROR, "web: ping %s: %s", k->name, em.text);
+            /* The database away or busy is a 503 a pinger retries after. */
+            if (e == AB_EBUSY || e == AB_ESTORE) {
+                enum ab_err re =
+                    web_reply_text(rs, 503, "could not record the ping; try again\n");
+                rs->retry_after = "5";
+                return re;
+            }
+            return web_reply_text(rs, 500, "could not record the ping\n");
+        }
         web_after_action(w, now);
     }
     enum ab_err r = web_reply_text(rs, 200, "OK\n");

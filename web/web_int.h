@@ -38,35 +38,40 @@ struct web {
     struct web_cache *cache;  /* answers kept from it (web_cache.c) */
     struct web_pingq *pq;     /* group commit while listening (web_pingq.c) */
     struct web_pingq_wait *pw; /* the server request being handled, or NULL */
+    struct web_tokens *tokens; /* ping checks by token (web_tokens.c), built on first use */
 };
 
 /* ---- group commit of pings (web_pingq.c) ---- */
 
-/* A server request's part in a batch: web_ping sets deferred (its
- * answer waits for the commit); the committer sets done and failed. */
+/* A server request's part in a batch: web_ping fills in (its strings
+ * owned by the wait) and sets deferred (its answer waits for the
+ * commit); the committer sets failed, then done. */
 struct web_pingq_wait {
     int deferred, done, failed;
-    char *check; /* ab_malloc'ed, for the log */
-    ab_time now;
+    struct eng_ping_in in; /* in.check borrowed from the config */
+    char *detail, *rid;    /* in.detail and in.rid, ab_malloc'ed */
 };
 struct MHD_Connection;
-/* Start the committer thread over e; NULL on failure. */
-struct web_pingq *web_pingq_new(eng *e);
-/* Commit what is open, answer it, join the thread; _free also frees. */
+/* Start the committer thread over w's engine; NULL on failure. */
+struct web_pingq *web_pingq_new(web *w);
+/* Write and answer what is queued, join the thread; _free also frees. */
 void web_pingq_stop(struct web_pingq *q);
 void web_pingq_free(struct web_pingq *q);
-/* Around every use of the engine by the server thread; a request that
- * is not a ping commits the open batch first. */
-void web_pingq_lock(struct web_pingq *q, int is_ping);
+/* Around every use of the engine by the server thread. */
+void web_pingq_lock(struct web_pingq *q);
 void web_pingq_unlock(struct web_pingq *q);
-/* Under the lock: is the committer there to take a ping? */
-int web_pingq_running(const struct web_pingq *q);
-/* Under the lock: open the batch for a ping (AB_EBUSY when too many
- * wait); then, the ping written, hand its connection over (suspended
- * until its commit). */
-enum ab_err web_pingq_enter(struct web_pingq *q, ab_errmsg *em) AB_MUST_CHECK;
+/* Queue a deferred ping and suspend its connection (resumed with
+ * wait->done set).  AB_EBUSY: too many wait already (answer 503);
+ * AB_ETEMPFAIL: the committer has stopped (web_pingq_write_now). */
 enum ab_err web_pingq_add(struct web_pingq *q, struct MHD_Connection *conn,
                           struct web_pingq_wait *wait) AB_MUST_CHECK;
+/* Write a deferred ping at once, in a batch of its own (sets failed). */
+void web_pingq_write_now(struct web_pingq *q, struct web_pingq_wait *wait);
+/* The ping checks by token (web_tokens.c). */
+struct web_tokens *web_tokens_new(const web *w);
+void web_tokens_free(struct web_tokens *t);
+const struct cfg_check *web_tokens_find(const web *w, const struct web_tokens *t,
+                                        const char *token);
 
 /* ---- the live read model and the answers kept (web_live.c, web_cache.c) ---- */
 
@@ -135,6 +140,9 @@ enum ab_err web_reply_error(web *w, const struct web_request *rq,
 
 /* ---- auth and CSRF (web_auth.c) --------------------------------------------- */
 
+#define WEB_DIGEST_LEN 32
+/* HMAC-SHA256 of data under the per-process key (WEB_DIGEST_LEN bytes). */
+void web_hmac(const web *w, const char *data, size_t len, unsigned char *out);
 /* Constant-time equality of two byte strings (lengths may differ). */
 int web_ct_equal(const web *w, const char *a, size_t alen, const char *b,
                  size_t blen);

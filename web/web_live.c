@@ -5,10 +5,11 @@
  * the store for every request.
  *
  * The server tells the model what a request is about to write before the
- * handler runs (a ping or a report: its check; a pause: its check;
- * a dismissal or a silence: the parts every check shares), so that the answer the
- * handler builds after its write, and every request after it, shows the
- * write: a ping and then a GET shows the ping.  Writes from elsewhere
+ * handler runs (a report or a pause: its check; a dismissal or a
+ * silence: the parts every check shares; a ping names its check itself,
+ * where it is written), so that the answer the handler builds after its
+ * write, and every request after it, shows the write: a ping and then a
+ * GET shows the ping.  Writes from elsewhere
  * (the daemon's tick on its own connection, the CLI, another node) are
  * seen through the store's change marker, and web_state_changed() lets
  * the daemon say so at once after its tick.
@@ -64,13 +65,8 @@ void web_live_before(web *w, const struct web_request *rq, char **seg, size_t n)
 {
     const char *m = rq->method ? rq->method : "";
     int read = is(m, "GET") || is(m, "HEAD");
-    if (n >= 2 && is(seg[0], "ping")) {
-        /* GET or POST: a ping writes either way; an unknown token nothing. */
-        const struct cfg_check *k = eng_ping_find(w->e, seg[1]);
-        if (k)
-            eng_live_touch(w->live, k->name);
-        return;
-    }
+    if (n >= 2 && is(seg[0], "ping"))
+        return; /* the ping names its check when it writes (web_ingest.c) */
     if (read)
         return;
     if (n == 2 && is(seg[0], "report")) {

@@ -118,9 +118,9 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct web_res
 }
 
 /* A ping's connection resumed after its batch's commit: its answer, or
- * a 503 with Retry-After when the commit failed (nothing of the batch
- * was kept: the state database is away, and the pinger should retry). */
-static enum MHD_Result answer_resumed(web *w, struct MHD_Connection *conn, struct req *r)
+ * a 503 with Retry-After when it was not written (the state database is
+ * away or failed, and the pinger should retry). */
+static enum MHD_Result answer_resumed(struct MHD_Connection *conn, struct req *r)
 {
     struct web_response rs = r->held;
     memset(&r->held, 0, sizeof r->held);
@@ -131,12 +131,6 @@ static enum MHD_Result answer_resumed(web *w, struct MHD_Connection *conn, struc
         if (web_reply_text(&rs, 503, "could not record the ping; try again\n") != AB_OK)
             return MHD_NO;
         rs.retry_after = "5";
-    } else {
-        /* Mail the ping made due is worth waking the daemon for, now
-         * that it is committed. */
-        web_pingq_lock(w->pq, 1);
-        web_after_action(w, r->wait.now);
-        web_pingq_unlock(w->pq);
     }
     enum MHD_Result ret = send_response(conn, &rs);
     web_response_free(&rs);
@@ -153,24 +147,57 @@ static enum MHD_Result too_large(struct MHD_Connection *conn)
     return ret;
 }
 
-/* web_handle under the group commit's lock (every use of the engine is);
- * a ping it deferred is handed to the committer, *held set. */
-static enum ab_err handle_locked(web *w, struct MHD_Connection *conn, struct req *r,
-                                 const struct web_request *rq, struct web_response *rs,
-                                 int *held)
+/* A ping that cannot wait for the committer: too many wait (503), or the
+ * committer has stopped with the server (written here, alone). */
+static enum ab_err not_queued(web *w, struct req *r, enum ab_err qe,
+                              struct web_response *rs)
 {
-    web_pingq_lock(w->pq, strncmp(rq->path, "/ping/", 6) == 0);
+    r->wait.deferred = 0;
+    if (qe == AB_ETEMPFAIL)
+        web_pingq_write_now(w->pq, &r->wait);
+    if (qe == AB_ETEMPFAIL && !r->wait.failed)
+        return AB_OK; /* rs is the handler's 200 */
+    web_response_free(rs);
+    memset(rs, 0, sizeof *rs);
+    if (qe == AB_ENOMEM)
+        return AB_ENOMEM;
+    enum ab_err e = web_reply_text(rs, 503, qe == AB_EBUSY
+                                                ? "too many pings waiting; try again in a second\n"
+                                                : "could not record the ping; try again\n");
+    rs->retry_after = qe == AB_EBUSY ? "1" : "5";
+    if (qe == AB_EBUSY)
+        ab_log(AB_LOG_WARN, "web: ping %s refused: too many pings wait for their commit",
+               r->wait.in.check);
+    return e;
+}
+
+/*
+ * web_handle for one request.  A ping, with the committer there, is only
+ * read here, without the engine's lock, and handed over (*held set: its
+ * connection suspended until its commit); anything else runs under the
+ * lock, since every use of the engine is (web_pingq.c).
+ */
+static enum ab_err handle(web *w, struct MHD_Connection *conn, struct req *r,
+                          const struct web_request *rq, struct web_response *rs, int *held)
+{
+    *held = 0;
+    if (!w->pq || strncmp(rq->path, "/ping/", 6) != 0) {
+        web_pingq_lock(w->pq);
+        enum ab_err he = web_handle(w, rq, rs);
+        web_pingq_unlock(w->pq);
+        return he;
+    }
     w->pw = &r->wait;
     enum ab_err he = web_handle(w, rq, rs);
     w->pw = NULL;
-    *held = he == AB_OK && r->wait.deferred &&
-            web_pingq_add(w->pq, conn, &r->wait) == AB_OK;
-    if (*held)
-        r->held = *rs;
-    else if (r->wait.deferred)
-        he = AB_ENOMEM; /* written, but no way to wait for its commit */
-    web_pingq_unlock(w->pq);
-    return he;
+    if (he != AB_OK || !r->wait.deferred)
+        return he;
+    enum ab_err qe = web_pingq_add(w->pq, conn, &r->wait);
+    if (qe != AB_OK)
+        return not_queued(w, r, qe, rs);
+    r->held = *rs;
+    *held = 1;
+    return AB_OK;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -209,7 +236,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     }
     if (r->wait.done)
-        return answer_resumed(w, conn, r);
+        return answer_resumed(conn, r);
     struct args a = {.n = 0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
     struct web_request rq = {
@@ -230,7 +257,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     };
     struct web_response rs = {0};
     int held = 0;
-    enum ab_err he = handle_locked(w, conn, r, &rq, &rs, &held);
+    enum ab_err he = handle(w, conn, r, &rq, &rs, &held);
     if (he != AB_OK) {
         web_response_free(&rs);
         return MHD_NO; /* out of memory: drop the connection */
@@ -260,7 +287,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     ab_buf_free(&r->body);
     web_response_free(&r->held);
-    ab_free(r->wait.check);
+    ab_free(r->wait.detail);
+    ab_free(r->wait.rid);
     ab_free(r);
     *con_cls = NULL;
 }
@@ -377,7 +405,7 @@ enum ab_err web_listen(web *w, ab_errmsg *em)
                                    "address of this machine)", listen);
     /* The committer of the pings' group commit (web_pingq.c); without
      * it (no thread to be had) each ping commits on its own as before. */
-    w->pq = web_pingq_new(w->e);
+    w->pq = web_pingq_new(w);
     if (!w->pq)
         ab_log(AB_LOG_WARN, "web: no committer thread; each ping commits alone");
     /* The daemon owns a handed-over socket now and closes it on stop. */

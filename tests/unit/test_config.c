@@ -123,6 +123,8 @@ TEST(every_mistake_is_reported_with_its_line)
     CHECK_CONTAINS(t, "reminder must be shorter than grace");
     CHECK_CONTAINS(t, "depends-on=\"ghost\" is not a check");
     CHECK_CONTAINS(t, "bad.xml:35:"); /* <frshness>: the schema speaks */
+    CHECK_CONTAINS(t, "bad.xml:37: check p2: token= is already check p1's (line 36); "
+                      "each ping check needs a token of its own");
     /* Sorted by line: the tick error comes before the mail error. */
     CHECK(strstr(t, "bad.xml:2:") < strstr(t, "bad.xml:3:"));
     ab_buf_free(&errs);
