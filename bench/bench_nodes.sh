@@ -18,9 +18,7 @@
 # PostgreSQL runs with fsync and synchronous_commit on (the test stack
 # turns them off), as SQLite runs with synchronous=FULL: both durable.
 #
-# PostgreSQL: inside a stack (ACKBEAT_STACK_DIR with stack.env) that one is
-# used; otherwise, as root, a stack of its own on ports 48xx is started
-# and removed afterwards.
+# PostgreSQL: bench/pg_stack.sh (the stack's, or one of our own as root).
 # Ends with lines  BENCH nodes <metric> <value> <baseline_value> <ratio>
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,46 +33,15 @@ drv=$B/bench/bench_nodes
 
 work=$(mktemp -d /tmp/bench_nodes.XXXXXX)
 chmod 755 "$work"
-own_stack=
+# shellcheck source=bench/pg_stack.sh
+. bench/pg_stack.sh
 cleanup() {
-	[ -n "$own_stack" ] && tests/stack/stop.sh "$own_stack" --rm >/dev/null 2>&1
+	pg_stack_down
 	rm -rf "$work"
 	return 0
 }
 trap cleanup EXIT
-if [ -n "${ACKBEAT_STACK_DIR:-}" ] && [ -r "$ACKBEAT_STACK_DIR/stack.env" ]; then
-	# shellcheck disable=SC1091
-	. "$ACKBEAT_STACK_DIR/stack.env"
-elif [ "$(id -u)" = 0 ]; then
-	own_stack=$work/stack
-	ACKBEAT_STACK_SMTP_PORT=4825 ACKBEAT_STACK_SUBMISSION_PORT=4887 \
-		ACKBEAT_STACK_SMTPS_PORT=4865 ACKBEAT_STACK_IMAP_PORT=4843 \
-		ACKBEAT_STACK_IMAPS_PORT=4893 ACKBEAT_STACK_PG_PORT=48432 \
-		tests/stack/start.sh "$own_stack" >/dev/null
-	# shellcheck disable=SC1091
-	. "$own_stack/stack.env"
-else
-	echo "bench_nodes: no PostgreSQL (run inside a stack, or as root)" >&2
-	exit 1
-fi
-PG_BIN=${ACKBEAT_STACK_PG_BIN:-/usr/lib/postgresql/15/bin}
-su_psql() {
-	(cd / && runuser -u postgres -- "$PG_BIN/psql" -X -q -At -h "$ACKBEAT_STACK_DIR/pg/run" \
-		-p "$ACKBEAT_STACK_PG_PORT" -U postgres -d postgres -c "$1")
-}
-# Durable, as SQLite is; put back as it was when done.
-su_psql "ALTER SYSTEM SET fsync = on" >/dev/null
-su_psql "ALTER SYSTEM SET synchronous_commit = on" >/dev/null
-su_psql "SELECT pg_reload_conf()" >/dev/null
-restore_pg() {
-	su_psql "ALTER SYSTEM RESET fsync" >/dev/null 2>&1
-	su_psql "ALTER SYSTEM RESET synchronous_commit" >/dev/null 2>&1
-	su_psql "SELECT pg_reload_conf()" >/dev/null 2>&1
-	cleanup
-}
-trap restore_pg EXIT
-export PGPASSWORD=$ACKBEAT_STACK_PG_PASSWORD PGOPTIONS="-c client_min_messages=warning"
-pg_base="postgresql://$ACKBEAT_STACK_PG_USER@127.0.0.1:$ACKBEAT_STACK_PG_PORT"
+pg_stack_up "$work" || { echo "bench_nodes: no PostgreSQL (run inside a stack, or as root)" >&2; exit 1; }
 
 # Fresh at the bench's --now (the ticks run in 2030): every check Healthy.
 sqlite3 "$work/data.db" "CREATE TABLE t(ts TEXT); INSERT INTO t VALUES ('2030-01-07T09:30:00Z');"
@@ -119,11 +86,6 @@ setup() {
 	echo "$name: $ran checks run by $k node(s), slowest tick $slow_ms ms: $rate checks/s"
 }
 
-fresh_db() { # NAME: an empty database on the stack's server
-	"$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACKBEAT_STACK_PG_PORT" -U "$ACKBEAT_STACK_PG_USER" \
-		-d "$ACKBEAT_STACK_PG_DB" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
-}
-
 echo "bench_nodes: $n checks, all due at each tick"
 gen "<state path=\"$work/state.db\"/>" "$work/sqlite.xml"
 setup sqlite 1
@@ -131,7 +93,7 @@ base_rate=$rate
 sqlite_us=$(awk -v t="$slow_ms" -v r="$ran" 'BEGIN { printf "%.2f", t * 1000 / r }')
 declare -A rates
 for k in 1 2 3; do
-	fresh_db "bench_nodes_$k"
+	pg_db "bench_nodes_$k"
 	gen "<state url=\"$pg_base/bench_nodes_$k\" password-env=\"PGPASSWORD\"/>" "$work/pg$k.xml"
 	setup "pg$k" "$k"
 	rates[$k]=$rate
@@ -141,14 +103,10 @@ done
 # The claim alone.
 rm -f "$work/claims.db"
 c_sqlite=$("$drv" "$work/claims.db" 20000 | awk '{print $2}')
-fresh_db bench_nodes_claims
+pg_db bench_nodes_claims
 c_pg=$("$drv" "$pg_base/bench_nodes_claims" 20000 | awk '{print $2}')
-for k in 1 2 3; do
-	"$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACKBEAT_STACK_PG_PORT" -U "$ACKBEAT_STACK_PG_USER" \
-		-d "$ACKBEAT_STACK_PG_DB" -c "DROP DATABASE IF EXISTS bench_nodes_$k" >/dev/null
-done
-"$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACKBEAT_STACK_PG_PORT" -U "$ACKBEAT_STACK_PG_USER" \
-	-d "$ACKBEAT_STACK_PG_DB" -c "DROP DATABASE IF EXISTS bench_nodes_claims" >/dev/null
+for k in 1 2 3; do pg_drop "bench_nodes_$k"; done
+pg_drop bench_nodes_claims
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "BENCH nodes checks_per_s_sqlite_1_node $base_rate $base_rate 1.00"

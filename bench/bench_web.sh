@@ -10,6 +10,12 @@
 #              endpoint, not a canned answer; on a fresh database, and
 #              again with 20,000 older pings of the check in the table
 #              (the store's lookups must not grow with history)
+#   pings, 1,000 checks   the same over 1,000 ping checks, each request a
+#              token drawn at random (a fleet of jobs, not one hot job:
+#              nearly every ping in a batch is a check judged on its own)
+#   pings on PostgreSQL   both again with the state on PostgreSQL (fsync
+#              and synchronous_commit on; bench/pg_stack.sh), when one is
+#              to be had (root, or inside a test stack)
 #   healthz    GET /healthz: the server's own overhead, no database
 #   status     GET /: the status page, from the engine's live read model
 #              (kept in memory, answers kept per second and change)
@@ -33,10 +39,14 @@ done
 [ -x "$ACK" ] || { echo "bench_web: $ACK not built (make)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/abbench-web.XXXXXX)
-ack_pid= nginx_pid=
+ack_pid= nginx_pid= pg_pid=
+# shellcheck source=bench/pg_stack.sh
+. bench/pg_stack.sh
 cleanup() {
 	[ -n "$ack_pid" ] && kill "$ack_pid" 2>/dev/null && wait "$ack_pid" 2>/dev/null
+	[ -n "$pg_pid" ] && kill "$pg_pid" 2>/dev/null && wait "$pg_pid" 2>/dev/null
 	[ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+	pg_stack_down
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -51,22 +61,38 @@ free_port() { # first port from $1 that nothing answers on
 ack_port=$(free_port 18085)
 ngx_port=$(free_port $((ack_port + 1)))
 
-# --- ackbeat: a daemon with one ping check and one plain check -------------
+# --- ackbeat: a daemon with one hot ping check and one plain check, and
+# (config STATE-ELEMENT PORT FLEET) a fleet of ping checks beside them; the
+# fleet gets daemons of its own, so that the pages' figures stay those of
+# a small config, comparable from run to run ----------------------------
 TOKEN=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-cat >"$work/ackbeat.xml" <<EOF
+FLEET=1000
+config() {
+	cat <<EOF
 <ackbeat name="bench" timezone="UTC" tick="1m">
-  <state path="state.db"/>
+  $1
   <mail from="ackbeat@bench.test" transport="maildir:out/Maildir"/>
-  <web listen="127.0.0.1:$ack_port"/>
+  <web listen="127.0.0.1:$2"/>
   <recipients><person name="ops" email="ops@bench.test"/></recipients>
   <alerting notify="ops"/>
   <checks>
     <ping name="job" token="$TOKEN" period="1d" grace="1h"/>
     <command name="true" command="/bin/true"/>
-  </checks>
-</ackbeat>
 EOF
-"$ACK" run -c "$work/ackbeat.xml" --log-level warn >"$work/ackbeat.log" 2>&1 &
+	for i in $(seq 0 $(($3 - 1))); do
+		printf '    <ping name="fleet%d" token="%s-%06d" period="1d" grace="1h"/>\n' "$i" "$TOKEN" "$i"
+	done
+	printf '  </checks>\n</ackbeat>\n'
+}
+config '<state path="state.db"/>' "$ack_port" 0 >"$work/ackbeat.xml"
+# Each request a fleet token at random (wrk's Lua, one state per thread).
+cat >"$work/fleet.lua" <<EOF
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+request = function()
+  return wrk.format("GET", string.format("/ping/$TOKEN-%06d", math.random(0, $FLEET - 1)))
+end
+EOF
+(cd "$work" && exec "$ACK" run -c "$work/ackbeat.xml" --log-level warn >"$work/ackbeat.log" 2>&1) &
 ack_pid=$!
 
 # --- nginx: one worker, a private prefix, a static file -----------------
@@ -106,10 +132,10 @@ done
 curl -sf "http://127.0.0.1:$ack_port/ping/$TOKEN" >/dev/null || { cat "$work/ackbeat.log"; exit 1; }
 curl -sf "http://127.0.0.1:$ngx_port/ping.txt" >/dev/null || { cat "$work/nginx/error.log"; exit 1; }
 
-# run URL -> "RPS P50_MS P99_MS" from wrk --latency
+# run URL [LUA] -> "RPS P50_MS P99_MS" from wrk --latency
 run() {
 	local out
-	out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$1")
+	out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency ${2:+-s "$2"} "$1")
 	echo "$out" >>"$work/wrk.log"
 	echo "$out" | awk '
 		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
@@ -135,22 +161,80 @@ read -r s_rps s_p50 s_p99 < <(run "http://127.0.0.1:$ack_port/")
 read -r a_rps a_p50 a_p99 < <(run "http://127.0.0.1:$ack_port/api/checks")
 read -r m_rps m_p50 m_p99 < <(run "http://127.0.0.1:$ack_port/metrics")
 pings=$(sqlite3 "$work/state.db" "SELECT COUNT(*) FROM pings" 2>/dev/null || echo "?")
+kill -0 "$ack_pid" || { echo "bench_web: the daemon died" >&2; exit 1; }
+
+# daemon DIR STATE-ELEMENT: a fleet daemon in DIR, answering; sets d_pid, d_port
+daemon() {
+	d_port=$(free_port $((ngx_port + 1)))
+	mkdir -p "$1"
+	config "$2" "$d_port" "$FLEET" >"$1/ackbeat.xml"
+	(cd "$1" && exec "$ACK" run -c "$1/ackbeat.xml" --log-level warn >"$1/ackbeat.log" 2>&1) &
+	d_pid=$!
+	for _ in $(seq 100); do
+		curl -sf "http://127.0.0.1:$d_port/healthz" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	curl -sf "http://127.0.0.1:$d_port/ping/$TOKEN" >/dev/null && return 0
+	echo "bench_web: the daemon in $1 does not answer:"
+	tail -5 "$1/ackbeat.log"
+	return 1
+}
+stop_daemon() {
+	kill "$d_pid" 2>/dev/null
+	wait "$d_pid" 2>/dev/null || true
+	d_pid=
+}
+
+# --- a fleet of ping checks, on SQLite ---------------------------------------
+kill "$ack_pid" 2>/dev/null
+wait "$ack_pid" 2>/dev/null || true
+ack_pid=
+daemon "$work/fleet" '<state path="state.db"/>' || exit 1
+ack_pid=$d_pid
+read -r f_rps f_p50 f_p99 < <(run "http://127.0.0.1:$d_port/" "$work/fleet.lua")
+stop_daemon
+ack_pid=
+fleet_heard=$(sqlite3 "$work/fleet/state.db" "SELECT COUNT(DISTINCT check_name) FROM pings WHERE check_name LIKE 'fleet%'" 2>/dev/null || echo "?")
+
+# --- the same pings with the state on PostgreSQL ---------------------------
+g_rps= g_p99= h2_rps= h2_p99=
+if pg_stack_up "$work" >/dev/null 2>&1 && pg_db bench_web; then
+	if daemon "$work/pg" "<state url=\"$pg_base/bench_web\" password-env=\"PGPASSWORD\"/>"; then
+		pg_pid=$d_pid
+		read -r g_rps _ g_p99 < <(run "http://127.0.0.1:$d_port/ping/$TOKEN")
+		read -r h2_rps _ h2_p99 < <(run "http://127.0.0.1:$d_port/" "$work/fleet.lua")
+	fi
+	stop_daemon
+	pg_pid=
+	pg_drop bench_web || true
+else
+	echo "bench_web: no PostgreSQL here (root, or inside a test stack): its figures are left out"
+fi
 
 printf '%-28s %12s %10s %10s\n' "" "req/s" "p50 ms" "p99 ms"
 printf '%-28s %12s %10s %10s\n' "nginx static file" "$n_rps" "$n_p50" "$n_p99"
 printf '%-28s %12s %10s %10s\n' "ackbeat GET /ping/TOKEN" "$p_rps" "$p_p50" "$p_p99"
 printf '%-28s %12s %10s %10s\n' "  ... with 20k older pings" "$q_rps" "$q_p50" "$q_p99"
+printf '%-28s %12s %10s %10s\n' "  ... $FLEET checks, random" "$f_rps" "$f_p50" "$f_p99"
+[ -n "$g_rps" ] && printf '%-28s %12s %10s %10s\n' "  ... on PostgreSQL" "$g_rps" "" "$g_p99"
+[ -n "$h2_rps" ] && printf '%-28s %12s %10s %10s\n' "  ... $FLEET checks, PostgreSQL" "$h2_rps" "" "$h2_p99"
 printf '%-28s %12s %10s %10s\n' "ackbeat GET /healthz" "$h_rps" "$h_p50" "$h_p99"
 printf '%-28s %12s %10s %10s\n' "ackbeat GET / (status page)" "$s_rps" "$s_p50" "$s_p99"
 printf '%-28s %12s %10s %10s\n' "ackbeat GET /api/checks" "$a_rps" "$a_p50" "$a_p99"
 printf '%-28s %12s %10s %10s\n' "ackbeat GET /metrics" "$m_rps" "$m_p50" "$m_p99"
-echo "pings recorded in the state database: $pings"
-kill -0 "$ack_pid" || { echo "bench_web: the daemon died" >&2; exit 1; }
+echo "pings recorded in the state database: $pings ($fleet_heard of the $FLEET fleet checks heard from)"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 echo "BENCH web pings_per_s $p_rps $n_rps $(ratio "$p_rps" "$n_rps")"
 echo "BENCH web ping_p99_ms $p_p99 $n_p99 $(ratio "$p_p99" "$n_p99")"
 echo "BENCH web pings_per_s_20k_history $q_rps $n_rps $(ratio "$q_rps" "$n_rps")"
+echo "BENCH web pings_per_s_1000_checks $f_rps $n_rps $(ratio "$f_rps" "$n_rps")"
+echo "BENCH web ping_p99_ms_1000_checks $f_p99 $n_p99 $(ratio "$f_p99" "$n_p99")"
+if [ -n "$g_rps" ]; then
+	echo "BENCH web pings_per_s_pg $g_rps $n_rps $(ratio "$g_rps" "$n_rps")"
+	echo "BENCH web ping_p99_ms_pg $g_p99 $n_p99 $(ratio "$g_p99" "$n_p99")"
+	echo "BENCH web pings_per_s_1000_checks_pg $h2_rps $n_rps $(ratio "$h2_rps" "$n_rps")"
+fi
 echo "BENCH web healthz_per_s $h_rps $n_rps $(ratio "$h_rps" "$n_rps")"
 echo "BENCH web status_page_per_s $s_rps $n_rps $(ratio "$s_rps" "$n_rps")"
 echo "BENCH web api_checks_per_s $a_rps $n_rps $(ratio "$a_rps" "$n_rps")"

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "common/ab_log.h"
+#include "common/ab_mem.h"
 
 enum ab_err eng_batch_begin(eng *e, ab_errmsg *em)
 {
@@ -67,27 +68,54 @@ static int settled(eng *e, const struct cfg_check *k, int said)
     return ok;
 }
 
-/* Pings v[0..n), all saying the same, in one savepoint. */
+/* Store v[0..n), all saying the same, at once (the web's burst of one
+ * job's pings); *k their check. */
+static enum ab_err store_many(eng *e, const struct eng_ping_in *v, size_t n,
+                              const struct cfg_check **k, ab_errmsg *em)
+{
+    const struct cfg_check *c = cfg_check_find(e->c, v[0].check);
+    if (!c || c->kind != CFG_PING)
+        return eng_ping_store(e, v[0].check, v[0].kind, v[0].exit_code, v[0].via,
+                              v[0].detail, v[0].at, k, em); /* its error in words */
+    ab_time *at = ab_calloc(n, sizeof *at);
+    if (!at)
+        return ab_fail(em, AB_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        at[i] = v[i].at;
+    enum ab_err err = v[0].kind == STORE_PING_EXIT && (v[0].exit_code < 0 || v[0].exit_code > 255)
+                          ? ab_fail(em, AB_ERANGE, "exit code %d is not 0-255", v[0].exit_code)
+                          : store_pings_add_many(e->st, c->name, at, n, v[0].kind,
+                                                 v[0].exit_code, v[0].via, v[0].detail, em);
+    ab_free(at);
+    if (!err)
+        ab_log(AB_LOG_INFO, "ping %s: %zu x %s via %s", c->name, n,
+               store_ping_kind_name(v[0].kind), v[0].via ? v[0].via : "http");
+    *k = c;
+    return err;
+}
+
+/* Pings v[0..n), all saying the same, in one savepoint: each stored and
+ * judged until the check is settled on them, the rest stored together
+ * and judged at the last. */
 static enum ab_err write_run(eng *e, const struct eng_ping_in *v, size_t n, ab_errmsg *em)
 {
     if (v[0].rid)
         return eng_ping_rid(e, v[0].check, v[0].kind, v[0].exit_code, v[0].via,
                             v[0].detail, v[0].rid, v[0].at, em);
-    int calm = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct cfg_check *k;
-        enum ab_err err = eng_ping_store(e, v[i].check, v[i].kind, v[i].exit_code,
-                                         v[i].via, v[i].detail, v[i].at, &k, em);
-        if (err)
-            return err;
-        if (calm && i + 1 < n)
-            continue;
-        int said;
-        if ((err = eng_ping_judge(e, k, v[i].at, &said, em)))
-            return err;
-        calm = settled(e, k, said);
-    }
-    return AB_OK;
+    const struct cfg_check *k;
+    enum ab_err err = AB_OK;
+    int calm = 0, said;
+    size_t i = 0;
+    for (; i < n && !calm && !err; i++)
+        if (!(err = eng_ping_store(e, v[i].check, v[i].kind, v[i].exit_code, v[i].via,
+                                   v[i].detail, v[i].at, &k, em)) &&
+            !(err = eng_ping_judge(e, k, v[i].at, &said, em)))
+            calm = settled(e, k, said);
+    if (err || i == n)
+        return err;
+    if ((err = store_many(e, v + i, n - i, &k, em)))
+        return err;
+    return eng_ping_judge(e, k, v[n - 1].at, NULL, em);
 }
 
 void eng_ping_batch(eng *e, struct eng_ping_in *v, size_t n)

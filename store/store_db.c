@@ -37,6 +37,14 @@ int store_db_prepare(store *st, const char *sql, store_db_stmt **out)
     return 0;
 }
 
+void store_db_keep(store_db_stmt *s)
+{
+    /* SQLite's statements are prepared already; PostgreSQL's are only
+     * text until the server is told. */
+    if (s->pg)
+        store_pg_keep(s->pg);
+}
+
 int store_db_step(store_db_stmt *s)
 {
     if (s->pg)

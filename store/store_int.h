@@ -64,6 +64,8 @@ int64_t store_pg_changes(store *st);
 int store_pg_exec_script(store *st, const char *sql);
 int store_pg_prepare(store *st, const char *sql, struct store_pgstmt **out);
 int store_pg_step(struct store_pgstmt *p);
+/* Prepare it on the server at its first step, and run it so after. */
+void store_pg_keep(struct store_pgstmt *p);
 void store_pg_reset(struct store_pgstmt *p);
 void store_pg_clear(struct store_pgstmt *p);
 void store_pg_finalize(struct store_pgstmt *p);
@@ -133,6 +135,8 @@ extern const int store_migrations_count;
 #define SDB_DONE 101
 
 int store_db_prepare(store *st, const char *sql, store_db_stmt **out);
+/* It will be run many times: where the engine can, prepare it once. */
+void store_db_keep(store_db_stmt *s);
 int store_db_step(store_db_stmt *s);
 void store_db_reset(store_db_stmt *s);
 void store_db_clear_bindings(store_db_stmt *s);

@@ -5,7 +5,13 @@
  *
  * A statement is translated once (store_dialect.c) and run with
  * PQexecParams when first stepped; its rows are then read from the
- * result, as sqlite3_step reads them from the file.  Parameters go as
+ * result, as sqlite3_step reads them from the file.  A statement the
+ * store keeps (store_prepare_cached: every run's and every ping's) is
+ * prepared on the server once per connection and run with
+ * PQexecPrepared, so the server does not parse and plan it again each
+ * time; after a reconnect it is prepared anew, and a call whose
+ * parameter types differ from the ones it was prepared with goes the
+ * PQexecParams way.  Parameters go as
  * text, except integers (int8), doubles (float8) and blobs (binary
  * bytea), so that "col = $1" and "$1 = 1" resolve as the SQL means them.
  * Results come as text; a boolean reads as 1 or 0.  A text parameter
@@ -42,6 +48,8 @@ struct store_pgconn {
     time_t retry_at;  /* no reconnect before this */
     int backoff;      /* seconds, 0 while connected */
     int lost;         /* said "lost" already, until it comes back */
+    unsigned gen;     /* the session: a reconnect forgets prepared statements */
+    unsigned named;   /* server-side statements named so far */
 };
 
 struct store_pgstmt {
@@ -56,6 +64,11 @@ struct store_pgstmt {
     unsigned char *blob; /* the current row's decoded bytea */
     size_t bloblen;
     int blobcol;
+    int keep;                /* prepare on the server (store_pg_keep) */
+    int prepared;            /* done, in session gen, with ptype's types */
+    unsigned gen;
+    unsigned int *ptype;
+    char name[24];
 };
 
 static void quiet_notices(void *arg, const char *msg)
@@ -137,6 +150,7 @@ static int ensure_conn(store *st)
     }
     st->depth = 0; /* the server rolled back what was open */
     PQreset(c->conn);
+    c->gen++;
     if (PQstatus(c->conn) == CONNECTION_OK) {
         ab_log(AB_LOG_INFO, "%s: reconnected to PostgreSQL", st->path);
         PQsetNoticeProcessor(c->conn, quiet_notices, NULL);
@@ -263,6 +277,7 @@ void store_pg_finalize(struct store_pgstmt *p)
     ab_free(p->len);
     ab_free(p->fmt);
     ab_free(p->type);
+    ab_free(p->ptype);
     ab_free(p->sql);
     ab_free(p);
 }
@@ -318,6 +333,49 @@ int store_pg_bind_blob(struct store_pgstmt *p, int idx, const void *v, size_t le
     return store_pg_bind(p, idx, BYTEA_OID, v ? v : "", len, 1);
 }
 
+/* Prepare a kept statement on the server; 0 when it could not be. */
+static int server_prepare(struct store_pgstmt *p)
+{
+    struct store_pgconn *c = p->st->pg;
+    if (!p->ptype && !(p->ptype = ab_calloc((size_t)(p->nparams ? p->nparams : 1),
+                                            sizeof *p->ptype)))
+        return 0;
+    snprintf(p->name, sizeof p->name, "ab%u", ++c->named);
+    PGresult *r = PQprepare(c->conn, p->name, p->sql, p->nparams, p->type);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok)
+        return 0;
+    memcpy(p->ptype, p->type, (size_t)p->nparams * sizeof *p->ptype);
+    p->prepared = 1;
+    p->gen = c->gen;
+    return 1;
+}
+
+/* The statement's result: prepared on the server when kept and its
+ * parameters' types are those it was prepared with, else in one go. */
+static PGresult *run(struct store_pgstmt *p)
+{
+    struct store_pgconn *c = p->st->pg;
+    if (p->keep && p->prepared && p->gen != c->gen)
+        p->prepared = 0; /* a new session since */
+    int same = p->keep && p->prepared;
+    for (int i = 0; same && i < p->nparams; i++)
+        same = p->type[i] == p->ptype[i];
+    if (!same && p->keep && !p->prepared)
+        same = server_prepare(p);
+    if (same)
+        return PQexecPrepared(c->conn, p->name, p->nparams, (const char *const *)p->val,
+                              p->len, p->fmt, 0);
+    return PQexecParams(c->conn, p->sql, p->nparams, p->type, (const char *const *)p->val,
+                        p->len, p->fmt, 0);
+}
+
+void store_pg_keep(struct store_pgstmt *p)
+{
+    p->keep = 1;
+}
+
 int store_pg_step(struct store_pgstmt *p)
 {
     store *st = p->st;
@@ -326,8 +384,7 @@ int store_pg_step(struct store_pgstmt *p)
     if (!p->res) {
         if (!ensure_conn(st))
             return p->failed = SDB_ERROR;
-        p->res = PQexecParams(st->pg->conn, p->sql, p->nparams, p->type,
-                              (const char *const *)p->val, p->len, p->fmt, 0);
+        p->res = run(p);
         ExecStatusType s = PQresultStatus(p->res);
         if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
             return p->failed = failure_code(st, p->res);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/ab_buf.h"
+
 #include "store/store_pings.h"
 #include "store/store_pingruns.h"
 
@@ -18,26 +20,33 @@ const char *store_ping_kind_name(enum store_ping_kind k)
     return (unsigned)k < 4 ? kinds[k] : "success";
 }
 
+/* ?1..?5 of both inserts: what a ping says, besides when. */
+static void bind_say(store_db_stmt *s, const char *check, enum store_ping_kind kind,
+                     int exit_code, const char *via, const char *detail)
+{
+    store_db_bind_text(s, 1, check);
+    store_db_bind_text(s, 2, store_ping_kind_name(kind));
+    if (kind == STORE_PING_EXIT)
+        store_db_bind_int(s, 3, exit_code);
+    else
+        store_db_bind_null(s, 3);
+    store_db_bind_text(s, 4, via ? via : "http");
+    store_db_bind_text(s, 5, detail);
+}
+
 enum ab_err store_ping_add_rid(store *st, const char *check, ab_time at,
                                enum store_ping_kind kind, int exit_code, const char *via,
                                const char *detail, const char *rid, ab_errmsg *em)
 {
     /* Every ping passes here: kept prepared. */
     static const char sql[] = "INSERT INTO pings(check_name, at, kind, exit_code, via, "
-                              "detail, rid) VALUES (?, ?, ?, ?, ?, ?, ?)";
+                              "detail, rid) VALUES (?1, ?6, ?2, ?3, ?4, ?5, ?7)";
     store_db_stmt *s;
     enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
-    store_db_bind_text(s, 1, check);
-    store_bind_time(s, 2, at);
-    store_db_bind_text(s, 3, store_ping_kind_name(kind));
-    if (kind == STORE_PING_EXIT)
-        store_db_bind_int(s, 4, exit_code);
-    else
-        store_db_bind_null(s, 4);
-    store_db_bind_text(s, 5, via ? via : "http");
-    store_db_bind_text(s, 6, detail);
+    bind_say(s, check, kind, exit_code, via, detail);
+    store_bind_time(s, 6, at);
     store_db_bind_text(s, 7, rid);
     if (store_step(st, s) != SDB_DONE)
         e = store_dberr(st, em, "ping add");
@@ -51,6 +60,50 @@ enum ab_err store_ping_add(store *st, const char *check, ab_time at,
 {
     /* A ping without a run id is one with rid NULL (store_pingruns.c). */
     return store_ping_add_rid(st, check, at, kind, exit_code, via, detail, NULL, em);
+}
+
+#define MANY_ROWS 100 /* pings per statement in store_pings_add_many */
+
+/* One INSERT of rows pings: ?1..?5 the shared columns, ?6.. the times. */
+static enum ab_err insert_rows(store *st, const char *check, const ab_time *at,
+                               size_t rows, enum store_ping_kind kind, int exit_code,
+                               const char *via, const char *detail, ab_errmsg *em)
+{
+    ab_buf sql;
+    ab_buf_init(&sql, 0);
+    enum ab_err e = ab_buf_printf(&sql, "INSERT INTO pings(check_name, at, kind, exit_code, "
+                                        "via, detail, rid) VALUES ");
+    for (size_t i = 0; i < rows && !e; i++)
+        e = ab_buf_printf(&sql, "%s(?1, ?%zu, ?2, ?3, ?4, ?5, NULL)", i ? ", " : "", i + 6);
+    store_db_stmt *s = NULL;
+    if (e)
+        e = ab_fail(em, AB_ENOMEM, "out of memory");
+    else
+        e = store_prepare(st, ab_buf_str(&sql), &s, em);
+    ab_buf_free(&sql);
+    if (e)
+        return e;
+    bind_say(s, check, kind, exit_code, via, detail);
+    for (size_t i = 0; i < rows; i++)
+        store_bind_time(s, (int)(i + 6), at[i]);
+    if (store_step(st, s) != SDB_DONE)
+        e = store_dberr(st, em, "pings add");
+    store_db_finalize(s);
+    return e;
+}
+
+enum ab_err store_pings_add_many(store *st, const char *check, const ab_time *at,
+                                 size_t n, enum store_ping_kind kind, int exit_code,
+                                 const char *via, const char *detail, ab_errmsg *em)
+{
+    enum ab_err e = AB_OK;
+    for (size_t i = 0; i < n && !e; i += MANY_ROWS) {
+        size_t rows = n - i < MANY_ROWS ? n - i : MANY_ROWS;
+        e = rows == 1 ? store_ping_add(st, check, at[i], kind, exit_code, via, detail, em)
+                      : insert_rows(st, check, at + i, rows, kind, exit_code, via, detail,
+                                    em);
+    }
+    return e;
 }
 
 enum ab_err store_ping_summary(store *st, const char *check,

@@ -20,6 +20,14 @@ enum ab_err store_ping_add(store *st, const char *check, ab_time at,
                            enum store_ping_kind kind, int exit_code,
                            const char *via, const char *detail,
                            ab_errmsg *em) AB_MUST_CHECK;
+/* n pings of one check that say the same (kind, exit code, via, detail;
+ * no run id), at the times at[0..n), in as few statements as may be: a
+ * burst of one job's pings costs a round trip to PostgreSQL per hundred
+ * pings, not per ping. */
+enum ab_err store_pings_add_many(store *st, const char *check, const ab_time *at,
+                                 size_t n, enum store_ping_kind kind, int exit_code,
+                                 const char *via, const char *detail,
+                                 ab_errmsg *em) AB_MUST_CHECK;
 /* The newest start and the newest finish (success, fail or exit) of a
  * check; AB_TIME_NONE when there is none.  *finish_ok tells whether the
  * newest finish was good (success, or exit 0). */

@@ -51,6 +51,7 @@ enum ab_err store_prepare_cached(store *st, const char *sql, store_db_stmt **out
     st->cache[st->ncache].sql = sql;
     st->cache[st->ncache].stmt = *out;
     st->ncache++;
+    store_db_keep(*out);
     return AB_OK;
 }
 

@@ -34,9 +34,10 @@ done
 tests="test_store test_store_copy test_store_guard test_store_metrics
 	test_engine test_engine_claims test_engine_cronping test_engine_group
 	test_engine_hardening test_engine_levels test_engine_lifecycle test_engine_live
-	test_engine_ping test_engine_pingrun test_engine_report test_engine_retention
+	test_engine_ping test_engine_pingbatch test_engine_pingrun test_engine_report test_engine_retention
 	test_engine_silence test_engine_view test_inbox_poll test_mailer_claims
-	test_mailer_outbox test_channels test_web test_web_http test_web_nodes test_web_paging"
+	test_mailer_outbox test_channels test_web test_web_http test_web_nodes test_web_paging
+	test_web_tokens"
 
 # They really ran there: each test file's state is a schema t_PID_... in
 # the stack's database (a binary that ignored AB_TEST_PG_URI made none).
