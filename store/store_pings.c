@@ -99,9 +99,13 @@ enum ab_err store_pings_add_many(store *st, const char *check, const ab_time *at
     enum ab_err e = AB_OK;
     for (size_t i = 0; i < n && !e; i += MANY_ROWS) {
         size_t rows = n - i < MANY_ROWS ? n - i : MANY_ROWS;
-        e = rows == 1 ? store_ping_add(st, check, at[i], kind, exit_code, via, detail, em)
-                      : insert_rows(st, check, at + i, rows, kind, exit_code, via, detail,
-                                    em);
+        /* SQLite has no round trip to save, and its kept one-row insert
+         * costs less than parsing a new statement of a hundred rows. */
+        if (rows == 1 || st->kind == STORE_SQLITE)
+            for (size_t j = 0; j < rows && !e; j++)
+                e = store_ping_add(st, check, at[i + j], kind, exit_code, via, detail, em);
+        else
+            e = insert_rows(st, check, at + i, rows, kind, exit_code, via, detail, em);
     }
     return e;
 }
