@@ -175,13 +175,16 @@ static enum ab_err not_queued(web *w, struct req *r, enum ab_err qe,
  * web_handle for one request.  A ping, with the committer there, is only
  * read here, without the engine's lock, and handed over (*held set: its
  * connection suspended until its commit); anything else runs under the
- * lock, since every use of the engine is (web_pingq.c).
+ * lock, since every use of the engine is (web_pingq.c).  The router's
+ * way to web_ping touches nothing of the engine: a ping's refusals,
+ * a bad path's included, are plain text (web_respond.c's wants_text).
  */
 static enum ab_err handle(web *w, struct MHD_Connection *conn, struct req *r,
                           const struct web_request *rq, struct web_response *rs, int *held)
 {
     *held = 0;
-    if (!w->pq || strncmp(rq->path, "/ping/", 6) != 0) {
+    /* "/ping/" alone is no ping: the router sends it on to the pages. */
+    if (!w->pq || strncmp(rq->path, "/ping/", 6) != 0 || rq->path[6] == '\0') {
         web_pingq_lock(w->pq);
         enum ab_err he = web_handle(w, rq, rs);
         web_pingq_unlock(w->pq);
