@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/ab_mem.h"
 #include "config/cfg.h"
 #include "mailer/mail.h"
 #include "store/store.h"
@@ -30,6 +31,7 @@ static double mono(void)
 
 int main(int argc, char **argv)
 {
+    ab_mem_tune(); /* as the daemon does (cli/main.c) */
     if (argc < 6) {
         fprintf(stderr, "usage: bench_mail DB TRANSPORT FROM TO N [SAMPLE_FILE]\n");
         return 2;

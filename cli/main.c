@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "checks/chk.h"
+#include "common/ab_mem.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 
@@ -57,6 +58,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    ab_mem_tune();
     /* --log-level may stand anywhere: out before dispatch. */
     argc = cli_opts_global(argc, argv);
     /* Plugins run in a fresh copy of this program, never in a fork of a

@@ -19,6 +19,14 @@ char *ab_strndup(const char *s, size_t n);
 void ab_free(void *p);
 
 /*
+ * Once, first thing in main(): keep up to AB_MEM_TRIM_KEEP bytes free at
+ * the top of the heap instead of handing them back to the kernel at each
+ * free() (see ab_mem.c for why).
+ */
+#define AB_MEM_TRIM_KEEP (2u << 20)
+void ab_mem_tune(void);
+
+/*
  * Test seam: after n more successful allocations, every allocation fails
  * until ab_mem_fail_reset().  n < 0 disables injection.  Returns how many
  * allocations were made since the last arm, so a test can loop n = 0..total.
