@@ -198,9 +198,8 @@ int store_schema_version(store *st)
 /*
  * Every ping and every run opens, nests and closes transactions, and on
  * SQLite each BEGIN, SAVEPOINT, RELEASE and COMMIT is a statement of its
- * own: the usual ones are kept prepared like any hot statement (on
- * PostgreSQL they go by the simple protocol, where there is nothing to
- * keep).  Depths past NKEPT are spelled out each time.
+ * own: the usual ones are kept prepared like any hot statement
+ * (store_exec_kept).  Depths past NKEPT are spelled out each time.
  */
 #define NKEPT 5
 static const char begin_sql[] = "BEGIN IMMEDIATE", commit_sql[] = "COMMIT";
@@ -208,21 +207,6 @@ static const char *const savepoint_sql[NKEPT] = {NULL, "SAVEPOINT s1", "SAVEPOIN
                                                  "SAVEPOINT s3", "SAVEPOINT s4"};
 static const char *const release_sql[NKEPT] = {NULL, "RELEASE s1", "RELEASE s2",
                                                "RELEASE s3", "RELEASE s4"};
-
-static enum ab_err txn_exec(store *st, const char *sql, ab_errmsg *em)
-{
-    if (st->kind == STORE_PG)
-        return store_exec(st, sql, em);
-    store_db_stmt *s;
-    enum ab_err e = store_prepare_cached(st, sql, &s, em);
-    if (e)
-        return e;
-    int rc = store_step(st, s);
-    if (rc != SDB_DONE && rc != SDB_ROW)
-        e = store_dberr(st, em, sql);
-    store_release(st, s);
-    return e;
-}
 
 enum ab_err store_begin(store *st, ab_errmsg *em)
 {
@@ -239,9 +223,9 @@ enum ab_err store_begin(store *st, ab_errmsg *em)
         e = store_exec(st, "BEGIN; SELECT pg_advisory_xact_lock(" STORE_PG_LOCK_WRITE ")",
                        em);
     } else if (st->depth == 0) {
-        e = txn_exec(st, begin_sql, em);
+        e = store_exec_kept(st, begin_sql, em);
     } else if (st->depth < NKEPT) {
-        e = txn_exec(st, savepoint_sql[st->depth], em);
+        e = store_exec_kept(st, savepoint_sql[st->depth], em);
     } else {
         char sql[32];
         snprintf(sql, sizeof sql, "SAVEPOINT s%d", st->depth);
@@ -258,9 +242,9 @@ enum ab_err store_commit(store *st, ab_errmsg *em)
         return ab_fail(em, AB_EINVAL, "store_commit without store_begin");
     enum ab_err e;
     if (st->depth == 1) {
-        e = txn_exec(st, commit_sql, em);
+        e = store_exec_kept(st, commit_sql, em);
     } else if (st->depth - 1 < NKEPT) {
-        e = txn_exec(st, release_sql[st->depth - 1], em);
+        e = store_exec_kept(st, release_sql[st->depth - 1], em);
     } else {
         char sql[32];
         snprintf(sql, sizeof sql, "RELEASE s%d", st->depth - 1);

@@ -181,6 +181,9 @@ void store_release(store *st, store_db_stmt *s);
 int store_step(store *st, store_db_stmt *stmt);
 /* Execute one statement with no result rows. */
 enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em);
+/* The same for a statement run again and again (sql a string literal):
+ * on SQLite it is kept prepared. */
+enum ab_err store_exec_kept(store *st, const char *sql, ab_errmsg *em);
 /* Fill em from the connection's last error, return AB_ESTORE (or AB_EBUSY). */
 enum ab_err store_dberr(store *st, ab_errmsg *em, const char *what);
 

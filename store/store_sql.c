@@ -78,6 +78,24 @@ int store_step(store *st, store_db_stmt *stmt)
     return store_db_step(stmt);
 }
 
+/* One statement of SQLite's, run to its end; kept prepared when keep
+ * (sql a string literal, as store_prepare_cached wants). */
+static enum ab_err exec_one(store *st, const char *sql, int keep, ab_errmsg *em)
+{
+    store_db_stmt *s;
+    enum ab_err e = keep ? store_prepare_cached(st, sql, &s, em) : store_prepare(st, sql, &s, em);
+    if (e)
+        return e;
+    int rc = store_step(st, s);
+    if (rc != SDB_DONE && rc != SDB_ROW)
+        e = store_dberr(st, em, sql);
+    if (keep)
+        store_release(st, s);
+    else
+        store_db_finalize(s);
+    return e;
+}
+
 enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em)
 {
     if (st->kind == STORE_PG) {
@@ -91,15 +109,13 @@ enum ab_err store_exec(store *st, const char *sql, ab_errmsg *em)
             st->fail_after--;
         return AB_OK;
     }
-    store_db_stmt *s;
-    enum ab_err e = store_prepare(st, sql, &s, em);
-    if (e)
-        return e;
-    int rc = store_step(st, s);
-    if (rc != SDB_DONE && rc != SDB_ROW)
-        e = store_dberr(st, em, sql);
-    store_db_finalize(s);
-    return e;
+    return exec_one(st, sql, 0, em);
+}
+
+enum ab_err store_exec_kept(store *st, const char *sql, ab_errmsg *em)
+{
+    /* PostgreSQL's simple protocol has nothing to keep. */
+    return st->kind == STORE_PG ? store_exec(st, sql, em) : exec_one(st, sql, 1, em);
 }
 
 enum ab_err store_collect(store *st, store_db_stmt *stmt, size_t elem_size,
