@@ -256,6 +256,10 @@ size_t eng_cycle_quorum(const struct store_cycle *c);
 /* eng_ping.c: the dead man's switch of ping checks, once per tick. */
 enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
                            ab_errmsg *em);
+/* The ping check a ping of check (kind, exit_code) is for, into *k; or
+ * why it cannot be one (no such check, not a ping check, a bad code). */
+enum ab_err eng_ping_target(eng *e, const char *check, enum store_ping_kind kind,
+                            int exit_code, const struct cfg_check **k, ab_errmsg *em);
 /* A ping of check, validated and stored (no judging); *k its check. */
 enum ab_err eng_ping_store(eng *e, const char *check, enum store_ping_kind kind,
                            int exit_code, const char *via, const char *detail,

@@ -272,9 +272,8 @@ enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
     return err;
 }
 
-enum ab_err eng_ping_store(eng *e, const char *check, enum store_ping_kind kind,
-                           int exit_code, const char *via, const char *detail,
-                           ab_time now, const struct cfg_check **kout, ab_errmsg *em)
+enum ab_err eng_ping_target(eng *e, const char *check, enum store_ping_kind kind,
+                            int exit_code, const struct cfg_check **kout, ab_errmsg *em)
 {
     const struct cfg_check *k = cfg_check_find(e->c, check);
     if (!k)
@@ -284,8 +283,18 @@ enum ab_err eng_ping_store(eng *e, const char *check, enum store_ping_kind kind,
                        check, cfg_check_kind_name(k->kind));
     if (kind == STORE_PING_EXIT && (exit_code < 0 || exit_code > 255))
         return ab_fail(em, AB_ERANGE, "exit code %d is not 0-255", exit_code);
-    enum ab_err err = store_ping_add(e->st, k->name, now, kind, exit_code, via,
-                                     detail, em);
+    *kout = k;
+    return AB_OK;
+}
+
+enum ab_err eng_ping_store(eng *e, const char *check, enum store_ping_kind kind,
+                           int exit_code, const char *via, const char *detail,
+                           ab_time now, const struct cfg_check **kout, ab_errmsg *em)
+{
+    const struct cfg_check *k;
+    enum ab_err err = eng_ping_target(e, check, kind, exit_code, &k, em);
+    if (!err)
+        err = store_ping_add(e->st, k->name, now, kind, exit_code, via, detail, em);
     if (err)
         return err;
     ab_log(AB_LOG_INFO, "ping %s: %s via %s", k->name, store_ping_kind_name(kind),

@@ -73,24 +73,20 @@ static int settled(eng *e, const struct cfg_check *k, int said)
 static enum ab_err store_many(eng *e, const struct eng_ping_in *v, size_t n,
                               const struct cfg_check **k, ab_errmsg *em)
 {
-    const struct cfg_check *c = cfg_check_find(e->c, v[0].check);
-    if (!c || c->kind != CFG_PING)
-        return eng_ping_store(e, v[0].check, v[0].kind, v[0].exit_code, v[0].via,
-                              v[0].detail, v[0].at, k, em); /* its error in words */
+    enum ab_err err = eng_ping_target(e, v[0].check, v[0].kind, v[0].exit_code, k, em);
+    if (err)
+        return err;
     ab_time *at = ab_calloc(n, sizeof *at);
     if (!at)
         return ab_fail(em, AB_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
         at[i] = v[i].at;
-    enum ab_err err = v[0].kind == STORE_PING_EXIT && (v[0].exit_code < 0 || v[0].exit_code > 255)
-                          ? ab_fail(em, AB_ERANGE, "exit code %d is not 0-255", v[0].exit_code)
-                          : store_pings_add_many(e->st, c->name, at, n, v[0].kind,
-                                                 v[0].exit_code, v[0].via, v[0].detail, em);
+    err = store_pings_add_many(e->st, (*k)->name, at, n, v[0].kind, v[0].exit_code,
+                               v[0].via, v[0].detail, em);
     ab_free(at);
     if (!err)
-        ab_log(AB_LOG_INFO, "ping %s: %zu x %s via %s", c->name, n,
+        ab_log(AB_LOG_INFO, "ping %s: %zu x %s via %s", (*k)->name, n,
                store_ping_kind_name(v[0].kind), v[0].via ? v[0].via : "http");
-    *k = c;
     return err;
 }
 

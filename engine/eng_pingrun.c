@@ -67,14 +67,10 @@ enum ab_err eng_ping_rid(eng *e, const char *check, enum store_ping_kind kind, i
         return ab_fail(em, AB_EINVAL, "rid=\"%.40s\" is not a run id: give a UUID such as "
                                       "3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b, the same one "
                                       "for a run's start and its finish", rid);
-    const struct cfg_check *k = cfg_check_find(e->c, check);
-    if (!k)
-        return ab_fail(em, AB_ENOTFOUND, "no check named \"%s\"", check);
-    if (k->kind != CFG_PING)
-        return ab_fail(em, AB_EINVAL, "check %s is a %s check, not a ping check", check,
-                       cfg_check_kind_name(k->kind));
-    if (kind == STORE_PING_EXIT && (exit_code < 0 || exit_code > 255))
-        return ab_fail(em, AB_ERANGE, "exit code %d is not 0-255", exit_code);
+    const struct cfg_check *k;
+    enum ab_err err = eng_ping_target(e, check, kind, exit_code, &k, em);
+    if (err)
+        return err;
     char id[37], text[600];
     for (size_t i = 0; i < sizeof id; i++)
         id[i] = (char)tolower((unsigned char)rid[i]);
@@ -82,8 +78,7 @@ enum ab_err eng_ping_rid(eng *e, const char *check, enum store_ping_kind kind, i
         finish_detail(e, k->name, id, now, detail, text, sizeof text);
         detail = text;
     }
-    enum ab_err err = store_ping_add_rid(e->st, k->name, now, kind, exit_code, via, detail,
-                                         id, em);
+    err = store_ping_add_rid(e->st, k->name, now, kind, exit_code, via, detail, id, em);
     if (err)
         return err;
     ab_log(AB_LOG_INFO, "ping %s: %s of run %s via %s", k->name, store_ping_kind_name(kind),

@@ -163,6 +163,19 @@ static void last_message(struct world *w, const char *check, char *out, size_t l
     store_run_free(r);
 }
 
+/* Two worlds, NAME_single and NAME_batch, given v one at a time and as
+ * one batch; 0 when both took it. */
+static int twins(struct world *a, struct world *b, const char *name, const struct p *v,
+                 size_t n)
+{
+    char na[64], nb[64];
+    snprintf(na, sizeof na, "%s_single", name);
+    snprintf(nb, sizeof nb, "%s_batch", name);
+    if (world_new(a, na) || world_new(b, nb))
+        return -1;
+    return one_at_a_time(a, v, n) || batched(b, v, n, NULL) ? -1 : 0;
+}
+
 TEST(a_batch_debounces_every_ping_as_one_at_a_time_does)
 {
     /* confirm=2: the second failure opens the alert; recover=3: the
@@ -176,10 +189,7 @@ TEST(a_batch_debounces_every_ping_as_one_at_a_time_does)
     };
     size_t n = sizeof v / sizeof v[0];
     struct world a, b;
-    CHECK_OK(world_new(&a, "single"));
-    CHECK_OK(world_new(&b, "batch"));
-    CHECK_OK(one_at_a_time(&a, v, n));
-    CHECK_OK(batched(&b, v, n, NULL));
+    CHECK_OK(twins(&a, &b, "debounce", v, n));
     char sa[512], sb[512];
     alerts_of(&a, "job", sa, sizeof sa);
     alerts_of(&b, "job", sb, sizeof sb);
@@ -230,10 +240,7 @@ TEST(pings_of_several_checks_interleaved_keep_each_checks_order)
     };
     size_t n = sizeof v / sizeof v[0];
     struct world a, b;
-    CHECK_OK(world_new(&a, "mixed_single"));
-    CHECK_OK(world_new(&b, "mixed_batch"));
-    CHECK_OK(one_at_a_time(&a, v, n));
-    CHECK_OK(batched(&b, v, n, NULL));
+    CHECK_OK(twins(&a, &b, "mixed", v, n));
     char sa[512], sb[512];
     alerts_of(&a, "other", sa, sizeof sa);
     alerts_of(&b, "other", sb, sizeof sb);

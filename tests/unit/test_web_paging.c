@@ -75,13 +75,10 @@ static int count(const struct web_response *rs, const char *needle)
 TEST(ten_thousand_checks_page_and_filter)
 {
     tw_now_value = TW_NOW;
-    const char *dir = setup();
-    cfg *c = tw_config(dir);
-    CHECK(c);
-    struct web_opts o = tw_opts();
-    web *w = NULL;
+    cfg *c = NULL;
+    web *w = tw_server(setup(), &c);
+    CHECK(w);
     struct web_response rs = {0};
-    CHECK_OK(web_new(c, &o, &w, NULL));
 
     /* A few of them fail, through reports (c100, c500, ...). */
     char path[64];

@@ -61,13 +61,10 @@ static int heard(web *w, int i, struct web_response *rs)
 TEST(each_of_three_thousand_tokens_finds_its_own_check)
 {
     tw_now_value = TW_NOW;
-    const char *dir = setup();
-    cfg *c = tw_config(dir);
-    CHECK(c);
-    struct web_opts o = tw_opts();
-    web *w = NULL;
+    cfg *c = NULL;
+    web *w = tw_server(setup(), &c);
+    CHECK(w);
     struct web_response rs = {0};
-    CHECK_OK(web_new(c, &o, &w, NULL));
     char tok[64], path[128];
     /* Every token answers. */
     for (int i = 0; i < NPINGS; i += 7) {

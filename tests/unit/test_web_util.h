@@ -113,6 +113,17 @@ static inline struct web_opts tw_opts(void)
     return o;
 }
 
+/* The config in dir loaded into *c and a server on it with tw_opts(), or
+ * NULL (the caller frees both: web_free, cfg_free). */
+static inline web *tw_server(const char *dir, cfg **c)
+{
+    struct web_opts o = tw_opts();
+    web *w = NULL;
+    if (!(*c = tw_config(dir)) || web_new(*c, &o, &w, NULL) != AB_OK)
+        return NULL;
+    return w;
+}
+
 /* A request; fields not given are NULL. */
 struct tw_req {
     const char *method, *path, *body, *ctype, *auth, *origin, *host, *query_key,
