@@ -51,6 +51,7 @@ enum ab_err eng_new(const cfg *c, store *st, const char *template_dir, eng **out
     e->st = st;
     e->send = 1;
     e->started = AB_TIME_NONE;
+    e->known_from = AB_TIME_NONE;
     e->template_dir = template_dir ? ab_strdup(template_dir) : NULL;
     e->chk = chk_ctx_new();
     e->node_started = AB_TIME_NONE;
@@ -99,6 +100,10 @@ enum ab_err eng_set_config(eng *e, const cfg *c, ab_errmsg *em)
     e->c = c;
     /* Sources may have changed: drop pooled connections. */
     chk_ctx_close_all(e->chk);
+    /* Checks the reload added are known from its first tick, not from the
+     * daemon's start: a fire time before they existed is not one missed. */
+    e->known = 0;
+    e->known_from = AB_TIME_NONE;
     return AB_OK;
 }
 
@@ -110,6 +115,8 @@ void eng_set_send(eng *e, int send)
 void eng_set_started(eng *e, ab_time t)
 {
     e->started = t;
+    if (!e->known)
+        e->known_from = t;
 }
 
 void eng_set_stamp_now(eng *e, int on)
@@ -290,6 +297,17 @@ enum ab_err eng_tick(eng *e, ab_time now, struct eng_tick_stats *stats, ab_errms
     enum ab_err lerr = eng_lead(e, now, em);
     if (lerr)
         return lerr;
+    /* Before any step, by every node: the leader that opens a heartbeat's
+     * cycle may tick for the first time long after this node loaded the
+     * check (a standby, a leader killed and its lease waited out), and must
+     * not take a fire time in between for one before the check was known. */
+    if (!e->known) {
+        ab_time from = e->known_from != AB_TIME_NONE && e->known_from <= now ? e->known_from
+                                                                             : now;
+        if ((lerr = eng_sched_register(e, from, em)))
+            return lerr;
+        e->known = 1;
+    }
     eng_node_seen(e, now);
     for (size_t i = 0; i < sizeof tick_steps / sizeof tick_steps[0]; i++) {
         const struct tick_step *s = &tick_steps[i];

@@ -14,6 +14,9 @@
  * The bookkeeping (check_schedule) of a due check is written only after
  * its run is stored, so a crash in between repeats the run rather than
  * losing it.
+ *
+ * First sight is normally not here: eng_known.c writes every check with a
+ * fire rule down as known when a daemon starts.
  */
 #include "engine/eng_int.h"
 

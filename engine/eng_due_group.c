@@ -79,11 +79,6 @@ static int db_failed(enum ab_err err)
     return err == AB_ESTORE || err == AB_EBUSY;
 }
 
-static int sched_row_cmp(const void *key, const void *elem)
-{
-    return strcmp(key, ((const struct store_sched_row *)elem)->check);
-}
-
 static int paused_now(const struct store_pause *v, size_t n, const char *check)
 {
     for (size_t i = 0; i < n; i++)
@@ -141,10 +136,7 @@ static enum ab_err take_check(eng *e, struct due_pass *p, const struct cfg_check
         p->batch = 1;
     if (err || (err = store_begin(e->st, em)))
         return err;
-    /* bsearch(NULL, 0) is undefined, as for qsort. */
-    const struct store_sched_row *r =
-        p->nrows ? bsearch(k->name, p->rows, p->nrows, sizeof *p->rows, sched_row_cmp)
-                 : NULL;
+    const struct store_sched_row *r = store_sched_row_find(p->rows, p->nrows, k->name);
     err = eng_due_known(e, k, now, r ? &r->state : NULL, &due, &held, &j->later,
                         &j->due_at, em);
     if (!err && held)

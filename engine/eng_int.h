@@ -28,6 +28,11 @@ struct eng {
     ab_time lead_at;      /* the now it was last asked at; AB_TIME_NONE: never */
     ab_time node_started; /* its "started" in the nodes table */
     int node_seen;        /* its row was written once */
+    /* Scheduled checks are known to the state from this instant on
+     * (eng_sched_register): the daemon's start, or after a reload the
+     * first tick's now.  known is set once they are written. */
+    ab_time known_from;
+    int known;
     /* Can the state be reached (eng_statewatch.c)?  Zero: not asked yet. */
     int state_asked;     /* state_at is set */
     ab_time state_at;    /* the now of the last probe */
@@ -79,6 +84,12 @@ enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
                           const struct store_sched_state *known, int *due, int *held,
                           struct store_sched_state *later, ab_time *due_at,
                           ab_errmsg *em);
+/* Write down, for every check with a fire rule the state has no
+ * bookkeeping for, that it is known from `from` on, so that a fire time
+ * after from is served even if the node that serves it first sees the
+ * check later (eng_known.c).  Every node does this at its first tick after
+ * a start or a reload; what another node wrote first stands. */
+enum ab_err eng_sched_register(eng *e, ab_time from, ab_errmsg *em);
 /* The check's next fire time after now (AB_TIME_NONE: every tick). */
 ab_time eng_next_fire(eng *e, const struct cfg_check *k, ab_time now);
 

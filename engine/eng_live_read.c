@@ -194,23 +194,6 @@ static int worst_of(const struct store_worst *v, size_t n, const char *check)
     return -1;
 }
 
-static const struct store_sched_row *sched_of(const struct store_sched_row *v, size_t n,
-                                              const char *check)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(v[mid].check, check);
-        if (c == 0)
-            return &v[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
 /* Every check's own parts with one statement each for all of them
  * (store_latest.h), the way eng_live_read_check reads one. */
 static enum ab_err read_checks(eng *e, ab_time now, struct eng_live_view *v)
@@ -236,7 +219,7 @@ static enum ab_err read_checks(eng *e, ab_time now, struct eng_live_view *v)
         x->status = worst_of(wv, nw, x->k->name);
         x->last = last[i];
         last[i] = NULL;
-        const struct store_sched_row *r = sched_of(sv, ns, x->k->name);
+        const struct store_sched_row *r = store_sched_row_find(sv, ns, x->k->name);
         if (r) {
             x->has_sched = 1;
             x->next_run = r->state.next_due;

@@ -10,8 +10,9 @@
  * and the self-watch - is done by one node at a time: the one holding the
  * lease "leader".  It is taken or renewed at the start of each tick for
  * one tick, so a leader that dies is replaced at the first tick after its
- * lease ran out, and given up on a clean exit (eng_leave) so that the
- * next `ackbeat tick` from cron need not wait for it.  On one node (the
+ * lease ran out (at once by a node of its own host that sees its PID
+ * gone: the daemon restarted), and given up on a clean exit (eng_leave)
+ * so that the next `ackbeat tick` from cron need not wait for it.  On one node (the
  * SQLite default) that node always holds it and nothing changes.
  *
  * The lease is counted from the tick's now, not from the clock (the
@@ -29,6 +30,7 @@
 
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
+#include "common/ab_node.h"
 #include "store/store_claims.h"
 
 #define LEADER "leader"
@@ -36,13 +38,8 @@
 enum ab_err eng_node_init(eng *e, const char *name)
 {
     char buf[320];
-    if (!name || !*name) {
-        char host[256] = "";
-        if (gethostname(host, sizeof host - 1) != 0 || !host[0])
-            snprintf(host, sizeof host, "localhost");
-        snprintf(buf, sizeof buf, "%s:%ld", host, (long)getpid());
-        name = buf;
-    }
+    if (!name || !*name)
+        name = ab_node_default(buf, sizeof buf);
     char *copy = ab_strdup(name);
     if (!copy)
         return AB_ENOMEM;
@@ -65,6 +62,31 @@ const char *eng_node_name(eng *e)
     return e->node;
 }
 
+/* The leader is a process of this host that is gone (killed, and this is
+ * the daemon restarted): its lease is void now, as its outbox rows are
+ * (mail_outbox.c), rather than when it runs out - a tick and
+ * ENG_RENEW_SLACK seconds with no inbox, heartbeats or notices.  The
+ * release names the dead holder, so of two nodes doing this at once the
+ * second deletes nothing the first has taken. */
+static enum ab_err take_from_gone(eng *e, ab_time until, ab_time now, int *held,
+                                  ab_errmsg *em)
+{
+    char *holder = NULL;
+    enum ab_err err = store_lease_holder(e->st, LEADER, now, &holder, em);
+    if (err || !holder || !ab_node_gone(holder, NULL)) {
+        ab_free(holder);
+        return err;
+    }
+    err = store_lease_release(e->st, LEADER, holder, em);
+    if (!err)
+        err = store_lease_take(e->st, LEADER, e->node, until, now, held, em);
+    if (!err && *held)
+        ab_log(AB_LOG_INFO, "node %s: took the leader's role from %s, a process of this "
+                            "host that is gone", e->node, holder);
+    ab_free(holder);
+    return err;
+}
+
 enum ab_err eng_lead(eng *e, ab_time now, ab_errmsg *em)
 {
     /* Asked again at the same now (the self-watch after the tick): the
@@ -78,6 +100,8 @@ enum ab_err eng_lead(eng *e, ab_time now, ab_errmsg *em)
     int64_t tick = cfg_global(e->c)->tick;
     ab_time until = now + (e->renewed ? ENG_RENEWED_LEASE(tick) : tick);
     enum ab_err err = store_lease_take(e->st, LEADER, e->node, until, now, &held, em);
+    if (!err && !held)
+        err = take_from_gone(e, until, now, &held, em);
     if (err) {
         e->leader = 0;
         return err;

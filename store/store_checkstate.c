@@ -190,15 +190,11 @@ enum ab_err store_sched_get(store *st, const char *check,
     return e;
 }
 
-enum ab_err store_sched_put(store *st, const char *check,
-                            const struct store_sched_state *ss, ab_errmsg *em)
+/* One row of check_schedule by sql (an upsert or an insert if absent). */
+static enum ab_err sched_write(store *st, const char *sql, const char *check,
+                               const struct store_sched_state *ss, ab_errmsg *em)
 {
     store_db_stmt *s;
-    static const char sql[] =
-        "INSERT INTO check_schedule(check_name, first_seen, last_fire, next_due) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT(check_name) DO UPDATE SET "
-            "first_seen = excluded.first_seen, last_fire = excluded.last_fire, "
-            "next_due = excluded.next_due";
     enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
@@ -210,6 +206,26 @@ enum ab_err store_sched_put(store *st, const char *check,
         e = store_dberr(st, em, "schedule state put");
     store_release(st, s);
     return e;
+}
+
+enum ab_err store_sched_put(store *st, const char *check,
+                            const struct store_sched_state *ss, ab_errmsg *em)
+{
+    static const char sql[] =
+        "INSERT INTO check_schedule(check_name, first_seen, last_fire, next_due) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT(check_name) DO UPDATE SET "
+            "first_seen = excluded.first_seen, last_fire = excluded.last_fire, "
+            "next_due = excluded.next_due";
+    return sched_write(st, sql, check, ss, em);
+}
+
+enum ab_err store_sched_add(store *st, const char *check,
+                            const struct store_sched_state *ss, ab_errmsg *em)
+{
+    static const char sql[] =
+        "INSERT INTO check_schedule(check_name, first_seen, last_fire, next_due) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT(check_name) DO NOTHING";
+    return sched_write(st, sql, check, ss, em);
 }
 
 static int sched_row(store_db_stmt *s, void *elem)
@@ -244,6 +260,23 @@ enum ab_err store_sched_all(store *st, struct store_sched_row **out, size_t *n,
     *out = v;
     store_db_finalize(s);
     return e;
+}
+
+const struct store_sched_row *store_sched_row_find(const struct store_sched_row *v, size_t n,
+                                                   const char *check)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(v[mid].check, check);
+        if (c == 0)
+            return &v[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
 }
 
 void store_sched_rows_free(struct store_sched_row *v, size_t n)

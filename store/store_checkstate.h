@@ -53,6 +53,10 @@ enum ab_err store_sched_get(store *st, const char *check,
                             struct store_sched_state *out, ab_errmsg *em) AB_MUST_CHECK;
 enum ab_err store_sched_put(store *st, const char *check,
                             const struct store_sched_state *s, ab_errmsg *em) AB_MUST_CHECK;
+/* The same, only if the check has no state yet: what another node wrote
+ * first stands. */
+enum ab_err store_sched_add(store *st, const char *check,
+                            const struct store_sched_state *s, ab_errmsg *em) AB_MUST_CHECK;
 
 /* Every check's bookkeeping at once, sorted by name (byte order, as
  * strcmp), for a tick over many checks.  Free with store_sched_rows_free. */
@@ -63,5 +67,8 @@ struct store_sched_row {
 enum ab_err store_sched_all(store *st, struct store_sched_row **out, size_t *n,
                             ab_errmsg *em) AB_MUST_CHECK;
 void store_sched_rows_free(struct store_sched_row *v, size_t n);
+/* The row of check in what store_sched_all read, or NULL. */
+const struct store_sched_row *store_sched_row_find(const struct store_sched_row *v, size_t n,
+                                                   const char *check);
 
 #endif

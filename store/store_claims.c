@@ -130,6 +130,28 @@ enum ab_err store_lease_take(store *st, const char *name, const char *node, ab_t
     return e;
 }
 
+enum ab_err store_lease_holder(store *st, const char *name, ab_time now, char **node,
+                               ab_errmsg *em)
+{
+    *node = NULL;
+    store_db_stmt *s;
+    enum ab_err e = store_prepare(st, "SELECT node FROM leases WHERE name = ?1 AND until >= ?2",
+                                  &s, em);
+    if (e)
+        return e;
+    store_db_bind_text(s, 1, name);
+    store_bind_time(s, 2, now);
+    int rc = store_step(st, s);
+    if (rc == SDB_ROW) {
+        if (!(*node = store_column_dup(s, 0)))
+            e = ab_fail(em, AB_ENOMEM, "out of memory");
+    } else if (rc != SDB_DONE) {
+        e = store_dberr(st, em, "lease holder");
+    }
+    store_db_finalize(s);
+    return e;
+}
+
 enum ab_err store_lease_release(store *st, const char *name, const char *node,
                                 ab_errmsg *em)
 {

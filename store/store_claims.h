@@ -45,6 +45,10 @@ enum ab_err store_claims_purge(store *st, ab_time before, int64_t *deleted,
  */
 enum ab_err store_lease_take(store *st, const char *name, const char *node, ab_time until,
                              ab_time now, int *held, ab_errmsg *em) AB_MUST_CHECK;
+/* Who holds the role `name` at now (a lease not run out): *node is a copy
+ * to free with ab_free, or NULL when nobody does. */
+enum ab_err store_lease_holder(store *st, const char *name, ab_time now, char **node,
+                               ab_errmsg *em) AB_MUST_CHECK;
 /* Give the role up at once (a clean shutdown), if node holds it. */
 enum ab_err store_lease_release(store *st, const char *name, const char *node,
                                 ab_errmsg *em) AB_MUST_CHECK;

@@ -24,6 +24,7 @@
 
 #include "common/ab_buf.h"
 #include "common/ab_mem.h"
+#include "common/ab_node.h"
 #include "config/cfg.h"
 #include "engine/eng.h"
 #include "engine/eng_int.h"
@@ -42,17 +43,57 @@ struct node {
     eng *e;
 };
 
-/* A fresh state and a config with three checks: two every tick (one
- * failing), and "slow" at 08:00 each day, a script that hangs while the
- * file DIR/hang exists (its pid in DIR/slow.pid). */
-static int world_new(struct world *w, const char *name)
+/* Load DIR/file, a config of xml; NULL when it does not load. */
+static cfg *load_config(const struct world *w, const char *file, const char *xml)
+{
+    char cpath[700];
+    snprintf(cpath, sizeof cpath, "%s/%s", w->dir, file);
+    write_file(cpath, xml);
+    ab_buf errs;
+    ab_buf_init(&errs, 1 << 16);
+    cfg *c = NULL;
+    if (cfg_load(cpath, &c, &errs) != AB_OK)
+        printf("%.2000s", ab_buf_str(&errs));
+    ab_buf_free(&errs);
+    return c;
+}
+
+/* The world's config with extra (more checks) in <checks>: two checks
+ * every tick (one failing), and "slow" at 08:00 each day, a script that
+ * hangs while the file DIR/hang exists (its pid in DIR/slow.pid). */
+static cfg *world_config(const struct world *w, const char *file, const char *extra)
+{
+    char xml[8192];
+    snprintf(xml, sizeof xml,
+             "<ackbeat name=\"claims\" timezone=\"UTC\" tick=\"1m\">\n"
+             "  %s\n"
+             "  <mail from=\"ackbeat@example.test\" transport=\"maildir:out\"/>\n"
+             "  <inbox url=\"maildir:inbox\" reply-address=\"ackbeat@example.test\"/>\n"
+             "  <recipients><person name=\"ops\" email=\"ops@example.test\"/></recipients>\n"
+             "  <alerting notify=\"ops\" repeat=\"1d\"/>\n"
+             "  <watchdog admin=\"ops\" daily=\"08:00\"/>\n"
+             "  <schedule name=\"at8\" rrule=\"FREQ=DAILY;BYHOUR=8;BYMINUTE=0;BYSECOND=0\"/>\n"
+             "  <checks>\n"
+             "    <command name=\"good\" command=\"/bin/true\"/>\n"
+             "    <command name=\"bad\" command=\"/bin/false\"/>\n"
+             "    <command name=\"slow\" command=\"%s/slow.sh\" schedule=\"at8\" "
+             "timeout=\"10s\"/>\n"
+             "%s  </checks>\n</ackbeat>\n",
+             t_state_tag(w->path), w->dir, extra);
+    return load_config(w, file, xml);
+}
+
+/* A fresh state, the world's folders and its config with extra. */
+static int world_make(struct world *w, const char *name, const char *extra)
 {
     memset(w, 0, sizeof *w);
     snprintf(w->dir, sizeof w->dir, "%s/%s", t_tmpdir(), name);
     snprintf(w->path, sizeof w->path, "%s/state.db", w->dir);
-    char cmd[2048], script[700], text[2048], xml[8192];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s/out/new %s/out/cur %s/out/tmp", w->dir, w->dir,
-             w->dir);
+    char cmd[2048], script[700], text[2048];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/out/new %s/out/cur %s/out/tmp %s/inbox/new %s/inbox/cur "
+             "%s/inbox/tmp",
+             w->dir, w->dir, w->dir, w->dir, w->dir, w->dir);
     if (system(cmd) != 0)
         return -1;
     snprintf(w->state, sizeof w->state, "%s", t_state_fresh(w->path));
@@ -62,30 +103,13 @@ static int world_new(struct world *w, const char *name)
              w->dir, w->dir);
     write_file(script, text);
     chmod(script, 0755);
-    snprintf(xml, sizeof xml,
-             "<ackbeat name=\"claims\" timezone=\"UTC\" tick=\"1m\">\n"
-             "  %s\n"
-             "  <mail from=\"ackbeat@example.test\" transport=\"maildir:out\"/>\n"
-             "  <recipients><person name=\"ops\" email=\"ops@example.test\"/></recipients>\n"
-             "  <alerting notify=\"ops\" repeat=\"1d\"/>\n"
-             "  <watchdog admin=\"ops\" daily=\"08:00\"/>\n"
-             "  <schedule name=\"at8\" rrule=\"FREQ=DAILY;BYHOUR=8;BYMINUTE=0;BYSECOND=0\"/>\n"
-             "  <checks>\n"
-             "    <command name=\"good\" command=\"/bin/true\"/>\n"
-             "    <command name=\"bad\" command=\"/bin/false\"/>\n"
-             "    <command name=\"slow\" command=\"%s\" schedule=\"at8\" timeout=\"10s\"/>\n"
-             "  </checks>\n</ackbeat>\n",
-             t_state_tag(w->path), script);
-    char cpath[700];
-    snprintf(cpath, sizeof cpath, "%s/ackbeat.xml", w->dir);
-    write_file(cpath, xml);
-    ab_buf errs;
-    ab_buf_init(&errs, 1 << 16);
-    enum ab_err e = cfg_load(cpath, &w->c, &errs);
-    if (e != AB_OK)
-        printf("%.2000s", ab_buf_str(&errs));
-    ab_buf_free(&errs);
-    return e == AB_OK ? 0 : -1;
+    w->c = world_config(w, "ackbeat.xml", extra);
+    return w->c ? 0 : -1;
+}
+
+static int world_new(struct world *w, const char *name)
+{
+    return world_make(w, name, "");
 }
 
 static void world_free(struct world *w)
@@ -465,5 +489,150 @@ TEST(the_daily_message_goes_once_whichever_node_leads)
     eng_selfwatch_free(wb);
     node_close(&a);
     node_close(&b);
+    world_free(&w);
+}
+
+/* A heartbeat at 08:00 each day to ops. */
+static const char hb_xml[] =
+    "    <heartbeat name=\"hb\" schedule=\"at8\" to=\"ops\" grace=\"1d\"/>\n";
+
+static long long cycles(struct world *w)
+{
+    return count(w, "SELECT count(*) FROM cycles WHERE check_name = 'hb'");
+}
+
+/* Hold the leader's lease for node until until (ISO), as a node that
+ * died holding it would have left it. */
+static int lease_held_by(struct world *w, const char *node, const char *until)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO leases(name, node, since, until) VALUES ('leader', '%s', "
+             "'2026-12-01T07:00:00Z', '%s') ON CONFLICT (name) DO UPDATE SET "
+             "node = excluded.node, until = excluded.until",
+             node, until);
+    return t_state_exec(w->path, sql);
+}
+
+/* The CI failure of stop 24 (t_92, seed 18319): no node led while the
+ * 08:00 fire time passed (the leader killed, its lease waited out); the
+ * nodes that ticked meanwhile had the heartbeat in their config.  The
+ * leader that came after met the heartbeat at its first tick, took it for
+ * a new check, and skipped the month's fire.  Every node now writes the
+ * check as known at its first tick, so the leader serves the fire late. */
+TEST(a_fire_time_passed_while_nobody_led_is_served_by_the_next_leader)
+{
+    struct world w;
+    struct node a;
+    struct eng_tick_stats s;
+    CHECK_OK(world_make(&w, "noleader", hb_xml));
+    CHECK_OK(node_open(&w, "node-a", &a));
+    CHECK_INT(lease_held_by(&w, "ghost", "2026-12-01T08:03:30Z"), 0);
+    CHECK_OK(tick(&a, "2026-12-01T07:59:00Z", &s));
+    CHECK(!eng_is_leader(a.e));
+    CHECK_OK(tick(&a, "2026-12-01T08:01:00Z", &s));
+    CHECK(!eng_is_leader(a.e));
+    CHECK_INT(cycles(&w), 0);
+    /* The lease ran out: a leads, and the 08:00 fire is served, once. */
+    CHECK_OK(tick(&a, "2026-12-01T08:04:00Z", &s));
+    CHECK(eng_is_leader(a.e));
+    CHECK_INT(cycles(&w), 1);
+    CHECK_OK(tick(&a, "2026-12-01T08:05:00Z", &s));
+    CHECK_INT(cycles(&w), 1);
+    /* A second node, new to the state then, adds no cycle of its own. */
+    struct node b;
+    CHECK_OK(node_open(&w, "node-b", &b));
+    CHECK_OK(eng_leave(a.e, NULL));
+    CHECK_OK(tick(&b, "2026-12-01T08:06:00Z", &s));
+    CHECK(eng_is_leader(b.e));
+    CHECK_INT(cycles(&w), 1);
+    /* The next day's, from b. */
+    CHECK_OK(tick(&b, "2026-12-02T08:00:00Z", &s));
+    CHECK_INT(cycles(&w), 2);
+    node_close(&a);
+    node_close(&b);
+    world_free(&w);
+}
+
+/* A daemon started at 07:59:30 whose first tick comes at 08:00:10 (a slow
+ * start: many checks, a state being recovered) knew the heartbeat before
+ * 08:00: that fire is served.  A check added by a reload is known from
+ * the reload's first tick, not from the daemon's start: a fire before it
+ * existed is not one it missed. */
+TEST(a_check_is_known_from_the_daemons_start_or_from_its_reload)
+{
+    struct world w;
+    struct node a;
+    struct eng_tick_stats s;
+    CHECK_OK(world_make(&w, "known", hb_xml));
+    CHECK_OK(node_open(&w, "node-a", &a));
+    eng_set_started(a.e, T("2026-12-01T07:59:30Z"));
+    CHECK_OK(tick(&a, "2026-12-01T08:00:10Z", &s));
+    CHECK_INT(cycles(&w), 1);
+    char *first = t_state_text(w.path, "SELECT first_seen FROM check_schedule "
+                                       "WHERE check_name = 'hb'");
+    CHECK(first && !strncmp(first, "2026-12-01T07:59:30", 19));
+    free(first);
+    node_close(&a);
+    world_free(&w);
+
+    /* Reload: started at 07:00 without the heartbeat, reloaded with it at
+     * 09:00; 08:00 was before it was there. */
+    CHECK_OK(world_make(&w, "reload", ""));
+    CHECK_OK(node_open(&w, "node-a", &a));
+    eng_set_started(a.e, T("2026-12-01T07:00:00Z"));
+    CHECK_OK(tick(&a, "2026-12-01T07:00:00Z", &s));
+    cfg *more = world_config(&w, "more.xml", hb_xml);
+    CHECK(more != NULL);
+    CHECK_OK(eng_set_config(a.e, more, NULL));
+    CHECK_OK(tick(&a, "2026-12-01T09:00:00Z", &s));
+    CHECK_OK(tick(&a, "2026-12-01T09:01:00Z", &s));
+    CHECK_INT(cycles(&w), 0);
+    CHECK_OK(tick(&a, "2026-12-02T08:00:00Z", &s));
+    CHECK_INT(cycles(&w), 1);
+    node_close(&a);
+    cfg_free(more);
+    world_free(&w);
+}
+
+/* The leader killed and restarted on this host is a new node (HOST:PID):
+ * the lease of the dead PID is void at once, as its outbox rows are.  A
+ * holder on another host, or a PID that lives, keeps it to its end. */
+TEST(a_leader_of_this_host_that_is_gone_is_replaced_at_once)
+{
+    struct world w;
+    struct node a;
+    struct eng_tick_stats s;
+    CHECK_OK(world_new(&w, "gone"));
+    CHECK_OK(node_open(&w, "node-a", &a));
+    pid_t kid = fork();
+    if (kid == 0)
+        _exit(0);
+    CHECK(kid > 0);
+    waitpid(kid, NULL, 0);
+    char me[320], dead[400], host[300];
+    ab_node_default(me, sizeof me);
+    snprintf(host, sizeof host, "%.*s", (int)(strrchr(me, ':') - me), me);
+    snprintf(dead, sizeof dead, "%s:%ld", host, (long)kid);
+    char *l;
+    /* Another host's holder: waited for. */
+    char other[400];
+    snprintf(other, sizeof other, "not-%s:%ld", host, (long)kid);
+    CHECK_INT(lease_held_by(&w, other, "2026-12-01T09:30:00Z"), 0);
+    CHECK_OK(tick(&a, "2026-12-01T09:00:00Z", &s));
+    CHECK(!eng_is_leader(a.e));
+    /* This host's, alive (this very process): waited for. */
+    CHECK_INT(lease_held_by(&w, me, "2026-12-01T09:30:00Z"), 0);
+    CHECK_OK(tick(&a, "2026-12-01T09:01:00Z", &s));
+    CHECK(!eng_is_leader(a.e));
+    CHECK_STR((l = leader(&w)), me);
+    free(l);
+    /* This host's, gone: taken at once. */
+    CHECK_INT(lease_held_by(&w, dead, "2026-12-01T09:30:00Z"), 0);
+    CHECK_OK(tick(&a, "2026-12-01T09:02:00Z", &s));
+    CHECK(eng_is_leader(a.e));
+    CHECK_STR((l = leader(&w)), "node-a");
+    free(l);
+    node_close(&a);
     world_free(&w);
 }
