@@ -13,13 +13,17 @@
  * check it finds without bookkeeping down as known, at its first tick
  * after a start (from the daemon's start) or a reload (from that tick).
  * An insert that keeps what is there: the first node to write it wins.
+ * Ping checks are written down the same way: a check never heard from is
+ * silent from its first sight on (eng_ping.c).
  */
 #include "engine/eng_int.h"
 
 #include "store/store_checkstate.h"
 
-/* Checks whose fire times go through eng_due: the heartbeats (the
- * leader's) and the checks that are run (every node's, claimed). */
+/* Checks whose first sight matters: those with a fire rule, whose fire
+ * times go through eng_due (the heartbeats, the leader's; the checks
+ * that are run, every node's), and the ping checks, whose silence counts
+ * from it when they were never heard from (eng_ping.c). */
 static int has_fire_rule(const struct cfg_check *k)
 {
     return (k->kind == CFG_HEARTBEAT || eng_runs_as_check(k)) && k->schedule &&
@@ -34,12 +38,15 @@ enum ab_err eng_sched_register(eng *e, ab_time from, ab_errmsg *em)
     int open = 0;
     for (size_t i = 0; i < cfg_check_count(e->c) && !err; i++) {
         const struct cfg_check *k = cfg_check_at(e->c, i);
-        if (!has_fire_rule(k) || store_sched_row_find(rows, nrows, k->name))
+        int rule = has_fire_rule(k);
+        if ((!rule && k->kind != CFG_PING) || store_sched_row_find(rows, nrows, k->name))
             continue;
         /* As at first sight (eng_due_known): an occurrence at from counts. */
-        struct store_sched_state ss = {.first_seen = from, .last_fire = AB_TIME_NONE};
+        struct store_sched_state ss = {.first_seen = from, .last_fire = AB_TIME_NONE,
+                                       .next_due = AB_TIME_NONE};
         ab_time n;
-        ss.next_due = sched_next(k->schedule, from - 1, &n) == AB_OK ? n : AB_TIME_NONE;
+        if (rule && sched_next(k->schedule, from - 1, &n) == AB_OK)
+            ss.next_due = n;
         /* One transaction for all: a first start with many checks. */
         if (!open && !(err = store_begin(e->st, em)))
             open = 1;

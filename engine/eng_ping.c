@@ -166,14 +166,12 @@ static int finished_status(eng *e, const struct cfg_check *k, ab_time now,
 
 /* Never heard from: only after a full period of listening. */
 static int never_status(eng *e, const struct cfg_check *k, ab_time now,
-                        struct ab_result *r, char *msg, size_t len)
+                        const struct store_ping_summary *ps, struct ab_result *r, char *msg,
+                        size_t len)
 {
     char d[32], c[64];
     int64_t period = k->ping_period > 0 ? k->ping_period : cfg_global(e->c)->tick;
-    struct store_sched_state ss;
-    ab_time seen = now;
-    if (store_sched_get(e->st, k->name, &ss, NULL) == AB_OK)
-        seen = ss.first_seen;
+    ab_time seen = ps->first_seen != AB_TIME_NONE ? ps->first_seen : now;
     ab_time expect;
     if (cron_expect(e, k, seen, &expect)) {
         if (now <= expect + k->ping_grace)
@@ -204,36 +202,42 @@ static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
     r->item = "";
     r->message = msg;
     /* A run that hung while others went on (run ids, eng_pinghung.c). */
-    if (eng_pingrun_hung(e, k, now, ps->last_finish, r, msg, len))
+    if (ps->has_rid_start && eng_pingrun_hung(e, k, now, ps->last_finish, r, msg, len))
         return SAYS_SILENT;
     if (hung_start(e, k, now, ps, r, msg, len))
         return SAYS_SILENT;
     if (ps->last_finish != AB_TIME_NONE)
         return finished_status(e, k, now, ps, r, msg, len);
-    return never_status(e, k, now, r, msg, len);
+    return never_status(e, k, now, ps, r, msg, len);
 }
 
 /* Record a run when the pings' verdict changed or a new report came in;
- * *said (when not NULL): the status the pings say, or -1 for nothing. */
+ * *said (when not NULL): the status the pings say, or -1 for nothing;
+ * *recorded (when not NULL): 1 when a run was recorded.  The statements
+ * here are few on purpose: each is a round trip to PostgreSQL for every
+ * ping judged. */
 static enum ab_err evaluate_ping(eng *e, const struct cfg_check *k, ab_time now,
-                                 struct eng_tick_stats *stats, int *said, ab_errmsg *em)
+                                 struct eng_tick_stats *stats, int *said, int *recorded,
+                                 ab_errmsg *em)
 {
     if (said)
         *said = -1;
-    struct store_sched_state ss;
-    enum ab_err err = store_sched_get(e->st, k->name, &ss, em);
-    if (err == AB_ENOTFOUND) {
-        ss.first_seen = now;
-        ss.last_fire = AB_TIME_NONE;
-        ss.next_due = AB_TIME_NONE;
-        if ((err = store_sched_put(e->st, k->name, &ss, em)))
-            return err;
-    } else if (err) {
-        return err;
-    }
+    if (recorded)
+        *recorded = 0;
     struct store_ping_summary ps;
-    if ((err = store_ping_summary(e->st, k->name, &ps, em)))
+    enum ab_err err = store_ping_summary(e->st, k->name, &ps, em);
+    if (err)
         return err;
+    if (ps.first_seen == AB_TIME_NONE) {
+        /* First sight (when no node wrote it at its start, eng_known.c):
+         * silence counts from here. */
+        struct store_sched_state ss = {.first_seen = now,
+                                       .last_fire = AB_TIME_NONE,
+                                       .next_due = AB_TIME_NONE};
+        if ((err = store_sched_add(e->st, k->name, &ss, em)))
+            return err;
+        ps.first_seen = now;
+    }
     struct ab_result r = {0};
     char msg[512];
     int says = ping_status(e, k, now, &ps, &r, msg, sizeof msg);
@@ -244,19 +248,21 @@ static enum ab_err evaluate_ping(eng *e, const struct cfg_check *k, ab_time now,
     if (says == SAYS_SILENT && cfg_in_maintenance(e->c, k, now, NULL, 0))
         return AB_OK; /* silence during maintenance is expected */
 
-    struct store_run *last = NULL;
-    err = store_run_last(e->st, k->name, &last, em);
+    ab_time last_started;
+    int last_status;
+    err = store_run_last_said(e->st, k->name, &last_started, &last_status, em);
     if (err && err != AB_ENOTFOUND)
         return err;
-    int changed = !last || last->nresults == 0 || last->results[0].status != r.status ||
-                  (ps.last_finish != AB_TIME_NONE && last->started < ps.last_finish);
-    store_run_free(last);
+    int changed = err == AB_ENOTFOUND || last_status < 0 || last_status != (int)r.status ||
+                  (ps.last_finish != AB_TIME_NONE && last_started < ps.last_finish);
     if (!changed)
         return AB_OK;
     int64_t rid;
     if ((err = store_run_begin(e->st, k->name, k->type, "report", now, &rid, em)) ||
         (err = store_run_complete(e->st, rid, 0, 0, &r, 1, NULL, em)))
         return err;
+    if (recorded)
+        *recorded = 1;
     return eng_evaluate(e, k, &r, 1, rid, now, stats, em);
 }
 
@@ -267,7 +273,7 @@ enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
     for (size_t i = 0; i < cfg_check_count(e->c) && !err; i++) {
         const struct cfg_check *k = cfg_check_at(e->c, i);
         if (k->kind == CFG_PING && !eng_paused(e->st, k->name, now, NULL))
-            err = evaluate_ping(e, k, now, stats, NULL, em);
+            err = evaluate_ping(e, k, now, stats, NULL, NULL, em);
     }
     return err;
 }
@@ -316,8 +322,9 @@ enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, int *
                            ab_errmsg *em)
 {
     struct eng_tick_stats stats = {0};
-    enum ab_err err = evaluate_ping(e, k, now, &stats, said, em);
-    if (err)
-        return err;
+    int recorded;
+    enum ab_err err = evaluate_ping(e, k, now, &stats, said, &recorded, em);
+    if (err || !recorded)
+        return err; /* no verdict, no new notice: nothing to flush */
     return eng_flush_notices(e, now, &stats, em);
 }

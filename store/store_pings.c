@@ -118,10 +118,18 @@ enum ab_err store_ping_summary(store *st, const char *check,
     out->last_start = AB_TIME_NONE;
     out->last_finish = AB_TIME_NONE;
     out->exit_code = -1;
+    out->first_seen = AB_TIME_NONE;
     /* Kept prepared: every ping and every tick's ping checks ask it. */
+    /* With the check's first sight and whether it has runs with ids: a
+     * verdict needs both, and a statement each would be two more round
+     * trips to PostgreSQL per ping. */
     static const char sql[] =
         "SELECT (SELECT max(at) FROM pings WHERE check_name = ?1 AND kind = 'start'),"
-        " f.at, f.kind, f.exit_code, f.via, f.detail FROM (SELECT 1 AS one) AS o LEFT JOIN "
+        " f.at, f.kind, f.exit_code, f.via, f.detail,"
+        " (SELECT first_seen FROM check_schedule WHERE check_name = ?1),"
+        " EXISTS (SELECT 1 FROM pings WHERE check_name = ?1 AND kind = 'start'"
+        "  AND rid IS NOT NULL)"
+        " FROM (SELECT 1 AS one) AS o LEFT JOIN "
         "(SELECT at, kind, exit_code, via, detail FROM pings WHERE check_name = ?1 "
         " AND kind <> 'start' ORDER BY at DESC, id DESC LIMIT 1) AS f ON 1 = 1";
     enum ab_err e = store_prepare_cached(st, sql, &s, em);
@@ -140,6 +148,8 @@ enum ab_err store_ping_summary(store *st, const char *check,
         snprintf(out->via, sizeof out->via, "%s", via ? via : "");
         const char *detail = (const char *)store_db_column_text(s, 5);
         snprintf(out->detail, sizeof out->detail, "%s", detail ? detail : "");
+        out->first_seen = store_column_time(s, 6);
+        out->has_rid_start = store_db_column_int(s, 7) != 0;
     } else {
         e = store_dberr(st, em, "ping summary");
     }

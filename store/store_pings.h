@@ -38,6 +38,8 @@ struct store_ping_summary {
     int exit_code;     /* of the newest finish, -1 if not an exit ping */
     char via[16];      /* "http", "email", "cli" */
     char detail[256];  /* the newest finish's message (cut), "" if none */
+    ab_time first_seen; /* the check's in check_schedule; AB_TIME_NONE: none yet */
+    int has_rid_start;  /* some start ping carries a run id (eng_pinghung.c) */
 };
 enum ab_err store_ping_summary(store *st, const char *check,
                                struct store_ping_summary *out,
