@@ -2,7 +2,7 @@
  * eng_digest.c - the daily digest (alerting/@digest-at): once a day, each
  * person who would be notified about an open alert gets one email listing
  * all of theirs.  Its time is a cron rule in the site's zone, due like a
- * check (bookkeeping under the name "~digest"); the email is the one a
+ * check (bookkeeping under the name ENG_DIGEST_BOOK); the email is the one a
  * person's several notices become (eng_notify.c).
  */
 #include "engine/eng_int.h"
@@ -98,7 +98,7 @@ static enum ab_err send_all(eng *e, struct digest_rows *rows,
     }
     eng_bufs_free(&b);
     if (!err)
-        err = store_sched_put(e->st, "~digest", ss, em);
+        err = store_sched_put(e->st, ENG_DIGEST_BOOK, ss, em);
     if (err)
         store_rollback(e->st);
     else
@@ -112,13 +112,13 @@ enum ab_err eng_daily_digest(eng *e, ab_time now, struct eng_tick_stats *stats,
     if (!e->digest)
         return AB_OK;
     struct store_sched_state ss;
-    enum ab_err err = store_sched_get(e->st, "~digest", &ss, em);
+    enum ab_err err = store_sched_get(e->st, ENG_DIGEST_BOOK, &ss, em);
     if (err == AB_ENOTFOUND) {
         ss.first_seen = now;
         ss.last_fire = AB_TIME_NONE;
         ab_time n;
         ss.next_due = sched_next(e->digest, now - 1, &n) == AB_OK ? n : AB_TIME_NONE;
-        return store_sched_put(e->st, "~digest", &ss, em);
+        return store_sched_put(e->st, ENG_DIGEST_BOOK, &ss, em);
     }
     if (err || ss.next_due == AB_TIME_NONE || now < ss.next_due)
         return err;

@@ -90,6 +90,10 @@ enum ab_err eng_due_known(eng *e, const struct cfg_check *k, ab_time now,
  * check later (eng_known.c).  Every node does this at its first tick after
  * a start or a reload; what another node wrote first stands. */
 enum ab_err eng_sched_register(eng *e, ab_time from, ab_errmsg *em);
+/* The names the leader's own fire times are kept under in check_schedule
+ * (no check can be named so: cfg_is_check_name allows no '~'). */
+#define ENG_DIGEST_BOOK "~digest"
+#define ENG_REPORT_BOOK "~report"
 /* The check's next fire time after now (AB_TIME_NONE: every tick). */
 ab_time eng_next_fire(eng *e, const struct cfg_check *k, ab_time now);
 
@@ -296,6 +300,9 @@ int eng_priority(const struct cfg_check *k, enum ab_status s);
  * on the 1st has come; queued once per month (bookkeeping "~report"). */
 enum ab_err eng_monthly_report(eng *e, ab_time now, struct eng_tick_stats *stats,
                                ab_errmsg *em);
+/* The report's fire times (report-at on each 1st), or *out NULL when
+ * there is no report-to; free with sched_free. */
+enum ab_err eng_report_sched(const cfg *c, sched **out, ab_errmsg *em);
 /* The month a report fired at fire is about: [*from, *to), midnight on
  * the 1st to midnight on the next 1st, in the site's zone. */
 enum ab_err eng_report_month(const cfg *c, ab_time fire, ab_time *from, ab_time *to,

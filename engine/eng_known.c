@@ -30,6 +30,27 @@ static int has_fire_rule(const struct cfg_check *k)
            sched_rule_kind(k->schedule) != SCHED_RULE_NONE;
 }
 
+/* Write name down as known from `from` unless rows (the state's
+ * bookkeeping) has it; s (may be NULL) gives its first due time at or
+ * after from.  Opens the one transaction of all of them on the first. */
+static enum ab_err add_known(eng *e, const struct store_sched_row *rows, size_t nrows,
+                             const char *name, const sched *s, ab_time from, int *open,
+                             ab_errmsg *em)
+{
+    if (store_sched_row_find(rows, nrows, name))
+        return AB_OK;
+    /* As at first sight (eng_due_known): an occurrence at from counts. */
+    struct store_sched_state ss = {.first_seen = from, .last_fire = AB_TIME_NONE,
+                                   .next_due = AB_TIME_NONE};
+    ab_time n;
+    if (s && sched_next(s, from - 1, &n) == AB_OK)
+        ss.next_due = n;
+    enum ab_err err = AB_OK;
+    if (!*open && !(err = store_begin(e->st, em)))
+        *open = 1;
+    return err ? err : store_sched_add(e->st, name, &ss, em);
+}
+
 enum ab_err eng_sched_register(eng *e, ab_time from, ab_errmsg *em)
 {
     struct store_sched_row *rows = NULL;
@@ -39,20 +60,19 @@ enum ab_err eng_sched_register(eng *e, ab_time from, ab_errmsg *em)
     for (size_t i = 0; i < cfg_check_count(e->c) && !err; i++) {
         const struct cfg_check *k = cfg_check_at(e->c, i);
         int rule = has_fire_rule(k);
-        if ((!rule && k->kind != CFG_PING) || store_sched_row_find(rows, nrows, k->name))
-            continue;
-        /* As at first sight (eng_due_known): an occurrence at from counts. */
-        struct store_sched_state ss = {.first_seen = from, .last_fire = AB_TIME_NONE,
-                                       .next_due = AB_TIME_NONE};
-        ab_time n;
-        if (rule && sched_next(k->schedule, from - 1, &n) == AB_OK)
-            ss.next_due = n;
-        /* One transaction for all: a first start with many checks. */
-        if (!open && !(err = store_begin(e->st, em)))
-            open = 1;
-        if (!err)
-            err = store_sched_add(e->st, k->name, &ss, em);
+        if (rule || k->kind == CFG_PING)
+            err = add_known(e, rows, nrows, k->name, rule ? k->schedule : NULL, from, &open,
+                            em);
     }
+    /* The leader's own fire times, the same way: the daily digest and the
+     * monthly report (eng_digest.c, eng_report.c). */
+    if (!err && e->digest)
+        err = add_known(e, rows, nrows, ENG_DIGEST_BOOK, e->digest, from, &open, em);
+    sched *report = NULL;
+    if (!err && !(err = eng_report_sched(e->c, &report, em)) && report)
+        err = add_known(e, rows, nrows, ENG_REPORT_BOOK, report, from, &open, em);
+    sched_free(report);
+    /* One transaction for all: a first start with many checks. */
     if (open)
         err = err ? (store_rollback(e->st), err) : store_commit(e->st, em);
     store_sched_rows_free(rows, nrows);

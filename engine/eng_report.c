@@ -18,12 +18,17 @@
 
 #include "common/ab_log.h"
 
-#define REPORT_BOOK "~report"
-
 /* "M H 1 * *" (report-at) or, with at NULL, midnight on the 1st. */
 static enum ab_err monthly(const cfg *c, const char *at, sched **out, ab_errmsg *em)
 {
     return eng_sched_at(c, at ? at : "00:00", "1", out, em);
+}
+
+enum ab_err eng_report_sched(const cfg *c, sched **out, ab_errmsg *em)
+{
+    *out = NULL;
+    const struct cfg_alerting *a = &cfg_global(c)->alerting;
+    return a->report_to.n ? monthly(c, a->report_at, out, em) : AB_OK;
 }
 
 enum ab_err eng_report_month(const cfg *c, ab_time fire, ab_time *from, ab_time *to,
@@ -110,7 +115,7 @@ static enum ab_err send_all(eng *e, ab_time from, ab_time to, const struct store
             stats->notices_queued++;
     }
     if (!err)
-        err = store_sched_put(e->st, REPORT_BOOK, ss, em);
+        err = store_sched_put(e->st, ENG_REPORT_BOOK, ss, em);
     if (err)
         store_rollback(e->st);
     else
@@ -134,14 +139,14 @@ enum ab_err eng_monthly_report(eng *e, ab_time now, struct eng_tick_stats *stats
         return err;
     struct store_sched_state ss;
     ab_time next;
-    err = store_sched_get(e->st, REPORT_BOOK, &ss, em);
+    err = store_sched_get(e->st, ENG_REPORT_BOOK, &ss, em);
     if (err == AB_ENOTFOUND) {
         /* First sight: the first report is for the month the 1st after
          * now ends, not one for a month ackbeat never watched. */
         ss.first_seen = now;
         ss.last_fire = AB_TIME_NONE;
         ss.next_due = sched_next(s, now - 1, &next) == AB_OK ? next : AB_TIME_NONE;
-        err = store_sched_put(e->st, REPORT_BOOK, &ss, em);
+        err = store_sched_put(e->st, ENG_REPORT_BOOK, &ss, em);
         goto out;
     }
     if (err || ss.next_due == AB_TIME_NONE || now < ss.next_due)

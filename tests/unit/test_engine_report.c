@@ -264,6 +264,23 @@ TEST(a_daemon_down_over_the_first_reports_once_late)
     world_free(&w);
 }
 
+/* A daemon started before the 1st's report time whose first tick (as the
+ * leader) comes after it - a slow start, or the leader's lease waited out
+ * after a kill - knew the report before it was due: it is sent, not
+ * skipped to the next month as if first seen at that tick. */
+TEST(a_report_due_before_the_first_tick_of_a_daemon_started_before_it_is_sent)
+{
+    struct world w;
+    CHECK(world_new(&w, "slowstart", "<alerting notify=\"ops\" report-to=\"ops\" "
+                                     "report-at=\"06:30\"/>") == 0);
+    eng_set_started(w.e, T("2026-12-01T05:29:50Z")); /* 06:29:50 CET */
+    CHECK(tick(&w, T("2026-12-01T05:30:20Z")) == 0);
+    CHECK_INT(reports(&w, "Monthly report for November 2026", NULL), 1);
+    CHECK(tick(&w, T("2026-12-01T05:31:20Z")) == 0);
+    CHECK_INT(reports(&w, NULL, NULL), 1);
+    world_free(&w);
+}
+
 TEST(report_at_needs_report_to_and_a_time)
 {
     char path[1100];
