@@ -478,6 +478,10 @@ struct eng_ping_in {
  * settled on it, then at its last (see eng_pingbatch.c).  A run that
  * fails is undone alone (its err set and logged); the rest goes on. */
 void eng_ping_batch(eng *e, struct eng_ping_in *v, size_t n);
+/* How many emails this engine has queued from notices since it was made:
+ * a caller that sees it unchanged across its work knows there is no new
+ * mail to wake the sender for (the web's ping batches). */
+uint64_t eng_mail_queued(const eng *e);
 /* Silences (store_silence_add, _list, _expire) and pauses. */
 enum ab_err eng_silence_add(eng *e, const struct store_silence *s, int64_t *id,
                             ab_errmsg *em) AB_MUST_CHECK;

@@ -33,6 +33,7 @@ struct eng {
      * first tick's now.  known is set once they are written. */
     ab_time known_from;
     int known;
+    uint64_t mail_queued; /* notices made mail so far (eng_mail_queued) */
     /* Can the state be reached (eng_statewatch.c)?  Zero: not asked yet. */
     int state_asked;     /* state_at is set */
     ab_time state_at;    /* the now of the last probe */

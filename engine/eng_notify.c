@@ -523,8 +523,10 @@ enum ab_err eng_flush_notices(eng *e, ab_time now, struct eng_tick_stats *stats,
                 err = AB_OK;
             else if (unbuildable(err))
                 err = give_up(e, &v[i], j - i, em->text, now, stats, em);
-        } else if (!(err = store_commit(e->st, em)) && stats) {
-            stats->notices_queued += emails;
+        } else if (!(err = store_commit(e->st, em))) {
+            e->mail_queued += emails;
+            if (stats)
+                stats->notices_queued += emails;
         }
         i = j;
     }

@@ -35,6 +35,11 @@ enum ab_err eng_batch_commit(eng *e, ab_errmsg *em)
     return store_commit(e->st, em);
 }
 
+uint64_t eng_mail_queued(const eng *e)
+{
+    return e->mail_queued;
+}
+
 void eng_batch_rollback(eng *e)
 {
     store_rollback(e->st);

@@ -72,6 +72,7 @@ static void write_batch(struct web_pingq *q, struct web_pingq_item *items, size_
         eng_live_touch(w->live, v[i].check);
     }
     ab_errmsg em = {{0}};
+    uint64_t mail = eng_mail_queued(w->e);
     enum ab_err e = eng_batch_begin(w->e, &em);
     if (!e) {
         eng_ping_batch(w->e, v, n);
@@ -86,8 +87,10 @@ static void write_batch(struct web_pingq *q, struct web_pingq_item *items, size_
         any |= !it->wait->failed;
     }
     /* Mail the pings made due is worth waking the daemon for, now that
-     * it is committed: asked once a batch, not once a ping. */
-    if (any)
+     * it is committed: asked once a batch, not once a ping, and only when
+     * the batch's verdicts queued some (most batches are of pings that
+     * change nothing). */
+    if (any && eng_mail_queued(w->e) != mail)
         web_after_action(w, v[n - 1].at);
     if (v != &one)
         ab_free(v);
