@@ -58,6 +58,15 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I. \
              -DAB_VERSION='"$(VERSION)"' -DAB_DATADIR='"$(DATADIR)"' \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lm -lpthread -lcrypt
+# The daemon itself is not linked with the libraries it opens at their
+# first use (common/ab_dl.h: libcurl, libpq, libmicrohttpd, unixODBC,
+# OpenDKIM, GMime, libical, libcrypto) nor with libsystemd (common/ab_notify.c speaks its protocol):
+# a config that does not use them does not pay for them in memory.
+# Tests and benchmarks keep LDLIBS_ALL (they call some of them directly).
+DL_PKGS    := libcurl libpq libmicrohttpd odbc opendkim libsystemd gmime-3.0 \
+              libical libcrypto
+LDLIBS_ACK = $(shell pkg-config --libs $(filter-out $(DL_PKGS),$(PKGS)) 2>/dev/null) \
+             -ldl -lm -lpthread -lcrypt
 
 mod_srcs = $(wildcard $(1)/*.c)
 mod_objs = $(patsubst %.c,$(B)/%.o,$(call mod_srcs,$(1)))
@@ -73,7 +82,7 @@ ackbeat: $(B)/ackbeat
 
 $(B)/ackbeat: $(CLI_OBJS) $(LIBS)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(LIBS) $(LDLIBS_ALL) -rdynamic
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(LIBS) $(LDLIBS_ACK) -rdynamic
 
 define MODULE_RULE
 $(B)/lib$(1).a: $(call mod_objs,$(1))

@@ -10,9 +10,10 @@
  */
 #include "channels/chan_int.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "common/ab_dl_curl.h"
 
 /* The response body is not needed; its first bytes help say why. */
 struct sink {

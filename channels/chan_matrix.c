@@ -7,11 +7,11 @@
  */
 #include "channels/chan_int.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ab_dl_curl.h"
 #include "common/ab_mem.h"
 #include "store/store_deliveries.h"
 

@@ -6,9 +6,9 @@
  */
 #include "channels/chan_int.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
+
+#include "common/ab_dl_crypto.h"
 
 enum ab_err chan_sign(const char *key, const void *body, size_t len, char *out,
                       ab_errmsg *em)

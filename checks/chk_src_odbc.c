@@ -26,12 +26,11 @@
 #include "checks/chk_int.h"
 
 #include <pthread.h>
-#include <sql.h>
-#include <sqlext.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "common/ab_dl_odbc.h"
 #include "common/ab_mem.h"
 
 #define OD_CACHE 16

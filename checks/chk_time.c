@@ -11,10 +11,11 @@
 #include "checks/chk_int.h"
 
 #include <ctype.h>
-#include <libical/ical.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "common/ab_dl_ical.h"
 
 int chk_zone_is_utc(const char *zone)
 {

@@ -7,11 +7,11 @@
  */
 #include "cli/cli_selfwatch.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/ab_dl_curl.h"
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 

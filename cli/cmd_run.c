@@ -19,11 +19,11 @@
  * thread than the main one.
  * With <web listen=...> the web server runs beside the loop (web/web.h).
  *
- * Under systemd (Type=notify) the loop reports through sd_notify: READY=1
+ * Under systemd (Type=notify) the loop reports through ab_notify: READY=1
  * after the first tick, STATUS= after every tick, RELOADING=1/READY=1
  * around a reload, STOPPING=1 on the way out, and WATCHDOG=1 at half the
  * WatchdogSec= interval, so the sleep also wakes for the watchdog.
- * Without NOTIFY_SOCKET every sd_notify call is a no-op.
+ * Without NOTIFY_SOCKET every ab_notify call is a no-op.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,12 +37,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/cli_selfwatch.h"
 #include "common/ab_log.h"
+#include "common/ab_notify.h"
 #include "engine/eng.h"
 #include "web/web.h"
 
@@ -155,7 +155,7 @@ static void watchdog_init(struct watchdog *w)
     uint64_t usec = 0;
     w->every_ms = 0;
     w->last_ms = mono_ms();
-    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+    if (ab_notify_watchdog(&usec) > 0 && usec > 0) {
         w->every_ms = (int64_t)(usec / 2000);
         if (w->every_ms < 1)
             w->every_ms = 1;
@@ -168,7 +168,7 @@ static void watchdog_ping(struct watchdog *w)
 {
     if (!w->every_ms)
         return;
-    sd_notify(0, "WATCHDOG=1");
+    ab_notify("WATCHDOG=1");
     w->last_ms = mono_ms();
 }
 
@@ -185,7 +185,7 @@ static void notify_status(ab_time now, const struct eng_tick_stats *s, int faile
 {
     char ts[AB_ISO_LEN];
     ab_time_format(now, ts, sizeof ts);
-    sd_notifyf(0, "STATUS=%s %s: %zu checks run, %zu cached, alerts +%zu -%zu, "
+    ab_notifyf("STATUS=%s %s: %zu checks run, %zu cached, alerts +%zu -%zu, "
                   "mail %zu sent %zu deferred %zu failed, %zu errors",
                failed ? "tick FAILED at" : "last tick", ts, s->checks_run,
                s->checks_cached, s->alerts_opened, s->alerts_resolved,
@@ -197,9 +197,9 @@ static void reload_config(struct cli_env *env, const char *path);
 static void reload(struct cli_env *env, const char *path)
 {
     ab_log(AB_LOG_INFO, "SIGHUP: reloading %s", path);
-    sd_notify(0, "RELOADING=1");
+    ab_notify("RELOADING=1");
     reload_config(env, path);
-    sd_notify(0, "READY=1");
+    ab_notify("READY=1");
 }
 
 static void reload_config(struct cli_env *env, const char *path)
@@ -299,7 +299,7 @@ static int tick_once(struct cli_env *env, struct cli_selfwatch *self, ab_time no
     if (!ready) {
         /* Ready means "has done one pass", so that `systemctl start`
          * returns after the first checks, not before. */
-        sd_notify(0, "READY=1");
+        ab_notify("READY=1");
         ready = 1;
     }
     return 0;
@@ -387,7 +387,7 @@ int cmd_run(int argc, char **argv)
         if (!stop_flag)
             sleep_until(eng_next_wakeup(env.e, wall(offset)), offset, &wd);
     }
-    sd_notify(0, "STOPPING=1");
+    ab_notify("STOPPING=1");
     ab_log(AB_LOG_INFO, "stopping");
     /* Another node takes the leader's work at its next tick, not when the
      * lease would have run out. */

@@ -15,12 +15,13 @@
  */
 #include "ab_time.h"
 
-#include <libical/ical.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "common/ab_dl_ical.h"
 
 static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
 

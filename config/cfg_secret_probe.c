@@ -17,8 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
+#include "common/ab_dl_crypto.h"
 
 /* A line of diagnostics; one cut short by the buffer's cap is still an
  * error counted. */

@@ -28,7 +28,6 @@
  */
 #include "inbox/inbox_int.h"
 
-#include <curl/curl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,6 +35,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/ab_dl_curl.h"
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 #include "config/cfg.h"

@@ -18,11 +18,11 @@
  */
 #include "inbox/inbox_int.h"
 
-#include <gmime/gmime.h>
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/ab_dl_gmime.h"
 #include "common/ab_mem.h"
 
 #define MAX_DEPTH 24

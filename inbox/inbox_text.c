@@ -17,8 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <glib.h>
-
+#include "common/ab_dl_gmime.h"
 #include "common/ab_mem.h"
 
 int inbox_starts_with_ci(const char *s, const char *prefix)

@@ -26,11 +26,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <opendkim/dkim.h>
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
+#include "common/ab_dl_crypto.h"
+#include "common/ab_dl_dkim.h"
 #include "common/ab_mem.h"
 #include "config/cfg.h"
 

@@ -13,12 +13,12 @@
  */
 #include "mailer/mail.h"
 
-#include <gmime/gmime.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/ab_dl_gmime.h"
 #include "common/ab_mem.h"
 
 /* RFC 5322 2.1.1: lines SHOULD be at most 78 characters, MUST be at most

@@ -31,12 +31,12 @@
 #include "mailer/mail_int.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/ab_dl_curl.h"
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 #include "config/cfg.h"

@@ -10,9 +10,9 @@
 #ifndef SCHED_INT_H
 #define SCHED_INT_H
 
-#include <libical/ical.h>
 #include <stdint.h>
 
+#include "common/ab_dl_ical.h"
 #include "common/ab_err.h"
 #include "common/ab_time.h"
 #include "schedules/sched.h"

@@ -27,12 +27,12 @@
  */
 #include "store/store_int.h"
 
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "common/ab_dl_pq.h"
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 

@@ -12,12 +12,12 @@
 #include "web/web_int.h"
 
 #include <crypt.h>
-#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/ab_dl_gmime.h"
 #include "common/ab_mem.h"
 
 #define DIGEST_LEN WEB_DIGEST_LEN

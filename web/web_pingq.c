@@ -26,9 +26,9 @@
  */
 #include "web/web_int.h"
 
-#include <microhttpd.h>
 #include <pthread.h>
 
+#include "common/ab_dl_mhd.h"
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 

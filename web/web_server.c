@@ -21,7 +21,6 @@
  */
 #include "web/web_int.h"
 
-#include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,6 +31,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "common/ab_dl_mhd.h"
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 

@@ -68,6 +68,12 @@ dpkg-deb -c "$deb" | awk '{print "#   " $NF}' | grep -v '/$' | grep -v 'template
 
 check "the package carries the unit" bash -c "dpkg-deb -c '$deb' | grep -q 'lib/systemd/system/ackbeat.service'"
 check "the package carries both man pages" bash -c "dpkg-deb -c '$deb' | grep -q 'man1/ackbeat.1' && dpkg-deb -c '$deb' | grep -q 'man5/ackbeat.conf.5'"
+# The libraries the daemon opens at their first use are not seen by
+# dpkg-shlibdeps; the package must depend on them by name.
+for dep in libcurl4 libpq5 libmicrohttpd12 libodbc2 libopendkim11 libgmime-3.0-0 libical3 libssl3; do
+    check "the package depends on $dep (opened at first use)" \
+        bash -c "dpkg-deb -f '$deb' Depends | tr ',' '\n' | grep -q '^ *$dep\b'"
+done
 check "/etc/ackbeat/ackbeat.xml is a conffile" bash -c "dpkg-deb -e '$deb' '$work/ctl' && grep -qx /etc/ackbeat/ackbeat.xml '$work/ctl/conffiles'"
 
 # No daemon may start system-wide here; dpkg honours policy-rc.d.
