@@ -61,7 +61,8 @@ int ab_notify_watchdog(uint64_t *usec)
 {
     *usec = 0;
     const char *u = getenv("WATCHDOG_USEC"), *p = getenv("WATCHDOG_PID");
-    if (!u || !*u)
+    /* Digits only: strtoull would take "-5" for a huge number. */
+    if (!u || *u < '0' || *u > '9')
         return 0;
     char *end;
     errno = 0;

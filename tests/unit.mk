@@ -2,6 +2,7 @@
 # module's tests build while another module is mid-change.
 test_common_MODS := common
 test_common_human_MODS := common
+test_common_dl_MODS := common
 test_store_MODS := store common
 test_templates_MODS := templates common
 test_mustache_spec_MODS := templates common
