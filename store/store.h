@@ -36,7 +36,7 @@ typedef struct store store;
 #endif
 
 /* The newest schema version this binary knows. */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /*
  * Open (creating if needed) the database at path, switch it to WAL, and

@@ -327,6 +327,16 @@ const char *const store_migrations_sql[] = {
      * (store_nodes_list): done ones, nearly every row, are left out, so
      * that counting them does not read two days of claims. */
     "CREATE INDEX claims_open ON claims(node, lease_until) WHERE done = 0;",
+
+    /* 11 -> 12: a check's newest finish is read on every ping as
+     * "ORDER BY at DESC, id DESC LIMIT 1", and at is to the second, so a
+     * busy check has thousands of pings of the same at.  SQLite's index
+     * on (check_name, at) ends in the rowid, which is id, and answers
+     * that from its first entry; PostgreSQL's does not, and sorted every
+     * ping of the newest second (measured: 2,553 rows read and 0.8 ms a
+     * ping at 5,000 pings/s).  With id in the index both read one row. */
+    ("CREATE INDEX pings_by_check_id ON pings(check_name, at, id);"
+     "DROP INDEX pings_by_check;"),
 };
 
 const int store_migrations_count =

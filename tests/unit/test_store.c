@@ -316,6 +316,8 @@ TEST(old_database_is_migrated_forward)
     store_close(st);
     /* Wind the state back to schema 1, with a row that must survive. */
     CHECK_OK(t_state_exec(fpath("old.db"),
+                       "DROP INDEX pings_by_check_id;"
+                       "CREATE INDEX pings_by_check ON pings(check_name, at);"
                        "DROP TABLE claims; DROP TABLE leases; DROP TABLE nodes;"
                        "ALTER TABLE outbox DROP COLUMN claimed_by;"
                        "ALTER TABLE outbox DROP COLUMN lease_until;"
@@ -345,6 +347,22 @@ TEST(old_database_is_migrated_forward)
     CHECK_INT(n, 0);
     store_reply_cmds_free(cmds, n);
     CHECK_INT(store_notices_next(st), AB_TIME_NONE);
+    /* Migration 12: the newest finish of a second of many pings is the
+     * index's first entry, on either engine (the index ends in id). */
+    CHECK_INT(t_state_int(fpath("old.db"),
+                          t_pg_state(fpath("old.db"))
+                              ? "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema()"
+                                " AND indexname = 'pings_by_check_id'"
+                                " AND indexdef LIKE '%(check_name, at, id)'"
+                              : "SELECT count(*) FROM pragma_index_info('pings_by_check_id')"
+                                " WHERE name IN ('check_name', 'at', 'id')"),
+              t_pg_state(fpath("old.db")) ? 1 : 3);
+    CHECK_INT(t_state_int(fpath("old.db"),
+                          t_pg_state(fpath("old.db"))
+                              ? "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema()"
+                                " AND indexname = 'pings_by_check'"
+                              : "SELECT count(*) FROM sqlite_master WHERE name = 'pings_by_check'"),
+              0);
     CHECK_OK(store_integrity_check(st, &em));
     store_close(st);
 }
