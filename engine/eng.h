@@ -456,13 +456,6 @@ struct eng_report_item {
 };
 enum ab_err eng_report_atomic(eng *e, const char *check, const struct eng_report_item *v,
                               size_t n, ab_time now, ab_errmsg *em) AB_MUST_CHECK;
-/* Group commit (engine/eng_pingbatch.c): one outer transaction around
- * several eng_ping_atomic calls or one eng_ping_batch (each a savepoint
- * inside it); nothing in it is durable before eng_batch_commit returns
- * AB_OK. */
-enum ab_err eng_batch_begin(eng *e, ab_errmsg *em) AB_MUST_CHECK;
-enum ab_err eng_batch_commit(eng *e, ab_errmsg *em) AB_MUST_CHECK;
-void eng_batch_rollback(eng *e);
 /* One ping of a batch, as the web took it. */
 struct eng_ping_in {
     const char *check;          /* a ping check's name */
@@ -473,11 +466,16 @@ struct eng_ping_in {
     ab_time at;
     enum ab_err err;            /* out: AB_OK when written into the batch */
 };
-/* Write v[0..n) in order, inside the batch: each ping stored, each run
+/* Group commit (engine/eng_pingbatch.c): write v[0..n) in order in one
+ * transaction, committed before it returns: each ping stored, each run
  * of pings of one check that say the same judged until the check is
- * settled on it, then at its last (see eng_pingbatch.c).  A run that
- * fails is undone alone (its err set and logged); the rest goes on. */
-void eng_ping_batch(eng *e, struct eng_ping_in *v, size_t n);
+ * settled on it, then at its last.  A run that fails is undone alone
+ * (its err set and logged); the rest goes on.  Returns AB_OK when the
+ * transaction was committed (or had nothing left to commit): then each
+ * v[i].err says whether that ping is durable.  Otherwise nothing of it
+ * is, whatever the errs say. */
+enum ab_err eng_ping_batch(eng *e, struct eng_ping_in *v, size_t n,
+                           ab_errmsg *em) AB_MUST_CHECK;
 /* How many emails this engine has queued from notices since it was made:
  * a caller that sees it unchanged across its work knows there is no new
  * mail to wake the sender for (the web's ping batches). */

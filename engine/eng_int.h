@@ -281,9 +281,12 @@ enum ab_err eng_ping_store(eng *e, const char *check, enum store_ping_kind kind,
                            int exit_code, const char *via, const char *detail,
                            ab_time now, const struct cfg_check **k, ab_errmsg *em);
 /* After a ping of k was stored: judge the check and send what it leads
- * to; *said (when not NULL): the status the pings say, -1 for nothing. */
-enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, int *said,
-                           ab_errmsg *em);
+ * to.  For eng_pingbatch.c, each when not NULL: *calm, 1 when the
+ * check's state is settled on what the pings say, so that one more ping
+ * saying the same would only lengthen a streak already past its
+ * threshold; *recorded, 1 when the verdict was recorded as a run. */
+enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, int *calm,
+                           int *recorded, ab_errmsg *em);
 /* eng_pinghung.c: has a run with a run id hung (started more than grace
  * ago, no finish of its own, no finish since its deadline)?  Then 1 with
  * r->status and msg set. */

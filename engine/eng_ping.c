@@ -211,17 +211,27 @@ static int ping_status(eng *e, const struct cfg_check *k, ab_time now,
     return never_status(e, k, now, ps, r, msg, len);
 }
 
+/* Is the check's debounced state, as ps read it, settled on status
+ * said: one more such verdict would only lengthen a streak already past
+ * confirm= or recover=, and so change nothing an alert depends on? */
+static int settled_on(const struct cfg_check *k, const struct store_ping_summary *ps, int said)
+{
+    return said >= 0 && ps->state_status == said &&
+           (said == AB_HEALTHY ? ps->good_streak >= k->recover : ps->bad_streak >= k->confirm);
+}
+
 /* Record a run when the pings' verdict changed or a new report came in;
- * *said (when not NULL): the status the pings say, or -1 for nothing;
- * *recorded (when not NULL): 1 when a run was recorded.  The statements
- * here are few on purpose: each is a round trip to PostgreSQL for every
- * ping judged. */
+ * *calm (when not NULL): 1 when the check is settled on what the pings
+ * say and this verdict left its state alone (eng_pingbatch.c); 0 when it
+ * changed it or there was nothing to say.  The statements here are few
+ * on purpose (one read of everything in store_ping_summary): each is a
+ * round trip to PostgreSQL for every ping judged. */
 static enum ab_err evaluate_ping(eng *e, const struct cfg_check *k, ab_time now,
-                                 struct eng_tick_stats *stats, int *said, int *recorded,
+                                 struct eng_tick_stats *stats, int *calm, int *recorded,
                                  ab_errmsg *em)
 {
-    if (said)
-        *said = -1;
+    if (calm)
+        *calm = 0;
     if (recorded)
         *recorded = 0;
     struct store_ping_summary ps;
@@ -243,18 +253,15 @@ static enum ab_err evaluate_ping(eng *e, const struct cfg_check *k, ab_time now,
     int says = ping_status(e, k, now, &ps, &r, msg, sizeof msg);
     if (says == SAYS_NOTHING)
         return AB_OK;
-    if (said)
-        *said = (int)r.status;
+    /* Until a run is recorded below, the state ps read is the state. */
+    if (calm)
+        *calm = settled_on(k, &ps, (int)r.status);
     if (says == SAYS_SILENT && cfg_in_maintenance(e->c, k, now, NULL, 0))
         return AB_OK; /* silence during maintenance is expected */
 
-    ab_time last_started;
-    int last_status;
-    err = store_run_last_said(e->st, k->name, &last_started, &last_status, em);
-    if (err && err != AB_ENOTFOUND)
-        return err;
-    int changed = err == AB_ENOTFOUND || last_status < 0 || last_status != (int)r.status ||
-                  (ps.last_finish != AB_TIME_NONE && last_started < ps.last_finish);
+    int changed = ps.run_started == AB_TIME_NONE || ps.run_status < 0 ||
+                  ps.run_status != (int)r.status ||
+                  (ps.last_finish != AB_TIME_NONE && ps.run_started < ps.last_finish);
     if (!changed)
         return AB_OK;
     int64_t rid;
@@ -263,7 +270,21 @@ static enum ab_err evaluate_ping(eng *e, const struct cfg_check *k, ab_time now,
         return err;
     if (recorded)
         *recorded = 1;
-    return eng_evaluate(e, k, &r, 1, rid, now, stats, em);
+    if ((err = eng_evaluate(e, k, &r, 1, rid, now, stats, em)) || !calm)
+        return err;
+    /* The verdict moved the state: read what it is now (a statement more
+     * only when a run was recorded, at most once a second for a check
+     * pinged in a burst). */
+    struct store_check_state *cs = NULL;
+    *calm = 0;
+    if (store_check_state_get(e->st, k->name, "", &cs, NULL) == AB_OK) {
+        ps.state_status = (int)cs->status;
+        ps.bad_streak = cs->bad_streak;
+        ps.good_streak = cs->good_streak;
+        *calm = settled_on(k, &ps, (int)r.status);
+    }
+    store_check_state_free(cs);
+    return AB_OK;
 }
 
 enum ab_err eng_pings_tick(eng *e, ab_time now, struct eng_tick_stats *stats,
@@ -315,15 +336,17 @@ enum ab_err eng_ping(eng *e, const char *check, enum store_ping_kind kind,
 {
     const struct cfg_check *k;
     enum ab_err err = eng_ping_store(e, check, kind, exit_code, via, detail, now, &k, em);
-    return err ? err : eng_ping_judge(e, k, now, NULL, em);
+    return err ? err : eng_ping_judge(e, k, now, NULL, NULL, em);
 }
 
-enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, int *said,
-                           ab_errmsg *em)
+enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, int *calm,
+                           int *recorded_out, ab_errmsg *em)
 {
     struct eng_tick_stats stats = {0};
     int recorded;
-    enum ab_err err = evaluate_ping(e, k, now, &stats, said, &recorded, em);
+    enum ab_err err = evaluate_ping(e, k, now, &stats, calm, &recorded, em);
+    if (recorded_out)
+        *recorded_out = recorded;
     if (err || !recorded)
         return err; /* no verdict, no new notice: nothing to flush */
     return eng_flush_notices(e, now, &stats, em);

@@ -1,21 +1,23 @@
 /*
  * eng_pingbatch.c - group commit of pings (issue 17): the web server
  * hands over the pings that arrived together, and they are written in
- * one transaction (eng_batch_begin .. eng_batch_commit), so a burst of
- * pings costs one fsync, not one each; the web holds every answer until
- * eng_batch_commit has returned.
+ * one transaction, so a burst of pings costs one fsync, not one each;
+ * the web holds every answer until eng_ping_batch has committed.
  *
  * Inside, each run of consecutive pings of one check that say the same
  * thing (kind, exit code, body; no run id) is one savepoint: a run that
  * fails is rolled back alone and answered so, the others stay in the
- * batch.  Every ping is stored.  Judging is what costs (a ping's verdict
- * is a run, its results, the check's state and alert), and in such a run
- * the verdicts repeat: so each ping is judged until the check's
- * debounced state is settled on what they say (the status reached, its
- * streak past confirm= or recover=, where one more of the same changes
- * nothing an alert depends on), and then only the run's last ping is,
- * so that the check's last run names the newest report.  The pings in
- * between are in the ping history, not each a run of its own.
+ * batch.  A batch of one such run (a busy job's burst, the usual case)
+ * has no savepoint: the transaction is the run, and two round trips to
+ * PostgreSQL of a dozen are saved.  Every ping is stored.  Judging is
+ * what costs (a ping's verdict is a run, its results, the check's state
+ * and alert), and in such a run the verdicts repeat: so each ping is
+ * judged until the check's debounced state is settled on what they say
+ * (the status reached, its streak past confirm= or recover=, where one
+ * more of the same changes nothing an alert depends on), and then only
+ * the run's last ping is, so that the check's last run names the newest
+ * report.  The pings in between are in the ping history, not each a run
+ * of its own.
  */
 #include "engine/eng_int.h"
 
@@ -24,25 +26,9 @@
 #include "common/ab_log.h"
 #include "common/ab_mem.h"
 
-enum ab_err eng_batch_begin(eng *e, ab_errmsg *em)
-{
-    return store_begin(e->st, em);
-}
-
-enum ab_err eng_batch_commit(eng *e, ab_errmsg *em)
-{
-    /* store_commit rolls the whole batch back itself when COMMIT fails. */
-    return store_commit(e->st, em);
-}
-
 uint64_t eng_mail_queued(const eng *e)
 {
     return e->mail_queued;
-}
-
-void eng_batch_rollback(eng *e)
-{
-    store_rollback(e->st);
 }
 
 static const char *or_empty(const char *s)
@@ -57,20 +43,6 @@ static int same_say(const struct eng_ping_in *a, const struct eng_ping_in *b)
            (a->kind != STORE_PING_EXIT || a->exit_code == b->exit_code) &&
            strcmp(or_empty(a->via), or_empty(b->via)) == 0 &&
            strcmp(or_empty(a->detail), or_empty(b->detail)) == 0;
-}
-
-/* Is k's debounced state settled on said: one more such verdict would
- * only lengthen a streak already past its threshold? */
-static int settled(eng *e, const struct cfg_check *k, int said)
-{
-    struct store_check_state *cs = NULL;
-    if (said < 0 || store_check_state_get(e->st, k->name, "", &cs, NULL) != AB_OK)
-        return 0;
-    int ok = (int)cs->status == said &&
-             (said == AB_HEALTHY ? cs->good_streak >= k->recover
-                                 : cs->bad_streak >= k->confirm);
-    store_check_state_free(cs);
-    return ok;
 }
 
 /* Store v[0..n), all saying the same, at once (the web's burst of one
@@ -97,7 +69,11 @@ static enum ab_err store_many(eng *e, const struct eng_ping_in *v, size_t n,
 
 /* Pings v[0..n), all saying the same, in one savepoint: each stored and
  * judged until the check is settled on them, the rest stored together
- * and judged at the last. */
+ * and judged at the last.  Not even that when the last is of the same
+ * second as the one judged before and that verdict recorded nothing: a
+ * verdict is a function of the stored pings and the second it is drawn
+ * at, and the pings between say the same; it would record nothing too
+ * (a burst of pings within a second costs two round trips less). */
 static enum ab_err write_run(eng *e, const struct eng_ping_in *v, size_t n, ab_errmsg *em)
 {
     if (v[0].rid)
@@ -105,36 +81,70 @@ static enum ab_err write_run(eng *e, const struct eng_ping_in *v, size_t n, ab_e
                             v[0].detail, v[0].rid, v[0].at, em);
     const struct cfg_check *k;
     enum ab_err err = AB_OK;
-    int calm = 0, said;
+    int calm = 0, recorded = 0;
     size_t i = 0;
     for (; i < n && !calm && !err; i++)
         if (!(err = eng_ping_store(e, v[i].check, v[i].kind, v[i].exit_code, v[i].via,
-                                   v[i].detail, v[i].at, &k, em)) &&
-            !(err = eng_ping_judge(e, k, v[i].at, &said, em)))
-            calm = settled(e, k, said);
+                                   v[i].detail, v[i].at, &k, em)))
+            err = eng_ping_judge(e, k, v[i].at, i + 1 < n ? &calm : NULL, &recorded, em);
     if (err || i == n)
         return err;
     if ((err = store_many(e, v + i, n - i, &k, em)))
         return err;
-    return eng_ping_judge(e, k, v[n - 1].at, NULL, em);
+    if (!recorded && v[n - 1].at == v[i - 1].at)
+        return AB_OK;
+    return eng_ping_judge(e, k, v[n - 1].at, NULL, NULL, em);
 }
 
-void eng_ping_batch(eng *e, struct eng_ping_in *v, size_t n)
+/* The end of the run of pings that starts at v[i]. */
+static size_t run_end(const struct eng_ping_in *v, size_t n, size_t i)
 {
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && same_say(&v[i], &v[j]))
-            j++;
-        ab_errmsg em = {{0}};
-        enum ab_err err = store_begin(e->st, &em);
-        if (!err && (err = write_run(e, v + i, j - i, &em)))
+    size_t j = i + 1;
+    while (j < n && same_say(&v[i], &v[j]))
+        j++;
+    return j;
+}
+
+static void run_failed(struct eng_ping_in *v, size_t n, enum ab_err err, const ab_errmsg *em)
+{
+    ab_log(AB_LOG_ERROR, "ping %s: %s", v[0].check, em->text);
+    for (size_t m = 0; m < n; m++)
+        v[m].err = err;
+}
+
+enum ab_err eng_ping_batch(eng *e, struct eng_ping_in *v, size_t n, ab_errmsg *em)
+{
+    enum ab_err err = store_begin(e->st, em);
+    if (err)
+        return err;
+    size_t first = run_end(v, n, 0);
+    if (first == n) {
+        /* One run: it is the transaction, undone whole when it fails. */
+        ab_errmsg rem = {{0}};
+        enum ab_err rerr = write_run(e, v, n, &rem);
+        if (rerr) {
             store_rollback(e->st);
-        else if (!err)
-            err = store_commit(e->st, &em);
-        if (err)
-            ab_log(AB_LOG_ERROR, "ping %s: %s", v[i].check, em.text);
-        for (size_t m = i; m < j; m++)
-            v[m].err = err;
+            run_failed(v, n, rerr, &rem);
+            return AB_OK; /* each ping's err says it; nothing else was in it */
+        }
+        for (size_t m = 0; m < n; m++)
+            v[m].err = AB_OK;
+        return store_commit(e->st, em); /* rolls back itself when COMMIT fails */
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i == 0 ? first : run_end(v, n, i);
+        ab_errmsg rem = {{0}};
+        enum ab_err rerr = store_begin(e->st, &rem);
+        if (!rerr && (rerr = write_run(e, v + i, j - i, &rem)))
+            store_rollback(e->st);
+        else if (!rerr)
+            rerr = store_commit(e->st, &rem);
+        if (rerr)
+            run_failed(v + i, j - i, rerr, &rem);
+        else
+            for (size_t m = i; m < j; m++)
+                v[m].err = AB_OK;
         i = j;
     }
+    return store_commit(e->st, em);
 }

@@ -83,7 +83,7 @@ enum ab_err eng_ping_rid(eng *e, const char *check, enum store_ping_kind kind, i
         return err;
     ab_log(AB_LOG_INFO, "ping %s: %s of run %s via %s", k->name, store_ping_kind_name(kind),
            id, via ? via : "http");
-    return eng_ping_judge(e, k, now, NULL, em);
+    return eng_ping_judge(e, k, now, NULL, NULL, em);
 }
 
 enum ab_err eng_ping_rid_atomic(eng *e, const char *check, enum store_ping_kind kind,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/ab_buf.h"
+#include "common/ab_status.h"
 
 #include "store/store_pings.h"
 #include "store/store_pingruns.h"
@@ -110,6 +111,15 @@ enum ab_err store_pings_add_many(store *st, const char *check, const ab_time *at
     return e;
 }
 
+/* A status column as read: -1 for NULL, Offline for a name not known. */
+static int status_column(store_db_stmt *s, int col)
+{
+    if (store_db_column_is_null(s, col))
+        return -1;
+    int v = ab_status_parse((const char *)store_db_column_text(s, col));
+    return v < 0 ? (int)AB_OFFLINE : v;
+}
+
 enum ab_err store_ping_summary(store *st, const char *check,
                                struct store_ping_summary *out, ab_errmsg *em)
 {
@@ -119,19 +129,31 @@ enum ab_err store_ping_summary(store *st, const char *check,
     out->last_finish = AB_TIME_NONE;
     out->exit_code = -1;
     out->first_seen = AB_TIME_NONE;
-    /* Kept prepared: every ping and every tick's ping checks ask it. */
-    /* With the check's first sight and whether it has runs with ids: a
-     * verdict needs both, and a statement each would be two more round
-     * trips to PostgreSQL per ping. */
+    out->run_started = AB_TIME_NONE;
+    out->run_status = out->state_status = -1;
+    /* Kept prepared: every ping and every tick's ping checks ask it.
+     * With all else a ping's verdict reads (the check's first sight,
+     * whether it has runs with ids, its last run and what that said, its
+     * debounced state): each apart would be one more round trip to
+     * PostgreSQL per ping, and a ping's whole verdict is otherwise a
+     * handful of them.  The last run is the one store_run_last reads,
+     * and its first result in load_results's order. */
     static const char sql[] =
         "SELECT (SELECT max(at) FROM pings WHERE check_name = ?1 AND kind = 'start'),"
         " f.at, f.kind, f.exit_code, f.via, f.detail,"
         " (SELECT first_seen FROM check_schedule WHERE check_name = ?1),"
         " EXISTS (SELECT 1 FROM pings WHERE check_name = ?1 AND kind = 'start'"
-        "  AND rid IS NOT NULL)"
+        "  AND rid IS NOT NULL),"
+        " lr.started, lr.said, cs.status, cs.bad_streak, cs.good_streak"
         " FROM (SELECT 1 AS one) AS o LEFT JOIN "
         "(SELECT at, kind, exit_code, via, detail FROM pings WHERE check_name = ?1 "
-        " AND kind <> 'start' ORDER BY at DESC, id DESC LIMIT 1) AS f ON 1 = 1";
+        " AND kind <> 'start' ORDER BY at DESC, id DESC LIMIT 1) AS f ON 1 = 1"
+        " LEFT JOIN (SELECT r.started,"
+        "  (SELECT status FROM results WHERE run_id = r.id ORDER BY id LIMIT 1) AS said"
+        "  FROM runs r WHERE r.check_name = ?1 AND r.status = 'Complete'"
+        "  ORDER BY r.started DESC, r.id DESC LIMIT 1) AS lr ON 1 = 1"
+        " LEFT JOIN (SELECT status, bad_streak, good_streak FROM check_state"
+        "  WHERE check_name = ?1 AND item = '') AS cs ON 1 = 1";
     enum ab_err e = store_prepare_cached(st, sql, &s, em);
     if (e)
         return e;
@@ -150,6 +172,11 @@ enum ab_err store_ping_summary(store *st, const char *check,
         snprintf(out->detail, sizeof out->detail, "%s", detail ? detail : "");
         out->first_seen = store_column_time(s, 6);
         out->has_rid_start = store_db_column_int(s, 7) != 0;
+        out->run_started = store_column_time(s, 8);
+        out->run_status = status_column(s, 9);
+        out->state_status = status_column(s, 10);
+        out->bad_streak = store_db_column_int(s, 11);
+        out->good_streak = store_db_column_int(s, 12);
     } else {
         e = store_dberr(st, em, "ping summary");
     }

@@ -40,6 +40,14 @@ struct store_ping_summary {
     char detail[256];  /* the newest finish's message (cut), "" if none */
     ab_time first_seen; /* the check's in check_schedule; AB_TIME_NONE: none yet */
     int has_rid_start;  /* some start ping carries a run id (eng_pinghung.c) */
+    /* The newest Complete run: when it started (AB_TIME_NONE: the check
+     * has none) and its first result's status (-1 when it has none). */
+    ab_time run_started;
+    int run_status;
+    /* The debounced state of the check's item "": status -1 when it has
+     * none yet. */
+    int state_status;
+    int bad_streak, good_streak;
 };
 enum ab_err store_ping_summary(store *st, const char *check,
                                struct store_ping_summary *out,

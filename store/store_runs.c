@@ -211,38 +211,6 @@ static enum ab_err run_last(store *st, const char *check, int fresh_only,
     return e;
 }
 
-enum ab_err store_run_last_said(store *st, const char *check, ab_time *started, int *status,
-                                ab_errmsg *em)
-{
-    /* The same run as run_last's, and the first of its results in
-     * load_results's order. */
-    static const char sql[] =
-        "SELECT r.started, (SELECT status FROM results WHERE run_id = r.id ORDER BY id LIMIT 1) "
-        "FROM runs r WHERE r.check_name = ? AND r.status = 'Complete' "
-        "ORDER BY r.started DESC, r.id DESC LIMIT 1";
-    store_db_stmt *s;
-    *started = AB_TIME_NONE;
-    *status = -1;
-    enum ab_err e = store_prepare_cached(st, sql, &s, em);
-    if (e)
-        return e;
-    store_db_bind_text(s, 1, check);
-    int rc = store_step(st, s);
-    if (rc == SDB_ROW) {
-        *started = store_column_time(s, 0);
-        if (!store_db_column_is_null(s, 1)) {
-            int v = ab_status_parse((const char *)store_db_column_text(s, 1));
-            *status = v < 0 ? (int)AB_OFFLINE : v;
-        }
-    } else if (rc == SDB_DONE) {
-        e = ab_fail(em, AB_ENOTFOUND, "check %s has no completed run", check);
-    } else {
-        e = store_dberr(st, em, "last run");
-    }
-    store_release(st, s);
-    return e;
-}
-
 enum ab_err store_run_last(store *st, const char *check, struct store_run **out,
                            ab_errmsg *em)
 {

@@ -45,12 +45,6 @@ void store_run_free(struct store_run *r);
 /* The newest Complete run of check, or AB_ENOTFOUND. */
 enum ab_err store_run_last(store *st, const char *check, struct store_run **out,
                            ab_errmsg *em) AB_MUST_CHECK;
-/* Of the newest Complete run of check, only when it started and its first
- * result's status (-1 when it has none): one statement, where
- * store_run_last takes two - a ping's verdict asks it each time.
- * AB_ENOTFOUND when the check has no completed run. */
-enum ab_err store_run_last_said(store *st, const char *check, ab_time *started, int *status,
-                                ab_errmsg *em) AB_MUST_CHECK;
 /* The newest Complete run that really executed (not from the cache). */
 enum ab_err store_run_last_fresh(store *st, const char *check,
                                  struct store_run **out, ab_errmsg *em) AB_MUST_CHECK;

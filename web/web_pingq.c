@@ -73,11 +73,7 @@ static void write_batch(struct web_pingq *q, struct web_pingq_item *items, size_
     }
     ab_errmsg em = {{0}};
     uint64_t mail = eng_mail_queued(w->e);
-    enum ab_err e = eng_batch_begin(w->e, &em);
-    if (!e) {
-        eng_ping_batch(w->e, v, n);
-        e = eng_batch_commit(w->e, &em);
-    }
+    enum ab_err e = eng_ping_batch(w->e, v, n, &em);
     if (e)
         ab_log(AB_LOG_ERROR, "web: %zu ping(s) not recorded: %s", n, em.text);
     int any = 0;

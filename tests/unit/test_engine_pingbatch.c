@@ -85,18 +85,16 @@ static int batched(struct world *w, const struct p *v, size_t n, enum ab_err *er
 {
     struct eng_ping_in *in = ab_calloc(n, sizeof *in);
     ab_errmsg em = {{0}};
-    if (!in || eng_batch_begin(w->e, &em) != AB_OK) {
-        ab_free(in);
+    if (!in)
         return -1;
-    }
     for (size_t i = 0; i < n; i++)
         in[i] = (struct eng_ping_in){.check = v[i].check, .kind = v[i].kind, .via = "http",
                                      .at = at(v[i].sec)};
-    eng_ping_batch(w->e, in, n);
+    enum ab_err e = eng_ping_batch(w->e, in, n, &em);
     for (size_t i = 0; errs && i < n; i++)
         errs[i] = in[i].err;
     ab_free(in);
-    if (eng_batch_commit(w->e, &em) != AB_OK) {
+    if (e != AB_OK) {
         printf("    commit: %s\n", em.text);
         return -1;
     }
@@ -282,3 +280,66 @@ TEST(a_refused_ping_is_undone_alone)
 }
 
 
+
+TEST(a_batch_of_one_refused_run_leaves_no_transaction_open)
+{
+    /* A batch that is one run has no savepoint of its own: when the run
+     * is refused, the transaction is undone whole, and the next batch
+     * (and a plain ping) are written as if nothing had happened. */
+    static const struct p bad[] = {{"plain", STORE_PING_SUCCESS, 0},
+                                   {"plain", STORE_PING_SUCCESS, 0}};
+    static const struct p good[] = {{"other", STORE_PING_SUCCESS, 1},
+                                    {"other", STORE_PING_SUCCESS, 1},
+                                    {"other", STORE_PING_SUCCESS, 2}};
+    enum ab_err errs[3];
+    struct world w;
+    CHECK_OK(world_new(&w, "onerun"));
+    CHECK_OK(batched(&w, bad, 2, errs));
+    CHECK_INT(errs[0], AB_EINVAL);
+    CHECK_INT(errs[1], AB_EINVAL);
+    CHECK_INT(pings_of(&w, "plain"), 0);
+    errs[0] = errs[1] = errs[2] = AB_EINVAL;
+    CHECK_OK(batched(&w, good, 3, errs));
+    CHECK_INT(errs[0], AB_OK);
+    CHECK_INT(errs[2], AB_OK);
+    CHECK_INT(pings_of(&w, "other"), 3);
+    ab_errmsg em = {{0}};
+    CHECK_OK(eng_ping(w.e, "other", STORE_PING_FAIL, 0, "http", NULL, at(3), &em));
+    CHECK_INT(pings_of(&w, "other"), 4);
+    /* Durable: a second connection to the state sees all four. */
+    CHECK_INT(t_state_int(cfg_global(w.c)->state_path,
+                          "SELECT count(*) FROM pings WHERE check_name = 'other'"),
+              4);
+    world_free(&w);
+}
+
+TEST(a_burst_within_one_second_is_what_one_at_a_time_makes_of_it)
+{
+    /* Successes: 20 in second 0, then a batch of 20 in second 0 and 20 in
+     * second 1.  One at a time, a run each second (the rest of a second's
+     * verdicts repeat its first's); the second batch's first verdict
+     * records nothing, and its last, a second later, must still be
+     * judged: the same runs, message and alerts. */
+    struct p v[60];
+    for (int i = 0; i < 60; i++)
+        v[i] = (struct p){"other", STORE_PING_SUCCESS, i < 40 ? 0 : 1};
+    struct world a, b;
+    CHECK_OK(world_new(&a, "second_single"));
+    CHECK_OK(world_new(&b, "second_batch"));
+    CHECK_OK(one_at_a_time(&a, v, 60));
+    CHECK_OK(batched(&b, v, 20, NULL));
+    CHECK_OK(batched(&b, v + 20, 40, NULL));
+    CHECK_INT(pings_of(&b, "other"), 60);
+    CHECK_INT(runs_of(&a, "other"), 2);
+    CHECK_INT(runs_of(&b, "other"), runs_of(&a, "other"));
+    char ma[512], mb[512];
+    last_message(&a, "other", ma, sizeof ma);
+    last_message(&b, "other", mb, sizeof mb);
+    CHECK_CONTAINS(mb, "2026-12-01T08:00:01Z");
+    CHECK_STR(mb, ma);
+    alerts_of(&a, "other", ma, sizeof ma);
+    alerts_of(&b, "other", mb, sizeof mb);
+    CHECK_STR(mb, ma);
+    world_free(&a);
+    world_free(&b);
+}
