@@ -215,6 +215,10 @@ enum ab_err store_begin(store *st, ab_errmsg *em)
      * one (an alert transition and the notice it queues commit together,
      * or not at all). */
     enum ab_err e;
+    if (st->flat && st->depth > 0) {
+        st->depth++; /* no savepoint: see store_begin_flat */
+        return AB_OK;
+    }
     if (st->depth == 0 && st->kind == STORE_PG) {
         /* Every writer takes one advisory lock for its transaction, as
          * SQLite's BEGIN IMMEDIATE takes the file's: nodes serialise on
@@ -240,6 +244,15 @@ enum ab_err store_commit(store *st, ab_errmsg *em)
 {
     if (st->depth <= 0)
         return ab_fail(em, AB_EINVAL, "store_commit without store_begin");
+    if (st->flat && st->depth > 1) {
+        st->depth--;
+        return AB_OK;
+    }
+    if (st->depth == 1 && store_doomed(st)) {
+        store_rollback(st);
+        return ab_fail(em, AB_ESTORE, "%s: a part of the transaction failed; "
+                       "nothing of it was committed", st->path);
+    }
     enum ab_err e;
     if (st->depth == 1) {
         e = store_exec_kept(st, commit_sql, em);
@@ -254,17 +267,41 @@ enum ab_err store_commit(store *st, ab_errmsg *em)
         store_rollback(st);
         return e;
     }
-    st->depth--;
+    if (--st->depth == 0)
+        st->flat = 0;
     return AB_OK;
+}
+
+enum ab_err store_begin_flat(store *st, ab_errmsg *em)
+{
+    if (st->depth != 0)
+        return ab_fail(em, AB_EINVAL, "store_begin_flat inside a transaction");
+    enum ab_err e = store_begin(st, em);
+    if (!e) {
+        st->flat = 1;
+        st->doomed = 0;
+    }
+    return e;
+}
+
+int store_doomed(store *st)
+{
+    return st->flat && (st->doomed || (st->kind == STORE_PG && store_pg_txn_failed(st)));
 }
 
 void store_rollback(store *st)
 {
+    if (st->flat && st->depth > 1) {
+        st->depth--;
+        st->doomed = 1; /* nothing to roll back to: the whole is undone */
+        return;
+    }
     if (st->depth <= 1) {
         /* Rolling back with no transaction open is harmless; ignore it. */
         if (st->kind == STORE_PG ? store_pg_in_txn(st) : !sqlite3_get_autocommit(st->db))
             store_db_exec_script(st, "ROLLBACK");
         st->depth = 0;
+        st->flat = st->doomed = 0;
         return;
     }
     char sql[64];

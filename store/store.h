@@ -111,6 +111,18 @@ int store_schema_version(store *st);
 enum ab_err store_begin(store *st, ab_errmsg *em) AB_MUST_CHECK;
 enum ab_err store_commit(store *st, ab_errmsg *em) AB_MUST_CHECK;
 void store_rollback(store *st);
+/*
+ * A flat transaction: an outermost store_begin whose nested levels are
+ * not savepoints (on PostgreSQL each SAVEPOINT and RELEASE is a round
+ * trip).  Inside it a nested begin and commit send nothing, and a nested
+ * rollback, which then can undo nothing on its own, dooms the whole
+ * transaction: store_doomed says so (as it does once a statement has
+ * failed on PostgreSQL, which aborts the transaction), and its commit
+ * rolls back and fails.  For work that can be done again with
+ * savepoints when a part of it fails (eng_pingbatch.c).
+ */
+enum ab_err store_begin_flat(store *st, ab_errmsg *em) AB_MUST_CHECK;
+int store_doomed(store *st);
 
 /* PRAGMA integrity_check == "ok"; detail names the first problem. */
 enum ab_err store_integrity_check(store *st, ab_errmsg *em) AB_MUST_CHECK;

@@ -44,6 +44,8 @@ struct store {
     char *path;      /* the file, or the URL without its password */
     long fail_after; /* test seam: < 0 off */
     int depth;       /* open store_begin() levels; > 1 are savepoints */
+    int flat;        /* store_begin_flat: levels > 1 are not savepoints */
+    int doomed;      /* ... and one was rolled back: commit nothing */
     /* The file as opened (store_guard.c): its identity, and the daemon's lock. */
     dev_t dev;
     ino_t ino;
@@ -59,6 +61,9 @@ enum ab_err store_pg_connect(store *st, const char *url, const char *password,
 void store_pg_close(store *st);
 int store_pg_alive(store *st);
 int store_pg_in_txn(store *st);
+/* The open transaction has failed (a statement in it did): PostgreSQL
+ * refuses everything but a rollback. */
+int store_pg_txn_failed(store *st);
 const char *store_pg_errmsg(store *st);
 int64_t store_pg_changes(store *st);
 int store_pg_exec_script(store *st, const char *sql);

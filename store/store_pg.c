@@ -149,6 +149,7 @@ static int ensure_conn(store *st)
         c->lost = 1;
     }
     st->depth = 0; /* the server rolled back what was open */
+    st->flat = st->doomed = 0;
     PQreset(c->conn);
     c->gen++;
     if (PQstatus(c->conn) == CONNECTION_OK) {
@@ -183,8 +184,10 @@ static int failure_code(store *st, PGresult *res)
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     set_err(c, "", res ? PQresultErrorMessage(res) : PQerrorMessage(c->conn));
     ab_log(AB_LOG_DEBUG, "%s: %s", st->path, c->err);
-    if (PQstatus(c->conn) != CONNECTION_OK)
+    if (PQstatus(c->conn) != CONNECTION_OK) {
         st->depth = 0;
+        st->flat = st->doomed = 0;
+    }
     if (!state)
         return SDB_ERROR;
     if (!strncmp(state, "23", 2)) /* integrity constraint violation */
@@ -465,6 +468,11 @@ size_t store_pg_bytes(struct store_pgstmt *p, int col)
     if (PQftype(p->res, col) != BYTEA_OID)
         return (size_t)PQgetlength(p->res, p->row, col);
     return decode_blob(p, col) ? p->bloblen : 0;
+}
+
+int store_pg_txn_failed(store *st)
+{
+    return st->pg && PQtransactionStatus(st->pg->conn) == PQTRANS_INERROR;
 }
 
 int store_pg_in_txn(store *st)

@@ -232,6 +232,74 @@ TEST(nested_transactions_are_savepoints)
     store_close(st);
 }
 
+/* key's value in st ("" when it has none). */
+static const char *meta_of(store *st, const char *key)
+{
+    static char buf[64];
+    char *v = NULL;
+    buf[0] = '\0';
+    if (store_meta_get(st, key, &v, NULL) == AB_OK && v)
+        snprintf(buf, sizeof buf, "%s", v);
+    ab_free(v);
+    return buf;
+}
+
+TEST(a_flat_transaction_is_whole_or_nothing)
+{
+    store *st;
+    ab_errmsg em = {{0}};
+    CHECK_OK(store_open(dbpath("flat.db"), &st, &em));
+    /* Nested levels that all commit: everything is there. */
+    CHECK_OK(store_begin_flat(st, &em));
+    CHECK_INT(store_begin_flat(st, &em), AB_EINVAL); /* not inside another */
+    CHECK_OK(store_meta_set(st, "a", "1", &em));
+    CHECK_OK(store_begin(st, &em));
+    CHECK_OK(store_meta_set(st, "b", "1", &em));
+    CHECK_OK(store_commit(st, &em));
+    CHECK(!store_doomed(st));
+    CHECK_OK(store_commit(st, &em));
+    CHECK_STR(meta_of(st, "a"), "1");
+    CHECK_STR(meta_of(st, "b"), "1");
+    /* A nested rollback cannot undo its part alone: the transaction is
+     * doomed, its commit fails, and nothing of it stays. */
+    CHECK_OK(store_begin_flat(st, &em));
+    CHECK_OK(store_meta_set(st, "c", "1", &em));
+    CHECK_OK(store_begin(st, &em));
+    CHECK_OK(store_meta_set(st, "d", "1", &em));
+    store_rollback(st);
+    CHECK(store_doomed(st));
+    CHECK_OK(store_meta_set(st, "e", "1", &em));
+    CHECK_INT(store_commit(st, &em), AB_ESTORE);
+    CHECK_CONTAINS(em.text, "nothing of it was committed");
+    CHECK(!store_doomed(st));
+    CHECK_STR(meta_of(st, "c"), "");
+    CHECK_STR(meta_of(st, "d"), "");
+    CHECK_STR(meta_of(st, "e"), "");
+    /* After it, nesting is savepoints again: an inner rollback undoes
+     * only its part. */
+    CHECK_OK(store_begin(st, &em));
+    CHECK_OK(store_meta_set(st, "f", "1", &em));
+    CHECK_OK(store_begin(st, &em));
+    CHECK_OK(store_meta_set(st, "g", "1", &em));
+    store_rollback(st);
+    CHECK(!store_doomed(st));
+    CHECK_OK(store_commit(st, &em));
+    CHECK_STR(meta_of(st, "f"), "1");
+    CHECK_STR(meta_of(st, "g"), "");
+    /* A flat transaction rolled back from its outermost level leaves
+     * nothing behind either, and the next one starts clean. */
+    CHECK_OK(store_begin_flat(st, &em));
+    CHECK_OK(store_meta_set(st, "h", "1", &em));
+    store_rollback(st);
+    CHECK_STR(meta_of(st, "h"), "");
+    CHECK_OK(store_begin_flat(st, &em));
+    CHECK(!store_doomed(st));
+    CHECK_OK(store_meta_set(st, "i", "1", &em));
+    CHECK_OK(store_commit(st, &em));
+    CHECK_STR(meta_of(st, "i"), "1");
+    store_close(st);
+}
+
 TEST(alert_lifecycle_claims_once)
 {
     store *st, *st2;
