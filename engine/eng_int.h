@@ -34,6 +34,7 @@ struct eng {
     ab_time known_from;
     int known;
     uint64_t mail_queued; /* notices made mail so far (eng_mail_queued) */
+    uint64_t notices_made; /* notice rows written so far (eng_ping_judge) */
     /* Can the state be reached (eng_statewatch.c)?  Zero: not asked yet. */
     int state_asked;     /* state_at is set */
     ab_time state_at;    /* the now of the last probe */

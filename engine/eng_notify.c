@@ -129,6 +129,7 @@ static enum ab_err notify_each(eng *e, const struct cfg_check *k,
         enum ab_err err = store_notice_add(e->st, &n, em);
         if (err)
             return err;
+        e->notices_made++;
     }
     if (msgid_out && g->mail.from)
         eng_alert_msgid(e, msgid_out, 256, a->id, "n1", rcpts[0]);

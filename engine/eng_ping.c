@@ -344,10 +344,14 @@ enum ab_err eng_ping_judge(eng *e, const struct cfg_check *k, ab_time now, int *
 {
     struct eng_tick_stats stats = {0};
     int recorded;
+    uint64_t made = e->notices_made;
     enum ab_err err = evaluate_ping(e, k, now, &stats, calm, &recorded, em);
     if (recorded_out)
         *recorded_out = recorded;
-    if (err || !recorded)
-        return err; /* no verdict, no new notice: nothing to flush */
+    /* Only the notices this verdict made are news to send now; those
+     * that were waiting (quiet hours, a retry) are the tick's.  Most
+     * verdicts make none, and asking costs a statement. */
+    if (err || e->notices_made == made)
+        return err;
     return eng_flush_notices(e, now, &stats, em);
 }

@@ -343,3 +343,24 @@ TEST(a_burst_within_one_second_is_what_one_at_a_time_makes_of_it)
     world_free(&a);
     world_free(&b);
 }
+
+TEST(a_verdict_that_opens_an_alert_queues_its_mail_at_once)
+{
+    /* "other" (confirm=1): the first failure opens the alert, and its
+     * notice is mail by the time the batch is committed; failures that
+     * follow make no notice, and no mail. */
+    static const struct p fail1[] = {{"other", STORE_PING_SUCCESS, 0},
+                                      {"other", STORE_PING_FAIL, 1}};
+    static const struct p fail2[] = {{"other", STORE_PING_FAIL, 2},
+                                      {"other", STORE_PING_FAIL, 3}};
+    struct world w;
+    CHECK_OK(world_new(&w, "mailnow"));
+    uint64_t m0 = eng_mail_queued(w.e);
+    CHECK_OK(batched(&w, fail1, 2, NULL));
+    CHECK_INT(eng_mail_queued(w.e), m0 + 1);
+    CHECK_INT(t_state_int(cfg_global(w.c)->state_path, "SELECT count(*) FROM outbox"), 1);
+    CHECK_OK(batched(&w, fail2, 2, NULL));
+    CHECK_INT(eng_mail_queued(w.e), m0 + 1);
+    CHECK_INT(t_state_int(cfg_global(w.c)->state_path, "SELECT count(*) FROM outbox"), 1);
+    world_free(&w);
+}
