@@ -364,3 +364,44 @@ TEST(a_verdict_that_opens_an_alert_queues_its_mail_at_once)
     CHECK_INT(t_state_int(cfg_global(w.c)->state_path, "SELECT count(*) FROM outbox"), 1);
     world_free(&w);
 }
+
+TEST(bursts_of_one_second_debounce_as_one_at_a_time_does)
+{
+    /* "job": confirm=2, recover=3.  Each second's burst is one batch
+     * (stored at once, judged once): as one at a time, a second's pings
+     * are one verdict, so ten failures in second 1 do not open the
+     * alert, the failures of second 2 do, and three seconds of
+     * successes resolve it. */
+    struct p v[64];
+    size_t n = 0, cut[8], ncut = 0;
+    static const struct {
+        enum store_ping_kind kind;
+        int sec, count;
+    } bursts[] = {{STORE_PING_SUCCESS, 0, 3}, {STORE_PING_FAIL, 1, 10},
+                  {STORE_PING_FAIL, 2, 5},    {STORE_PING_SUCCESS, 3, 4},
+                  {STORE_PING_SUCCESS, 4, 4}, {STORE_PING_SUCCESS, 5, 4}};
+    for (size_t b = 0; b < sizeof bursts / sizeof bursts[0]; b++) {
+        for (int c = 0; c < bursts[b].count; c++)
+            v[n++] = (struct p){"job", bursts[b].kind, bursts[b].sec};
+        cut[ncut++] = n;
+    }
+    struct world a, b;
+    CHECK_OK(world_new(&a, "bursts_single"));
+    CHECK_OK(world_new(&b, "bursts_batch"));
+    CHECK_OK(one_at_a_time(&a, v, n));
+    for (size_t c = 0, from = 0; c < ncut; from = cut[c++])
+        CHECK_OK(batched(&b, v + from, cut[c] - from, NULL));
+    char sa[512], sb[512];
+    alerts_of(&a, "job", sa, sizeof sa);
+    alerts_of(&b, "job", sb, sizeof sb);
+    CHECK_STR(sa, "Failing@2/resolved@5 ");
+    CHECK_STR(sb, sa);
+    CHECK_INT(pings_of(&b, "job"), (long)n);
+    CHECK_INT(runs_of(&a, "job"), 6);
+    CHECK_INT(runs_of(&b, "job"), runs_of(&a, "job"));
+    last_message(&a, "job", sa, sizeof sa);
+    last_message(&b, "job", sb, sizeof sb);
+    CHECK_STR(sb, sa);
+    world_free(&a);
+    world_free(&b);
+}
