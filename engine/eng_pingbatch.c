@@ -9,16 +9,16 @@
  * is undone alone and answered so, the others stay in the batch.  That
  * takes a savepoint a run, and a savepoint is two round trips to
  * PostgreSQL, so the batch is first tried without any (eng_ping_batch),
- * and written run by run only when a part of it failed.  Every ping is
- * stored.  Judging is
- * what costs (a ping's verdict is a run, its results, the check's state
- * and alert), and in such a run the verdicts repeat: so each ping is
- * judged until the check's debounced state is settled on what they say
- * (the status reached, its streak past confirm= or recover=, where one
- * more of the same changes nothing an alert depends on), and then only
- * the run's last ping is, so that the check's last run names the newest
- * report.  The pings in between are in the ping history, not each a run
- * of its own.
+ * and written run by run only when a part of it failed.
+ *
+ * Every ping is stored.  Judging is what costs (a ping's verdict is a
+ * run, its results, the check's state and alert), and in such a run the
+ * verdicts repeat: so each ping is judged until the check's debounced
+ * state is settled on what they say (the status reached, its streak past
+ * confirm= or recover=, where one more of the same changes nothing an
+ * alert depends on), and then only the run's last ping is, so that the
+ * check's last run names the newest report.  The pings in between are
+ * in the ping history, not each a run of its own.
  */
 #include "engine/eng_int.h"
 
