@@ -47,8 +47,7 @@ static struct store_alert *from_row(store_db_stmt *s)
     a->item = store_column_dup(s, 2);
     a->kind = store_column_dup(s, 3);
     a->priority = store_db_column_int(s, 4);
-    int st = ab_status_parse((const char *)store_db_column_text(s, 5));
-    a->status = st < 0 ? AB_OFFLINE : (enum ab_status)st;
+    a->status = store_column_status(s, 5);
     a->message = store_column_dup(s, 6);
     a->opened = store_column_time(s, 7);
     a->last_notified = store_column_time(s, 8);

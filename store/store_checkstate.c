@@ -30,8 +30,7 @@ static struct store_check_state *state_from_row(store_db_stmt *s)
         return NULL;
     c->check = store_column_dup(s, 0);
     c->item = store_column_dup(s, 1);
-    int st = ab_status_parse((const char *)store_db_column_text(s, 2));
-    c->status = st < 0 ? AB_OFFLINE : (enum ab_status)st;
+    c->status = store_column_status(s, 2);
     c->since = store_column_time(s, 3);
     c->bad_streak = store_db_column_int(s, 4);
     c->good_streak = store_db_column_int(s, 5);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/ab_status.h"
 #include "common/ab_time.h"
 #include "store/store.h"
 
@@ -211,5 +212,9 @@ int store_bind_time(store_db_stmt *s, int idx, ab_time t);
 ab_time store_column_time(store_db_stmt *s, int col);
 /* ab_strdup of a text column (NULL stays NULL). */
 char *store_column_dup(store_db_stmt *s, int col);
+/* A status column (ab_status_name's text); Offline for NULL or a name
+ * this binary does not know, so that such a row is looked at, not
+ * taken for Healthy. */
+enum ab_status store_column_status(store_db_stmt *s, int col);
 
 #endif

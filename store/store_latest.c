@@ -43,9 +43,7 @@ enum ab_err store_worst_all(store *st, struct store_worst **out, size_t *n, ab_e
     int rc;
     while ((rc = store_step(st, s)) == SDB_ROW) {
         const char *name = store_db_column_text(s, 0);
-        int status = ab_status_parse(store_db_column_text(s, 1));
-        if (status < 0)
-            status = AB_OFFLINE; /* as state_from_row reads it */
+        int status = (int)store_column_status(s, 1); /* as state_from_row reads it */
         if (cnt && strcmp(v[cnt - 1].check, name ? name : "") == 0) {
             if (status > v[cnt - 1].status)
                 v[cnt - 1].status = status;
@@ -101,8 +99,7 @@ static enum ab_err results_of(store *st, store_db_stmt *s, struct store_run *r, 
         struct ab_result *res = &r->results[r->nresults++];
         memset(res, 0, sizeof *res);
         res->item = store_column_dup(s, 0);
-        int status = ab_status_parse(store_db_column_text(s, 1));
-        res->status = status < 0 ? AB_OFFLINE : (enum ab_status)status;
+        res->status = store_column_status(s, 1);
         res->has_value = !store_db_column_is_null(s, 2);
         res->value = store_db_column_double(s, 2);
         res->message = store_column_dup(s, 3);

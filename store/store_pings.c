@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "common/ab_buf.h"
-#include "common/ab_status.h"
 
 #include "store/store_pings.h"
 #include "store/store_pingruns.h"
@@ -111,13 +110,10 @@ enum ab_err store_pings_add_many(store *st, const char *check, const ab_time *at
     return e;
 }
 
-/* A status column as read: -1 for NULL, Offline for a name not known. */
+/* A status column that may be NULL (no such row): -1 then. */
 static int status_column(store_db_stmt *s, int col)
 {
-    if (store_db_column_is_null(s, col))
-        return -1;
-    int v = ab_status_parse((const char *)store_db_column_text(s, col));
-    return v < 0 ? (int)AB_OFFLINE : v;
+    return store_db_column_is_null(s, col) ? -1 : (int)store_column_status(s, col);
 }
 
 enum ab_err store_ping_summary(store *st, const char *check,

@@ -135,8 +135,7 @@ static enum ab_err load_results(store *st, struct store_run *r, ab_errmsg *em)
         struct ab_result *res = &r->results[r->nresults++];
         memset(res, 0, sizeof *res);
         res->item = store_column_dup(s, 0);
-        int status = ab_status_parse((const char *)store_db_column_text(s, 1));
-        res->status = status < 0 ? AB_OFFLINE : (enum ab_status)status;
+        res->status = store_column_status(s, 1);
         res->has_value = !store_db_column_is_null(s, 2);
         res->value = store_db_column_double(s, 2);
         res->message = store_column_dup(s, 3);

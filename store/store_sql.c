@@ -185,3 +185,9 @@ char *store_column_dup(store_db_stmt *s, int col)
     const char *txt = store_db_column_text(s, col);
     return txt ? ab_strdup(txt) : NULL;
 }
+
+enum ab_status store_column_status(store_db_stmt *s, int col)
+{
+    int v = ab_status_parse((const char *)store_db_column_text(s, col));
+    return v < 0 ? AB_OFFLINE : (enum ab_status)v;
+}
